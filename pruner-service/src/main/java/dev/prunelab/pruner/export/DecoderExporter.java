@@ -1,0 +1,190 @@
+package dev.prunelab.pruner.export;
+
+import ai.onnx.proto.OnnxMl;
+import dev.prunelab.contracts.DecoderIo;
+import dev.prunelab.contracts.ModelCard;
+import dev.prunelab.pruner.model.DecoderConfig;
+import dev.prunelab.pruner.model.Gpt2Config;
+import dev.prunelab.pruner.model.LlamaConfig;
+import dev.prunelab.pruner.model.LoadedModel;
+import dev.prunelab.pruner.model.OptConfig;
+import dev.prunelab.pruner.model.TensorSource;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Exports a decoder to one ONNX graph that serves both prefill and cached decode (see {@link DecoderIo}),
+ * with the tokenizer files and a {@link ModelCard} beside it. The directory is written under a temporary
+ * name and moved into place when complete, so an interrupted export never leaves a half-written model and an
+ * earlier export at the same path survives a failed one.
+ */
+public final class DecoderExporter {
+    /** Opset 17: LayerNormalization is native; ReduceMean still takes axes as an attribute. */
+    public static final int OPSET = 17;
+    private static final int IR_VERSION = 8;
+
+    private DecoderExporter() {
+    }
+
+    /**
+     * @param weights the tensors to export: the model's own, or a pruned overlay of them
+     */
+    public record Result(Path directory, long parameterCount, long modelBytes, boolean externalData, double seconds) {
+    }
+
+    public static Result export(LoadedModel model, Path outputDirectory, ExportDtype dtype) {
+        return export(model, model.tensors(), outputDirectory, dtype);
+    }
+
+    public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, ExportDtype dtype) {
+        long startNanos = System.nanoTime();
+        DecoderConfig config = model.config();
+        long parameterCount = countParameters(weights);
+        WeightFormat format = WeightFormat.choose(dtype, parameterCount);
+        Path parent = outputDirectory.toAbsolutePath().getParent();
+        Path staging;
+        try {
+            Files.createDirectories(parent);
+            staging = Files.createTempDirectory(parent, "." + outputDirectory.getFileName() + ".partial-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a staging directory in " + parent, e);
+        }
+        try {
+            long exportedParameters;
+            try (InitializerStore store = new InitializerStore(format, staging.resolve(DecoderIo.EXTERNAL_DATA_FILE))) {
+                OnnxMl.GraphProto graph = buildGraph(config, weights, store);
+                exportedParameters = store.parameterCount();
+                OnnxMl.ModelProto onnx = OnnxMl.ModelProto.newBuilder()
+                        .setIrVersion(IR_VERSION)
+                        .setProducerName("prune-lab")
+                        .setProducerVersion("0.1.0")
+                        .setDomain("dev.prunelab")
+                        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                        .setGraph(graph)
+                        .build();
+                try (OutputStream out = new BufferedOutputStream(
+                        Files.newOutputStream(staging.resolve(DecoderIo.MODEL_FILE)), 1 << 20)) {
+                    onnx.writeTo(out);
+                }
+            }
+            TokenizerFiles tokenizer = TokenizerFiles.copy(model.tokenizerPath(), staging);
+            card(model, exportedParameters, dtype, tokenizer).write(staging);
+            long modelBytes = directorySize(staging);
+            replace(staging, outputDirectory.toAbsolutePath());
+            return new Result(outputDirectory, exportedParameters, modelBytes, format.external(),
+                    (System.nanoTime() - startNanos) / 1e9);
+        } catch (IOException e) {
+            deleteQuietly(staging);
+            throw new UncheckedIOException("export to " + outputDirectory + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteQuietly(staging);
+            throw e;
+        }
+    }
+
+    static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store) {
+        GraphBuilder g = new GraphBuilder("decoder", store);
+        DecoderGraph decoder = new DecoderGraph(g, weights, config.numLayers(),
+                FamilyGraphs.kvHeadsPerLayer(config, weights), config.headDim());
+        if (config instanceof LlamaConfig llama) {
+            FamilyGraphs.llama(decoder, llama);
+        } else if (config instanceof OptConfig opt) {
+            FamilyGraphs.opt(decoder, opt);
+        } else {
+            FamilyGraphs.gpt2(decoder, (Gpt2Config) config);
+        }
+        return g.build();
+    }
+
+    private static ModelCard card(LoadedModel model, long parameterCount, ExportDtype dtype, TokenizerFiles tokenizer)
+            throws IOException {
+        DecoderConfig c = model.config();
+        List<String> files = new ArrayList<>();
+        for (Path file : model.weightFiles()) {
+            files.add(file.toAbsolutePath().toString());
+        }
+        return new ModelCard(ModelCard.SCHEMA_VERSION, c.family().id(), c.modelType(), c.vocabSize(), c.hiddenSize(),
+                c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.contextLength(), parameterCount,
+                dtype.onnxName(), tokenizer == null ? null : tokenizer.file(), tokenizer == null ? null : tokenizer.kind(),
+                model.bosTokenId(), model.eosTokenId(), model.source().toAbsolutePath().toString(), files,
+                sha256(model.weightFiles()), Instant.now().toString());
+    }
+
+    static long countParameters(TensorSource weights) {
+        long count = 0;
+        for (String name : weights.names()) {
+            count += weights.info(name).elementCount();
+        }
+        return count;
+    }
+
+    /** sha256 over the weight files in order, streamed. */
+    public static String sha256(List<Path> files) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buffer = new byte[1 << 20];
+        for (Path file : files) {
+            try (InputStream in = Files.newInputStream(file)) {
+                int read;
+                while ((read = in.read(buffer)) > 0) {
+                    digest.update(buffer, 0, read);
+                }
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static long directorySize(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            long total = 0;
+            for (Path file : (Iterable<Path>) files::iterator) {
+                total += Files.isRegularFile(file) ? Files.size(file) : 0;
+            }
+            return total;
+        }
+    }
+
+    /** Moves the finished staging directory into place; an earlier export there is removed only after. */
+    private static void replace(Path staging, Path target) throws IOException {
+        Path previous = null;
+        if (Files.exists(target)) {
+            if (!Files.isDirectory(target)) {
+                throw new IOException(target + " exists and is not a directory");
+            }
+            previous = target.resolveSibling("." + target.getFileName() + ".previous-" + ProcessHandle.current().pid());
+            Files.move(target, previous, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        if (previous != null) {
+            deleteQuietly(previous);
+        }
+    }
+
+    static void deleteQuietly(Path directory) {
+        if (directory == null || !Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(directory)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a leftover staging directory is harmless and named as such
+        }
+    }
+}

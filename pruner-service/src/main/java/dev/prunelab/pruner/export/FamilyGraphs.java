@@ -1,0 +1,211 @@
+package dev.prunelab.pruner.export;
+
+import dev.prunelab.pruner.model.DecoderConfig;
+import dev.prunelab.pruner.model.Gpt2Config;
+import dev.prunelab.pruner.model.LlamaConfig;
+import dev.prunelab.pruner.model.OptConfig;
+import dev.prunelab.pruner.model.TensorSource;
+import dev.prunelab.pruner.model.WeightNames.Gpt2;
+import dev.prunelab.pruner.model.WeightNames.Llama;
+import dev.prunelab.pruner.model.WeightNames.Opt;
+
+/**
+ * The forward pass of each family, node by node, in Hugging Face module paths. Widths per layer come from
+ * the weight shapes, so a structurally pruned model (fewer heads, narrower MLP) exports the same way.
+ */
+final class FamilyGraphs {
+    private FamilyGraphs() {
+    }
+
+    /** Query heads of a layer, from its q projection's output width. */
+    static int heads(long projectionWidth, int headDim, String module) {
+        if (projectionWidth % headDim != 0) {
+            throw new IllegalArgumentException(module + ": width " + projectionWidth
+                    + " is not a multiple of head_dim " + headDim);
+        }
+        return (int) (projectionWidth / headDim);
+    }
+
+    /** Key/value heads of every layer, read off the k (or fused qkv) projection shapes. */
+    static int[] kvHeadsPerLayer(DecoderConfig config, TensorSource weights) {
+        int[] kvHeads = new int[config.numLayers()];
+        for (int layer = 0; layer < kvHeads.length; layer++) {
+            String module;
+            long width;
+            if (config instanceof Gpt2Config) {
+                module = Gpt2.attention(layer, "c_attn");
+                width = weights.info(module + ".weight").dimension(1) / 3;   // fused [in, q|k|v]
+            } else {
+                module = config instanceof LlamaConfig ? Llama.attention(layer, "k_proj") : Opt.attention(layer, "k_proj");
+                width = weights.info(module + ".weight").dimension(0);
+            }
+            kvHeads[layer] = heads(width, config.headDim(), module);
+        }
+        return kvHeads;
+    }
+
+    /**
+     * Llama: x = embed(ids); per layer x += o(attn(rope(q,k), v)(rms(x))); x += down(silu(gate(h)) * up(h)),
+     * h = rms(x); logits = lm_head(rms(x)).
+     */
+    static void llama(DecoderGraph d, LlamaConfig config) {
+        GraphBuilder g = d.g;
+        String embedding = d.matrix(Llama.EMBED);
+        String x = g.gather("/model/embed_tokens/Gather", embedding, d.inputIds, 0);
+        DecoderGraph.Rotary rotary = new DecoderGraph.Rotary(g, d.positionIds, config.headDim(), config.ropeTheta());
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            String path = "/model/layers." + layer;
+            String normed = rmsNorm(d, path + "/input_layernorm", Llama.inputNorm(layer), x, config.rmsNormEps());
+            String q = d.linear(path + "/self_attn/q_proj", Llama.attention(layer, "q_proj"), normed);
+            String k = d.linear(path + "/self_attn/k_proj", Llama.attention(layer, "k_proj"), normed);
+            String v = d.linear(path + "/self_attn/v_proj", Llama.attention(layer, "v_proj"), normed);
+            int queryHeads = heads(d.info(Llama.attention(layer, "q_proj") + ".weight").dimension(0),
+                    config.headDim(), Llama.attention(layer, "q_proj"));
+            int kvHeads = heads(d.info(Llama.attention(layer, "k_proj") + ".weight").dimension(0),
+                    config.headDim(), Llama.attention(layer, "k_proj"));
+            String context = d.attention(path + "/self_attn", layer, q, k, v, queryHeads, kvHeads, config.headDim(),
+                    rotary);
+            String attended = d.linear(path + "/self_attn/o_proj", Llama.attention(layer, "o_proj"), context);
+            x = g.add(path + "/Add_attention_residual", x, attended);
+
+            String h = rmsNorm(d, path + "/post_attention_layernorm", Llama.postAttentionNorm(layer), x,
+                    config.rmsNormEps());
+            String gate = d.linear(path + "/mlp/gate_proj", Llama.mlp(layer, "gate_proj"), h);
+            String silu = g.mul(path + "/mlp/act_fn/Mul", gate, g.unary("Sigmoid", path + "/mlp/act_fn/Sigmoid", gate));
+            String up = d.linear(path + "/mlp/up_proj", Llama.mlp(layer, "up_proj"), h);
+            String product = g.mul(path + "/mlp/Mul", silu, up);
+            String down = d.linear(path + "/mlp/down_proj", Llama.mlp(layer, "down_proj"), product);
+            x = g.add(path + "/Add_mlp_residual", x, down);
+        }
+        String finalNorm = rmsNorm(d, "/model/norm", Llama.FINAL_NORM, x, config.rmsNormEps());
+        String head = config.tieWordEmbeddings() || !d.has(Llama.LM_HEAD) ? embedding : d.matrix(Llama.LM_HEAD);
+        d.logitsOutput(finalNorm, head, config.hiddenSize(), config.vocabSize());
+    }
+
+    /** RMSNorm: x / sqrt(mean(x^2) + eps) * weight (opset 17 has no RMSNormalization operator). */
+    static String rmsNorm(DecoderGraph d, String path, String weightName, String x, double eps) {
+        GraphBuilder g = d.g;
+        String meanSquare = g.reduceMean(path + "/ReduceMean", g.mul(path + "/Mul_square", x, x), -1);
+        String root = g.unary("Sqrt", path + "/Sqrt",
+                g.add(path + "/Add_eps", meanSquare, g.scalar(path + "/eps", (float) eps)));
+        String normalised = g.div(path + "/Div", x, root);
+        return g.mul(path + "/Mul_weight", normalised, d.vector(weightName));
+    }
+
+    /**
+     * OPT: x = embed(ids) [project_in] + positions(position_ids + 2); pre-LN blocks
+     * (x += attn(ln(x)); x += fc2(relu(fc1(ln(x))))) or post-LN blocks (x = ln(x + attn(x)); x = ln(x + mlp(x)));
+     * [final_layer_norm] [project_out]; logits against the tied embeddings.
+     */
+    static void opt(DecoderGraph d, OptConfig config) {
+        GraphBuilder g = d.g;
+        String embedding = d.matrix(Opt.EMBED);
+        String x = g.gather("/model/decoder/embed_tokens/Gather", embedding, d.inputIds, 0);
+        if (config.projectsEmbeddings()) {
+            x = d.linear("/model/decoder/project_in", Opt.PROJECT_IN.replace(".weight", ""), x);
+        }
+        String shifted = g.add("/model/decoder/embed_positions/Add_offset", d.positionIds,
+                g.int64Scalar(OptConfig.POSITION_OFFSET));
+        String positions = g.gather("/model/decoder/embed_positions/Gather", d.matrix(Opt.POSITIONS), shifted, 0);
+        x = g.add("/model/decoder/Add_positions", x, positions);
+        int headDim = config.headDim();
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            String path = "/model/decoder/layers." + layer;
+            String attnNorm = Opt.norm(layer, "self_attn_layer_norm.");
+            String mlpNorm = Opt.norm(layer, "final_layer_norm.");
+            String attentionInput = config.layerNormBefore()
+                    ? layerNorm(d, path + "/self_attn_layer_norm", attnNorm, x, config.layerNormEps()) : x;
+            String q = d.linear(path + "/self_attn/q_proj", Opt.attention(layer, "q_proj"), attentionInput);
+            String k = d.linear(path + "/self_attn/k_proj", Opt.attention(layer, "k_proj"), attentionInput);
+            String v = d.linear(path + "/self_attn/v_proj", Opt.attention(layer, "v_proj"), attentionInput);
+            int heads = heads(d.info(Opt.attention(layer, "q_proj") + ".weight").dimension(0), headDim,
+                    Opt.attention(layer, "q_proj"));
+            String context = d.attention(path + "/self_attn", layer, q, k, v, heads, heads, headDim, null);
+            String attended = d.linear(path + "/self_attn/out_proj", Opt.attention(layer, "out_proj"), context);
+            x = g.add(path + "/Add_attention_residual", x, attended);
+            if (!config.layerNormBefore()) {
+                x = layerNorm(d, path + "/self_attn_layer_norm", attnNorm, x, config.layerNormEps());
+            }
+            String mlpInput = config.layerNormBefore()
+                    ? layerNorm(d, path + "/final_layer_norm", mlpNorm, x, config.layerNormEps()) : x;
+            String fc1 = d.linear(path + "/fc1", Opt.mlp(layer, "fc1"), mlpInput);
+            String relu = g.unary("Relu", path + "/activation_fn/Relu", fc1);
+            String fc2 = d.linear(path + "/fc2", Opt.mlp(layer, "fc2"), relu);
+            x = g.add(path + "/Add_mlp_residual", x, fc2);
+            if (!config.layerNormBefore()) {
+                x = layerNorm(d, path + "/final_layer_norm", mlpNorm, x, config.layerNormEps());
+            }
+        }
+        if (config.hasFinalLayerNorm()) {
+            x = layerNorm(d, "/model/decoder/final_layer_norm", Opt.FINAL_NORM, x, config.layerNormEps());
+        }
+        if (config.projectsEmbeddings()) {
+            x = d.linear("/model/decoder/project_out", Opt.PROJECT_OUT.replace(".weight", ""), x);
+        }
+        d.logitsOutput(x, embedding, config.wordEmbedProjDim(), config.vocabSize());
+    }
+
+    /** LayerNormalization with the checkpoint's weight and bias (prefix ends with "."). */
+    static String layerNorm(DecoderGraph d, String path, String prefix, String x, double eps) {
+        return d.g.layerNorm(path + "/LayerNormalization", x, d.vector(prefix + "weight"), d.vector(prefix + "bias"),
+                eps);
+    }
+
+    /**
+     * GPT-2: x = wte(ids) + wpe(position_ids); per layer x += c_proj(attn(split(c_attn(ln_1(x)))));
+     * x += mlp(ln_2(x)) with gelu; logits = ln_f(x) against the tied wte.
+     */
+    static void gpt2(DecoderGraph d, Gpt2Config config) {
+        GraphBuilder g = d.g;
+        String wte = d.matrix(Gpt2.EMBED);
+        String x = g.add("/transformer/Add_positions",
+                g.gather("/transformer/wte/Gather", wte, d.inputIds, 0),
+                g.gather("/transformer/wpe/Gather", d.matrix(Gpt2.POSITIONS), d.positionIds, 0));
+        int headDim = config.headDim();
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            String path = "/transformer/h." + layer;
+            String a = layerNorm(d, path + "/ln_1", Gpt2.norm(layer, "ln_1."), x, config.layerNormEps());
+            String cAttn = Gpt2.attention(layer, "c_attn");
+            long qkvWidth = d.info(cAttn + ".weight").dimension(1);
+            if (qkvWidth % 3 != 0) {
+                throw new IllegalArgumentException(cAttn + ": output width " + qkvWidth + " is not 3 x attention width");
+            }
+            long width = qkvWidth / 3;
+            String qkv = d.conv1d(path + "/attn/c_attn", cAttn, a);
+            String q = g.slice(path + "/attn/Slice_q", qkv, 0, width, 2);
+            String k = g.slice(path + "/attn/Slice_k", qkv, width, 2 * width, 2);
+            String v = g.slice(path + "/attn/Slice_v", qkv, 2 * width, 3 * width, 2);
+            int heads = heads(width, headDim, cAttn);
+            String context = d.attention(path + "/attn", layer, q, k, v, heads, heads, headDim, null);
+            x = g.add(path + "/Add_attention_residual", x,
+                    d.conv1d(path + "/attn/c_proj", Gpt2.attention(layer, "c_proj"), context));
+            String m = layerNorm(d, path + "/ln_2", Gpt2.norm(layer, "ln_2."), x, config.layerNormEps());
+            String fc = d.conv1d(path + "/mlp/c_fc", Gpt2.mlp(layer, "c_fc"), m);
+            String activated = "gelu".equals(config.activation())
+                    ? geluErf(g, path + "/mlp/act", fc) : geluTanh(g, path + "/mlp/act", fc);
+            x = g.add(path + "/Add_mlp_residual", x, d.conv1d(path + "/mlp/c_proj", Gpt2.mlp(layer, "c_proj"), activated));
+        }
+        String normed = layerNorm(d, "/transformer/ln_f", Gpt2.FINAL_NORM, x, config.layerNormEps());
+        d.logitsOutput(normed, wte, config.hiddenSize(), config.vocabSize());
+    }
+
+    /** gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    static String geluTanh(GraphBuilder g, String path, String x) {
+        String cube = g.mul(path + "/Mul_cube", g.mul(path + "/Mul_square", x, x), x);
+        String inner = g.add(path + "/Add_inner", x, g.mul(path + "/Mul_coefficient", cube,
+                g.scalar(path + "/coefficient", 0.044715f)));
+        String tanh = g.unary("Tanh", path + "/Tanh",
+                g.mul(path + "/Mul_scale", inner, g.scalar(path + "/scale", (float) Math.sqrt(2.0 / Math.PI))));
+        String one = g.scalar(path + "/one", 1.0f);
+        String half = g.scalar(path + "/half", 0.5f);
+        return g.mul(path + "/Mul_output", g.mul(path + "/Mul_half", x, half), g.add(path + "/Add_one", tanh, one));
+    }
+
+    /** Exact gelu: 0.5 x (1 + erf(x / sqrt 2)). */
+    static String geluErf(GraphBuilder g, String path, String x) {
+        String erf = g.unary("Erf", path + "/Erf",
+                g.mul(path + "/Mul_scale", x, g.scalar(path + "/scale", (float) (1.0 / Math.sqrt(2.0)))));
+        return g.mul(path + "/Mul_output", g.mul(path + "/Mul_half", x, g.scalar(path + "/half", 0.5f)),
+                g.add(path + "/Add_one", erf, g.scalar(path + "/one", 1.0f)));
+    }
+}
