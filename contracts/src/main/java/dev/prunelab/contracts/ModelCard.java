@@ -18,8 +18,11 @@ import java.nio.file.Path;
  * @param tokenizerFile  tokenizer file or directory name relative to the model directory
  * @param tokenizerKind  "llama2c" (tokenizer.bin), "gpt2-bpe" (vocab.json + merges.txt), "hf-json" (tokenizer.json)
  * @param bosTokenId     the id prepended to every text, or -1 when the family prepends none
+ * @param nonZeroParameterCount weights that are not exactly zero (pruning zeros them; dense storage keeps them)
  * @param weightDtype    "float32" or "float16": how the graph's initializers are stored
  * @param sourceSha256   sha256 over the source weight files, in the order listed
+ *
+ * <p>The card holds no timestamp, so the same source exported twice gives byte-identical directories.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -35,6 +38,7 @@ public record ModelCard(
         int headDim,
         int contextLength,
         long parameterCount,
+        long nonZeroParameterCount,
         String weightDtype,
         String tokenizerFile,
         String tokenizerKind,
@@ -42,8 +46,7 @@ public record ModelCard(
         int eosTokenId,
         String sourcePath,
         java.util.List<String> sourceWeightFiles,
-        String sourceSha256,
-        String exportedAt) {
+        String sourceSha256) {
 
     public static final int SCHEMA_VERSION = 1;
 

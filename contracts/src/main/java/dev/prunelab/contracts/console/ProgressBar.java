@@ -1,4 +1,4 @@
-package dev.prunelab.evaluator.cli;
+package dev.prunelab.contracts.console;
 
 import java.io.PrintStream;
 
@@ -17,7 +17,7 @@ public final class ProgressBar {
         this(label, total, System.err, System.console() != null);
     }
 
-    ProgressBar(String label, int total, PrintStream out, boolean enabled) {
+    public ProgressBar(String label, int total, PrintStream out, boolean enabled) {
         this.label = label;
         this.total = total;
         this.out = out;
@@ -35,7 +35,7 @@ public final class ProgressBar {
         out.flush();
     }
 
-    String render(int done, double elapsedSeconds) {
+    public String render(int done, double elapsedSeconds) {
         int width = 30;
         int filled = total == 0 ? width : (int) ((long) width * done / total);
         String eta = done == 0 ? "?" : formatSeconds(elapsedSeconds / done * (total - done));

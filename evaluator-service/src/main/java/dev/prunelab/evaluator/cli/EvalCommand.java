@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.prunelab.evaluator.quality.PerplexityEvaluator;
 import dev.prunelab.evaluator.quality.PerplexityEvaluator.PerplexityResult;
+import dev.prunelab.contracts.console.ProgressBar;
 import dev.prunelab.evaluator.runtime.DecoderSession;
 import dev.prunelab.evaluator.report.EvaluationReport;
 import dev.prunelab.evaluator.report.ModelTokenizer;

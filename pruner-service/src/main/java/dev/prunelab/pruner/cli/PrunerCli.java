@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the pruner's commands ({@code ./lab export}, ...). */
 @Command(name = "lab", mixinStandardHelpOptions = true, version = "prune-lab 0.1.0",
         description = "Load checkpoints, prune them and export them to ONNX.",
-        subcommands = {ExportCommand.class})
+        subcommands = {ExportCommand.class, PruneCommand.class, SynthesizeCommand.class})
 public final class PrunerCli {
 
     public static void main(String[] args) {

@@ -4,10 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.prunelab.contracts.DecoderIo;
 import dev.prunelab.contracts.ModelCard;
 import dev.prunelab.pruner.model.DecoderConfig;
-import dev.prunelab.pruner.model.Gpt2Config;
-import dev.prunelab.pruner.model.LlamaConfig;
 import dev.prunelab.pruner.model.LoadedModel;
-import dev.prunelab.pruner.model.OptConfig;
 import dev.prunelab.pruner.model.TensorSource;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -19,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -50,6 +46,15 @@ public final class DecoderExporter {
     }
 
     public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, ExportDtype dtype) {
+        return export(model, weights, outputDirectory, dtype, staging -> { });
+    }
+
+    /**
+     * @param beforePublish writes companion files (a prune report) into the staging directory, so they
+     *                      appear together with the model
+     */
+    public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, ExportDtype dtype,
+            java.util.function.Consumer<Path> beforePublish) {
         long startNanos = System.nanoTime();
         DecoderConfig config = model.config();
         long parameterCount = countParameters(weights);
@@ -64,9 +69,11 @@ public final class DecoderExporter {
         }
         try {
             long exportedParameters;
+            long nonZeroParameters;
             try (InitializerStore store = new InitializerStore(format, staging.resolve(DecoderIo.EXTERNAL_DATA_FILE))) {
                 OnnxMl.GraphProto graph = buildGraph(config, weights, store);
                 exportedParameters = store.parameterCount();
+                nonZeroParameters = store.nonZeroCount();
                 OnnxMl.ModelProto onnx = OnnxMl.ModelProto.newBuilder()
                         .setIrVersion(IR_VERSION)
                         .setProducerName("prune-lab")
@@ -81,8 +88,9 @@ public final class DecoderExporter {
                 }
             }
             TokenizerFiles tokenizer = TokenizerFiles.copy(model.tokenizerPath(), staging);
-            card(model, exportedParameters, dtype, tokenizer).write(staging);
+            card(model, exportedParameters, nonZeroParameters, dtype, tokenizer).write(staging);
             long modelBytes = directorySize(staging);
+            beforePublish.accept(staging);
             replace(staging, outputDirectory.toAbsolutePath());
             return new Result(outputDirectory, exportedParameters, modelBytes, format.external(),
                     (System.nanoTime() - startNanos) / 1e9);
@@ -95,21 +103,24 @@ public final class DecoderExporter {
         }
     }
 
+    /** The full decoder: embeddings, every layer with its KV cache, the head. */
     static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store) {
         GraphBuilder g = new GraphBuilder("decoder", store);
-        DecoderGraph decoder = new DecoderGraph(g, weights, config.numLayers(),
-                FamilyGraphs.kvHeadsPerLayer(config, weights), config.headDim());
-        if (config instanceof LlamaConfig llama) {
-            FamilyGraphs.llama(decoder, llama);
-        } else if (config instanceof OptConfig opt) {
-            FamilyGraphs.opt(decoder, opt);
-        } else {
-            FamilyGraphs.gpt2(decoder, (Gpt2Config) config);
+        int[] allLayers = java.util.stream.IntStream.range(0, config.numLayers()).toArray();
+        DecoderGraph decoder = new DecoderGraph(g, weights, FamilyGraphs.kvHeadsPerLayer(config, weights),
+                config.headDim(), allLayers, 0);
+        FamilyGraphs family = FamilyGraphs.of(config);
+        String x = family.embed(decoder);
+        FamilyGraphs.Taps unused = new FamilyGraphs.Taps();
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            x = family.layer(decoder, layer, x, unused);
         }
+        family.head(decoder, x);
         return g.build();
     }
 
-    private static ModelCard card(LoadedModel model, long parameterCount, ExportDtype dtype, TokenizerFiles tokenizer)
+    private static ModelCard card(LoadedModel model, long parameterCount, long nonZeroParameters, ExportDtype dtype,
+            TokenizerFiles tokenizer)
             throws IOException {
         DecoderConfig c = model.config();
         List<String> files = new ArrayList<>();
@@ -117,10 +128,10 @@ public final class DecoderExporter {
             files.add(file.toAbsolutePath().toString());
         }
         return new ModelCard(ModelCard.SCHEMA_VERSION, c.family().id(), c.modelType(), c.vocabSize(), c.hiddenSize(),
-                c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.contextLength(), parameterCount,
+                c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.contextLength(), parameterCount, nonZeroParameters,
                 dtype.onnxName(), tokenizer == null ? null : tokenizer.file(), tokenizer == null ? null : tokenizer.kind(),
                 model.bosTokenId(), model.eosTokenId(), model.source().toAbsolutePath().toString(), files,
-                sha256(model.weightFiles()), Instant.now().toString());
+                sha256(model.weightFiles()));
     }
 
     static long countParameters(TensorSource weights) {

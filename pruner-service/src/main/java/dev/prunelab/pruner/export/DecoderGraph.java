@@ -22,31 +22,45 @@ final class DecoderGraph {
     final String attentionAllowed;
     private final String maskedScore;
 
+    /** Graph input holding hidden states in block and embedding-free graphs: [batch, sequence, hidden]. */
+    static final String HIDDEN_STATES = "hidden_states";
+
     /**
      * Declares the inputs and builds the mask.
      * <pre>
      * attention_mask [B,T] --Cast(bool)--Unsqueeze--> [B,1,1,T] --+
      * Range(past, T) [S,1] >= Range(0, T) [1,T]  (causal) [S,T] --And--> allowed [B,1,S,T]
      * </pre>
+     *
+     * @param cachedLayers    the layers whose past/present key and value this graph carries
+     * @param hiddenInputWidth 0 for a graph that starts from {@code input_ids}; else the width of a
+     *                        {@value #HIDDEN_STATES} input (a single-block calibration graph)
      */
-    DecoderGraph(GraphBuilder g, TensorSource weights, int numLayers, int[] kvHeadsPerLayer, int headDim) {
+    DecoderGraph(GraphBuilder g, TensorSource weights, int[] kvHeadsPerLayer, int headDim, int[] cachedLayers,
+            int hiddenInputWidth) {
         this.g = g;
         this.weights = weights;
-        g.input(DecoderIo.INPUT_IDS, INT64, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS);
+        if (hiddenInputWidth == 0) {
+            g.input(DecoderIo.INPUT_IDS, INT64, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS);
+            inputIds = DecoderIo.INPUT_IDS;
+        } else {
+            g.input(HIDDEN_STATES, FLOAT, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS, hiddenInputWidth);
+            inputIds = null;
+        }
         g.input(DecoderIo.ATTENTION_MASK, INT64, DecoderIo.BATCH_AXIS, DecoderIo.TOTAL_SEQUENCE_AXIS);
         g.input(DecoderIo.POSITION_IDS, INT64, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS);
-        for (int layer = 0; layer < numLayers; layer++) {
+        for (int layer : cachedLayers) {
             g.input(DecoderIo.pastKey(layer), FLOAT, DecoderIo.BATCH_AXIS, kvHeadsPerLayer[layer],
                     DecoderIo.PAST_SEQUENCE_AXIS, headDim);
             g.input(DecoderIo.pastValue(layer), FLOAT, DecoderIo.BATCH_AXIS, kvHeadsPerLayer[layer],
                     DecoderIo.PAST_SEQUENCE_AXIS, headDim);
         }
-        inputIds = DecoderIo.INPUT_IDS;
         positionIds = DecoderIo.POSITION_IDS;
         maskedScore = g.scalar("/model/constants/masked_score", GraphBuilder.MASKED_SCORE);
 
         String p = "/model/attn_mask/";
-        String sequence = g.gather(p + "Gather_sequence", g.unary("Shape", p + "Shape_ids", inputIds), g.int64Scalar(1), 0);
+        String sequence = g.gather(p + "Gather_sequence", g.unary("Shape", p + "Shape_positions", positionIds),
+                g.int64Scalar(1), 0);
         String total = g.gather(p + "Gather_total",
                 g.unary("Shape", p + "Shape_mask", DecoderIo.ATTENTION_MASK), g.int64Scalar(1), 0);
         String past = g.sub(p + "Sub_past", total, sequence);
@@ -58,6 +72,12 @@ final class DecoderGraph {
         String padding = g.unsqueeze(p + "Unsqueeze_padding",
                 g.cast(p + "Cast_padding", DecoderIo.ATTENTION_MASK, OnnxMl.TensorProto.DataType.BOOL), 1, 2);
         attentionAllowed = g.node("And", p + "And", new String[] {causal, padding});
+    }
+
+    /** Exposes an intermediate tensor as a named graph output (calibration taps, block outputs). */
+    void namedOutput(String value, String outputName, Object... dims) {
+        g.nodeTo("Identity", "/outputs/" + outputName, new String[] {value}, new String[] {outputName});
+        g.output(outputName, FLOAT, dims);
     }
 
     void logitsOutput(String hidden, String embeddingOrHead, int width, int vocab) {

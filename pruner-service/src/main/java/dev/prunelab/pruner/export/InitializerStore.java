@@ -3,6 +3,7 @@ package dev.prunelab.pruner.export;
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
 import dev.prunelab.contracts.DecoderIo;
+import dev.prunelab.pruner.checkpoint.HalfFloats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -26,6 +27,7 @@ final class InitializerStore implements AutoCloseable {
     private final FileChannel externalData;   // null when inline
     private long externalBytes;
     private long parameterCount;
+    private long zeroCount;
 
     InitializerStore(WeightFormat format, Path externalDataFile) {
         this.format = format;
@@ -42,6 +44,9 @@ final class InitializerStore implements AutoCloseable {
     /** Weights in the export dtype (float32, or float16 when asked); the graph casts float16 back to float32. */
     OnnxMl.TensorProto weight(String name, float[] values, long... shape) {
         parameterCount += values.length;
+        for (float value : values) {
+            zeroCount += value == 0f ? 1 : 0;
+        }
         return format.float16() ? float16(name, values, shape) : float32(name, values, shape);
     }
 
@@ -59,7 +64,7 @@ final class InitializerStore implements AutoCloseable {
         for (int start = 0; start < values.length; start += CHUNK_ELEMENTS) {
             int end = Math.min(values.length, start + CHUNK_ELEMENTS);
             for (int i = start; i < end; i++) {
-                bytes.putShort(HalfFloats.toHalf(values[i]));
+                bytes.putShort(HalfFloats.floatToF16(values[i]));
             }
         }
         bytes.flip();
@@ -74,6 +79,10 @@ final class InitializerStore implements AutoCloseable {
 
     long parameterCount() {
         return parameterCount;
+    }
+
+    long nonZeroCount() {
+        return parameterCount - zeroCount;
     }
 
     long externalBytes() {

@@ -1,0 +1,121 @@
+package dev.prunelab.pruner.cli;
+
+import dev.prunelab.pruner.checkpoint.ModelLoader;
+import dev.prunelab.pruner.export.ExportDtype;
+import dev.prunelab.pruner.model.LoadedModel;
+import dev.prunelab.pruner.pipeline.PruneReport;
+import dev.prunelab.pruner.pipeline.PruneRequest;
+import dev.prunelab.pruner.pipeline.SequentialPruner;
+import dev.prunelab.pruner.prune.SparsityPattern;
+import dev.prunelab.text.corpus.CalibrationSampler;
+import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.text.corpus.TokenWindows;
+import dev.prunelab.text.tokenizer.TextTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = "Prune every linear layer of every decoder block (magnitude, Wanda or SparseGPT; unstructured "
+                + "or N:M), calibrating block by block, and export the result to ONNX with prune-report.json.")
+final class PruneCommand implements Callable<Integer> {
+    static final String DEFAULT_CALIBRATION = "text/tinystories/calibration.txt";
+
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "llama2.c checkpoint file, or Hugging Face directory with config.json and safetensors")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer (default: found next to the model)")
+    Path tokenizer;
+
+    @Option(names = "--method", required = true, paramLabel = "magnitude|wanda|sparsegpt", description = "pruning method")
+    String method;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--sparsity", paramLabel = "S", description = "unstructured: fraction of weights to zero, in [0, 1)")
+        Double sparsity;
+
+        @Option(names = "--pattern", paramLabel = "N:M", description = "semi-structured: keep N of every M weights (2:4, 4:8)")
+        String pattern;
+
+        SparsityPattern toPattern() {
+            return sparsity != null ? new SparsityPattern.Unstructured(sparsity) : SparsityPattern.parse(pattern);
+        }
+    }
+
+    @Option(names = "--calibration", paramLabel = "FILE",
+            description = "calibration text (default: the shipped TinyStories calibration text)")
+    Path calibration;
+
+    @Option(names = "--samples", defaultValue = "128", paramLabel = "N",
+            description = "calibration windows (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--window", defaultValue = "0", paramLabel = "W",
+            description = "tokens per window (default: the model's context length, capped at 2048)")
+    int window;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "window sampling seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--layer-sparsity", defaultValue = "uniform", paramLabel = "uniform|owl",
+            description = "how sparsity is spread over layers (default: ${DEFAULT-VALUE})")
+    String layerSparsity;
+
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16", description = "exported weight type")
+    String dtype;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "ONNX Runtime threads for calibration forward passes (default: 0 = one per core)")
+    int threads;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
+    Path out;
+
+    @Override
+    public Integer call() {
+        // Everything that can be wrong with the request fails here, before any model work.
+        Path calibrationText = calibration != null ? calibration : SharedData.path(DEFAULT_CALIBRATION);
+        PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(),
+                PruneRequest.LayerSparsity.parse(layerSparsity),
+                new PruneRequest.Calibration(calibrationText, samples, window, seed), ExportDtype.parse(dtype), threads);
+        if (request.needsCalibration() && !Files.isRegularFile(calibrationText)) {
+            throw new IllegalArgumentException("calibration text " + calibrationText + " does not exist");
+        }
+        try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer))) {
+            SequentialPruner.WindowSource windows = windowTokens -> calibrationWindows(loaded, calibrationText,
+                    windowTokens);
+            PruneReport report = SequentialPruner.prune(loaded, request, windows, out);
+            System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
+                    report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
+                    report.prunedWeights(), report.matrices().size());
+            report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+            System.out.printf("  peak RSS %,d MB; wrote %s and %s%n", report.peakRssBytes() >> 20, out,
+                    PruneReport.FILE_NAME);
+        }
+        return 0;
+    }
+
+    private List<int[]> calibrationWindows(LoadedModel loaded, Path text, int windowTokens) {
+        Path tokenizerPath = loaded.tokenizerPath().orElseThrow(() -> new IllegalArgumentException(
+                "calibration needs a tokenizer: none was found next to " + model + "; pass --tokenizer"));
+        try (TextTokenizer textTokenizer = TextTokenizer.open(tokenizerPath)) {
+            String content = Files.readString(text, StandardCharsets.UTF_8);
+            int[] stream = TokenWindows.paragraphStream(textTokenizer, content, loaded.bosTokenId());
+            return CalibrationSampler.sample(stream, samples, windowTokens, seed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read calibration text " + text, e);
+        }
+    }
+}

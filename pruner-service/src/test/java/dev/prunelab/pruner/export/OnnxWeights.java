@@ -1,0 +1,96 @@
+package dev.prunelab.pruner.export;
+
+import ai.onnx.proto.OnnxMl;
+import dev.prunelab.contracts.DecoderIo;
+import dev.prunelab.pruner.checkpoint.HalfFloats;
+import dev.prunelab.pruner.model.DType;
+import dev.prunelab.pruner.model.ModelFormatException;
+import dev.prunelab.pruner.model.TensorInfo;
+import dev.prunelab.pruner.model.TensorSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Reads an exported model's weights back under their Hugging Face names (MatMul weights transposed back to
+ * [out, in]), so the reference forward pass can run on exactly what was exported. Test helper; inline data only.
+ */
+public final class OnnxWeights implements TensorSource {
+    private final Path file;
+    private final Map<String, float[]> values = new TreeMap<>();
+    private final Map<String, long[]> shapes = new TreeMap<>();
+
+    public OnnxWeights(Path exportedDirectory) throws IOException {
+        this.file = exportedDirectory.resolve(DecoderIo.MODEL_FILE);
+        OnnxMl.ModelProto model;
+        try (InputStream in = Files.newInputStream(file)) {
+            model = OnnxMl.ModelProto.parseFrom(in);
+        }
+        for (OnnxMl.TensorProto tensor : model.getGraph().getInitializerList()) {
+            String name = tensor.getName();
+            if (name.startsWith("/") || name.startsWith("model.rotary_emb")) {
+                continue;                                         // graph constants, not weights
+            }
+            float[] data = floats(tensor);
+            long[] shape = tensor.getDimsList().stream().mapToLong(Long::longValue).toArray();
+            if (name.endsWith(".MatMul.weight")) {
+                name = name.substring(0, name.length() - ".MatMul.weight".length()) + ".weight";
+                data = Matrices.transpose(data, (int) shape[0], (int) shape[1]);
+                shape = new long[] {shape[1], shape[0]};
+            }
+            values.put(name, data);
+            shapes.put(name, shape);
+        }
+    }
+
+    private static float[] floats(OnnxMl.TensorProto tensor) {
+        ByteBuffer bytes = tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        if (tensor.getDataType() == OnnxMl.TensorProto.DataType.FLOAT_VALUE) {
+            float[] data = new float[bytes.remaining() / 4];
+            bytes.asFloatBuffer().get(data);
+            return data;
+        }
+        if (tensor.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16_VALUE) {
+            float[] data = new float[bytes.remaining() / 2];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = HalfFloats.f16ToFloat(bytes.getShort());
+            }
+            return data;
+        }
+        throw new IllegalArgumentException("initializer " + tensor.getName() + " has type " + tensor.getDataType());
+    }
+
+    @Override
+    public Set<String> names() {
+        return values.keySet();
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return values.containsKey(name);
+    }
+
+    @Override
+    public TensorInfo info(String name) {
+        if (!values.containsKey(name)) {
+            throw new ModelFormatException(file, name, "not in the exported graph");
+        }
+        return new TensorInfo(name, DType.F32, shapes.get(name), file);
+    }
+
+    @Override
+    public float[] readFloats(String name) {
+        info(name);
+        return values.get(name).clone();
+    }
+
+    @Override
+    public void close() {
+    }
+}

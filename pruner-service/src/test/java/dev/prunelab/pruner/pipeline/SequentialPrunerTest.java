@@ -1,0 +1,171 @@
+package dev.prunelab.pruner.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.prunelab.contracts.DecoderIo;
+import dev.prunelab.pruner.checkpoint.CheckpointSynthesizer;
+import dev.prunelab.pruner.checkpoint.ModelLoader;
+import dev.prunelab.pruner.checkpoint.SynthesisPreset;
+import dev.prunelab.pruner.export.ExportDtype;
+import dev.prunelab.pruner.export.FamilyGraphs;
+import dev.prunelab.pruner.export.OnnxWeights;
+import dev.prunelab.pruner.export.OracleAccess;
+import dev.prunelab.pruner.model.DType;
+import dev.prunelab.pruner.model.LoadedModel;
+import dev.prunelab.pruner.prune.SparsityPattern;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SequentialPrunerTest {
+    @TempDir
+    Path temp;
+
+    /** Random token windows stand in for calibration text on random-weight models (no tokenizer needed). */
+    static SequentialPruner.WindowSource randomWindows(int vocab, int samples, long seed) {
+        return window -> {
+            SplittableRandom random = new SplittableRandom(seed);
+            List<int[]> windows = new ArrayList<>();
+            for (int i = 0; i < samples; i++) {
+                windows.add(random.ints(window, 0, vocab).toArray());
+            }
+            return windows;
+        };
+    }
+
+    static PruneRequest request(String method, String pattern, String layers) {
+        return new PruneRequest(PruneRequest.method(method), SparsityPattern.parse(pattern),
+                PruneRequest.LayerSparsity.parse(layers), new PruneRequest.Calibration(Path.of("random"), 4, 32, 0),
+                ExportDtype.FLOAT32, 1);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "tiny-llama-gqa, magnitude, 0.5", "tiny-llama-gqa, wanda, 0.5", "tiny-llama-gqa, sparsegpt, 0.5",
+        "tiny-llama-gqa, wanda, 2:4", "tiny-llama-gqa, sparsegpt, 4:8", "tiny-opt-post-ln, sparsegpt, 0.5",
+        "tiny-opt, wanda, 2:4", "tiny-gpt2, sparsegpt, 2:4", "tiny-gpt2, wanda, 0.3"})
+    void prunedExportHasTheTargetSparsityAndMatchesTheReferenceOfItsWeights(String preset, String method,
+            String pattern) throws Exception {
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.fromId(preset), DType.F32, 5);
+        Path out = temp.resolve("pruned");
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            PruneReport report = SequentialPruner.prune(model, request(method, pattern, "uniform"),
+                    randomWindows(model.config().vocabSize(), 4, 1), out);
+            SparsityPattern requested = SparsityPattern.parse(pattern);
+            FamilyGraphs family = FamilyGraphs.of(model.config());
+            try (OnnxWeights exported = new OnnxWeights(out)) {
+                for (PruneReport.MatrixSparsity matrix : report.matrices()) {
+                    float[] weight = exported.readFloats(matrix.name());
+                    long zeros = 0;
+                    for (float w : weight) {
+                        zeros += w == 0f ? 1 : 0;
+                    }
+                    assertEquals(matrix.zeros(), zeros, matrix.name() + ": zeros in the export vs the report");
+                    assertEquals(expectedZeros(method, requested, matrix.shape(), family.weightsStoredInputMajor()),
+                            zeros, matrix.name() + " achieved sparsity");
+                    if (requested instanceof SparsityPattern.NM nm) {
+                        assertNmGroups(weight, matrix.shape(), family.weightsStoredInputMajor(), nm, matrix.name());
+                    }
+                }
+                long reportedZeros = report.matrices().stream().mapToLong(PruneReport.MatrixSparsity::zeros).sum();
+                assertEquals((double) reportedZeros / report.prunedWeights(), report.achievedSparsity(), 1e-12);
+                // per-row rounding (Wanda keeps floor(s x in) zeros a row) moves the total by under one weight a row
+                assertEquals(requested.sparsity(), report.achievedSparsity(), 1.0 / 64);
+                double difference = OracleAccess.maxLogitDifference(model, exported, out, 7);
+                assertTrue(difference <= 1e-4, "pruned export vs reference of its weights: " + difference);
+            }
+            assertTrue(Files.exists(out.resolve(PruneReport.FILE_NAME)));
+            assertTrue(report.secondsPerStage().containsKey("export"));
+            assertTrue(report.peakRssBytes() > 0);
+        }
+        try (var siblings = Files.list(temp)) {
+            assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains("pruned-weights")),
+                    "spill file left behind");
+        }
+    }
+
+    /** Magnitude and SparseGPT: floor(s x weights) per matrix; Wanda: floor(s x in) in every row; N:M exact. */
+    static long expectedZeros(String method, SparsityPattern pattern, long[] shape, boolean inputMajor) {
+        long rows = inputMajor ? shape[1] : shape[0];
+        long cols = inputMajor ? shape[0] : shape[1];
+        if (pattern instanceof SparsityPattern.NM nm) {
+            return rows * cols / nm.m() * nm.prunedPerGroup();
+        }
+        if (method.equals("wanda")) {
+            return rows * (long) Math.floor(pattern.sparsity() * cols + 1e-9);
+        }
+        return (long) Math.floor(pattern.sparsity() * rows * cols + 1e-9);
+    }
+
+    static void assertNmGroups(float[] weight, long[] shape, boolean inputMajor, SparsityPattern.NM nm, String name) {
+        int rows = (int) (inputMajor ? shape[1] : shape[0]);
+        int cols = (int) (inputMajor ? shape[0] : shape[1]);
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < cols; g += nm.m()) {
+                int kept = 0;
+                for (int c = g; c < g + nm.m(); c++) {
+                    float w = inputMajor ? weight[c * rows + r] : weight[r * cols + c];
+                    kept += w != 0f ? 1 : 0;
+                }
+                assertTrue(kept <= nm.n(), name + " row " + r + " group " + g + " keeps " + kept);
+            }
+        }
+    }
+
+    @Test
+    void owlSpreadsSparsityAcrossLayersAroundTheTarget() throws Exception {
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_LLAMA_GQA, DType.F32, 5);
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            PruneReport report = SequentialPruner.prune(model, request("wanda", "0.5", "owl"),
+                    randomWindows(512, 4, 1), temp.resolve("owl"));
+            double mean = java.util.Arrays.stream(report.layerAllocation()).average().orElseThrow();
+            assertEquals(0.5, mean, 1e-9);
+            assertEquals("owl", report.layerSparsity());
+        }
+    }
+
+    @Test
+    void sameSeedAndInputGiveByteIdenticalModels() throws Exception {
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_OPT, DType.F32, 2);
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            SequentialPruner.prune(model, request("sparsegpt", "0.5", "uniform"), randomWindows(512, 4, 9),
+                    temp.resolve("a"));
+            SequentialPruner.prune(model, request("sparsegpt", "0.5", "uniform"), randomWindows(512, 4, 9),
+                    temp.resolve("b"));
+        }
+        for (String file : new String[] {DecoderIo.MODEL_FILE, DecoderIo.MODEL_CARD_FILE}) {
+            assertArrayEquals(Files.readAllBytes(temp.resolve("a").resolve(file)),
+                    Files.readAllBytes(temp.resolve("b").resolve(file)), file);
+        }
+    }
+
+    @Test
+    void patternsThatDoNotFitTheModelFailBeforeAnyWork() throws Exception {
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_LLAMA_GQA, DType.F32, 5);
+        Path out = temp.resolve("never");
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            // the MLP width 96 takes 4:8 but not 5:64 groups... 64 does not divide 96
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                    () -> SequentialPruner.prune(model, request("wanda", "32:64", "uniform"),
+                            window -> { throw new AssertionError("calibration must not start"); }, out));
+            assertTrue(error.getMessage().contains("down_proj"), error.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> request("wanda", "2:4", "owl"));
+        }
+        assertFalse(Files.exists(out));
+    }
+}
