@@ -19,7 +19,16 @@ public final class PrunerCli {
     public static int run(String... args) {
         CommandLine commandLine = new CommandLine(new PrunerCli());
         commandLine.setExecutionExceptionHandler(PrunerCli::handle);
+        commandLine.setParameterExceptionHandler(PrunerCli::wrongArguments);
         return commandLine.execute(args);
+    }
+
+    /** Wrong arguments: one line naming the problem and where help is, then exit code 2. */
+    static int wrongArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        command.getErr().println("error: " + e.getMessage() + " (see ./lab " + command.getCommandName() + " --help)");
+        command.getErr().flush();
+        return 2;
     }
 
     static int handle(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {

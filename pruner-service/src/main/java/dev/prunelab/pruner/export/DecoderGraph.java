@@ -20,7 +20,7 @@ final class DecoderGraph {
     final String positionIds;
     /** bool [batch, 1, sequence, total_sequence]: key j is visible to query i (causal and not padding). */
     final String attentionAllowed;
-    private final String maskedScore;
+    private String maskedScore;   // created with the first attention, so graphs without one carry no constant
 
     /** Graph input holding hidden states in block and embedding-free graphs: [batch, sequence, hidden]. */
     static final String HIDDEN_STATES = "hidden_states";
@@ -56,7 +56,6 @@ final class DecoderGraph {
                     DecoderIo.PAST_SEQUENCE_AXIS, headDim);
         }
         positionIds = DecoderIo.POSITION_IDS;
-        maskedScore = g.scalar("/model/constants/masked_score", GraphBuilder.MASKED_SCORE);
 
         String p = "/model/attn_mask/";
         String sequence = g.gather(p + "Gather_sequence", g.unary("Shape", p + "Shape_positions", positionIds),
@@ -189,6 +188,9 @@ final class DecoderGraph {
         String scores = g.matMul(path + "/MatMul_scores", grouped, keysT);
         if (group != 1) {
             scores = g.reshape(path + "/Reshape_scores", scores, 0, queryHeads, -1, 0);
+        }
+        if (maskedScore == null) {
+            maskedScore = g.scalar("/model/constants/masked_score", GraphBuilder.MASKED_SCORE);
         }
         String masked = g.where(path + "/Where_mask", attentionAllowed, scores, maskedScore);
         String probabilities = g.softmax(path + "/Softmax", masked);
