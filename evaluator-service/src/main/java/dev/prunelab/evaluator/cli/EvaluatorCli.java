@@ -17,7 +17,16 @@ public final class EvaluatorCli {
     public static int run(String... args) {
         CommandLine commandLine = new CommandLine(new EvaluatorCli());
         commandLine.setExecutionExceptionHandler(EvaluatorCli::handle);
+        commandLine.setParameterExceptionHandler(EvaluatorCli::wrongArguments);
         return commandLine.execute(args);
+    }
+
+    /** Wrong arguments: one line naming the problem and where help is, then exit code 2. */
+    static int wrongArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        command.getErr().println("error: " + e.getMessage() + " (see ./lab " + command.getCommandName() + " --help)");
+        command.getErr().flush();
+        return 2;
     }
 
     static int handle(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
