@@ -57,6 +57,7 @@ final class TensorBytes {
                 }
                 position += elements;
                 done += length;
+                Unmapper.unmap(mapped);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": tensor '" + name + "': cannot map bytes " + offset + ".."

@@ -75,6 +75,9 @@ public abstract class FamilyGraphs {
      */
     public abstract Map<String, Tap> linearInputs(int layer);
 
+    /** The token embedding table [vocab, width] that {@link #embed} gathers from. */
+    public abstract String embeddingName();
+
     /** True when the family stores linear weights [in, out] (GPT-2's Conv1D). */
     public boolean weightsStoredInputMajor() {
         return false;
@@ -183,6 +186,11 @@ public abstract class FamilyGraphs {
         }
 
         @Override
+        public String embeddingName() {
+            return Llama.EMBED;
+        }
+
+        @Override
         public Map<String, Tap> linearInputs(int layer) {
             Map<String, Tap> inputs = new LinkedHashMap<>();
             for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
@@ -271,6 +279,11 @@ public abstract class FamilyGraphs {
         }
 
         @Override
+        public String embeddingName() {
+            return Opt.EMBED;
+        }
+
+        @Override
         public Map<String, Tap> linearInputs(int layer) {
             Map<String, Tap> inputs = new LinkedHashMap<>();
             for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
@@ -340,6 +353,11 @@ public abstract class FamilyGraphs {
         void head(DecoderGraph d, String x) {
             String normed = layerNorm(d, "/transformer/ln_f", Gpt2.FINAL_NORM, x, c.layerNormEps());
             d.logitsOutput(normed, wte, c.hiddenSize(), c.vocabSize());
+        }
+
+        @Override
+        public String embeddingName() {
+            return Gpt2.EMBED;
         }
 
         @Override

@@ -52,23 +52,25 @@ final class InitializerStore implements AutoCloseable {
 
     /** A float32 constant that is not a model parameter (rotary frequencies, scales). */
     OnnxMl.TensorProto float32(String name, float[] values, long... shape) {
-        checkCount(name, values.length, shape);
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(values);
-        return store(name, OnnxMl.TensorProto.DataType.FLOAT, bytes, shape);
+        return store(name, OnnxMl.TensorProto.DataType.FLOAT, values, shape, Float.BYTES);
     }
 
     OnnxMl.TensorProto float16(String name, float[] values, long... shape) {
-        checkCount(name, values.length, shape);
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-        for (int start = 0; start < values.length; start += CHUNK_ELEMENTS) {
-            int end = Math.min(values.length, start + CHUNK_ELEMENTS);
+        return store(name, OnnxMl.TensorProto.DataType.FLOAT16, values, shape, 2);
+    }
+
+    /** Little-endian bytes of values[start, end) in the element type. */
+    private static ByteBuffer encode(float[] values, int start, int end, int elementBytes) {
+        ByteBuffer bytes = ByteBuffer.allocate((end - start) * elementBytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (elementBytes == Float.BYTES) {
+            bytes.asFloatBuffer().put(values, start, end - start);
+        } else {
             for (int i = start; i < end; i++) {
                 bytes.putShort(HalfFloats.floatToF16(values[i]));
             }
+            bytes.flip();
         }
-        bytes.flip();
-        return store(name, OnnxMl.TensorProto.DataType.FLOAT16, bytes, shape);
+        return bytes;
     }
 
     static OnnxMl.TensorProto int64(String name, long[] values, long... shape) {
@@ -89,16 +91,25 @@ final class InitializerStore implements AutoCloseable {
         return externalBytes;
     }
 
-    private OnnxMl.TensorProto store(String name, OnnxMl.TensorProto.DataType type, ByteBuffer bytes, long[] shape) {
+    /**
+     * Inline: one raw_data buffer. External: appended to the data file in chunks, so a 1 GB embedding never
+     * needs a second full-size copy in memory.
+     */
+    private OnnxMl.TensorProto store(String name, OnnxMl.TensorProto.DataType type, float[] values, long[] shape,
+            int elementBytes) {
+        checkCount(name, values.length, shape);
         if (externalData == null) {
-            return inline(name, type, bytes, shape);
+            return inline(name, type, encode(values, 0, values.length, elementBytes), shape);
         }
         try {
             long offset = (externalBytes + ALIGNMENT_BYTES - 1) / ALIGNMENT_BYTES * ALIGNMENT_BYTES;
-            long length = bytes.remaining();
+            long length = (long) values.length * elementBytes;
             externalData.position(offset);
-            while (bytes.hasRemaining()) {
-                externalData.write(bytes);
+            for (int start = 0; start < values.length; start += CHUNK_ELEMENTS) {
+                ByteBuffer chunk = encode(values, start, Math.min(values.length, start + CHUNK_ELEMENTS), elementBytes);
+                while (chunk.hasRemaining()) {
+                    externalData.write(chunk);
+                }
             }
             externalBytes = offset + length;
             OnnxMl.TensorProto.Builder tensor = OnnxMl.TensorProto.newBuilder()

@@ -217,11 +217,12 @@ public final class SequentialPruner {
 
     private static List<float[]> embed(DecoderConfig config, TensorSource weights, List<int[]> windows,
             PruneRequest request) {
+        EmbeddingRows rows = new EmbeddingRows(weights, FamilyGraphs.of(config).embeddingName(), windows);
         List<float[]> hidden = new ArrayList<>(windows.size());
-        try (GraphSession session = new GraphSession(CalibrationGraphs.embedding(config, weights), request.threads(),
+        try (GraphSession session = new GraphSession(CalibrationGraphs.embedding(config, rows), request.threads(),
                 -1, 0, config.headDim())) {
             for (int[] tokens : windows) {
-                hidden.add(session.runTokens(tokens, Set.of(CalibrationGraphs.HIDDEN_OUTPUT))
+                hidden.add(session.runTokens(rows.reindex(tokens), Set.of(CalibrationGraphs.HIDDEN_OUTPUT))
                         .get(CalibrationGraphs.HIDDEN_OUTPUT));
             }
         }
