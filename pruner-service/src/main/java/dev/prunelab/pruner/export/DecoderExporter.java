@@ -64,6 +64,8 @@ public final class DecoderExporter {
         try {
             Files.createDirectories(parent);
             staging = Files.createTempDirectory(parent, "." + outputDirectory.getFileName() + ".partial-");
+            // temp directories are private (700); an export is shared with evaluators, possibly other users
+            Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a staging directory in " + parent, e);
         }
