@@ -1,7 +1,6 @@
 package dev.prunelab.evaluator.cli;
 
-import java.io.PrintWriter;
-import picocli.CommandLine;
+import dev.prunelab.contracts.console.CommandLines;
 import picocli.CommandLine.Command;
 
 /** Entry point of the evaluator's commands ({@code ./lab eval}, {@code ./lab generate}). */
@@ -14,32 +13,8 @@ public final class EvaluatorCli {
         System.exit(run(args));
     }
 
+    /** Runs a command line; user errors print one line and return a non-zero exit code. */
     public static int run(String... args) {
-        CommandLine commandLine = new CommandLine(new EvaluatorCli());
-        commandLine.setExecutionExceptionHandler(EvaluatorCli::handle);
-        commandLine.setParameterExceptionHandler(EvaluatorCli::wrongArguments);
-        return commandLine.execute(args);
-    }
-
-    /** Wrong arguments: one line naming the problem and where help is, then exit code 2. */
-    static int wrongArguments(CommandLine.ParameterException e, String[] args) {
-        CommandLine command = e.getCommandLine();
-        command.getErr().println("error: " + e.getMessage() + " (see ./lab " + command.getCommandName() + " --help)");
-        command.getErr().flush();
-        return 2;
-    }
-
-    static int handle(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
-        PrintWriter err = commandLine.getErr();
-        if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
-                || e instanceof java.io.UncheckedIOException) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return 2;
-        }
-        err.println("error: " + e);
-        e.printStackTrace(err);
-        err.flush();
-        return 1;
+        return CommandLines.of(new EvaluatorCli()).execute(args);
     }
 }

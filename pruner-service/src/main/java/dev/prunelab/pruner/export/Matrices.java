@@ -1,14 +1,14 @@
 package dev.prunelab.pruner.export;
 
 /** Layout changes of row-major weight matrices. */
-final class Matrices {
+public final class Matrices {
     private static final int TILE = 64;
 
     private Matrices() {
     }
 
     /** [rows, cols] -> [cols, rows], in cache-friendly tiles (a 7B layer's matrices are ~180 MB each). */
-    static float[] transpose(float[] matrix, int rows, int cols) {
+    public static float[] transpose(float[] matrix, int rows, int cols) {
         if ((long) rows * cols != matrix.length) {
             throw new IllegalArgumentException("matrix of " + matrix.length + " values is not " + rows + "x" + cols);
         }

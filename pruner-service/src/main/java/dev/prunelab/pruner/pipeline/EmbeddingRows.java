@@ -11,19 +11,19 @@ import java.util.Set;
  * the windows re-indexed into it. A 128k x 2048 table is 1 GB in float32; the calibration embedding graph then
  * holds a few thousand rows instead (ONNX Runtime and the protobuf would otherwise each copy the whole table).
  */
-final class EmbeddingRows implements TensorSource {
+public final class EmbeddingRows implements TensorSource {
     private final TensorSource base;
     private final String embeddingName;
     private final int[] rows;           // sorted distinct token ids
 
-    EmbeddingRows(TensorSource base, String embeddingName, List<int[]> windows) {
+    public EmbeddingRows(TensorSource base, String embeddingName, List<int[]> windows) {
         this.base = base;
         this.embeddingName = embeddingName;
         this.rows = windows.stream().flatMapToInt(Arrays::stream).distinct().sorted().toArray();
     }
 
     /** The window with every token id replaced by its row in the cut table. */
-    int[] reindex(int[] window) {
+    public int[] reindex(int[] window) {
         int[] compact = new int[window.length];
         for (int i = 0; i < window.length; i++) {
             compact[i] = Arrays.binarySearch(rows, window[i]);

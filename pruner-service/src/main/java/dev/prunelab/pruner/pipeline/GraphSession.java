@@ -16,14 +16,14 @@ import java.util.Set;
  * An in-memory ONNX Runtime session over a calibration graph (embedding or one block), run one calibration
  * window at a time: input [1, W] ids or [1, W, hidden] states, all-ones mask, positions 0..W-1, empty past.
  */
-final class GraphSession implements AutoCloseable {
+public final class GraphSession implements AutoCloseable {
     private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
     private final OrtSession session;
     private final int cachedLayer;       // -1 for the embedding graph
     private final int kvHeads;
     private final int headDim;
 
-    GraphSession(byte[] model, int threads, int cachedLayer, int kvHeads, int headDim) {
+    public GraphSession(byte[] model, int threads, int cachedLayer, int kvHeads, int headDim) {
         this.cachedLayer = cachedLayer;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
@@ -39,7 +39,7 @@ final class GraphSession implements AutoCloseable {
     }
 
     /** Runs the embedding graph on one window of token ids. */
-    Map<String, float[]> runTokens(int[] tokens, Set<String> outputs) {
+    public Map<String, float[]> runTokens(int[] tokens, Set<String> outputs) {
         long[] ids = new long[tokens.length];
         for (int i = 0; i < tokens.length; i++) {
             ids[i] = tokens[i];
@@ -52,7 +52,7 @@ final class GraphSession implements AutoCloseable {
     }
 
     /** Runs a block graph on one window of hidden states [W, width]. */
-    Map<String, float[]> runHidden(float[] hidden, int window, int width, Set<String> outputs) {
+    public Map<String, float[]> runHidden(float[] hidden, int window, int width, Set<String> outputs) {
         try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(hidden),
                 new long[] {1, window, width})) {
             return run(CalibrationGraphs.HIDDEN_INPUT, input, window, outputs);

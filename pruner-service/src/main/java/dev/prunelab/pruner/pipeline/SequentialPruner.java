@@ -6,8 +6,10 @@ import dev.prunelab.pruner.checkpoint.SafetensorsWriter;
 import dev.prunelab.pruner.export.CalibrationGraphs;
 import dev.prunelab.pruner.export.DecoderExporter;
 import dev.prunelab.pruner.export.FamilyGraphs;
+import dev.prunelab.pruner.export.Matrices;
 import dev.prunelab.pruner.model.DType;
 import dev.prunelab.pruner.model.DecoderConfig;
+import dev.prunelab.pruner.model.InMemoryTensors;
 import dev.prunelab.pruner.model.LoadedModel;
 import dev.prunelab.pruner.model.TensorInfo;
 import dev.prunelab.pruner.model.TensorSource;
@@ -108,7 +110,7 @@ public final class SequentialPruner {
                                     request.method() instanceof SparseGpt, request, timer, false);
                     SparsityPattern layerPattern = request.layerSparsity() == PruneRequest.LayerSparsity.OWL
                             ? new SparsityPattern.Unstructured(allocation[layer]) : request.pattern();
-                    InMemoryTensors block = new InMemoryTensors();
+                    InMemoryTensors block = new InMemoryTensors(Path.of("<pruned block " + layer + " in memory>"));
                     for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
                         String name = linear.getKey() + ".weight";
                         TensorInfo info = weights.info(name);
@@ -183,20 +185,10 @@ public final class SequentialPruner {
         if (!family.weightsStoredInputMajor()) {
             return request.method().prune(weight, rows, cols, stats, pattern);
         }
-        float[] outMajor = transpose(weight, rows, cols);          // Conv1D [in, out] -> [out, in]
+        float[] outMajor = Matrices.transpose(weight, rows, cols);          // Conv1D [in, out] -> [out, in]
         PruneResult result = request.method().prune(outMajor, cols, rows, stats, pattern);
-        System.arraycopy(transpose(outMajor, cols, rows), 0, weight, 0, weight.length);
+        System.arraycopy(Matrices.transpose(outMajor, cols, rows), 0, weight, 0, weight.length);
         return result;
-    }
-
-    static float[] transpose(float[] matrix, int rows, int cols) {
-        float[] transposed = new float[matrix.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                transposed[c * rows + r] = matrix[r * cols + c];
-            }
-        }
-        return transposed;
     }
 
     /** Every pruned matrix's input width must take the pattern (N:M groups run along the input). */
@@ -293,7 +285,7 @@ public final class SequentialPruner {
             int rows = (int) info.dimension(0);
             int cols = (int) info.dimension(1);
             if (family.weightsStoredInputMajor()) {
-                weight = transpose(weight, rows, cols);
+                weight = Matrices.transpose(weight, rows, cols);
                 int swap = rows;
                 rows = cols;
                 cols = swap;

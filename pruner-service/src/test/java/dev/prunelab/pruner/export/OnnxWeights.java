@@ -3,31 +3,25 @@ package dev.prunelab.pruner.export;
 import ai.onnx.proto.OnnxMl;
 import dev.prunelab.contracts.DecoderIo;
 import dev.prunelab.pruner.checkpoint.HalfFloats;
-import dev.prunelab.pruner.model.DType;
-import dev.prunelab.pruner.model.ModelFormatException;
-import dev.prunelab.pruner.model.TensorInfo;
-import dev.prunelab.pruner.model.TensorSource;
+import dev.prunelab.pruner.model.InMemoryTensors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Reads an exported model's weights back under their Hugging Face names (MatMul weights transposed back to
  * [out, in]), so the reference forward pass can run on exactly what was exported. Test helper; inline data only.
  */
-public final class OnnxWeights implements TensorSource {
-    private final Path file;
-    private final Map<String, float[]> values = new TreeMap<>();
-    private final Map<String, long[]> shapes = new TreeMap<>();
+public final class OnnxWeights {
+    private OnnxWeights() {
+    }
 
-    public OnnxWeights(Path exportedDirectory) throws IOException {
-        this.file = exportedDirectory.resolve(DecoderIo.MODEL_FILE);
+    public static InMemoryTensors read(Path exportedDirectory) throws IOException {
+        Path file = exportedDirectory.resolve(DecoderIo.MODEL_FILE);
+        InMemoryTensors weights = new InMemoryTensors(file);
         OnnxMl.ModelProto model;
         try (InputStream in = Files.newInputStream(file)) {
             model = OnnxMl.ModelProto.parseFrom(in);
@@ -44,9 +38,9 @@ public final class OnnxWeights implements TensorSource {
                 data = Matrices.transpose(data, (int) shape[0], (int) shape[1]);
                 shape = new long[] {shape[1], shape[0]};
             }
-            values.put(name, data);
-            shapes.put(name, shape);
+            weights.put(name, data, shape);
         }
+        return weights;
     }
 
     private static float[] floats(OnnxMl.TensorProto tensor) {
@@ -66,31 +60,4 @@ public final class OnnxWeights implements TensorSource {
         throw new IllegalArgumentException("initializer " + tensor.getName() + " has type " + tensor.getDataType());
     }
 
-    @Override
-    public Set<String> names() {
-        return values.keySet();
-    }
-
-    @Override
-    public boolean contains(String name) {
-        return values.containsKey(name);
-    }
-
-    @Override
-    public TensorInfo info(String name) {
-        if (!values.containsKey(name)) {
-            throw new ModelFormatException(file, name, "not in the exported graph");
-        }
-        return new TensorInfo(name, DType.F32, shapes.get(name), file);
-    }
-
-    @Override
-    public float[] readFloats(String name) {
-        info(name);
-        return values.get(name).clone();
-    }
-
-    @Override
-    public void close() {
-    }
 }

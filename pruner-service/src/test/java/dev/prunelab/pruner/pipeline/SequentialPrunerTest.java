@@ -15,6 +15,7 @@ import dev.prunelab.pruner.export.FamilyGraphs;
 import dev.prunelab.pruner.export.OnnxWeights;
 import dev.prunelab.pruner.export.OracleAccess;
 import dev.prunelab.pruner.model.DType;
+import dev.prunelab.pruner.model.InMemoryTensors;
 import dev.prunelab.pruner.model.LoadedModel;
 import dev.prunelab.pruner.prune.SparsityPattern;
 import java.nio.file.Files;
@@ -65,7 +66,7 @@ class SequentialPrunerTest {
                     randomWindows(model.config().vocabSize(), 4, 1), out);
             SparsityPattern requested = SparsityPattern.parse(pattern);
             FamilyGraphs family = FamilyGraphs.of(model.config());
-            try (OnnxWeights exported = new OnnxWeights(out)) {
+            try (InMemoryTensors exported = OnnxWeights.read(out)) {
                 for (PruneReport.MatrixSparsity matrix : report.matrices()) {
                     float[] weight = exported.readFloats(matrix.name());
                     long zeros = 0;

@@ -1,9 +1,5 @@
-package dev.prunelab.pruner.pipeline;
+package dev.prunelab.pruner.model;
 
-import dev.prunelab.pruner.model.DType;
-import dev.prunelab.pruner.model.ModelFormatException;
-import dev.prunelab.pruner.model.TensorInfo;
-import dev.prunelab.pruner.model.TensorSource;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,13 +7,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** A few float32 tensors held in memory: one block's pruned weights while its outputs are recomputed. */
-final class InMemoryTensors implements TensorSource {
-    private static final Path IN_MEMORY = Path.of("<pruned block in memory>");
+/**
+ * Float32 tensors held in memory (one pruned block while its outputs are recomputed, weights read back from
+ * an export). Errors name {@code origin} as the file.
+ */
+public final class InMemoryTensors implements TensorSource {
+    private final Path origin;
     private final Map<String, float[]> values = new LinkedHashMap<>();
     private final Map<String, long[]> shapes = new LinkedHashMap<>();
 
-    void put(String name, float[] data, long... shape) {
+    public InMemoryTensors(Path origin) {
+        this.origin = origin;
+    }
+
+    public void put(String name, float[] data, long... shape) {
         values.put(name, data);
         shapes.put(name, shape.clone());
     }
@@ -35,9 +38,9 @@ final class InMemoryTensors implements TensorSource {
     @Override
     public TensorInfo info(String name) {
         if (!values.containsKey(name)) {
-            throw new ModelFormatException(IN_MEMORY, name, "not held in memory");
+            throw new ModelFormatException(origin, name, "not held in memory");
         }
-        return new TensorInfo(name, DType.F32, shapes.get(name), IN_MEMORY);
+        return new TensorInfo(name, DType.F32, shapes.get(name), origin);
     }
 
     @Override
