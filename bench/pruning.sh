@@ -23,14 +23,21 @@ CALIBRATION="$DATA/text/tinystories/calibration.txt"
 quality() {
   local runs="$WORK/quality"
   mkdir -p "$runs"
-  ./lab export --model "$STORIES" --out "$runs/dense"
-  ./lab eval --model "$runs/dense" --window 512 --json "$runs/dense/eval.json"
+  if [ ! -f "$runs/dense/eval.json" ]; then
+    ./lab export --model "$STORIES" --out "$runs/dense"
+    ./lab eval --model "$runs/dense" --window 512 --json "$runs/dense/eval.json"
+  fi
   for method in magnitude wanda sparsegpt; do
     for target in 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9 2:4 4:8; do
       local flag="--sparsity"; [[ "$target" == *:* ]] && flag="--pattern"
       local out="$runs/$method-${target/:/of}"
-      ./lab prune --model "$STORIES" --method "$method" "$flag" "$target" --calibration "$CALIBRATION" \
-        --samples 128 --window 512 --seed 0 --out "$out"
+      [ -f "$out/eval.json" ] || [ -f "$runs/$method-${target/:/of}.refused" ] && continue
+      # A pattern the model's widths cannot take is refused before any work; the refusal is reported.
+      if ! ./lab prune --model "$STORIES" --method "$method" "$flag" "$target" --calibration "$CALIBRATION" \
+          --samples 128 --window 512 --seed 0 --out "$out" 2> "$runs/prune.err"; then
+        cp "$runs/prune.err" "$runs/$method-${target/:/of}.refused"
+        continue
+      fi
       ./lab eval --model "$out" --window 512 --json "$out/eval.json"
     done
   done

@@ -37,8 +37,15 @@ def quality(directory):
             "loss": loss,
             "perplexity": ppl,
         })
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".refused"):
+            with open(os.path.join(directory, name)) as f:
+                reason = f.read().strip().splitlines()[-1]
+            method, pattern = name[:-len(".refused")].split("-", 1)
+            rows.append({"run": name, "method": method, "pattern": pattern.replace("of", ":"), "refused": reason})
     header = "| method | pattern | achieved sparsity | loss | perplexity |\n|---|---|---|---|---|\n"
-    lines = [f"| {r['method']} | {r['pattern']} | {r['achievedSparsity']:.4f} | {r['loss']:.4f} | {r['perplexity']:.3f} |"
+    lines = [f"| {r['method']} | {r['pattern']} | refused: {r['refused']} | | |" if "refused" in r else
+             f"| {r['method']} | {r['pattern']} | {r['achievedSparsity']:.4f} | {r['loss']:.4f} | {r['perplexity']:.3f} |"
              for r in rows]
     return rows, header + "\n".join(lines) + "\n"
 
