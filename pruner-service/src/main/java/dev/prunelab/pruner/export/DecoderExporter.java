@@ -55,10 +55,16 @@ public final class DecoderExporter {
      */
     public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, ExportDtype dtype,
             java.util.function.Consumer<Path> beforePublish) {
+        return export(model, weights, outputDirectory, dtype, beforePublish, WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
+    }
+
+    /** @param externalDataThresholdBytes weights larger than this go to model.onnx.data (tests lower it) */
+    static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, ExportDtype dtype,
+            java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
         long startNanos = System.nanoTime();
         DecoderConfig config = model.config();
         long parameterCount = countParameters(weights);
-        WeightFormat format = WeightFormat.choose(dtype, parameterCount);
+        WeightFormat format = WeightFormat.choose(dtype, parameterCount, externalDataThresholdBytes);
         Path parent = outputDirectory.toAbsolutePath().getParent();
         Path staging;
         try {

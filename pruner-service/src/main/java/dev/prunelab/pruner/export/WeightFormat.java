@@ -11,8 +11,8 @@ record WeightFormat(boolean float16, boolean external) {
     /** Models whose weights exceed 1 GB keep them in external data. */
     static final long EXTERNAL_DATA_THRESHOLD_BYTES = 1L << 30;
 
-    static WeightFormat choose(ExportDtype dtype, long parameterCount) {
+    static WeightFormat choose(ExportDtype dtype, long parameterCount, long externalDataThresholdBytes) {
         long bytes = parameterCount * (dtype == ExportDtype.FLOAT16 ? 2 : 4);
-        return new WeightFormat(dtype == ExportDtype.FLOAT16, bytes > EXTERNAL_DATA_THRESHOLD_BYTES);
+        return new WeightFormat(dtype == ExportDtype.FLOAT16, bytes > externalDataThresholdBytes);
     }
 }

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.contracts.DecoderIo;
 import dev.prunelab.contracts.ModelCard;
+import dev.prunelab.evaluator.generate.GreedyGenerator;
+import dev.prunelab.evaluator.report.ModelTokenizer;
+import dev.prunelab.evaluator.runtime.DecoderSession;
+import dev.prunelab.evaluator.runtime.RuntimeOptions;
+import dev.prunelab.text.tokenizer.TextTokenizer;
+import java.util.List;
 import dev.prunelab.pruner.checkpoint.CheckpointSynthesizer;
 import dev.prunelab.pruner.checkpoint.ModelLoader;
 import dev.prunelab.pruner.checkpoint.SynthesisPreset;
@@ -91,6 +97,46 @@ class ExportOracleTest {
                     randomTokens(512, 9), 4);
             assertTrue(difference <= TOLERANCE, "max logit difference " + difference);
             assertEquals("float16", ModelCard.read(f16).weightDtype());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16"})
+    void weightsPastTheThresholdGoToExternalDataAndStillMatch(String dtype) throws Exception {
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_GPT2, DType.F16, 4);
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            Path exported = temp.resolve("external");
+            // the real threshold is 1 GB; a 1 kB one sends this tiny model's weights to model.onnx.data
+            DecoderExporter.Result result = DecoderExporter.export(model, model.tensors(), exported,
+                    ExportDtype.parse(dtype), staging -> { }, 1024);
+            assertTrue(result.externalData());
+            long graphBytes = Files.size(exported.resolve(DecoderIo.MODEL_FILE));
+            long dataBytes = Files.size(exported.resolve(DecoderIo.EXTERNAL_DATA_FILE));
+            assertTrue(dataBytes >= result.parameterCount() * (dtype.equals("f16") ? 2 : 4), "data " + dataBytes);
+            assertTrue(graphBytes < dataBytes / 10, "graph " + graphBytes + " should hold no weights");
+            double difference = OracleComparison.maxLogitDifference(model, model.tensors(), exported,
+                    randomTokens(512, 2), DECODE_STEPS);
+            assertTrue(difference <= TOLERANCE, "max logit difference " + difference);
+        }
+    }
+
+    @Test
+    void exportedStories260KContinuesTheStoryGreedily() throws Exception {
+        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
+                Optional.empty())) {
+            Path exported = temp.resolve("stories");
+            DecoderExporter.export(model, exported, ExportDtype.FLOAT32);
+            try (DecoderSession session = DecoderSession.open(exported, RuntimeOptions.cpu());
+                 TextTokenizer tokenizer = ModelTokenizer.open(session)) {
+                int[] prompt = tokenizer.encode("Once upon a time");
+                List<Integer> generated = GreedyGenerator.generate(session,
+                        ModelTokenizer.withBos(session.card(), prompt), 40, token -> { });
+                String continuation = ModelTokenizer.continuation(tokenizer, prompt,
+                        generated.stream().mapToInt(Integer::intValue).toArray());
+                assertTrue(continuation.startsWith(
+                        ", there was a little girl named Lily. She loved to play outside in the park."), continuation);
+            }
         }
     }
 
