@@ -14,7 +14,8 @@ public final class ProgressBar {
     private final long startNanos = System.nanoTime();
 
     public ProgressBar(String label, int total) {
-        this(label, total, System.err, System.console() != null);
+        // stdout: ./lab filters stderr line by line, which would hold back the carriage-return redraws
+        this(label, total, System.out, System.console() != null);
     }
 
     public ProgressBar(String label, int total, PrintStream out, boolean enabled) {
