@@ -7,6 +7,9 @@ import dev.prunelab.pruner.pipeline.PruneReport;
 import dev.prunelab.pruner.pipeline.PruneRequest;
 import dev.prunelab.pruner.pipeline.SequentialPruner;
 import dev.prunelab.pruner.prune.SparsityPattern;
+import dev.prunelab.pruner.structured.StructuredPruner;
+import dev.prunelab.pruner.structured.StructuredReport;
+import dev.prunelab.pruner.structured.StructuredRequest;
 import dev.prunelab.text.corpus.CalibrationSampler;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.text.corpus.TokenWindows;
@@ -25,7 +28,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = "Prune every linear layer of every decoder block (magnitude, Wanda or SparseGPT; unstructured "
-                + "or N:M), calibrating block by block, and export the result to ONNX with prune-report.json.")
+                + "or N:M), calibrating block by block, and export the result to ONNX with prune-report.json. "
+                + "--method structured removes MLP channels, attention heads or whole blocks instead and exports "
+                + "a smaller dense model.")
 final class PruneCommand implements Callable<Integer> {
     static final String DEFAULT_CALIBRATION = "text/tinystories/calibration.txt";
 
@@ -36,11 +41,30 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer (default: found next to the model)")
     Path tokenizer;
 
-    @Option(names = "--method", required = true, paramLabel = "magnitude|wanda|sparsegpt", description = "pruning method")
+    @Option(names = "--method", required = true, paramLabel = "magnitude|wanda|sparsegpt|structured",
+            description = "pruning method")
     String method;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Target target;
+
+    @Option(names = "--target", paramLabel = "mlp|heads|blocks|mlp+heads",
+            description = "structured: what to remove")
+    String structuredTarget;
+
+    @Option(names = "--ratio", paramLabel = "R", description = "structured: fraction of the target removed, in [0, 1)")
+    Double ratio;
+
+    @Option(names = "--score", paramLabel = "magnitude|wanda-sp|flap|block-influence",
+            description = "structured: importance score (the lowest are removed)")
+    String score;
+
+    @Option(names = "--allocation", defaultValue = "uniform", paramLabel = "uniform|global",
+            description = "structured: same ratio in every layer, or one ranking over all layers (default: ${DEFAULT-VALUE})")
+    String allocation;
+
+    @Option(names = "--no-bias-compensation", description = "structured, flap: do not fold removed channels' means into the bias")
+    boolean noBiasCompensation;
 
     static final class Target {
         @Option(names = "--sparsity", paramLabel = "S", description = "unstructured: fraction of weights to zero, in [0, 1)")
@@ -87,6 +111,15 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() {
         // Everything that can be wrong with the request fails here, before any model work.
         Path calibrationText = calibration != null ? calibration : SharedData.path(DEFAULT_CALIBRATION);
+        if ("structured".equalsIgnoreCase(method)) {
+            return structured(calibrationText);
+        }
+        if (target == null) {
+            throw new IllegalArgumentException("--method " + method + " needs --sparsity or --pattern");
+        }
+        if (structuredTarget != null || ratio != null || score != null) {
+            throw new IllegalArgumentException("--target, --ratio and --score belong to --method structured");
+        }
         PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(),
                 PruneRequest.LayerSparsity.parse(layerSparsity),
                 new PruneRequest.Calibration(calibrationText, samples, window, seed), ExportDtype.parse(dtype), threads);
@@ -100,6 +133,41 @@ final class PruneCommand implements Callable<Integer> {
             System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
                     report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
                     report.prunedWeights(), report.matrices().size());
+            report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+            System.out.printf("  peak RSS %,d MB; wrote %s and %s%n", report.peakRssBytes() >> 20, out,
+                    PruneReport.FILE_NAME);
+        }
+        return 0;
+    }
+
+    private int structured(Path calibrationText) {
+        if (target != null || !"uniform".equalsIgnoreCase(layerSparsity)) {
+            throw new IllegalArgumentException("--method structured takes --target, --ratio and --score, not "
+                    + "--sparsity, --pattern or --layer-sparsity");
+        }
+        if (structuredTarget == null || ratio == null || score == null) {
+            throw new IllegalArgumentException("--method structured needs --target, --ratio and --score");
+        }
+        StructuredRequest.Score scoreKind = StructuredRequest.Score.parse(score);
+        StructuredRequest request = new StructuredRequest(StructuredRequest.Target.parse(structuredTarget), ratio,
+                scoreKind, StructuredRequest.Allocation.parse(allocation),
+                scoreKind == StructuredRequest.Score.FLAP && !noBiasCompensation,
+                new PruneRequest.Calibration(calibrationText, samples, window, seed), ExportDtype.parse(dtype), threads);
+        if (request.needsCalibration() && !Files.isRegularFile(calibrationText)) {
+            throw new IllegalArgumentException("calibration text " + calibrationText + " does not exist");
+        }
+        try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer))) {
+            StructuredReport report = StructuredPruner.prune(loaded, request,
+                    windowTokens -> calibrationWindows(loaded, calibrationText, windowTokens), out);
+            System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),
+                    report.score(), report.allocation(), model);
+            System.out.printf("  parameters %,d -> %,d (-%.1f%%); FLOPs/token at %d cached tokens %,d -> %,d (-%.1f%%)%n",
+                    report.parametersBefore(), report.parametersAfter(), 100 * report.parameterReduction(),
+                    report.flopsContextTokens(), report.flopsPerTokenBefore(), report.flopsPerTokenAfter(),
+                    100 * report.flopsReduction());
+            if (report.droppedLayers() != null) {
+                System.out.println("  dropped blocks " + report.droppedLayers());
+            }
             report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
             System.out.printf("  peak RSS %,d MB; wrote %s and %s%n", report.peakRssBytes() >> 20, out,
                     PruneReport.FILE_NAME);

@@ -7,6 +7,8 @@ import java.util.stream.IntStream;
  * X [tokens, in] that reach the layer; the pruners only read them.
  * <ul>
  *   <li>Σ_t x_tj² per input column j, so {@link #columnNorms()} is Wanda's ‖X_j‖₂ (Sun et al. 2023, Eq. 1);</li>
+ *   <li>Σ_t x_tj per input column, so {@link #columnMeans()} and {@link #columnVariances()} give FLAP's
+ *       fluctuation and bias compensation (An et al. 2024);</li>
  *   <li>optionally the Hessian of the layer-wise reconstruction loss, H = (2/n)·Σ_t x_t·x_tᵀ = (2/n)·XᵀX
  *       (SparseGPT, Frantar &amp; Alistarh 2023, Sec. 3), kept as a running mean in double the way the
  *       reference's {@code add_batch} does: H ← H·n/(n+b) + (2/(n+b))·X_bᵀX_b.</li>
@@ -20,6 +22,7 @@ public final class InputStatistics {
 
     private final int in;
     private final double[] sumOfSquares; // (in) Σ_t x_tj²
+    private final double[] sums;         // (in) Σ_t x_tj
     private final double[] hessian;      // (in, in) upper triangle valid; null if not tracked
     private long tokens;
 
@@ -33,6 +36,7 @@ public final class InputStatistics {
         }
         this.in = in;
         this.sumOfSquares = new double[in];
+        this.sums = new double[in];
         this.hessian = withHessian ? new double[in * in] : null;
     }
 
@@ -57,6 +61,11 @@ public final class InputStatistics {
             double[] xt = transpose(x, t0, chunk); // (in, chunk)
             for (int j = 0; j < in; j++) {
                 sumOfSquares[j] += Kernels.dot(xt, j * chunk, xt, j * chunk, chunk);
+                double sum = 0;
+                for (int t = j * chunk, end = t + chunk; t < end; t++) {
+                    sum += xt[t];
+                }
+                sums[j] += sum;
             }
             if (hessian != null) {
                 int rowsPerTask = 16;
@@ -96,6 +105,25 @@ public final class InputStatistics {
     /** ‖X_j‖₂² = Σ_t x_tj² per input column (a copy). */
     public double[] sumOfSquares() {
         return sumOfSquares.clone();
+    }
+
+    /** Mean of each input column over the tokens seen, E[x_j] (zeros before any token). */
+    public double[] columnMeans() {
+        double[] means = new double[in];
+        for (int j = 0; j < in && tokens > 0; j++) {
+            means[j] = sums[j] / tokens;
+        }
+        return means;
+    }
+
+    /** Population variance of each input column over the tokens seen, E[x_j²] − E[x_j]², clamped at 0. */
+    public double[] columnVariances() {
+        double[] variances = new double[in];
+        for (int j = 0; j < in && tokens > 0; j++) {
+            double mean = sums[j] / tokens;
+            variances[j] = Math.max(0, sumOfSquares[j] / tokens - mean * mean);
+        }
+        return variances;
     }
 
     /** ‖X_j‖₂ per input column, Wanda's activation factor. */
