@@ -27,6 +27,8 @@ public final class DecoderIo {
     /** File names inside an exported model directory. */
     public static final String MODEL_FILE = "model.onnx";
     public static final String EXTERNAL_DATA_FILE = "model.onnx.data";
+    /** The external data with zero weights skipped ({@link CompressedWeights}), for pruned models. */
+    public static final String COMPRESSED_DATA_FILE = "model.onnx.data.sparse";
     public static final String MODEL_CARD_FILE = "model-card.json";
 
     private DecoderIo() {

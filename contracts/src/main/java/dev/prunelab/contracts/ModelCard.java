@@ -20,6 +20,10 @@ import java.nio.file.Path;
  * @param bosTokenId     the id prepended to every text, or -1 when the family prepends none
  * @param nonZeroParameterCount weights that are not exactly zero (pruning zeros them; dense storage keeps them)
  * @param weightDtype    "float32" or "float16": how the graph's initializers are stored
+ * @param weightStorage  {@value #STORAGE_INLINE} (in model.onnx), {@value #STORAGE_EXTERNAL} (model.onnx.data) or
+ *                       {@value #STORAGE_EXTERNAL_SPARSE} (model.onnx.data.sparse, zeros skipped; expanded by the
+ *                       evaluator before loading: disk and download shrink, ONNX Runtime still holds dense weights)
+ * @param expandedWeightBytes size of model.onnx.data as ONNX Runtime reads it; 0 for inline weights
  * @param sourceSha256   sha256 over the source weight files, in the order listed
  *
  * <p>The card holds no timestamp, so the same source exported twice gives byte-identical directories.
@@ -40,6 +44,8 @@ public record ModelCard(
         long parameterCount,
         long nonZeroParameterCount,
         String weightDtype,
+        String weightStorage,
+        long expandedWeightBytes,
         String tokenizerFile,
         String tokenizerKind,
         int bosTokenId,
@@ -49,6 +55,9 @@ public record ModelCard(
         String sourceSha256) {
 
     public static final int SCHEMA_VERSION = 1;
+    public static final String STORAGE_INLINE = "inline";
+    public static final String STORAGE_EXTERNAL = "external";
+    public static final String STORAGE_EXTERNAL_SPARSE = "external-sparse";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

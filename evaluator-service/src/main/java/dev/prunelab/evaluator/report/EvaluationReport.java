@@ -3,6 +3,9 @@ package dev.prunelab.evaluator.report;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.evaluator.quality.PerplexityEvaluator.PerplexityResult;
 import dev.prunelab.evaluator.runtime.DecoderSession;
+import dev.prunelab.evaluator.speed.LatencyBenchmark;
+import dev.prunelab.evaluator.speed.ModelFootprint;
+import dev.prunelab.evaluator.zeroshot.TaskResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,10 +16,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
- * The evaluator's result document, schema version 1 (documented in README "Evaluation result"): what was
- * measured (model identity, protocol and settings), the figures, where (provider, host) and when.
+ * The evaluator's result document, schema version 2 (documented in README "Evaluation result"): what was
+ * measured (model identity, the protocol and settings of every metric), the figures, where (provider, host)
+ * and when. Sections for metrics that did not run are absent. Version 2 adds the zeroShot, latency, memory
+ * and runtime sections to version 1, turns {@code host} into an object and adds size and non-zero count to
+ * {@code model}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationReport(
@@ -24,33 +31,114 @@ public record EvaluationReport(
         Model model,
         String provider,
         String providerNote,
-        String host,
+        Host host,
         String startedAt,
         String endedAt,
-        Perplexity perplexity) {
+        Runtime runtime,
+        Perplexity perplexity,
+        ZeroShot zeroShot,
+        Latency latency,
+        Memory memory) {
 
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
 
-    /** @param sha256 of model.onnx (and model.onnx.data when present), identifying exactly what ran */
-    public record Model(String path, String family, long parameterCount, String weightDtype, String sha256,
-            String sourceSha256) {
+    /**
+     * @param sha256                of model.onnx (and model.onnx.data when present), identifying exactly what ran
+     * @param sizeBytes             model.onnx + model.onnx.data on disk
+     * @param nonZeroParameterCount null when the model card has no such field
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Model(String path, String family, long parameterCount, Long nonZeroParameterCount,
+            String weightDtype, long sizeBytes, int contextLength, int vocabSize, String sha256, String sourceSha256) {
+    }
+
+    /**
+     * @param providerRequested cpu, cuda or auto as asked; {@code provider} at the top level is what ran
+     * @param threads           ONNX Runtime intra-op threads asked for (0 = its default, one per core)
+     */
+    public record Runtime(String providerRequested, int threads, String onnxRuntime, double loadSeconds) {
+    }
+
+    public record Host(String name, String os, String arch, int cpus, String javaVersion, long maxHeapBytes) {
+        public static Host current() {
+            return new Host(hostName(), System.getProperty("os.name") + " " + System.getProperty("os.version"),
+                    System.getProperty("os.arch"), java.lang.Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"), java.lang.Runtime.getRuntime().maxMemory());
+        }
     }
 
     /** @param protocol "paragraphs" or "wikitext" (README "Perplexity protocols") */
-    public record Perplexity(String text, String protocol, int window, int windows, long scoredTokens, double loss,
-            double perplexity, double seconds, double tokensPerSecond) {
-        public Perplexity(String text, String protocol, PerplexityResult result) {
-            this(text, protocol, result.window(), result.windows(), result.scoredTokens(), result.loss(),
+    public record Perplexity(String provider, String text, String protocol, int window, int windows, long scoredTokens,
+            double loss, double perplexity, double seconds, double tokensPerSecond) {
+        public Perplexity(String provider, String text, String protocol, PerplexityResult result) {
+            this(provider, text, protocol, result.window(), result.windows(), result.scoredTokens(), result.loss(),
                     result.perplexity(), result.seconds(), result.tokensPerSecond());
         }
     }
 
-    public static EvaluationReport of(DecoderSession session, Instant startedAt, Instant endedAt, Perplexity perplexity) {
+    /**
+     * @param limit       items per task asked for (null: all)
+     * @param meanAcc     unweighted mean of the tasks' acc
+     * @param meanAccNorm unweighted mean of acc_norm over the tasks that have it (all but LAMBADA)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ZeroShot(String provider, String protocol, Integer limit, String scoring, List<TaskResult> tasks,
+            double meanAcc, Double meanAccNorm) {
+        public static final String PROTOCOL = "lm-evaluation-harness loglikelihood, zero-shot, target delimiter ' ', "
+                + "acc = argmax of summed log-likelihood, acc_norm = argmax of log-likelihood / len(choice) in "
+                + "characters, lambada = greedy target accuracy and exp(-mean log-likelihood); BOS first when the "
+                + "model has one; left truncation to the context window";
+
+        public static ZeroShot of(String provider, Integer limit, String scoring, List<TaskResult> tasks) {
+            double meanAcc = tasks.stream().mapToDouble(TaskResult::acc).average().orElse(Double.NaN);
+            var norms = tasks.stream().filter(t -> t.accNorm() != null).mapToDouble(TaskResult::accNorm).toArray();
+            Double meanNorm = norms.length == 0 ? null : java.util.Arrays.stream(norms).average().orElseThrow();
+            return new ZeroShot(provider, PROTOCOL, limit, scoring, List.copyOf(tasks), meanAcc, meanNorm);
+        }
+    }
+
+    /**
+     * @param promptTokens P; @param newTokens N; @param warmups runs per batch size not recorded
+     * @param results      per batch size (README "Evaluation result" defines TTFT, TPOT and the rates)
+     */
+    public record Latency(String provider, String protocol, int promptTokens, int newTokens, int repeats, int warmups,
+            double loadSeconds, List<LatencyBenchmark.BatchLatency> results) {
+        public static final String PROTOCOL = "greedy generation with the KV cache from seeded random prompts of "
+                + "equal length; TTFT = prefill + first token; TPOT = decode time / (N - 1); output tokens/s = "
+                + "B*N / (TTFT + decode time); decode tokens/s = B / TPOT; median and p90 over repeats";
+
+        public static Latency of(String provider, LatencyBenchmark.Settings settings, double loadSeconds,
+                List<LatencyBenchmark.BatchLatency> results) {
+            return new Latency(provider, PROTOCOL, settings.promptTokens(), settings.newTokens(), settings.repeats(),
+                    settings.warmups(), loadSeconds, List.copyOf(results));
+        }
+    }
+
+    /** @param peakRssBytes VmHWM of the evaluating process at the end of the run (null off Linux) */
+    public record Memory(Long peakRssBytes, String note) {
+        public static final String NOTE = "peak resident set of the whole evaluating JVM process (heap, ONNX "
+                + "Runtime arenas, weights), /proc/self/status VmHWM";
+    }
+
+    /** The document with the sections given (null for metrics that did not run). */
+    public static EvaluationReport of(DecoderSession session, String providerRequested, int threads,
+            Instant startedAt, Instant endedAt, Perplexity perplexity, ZeroShot zeroShot, Latency latency,
+            Memory memory) {
         var card = session.card();
+        ModelFootprint footprint = ModelFootprint.of(session.directory(), card);
         Model model = new Model(session.directory().toAbsolutePath().toString(), card.family(), card.parameterCount(),
-                card.weightDtype(), modelSha256(session.directory()), card.sourceSha256());
-        return new EvaluationReport(SCHEMA_VERSION, model, session.providerUsed(), session.providerNote(), hostName(),
-                startedAt.toString(), endedAt.toString(), perplexity);
+                footprint.nonZeroParameterCount(), card.weightDtype(), footprint.sizeBytes(), card.contextLength(),
+                card.vocabSize(), modelSha256(session.directory()), card.sourceSha256());
+        Runtime runtime = new Runtime(providerRequested, threads, onnxRuntimeVersion(), session.loadSeconds());
+        return new EvaluationReport(SCHEMA_VERSION, model, session.providerUsed(), session.providerNote(),
+                Host.current(), startedAt.toString(), endedAt.toString(), runtime, perplexity, zeroShot, latency,
+                memory);
+    }
+
+    static String onnxRuntimeVersion() {
+        Package onnx = ai.onnxruntime.OrtEnvironment.class.getPackage();
+        String version = onnx == null ? null : onnx.getImplementationVersion();
+        return version == null ? "unknown" : version;
     }
 
     static String hostName() {

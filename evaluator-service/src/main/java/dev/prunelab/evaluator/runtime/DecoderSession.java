@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.prunelab.contracts.CompressedWeights;
 import dev.prunelab.contracts.DecoderIo;
 import dev.prunelab.contracts.ModelCard;
 import java.nio.FloatBuffer;
@@ -30,10 +31,11 @@ public final class DecoderSession implements AutoCloseable {
     private final String providerNote;
     private final int[] kvHeads;
     private final double loadSeconds;
+    private final Path expandedCopy;     // temporary expansion of compressed weights, removed on close; or null
     private boolean closed;
 
     private DecoderSession(OrtEnvironment environment, OrtSession session, ModelCard card, Path directory,
-            String providerUsed, String providerNote, int[] kvHeads, double loadSeconds) {
+            String providerUsed, String providerNote, int[] kvHeads, double loadSeconds, Path expandedCopy) {
         this.environment = environment;
         this.session = session;
         this.card = card;
@@ -42,6 +44,7 @@ public final class DecoderSession implements AutoCloseable {
         this.providerNote = providerNote;
         this.kvHeads = kvHeads;
         this.loadSeconds = loadSeconds;
+        this.expandedCopy = expandedCopy;
     }
 
     public static DecoderSession open(Path directory, RuntimeOptions options) {
@@ -52,6 +55,19 @@ public final class DecoderSession implements AutoCloseable {
                     + " a directory written by './lab export' or './lab prune'?");
         }
         ModelCard card = ModelCard.read(directory);
+        Path loadFrom = modelFile;
+        Path expanded = null;
+        if (ModelCard.STORAGE_EXTERNAL_SPARSE.equals(card.weightStorage())) {
+            // ONNX Runtime reads only plain external data: expand next to a copy of the graph, load, delete on close
+            try {
+                expanded = Files.createTempDirectory("prunelab-expanded-");
+                CompressedWeights.expand(directory, expanded);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot expand " + directory.resolve(DecoderIo.COMPRESSED_DATA_FILE)
+                        + ": " + e.getMessage(), e);
+            }
+            loadFrom = expanded.resolve(DecoderIo.MODEL_FILE);
+        }
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         String providerUsed = "cpu";
         String note = null;
@@ -76,7 +92,7 @@ public final class DecoderSession implements AutoCloseable {
                 }
             }
             // Load by path so ONNX Runtime resolves model.onnx.data next to the graph.
-            OrtSession session = environment.createSession(modelFile.toString(), sessionOptions);
+            OrtSession session = environment.createSession(loadFrom.toString(), sessionOptions);
             int[] kvHeads = new int[card.numLayers()];
             for (int layer = 0; layer < kvHeads.length; layer++) {
                 long[] shape = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(DecoderIo.pastKey(layer))
@@ -84,7 +100,7 @@ public final class DecoderSession implements AutoCloseable {
                 kvHeads[layer] = (int) shape[1];
             }
             return new DecoderSession(environment, session, card, directory, providerUsed, note, kvHeads,
-                    (System.nanoTime() - start) / 1e9);
+                    (System.nanoTime() - start) / 1e9, expanded);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + modelFile + ": " + e.getMessage(), e);
         }
@@ -207,6 +223,22 @@ public final class DecoderSession implements AutoCloseable {
             session.close();
         } catch (OrtException e) {
             throw new IllegalStateException("cannot close session", e);
+        } finally {
+            deleteExpandedCopy();
+        }
+    }
+
+    private void deleteExpandedCopy() {
+        if (expandedCopy == null) {
+            return;
+        }
+        try (var files = Files.list(expandedCopy)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(file);
+            }
+            Files.deleteIfExists(expandedCopy);
+        } catch (java.io.IOException e) {
+            LOG.warning("cannot remove the expanded weights in " + expandedCopy + ": " + e.getMessage());
         }
     }
 }

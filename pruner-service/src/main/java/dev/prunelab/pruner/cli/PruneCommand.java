@@ -104,6 +104,12 @@ final class PruneCommand implements Callable<Integer> {
             description = "ONNX Runtime threads for calibration forward passes (default: 0 = one per core)")
     int threads;
 
+    @Option(names = "--compress-weights",
+            description = "store weights with zeros skipped (model.onnx.data.sparse: one bit per zero), so an "
+                    + "unstructured or N:M result shrinks on disk; the evaluator expands them and ONNX Runtime still "
+                    + "loads them dense (disk and download shrink, runtime memory and time do not)")
+    boolean compressWeights;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
     Path out;
 
@@ -122,7 +128,8 @@ final class PruneCommand implements Callable<Integer> {
         }
         PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(),
                 PruneRequest.LayerSparsity.parse(layerSparsity),
-                new PruneRequest.Calibration(calibrationText, samples, window, seed), ExportDtype.parse(dtype), threads);
+                new PruneRequest.Calibration(calibrationText, samples, window, seed), ExportDtype.parse(dtype), threads,
+                compressWeights);
         if (request.needsCalibration() && !Files.isRegularFile(calibrationText)) {
             throw new IllegalArgumentException("calibration text " + calibrationText + " does not exist");
         }
@@ -136,11 +143,18 @@ final class PruneCommand implements Callable<Integer> {
             report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
             System.out.printf("  peak RSS %,d MB; wrote %s and %s%n", report.peakRssBytes() >> 20, out,
                     PruneReport.FILE_NAME);
+            System.out.printf("  on disk %,d bytes (%s weights%s)%n", report.storage().directoryBytes(),
+                    report.storage().weightStorage(), report.storage().expandedWeightBytes() > 0
+                            ? String.format(", %,d bytes expanded", report.storage().expandedWeightBytes()) : "");
         }
         return 0;
     }
 
     private int structured(Path calibrationText) {
+        if (compressWeights) {
+            throw new IllegalArgumentException("--compress-weights is for unstructured and N:M results; a "
+                    + "structured result is already a smaller dense model");
+        }
         if (target != null || !"uniform".equalsIgnoreCase(layerSparsity)) {
             throw new IllegalArgumentException("--method structured takes --target, --ratio and --score, not "
                     + "--sparsity, --pattern or --layer-sparsity");

@@ -2,6 +2,7 @@ package dev.prunelab.pruner.export;
 
 import ai.onnx.proto.OnnxMl;
 import dev.prunelab.contracts.DecoderIo;
+import dev.prunelab.contracts.CompressedWeights;
 import dev.prunelab.contracts.ModelCard;
 import dev.prunelab.pruner.model.DecoderConfig;
 import dev.prunelab.pruner.model.LoadedModel;
@@ -38,7 +39,14 @@ public final class DecoderExporter {
     /**
      * @param weights the tensors to export: the model's own, or a pruned overlay of them
      */
-    public record Result(Path directory, long parameterCount, long modelBytes, boolean externalData, double seconds) {
+    /**
+     * @param modelBytes          bytes of the export directory on disk (graph, weights, tokenizer, card)
+     * @param weightStorage       {@link ModelCard#STORAGE_INLINE}, {@link ModelCard#STORAGE_EXTERNAL} or
+     *                            {@link ModelCard#STORAGE_EXTERNAL_SPARSE}
+     * @param expandedWeightBytes size of model.onnx.data as ONNX Runtime reads it (0 when weights are inline)
+     */
+    public record Result(Path directory, long parameterCount, long modelBytes, boolean externalData, double seconds,
+            String weightStorage, long expandedWeightBytes) {
     }
 
     public static Result export(LoadedModel model, Path outputDirectory, ExportDtype dtype) {
@@ -61,10 +69,27 @@ public final class DecoderExporter {
     /** @param externalDataThresholdBytes weights larger than this go to model.onnx.data (tests lower it) */
     static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, ExportDtype dtype,
             java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
+        return export(model, weights, outputDirectory, dtype, false, beforePublish, externalDataThresholdBytes);
+    }
+
+    /**
+     * @param compressWeights store every weight in {@code model.onnx.data.sparse} with zeros skipped (one bit
+     *                        each), see {@link CompressedWeights}; the evaluator expands it before ONNX Runtime
+     *                        loads the model, which then holds the weights dense as always
+     */
+    public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, ExportDtype dtype,
+            boolean compressWeights, java.util.function.Consumer<Path> beforePublish) {
+        return export(model, weights, outputDirectory, dtype, compressWeights, beforePublish,
+                WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
+    }
+
+    private static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, ExportDtype dtype,
+            boolean compressWeights, java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
         long startNanos = System.nanoTime();
         DecoderConfig config = model.config();
         long parameterCount = countParameters(weights);
-        WeightFormat format = WeightFormat.choose(dtype, parameterCount, externalDataThresholdBytes);
+        WeightFormat format = WeightFormat.choose(dtype, parameterCount,
+                compressWeights ? 0 : externalDataThresholdBytes);
         Path parent = outputDirectory.toAbsolutePath().getParent();
         Path staging;
         try {
@@ -95,13 +120,22 @@ public final class DecoderExporter {
                     onnx.writeTo(out);
                 }
             }
+            long expandedWeightBytes = format.external()
+                    ? Files.size(staging.resolve(DecoderIo.EXTERNAL_DATA_FILE)) : 0;
+            String storage = !format.external() ? ModelCard.STORAGE_INLINE : ModelCard.STORAGE_EXTERNAL;
+            if (compressWeights) {
+                CompressedWeights.compress(staging.resolve(DecoderIo.EXTERNAL_DATA_FILE),
+                        staging.resolve(DecoderIo.COMPRESSED_DATA_FILE), format.float16() ? 2 : 4);
+                storage = ModelCard.STORAGE_EXTERNAL_SPARSE;
+            }
             TokenizerFiles tokenizer = TokenizerFiles.copy(model.tokenizerPath(), staging);
-            card(model, exportedParameters, nonZeroParameters, dtype, tokenizer).write(staging);
+            card(model, exportedParameters, nonZeroParameters, dtype, tokenizer, storage, expandedWeightBytes)
+                    .write(staging);
             long modelBytes = directorySize(staging);
             beforePublish.accept(staging);
             replace(staging, outputDirectory.toAbsolutePath());
             return new Result(outputDirectory, exportedParameters, modelBytes, format.external(),
-                    (System.nanoTime() - startNanos) / 1e9);
+                    (System.nanoTime() - startNanos) / 1e9, storage, expandedWeightBytes);
         } catch (IOException e) {
             deleteQuietly(staging);
             throw new UncheckedIOException("export to " + outputDirectory + " failed: " + e.getMessage(), e);
@@ -128,7 +162,7 @@ public final class DecoderExporter {
     }
 
     private static ModelCard card(LoadedModel model, long parameterCount, long nonZeroParameters, ExportDtype dtype,
-            TokenizerFiles tokenizer)
+            TokenizerFiles tokenizer, String weightStorage, long expandedWeightBytes)
             throws IOException {
         DecoderConfig c = model.config();
         List<String> files = new ArrayList<>();
@@ -137,7 +171,7 @@ public final class DecoderExporter {
         }
         return new ModelCard(ModelCard.SCHEMA_VERSION, c.family().id(), c.modelType(), c.vocabSize(), c.hiddenSize(),
                 c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.contextLength(), parameterCount, nonZeroParameters,
-                dtype.onnxName(), tokenizer == null ? null : tokenizer.file(), tokenizer == null ? null : tokenizer.kind(),
+                dtype.onnxName(), weightStorage, expandedWeightBytes, tokenizer == null ? null : tokenizer.file(), tokenizer == null ? null : tokenizer.kind(),
                 model.bosTokenId(), model.eosTokenId(), model.source().toAbsolutePath().toString(), files,
                 sha256(model.weightFiles()));
     }

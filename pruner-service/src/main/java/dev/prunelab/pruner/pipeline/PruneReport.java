@@ -31,6 +31,7 @@ public record PruneReport(
         List<MatrixSparsity> matrices,
         Map<String, Double> secondsPerStage,
         long peakRssBytes,
+        Storage storage,
         String output) {
 
     public static final int SCHEMA_VERSION = 1;
@@ -38,6 +39,18 @@ public record PruneReport(
 
     /** @param shape as stored in the checkpoint ([out, in] for Linear, [in, out] for GPT-2 Conv1D) */
     public record MatrixSparsity(String name, long[] shape, double requested, double achieved, long zeros) {
+    }
+
+    /**
+     * What the zeros cost on disk. {@code weightStorage} "external-sparse" keeps the weights compressed;
+     * {@code note} states what that does and does not save.
+     *
+     * @param directoryBytes      the export directory on disk
+     * @param expandedWeightBytes the weights as ONNX Runtime reads them (0 when inline in model.onnx)
+     */
+    public record Storage(String weightStorage, long directoryBytes, long expandedWeightBytes, String note) {
+        public static final String NOTE = "ONNX Runtime densifies weights at load: compressed storage shrinks disk "
+                + "and download, not runtime memory or time";
     }
 
     /** @param tokens windows x window tokens that passed through every block */

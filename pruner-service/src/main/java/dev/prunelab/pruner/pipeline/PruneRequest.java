@@ -14,9 +14,17 @@ import java.util.Locale;
  *
  * @param layerSparsity uniform (every layer at the target) or OWL (outlier-weighted, mean = target)
  * @param calibration   where calibration windows come from; unused by uniform magnitude pruning
+ * @param compressWeights store the weights with zeros skipped (model.onnx.data.sparse, one bit per zero)
+ *                      on disk; ONNX Runtime still loads them dense
  */
 public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
-        Calibration calibration, ExportDtype dtype, int threads) {
+        Calibration calibration, ExportDtype dtype, int threads, boolean compressWeights) {
+
+    /** A request whose export keeps the weights as ONNX Runtime reads them (not compressed). */
+    public PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
+            Calibration calibration, ExportDtype dtype, int threads) {
+        this(method, pattern, layerSparsity, calibration, dtype, threads, false);
+    }
 
     public enum LayerSparsity {
         UNIFORM, OWL;

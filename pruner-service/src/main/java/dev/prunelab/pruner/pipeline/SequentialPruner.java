@@ -1,5 +1,6 @@
 package dev.prunelab.pruner.pipeline;
 
+import dev.prunelab.contracts.ModelCard;
 import dev.prunelab.contracts.console.ProgressBar;
 import dev.prunelab.pruner.checkpoint.SafetensorsFile;
 import dev.prunelab.pruner.checkpoint.SafetensorsWriter;
@@ -145,7 +146,8 @@ public final class SequentialPruner {
             try (SafetensorsFile prunedWeights = SafetensorsFile.open(spill)) {
                 OverlayTensors overlay = new OverlayTensors(weights, prunedWeights);
                 PruneReport[] report = new PruneReport[1];
-                timer.time("export", () -> DecoderExporter.export(model, overlay, out, request.dtype(), staging -> {
+                timer.time("export", () -> DecoderExporter.export(model, overlay, out, request.dtype(),
+                        request.compressWeights(), staging -> {
                     seconds.put("total", (System.nanoTime() - startNanos) / 1e9);
                     report[0] = new PruneReport(PruneReport.SCHEMA_VERSION, model.source().toAbsolutePath().toString(),
                             config.family().id(), PruneRequest.methodName(request.method()),
@@ -153,7 +155,7 @@ public final class SequentialPruner {
                             (double) prunedZeros / prunedTotal, prunedTotal, prunedZeros, parameters,
                             request.layerSparsity().name().toLowerCase(java.util.Locale.ROOT), layerAllocation,
                             summary(request, windows, window), matrices, seconds, ProcessMemory.peakRssBytes(),
-                            out.toAbsolutePath().toString());
+                            storage(staging), out.toAbsolutePath().toString());
                     Reports.write(report[0], staging.resolve(PruneReport.FILE_NAME));
                 }));
                 seconds.put("total", (System.nanoTime() - startNanos) / 1e9);
@@ -166,6 +168,20 @@ public final class SequentialPruner {
                 // a leftover hidden spill file is harmless and named after the output
             }
         }
+    }
+
+    private static PruneReport.Storage storage(Path exportDirectory) {
+        ModelCard card = ModelCard.read(exportDirectory);
+        long bytes = 0;
+        try (var files = Files.list(exportDirectory)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                bytes += Files.size(file);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot measure " + exportDirectory, e);
+        }
+        return new PruneReport.Storage(card.weightStorage(), bytes, card.expandedWeightBytes(),
+                PruneReport.Storage.NOTE);
     }
 
     private static PruneReport.CalibrationSummary summary(PruneRequest request, List<int[]> windows, int window) {

@@ -126,6 +126,36 @@ class SequentialPrunerTest {
     }
 
     @Test
+    void compressedWeightsMakeZerosCheapOnDiskAndLoadToTheSameModel() throws Exception {
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_LLAMA_GQA, DType.F32, 5);
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            PruneRequest plain = request("magnitude", "0.5", "uniform");
+            PruneRequest compressed = new PruneRequest(plain.method(), plain.pattern(), plain.layerSparsity(),
+                    plain.calibration(), plain.dtype(), plain.threads(), true);
+            PruneReport dense = SequentialPruner.prune(model, plain, randomWindows(512, 4, 1), temp.resolve("plain"));
+            PruneReport small = SequentialPruner.prune(model, compressed, randomWindows(512, 4, 1), temp.resolve("gz"));
+            assertEquals("external-sparse", small.storage().weightStorage());
+            assertTrue(Files.exists(temp.resolve("gz").resolve(DecoderIo.COMPRESSED_DATA_FILE)));
+            assertFalse(Files.exists(temp.resolve("gz").resolve(DecoderIo.EXTERNAL_DATA_FILE)));
+            // one bit per element plus the non-zero elements: the exact size of the stored weights
+            long stored = Files.size(temp.resolve("gz").resolve(DecoderIo.COMPRESSED_DATA_FILE));
+            long nonZeroParameters = dev.prunelab.contracts.ModelCard.read(temp.resolve("gz")).nonZeroParameterCount();
+            long graphConstants = small.storage().expandedWeightBytes() / 4 - small.totalParameters();
+            assertTrue(stored <= dev.prunelab.contracts.CompressedWeights.compressedSize(
+                    small.storage().expandedWeightBytes(), 4, nonZeroParameters + graphConstants), "stored " + stored);
+            assertTrue(stored < 0.8 * small.storage().expandedWeightBytes(), small.storage().toString());
+            assertTrue(small.storage().directoryBytes() < dense.storage().directoryBytes());
+            assertTrue(small.storage().note().contains("densifies"));
+            try (InMemoryTensors exported = OnnxWeights.read(temp.resolve("plain"))) {
+                // the compressed export, expanded by the evaluator, computes the uncompressed export's function
+                double difference = OracleAccess.maxLogitDifference(model, exported, temp.resolve("gz"), 3);
+                assertTrue(difference <= 1e-4, "compressed export vs reference: " + difference);
+            }
+        }
+    }
+
+    @Test
     void owlSpreadsSparsityAcrossLayersAroundTheTarget() throws Exception {
         Path checkpoint = temp.resolve("checkpoint");
         CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_LLAMA_GQA, DType.F32, 5);

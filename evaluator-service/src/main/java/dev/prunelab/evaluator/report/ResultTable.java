@@ -1,0 +1,77 @@
+package dev.prunelab.evaluator.report;
+
+import dev.prunelab.evaluator.speed.LatencyBenchmark.BatchLatency;
+import dev.prunelab.evaluator.zeroshot.TaskResult;
+import java.util.Locale;
+
+/** The result document as readable text for the terminal. */
+public final class ResultTable {
+    private ResultTable() {
+    }
+
+    public static String render(EvaluationReport report) {
+        StringBuilder out = new StringBuilder();
+        EvaluationReport.Model model = report.model();
+        line(out, "model", model.path());
+        line(out, "family", model.family() + ", " + String.format(Locale.ROOT, "%,d", model.parameterCount())
+                + " parameters" + (model.nonZeroParameterCount() == null ? ""
+                        : String.format(Locale.ROOT, " (%,d non-zero, %.1f%% zeros)", model.nonZeroParameterCount(),
+                                100.0 * (model.parameterCount() - model.nonZeroParameterCount())
+                                        / Math.max(1, model.parameterCount()))));
+        line(out, "size", String.format(Locale.ROOT, "%,d bytes (%s)", model.sizeBytes(), mebibytes(model.sizeBytes())));
+        line(out, "provider", report.provider() + (report.providerNote() == null ? "" : " (" + report.providerNote() + ")"));
+        line(out, "load", String.format(Locale.ROOT, "%.2f s", report.runtime().loadSeconds()));
+        EvaluationReport.Perplexity perplexity = report.perplexity();
+        if (perplexity != null) {
+            out.append('\n');
+            line(out, "text", perplexity.text() + " (" + perplexity.protocol() + " protocol, window " + perplexity.window()
+                    + ", " + perplexity.windows() + " windows)");
+            line(out, "loss", String.format(Locale.ROOT, "%.4f", perplexity.loss()));
+            line(out, "perplexity", String.format(Locale.ROOT, "%.4f", perplexity.perplexity()));
+            line(out, "tokens", String.format(Locale.ROOT, "%,d scored", perplexity.scoredTokens()));
+            line(out, "tokens/s", String.format(Locale.ROOT, "%.1f (%.2f s)", perplexity.tokensPerSecond(),
+                    perplexity.seconds()));
+        }
+        EvaluationReport.ZeroShot zeroShot = report.zeroShot();
+        if (zeroShot != null) {
+            out.append('\n');
+            out.append(String.format(Locale.ROOT, "%-16s %6s %8s %8s %10s %8s%n", "task", "items", "acc", "acc_norm",
+                    "perplexity", "seconds"));
+            for (TaskResult task : zeroShot.tasks()) {
+                out.append(String.format(Locale.ROOT, "%-16s %6d %8.4f %8s %10s %8.1f%n", task.task(), task.items(),
+                        task.acc(), task.accNorm() == null ? "-" : String.format(Locale.ROOT, "%.4f", task.accNorm()),
+                        task.perplexity() == null ? "-" : String.format(Locale.ROOT, task.perplexity() < 1e6 ? "%.2f" : "%.3e", task.perplexity()),
+                        task.seconds()));
+            }
+            out.append(String.format(Locale.ROOT, "%-16s %6s %8.4f %8s%n", "mean", "", zeroShot.meanAcc(),
+                    zeroShot.meanAccNorm() == null ? "-" : String.format(Locale.ROOT, "%.4f", zeroShot.meanAccNorm())));
+        }
+        EvaluationReport.Latency latency = report.latency();
+        if (latency != null) {
+            out.append('\n');
+            out.append(String.format(Locale.ROOT, "latency: prompt %d tokens, %d new tokens, %d repeats (median / p90)%n",
+                    latency.promptTokens(), latency.newTokens(), latency.repeats()));
+            out.append(String.format(Locale.ROOT, "%-6s %20s %20s %22s %22s%n", "batch", "TTFT ms", "TPOT ms",
+                    "output tokens/s", "decode tokens/s"));
+            for (BatchLatency row : latency.results()) {
+                out.append(String.format(Locale.ROOT, "%-6d %9.2f / %8.2f %9.3f / %8.3f %10.1f / %9.1f %10.1f / %9.1f%n",
+                        row.batch(), row.ttftMillis().median(), row.ttftMillis().p90(), row.tpotMillis().median(),
+                        row.tpotMillis().p90(), row.outputTokensPerSecond().median(), row.outputTokensPerSecond().p90(),
+                        row.decodeTokensPerSecond().median(), row.decodeTokensPerSecond().p90()));
+            }
+        }
+        if (report.memory() != null && report.memory().peakRssBytes() != null) {
+            out.append('\n');
+            line(out, "peak RSS", mebibytes(report.memory().peakRssBytes()));
+        }
+        return out.toString();
+    }
+
+    static String mebibytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    }
+
+    private static void line(StringBuilder out, String label, String value) {
+        out.append(String.format(Locale.ROOT, "%-12s %s%n", label, value));
+    }
+}
