@@ -13,8 +13,11 @@ public record Magnitude() implements PruningMethod {
         PruningMethod.checkArguments(weight, out, in, stats, pattern);
         boolean[] prune = new boolean[weight.length];
         if (pattern instanceof SparsityPattern.NM nm) {
-            for (int g = 0; g < weight.length; g += nm.m()) { // groups never straddle rows: m divides in
-                Selection.markSmallestInGroup(weight, g, nm.m(), nm.prunedPerGroup(), prune, g);
+            for (int row = 0; row < weight.length; row += in) {
+                for (int g = 0; g < in; g += nm.m()) {             // the last group of a row may be shorter
+                    int size = Math.min(nm.m(), in - g);
+                    Selection.markSmallestInGroup(weight, row + g, size, nm.prunedInGroup(size), prune, row + g);
+                }
             }
         } else {
             long k = Selection.pruneCount(pattern.sparsity(), weight.length);

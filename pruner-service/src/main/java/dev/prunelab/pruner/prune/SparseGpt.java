@@ -118,11 +118,12 @@ public record SparseGpt(double dampeningFraction, int blockSize) implements Prun
         float[] groupScore = nm == null ? null : new float[nm.m()];
         for (int i = 0; i < count; i++) {
             if (nm != null && i % nm.m() == 0) {
-                for (int q = 0; q < nm.m(); q++) {
+                int size = Math.min(nm.m(), count - i);     // only the model's last block can end mid-group
+                for (int q = 0; q < size; q++) {
                     float v = w[wOff + i + q];
                     groupScore[q] = v * v * invD2[i + q];
                 }
-                Selection.markSmallestInGroup(groupScore, 0, nm.m(), nm.prunedPerGroup(), mask, maskOff + i);
+                Selection.markSmallestInGroup(groupScore, 0, size, nm.prunedInGroup(size), mask, maskOff + i);
             }
             if (!mask[maskOff + i]) {
                 continue; // q = w: no error, nothing to compensate

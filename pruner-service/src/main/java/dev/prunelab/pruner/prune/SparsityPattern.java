@@ -53,12 +53,21 @@ public sealed interface SparsityPattern {
             return m - n;
         }
 
+        /**
+         * Any positive width works: when M does not divide it, the last group of a row is shorter
+         * (r &lt; M columns) and prunes {@link #prunedInGroup}(r), the same share of its columns, so a row still
+         * keeps at most N weights in every M consecutive columns.
+         */
         @Override
         public void checkColumns(int in) {
-            if (in <= 0 || in % m != 0) {
-                throw new IllegalArgumentException(
-                        "M=" + m + " does not divide the " + in + " input columns of the layer (N:M groups run along a row)");
+            if (in <= 0) {
+                throw new IllegalArgumentException("a layer needs at least one input column, was " + in);
             }
+        }
+
+        /** Weights pruned in a group of {@code size} columns: M - N for a whole group, floor((M - N) size / M) for a tail. */
+        public int prunedInGroup(int size) {
+            return size == m ? m - n : (m - n) * size / m;
         }
 
         @Override

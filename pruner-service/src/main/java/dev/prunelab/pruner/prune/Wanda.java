@@ -24,7 +24,8 @@ public record Wanda() implements PruningMethod {
             boolean[] prune = new boolean[in];
             if (pattern instanceof SparsityPattern.NM nm) {
                 for (int g = 0; g < in; g += nm.m()) {
-                    Selection.markSmallestInGroup(score, g, nm.m(), nm.prunedPerGroup(), prune, g);
+                    int size = Math.min(nm.m(), in - g);
+                    Selection.markSmallestInGroup(score, g, size, nm.prunedInGroup(size), prune, g);
                 }
             } else {
                 Selection.markSmallest(score, 0, in, perRow, prune, 0);

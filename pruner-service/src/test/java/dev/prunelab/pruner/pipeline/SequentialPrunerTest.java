@@ -102,7 +102,7 @@ class SequentialPrunerTest {
         long rows = inputMajor ? shape[1] : shape[0];
         long cols = inputMajor ? shape[0] : shape[1];
         if (pattern instanceof SparsityPattern.NM nm) {
-            return rows * cols / nm.m() * nm.prunedPerGroup();
+            return rows * cols / nm.m() * nm.prunedInGroup(nm.m());
         }
         if (method.equals("wanda")) {
             return rows * (long) Math.floor(pattern.sparsity() * cols + 1e-9);
@@ -185,17 +185,22 @@ class SequentialPrunerTest {
     }
 
     @Test
-    void patternsThatDoNotFitTheModelFailBeforeAnyWork() throws Exception {
+    void invalidRequestsFailBeforeAnyWork() throws Exception {
         Path checkpoint = temp.resolve("checkpoint");
         CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_LLAMA_GQA, DType.F32, 5);
         Path out = temp.resolve("never");
         try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
-            // the MLP width 96 takes 4:8 but not 5:64 groups... 64 does not divide 96
-            IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                    () -> SequentialPruner.prune(model, request("wanda", "32:64", "uniform"),
-                            window -> { throw new AssertionError("calibration must not start"); }, out));
-            assertTrue(error.getMessage().contains("down_proj"), error.getMessage());
             assertThrows(IllegalArgumentException.class, () -> request("wanda", "2:4", "owl"));
+            assertThrows(IllegalArgumentException.class, () -> request("obs", "0.5", "uniform"));
+            assertThrows(IllegalArgumentException.class, () -> request("wanda", "1.0", "uniform"));
+            assertThrows(IllegalArgumentException.class, () -> request("wanda", "4:4", "uniform"));
+            PruneRequest longWindows = new PruneRequest(PruneRequest.method("wanda"), SparsityPattern.parse("0.5"),
+                    PruneRequest.LayerSparsity.UNIFORM, new PruneRequest.Calibration(Path.of("random"), 4, 4096, 0),
+                    ExportDtype.FLOAT32, 1);
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                    () -> SequentialPruner.prune(model, longWindows,
+                            window -> { throw new AssertionError("calibration must not start"); }, out));
+            assertTrue(error.getMessage().contains("context length"), error.getMessage());
         }
         assertFalse(Files.exists(out));
     }
