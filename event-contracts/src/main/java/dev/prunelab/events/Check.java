@@ -1,0 +1,105 @@
+package dev.prunelab.events;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The field checks shared by the event records; each names the field and the problem. */
+final class Check {
+
+    /** Run and sweep ids are Kafka keys and artifact directory names: no separators, no leading dot. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    private Check() {
+    }
+
+    static String text(String field, String value) {
+        if (value == null || value.isBlank()) {
+            throw new EventValidationException(field, "is missing");
+        }
+        return value;
+    }
+
+    static <T> T present(String field, T value) {
+        if (value == null) {
+            throw new EventValidationException(field, "is missing");
+        }
+        return value;
+    }
+
+    static String id(String field, String value, int maxLength) {
+        text(field, value);
+        if (value.length() > maxLength || !ID.matcher(value).matches()) {
+            throw new EventValidationException(field, "'" + value + "' must be 1 to " + maxLength
+                    + " characters of A-Z a-z 0-9 . _ - and start with a letter or digit");
+        }
+        return value;
+    }
+
+    static Instant instant(String field, Instant value) {
+        return present(field, value);
+    }
+
+    /** A pruning fraction: [0, 1), 1 would remove everything. */
+    static double fraction(String field, Double value) {
+        present(field, value);
+        if (!(value >= 0 && value < 1)) {
+            throw new EventValidationException(field, value + " is outside [0, 1)");
+        }
+        return value;
+    }
+
+    /** A closed fraction [0, 1], e.g. progress or achieved sparsity. */
+    static double closedFraction(String field, Double value) {
+        present(field, value);
+        if (!(value >= 0 && value <= 1)) {
+            throw new EventValidationException(field, value + " is outside [0, 1]");
+        }
+        return value;
+    }
+
+    static Integer positiveOrNull(String field, Integer value) {
+        if (value != null && value <= 0) {
+            throw new EventValidationException(field, value + " must be positive");
+        }
+        return value;
+    }
+
+    static Double positiveOrNull(String field, Double value) {
+        if (value != null && !(value > 0 && Double.isFinite(value))) {
+            throw new EventValidationException(field, value + " must be a positive finite number");
+        }
+        return value;
+    }
+
+    static Long nonNegativeOrNull(String field, Long value) {
+        if (value != null && value < 0) {
+            throw new EventValidationException(field, value + " must not be negative");
+        }
+        return value;
+    }
+
+    /** {@code value} or {@code fallback} when absent; otherwise one of {@code allowed}. */
+    static String oneOf(String field, String value, String fallback, List<String> allowed) {
+        if (value == null) {
+            return fallback;
+        }
+        if (!allowed.contains(value)) {
+            throw new EventValidationException(field, "unknown value '" + value + "' (expected "
+                    + String.join("|", allowed) + ")");
+        }
+        return value;
+    }
+
+    static <T> List<T> nonEmpty(String field, List<T> values) {
+        if (values == null || values.isEmpty()) {
+            throw new EventValidationException(field, "is missing or empty");
+        }
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) == null) {
+                throw new EventValidationException(field + "[" + i + "]", "is null");
+            }
+        }
+        return List.copyOf(values);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.prunelab.events;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * CloudEvents 1.0 attributes in Kafka binary content mode: each attribute is a record header named
+ * {@code ce_<attribute>}, the event JSON is the record value, the run id is the record key.
+ *
+ * <p>{@code ce_id} is derived from the event (type, key, occurredAt), so a redelivered or re-published event
+ * keeps its id and consumers can deduplicate on it.
+ */
+public final class CloudEvents {
+
+    public static final String ID = "ce_id";
+    public static final String SOURCE = "ce_source";
+    public static final String TYPE = "ce_type";
+    public static final String SPEC_VERSION = "ce_specversion";
+    public static final String TIME = "ce_time";
+    public static final String SUBJECT = "ce_subject";
+    /** Binary mode carries the data content type in the Kafka header {@code content-type}. */
+    public static final String CONTENT_TYPE = "content-type";
+
+    public static final String SPEC_VERSION_VALUE = "1.0";
+    public static final String JSON = "application/json";
+    /** {@code ce_type} = this prefix + the event's {@code type}, e.g. {@code dev.prunelab.run.requested}. */
+    public static final String TYPE_PREFIX = "dev.prunelab.";
+
+    private CloudEvents() {
+    }
+
+    /**
+     * The headers to publish an event with.
+     *
+     * @param source the producing service as a URI reference, e.g. {@code /prunelab/pruner-service}
+     */
+    public static Map<String, String> headers(Event event, String source) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(ID, event.type() + ":" + event.key() + ":" + event.occurredAt());
+        headers.put(SOURCE, source);
+        headers.put(TYPE, TYPE_PREFIX + event.type());
+        headers.put(SPEC_VERSION, SPEC_VERSION_VALUE);
+        headers.put(TIME, event.occurredAt().toString());
+        headers.put(SUBJECT, event.key());
+        headers.put(CONTENT_TYPE, JSON);
+        return headers;
+    }
+}

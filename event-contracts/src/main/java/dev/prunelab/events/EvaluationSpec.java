@@ -1,0 +1,33 @@
+package dev.prunelab.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * What the evaluator measures for a run. Sections that are absent do not run; with none at all, perplexity runs
+ * with its defaults (a run without a quality number would be useless to the Pareto front).
+ *
+ * @param provider cpu (default), cuda or auto
+ * @param threads  ONNX Runtime intra-op threads; absent = one per core
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, String provider,
+                             Integer threads) {
+
+    public static final List<String> PROVIDERS = List.of("cpu", "cuda", "auto");
+
+    public EvaluationSpec {
+        if (perplexity == null && tasks == null && latency == null) {
+            perplexity = new PerplexitySpec(null, null, null, null);
+        }
+        provider = Check.oneOf("provider", provider, "cpu", PROVIDERS);
+        Check.positiveOrNull("threads", threads);
+    }
+
+    /** Perplexity on the shipped text with the model's window, on the CPU. */
+    public static EvaluationSpec defaults() {
+        return new EvaluationSpec(null, null, null, null, null);
+    }
+}

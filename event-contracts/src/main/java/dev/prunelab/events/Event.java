@@ -1,0 +1,24 @@
+package dev.prunelab.events;
+
+import java.time.Instant;
+
+/**
+ * One pipeline event. On the wire every event is a JSON object with {@code schemaVersion}, {@code type} and
+ * {@code occurredAt} (ISO-8601); run events also carry {@code runId}, the Kafka key. {@link EventCodec} reads
+ * and validates them; the records validate themselves when built in Java too.
+ */
+public sealed interface Event permits RunRequested, RunProgress, ModelPruned, ModelEvaluated, PowerSample, RunFailed {
+
+    /** The schema version this build writes and reads. A reader refuses versions it does not know. */
+    int SCHEMA_VERSION = 1;
+
+    int schemaVersion();
+
+    /** The event type, e.g. {@code run.requested}; the topic is {@link Topics#of(Event)}. */
+    String type();
+
+    Instant occurredAt();
+
+    /** The Kafka record key: the run id, or {@code host/device} for a power sample (which belongs to no run). */
+    String key();
+}

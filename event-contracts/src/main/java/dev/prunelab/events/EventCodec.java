@@ -1,0 +1,249 @@
+package dev.prunelab.events;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and writes events as JSON. {@link #decode} picks the record from {@code type}, refuses a
+ * {@code schemaVersion} it does not know, and validates every field; every refusal is an
+ * {@link InvalidEventException} whose message names the field and the problem.
+ *
+ * <p>Thread-safe; one instance per service is enough.
+ */
+public final class EventCodec {
+
+    private static final Map<String, Class<? extends Event>> TYPES = Map.of(
+            RunRequested.TYPE, RunRequested.class,
+            RunProgress.TYPE, RunProgress.class,
+            ModelPruned.TYPE, ModelPruned.class,
+            ModelEvaluated.TYPE, ModelEvaluated.class,
+            PowerSample.TYPE, PowerSample.class,
+            RunFailed.TYPE, RunFailed.class);
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    /** One line of JSON, fields in declaration order: the same event always gives the same bytes. */
+    public String encode(Event event) {
+        return write(event);
+    }
+
+    public String encode(SweepRequest sweep) {
+        return write(sweep);
+    }
+
+    /** Parses and validates any event; the record's class tells which. */
+    public Event decode(String json) {
+        JsonNode node = tree(json);
+        String runId = runIdOf(node, json);
+        String type = requireType(node, json, runId);
+        return bind(node, TYPES.get(type), json, runId);
+    }
+
+    /** Parses and validates an event that must be of the given type (what a topic carries). */
+    public <T extends Event> T decode(String json, Class<T> expected) {
+        Event event = decode(json);
+        if (!expected.isInstance(event)) {
+            throw new InvalidEventException("type", "'" + event.type() + "' does not belong here (expected "
+                    + typeOf(expected) + ")", json, event.key());
+        }
+        return expected.cast(event);
+    }
+
+    /** Parses and validates a sweep request (the gateway's REST body; it carries no type or schemaVersion). */
+    public SweepRequest decodeSweep(String json) {
+        JsonNode node = tree(json);
+        return bind(node, SweepRequest.class, json, runIdOf(node, json));
+    }
+
+    /** The canonical JSON of any value the codec writes (sorted map keys, no nulls), e.g. for hashing. */
+    static String write(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    private static JsonNode tree(String json) {
+        if (json == null || json.isBlank()) {
+            throw new InvalidEventException("(json)", "the payload is empty", json, fallbackRunId(json));
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new InvalidEventException("(json)", "not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()),
+                    json, fallbackRunId(json));
+        }
+        if (node == null || !node.isObject()) {
+            throw new InvalidEventException("(json)", "expected a JSON object, got "
+                    + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()), json, fallbackRunId(json));
+        }
+        return node;
+    }
+
+    private static String requireType(JsonNode node, String json, String runId) {
+        JsonNode version = node.get("schemaVersion");
+        if (version == null || version.isNull()) {
+            throw new InvalidEventException("schemaVersion", "is missing", json, runId);
+        }
+        if (!version.isInt()) {
+            throw new InvalidEventException("schemaVersion", "expected an integer, got " + version, json, runId);
+        }
+        if (version.intValue() != Event.SCHEMA_VERSION) {
+            throw new InvalidEventException("schemaVersion", version.intValue()
+                    + " is not supported (this build reads " + Event.SCHEMA_VERSION + ")", json, runId);
+        }
+        JsonNode type = node.get("type");
+        if (type == null || type.isNull()) {
+            throw new InvalidEventException("type", "is missing (expected one of "
+                    + String.join("|", TYPES.keySet().stream().sorted().toList()) + ")", json, runId);
+        }
+        if (!TYPES.containsKey(type.asText())) {
+            throw new InvalidEventException("type", "unknown event type '" + type.asText() + "' (expected one of "
+                    + String.join("|", TYPES.keySet().stream().sorted().toList()) + ")", json, runId);
+        }
+        return type.asText();
+    }
+
+    private static <T> T bind(JsonNode node, Class<T> type, String json, String runId) {
+        try {
+            return JSON.treeToValue(node, type);
+        } catch (JsonMappingException e) {
+            throw translate(e, json, runId);
+        } catch (JsonProcessingException e) {
+            throw new InvalidEventException("(json)", firstLine(e.getOriginalMessage()), json, runId);
+        } catch (EventValidationException e) {
+            throw new InvalidEventException(e.field(), e.problem(), json, runId);
+        }
+    }
+
+    /** Jackson's path plus the field our validation named, and a problem without Jackson's class names. */
+    private static InvalidEventException translate(JsonMappingException e, String json, String runId) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof EventValidationException v) {
+                String field = v.field().isEmpty() ? path.toString()
+                        : path.length() == 0 ? v.field() : path + "." + v.field();
+                return new InvalidEventException(field, v.problem(), json, runId);
+            }
+        }
+        String problem;
+        if (e instanceof InvalidFormatException f) {
+            problem = "expected " + describe(f.getTargetType()) + ", got " + quoted(f.getValue());
+        } else if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+            problem = firstLine(e.getOriginalMessage()).startsWith("Cannot map `null`")
+                    ? "is missing" : "expected " + describe(m.getTargetType());
+        } else {
+            problem = firstLine(e.getOriginalMessage());
+        }
+        return new InvalidEventException(path.length() == 0 ? "(json)" : path.toString(), problem, json, runId);
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == null) {
+            return "another value";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+            return "a number";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == Instant.class) {
+            return "an ISO-8601 instant such as 2026-01-31T12:00:00Z";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        if (type.isEnum()) {
+            return "a string";
+        }
+        return "an object";
+    }
+
+    private static String quoted(Object value) {
+        return value instanceof String s ? "'" + s + "'" : String.valueOf(value);
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable input";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private static String runIdOf(JsonNode node, String json) {
+        JsonNode id = node.get("runId");
+        if (id != null && id.isTextual() && RUN_ID.matcher(id.asText()).matches()) {
+            return id.asText();
+        }
+        return fallbackRunId(json);
+    }
+
+    private static String fallbackRunId(String json) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((json == null ? "" : json).getBytes(StandardCharsets.UTF_8));
+            return "invalid-" + HexFormat.of().formatHex(digest).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static String typeOf(Class<? extends Event> type) {
+        return TYPES.entrySet().stream().filter(e -> e.getValue() == type).map(Map.Entry::getKey)
+                .findFirst().orElse(type.getSimpleName());
+    }
+
+    /** sha256 of text as 64 lower-case hex digits. */
+    static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

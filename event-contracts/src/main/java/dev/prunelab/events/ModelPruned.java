@@ -1,0 +1,41 @@
+package dev.prunelab.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.time.Instant;
+
+/** The pruned model is in the artifact store (topic {@value Topics#MODEL_PRUNED}). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
+public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report)
+        implements Event {
+
+    public static final String TYPE = "model.pruned";
+
+    public ModelPruned {
+        Check.id("runId", runId, RunRequested.MAX_RUN_ID_LENGTH);
+        Check.instant("occurredAt", occurredAt);
+        Check.present("artifact", artifact);
+        Check.present("report", report);
+    }
+
+    @Override
+    @JsonProperty("schemaVersion")
+    public int schemaVersion() {
+        return SCHEMA_VERSION;
+    }
+
+    @Override
+    @JsonProperty("type")
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public String key() {
+        return runId;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.prunelab.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * Perplexity settings (README "Perplexity protocols"); absent fields take the evaluator's defaults.
+ *
+ * @param text       text file; absent = the shipped TinyStories validation text
+ * @param protocol   paragraphs (default) or wikitext
+ * @param window     tokens per window; absent = the model's context length
+ * @param maxWindows cap on windows scored
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record PerplexitySpec(String text, String protocol, Integer window, Integer maxWindows) {
+
+    public static final List<String> PROTOCOLS = List.of("paragraphs", "wikitext");
+
+    public PerplexitySpec {
+        protocol = Check.oneOf("protocol", protocol, "paragraphs", PROTOCOLS);
+        Check.positiveOrNull("window", window);
+        Check.positiveOrNull("maxWindows", maxWindows);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.prunelab.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * What to prune and how, as {@code ./lab prune} takes it.
+ *
+ * @param method        magnitude|wanda|sparsegpt|structured
+ * @param sparsity      unstructured fraction of weights zeroed, [0, 1); exclusive with {@code pattern}
+ * @param pattern       N:M pattern such as "2:4", N below M; exclusive with {@code sparsity}
+ * @param structured    the structured target, ratio and score; only (and required) for method structured
+ * @param layerSparsity uniform (default) or owl; unstructured methods only
+ * @param dtype         exported weight storage: f32 (default) or f16
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record PruneSpec(PruneMethod method, Double sparsity, String pattern, StructuredSpec structured,
+                        String layerSparsity, String dtype) {
+
+    public static final List<String> LAYER_SPARSITIES = List.of("uniform", "owl");
+    public static final List<String> DTYPES = List.of("f32", "f16");
+
+    public PruneSpec {
+        Check.present("method", method);
+        if (method.isStructured()) {
+            if (sparsity != null || pattern != null) {
+                throw new EventValidationException(sparsity != null ? "sparsity" : "pattern",
+                        "is not used by method structured (give structured.ratio)");
+            }
+            Check.present("structured", structured);
+            if (layerSparsity != null && !layerSparsity.equals("uniform")) {
+                throw new EventValidationException("layerSparsity", layerSparsity + " is for unstructured methods only");
+            }
+        } else {
+            if (structured != null) {
+                throw new EventValidationException("structured", "is only for method structured, not " + method.id());
+            }
+            if ((sparsity == null) == (pattern == null)) {
+                throw new EventValidationException("sparsity", "give exactly one of sparsity or pattern for method "
+                        + method.id());
+            }
+            if (sparsity != null) {
+                Check.fraction("sparsity", sparsity);
+            } else {
+                pattern = NmPattern.parse("pattern", pattern).toString();
+            }
+        }
+        layerSparsity = Check.oneOf("layerSparsity", layerSparsity, "uniform", LAYER_SPARSITIES);
+        dtype = Check.oneOf("dtype", dtype, "f32", DTYPES);
+    }
+
+    public static PruneSpec unstructured(PruneMethod method, double sparsity) {
+        return new PruneSpec(method, sparsity, null, null, null, null);
+    }
+
+    public static PruneSpec nm(PruneMethod method, String pattern) {
+        return new PruneSpec(method, null, pattern, null, null, null);
+    }
+
+    public static PruneSpec structured(StructuredSpec structured) {
+        return new PruneSpec(PruneMethod.STRUCTURED, null, null, structured, null, null);
+    }
+
+    /** A short human label: "wanda 0.5", "sparsegpt 2:4", "structured mlp+heads 0.3 flap". */
+    public String label() {
+        if (method.isStructured()) {
+            return "structured " + structured.target() + " " + structured.ratio() + " " + structured.score();
+        }
+        return method.id() + " " + (sparsity != null ? sparsity.toString() : pattern);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.prunelab.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A grid of runs on one model: (each unstructured method × (sparsities ∪ patterns), plus structured targets ×
+ * ratios × scores when methods include structured) × evaluations.
+ *
+ * <p>{@link #expand} is deterministic: runs come in the order methods, then sparsities before patterns (or
+ * targets, ratios, scores), then evaluations, each list in its given order; a run's id is
+ * {@code sweepId-} + the first 12 hex digits of the sha256 of its canonical JSON (model, prune, calibration,
+ * evaluation). The same sweep submitted twice gives the same run ids, and a configuration listed twice runs
+ * once.
+ *
+ * @param evaluations absent = one {@link EvaluationSpec#defaults()}
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> methods, List<Double> sparsities,
+                           List<String> patterns, StructuredSweep structured, CalibrationSpec calibration,
+                           List<EvaluationSpec> evaluations, String layerSparsity, String dtype) {
+
+    /** Leaves room for "-" and 12 hex digits within {@link RunRequested#MAX_RUN_ID_LENGTH}. */
+    public static final int MAX_SWEEP_ID_LENGTH = 100;
+
+    public SweepRequest {
+        Check.id("sweepId", sweepId, MAX_SWEEP_ID_LENGTH);
+        Check.present("model", model);
+        methods = Check.nonEmpty("methods", methods);
+        sparsities = sparsities == null ? List.of() : List.copyOf(sparsities);
+        patterns = patterns == null ? List.of() : List.copyOf(patterns);
+        for (int i = 0; i < sparsities.size(); i++) {
+            Check.fraction("sparsities[" + i + "]", sparsities.get(i));
+        }
+        for (int i = 0; i < patterns.size(); i++) {
+            NmPattern.parse("patterns[" + i + "]", patterns.get(i));
+        }
+        boolean unstructured = methods.stream().anyMatch(m -> !m.isStructured());
+        if (unstructured && sparsities.isEmpty() && patterns.isEmpty()) {
+            throw new EventValidationException("sparsities", "give sparsities or patterns for methods "
+                    + methods.stream().filter(m -> !m.isStructured()).map(PruneMethod::id).toList());
+        }
+        if (methods.contains(PruneMethod.STRUCTURED)) {
+            Check.present("structured", structured);
+        } else if (structured != null) {
+            throw new EventValidationException("structured", "is only used when methods include structured");
+        }
+        evaluations = evaluations == null || evaluations.isEmpty()
+                ? List.of(EvaluationSpec.defaults()) : Check.nonEmpty("evaluations", evaluations);
+        layerSparsity = Check.oneOf("layerSparsity", layerSparsity, "uniform", PruneSpec.LAYER_SPARSITIES);
+        dtype = Check.oneOf("dtype", dtype, "f32", PruneSpec.DTYPES);
+        if (!expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype).iterator().hasNext()) {
+            throw new EventValidationException("structured", "every target × score combination is refused "
+                    + "(block-influence needs target blocks and blocks needs block-influence)");
+        }
+    }
+
+    /** The runs of this sweep, all stamped {@code occurredAt}. */
+    public List<RunRequested> expand(Instant occurredAt) {
+        Map<String, RunRequested> runs = new LinkedHashMap<>();
+        for (PruneSpec prune : expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype)) {
+            for (EvaluationSpec evaluation : evaluations) {
+                RunRequested run = new RunRequested(runIdOf(model, prune, calibration, evaluation), occurredAt,
+                        sweepId, model, prune, calibration, evaluation);
+                runs.putIfAbsent(run.runId(), run);
+            }
+        }
+        return List.copyOf(runs.values());
+    }
+
+    private String runIdOf(ModelRef model, PruneSpec prune, CalibrationSpec calibration, EvaluationSpec evaluation) {
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("model", model);
+        identity.put("prune", prune);
+        identity.put("calibration", calibration);
+        identity.put("evaluation", evaluation);
+        return sweepId + "-" + EventCodec.sha256Hex(EventCodec.write(identity)).substring(0, 12);
+    }
+
+    private static List<PruneSpec> expandPrunes(List<PruneMethod> methods, List<Double> sparsities,
+                                                List<String> patterns, StructuredSweep structured,
+                                                String layerSparsity, String dtype) {
+        List<PruneSpec> prunes = new ArrayList<>();
+        for (PruneMethod method : methods) {
+            if (!method.isStructured()) {
+                for (Double sparsity : sparsities) {
+                    prunes.add(new PruneSpec(method, sparsity, null, null, layerSparsity, dtype));
+                }
+                for (String pattern : patterns) {
+                    prunes.add(new PruneSpec(method, null, pattern, null, layerSparsity, dtype));
+                }
+                continue;
+            }
+            for (String target : structured.targets()) {
+                for (Double ratio : structured.ratios()) {
+                    for (String score : structured.scores()) {
+                        if (StructuredSpec.refusal(target, score, structured.allocation()) == null) {
+                            prunes.add(new PruneSpec(PruneMethod.STRUCTURED, null, null, new StructuredSpec(target,
+                                    ratio, score, structured.allocation(), structured.biasCompensation()), null, dtype));
+                        }
+                    }
+                }
+            }
+        }
+        return prunes;
+    }
+}

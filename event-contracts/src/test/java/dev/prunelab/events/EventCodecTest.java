@@ -1,0 +1,171 @@
+package dev.prunelab.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+
+    private static final Instant T = Instant.parse("2026-01-31T12:00:00Z");
+    private final EventCodec codec = new EventCodec();
+
+    static final String RUN = """
+            {"schemaVersion":1,"type":"run.requested","runId":"run-1","occurredAt":"2026-01-31T12:00:00Z",
+             "model":{"path":"../shared/data/models/stories260K/stories260K.bin"},
+             "prune":{"method":"wanda","sparsity":0.5},
+             "calibration":{"samples":16,"seed":0},
+             "evaluation":{"perplexity":{"protocol":"paragraphs","window":256},"tasks":{"names":["piqa","copa"],"limit":50}}}
+            """;
+
+    private String problemOf(String json) {
+        return assertThrows(InvalidEventException.class, () -> codec.decode(json)).getMessage();
+    }
+
+    private String runWith(String from, String to) {
+        assertTrue(RUN.contains(from), from);
+        return RUN.replace(from, to);
+    }
+
+    @Test
+    void decodesARunRequestWithDefaults() {
+        RunRequested run = codec.decode(RUN, RunRequested.class);
+        assertEquals("run-1", run.key());
+        assertEquals(T, run.occurredAt());
+        assertEquals(PruneMethod.WANDA, run.prune().method());
+        assertEquals(0.5, run.prune().sparsity());
+        assertEquals("uniform", run.prune().layerSparsity());
+        assertEquals("f32", run.prune().dtype());
+        assertEquals("cpu", run.evaluation().provider());
+        assertEquals(List.of("piqa", "copa"), run.evaluation().tasks().names());
+        assertEquals(Topics.RUN_REQUESTED, Topics.of(run));
+    }
+
+    @Test
+    void everyEventRoundTripsToTheSameBytes() {
+        ArtifactRef artifact = new ArtifactRef("file:/srv/artifacts/run-1", "a".repeat(64), 1234);
+        MeasurementWindow window = new MeasurementWindow(T, T.plusSeconds(30), "lab-1", "cpu", "cpu");
+        List<Event> events = List.of(
+                codec.decode(RUN),
+                new RunProgress("run-1", T, "calibration", 0.25, "block 2 of 8"),
+                new ModelPruned("run-1", T, artifact, new PruneSummary("wanda", "wanda 0.5", 0.5, 0.5, 260_000L,
+                        140_000L, 3.5, 200_000_000L)),
+                new ModelEvaluated("run-1", T, new EvaluationMetrics(7.1, 0.55, 12.0, 1.5, 660.0, 1_100_000L,
+                        300_000_000L, null), window),
+                new PowerSample(T, "lab-1", "cpu", 31.5, PowerSourceKind.ESTIMATE, "cpu utilisation x TDP 65 W"),
+                new RunFailed("run-1", T, "prune", "model.path: /x does not exist", null));
+        for (Event event : events) {
+            String json = codec.encode(event);
+            assertTrue(json.startsWith("{\"schemaVersion\":1,\"type\":\"" + event.type() + "\""), json);
+            Event back = codec.decode(json);
+            assertEquals(event, back);
+            assertEquals(json, codec.encode(back));
+        }
+    }
+
+    @Test
+    void problemsNameTheFieldAndTheProblem() {
+        assertEquals("prune.method: unknown method 'lottery' (expected magnitude|wanda|sparsegpt|structured)",
+                problemOf(runWith("\"wanda\"", "\"lottery\"")));
+        assertEquals("prune.sparsity: 1.5 is outside [0, 1)", problemOf(runWith("0.5", "1.5")));
+        assertEquals("prune.sparsity: 1.0 is outside [0, 1)", problemOf(runWith("0.5", "1")));
+        assertEquals("prune.sparsity: -0.1 is outside [0, 1)", problemOf(runWith("0.5", "-0.1")));
+        assertEquals("prune.sparsity: expected a number, got 'half'", problemOf(runWith("0.5", "\"half\"")));
+        assertEquals("prune.pattern: 4:4 has N >= M; N must be below M (2:4 keeps 2 of every 4)",
+                problemOf(runWith("\"sparsity\":0.5", "\"pattern\":\"4:4\"")));
+        assertEquals("prune.pattern: 'two of four' is not an N:M pattern such as 2:4",
+                problemOf(runWith("\"sparsity\":0.5", "\"pattern\":\"two of four\"")));
+        assertEquals("prune.sparsity: give exactly one of sparsity or pattern for method wanda",
+                problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"pattern\":\"2:4\"")));
+        assertEquals("model.path: is missing", problemOf(runWith("\"path\":\"../shared/data/models/stories260K/stories260K.bin\"", "\"tokenizer\":\"t.bin\"")));
+        assertEquals("model: is missing", problemOf(runWith("\"model\":", "\"modle\":")));
+        assertEquals("evaluation.tasks.names[1]: unknown value 'mmlu' (expected lambada_openai|hellaswag|piqa|arc_easy|arc_challenge|boolq|winogrande|openbook_qa|copa|all)",
+                problemOf(runWith("\"copa\"", "\"mmlu\"")));
+        assertEquals("calibration.samples: 0 must be positive", problemOf(runWith("\"samples\":16", "\"samples\":0")));
+        assertEquals("occurredAt: expected an ISO-8601 instant such as 2026-01-31T12:00:00Z, got 'yesterday'",
+                problemOf(runWith("\"2026-01-31T12:00:00Z\"", "\"yesterday\"")));
+        assertEquals("runId: '../etc' must be 1 to 128 characters of A-Z a-z 0-9 . _ - and start with a letter or digit",
+                problemOf(runWith("\"run-1\"", "\"../etc\"")));
+        assertEquals("schemaVersion: 2 is not supported (this build reads 1)",
+                problemOf(runWith("\"schemaVersion\":1", "\"schemaVersion\":2")));
+        assertTrue(problemOf(runWith("run.requested", "run.started"))
+                .startsWith("type: unknown event type 'run.started' (expected one of "));
+        assertTrue(problemOf("{\"schemaVersion\":1, \"type\":").startsWith("(json): not valid JSON at line 1"));
+        assertEquals("(json): expected a JSON object, got array", problemOf("[1,2]"));
+        assertEquals("(json): the payload is empty", problemOf(" "));
+    }
+
+    @Test
+    void structuredRequestsAreCheckedAsThePrunerChecksThem() {
+        String structured = runWith("\"method\":\"wanda\",\"sparsity\":0.5",
+                "\"method\":\"structured\",\"structured\":{\"target\":\"mlp\",\"ratio\":0.3,\"score\":\"SCORE\"}");
+        RunRequested ok = codec.decode(structured.replace("SCORE", "flap"), RunRequested.class);
+        assertEquals("uniform", ok.prune().structured().allocation());
+        assertEquals(true, ok.prune().structured().biasCompensation());
+        assertEquals("structured mlp 0.3 flap", ok.prune().label());
+        assertEquals("prune.structured.score: block-influence ranks whole blocks; it needs target blocks, not mlp",
+                problemOf(structured.replace("SCORE", "block-influence")));
+        assertEquals("prune.structured.ratio: 1.0 is outside [0, 1)",
+                problemOf(structured.replace("SCORE", "flap").replace("0.3", "1.0")));
+        assertEquals("prune.structured.allocation: global is not available for target blocks",
+                problemOf(structured.replace("\"mlp\"", "\"blocks\"").replace("SCORE", "block-influence\",\"allocation\":\"global")));
+        assertEquals("prune.structured: is missing", problemOf(runWith("\"method\":\"wanda\",\"sparsity\":0.5",
+                "\"method\":\"structured\"")));
+        assertEquals("prune.sparsity: is not used by method structured (give structured.ratio)",
+                problemOf(runWith("\"method\":\"wanda\"", "\"method\":\"structured\"")));
+    }
+
+    @Test
+    void otherEventsAreValidatedToo() {
+        String progress = "{\"schemaVersion\":1,\"type\":\"run.progress\",\"runId\":\"r\",\"occurredAt\":\"2026-01-31T12:00:00Z\",\"stage\":\"export\"}";
+        assertEquals("fraction: is missing", problemOf(progress));
+        assertEquals("fraction: 1.5 is outside [0, 1]", problemOf(progress.replace("}", ",\"fraction\":1.5}")));
+        String power = "{\"schemaVersion\":1,\"type\":\"power.sample\",\"occurredAt\":\"2026-01-31T12:00:00Z\",\"host\":\"h\",\"device\":\"cpu\",\"watts\":12.5,\"source\":\"estimate\"}";
+        assertEquals("basis: is missing", problemOf(power));
+        assertEquals("source: unknown source 'guess' (expected nvml|rapl|estimate)", problemOf(power.replace("estimate", "guess")));
+        assertEquals("h/cpu", codec.decode(power.replace("estimate", "rapl")).key());
+        String evaluated = "{\"schemaVersion\":1,\"type\":\"model.evaluated\",\"runId\":\"r\",\"occurredAt\":\"2026-01-31T12:00:00Z\","
+                + "\"metrics\":{\"perplexity\":0.5},\"window\":{\"start\":\"2026-01-31T12:00:00Z\",\"end\":\"2026-01-31T11:00:00Z\",\"host\":\"h\",\"device\":\"cpu\"}}";
+        assertEquals("metrics.perplexity: 0.5 must be a finite number >= 1", problemOf(evaluated));
+        assertEquals("window.end: 2026-01-31T11:00:00Z is before start 2026-01-31T12:00:00Z",
+                problemOf(evaluated.replace("0.5", "5.5")));
+        String pruned = "{\"schemaVersion\":1,\"type\":\"model.pruned\",\"runId\":\"r\",\"occurredAt\":\"2026-01-31T12:00:00Z\","
+                + "\"artifact\":{\"uri\":\"file:/a/r\",\"sha256\":\"ABC\",\"sizeBytes\":1},\"report\":{\"method\":\"wanda\"}}";
+        assertEquals("artifact.sha256: 'ABC' is not 64 lower-case hex digits", problemOf(pruned));
+    }
+
+    @Test
+    void aTopicRefusesAnotherTypeAndTheDeadLetterKeepsThePayload() {
+        String power = "{\"schemaVersion\":1,\"type\":\"power.sample\",\"occurredAt\":\"2026-01-31T12:00:00Z\",\"host\":\"h\",\"device\":\"cpu\",\"watts\":1,\"source\":\"rapl\"}";
+        InvalidEventException wrong = assertThrows(InvalidEventException.class, () -> codec.decode(power, RunRequested.class));
+        assertEquals("type: 'power.sample' does not belong here (expected run.requested)", wrong.getMessage());
+
+        String bad = runWith("0.5", "1.5");
+        InvalidEventException e = assertThrows(InvalidEventException.class, () -> codec.decode(bad));
+        RunFailed dead = RunFailed.invalidInput(e, T);
+        assertEquals("run-1", dead.runId());
+        assertEquals(RunFailed.STAGE_DECODE, dead.stage());
+        assertEquals(bad, dead.payload());
+        assertInstanceOf(RunFailed.class, codec.decode(codec.encode(dead)));
+
+        InvalidEventException garbage = assertThrows(InvalidEventException.class, () -> codec.decode("not json"));
+        assertTrue(garbage.runId().matches("invalid-[0-9a-f]{16}"), garbage.runId());
+        assertEquals(garbage.runId(), assertThrows(InvalidEventException.class, () -> codec.decode("not json")).runId());
+    }
+
+    @Test
+    void cloudEventHeadersAreStablePerEvent() {
+        RunProgress progress = new RunProgress("run-1", T, "export", 1.0, null);
+        var headers = CloudEvents.headers(progress, "/prunelab/pruner-service");
+        assertEquals("run.progress:run-1:2026-01-31T12:00:00Z", headers.get(CloudEvents.ID));
+        assertEquals("dev.prunelab.run.progress", headers.get(CloudEvents.TYPE));
+        assertEquals("1.0", headers.get(CloudEvents.SPEC_VERSION));
+        assertEquals("2026-01-31T12:00:00Z", headers.get(CloudEvents.TIME));
+        assertEquals("/prunelab/pruner-service", headers.get(CloudEvents.SOURCE));
+        assertEquals(headers, CloudEvents.headers(progress, "/prunelab/pruner-service"));
+    }
+}
