@@ -20,10 +20,7 @@ import dev.prunelab.pruner.model.LoadedModel;
 import dev.prunelab.pruner.prune.SparsityPattern;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,16 +30,8 @@ class SequentialPrunerTest {
     @TempDir
     Path temp;
 
-    /** Random token windows stand in for calibration text on random-weight models (no tokenizer needed). */
     static SequentialPruner.WindowSource randomWindows(int vocab, int samples, long seed) {
-        return window -> {
-            SplittableRandom random = new SplittableRandom(seed);
-            List<int[]> windows = new ArrayList<>();
-            for (int i = 0; i < samples; i++) {
-                windows.add(random.ints(window, 0, vocab).toArray());
-            }
-            return windows;
-        };
+        return RandomWindows.of(vocab, samples, seed);
     }
 
     static PruneRequest request(String method, String pattern, String layers) {

@@ -18,14 +18,13 @@ import dev.prunelab.pruner.model.LoadedModel;
 import dev.prunelab.pruner.model.TensorSource;
 import dev.prunelab.pruner.pipeline.PruneReport;
 import dev.prunelab.pruner.pipeline.PruneRequest;
+import dev.prunelab.pruner.pipeline.RandomWindows;
 import dev.prunelab.pruner.pipeline.SequentialPruner;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,16 +36,8 @@ class StructuredPrunerTest {
     @TempDir
     Path temp;
 
-    /** Random token windows stand in for calibration text on random-weight models. */
     static SequentialPruner.WindowSource randomWindows(int vocab, int samples, long seed) {
-        return window -> {
-            SplittableRandom random = new SplittableRandom(seed);
-            List<int[]> windows = new ArrayList<>();
-            for (int i = 0; i < samples; i++) {
-                windows.add(random.ints(window, 0, vocab).toArray());
-            }
-            return windows;
-        };
+        return RandomWindows.of(vocab, samples, seed);
     }
 
     static StructuredRequest request(String target, double ratio, String score, String allocation,
