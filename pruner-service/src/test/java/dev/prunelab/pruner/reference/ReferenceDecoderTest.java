@@ -3,12 +3,10 @@ package dev.prunelab.pruner.reference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.prunelab.pruner.checkpoint.ModelLoader;
 import dev.prunelab.pruner.model.LlamaConfig;
 import dev.prunelab.pruner.model.LoadedModel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
@@ -22,10 +20,7 @@ class ReferenceDecoderTest {
     static final String CONTINUATION = ", there was a little girl named Lily. She loved to play outside in the park.";
 
     static Path stories() {
-        String data = System.getenv("PRUNELAB_DATA");
-        Path dir = Path.of(data != null ? data : "/work/shared/data", "models", "stories260K");
-        assumeTrue(Files.isDirectory(dir), "stories260K not found under " + dir);
-        return dir;
+        return dev.prunelab.text.corpus.SharedData.path("models/stories260K");
     }
 
     @Test
