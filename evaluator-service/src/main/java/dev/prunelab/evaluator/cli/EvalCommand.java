@@ -10,7 +10,7 @@ import dev.prunelab.evaluator.report.ModelTokenizer;
 import dev.prunelab.evaluator.report.ResultTable;
 import dev.prunelab.evaluator.runtime.DecoderSession;
 import dev.prunelab.evaluator.speed.LatencyBenchmark;
-import dev.prunelab.evaluator.speed.MemoryProbe;
+import dev.prunelab.contracts.ProcessMemory;
 import dev.prunelab.evaluator.zeroshot.OnnxLoglikelihoodScorer;
 import dev.prunelab.evaluator.zeroshot.TaskResult;
 import dev.prunelab.evaluator.zeroshot.ZeroShotEvaluator;
@@ -166,7 +166,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             EvaluationReport report = EvaluationReport.of(session, modelOptions.provider, modelOptions.threads,
                     startedAt, Instant.now(), perplexity, zeroShot, latencyResult,
-                    new EvaluationReport.Memory(MemoryProbe.peakRssBytes(), EvaluationReport.Memory.NOTE));
+                    new EvaluationReport.Memory(ProcessMemory.peakRssBytes(), EvaluationReport.Memory.NOTE));
             System.out.print(ResultTable.render(report));
             if (json != null) {
                 write(report, json);

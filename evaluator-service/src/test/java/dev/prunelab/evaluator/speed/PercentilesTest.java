@@ -1,5 +1,6 @@
 package dev.prunelab.evaluator.speed;
 
+import dev.prunelab.contracts.ProcessMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -31,8 +32,8 @@ class PercentilesTest {
 
     @Test
     void peakRssIsReadFromProc() {
-        Long current = MemoryProbe.currentRssBytes();
-        Long peak = MemoryProbe.peakRssBytes();
+        Long current = ProcessMemory.currentRssBytes();
+        Long peak = ProcessMemory.peakRssBytes();
         assertNotNull(peak, "this test runs on Linux");
         assertTrue(peak >= current && peak > 1 << 20, "peak " + peak + ", current " + current);
     }

@@ -141,7 +141,7 @@ final class PruneCommand implements Callable<Integer> {
                     report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
                     report.prunedWeights(), report.matrices().size());
             report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
-            System.out.printf("  peak RSS %,d MB; wrote %s and %s%n", report.peakRssBytes() >> 20, out,
+            System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
                     PruneReport.FILE_NAME);
             System.out.printf("  on disk %,d bytes (%s weights%s)%n", report.storage().directoryBytes(),
                     report.storage().weightStorage(), report.storage().expandedWeightBytes() > 0
@@ -183,10 +183,14 @@ final class PruneCommand implements Callable<Integer> {
                 System.out.println("  dropped blocks " + report.droppedLayers());
             }
             report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
-            System.out.printf("  peak RSS %,d MB; wrote %s and %s%n", report.peakRssBytes() >> 20, out,
+            System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
                     PruneReport.FILE_NAME);
         }
         return 0;
+    }
+
+    static String megabytes(Long bytes) {
+        return bytes == null ? "unknown (no /proc)" : String.format("%,d MB", bytes >> 20);
     }
 
     private List<int[]> calibrationWindows(LoadedModel loaded, Path text, int windowTokens) {

@@ -30,7 +30,7 @@ public record PruneReport(
         CalibrationSummary calibration,
         List<MatrixSparsity> matrices,
         Map<String, Double> secondsPerStage,
-        long peakRssBytes,
+        Long peakRssBytes,
         Storage storage,
         String output) {
 

@@ -1,5 +1,6 @@
 package dev.prunelab.pruner.pipeline;
 
+import dev.prunelab.contracts.ProcessMemory;
 import dev.prunelab.contracts.ModelCard;
 import dev.prunelab.contracts.console.ProgressBar;
 import dev.prunelab.pruner.checkpoint.SafetensorsFile;

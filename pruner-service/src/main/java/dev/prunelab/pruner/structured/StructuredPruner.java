@@ -1,5 +1,6 @@
 package dev.prunelab.pruner.structured;
 
+import dev.prunelab.contracts.ProcessMemory;
 import dev.prunelab.contracts.DecoderIo;
 import dev.prunelab.contracts.console.ProgressBar;
 import dev.prunelab.pruner.checkpoint.ModelLoader;
@@ -11,7 +12,7 @@ import dev.prunelab.pruner.model.LoadedModel;
 import dev.prunelab.pruner.model.TensorSource;
 import dev.prunelab.pruner.pipeline.EmbeddingRows;
 import dev.prunelab.pruner.pipeline.GraphSession;
-import dev.prunelab.pruner.pipeline.ProcessMemory;
+import dev.prunelab.contracts.ProcessMemory;
 import dev.prunelab.pruner.pipeline.PruneReport;
 import dev.prunelab.pruner.pipeline.Reports;
 import dev.prunelab.pruner.pipeline.SequentialPruner;

@@ -39,7 +39,7 @@ public record StructuredReport(
         PruneReport.CalibrationSummary calibration,
         long modelBytes,
         Map<String, Double> secondsPerStage,
-        long peakRssBytes,
+        Long peakRssBytes,
         String output) {
 
     public static final String SCHEMA = "structured-1";

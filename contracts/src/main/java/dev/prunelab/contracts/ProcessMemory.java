@@ -1,14 +1,17 @@
-package dev.prunelab.evaluator.speed;
+package dev.prunelab.contracts;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Peak resident memory of this process (JVM heap, ONNX Runtime's native arenas and mapped weights together). */
-public final class MemoryProbe {
+/**
+ * Resident memory of this process (JVM heap, ONNX Runtime's native arenas and mapped weights together): the
+ * figure every report's memory fields mean, read from Linux's /proc/self/status.
+ */
+public final class ProcessMemory {
     private static final Path STATUS = Path.of("/proc/self/status");
 
-    private MemoryProbe() {
+    private ProcessMemory() {
     }
 
     /** VmHWM ("high water mark") from /proc/self/status in bytes, or null where there is no /proc (not Linux). */
