@@ -1,7 +1,7 @@
 package dev.prunelab.pruner.structured;
 
-import dev.prunelab.contracts.ProcessMemory;
 import dev.prunelab.contracts.DecoderIo;
+import dev.prunelab.contracts.ProcessMemory;
 import dev.prunelab.contracts.console.ProgressBar;
 import dev.prunelab.pruner.checkpoint.ModelLoader;
 import dev.prunelab.pruner.export.CalibrationGraphs;
@@ -12,7 +12,6 @@ import dev.prunelab.pruner.model.LoadedModel;
 import dev.prunelab.pruner.model.TensorSource;
 import dev.prunelab.pruner.pipeline.EmbeddingRows;
 import dev.prunelab.pruner.pipeline.GraphSession;
-import dev.prunelab.contracts.ProcessMemory;
 import dev.prunelab.pruner.pipeline.PruneReport;
 import dev.prunelab.pruner.pipeline.Reports;
 import dev.prunelab.pruner.pipeline.SequentialPruner;
