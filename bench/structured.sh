@@ -68,7 +68,7 @@ opt() {
 llama() {
   [ -f "$WORK/llama-1b-checkpoint/config.json" ] || ./lab synthesize --family llama --preset llama-1b --dtype f16 \
     --out "$WORK/llama-1b-checkpoint"
-  grid llama-1b "$WORK/llama-1b-checkpoint" "--tokenizer $LLAMA_TOKENIZER" 8 no "0.5"
+  grid llama-1b "$WORK/llama-1b-checkpoint" "--tokenizer $LLAMA_TOKENIZER" 8 no "${LLAMA_RATIOS:-0.5}"
 }
 
 case "${1:-all}" in
