@@ -7,7 +7,8 @@ import java.time.Instant;
  * {@code occurredAt} (ISO-8601); run events also carry {@code runId}, the Kafka key. {@link EventCodec} reads
  * and validates them; the records validate themselves when built in Java too.
  */
-public sealed interface Event permits RunRequested, RunProgress, ModelPruned, ModelEvaluated, PowerSample, RunFailed {
+public sealed interface Event permits RunRequested, RunProgress, ModelPruned, ModelEvaluated, PowerSample, RunFailed,
+        SweepCancelled {
 
     /** The schema version this build writes and reads. A reader refuses versions it does not know. */
     int SCHEMA_VERSION = 1;

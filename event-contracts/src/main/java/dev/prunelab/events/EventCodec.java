@@ -35,7 +35,8 @@ public final class EventCodec {
             ModelPruned.TYPE, ModelPruned.class,
             ModelEvaluated.TYPE, ModelEvaluated.class,
             PowerSample.TYPE, PowerSample.class,
-            RunFailed.TYPE, RunFailed.class);
+            RunFailed.TYPE, RunFailed.class,
+            SweepCancelled.TYPE, SweepCancelled.class);
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     private static final ObjectMapper JSON = new ObjectMapper()

@@ -17,9 +17,11 @@ public final class Topics {
     public static final String POWER_SAMPLE = "prunelab.power.sample";
     /** Failures of a run and the dead letters: input that could not be parsed or validated, with its reason. */
     public static final String RUN_FAILED = "prunelab.run.failed";
+    /** Cancelled sweeps, keyed by sweep id (compacted: the last word on each sweep is kept). */
+    public static final String SWEEP_CANCELLED = "prunelab.sweep.cancelled";
 
     public static final List<String> ALL =
-            List.of(RUN_REQUESTED, RUN_PROGRESS, MODEL_PRUNED, MODEL_EVALUATED, POWER_SAMPLE, RUN_FAILED);
+            List.of(RUN_REQUESTED, RUN_PROGRESS, MODEL_PRUNED, MODEL_EVALUATED, POWER_SAMPLE, RUN_FAILED, SWEEP_CANCELLED);
 
     private static final Map<String, String> BY_TYPE = Map.of(
             RunRequested.TYPE, RUN_REQUESTED,
@@ -27,7 +29,8 @@ public final class Topics {
             ModelPruned.TYPE, MODEL_PRUNED,
             ModelEvaluated.TYPE, MODEL_EVALUATED,
             PowerSample.TYPE, POWER_SAMPLE,
-            RunFailed.TYPE, RUN_FAILED);
+            RunFailed.TYPE, RUN_FAILED,
+            SweepCancelled.TYPE, SWEEP_CANCELLED);
 
     private Topics() {
     }

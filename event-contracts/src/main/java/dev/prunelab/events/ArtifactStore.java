@@ -1,6 +1,5 @@
-package dev.prunelab.gateway;
+package dev.prunelab.events;
 
-import dev.prunelab.events.ArtifactRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
