@@ -6,12 +6,17 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 
-/** The pruned model is in the artifact store (topic {@value Topics#MODEL_PRUNED}). */
+/**
+ * The pruned model is in the artifact store (topic {@value Topics#MODEL_PRUNED}).
+ *
+ * @param evaluation what the evaluator is to measure: the run request's, passed through so that the evaluator
+ *                   needs no state of its own; absent = {@link EvaluationSpec#defaults()}
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
-public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report)
-        implements Event {
+public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report,
+                          EvaluationSpec evaluation) implements Event {
 
     public static final String TYPE = "model.pruned";
 
@@ -20,6 +25,7 @@ public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact
         Check.instant("occurredAt", occurredAt);
         Check.present("artifact", artifact);
         Check.present("report", report);
+        evaluation = evaluation == null ? EvaluationSpec.defaults() : evaluation;
     }
 
     @Override

@@ -53,11 +53,13 @@ class EventCodecTest {
                 codec.decode(RUN),
                 new RunProgress("run-1", T, "calibration", 0.25, "block 2 of 8"),
                 new ModelPruned("run-1", T, artifact, new PruneSummary("wanda", "wanda 0.5", 0.5, 0.5, 260_000L,
-                        140_000L, 3.5, 200_000_000L)),
+                        140_000L, 3.5, 200_000_000L), new EvaluationSpec(new PerplexitySpec(null, null, 128, 16),
+                        null, null, null, null)),
                 new ModelEvaluated("run-1", T, new EvaluationMetrics(7.1, 0.55, 12.0, 1.5, 660.0, 1_100_000L,
                         300_000_000L, null), window),
                 new PowerSample(T, "lab-1", "cpu", 31.5, PowerSourceKind.ESTIMATE, "cpu utilisation x TDP 65 W"),
-                new RunFailed("run-1", T, "prune", "model.path: /x does not exist", null));
+                new RunFailed("run-1", T, "prune", "model.path: /x does not exist", null),
+                new SweepCancelled("sweep-1", T, "superseded by sweep-2"));
         for (Event event : events) {
             String json = codec.encode(event);
             assertTrue(json.startsWith("{\"schemaVersion\":1,\"type\":\"" + event.type() + "\""), json);

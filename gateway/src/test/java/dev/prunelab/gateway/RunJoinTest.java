@@ -34,7 +34,7 @@ class RunJoinTest {
 
     static ModelPruned pruned(String runId) {
         return new ModelPruned(runId, T0.plusSeconds(5), new ArtifactRef("file:/store/" + runId, "0".repeat(64), 1_000),
-                new PruneSummary("wanda", "wanda 0.5", 0.5, 0.5, 260_000L, 130_000L, 4.0, null));
+                new PruneSummary("wanda", "wanda 0.5", 0.5, 0.5, 260_000L, 130_000L, 4.0, null), null);
     }
 
     static ModelEvaluated evaluated(String runId, double perplexity, int fromSecond, int toSecond) {
