@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -63,8 +64,17 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
         return new PruneSpec(PruneMethod.STRUCTURED, null, null, structured, null, null);
     }
 
-    /** A short human label: "wanda 0.5", "sparsegpt 2:4", "structured mlp+heads 0.3 flap". */
+    /** Unstructured at sparsity 0: the model exported unpruned (any method; magnitude needs no calibration). */
+    @JsonIgnore
+    public boolean isDense() {
+        return !method.isStructured() && sparsity != null && sparsity == 0.0;
+    }
+
+    /** A short human label: "dense", "wanda 0.5", "sparsegpt 2:4", "structured mlp+heads 0.3 flap". */
     public String label() {
+        if (isDense()) {
+            return "dense";
+        }
         if (method.isStructured()) {
             return "structured " + structured.target() + " " + structured.ratio() + " " + structured.score();
         }

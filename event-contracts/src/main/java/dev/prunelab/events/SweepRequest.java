@@ -18,13 +18,19 @@ import java.util.Map;
  * evaluation). The same sweep submitted twice gives the same run ids, and a configuration listed twice runs
  * once.
  *
- * @param evaluations absent = one {@link EvaluationSpec#defaults()}
+ * <p>The grid gets a dense reference first, unless {@code denseBaseline} is false or the grid already has
+ * sparsity 0: magnitude at sparsity 0, i.e. the model exported unpruned through the same path (label "dense").
+ * The recommendation's limit ("perplexity at most 10% above dense") and every speed-up are relative to it.
+ *
+ * @param evaluations   absent = one {@link EvaluationSpec#defaults()}
+ * @param denseBaseline absent = true
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> methods, List<Double> sparsities,
                            List<String> patterns, StructuredSweep structured, CalibrationSpec calibration,
-                           List<EvaluationSpec> evaluations, String layerSparsity, String dtype) {
+                           List<EvaluationSpec> evaluations, String layerSparsity, String dtype,
+                           Boolean denseBaseline) {
 
     /** Leaves room for "-" and 12 hex digits within {@link RunRequested#MAX_RUN_ID_LENGTH}. */
     public static final int MAX_SWEEP_ID_LENGTH = 100;
@@ -55,6 +61,7 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
                 ? List.of(EvaluationSpec.defaults()) : Check.nonEmpty("evaluations", evaluations);
         layerSparsity = Check.oneOf("layerSparsity", layerSparsity, "uniform", PruneSpec.LAYER_SPARSITIES);
         dtype = Check.oneOf("dtype", dtype, "f32", PruneSpec.DTYPES);
+        denseBaseline = denseBaseline == null || denseBaseline;
         if (!expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype).iterator().hasNext()) {
             throw new EventValidationException("structured", "every target × score combination is refused "
                     + "(block-influence needs target blocks and blocks needs block-influence)");
@@ -64,7 +71,11 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
     /** The runs of this sweep, all stamped {@code occurredAt}. */
     public List<RunRequested> expand(Instant occurredAt) {
         Map<String, RunRequested> runs = new LinkedHashMap<>();
-        for (PruneSpec prune : expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype)) {
+        List<PruneSpec> prunes = expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype);
+        if (denseBaseline && prunes.stream().noneMatch(PruneSpec::isDense)) {
+            prunes.add(0, new PruneSpec(PruneMethod.MAGNITUDE, 0.0, null, null, "uniform", dtype));
+        }
+        for (PruneSpec prune : prunes) {
             for (EvaluationSpec evaluation : evaluations) {
                 RunRequested run = new RunRequested(runIdOf(model, prune, calibration, evaluation), occurredAt,
                         sweepId, model, prune, calibration, evaluation);

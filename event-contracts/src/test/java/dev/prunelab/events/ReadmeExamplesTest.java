@@ -46,8 +46,8 @@ class ReadmeExamplesTest {
         }
         Set<String> types = events.stream().map(Event::type).collect(Collectors.toSet());
         assertEquals(Set.of(RunRequested.TYPE, RunProgress.TYPE, ModelPruned.TYPE, ModelEvaluated.TYPE,
-                PowerSample.TYPE, RunFailed.TYPE), types);
-        assertEquals(11, sweep.expand(Instant.parse("2026-01-31T12:00:00Z")).size());
+                PowerSample.TYPE, RunFailed.TYPE, SweepCancelled.TYPE), types);
+        assertEquals(12, sweep.expand(Instant.parse("2026-01-31T12:00:00Z")).size());
         RunFailed failed = (RunFailed) events.stream().filter(e -> e instanceof RunFailed).findFirst().orElseThrow();
         InvalidEventException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidEventException.class,
                 () -> codec.decode(failed.payload()));

@@ -20,8 +20,25 @@ class SweepRequestTest {
              "methods":["wanda","sparsegpt","magnitude","structured"],
              "sparsities":[0.3,0.5,0.7],"patterns":["2:4"],
              "structured":{"targets":["mlp","blocks"],"ratios":[0.25],"scores":["flap","block-influence"]},
-             "evaluations":[{"perplexity":{}},{"latency":{"batch":[1,8]}}]}
+             "evaluations":[{"perplexity":{}},{"latency":{"batch":[1,8]}}],"denseBaseline":false}
             """;
+
+    @Test
+    void aDenseReferenceRunComesFirstUnlessTheGridHasOne() {
+        String sweep = SWEEP.replace(",\"denseBaseline\":false", "");
+        List<RunRequested> runs = codec.decodeSweep(sweep).expand(T);
+        assertEquals((3 * 4 + 2 + 1) * 2, runs.size());
+        assertEquals("dense", runs.get(0).prune().label());
+        assertEquals("dense", runs.get(1).prune().label());
+        assertEquals(PruneMethod.MAGNITUDE, runs.get(0).prune().method());
+        assertEquals(0.0, runs.get(0).prune().sparsity());
+        assertEquals("wanda 0.3", runs.get(2).prune().label());
+        // A grid that has sparsity 0 already holds its reference.
+        List<RunRequested> withZero = codec.decodeSweep(sweep.replace("[0.3,0.5,0.7]", "[0,0.5]")).expand(T);
+        assertEquals((3 * 3 + 2) * 2, withZero.size());
+        assertEquals("wanda 0.5", withZero.get(2).prune().label());
+        assertEquals("dense", withZero.get(0).prune().label());
+    }
 
     @Test
     void expandsMethodsTimesSettingsTimesEvaluationsInOrder() {

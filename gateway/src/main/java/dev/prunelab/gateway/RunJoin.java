@@ -8,15 +8,19 @@ import dev.prunelab.events.PowerSample;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.SweepCancelled;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -26,7 +30,10 @@ import java.util.TreeMap;
  *   <li>the first event of each kind wins; a redelivered one (equal or not) changes nothing;</li>
  *   <li>events may arrive in any order: the state is derived from what has arrived (an evaluation before its
  *       request still counts);</li>
- *   <li>COMPLETED and FAILED are final: later events of the run change nothing.</li>
+ *   <li>COMPLETED and FAILED are final: later events do not change the state, the evaluation or the failure;
+ *       a request, prune report or progress that arrives after them is still recorded (when the gateway rebuilds
+ *       its state by replaying the topics, a run's evaluation may be read before its request, and the run must
+ *       still find its sweep). Progress keeps the latest by {@code occurredAt}, in any order.</li>
  * </ul>
  * An evaluated run completes once every power device of its window's host and device has a sample at or after
  * the window's end (so the integral sees the whole window), or, at {@link #tick}, {@code powerGrace} after the
@@ -35,7 +42,13 @@ import java.util.TreeMap;
  * <p>A dead letter ({@code run.failed} at stage decode) shows up as a failed run without a request, under the
  * run id the codec gave it.
  *
- * <p>Power samples older than {@code retention} behind the newest one of their device are dropped.
+ * <p>Power samples older than {@code retention} behind the newest one of their device are dropped at each
+ * {@link #tick}, never while events are accepted: a replay that reads the power topic before the evaluations
+ * still finds every sample of their windows. Hence replaying the same events in any order gives the same results
+ * as long as {@link #tick} is not called before the replay ends.
+ *
+ * <p>A {@link SweepCancelled} is recorded per sweep (the first one wins); the runs it skips arrive as
+ * {@link RunFailed} with stage {@value SweepCancelled#STAGE_CANCELLED}.
  */
 public final class RunJoin {
 
@@ -44,6 +57,8 @@ public final class RunJoin {
     private final Duration retention;
     private final Map<String, Entry> runs = new LinkedHashMap<>();
     private final Map<String, TreeMap<Instant, PowerSample>> power = new TreeMap<>(); // key host/device
+    private final Set<String> awaitingPower = new LinkedHashSet<>(); // run ids in state EVALUATED
+    private final Map<String, SweepCancelled> cancellations = new LinkedHashMap<>();
 
     private static final class Entry {
         RunRequested request;
@@ -79,9 +94,12 @@ public final class RunJoin {
         if (event instanceof PowerSample sample) {
             return acceptPower(sample);
         }
+        if (event instanceof SweepCancelled c) {
+            return cancellations.putIfAbsent(c.sweepId(), c) == null;
+        }
         Entry entry = runs.computeIfAbsent(event.key(), id -> new Entry());
         if (entry.state().isFinal()) {
-            return false;
+            return fillIn(entry, event);
         }
         boolean changed;
         if (event instanceof RunRequested r) {
@@ -93,28 +111,96 @@ public final class RunJoin {
         } else if (event instanceof RunFailed f) {
             changed = set(() -> entry.failure = f);
         } else if (event instanceof RunProgress p) {
-            changed = (entry.progress == null || p.occurredAt().isAfter(entry.progress.occurredAt()))
-                    && set(() -> entry.progress = p);
+            changed = isLater(p, entry.progress) && set(() -> entry.progress = p);
         } else {
             throw new IllegalArgumentException("unexpected event type " + event.type());
         }
-        if (changed && entry.evaluated != null && powerCovers(entry.evaluated.window())) {
-            complete(entry);
+        if (changed && entry.state() == RunState.EVALUATED) {
+            if (powerCovers(entry.evaluated.window())) {
+                complete(entry);
+            } else {
+                awaitingPower.add(event.key());
+            }
+        }
+        if (entry.state().isFinal()) {
+            awaitingPower.remove(event.key());
         }
         return changed;
     }
 
-    /** Completes evaluated runs whose window ended more than the grace period before {@code now}. */
+    private static boolean isLater(RunProgress p, RunProgress current) {
+        return current == null || p.occurredAt().isAfter(current.occurredAt());
+    }
+
+    /** A final run still records the parts that do not change its state. */
+    private static boolean fillIn(Entry entry, Event event) {
+        if (event instanceof RunRequested r && entry.request == null) {
+            entry.request = r;
+            return true;
+        }
+        if (event instanceof ModelPruned p && entry.pruned == null) {
+            entry.pruned = p;
+            return true;
+        }
+        if (event instanceof RunProgress p && isLater(p, entry.progress)) {
+            entry.progress = p;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Completes evaluated runs whose window ended more than the grace period before {@code now}, then drops the
+     * power samples older than the retention behind the newest one of their device.
+     */
     public synchronized int tick(Instant now) {
         int completed = 0;
-        for (Entry entry : runs.values()) {
-            if (entry.state() == RunState.EVALUATED
-                    && !now.isBefore(entry.evaluated.window().end().plus(powerGrace))) {
+        for (var it = awaitingPower.iterator(); it.hasNext(); ) {
+            Entry entry = runs.get(it.next());
+            if (entry.state() != RunState.EVALUATED) {
+                it.remove();
+            } else if (!now.isBefore(entry.evaluated.window().end().plus(powerGrace))) {
                 complete(entry);
+                it.remove();
                 completed++;
             }
         }
+        for (TreeMap<Instant, PowerSample> series : power.values()) {
+            series.headMap(series.lastKey().minus(retention)).clear();
+        }
         return completed;
+    }
+
+    /** How many runs are in each state. */
+    public synchronized Map<RunState, Integer> counts() {
+        Map<RunState, Integer> counts = new EnumMap<>(RunState.class);
+        for (RunState state : RunState.values()) {
+            counts.put(state, 0);
+        }
+        runs.values().forEach(e -> counts.merge(e.state(), 1, Integer::sum));
+        return counts;
+    }
+
+    /** The sweep ids of every run with a request, in the order first seen. */
+    public synchronized List<String> sweepIds() {
+        Set<String> ids = new LinkedHashSet<>();
+        runs.values().forEach(e -> {
+            if (e.request != null && e.request.sweepId() != null) {
+                ids.add(e.request.sweepId());
+            }
+        });
+        return List.copyOf(ids);
+    }
+
+    public synchronized Optional<SweepCancelled> cancellation(String sweepId) {
+        return Optional.ofNullable(cancellations.get(sweepId));
+    }
+
+    /** The newest power sample of each host/device, by key. */
+    public synchronized Map<String, PowerSample> latestPower() {
+        Map<String, PowerSample> latest = new TreeMap<>();
+        power.forEach((key, series) -> latest.put(key, series.lastEntry().getValue()));
+        return latest;
     }
 
     public synchronized Optional<RunResult> get(String runId) {
@@ -138,10 +224,13 @@ public final class RunJoin {
         if (series.putIfAbsent(sample.occurredAt(), sample) != null) {
             return false;
         }
-        series.headMap(series.lastKey().minus(retention)).clear();
-        for (Entry entry : runs.values()) {
-            if (entry.state() == RunState.EVALUATED && powerCovers(entry.evaluated.window())) {
+        for (var it = awaitingPower.iterator(); it.hasNext(); ) {
+            Entry entry = runs.get(it.next());
+            if (entry.state() != RunState.EVALUATED) {
+                it.remove();
+            } else if (powerCovers(entry.evaluated.window())) {
                 complete(entry);
+                it.remove();
             }
         }
         return true;

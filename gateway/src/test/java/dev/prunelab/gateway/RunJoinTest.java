@@ -94,15 +94,25 @@ class RunJoinTest {
         assertEquals(RunState.COMPLETED, join.get("r2").orElseThrow().state());
         assertEquals(100.0, join.get("r2").orElseThrow().energy().joules(), 1e-9);
         assertNull(join.get("r2").orElseThrow().request());
-        assertFalse(join.accept(request("r2", 0.5)), "completed is final");
+        // A replay may read the evaluation before the request: the request is still recorded (the run finds its
+        // sweep), the state and the results stay.
+        assertTrue(join.accept(request("r2", 0.5)));
+        assertEquals(RunState.COMPLETED, join.get("r2").orElseThrow().state());
+        assertEquals("s1", join.get("r2").orElseThrow().sweepId());
+        assertEquals(100.0, join.get("r2").orElseThrow().energy().joules(), 1e-9);
+        assertFalse(join.accept(request("r2", 0.7)), "the first request still wins");
+        assertTrue(join.accept(new RunProgress("r2", T0.plusSeconds(99), "perplexity", 0.5, null)));
+        assertEquals(RunState.COMPLETED, join.get("r2").orElseThrow().state(), "progress after the end is only data");
     }
 
     @Test
     void failedIsFinalAndGraceCompletesWithoutPower() {
         join.accept(request("r3", 0.5));
         assertTrue(join.accept(new RunFailed("r3", T0, "prune", "model.path: x does not exist", null)));
-        assertFalse(join.accept(pruned("r3")));
+        assertFalse(join.accept(evaluated("r3", 9.0, 0, 10)), "an evaluation after the failure is ignored");
+        assertTrue(join.accept(pruned("r3")), "a prune report read after the failure (replay order) is kept as data");
         assertEquals(RunState.FAILED, join.get("r3").orElseThrow().state());
+        assertNull(join.get("r3").orElseThrow().evaluated());
 
         join.accept(evaluated("r4", 9.0, 0, 10));
         assertEquals(0, join.tick(T0.plusSeconds(39)));

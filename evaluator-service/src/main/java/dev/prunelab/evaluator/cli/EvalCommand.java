@@ -3,29 +3,16 @@ package dev.prunelab.evaluator.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.prunelab.contracts.console.ProgressBar;
-import dev.prunelab.evaluator.quality.PerplexityEvaluator;
-import dev.prunelab.evaluator.quality.PerplexityEvaluator.PerplexityResult;
 import dev.prunelab.evaluator.report.EvaluationReport;
-import dev.prunelab.evaluator.report.ModelTokenizer;
 import dev.prunelab.evaluator.report.ResultTable;
-import dev.prunelab.evaluator.runtime.DecoderSession;
 import dev.prunelab.evaluator.speed.LatencyBenchmark;
-import dev.prunelab.contracts.ProcessMemory;
+import dev.prunelab.evaluator.suite.EvaluationSuite;
 import dev.prunelab.evaluator.zeroshot.OnnxLoglikelihoodScorer;
-import dev.prunelab.evaluator.zeroshot.TaskResult;
-import dev.prunelab.evaluator.zeroshot.ZeroShotEvaluator;
-import dev.prunelab.evaluator.zeroshot.ZeroShotItem;
 import dev.prunelab.evaluator.zeroshot.ZeroShotTask;
-import dev.prunelab.text.corpus.SharedData;
-import dev.prunelab.text.corpus.TokenWindows;
-import dev.prunelab.text.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -38,8 +25,6 @@ import picocli.CommandLine.Option;
                 + "latency and throughput, memory. With no metric option it runs perplexity on the default text.",
                 "Result document: README \"Evaluation result\" (schema version 2)."})
 final class EvalCommand implements Callable<Integer> {
-    static final String DEFAULT_TEXT = "text/tinystories/validation.txt";
-    static final String DEFAULT_WIKITEXT = "text/wikitext-2-raw/wiki.test.raw";
 
     @Mixin
     ModelOptions modelOptions;
@@ -106,7 +91,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!"paragraphs".equals(protocol) && !"wikitext".equals(protocol)) {
+        if (!EvaluationSuite.PROTOCOLS.contains(protocol)) {
             throw new IllegalArgumentException("unknown protocol '" + protocol + "' (expected paragraphs or wikitext)");
         }
         OnnxLoglikelihoodScorer.Strategy strategy = strategy(scoring);
@@ -116,86 +101,24 @@ final class EvalCommand implements Callable<Integer> {
         }
         boolean perplexityRequested = text != null || window != null || maxWindows != null
                 || (taskList.isEmpty() && !latency);
-        Path textFile = null;
-        if (perplexityRequested) {
-            textFile = text != null ? text
-                    : SharedData.path("wikitext".equals(protocol) ? DEFAULT_WIKITEXT : DEFAULT_TEXT);
-            if (!Files.isRegularFile(textFile)) {
-                throw new IllegalArgumentException("text file " + textFile + " does not exist");
-            }
-        }
+        EvaluationSuite.PerplexitySettings perplexity = perplexityRequested
+                ? new EvaluationSuite.PerplexitySettings(text, protocol, window, maxWindows) : null;
+        EvaluationSuite.TaskSettings taskSettings = taskList.isEmpty() ? null
+                : new EvaluationSuite.TaskSettings(taskList, limit, taskData, strategy);
         LatencyBenchmark.Settings latencySettings = latency
                 ? new LatencyBenchmark.Settings(promptTokens, newTokens, batchSizes, repeats, warmups, 1234)
                 : null;
-        // read every task file before loading the model: a malformed file fails fast
-        Path taskFolder = taskData != null ? taskData : SharedData.path(ZeroShotTask.DATA_FOLDER);
-        List<List<ZeroShotItem>> taskItems = new ArrayList<>();
-        for (ZeroShotTask task : taskList) {
-            taskItems.add(task.load(taskFolder, limit == null ? 0 : limit));
-        }
-
-        Instant startedAt = Instant.now();
-        // latency alone needs no tokenizer (synthesized checkpoints are exported without one)
-        boolean needsTokenizer = textFile != null || !taskList.isEmpty();
-        try (DecoderSession session = DecoderSession.open(modelOptions.model, modelOptions.runtimeOptions());
-             TextTokenizer tokenizer = needsTokenizer ? ModelTokenizer.open(session) : null) {
-            String provider = session.providerUsed();
-            EvaluationReport.Perplexity perplexity = null;
-            if (textFile != null) {
-                perplexity = new EvaluationReport.Perplexity(provider, textFile.toAbsolutePath().toString(), protocol,
-                        perplexity(session, tokenizer, textFile));
-            }
-            EvaluationReport.ZeroShot zeroShot = null;
-            if (!taskList.isEmpty()) {
-                OnnxLoglikelihoodScorer scorer = new OnnxLoglikelihoodScorer(session, tokenizer, strategy);
-                List<TaskResult> results = new ArrayList<>();
-                for (int i = 0; i < taskList.size(); i++) {
-                    ZeroShotTask task = taskList.get(i);
-                    List<ZeroShotItem> items = taskItems.get(i);
-                    ProgressBar bar = new ProgressBar(String.format("%-14s", task.id()), items.size());
-                    results.add(ZeroShotEvaluator.evaluate(task, items, scorer, bar::update));
-                }
-                zeroShot = EvaluationReport.ZeroShot.of(provider, limit, strategy.name().toLowerCase(Locale.ROOT),
-                        results);
-            }
-            EvaluationReport.Latency latencyResult = null;
-            if (latencySettings != null) {
-                ProgressBar bar = new ProgressBar("latency", latencySettings.runs());
-                latencyResult = EvaluationReport.Latency.of(provider, latencySettings, session.loadSeconds(),
-                        LatencyBenchmark.run(session, latencySettings, bar::update));
-            }
-            EvaluationReport report = EvaluationReport.of(session, modelOptions.provider, modelOptions.threads,
-                    startedAt, Instant.now(), perplexity, zeroShot, latencyResult,
-                    new EvaluationReport.Memory(ProcessMemory.peakRssBytes(), EvaluationReport.Memory.NOTE));
-            System.out.print(ResultTable.render(report));
-            if (json != null) {
-                write(report, json);
-                System.out.printf("%-12s %s%n", "json", json);
-            }
+        EvaluationSuite.Settings settings = new EvaluationSuite.Settings(modelOptions.model, modelOptions.provider,
+                modelOptions.threads, perplexity, taskSettings, latencySettings);
+        EvaluationReport report = EvaluationSuite.run(settings, (section, total) ->
+                new ProgressBar("perplexity".equals(section) || "latency".equals(section) ? section
+                        : String.format("%-14s", section), total)::update);
+        System.out.print(ResultTable.render(report));
+        if (json != null) {
+            write(report, json);
+            System.out.printf("%-12s %s%n", "json", json);
         }
         return 0;
-    }
-
-    private PerplexityResult perplexity(DecoderSession session, TextTokenizer tokenizer, Path textFile)
-            throws IOException {
-        int windowTokens = window != null ? window : session.card().contextLength();
-        if (windowTokens < 2 || windowTokens > session.card().contextLength()) {
-            throw new IllegalArgumentException("--window must be between 2 and the model's context length "
-                    + session.card().contextLength() + ", was " + windowTokens);
-        }
-        String content = Files.readString(textFile, StandardCharsets.UTF_8);
-        int[] stream = "wikitext".equals(protocol)
-                ? TokenWindows.wikitextStream(tokenizer, content)
-                : TokenWindows.paragraphStream(tokenizer, content, session.card().bosTokenId());
-        List<int[]> windows = TokenWindows.windows(stream, windowTokens);
-        if (maxWindows != null) {
-            if (maxWindows < 1) {
-                throw new IllegalArgumentException("--max-windows must be positive");
-            }
-            windows = windows.subList(0, Math.min(maxWindows, windows.size()));
-        }
-        ProgressBar bar = new ProgressBar("perplexity", windows.size());
-        return PerplexityEvaluator.evaluate(session, windows, bar::update);
     }
 
     static OnnxLoglikelihoodScorer.Strategy strategy(String text) {

@@ -1,25 +1,14 @@
 package dev.prunelab.pruner.cli;
 
-import dev.prunelab.pruner.checkpoint.ModelLoader;
 import dev.prunelab.pruner.export.ExportDtype;
-import dev.prunelab.pruner.model.LoadedModel;
+import dev.prunelab.pruner.pipeline.ProgressListener;
+import dev.prunelab.pruner.pipeline.PruneJob;
 import dev.prunelab.pruner.pipeline.PruneReport;
 import dev.prunelab.pruner.pipeline.PruneRequest;
-import dev.prunelab.pruner.pipeline.SequentialPruner;
 import dev.prunelab.pruner.prune.SparsityPattern;
-import dev.prunelab.pruner.structured.StructuredPruner;
 import dev.prunelab.pruner.structured.StructuredReport;
 import dev.prunelab.pruner.structured.StructuredRequest;
-import dev.prunelab.text.corpus.CalibrationSampler;
-import dev.prunelab.text.corpus.SharedData;
-import dev.prunelab.text.corpus.TokenWindows;
-import dev.prunelab.text.tokenizer.TextTokenizer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -32,8 +21,6 @@ import picocli.CommandLine.Option;
                 + "--method structured removes MLP channels, attention heads or whole blocks instead and exports "
                 + "a smaller dense model.")
 final class PruneCommand implements Callable<Integer> {
-    static final String DEFAULT_CALIBRATION = "text/tinystories/calibration.txt";
-
     @Option(names = "--model", required = true, paramLabel = "PATH",
             description = "llama2.c checkpoint file, or Hugging Face directory with config.json and safetensors")
     Path model;
@@ -116,7 +103,7 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Everything that can be wrong with the request fails here, before any model work.
-        Path calibrationText = calibration != null ? calibration : SharedData.path(DEFAULT_CALIBRATION);
+        Path calibrationText = calibration != null ? calibration : PruneJob.defaultCalibrationText();
         if ("structured".equalsIgnoreCase(method)) {
             return structured(calibrationText);
         }
@@ -130,23 +117,17 @@ final class PruneCommand implements Callable<Integer> {
                 PruneRequest.LayerSparsity.parse(layerSparsity),
                 new PruneRequest.Calibration(calibrationText, samples, window, seed), ExportDtype.parse(dtype), threads,
                 compressWeights);
-        if (request.needsCalibration() && !Files.isRegularFile(calibrationText)) {
-            throw new IllegalArgumentException("calibration text " + calibrationText + " does not exist");
-        }
-        try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer))) {
-            SequentialPruner.WindowSource windows = windowTokens -> calibrationWindows(loaded, calibrationText,
-                    windowTokens);
-            PruneReport report = SequentialPruner.prune(loaded, request, windows, out);
-            System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
-                    report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
-                    report.prunedWeights(), report.matrices().size());
-            report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
-            System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
-                    PruneReport.FILE_NAME);
-            System.out.printf("  on disk %,d bytes (%s weights%s)%n", report.storage().directoryBytes(),
-                    report.storage().weightStorage(), report.storage().expandedWeightBytes() > 0
-                            ? String.format(", %,d bytes expanded", report.storage().expandedWeightBytes()) : "");
-        }
+        PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
+                ProgressListener.NONE);
+        System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
+                report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
+                report.prunedWeights(), report.matrices().size());
+        report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+        System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
+                PruneReport.FILE_NAME);
+        System.out.printf("  on disk %,d bytes (%s weights%s)%n", report.storage().directoryBytes(),
+                report.storage().weightStorage(), report.storage().expandedWeightBytes() > 0
+                        ? String.format(", %,d bytes expanded", report.storage().expandedWeightBytes()) : "");
         return 0;
     }
 
@@ -167,41 +148,24 @@ final class PruneCommand implements Callable<Integer> {
                 scoreKind, StructuredRequest.Allocation.parse(allocation),
                 scoreKind == StructuredRequest.Score.FLAP && !noBiasCompensation,
                 new PruneRequest.Calibration(calibrationText, samples, window, seed), ExportDtype.parse(dtype), threads);
-        if (request.needsCalibration() && !Files.isRegularFile(calibrationText)) {
-            throw new IllegalArgumentException("calibration text " + calibrationText + " does not exist");
+        StructuredReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
+                ProgressListener.NONE);
+        System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),
+                report.score(), report.allocation(), model);
+        System.out.printf("  parameters %,d -> %,d (-%.1f%%); FLOPs/token at %d cached tokens %,d -> %,d (-%.1f%%)%n",
+                report.parametersBefore(), report.parametersAfter(), 100 * report.parameterReduction(),
+                report.flopsContextTokens(), report.flopsPerTokenBefore(), report.flopsPerTokenAfter(),
+                100 * report.flopsReduction());
+        if (report.droppedLayers() != null) {
+            System.out.println("  dropped blocks " + report.droppedLayers());
         }
-        try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer))) {
-            StructuredReport report = StructuredPruner.prune(loaded, request,
-                    windowTokens -> calibrationWindows(loaded, calibrationText, windowTokens), out);
-            System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),
-                    report.score(), report.allocation(), model);
-            System.out.printf("  parameters %,d -> %,d (-%.1f%%); FLOPs/token at %d cached tokens %,d -> %,d (-%.1f%%)%n",
-                    report.parametersBefore(), report.parametersAfter(), 100 * report.parameterReduction(),
-                    report.flopsContextTokens(), report.flopsPerTokenBefore(), report.flopsPerTokenAfter(),
-                    100 * report.flopsReduction());
-            if (report.droppedLayers() != null) {
-                System.out.println("  dropped blocks " + report.droppedLayers());
-            }
-            report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
-            System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
-                    PruneReport.FILE_NAME);
-        }
+        report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+        System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
+                PruneReport.FILE_NAME);
         return 0;
     }
 
     static String megabytes(Long bytes) {
         return bytes == null ? "unknown (no /proc)" : String.format("%,d MB", bytes >> 20);
-    }
-
-    private List<int[]> calibrationWindows(LoadedModel loaded, Path text, int windowTokens) {
-        Path tokenizerPath = loaded.tokenizerPath().orElseThrow(() -> new IllegalArgumentException(
-                "calibration needs a tokenizer: none was found next to " + model + "; pass --tokenizer"));
-        try (TextTokenizer textTokenizer = TextTokenizer.open(tokenizerPath)) {
-            String content = Files.readString(text, StandardCharsets.UTF_8);
-            int[] stream = TokenWindows.paragraphStream(textTokenizer, content, loaded.bosTokenId());
-            return CalibrationSampler.sample(stream, samples, windowTokens, seed);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read calibration text " + text, e);
-        }
     }
 }

@@ -58,6 +58,12 @@ public final class SequentialPruner {
     }
 
     public static PruneReport prune(LoadedModel model, PruneRequest request, WindowSource windowSource, Path out) {
+        return prune(model, request, windowSource, out, ProgressListener.NONE);
+    }
+
+    /** {@link #prune(LoadedModel, PruneRequest, WindowSource, Path)} telling {@code listener} each stage and block. */
+    public static PruneReport prune(LoadedModel model, PruneRequest request, WindowSource windowSource, Path out,
+            ProgressListener listener) {
         long startNanos = System.nanoTime();
         DecoderConfig config = model.config();
         FamilyGraphs family = FamilyGraphs.of(config);
@@ -78,6 +84,7 @@ public final class SequentialPruner {
         Timer timer = new Timer(seconds);
         int width = CalibrationGraphs.hiddenWidth(config);
         if (request.layerSparsity() == PruneRequest.LayerSparsity.OWL) {
+            listener.progress(ProgressListener.CALIBRATE, 0, config.numLayers());
             List<float[]> hidden = new ArrayList<>(timer.time("calibration_forward", () -> embed(config, weights, windows, request)));
             double[] outlierRatios = new double[config.numLayers()];
             for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -86,6 +93,7 @@ public final class SequentialPruner {
                         false, request, timer, true);
                 outlierRatios[layer] = timer.time("pruning_math",
                         () -> layerOutlierRatio(family, weights, current, stats));
+                listener.progress(ProgressListener.CALIBRATE, layer + 1, config.numLayers());
             }
             allocation = OwlAllocation.allocate(outlierRatios, request.pattern().sparsity(), OWL_LAMBDA);
         }
@@ -102,6 +110,7 @@ public final class SequentialPruner {
         long zeros = 0;
         long pruned = 0;
         ProgressBar bar = new ProgressBar("prune blocks", config.numLayers());
+        listener.progress(ProgressListener.PRUNE, 0, config.numLayers());
         try {
             List<float[]> hidden = windows.isEmpty() ? List.of()
                     : timer.time("calibration_forward", () -> embed(config, weights, windows, request));
@@ -134,6 +143,7 @@ public final class SequentialPruner {
                                 new OverlayTensors(weights, block), current, inputs, window, width, request));
                     }
                     bar.update(layer + 1);
+                    listener.progress(ProgressListener.PRUNE, layer + 1, config.numLayers());
                 }
             }
             long prunedZeros = zeros;
@@ -148,6 +158,7 @@ public final class SequentialPruner {
                 OverlayTensors overlay = new OverlayTensors(weights, prunedWeights);
                 PruneReport[] report = new PruneReport[1];
                 long exportStart = System.nanoTime();
+                listener.progress(ProgressListener.EXPORT, 0, 1);
                 DecoderExporter.export(model, overlay, out, request.dtype(),
                         request.compressWeights(), staging -> {
                     // the report is written inside the export, before its time is added up: record it here
@@ -164,6 +175,7 @@ public final class SequentialPruner {
                 });
                 seconds.put("export", (System.nanoTime() - exportStart) / 1e9);
                 seconds.put("total", (System.nanoTime() - startNanos) / 1e9);
+                listener.progress(ProgressListener.EXPORT, 1, 1);
                 return report[0];
             }
         } finally {

@@ -12,6 +12,7 @@ import dev.prunelab.pruner.model.LoadedModel;
 import dev.prunelab.pruner.model.TensorSource;
 import dev.prunelab.pruner.pipeline.EmbeddingRows;
 import dev.prunelab.pruner.pipeline.GraphSession;
+import dev.prunelab.pruner.pipeline.ProgressListener;
 import dev.prunelab.pruner.pipeline.PruneReport;
 import dev.prunelab.pruner.pipeline.Reports;
 import dev.prunelab.pruner.pipeline.SequentialPruner;
@@ -55,6 +56,13 @@ public final class StructuredPruner {
 
     public static StructuredReport prune(LoadedModel model, StructuredRequest request,
             SequentialPruner.WindowSource windowSource, Path out) {
+        return prune(model, request, windowSource, out, ProgressListener.NONE);
+    }
+
+    /** {@link #prune(LoadedModel, StructuredRequest, SequentialPruner.WindowSource, Path)} telling {@code listener}
+     * each stage and block. */
+    public static StructuredReport prune(LoadedModel model, StructuredRequest request,
+            SequentialPruner.WindowSource windowSource, Path out, ProgressListener listener) {
         long startNanos = System.nanoTime();
         DecoderConfig config = model.config();
         TensorSource weights = model.tensors();
@@ -76,14 +84,17 @@ public final class StructuredPruner {
         List<Integer> dropped = new ArrayList<>();
         double[] layerScores = null;
         if (request.target() == StructuredRequest.Target.BLOCKS) {
+            listener.progress(ProgressListener.CALIBRATE, 0, 1);
             layerScores = calibrator.blockInfluence(weights, calibrator.embed(weights, windows));
+            listener.progress(ProgressListener.CALIBRATE, 1, 1);
             int[] order = Surgery.lowest(layerScores, 1, plan.blocksToDrop());
             Arrays.stream(order).forEach(dropped::add);
             int[] kept = IntStream.range(0, config.numLayers()).filter(l -> !dropped.contains(l)).toArray();
             DecoderConfig shallower = DroppedBlocks.withLayers(config, kept.length);
             pruned = rebuilt(model, shallower, new DroppedBlocks(config, weights, kept));
         } else {
-            pruned = rebuilt(model, config, pruneUnits(config, weights, request, plan, windows, calibrator, seconds));
+            pruned = rebuilt(model, config, pruneUnits(config, weights, request, plan, windows, calibrator, seconds,
+                    listener));
         }
         ModelLoader.checkLayout(pruned.config(), pruned.tensors(), model.source());
         int[] sourceLayers = IntStream.range(0, config.numLayers())
@@ -96,6 +107,7 @@ public final class StructuredPruner {
         List<Integer> droppedLayers = request.target() == StructuredRequest.Target.BLOCKS ? dropped : null;
         double[] scores = layerScores;
         long exportStart = System.nanoTime();
+        listener.progress(ProgressListener.EXPORT, 0, 1);
         try (TensorSource prunedTensors = pruned.tensors()) {
             DecoderExporter.export(pruned, prunedTensors, out, request.dtype(), staging -> {
                 seconds.put("export", (System.nanoTime() - exportStart) / 1e9);
@@ -111,6 +123,7 @@ public final class StructuredPruner {
                 Reports.write(report[0], staging.resolve(PruneReport.FILE_NAME));
             });
         }
+        listener.progress(ProgressListener.EXPORT, 1, 1);
         return report[0];
     }
 
@@ -133,7 +146,8 @@ public final class StructuredPruner {
 
     /** Heads and/or MLP channels, block by block. */
     private static PrunedTensors pruneUnits(DecoderConfig config, TensorSource weights, StructuredRequest request,
-            Plan plan, List<int[]> windows, Calibrator calibrator, Map<String, Double> seconds) {
+            Plan plan, List<int[]> windows, Calibrator calibrator, Map<String, Double> seconds,
+            ProgressListener listener) {
         List<Units.Kind> kinds = new ArrayList<>();
         if (request.target().heads()) {
             kinds.add(Units.Kind.HEADS);
@@ -144,6 +158,7 @@ public final class StructuredPruner {
         Map<Units.Kind, int[]> removePerGroup = new EnumMap<>(plan.uniformPerGroup());
         if (request.allocation() == StructuredRequest.Allocation.GLOBAL) {
             Map<Units.Kind, List<double[]>> scores = new EnumMap<>(Units.Kind.class);
+            listener.progress(ProgressListener.CALIBRATE, 0, config.numLayers());
             List<float[]> hidden = windows.isEmpty() ? List.of() : calibrator.embed(weights, windows);
             for (int layer = 0; layer < config.numLayers(); layer++) {
                 Map<FamilyGraphs.Tap, InputStatistics> stats = windows.isEmpty() ? Map.of()
@@ -153,6 +168,7 @@ public final class StructuredPruner {
                     scores.computeIfAbsent(kind, k -> new ArrayList<>())
                             .add(Importance.scores(request.score(), units, weights, stats));
                 }
+                listener.progress(ProgressListener.CALIBRATE, layer + 1, config.numLayers());
             }
             for (Units.Kind kind : kinds) {
                 removePerGroup.put(kind, plan.globalPerGroup(kind, weights, scores.get(kind)));
@@ -160,6 +176,7 @@ public final class StructuredPruner {
         }
         PrunedTensors pruned = new PrunedTensors(weights);
         ProgressBar bar = new ProgressBar("structured prune", config.numLayers());
+        listener.progress(ProgressListener.PRUNE, 0, config.numLayers());
         List<float[]> hidden = windows.isEmpty() ? List.of() : calibrator.embed(weights, windows);
         for (int layer = 0; layer < config.numLayers(); layer++) {
             Map<FamilyGraphs.Tap, InputStatistics> stats = windows.isEmpty() ? Map.of()
@@ -177,6 +194,7 @@ public final class StructuredPruner {
                 hidden = calibrator.forward(pruned, layer, hidden);
             }
             bar.update(layer + 1);
+            listener.progress(ProgressListener.PRUNE, layer + 1, config.numLayers());
         }
         return pruned;
     }

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The local deployment behind `./lab up`, `./lab down`, `./lab status` and the Kafka tools: a single-node KRaft
+# Kafka broker started from the Kafka jars on Maven Central (module local-kafka; no Docker) and the four
+# Quarkus services, each a separate process. Run through ./lab, which builds first.
+#
+# State lives in $LAB_HOME (default .lab/services): the broker's log dirs, each process's log and pid, and the
+# artifact store ($PRUNELAB_ARTIFACTS, default $LAB_HOME/artifacts). `./lab down` keeps it, so a restarted
+# gateway rebuilds its state from the topics; `./lab down --purge` deletes it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LAB_HOME="${LAB_HOME:-$ROOT/.lab/services}"
+KAFKA_PORT="${LAB_KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${LAB_KAFKA_CONTROLLER_PORT:-9093}"
+BOOTSTRAP="localhost:$KAFKA_PORT"
+export PRUNELAB_ARTIFACTS="${PRUNELAB_ARTIFACTS:-$LAB_HOME/artifacts}"
+export PRUNELAB_DATA="${PRUNELAB_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
+READY_TIMEOUT_SECONDS="${LAB_READY_TIMEOUT_SECONDS:-240}"
+
+# name, HTTP port, heap. The pruner and evaluator hold a model and its activations; the others hold events.
+SERVICES=(gateway pruner-service evaluator-service energy-meter-service)
+declare -A HTTP_PORT=([gateway]="${LAB_GATEWAY_PORT:-8080}" [pruner-service]="${LAB_PRUNER_PORT:-8081}"
+                      [evaluator-service]="${LAB_EVALUATOR_PORT:-8082}" [energy-meter-service]="${LAB_ENERGY_PORT:-8083}")
+declare -A HEAP=([gateway]=512m [pruner-service]="${LAB_PRUNER_HEAP:-6g}" [evaluator-service]="${LAB_EVALUATOR_HEAP:-4g}"
+                 [energy-meter-service]=256m)
+
+# topic -> configs. Compacted topics keep the last event per key forever: the gateway replays them on start.
+# Progress, power samples and dead letters are history and expire after 7 days.
+declare -A TOPIC_CONFIG=(
+  [prunelab.run.requested]="cleanup.policy=compact"
+  [prunelab.model.pruned]="cleanup.policy=compact"
+  [prunelab.model.evaluated]="cleanup.policy=compact"
+  [prunelab.sweep.cancelled]="cleanup.policy=compact"
+  [prunelab.run.progress]="retention.ms=604800000"
+  [prunelab.power.sample]="retention.ms=604800000"
+  [prunelab.run.failed]="retention.ms=604800000"
+)
+
+kafka_classpath() {
+  echo "$ROOT/local-kafka/target/classes:$(cat "$ROOT/local-kafka/target/classpath.txt")"
+}
+
+kafka_tool() {
+  local main="$1"; shift
+  java -Xmx256m -Dlab.log.level=WARN -Dlog4j2.configurationFile="$ROOT/deploy/local/log4j2.properties" -cp "$(kafka_classpath)" "$main" "$@"
+}
+
+pid_of() { cat "$LAB_HOME/pids/$1.pid" 2>/dev/null || true; }
+
+running() {
+  local pid; pid="$(pid_of "$1")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+start_process() {
+  local name="$1"; shift
+  mkdir -p "$LAB_HOME/logs" "$LAB_HOME/pids"
+  # setsid: the process outlives this shell and a Ctrl-C in the terminal that ran ./lab up.
+  setsid "$@" >>"$LAB_HOME/logs/$name.log" 2>&1 < /dev/null &
+  echo $! > "$LAB_HOME/pids/$name.pid"
+}
+
+start_kafka() {
+  if running kafka; then return; fi
+  local dir="$LAB_HOME/kafka"
+  mkdir -p "$dir/data"
+  cat > "$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@localhost:$CONTROLLER_PORT
+listeners=PLAINTEXT://localhost:$KAFKA_PORT,CONTROLLER://localhost:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://localhost:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+auto.create.topics.enable=false
+# One node: every internal topic has one replica, or consumer groups get no coordinator and read nothing.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    local cluster_id
+    cluster_id="$(kafka_tool kafka.tools.StorageTool random-uuid)"
+    kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >/dev/null
+  fi
+  start_process kafka java -Xmx512m -Dlog4j2.configurationFile="$ROOT/deploy/local/log4j2.properties" \
+    -cp "$(kafka_classpath)" kafka.Kafka "$dir/server.properties"
+  local deadline=$((SECONDS + 60))
+  until kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; do
+    if ! running kafka || [ $SECONDS -ge $deadline ]; then
+      echo "lab: the Kafka broker did not start; its log: $LAB_HOME/logs/kafka.log" >&2
+      tail -20 "$LAB_HOME/logs/kafka.log" >&2 || true
+      exit 1
+    fi
+    sleep 1
+  done
+}
+
+create_topics() {
+  local existing; existing="$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list)"
+  local topic
+  for topic in "${!TOPIC_CONFIG[@]}"; do
+    if ! grep -qx "$topic" <<<"$existing"; then
+      kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+        --topic "$topic" --partitions 1 --replication-factor 1 --config "${TOPIC_CONFIG[$topic]}" >/dev/null
+    fi
+  done
+}
+
+start_service() {
+  local name="$1"
+  if running "$name"; then return; fi
+  local jar="$ROOT/$name/target/quarkus-app/quarkus-run.jar"
+  [ -f "$jar" ] || { echo "lab: $jar is missing (run ./lab build)" >&2; exit 1; }
+  # shellcheck disable=SC2086
+  PORT="${HTTP_PORT[$name]}" KAFKA_BOOTSTRAP_SERVERS="$BOOTSTRAP" start_process "$name" \
+    java --add-modules jdk.incubator.vector -Xmx"${HEAP[$name]}" ${LAB_SERVICE_JAVA_OPTS:-} -jar "$jar"
+}
+
+wait_ready() {
+  local name="$1" url="http://localhost:${HTTP_PORT[$1]}/q/health/ready"
+  local deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+  until curl -sf -o /dev/null "$url"; do
+    if ! running "$name"; then
+      echo "lab: $name exited during start-up; its log: $LAB_HOME/logs/$name.log" >&2
+      tail -30 "$LAB_HOME/logs/$name.log" >&2 || true
+      exit 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      echo "lab: $name not ready after ${READY_TIMEOUT_SECONDS}s ($url); its log: $LAB_HOME/logs/$name.log" >&2
+      curl -s "$url" >&2 || true
+      exit 1
+    fi
+    sleep 1
+  done
+}
+
+up() {
+  start_kafka
+  create_topics
+  local name
+  for name in "${SERVICES[@]}"; do start_service "$name"; done
+  for name in "${SERVICES[@]}"; do wait_ready "$name"; done
+  echo "Kafka broker          $BOOTSTRAP"
+  for name in "${SERVICES[@]}"; do
+    printf '%-21s http://localhost:%s  (health /q/health, metrics /q/metrics)\n' "$name" "${HTTP_PORT[$name]}"
+  done
+  echo "dashboard             http://localhost:${HTTP_PORT[gateway]}/   REST API /api   OpenAPI /q/openapi"
+  echo "artifacts             $PRUNELAB_ARTIFACTS"
+  echo "logs                  $LAB_HOME/logs"
+}
+
+stop_process() {
+  local name="$1" pid; pid="$(pid_of "$name")"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 30))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$LAB_HOME/pids/$name.pid"
+}
+
+down() {
+  local name
+  for name in "${SERVICES[@]}"; do stop_process "$name"; done
+  stop_process kafka
+  if [ "${1:-}" = "--purge" ]; then
+    rm -rf "$LAB_HOME"
+    echo "stopped; removed $LAB_HOME"
+  else
+    echo "stopped; state kept in $LAB_HOME (./lab down --purge removes it)"
+  fi
+}
+
+status() {
+  local name
+  for name in kafka "${SERVICES[@]}"; do
+    if running "$name"; then
+      printf '%-21s running (pid %s)\n' "$name" "$(pid_of "$name")"
+    else
+      printf '%-21s stopped\n' "$name"
+    fi
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) shift; down "${1:-}" ;;
+  status) status ;;
+  kafka-topics) shift; kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "$@" ;;
+  kafka-console-producer) shift; kafka_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$BOOTSTRAP" "$@" ;;
+  kafka-console-consumer) shift; kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" "$@" ;;
+  *) echo "usage: lab-services.sh up|down [--purge]|status|kafka-topics|kafka-console-producer|kafka-console-consumer" >&2
+     exit 2 ;;
+esac

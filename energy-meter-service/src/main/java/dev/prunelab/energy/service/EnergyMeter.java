@@ -1,0 +1,191 @@
+package dev.prunelab.energy.service;
+
+import dev.prunelab.energy.NvidiaSmiPowerSource;
+import dev.prunelab.energy.PowerSource;
+import dev.prunelab.energy.PowerSourceSelector;
+import dev.prunelab.energy.Sampler;
+import dev.prunelab.events.PowerSample;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * On start, chooses this machine's power sources ({@link PowerSourceSelector}: RAPL, else the labelled
+ * CPU-utilisation estimate; plus nvidia-smi GPUs) and samples them every interval, publishing each
+ * {@link PowerSample} on prunelab.power.sample.
+ *
+ * <p>Ticks are driven here (one {@link Sampler#sampleOnce()} per interval on a single thread) rather than by
+ * {@code Sampler.start}, so that a tick in which a source failed is known: liveness fails after
+ * {@code prunelab.energy.max-failed-ticks} such ticks in a row.
+ */
+@ApplicationScoped
+public class EnergyMeter {
+
+    private static final Logger LOG = Logger.getLogger(EnergyMeter.class);
+
+    @ConfigProperty(name = "prunelab.energy.interval", defaultValue = "PT1S")
+    Duration interval;
+
+    @ConfigProperty(name = "prunelab.energy.tdp-watts", defaultValue = "65")
+    double tdpWatts;
+
+    @ConfigProperty(name = "prunelab.energy.nvidia-smi", defaultValue = "true")
+    boolean nvidiaSmi;
+
+    @ConfigProperty(name = "prunelab.energy.powercap", defaultValue = "/sys/class/powercap")
+    Path powercap;
+
+    @ConfigProperty(name = "prunelab.energy.proc-stat", defaultValue = "/proc/stat")
+    Path procStat;
+
+    @ConfigProperty(name = "prunelab.energy.max-failed-ticks", defaultValue = "5")
+    int maxFailedTicks;
+
+    @ConfigProperty(name = "prunelab.host")
+    Optional<String> configuredHost;
+
+    @Inject
+    PowerSamplePublisher publisher;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final Map<String, double[]> lastWatts = new ConcurrentHashMap<>();
+    private volatile PowerSourceSelector.Selection selection;
+    private volatile Sampler sampler;
+    private volatile String host;
+    private volatile int consecutiveFailedTicks;
+    private volatile long ticks;
+    private ScheduledExecutorService executor;
+    private Counter published;
+    private Counter samplingFailures;
+    private Counter publishFailures;
+
+    void onStart(@Observes StartupEvent startup) {
+        host = configuredHost.filter(h -> !h.isBlank()).orElseGet(EnergyMeter::localHostName);
+        published = registry.counter("prunelab.power.samples.published", "host", host);
+        samplingFailures = registry.counter("prunelab.power.sampling.failures", "host", host);
+        publishFailures = registry.counter("prunelab.power.publish.failures", "host", host);
+        selection = new PowerSourceSelector(powercap, procStat, tdpWatts,
+                nvidiaSmi ? NvidiaSmiPowerSource::runProcess : null).select();
+        selection.reasons().forEach(reason -> LOG.info("power source " + reason));
+        List<PowerSource> sources = selection.sources();
+        sampler = new Sampler(sources, host, Clock.systemUTC(), interval);
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "power-sampler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.scheduleAtFixedRate(this::tick, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+        LOG.infof("sampling %d source(s) on host %s every %s", sources.size(), host, interval);
+    }
+
+    void onStop(@Observes ShutdownEvent shutdown) {
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+    }
+
+    /** One interval: sample every source, publish each sample; never throws (that would end the schedule). */
+    void tick() {
+        try {
+            long failuresBefore = sampler.failures();
+            List<PowerSample> samples = sampler.sampleOnce();
+            long failed = sampler.failures() - failuresBefore;
+            if (failed > 0) {
+                samplingFailures.increment(failed);
+                consecutiveFailedTicks++;
+                LOG.warnf("sampling failed (%d in a row): %s", consecutiveFailedTicks, sampler.lastFailure());
+            } else {
+                consecutiveFailedTicks = 0;
+            }
+            for (PowerSample sample : samples) {
+                record(sample);
+                try {
+                    publisher.publish(sample).subscribe().with(done -> published.increment(), error -> {
+                        publishFailures.increment();
+                        LOG.warnf("power sample %s not published: %s", sample.key(), error.getMessage());
+                    });
+                } catch (RuntimeException e) { // the emitter's buffer is full while the broker is away
+                    publishFailures.increment();
+                    LOG.warnf("power sample %s not published: %s", sample.key(), e.getMessage());
+                }
+            }
+            ticks++;
+        } catch (RuntimeException e) {
+            consecutiveFailedTicks++;
+            LOG.error("sampling tick failed", e);
+        }
+    }
+
+    /** The gauge prunelab.power.watts{host, device, source} holds the last sample of each device. */
+    private void record(PowerSample sample) {
+        String key = sample.device() + "|" + sample.source().id();
+        double[] holder = lastWatts.computeIfAbsent(key, k -> {
+            double[] cell = new double[1];
+            Gauge.builder("prunelab.power.watts", cell, c -> c[0])
+                    .tags("host", sample.host(), "device", sample.device(), "source", sample.source().id())
+                    .description("the last power sample of the device")
+                    .baseUnit("watts")
+                    .register(registry);
+            return cell;
+        });
+        holder[0] = sample.watts();
+    }
+
+    public boolean started() {
+        return sampler != null;
+    }
+
+    public int consecutiveFailedTicks() {
+        return consecutiveFailedTicks;
+    }
+
+    public int maxFailedTicks() {
+        return maxFailedTicks;
+    }
+
+    public long ticks() {
+        return ticks;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public PowerSourceSelector.Selection selection() {
+        return selection;
+    }
+
+    public String lastFailure() {
+        return sampler == null ? null : sampler.lastFailure();
+    }
+
+    /** Same default as the evaluator's measurement windows: {@code InetAddress.getLocalHost().getHostName()}. */
+    static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.prunelab.evaluator.service;
+
+import dev.prunelab.evaluator.report.EvaluationReport;
+import dev.prunelab.evaluator.speed.LatencyBenchmark;
+import dev.prunelab.evaluator.suite.EvaluationSuite;
+import dev.prunelab.evaluator.zeroshot.OnnxLoglikelihoodScorer;
+import dev.prunelab.evaluator.zeroshot.ZeroShotTask;
+import dev.prunelab.events.EvaluationMetrics;
+import dev.prunelab.events.EvaluationSpec;
+import dev.prunelab.events.LatencySpec;
+import dev.prunelab.events.PerplexitySpec;
+import dev.prunelab.events.TasksSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Maps an event's {@link EvaluationSpec} onto the suite's settings with {@code ./lab eval}'s defaults, and the
+ * suite's report onto the event's {@link EvaluationMetrics}. Plain Java, no framework.
+ */
+public final class EvaluationRequest {
+
+    /** {@code ./lab eval --warmups} default and its fixed prompt seed. */
+    static final int LATENCY_WARMUPS = 1;
+    static final long LATENCY_SEED = 1234;
+
+    private EvaluationRequest() {
+    }
+
+    public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec) {
+        PerplexitySpec p = spec.perplexity();
+        EvaluationSuite.PerplexitySettings perplexity = p == null ? null
+                : new EvaluationSuite.PerplexitySettings(p.text() == null ? null : Path.of(p.text()), p.protocol(),
+                        p.window(), p.maxWindows());
+        TasksSpec t = spec.tasks();
+        EvaluationSuite.TaskSettings tasks = t == null ? null
+                : new EvaluationSuite.TaskSettings(ZeroShotTask.parseList(String.join(",", t.names())), t.limit(),
+                        null, OnnxLoglikelihoodScorer.Strategy.AUTO);
+        LatencySpec l = spec.latency();
+        LatencyBenchmark.Settings latency = l == null ? null
+                : new LatencyBenchmark.Settings(l.promptTokens(), l.newTokens(), l.batch(), l.repeats(),
+                        LATENCY_WARMUPS, LATENCY_SEED);
+        return new EvaluationSuite.Settings(model, spec.provider(), spec.threads() == null ? 0 : spec.threads(),
+                perplexity, tasks, latency);
+    }
+
+    /** The sections that will report progress, in the order the suite runs them. */
+    public static List<String> sections(EvaluationSuite.Settings settings) {
+        List<String> sections = new ArrayList<>();
+        if (settings.perplexity() != null) {
+            sections.add("perplexity");
+        }
+        if (settings.tasks() != null) {
+            settings.tasks().tasks().forEach(task -> sections.add(task.id()));
+        }
+        if (settings.latency() != null) {
+            sections.add("latency");
+        }
+        return sections;
+    }
+
+    /**
+     * The headline numbers of the report; a section that did not run gives null. Latency figures are the
+     * medians at batch 1 (null when batch 1 was not measured).
+     */
+    public static EvaluationMetrics metrics(EvaluationReport report, String resultUri) {
+        Double perplexity = report.perplexity() == null ? null : report.perplexity().perplexity();
+        Double meanAcc = report.zeroShot() == null ? null : report.zeroShot().meanAcc();
+        LatencyBenchmark.BatchLatency batch1 = report.latency() == null ? null
+                : report.latency().results().stream().filter(r -> r.batch() == 1).findFirst().orElse(null);
+        return new EvaluationMetrics(perplexity, meanAcc,
+                batch1 == null ? null : batch1.ttftMillis().median(),
+                batch1 == null ? null : batch1.tpotMillis().median(),
+                batch1 == null ? null : batch1.decodeTokensPerSecond().median(),
+                report.model() == null ? null : report.model().sizeBytes(),
+                report.memory() == null ? null : report.memory().peakRssBytes(),
+                resultUri);
+    }
+
+    /** The power device the meter names for a provider: the GPU's board for CUDA, else the CPU. */
+    public static String device(String providerUsed) {
+        return "cuda".equals(providerUsed) ? "gpu0" : "cpu";
+    }
+}

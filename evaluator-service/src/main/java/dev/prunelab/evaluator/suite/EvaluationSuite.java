@@ -1,0 +1,199 @@
+package dev.prunelab.evaluator.suite;
+
+import dev.prunelab.contracts.ProcessMemory;
+import dev.prunelab.evaluator.quality.PerplexityEvaluator;
+import dev.prunelab.evaluator.quality.PerplexityEvaluator.PerplexityResult;
+import dev.prunelab.evaluator.report.EvaluationReport;
+import dev.prunelab.evaluator.report.ModelTokenizer;
+import dev.prunelab.evaluator.runtime.DecoderSession;
+import dev.prunelab.evaluator.runtime.RuntimeOptions;
+import dev.prunelab.evaluator.speed.LatencyBenchmark;
+import dev.prunelab.evaluator.zeroshot.OnnxLoglikelihoodScorer;
+import dev.prunelab.evaluator.zeroshot.TaskResult;
+import dev.prunelab.evaluator.zeroshot.ZeroShotEvaluator;
+import dev.prunelab.evaluator.zeroshot.ZeroShotItem;
+import dev.prunelab.evaluator.zeroshot.ZeroShotTask;
+import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.text.corpus.TokenWindows;
+import dev.prunelab.text.tokenizer.TextTokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntConsumer;
+
+/**
+ * The evaluation suite as {@code ./lab eval} runs it (perplexity, zero-shot tasks, latency, memory) and as the
+ * evaluator service runs it for a pruned model: one place, so both produce the same result document.
+ */
+public final class EvaluationSuite {
+    public static final String DEFAULT_TEXT = "text/tinystories/validation.txt";
+    public static final String DEFAULT_WIKITEXT = "text/wikitext-2-raw/wiki.test.raw";
+    public static final List<String> PROTOCOLS = List.of("paragraphs", "wikitext");
+
+    private EvaluationSuite() {
+    }
+
+    /**
+     * What to measure. A null section does not run.
+     *
+     * @param providerRequested cpu, cuda or auto as asked (recorded in the report)
+     * @param threads           ONNX Runtime intra-op threads, 0 = one per core
+     */
+    public record Settings(Path model, String providerRequested, int threads, PerplexitySettings perplexity,
+                           TaskSettings tasks, LatencyBenchmark.Settings latency) {
+        public Settings {
+            if (model == null) {
+                throw new IllegalArgumentException("the model directory is missing");
+            }
+            if (perplexity == null && tasks == null && latency == null) {
+                throw new IllegalArgumentException("nothing to measure: no perplexity, tasks or latency");
+            }
+        }
+
+        public RuntimeOptions runtimeOptions() {
+            return new RuntimeOptions(dev.prunelab.evaluator.runtime.ExecutionProvider.parse(providerRequested),
+                    threads);
+        }
+    }
+
+    /**
+     * @param text       the text file; null = the shipped default text of the protocol
+     * @param protocol   paragraphs or wikitext
+     * @param window     tokens per window; null = the model's context length
+     * @param maxWindows score only the first N windows; null = all
+     */
+    public record PerplexitySettings(Path text, String protocol, Integer window, Integer maxWindows) {
+        public PerplexitySettings {
+            if (!PROTOCOLS.contains(protocol)) {
+                throw new IllegalArgumentException("unknown protocol '" + protocol
+                        + "' (expected paragraphs or wikitext)");
+            }
+            if (maxWindows != null && maxWindows < 1) {
+                throw new IllegalArgumentException("--max-windows must be positive");
+            }
+        }
+
+        /** The text file scored: the given one, or the shipped default for the protocol. */
+        public Path textFile() {
+            return text != null ? text : SharedData.path("wikitext".equals(protocol) ? DEFAULT_WIKITEXT : DEFAULT_TEXT);
+        }
+    }
+
+    /**
+     * @param limit      first N items of each task; null = all
+     * @param dataFolder folder of the task files; null = the shared data's eval/
+     */
+    public record TaskSettings(List<ZeroShotTask> tasks, Integer limit, Path dataFolder,
+                               OnnxLoglikelihoodScorer.Strategy strategy) {
+        public TaskSettings {
+            tasks = List.copyOf(tasks);
+            if (tasks.isEmpty()) {
+                throw new IllegalArgumentException("no zero-shot task given");
+            }
+            if (limit != null && limit < 1) {
+                throw new IllegalArgumentException("--limit must be positive, was " + limit);
+            }
+            if (strategy == null) {
+                strategy = OnnxLoglikelihoodScorer.Strategy.AUTO;
+            }
+        }
+
+        public Path folder() {
+            return dataFolder != null ? dataFolder : SharedData.path(ZeroShotTask.DATA_FOLDER);
+        }
+    }
+
+    /** Progress of the sections: the CLI draws bars, the service publishes progress events. */
+    @FunctionalInterface
+    public interface Progress {
+        /**
+         * A section starts: "perplexity", a task id, or "latency", with {@code total} steps; the returned
+         * consumer receives the number of steps done.
+         */
+        IntConsumer begin(String section, int total);
+
+        Progress NONE = (section, total) -> done -> { };
+    }
+
+    /**
+     * Runs every section asked for, in the order perplexity, tasks, latency. Inputs (text file, task files) are
+     * read before the model is loaded, so a missing file fails fast.
+     */
+    public static EvaluationReport run(Settings settings, Progress progress) throws IOException {
+        Path textFile = null;
+        if (settings.perplexity() != null) {
+            textFile = settings.perplexity().textFile();
+            if (!Files.isRegularFile(textFile)) {
+                throw new IllegalArgumentException("text file " + textFile + " does not exist");
+            }
+        }
+        // read every task file before loading the model: a malformed file fails fast
+        List<List<ZeroShotItem>> taskItems = new ArrayList<>();
+        TaskSettings tasks = settings.tasks();
+        if (tasks != null) {
+            for (ZeroShotTask task : tasks.tasks()) {
+                taskItems.add(task.load(tasks.folder(), tasks.limit() == null ? 0 : tasks.limit()));
+            }
+        }
+
+        Instant startedAt = Instant.now();
+        // latency alone needs no tokenizer (synthesized checkpoints are exported without one)
+        boolean needsTokenizer = textFile != null || tasks != null;
+        try (DecoderSession session = DecoderSession.open(settings.model(), settings.runtimeOptions());
+             TextTokenizer tokenizer = needsTokenizer ? ModelTokenizer.open(session) : null) {
+            String provider = session.providerUsed();
+            EvaluationReport.Perplexity perplexity = null;
+            if (textFile != null) {
+                perplexity = new EvaluationReport.Perplexity(provider, textFile.toAbsolutePath().toString(),
+                        settings.perplexity().protocol(),
+                        perplexity(session, tokenizer, textFile, settings.perplexity(), progress));
+            }
+            EvaluationReport.ZeroShot zeroShot = null;
+            if (tasks != null) {
+                OnnxLoglikelihoodScorer scorer = new OnnxLoglikelihoodScorer(session, tokenizer, tasks.strategy());
+                List<TaskResult> results = new ArrayList<>();
+                for (int i = 0; i < tasks.tasks().size(); i++) {
+                    ZeroShotTask task = tasks.tasks().get(i);
+                    List<ZeroShotItem> items = taskItems.get(i);
+                    results.add(ZeroShotEvaluator.evaluate(task, items, scorer, progress.begin(task.id(), items.size())));
+                }
+                zeroShot = EvaluationReport.ZeroShot.of(provider, tasks.limit(),
+                        tasks.strategy().name().toLowerCase(Locale.ROOT), results);
+            }
+            EvaluationReport.Latency latencyResult = null;
+            LatencyBenchmark.Settings latency = settings.latency();
+            if (latency != null) {
+                IntConsumer bar = progress.begin("latency", latency.runs());
+                latencyResult = EvaluationReport.Latency.of(provider, latency, session.loadSeconds(),
+                        LatencyBenchmark.run(session, latency, bar));
+            }
+            return EvaluationReport.of(session, settings.providerRequested(), settings.threads(),
+                    startedAt, Instant.now(), perplexity, zeroShot, latencyResult,
+                    new EvaluationReport.Memory(ProcessMemory.peakRssBytes(), EvaluationReport.Memory.NOTE));
+        }
+    }
+
+    private static PerplexityResult perplexity(DecoderSession session, TextTokenizer tokenizer, Path textFile,
+            PerplexitySettings settings, Progress progress) throws IOException {
+        int contextLength = session.card().contextLength();
+        int windowTokens = settings.window() != null ? settings.window() : contextLength;
+        if (windowTokens < 2 || windowTokens > contextLength) {
+            throw new IllegalArgumentException("--window must be between 2 and the model's context length "
+                    + contextLength + ", was " + windowTokens);
+        }
+        String content = Files.readString(textFile, StandardCharsets.UTF_8);
+        int[] stream = "wikitext".equals(settings.protocol())
+                ? TokenWindows.wikitextStream(tokenizer, content)
+                : TokenWindows.paragraphStream(tokenizer, content, session.card().bosTokenId());
+        List<int[]> windows = TokenWindows.windows(stream, windowTokens);
+        if (settings.maxWindows() != null) {
+            windows = windows.subList(0, Math.min(settings.maxWindows(), windows.size()));
+        }
+        return PerplexityEvaluator.evaluate(session, windows, progress.begin("perplexity", windows.size()));
+    }
+}

@@ -1,0 +1,36 @@
+package dev.prunelab.evaluator.service;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.smallrye.reactive.messaging.memory.InMemoryConnector;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The service's channels on the in-memory connector, a fresh artifact store and a fixed host name. */
+public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
+
+    static final String HOST = "test-host";
+
+    @Override
+    public Map<String, String> start() {
+        Map<String, String> config = new HashMap<>();
+        config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory("models-pruned"));
+        config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory("models-evaluated", "run-progress",
+                "run-failed"));
+        try {
+            config.put("prunelab.artifacts.dir", Files.createTempDirectory("evaluator-store-").toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        config.put("prunelab.host", HOST);
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        InMemoryConnector.clear();
+    }
+}

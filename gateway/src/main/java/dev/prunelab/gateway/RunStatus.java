@@ -1,0 +1,63 @@
+package dev.prunelab.gateway;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.prunelab.events.RunProgress;
+import dev.prunelab.events.SweepCancelled;
+import java.util.Set;
+
+/**
+ * A run's status as users see it, derived from its {@link RunState} and latest {@link RunProgress}:
+ * queued (requested, no progress yet), pruning, evaluating (pruned, or evaluated and waiting for the power samples
+ * of its window), done, failed, cancelled (skipped because its sweep was cancelled). The last three are final.
+ */
+public enum RunStatus {
+    QUEUED("queued"),
+    PRUNING("pruning"),
+    EVALUATING("evaluating"),
+    DONE("done"),
+    FAILED("failed"),
+    CANCELLED("cancelled");
+
+    /**
+     * Progress stages that mean the evaluator has the run (evaluator-service reports "evaluate"; the finer names
+     * are those of {@link RunProgress}'s documentation). Any other stage is the pruner's.
+     */
+    static final Set<String> EVALUATION_STAGES = Set.of("evaluate", "evaluation", "perplexity", "zero-shot", "tasks",
+            "latency");
+
+    private final String id;
+
+    RunStatus(String id) {
+        this.id = id;
+    }
+
+    @JsonValue
+    public String id() {
+        return id;
+    }
+
+    @JsonCreator
+    public static RunStatus of(String id) {
+        for (RunStatus s : values()) {
+            if (s.id.equals(id)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown run status '" + id + "'");
+    }
+
+    public boolean isFinal() {
+        return this == DONE || this == FAILED || this == CANCELLED;
+    }
+
+    public static RunStatus of(RunResult run) {
+        return switch (run.state()) {
+            case COMPLETED -> DONE;
+            case FAILED -> SweepCancelled.STAGE_CANCELLED.equals(run.failure().stage()) ? CANCELLED : FAILED;
+            case EVALUATED, PRUNED -> EVALUATING;
+            case REQUESTED -> run.progress() == null ? QUEUED
+                    : EVALUATION_STAGES.contains(run.progress().stage()) ? EVALUATING : PRUNING;
+        };
+    }
+}

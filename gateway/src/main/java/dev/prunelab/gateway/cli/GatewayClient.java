@@ -1,0 +1,71 @@
+package dev.prunelab.gateway.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.prunelab.gateway.SweepView;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The gateway's REST API over {@link HttpClient}; no framework. */
+final class GatewayClient {
+
+    /** A status and body; {@code error} is the API's {@code {"error": ...}} text when there is one. */
+    record Reply(int status, String body) {
+        String error() {
+            try {
+                JsonNode node = SweepJson.MAPPER.readTree(body);
+                return node != null && node.hasNonNull("error") ? node.get("error").asText() : body;
+            } catch (JsonProcessingException e) {
+                return body;
+            }
+        }
+    }
+
+    /** The gateway could not be reached at all. */
+    static final class UnreachableException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UnreachableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    GatewayClient(String baseUrl) {
+        this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
+    }
+
+    Reply submitSweep(String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve("api/sweeps"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Reply sweep(String sweepId, double maxPerplexityIncrease) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve("api/sweeps/" + URLEncoder.encode(sweepId, StandardCharsets.UTF_8)
+                + "?maxPerplexityIncrease=" + maxPerplexityIncrease)).GET());
+    }
+
+    static SweepView parse(String json) throws JsonProcessingException {
+        return SweepJson.MAPPER.readValue(json, SweepView.class);
+    }
+
+    private Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        try {
+            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60))
+                    .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+            return new Reply(response.statusCode(), response.body());
+        } catch (ConnectException e) {
+            throw new UnreachableException("cannot reach the gateway at " + base + " (is it running? ./lab up starts it)", e);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.prunelab.gateway.cli;
+
+import dev.prunelab.contracts.console.CommandLines;
+import dev.prunelab.events.CalibrationSpec;
+import dev.prunelab.events.EvaluationSpec;
+import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.LatencySpec;
+import dev.prunelab.events.ModelRef;
+import dev.prunelab.events.PerplexitySpec;
+import dev.prunelab.events.PruneMethod;
+import dev.prunelab.events.StructuredSweep;
+import dev.prunelab.events.SweepRequest;
+import dev.prunelab.gateway.RunStatus;
+import dev.prunelab.gateway.SweepView;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./lab sweep}: submits a sweep to the gateway, prints one line per change of a run until every run is done,
+ * failed or cancelled, then the joined results table and the recommendation. Plain Java (HttpClient, Jackson,
+ * picocli): it runs on the gateway module's classpath without starting Quarkus.
+ *
+ * <p>Exit 0 when every run finished, 1 when any failed or was cancelled (or the gateway could not be reached, or
+ * the timeout passed), 2 on bad arguments or a sweep the gateway refused.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true, version = "prune-lab 0.1.0", sortOptions = false,
+        description = "Submit a sweep (methods x sparsities/patterns/structured ratios) to the gateway, follow it, "
+                + "and print the joined results, the Pareto front and the recommendation.")
+public final class SweepCli implements Callable<Integer> {
+
+    static final DateTimeFormatter SWEEP_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--gateway", paramLabel = "URL", defaultValue = "http://localhost:8080",
+            description = "The gateway's base URL (default: ${DEFAULT-VALUE}).")
+    String gateway;
+
+    @Option(names = "--model", paramLabel = "PATH", required = true,
+            description = "llama2.c checkpoint or Hugging Face directory (on the services' filesystem).")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer file (default: beside the checkpoint).")
+    Path tokenizer;
+
+    @Option(names = "--methods", paramLabel = "METHOD", split = ",", required = true, converter = MethodConverter.class,
+            description = "Comma-separated: magnitude, wanda, sparsegpt, structured.")
+    List<PruneMethod> methods;
+
+    @Option(names = "--sparsities", paramLabel = "S", split = ",", description = "Unstructured sparsities in [0, 1), e.g. 0.3,0.5,0.7.")
+    List<Double> sparsities;
+
+    @Option(names = "--patterns", paramLabel = "N:M", split = ",", description = "N:M patterns, e.g. 2:4,4:8.")
+    List<String> patterns;
+
+    @Option(names = "--targets", paramLabel = "T", split = ",", description = "Structured targets: mlp, heads, blocks, mlp+heads.")
+    List<String> targets;
+
+    @Option(names = "--ratios", paramLabel = "R", split = ",", description = "Structured ratios in [0, 1).")
+    List<Double> ratios;
+
+    @Option(names = "--scores", paramLabel = "SCORE", split = ",",
+            description = "Structured scores: magnitude, wanda-sp, flap, block-influence.")
+    List<String> scores;
+
+    @Option(names = "--allocation", paramLabel = "uniform|global", description = "Structured allocation (default uniform).")
+    String allocation;
+
+    @Option(names = "--layer-sparsity", paramLabel = "uniform|owl", description = "Unstructured layer allocation (default uniform).")
+    String layerSparsity;
+
+    @Option(names = "--dtype", paramLabel = "f32|f16", description = "Exported weight storage (default f32).")
+    String dtype;
+
+    @Option(names = "--no-dense", description = "Do not add the dense reference run (magnitude at sparsity 0) that "
+            + "the recommendation's limit and the speed-ups are relative to.")
+    boolean noDense;
+
+    @Option(names = "--calibration", paramLabel = "FILE", description = "Calibration text (default: the pruner's).")
+    Path calibration;
+
+    @Option(names = "--samples", paramLabel = "N", description = "Calibration windows.")
+    Integer samples;
+
+    @Option(names = "--window", paramLabel = "W", description = "Tokens per calibration window.")
+    Integer window;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Calibration offsets' seed.")
+    Long seed;
+
+    @Option(names = "--eval-windows", paramLabel = "N", description = "Perplexity: at most N windows scored.")
+    Integer evalWindows;
+
+    @Option(names = "--eval-window", paramLabel = "W", description = "Perplexity: tokens per window (default: the model's context).")
+    Integer evalWindow;
+
+    @Option(names = "--latency", description = "Also measure latency (32 prompt tokens, 16 new, batch 1, 3 repeats).")
+    boolean latency;
+
+    @Option(names = "--provider", paramLabel = "cpu|cuda|auto", description = "ONNX Runtime provider (default cpu).")
+    String provider;
+
+    @Option(names = "--sweep-id", paramLabel = "ID", description = "Sweep id (default: sweep-<UTC time>).")
+    String sweepId;
+
+    @Option(names = "--max-ppl-increase", paramLabel = "X", defaultValue = "0.10",
+            description = "Recommendation limit: perplexity at most X above dense (default: ${DEFAULT-VALUE}).")
+    double maxPerplexityIncrease;
+
+    @Option(names = "--json", paramLabel = "OUT", description = "Write the final sweep (as the gateway returns it) here.")
+    Path json;
+
+    @Option(names = "--timeout-minutes", paramLabel = "M", defaultValue = "120",
+            description = "Give up waiting after M minutes (default: ${DEFAULT-VALUE}); the sweep goes on.")
+    long timeoutMinutes;
+
+    @Option(names = "--poll-millis", hidden = true, defaultValue = "1000")
+    long pollMillis;
+
+    public static void main(String[] args) {
+        quietJdkLogging();
+        System.exit(run(args));
+    }
+
+    /**
+     * The module's runtime classpath carries JBoss LogManager (Quarkus's), which registers itself as the JDK's
+     * System.LoggerFinder and complains on stderr when the HTTP client asks for a logger unless it is also the
+     * java.util.logging manager. Only when it is there and nothing else was chosen.
+     */
+    private static void quietJdkLogging() {
+        String manager = "org.jboss.logmanager.LogManager";
+        if (System.getProperty("java.util.logging.manager") == null
+                && SweepCli.class.getClassLoader().getResource(manager.replace('.', '/') + ".class") != null) {
+            System.setProperty("java.util.logging.manager", manager);
+        }
+    }
+
+    public static int run(String... args) {
+        return CommandLines.of(new SweepCli()).execute(args);
+    }
+
+    /** Parses a method by its id; an unknown one is a usage error naming the choices. */
+    static final class MethodConverter implements CommandLine.ITypeConverter<PruneMethod> {
+        @Override
+        public PruneMethod convert(String value) {
+            try {
+                return PruneMethod.of(value.trim());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** The sweep these options describe; validation problems are IllegalArgumentExceptions naming the field. */
+    SweepRequest request(Instant now) {
+        if (!(maxPerplexityIncrease >= 0)) {
+            throw new IllegalArgumentException("--max-ppl-increase: " + maxPerplexityIncrease + " must be >= 0");
+        }
+        StructuredSweep structured = targets == null && ratios == null && scores == null && allocation == null
+                ? null : new StructuredSweep(targets, ratios, scores, allocation, null);
+        CalibrationSpec calibrationSpec = calibration == null && samples == null && window == null && seed == null
+                ? null : new CalibrationSpec(absolute(calibration), samples, window, seed);
+        PerplexitySpec perplexity = evalWindows == null && evalWindow == null
+                ? null : new PerplexitySpec(null, null, evalWindow, evalWindows);
+        if (perplexity == null && latency) {
+            perplexity = new PerplexitySpec(null, null, null, null); // latency alone would drop the perplexity
+        }
+        EvaluationSpec evaluation = new EvaluationSpec(perplexity, null,
+                latency ? new LatencySpec(32, 16, List.of(1), 3) : null, provider, null);
+        String id = sweepId != null ? sweepId : "sweep-" + SWEEP_ID_TIME.format(now);
+        return new SweepRequest(id, new ModelRef(absolute(model), absolute(tokenizer)), methods, sparsities, patterns,
+                structured, calibrationSpec, List.of(evaluation), layerSparsity, dtype, noDense ? false : null);
+    }
+
+    private static String absolute(Path path) {
+        return path == null ? null : path.toAbsolutePath().normalize().toString();
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SweepRequest sweep = request(Instant.now());
+        GatewayClient client = new GatewayClient(gateway);
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
+        try {
+            GatewayClient.Reply submitted = client.submitSweep(new EventCodec().encode(sweep));
+            while (submitted.status() == 503 && Instant.now().isBefore(deadline)) {
+                out.println("gateway not ready: " + submitted.error());
+                out.flush();
+                Thread.sleep(Math.max(pollMillis, 1000));
+                submitted = client.submitSweep(new EventCodec().encode(sweep));
+            }
+            if (submitted.status() / 100 == 4) {
+                throw new IllegalArgumentException(submitted.error());
+            }
+            if (submitted.status() != 202) {
+                err.println("error: the gateway answered " + submitted.status() + ": " + submitted.error());
+                return 1;
+            }
+            out.println("submitted sweep " + sweep.sweepId() + " to " + gateway + ": "
+                    + SweepJson.MAPPER.readTree(submitted.body()).path("runIds").size() + " runs");
+            out.flush();
+            return follow(client, sweep.sweepId(), deadline, out, err);
+        } catch (GatewayClient.UnreachableException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int follow(GatewayClient client, String id, Instant deadline, PrintWriter out, PrintWriter err)
+            throws IOException, InterruptedException {
+        ProgressLines progress = new ProgressLines();
+        while (true) {
+            GatewayClient.Reply reply = client.sweep(id, maxPerplexityIncrease);
+            if (reply.status() == 200) {
+                SweepView view = GatewayClient.parse(reply.body());
+                progress.update(view).forEach(out::println);
+                out.flush();
+                if (view.finished()) {
+                    out.println();
+                    out.print(SweepTable.format(view));
+                    if (json != null) {
+                        Path parent = json.toAbsolutePath().getParent();
+                        if (parent != null) {
+                            Files.createDirectories(parent);
+                        }
+                        Files.writeString(json, SweepJson.MAPPER.writerWithDefaultPrettyPrinter()
+                                .writeValueAsString(SweepJson.MAPPER.readTree(reply.body())) + "\n");
+                        out.println("wrote " + json);
+                    }
+                    out.flush();
+                    return view.runs().stream().allMatch(r -> r.status() == RunStatus.DONE)
+                            ? 0 : 1;
+                }
+            } else if (reply.status() != 503 && reply.status() != 404) {
+                err.println("error: the gateway answered " + reply.status() + ": " + reply.error());
+                return 1;
+            }
+            if (!Instant.now().isBefore(deadline)) {
+                err.println("error: timed out after " + timeoutMinutes + " minutes; the sweep goes on (GET /api/sweeps/"
+                        + id + ")");
+                return 1;
+            }
+            Thread.sleep(pollMillis);
+        }
+    }
+
+}

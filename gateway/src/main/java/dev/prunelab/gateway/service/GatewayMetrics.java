@@ -1,0 +1,100 @@
+package dev.prunelab.gateway.service;
+
+import dev.prunelab.events.Event;
+import dev.prunelab.events.PowerSample;
+import dev.prunelab.gateway.RunState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway's meters, and its clock: every tick completes the evaluated runs whose power samples did not all
+ * arrive within the grace period and drops old power samples ({@link dev.prunelab.gateway.RunJoin#tick}), once the
+ * replay caught up (a tick during the replay would complete runs before their samples were read).
+ *
+ * <p>{@code prunelab.runs.started|finished|failed} (tag service=gateway) count the runs this gateway saw requested,
+ * completed and failed since it caught up (the replayed history is not counted again on each start); gauges
+ * {@code prunelab.runs.in.flight}, {@code prunelab.sweeps.active} and {@code prunelab.power.last.watts} (tags host,
+ * device).
+ */
+@ApplicationScoped
+public class GatewayMetrics {
+
+    static final String SERVICE = "gateway";
+
+    @Inject
+    GatewayState state;
+
+    @Inject
+    MeterRegistry registry;
+
+    private Counter started;
+    private Counter finished;
+    private Counter failed;
+    private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong sweepsActive = new AtomicLong();
+    private final Map<String, double[]> lastWatts = new ConcurrentHashMap<>();
+    private Map<RunState, Integer> baseline; // counts when the replay caught up; null before
+
+    @jakarta.annotation.PostConstruct
+    void register() {
+        started = Counter.builder("prunelab.runs.started").tag("service", SERVICE)
+                .description("runs requested, seen by the gateway since it caught up").register(registry);
+        finished = Counter.builder("prunelab.runs.finished").tag("service", SERVICE)
+                .description("runs completed with their joined results").register(registry);
+        failed = Counter.builder("prunelab.runs.failed").tag("service", SERVICE)
+                .description("runs failed or cancelled").register(registry);
+        Gauge.builder("prunelab.runs.in.flight", inFlight, AtomicLong::get).tag("service", SERVICE)
+                .description("runs requested and not yet completed or failed").register(registry);
+        Gauge.builder("prunelab.sweeps.active", sweepsActive, AtomicLong::get).tag("service", SERVICE)
+                .description("sweeps with a run not yet completed or failed").register(registry);
+    }
+
+    /** Called for every event applied to the state. */
+    void eventAccepted(Event event) {
+        if (event instanceof PowerSample sample) {
+            lastWatts.computeIfAbsent(sample.key(), k -> {
+                double[] holder = new double[1];
+                Gauge.builder("prunelab.power.last.watts", holder, h -> h[0]).tags("service", SERVICE,
+                        "host", sample.host(), "device", sample.device())
+                        .description("the last power sample seen per host and device").baseUnit("watts")
+                        .register(registry);
+                return holder;
+            })[0] = sample.watts();
+        }
+    }
+
+    @Scheduled(every = "${prunelab.gateway.tick:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        if (!state.catchUp().caughtUp()) {
+            return;
+        }
+        state.join().tick(Instant.now());
+        Map<RunState, Integer> counts = state.join().counts();
+        if (baseline == null) {
+            baseline = counts;
+        }
+        int total = counts.values().stream().mapToInt(Integer::intValue).sum();
+        int baselineTotal = baseline.values().stream().mapToInt(Integer::intValue).sum();
+        increment(started, total - baselineTotal);
+        increment(finished, counts.get(RunState.COMPLETED) - baseline.get(RunState.COMPLETED));
+        increment(failed, counts.get(RunState.FAILED) - baseline.get(RunState.FAILED));
+        baseline = counts;
+        inFlight.set(total - counts.get(RunState.COMPLETED) - counts.get(RunState.FAILED));
+        sweepsActive.set(state.join().sweepIds().stream()
+                .filter(id -> state.join().sweep(id).stream().anyMatch(r -> !r.state().isFinal())).count());
+    }
+
+    private static void increment(Counter counter, int by) {
+        if (by > 0) {
+            counter.increment(by);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.prunelab.gateway.service;
+
+import dev.prunelab.events.Event;
+import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.InvalidEventException;
+import dev.prunelab.events.Topics;
+import io.quarkus.logging.Log;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/**
+ * Reads every pipeline topic (one channel subscribed to all of {@link Topics#ALL}) into the {@link GatewayState}.
+ * Joining is in memory and quick, so it runs on the connector's thread. Each record's offset is reported to the
+ * catch-up tracker after it was applied.
+ */
+@ApplicationScoped
+public class PipelineEventsConsumer {
+
+    public static final String CHANNEL = "pipeline-events";
+
+    private final EventCodec codec = new EventCodec();
+
+    @Inject
+    GatewayState state;
+
+    @Inject
+    GatewayMetrics metrics;
+
+    @Incoming(CHANNEL)
+    public CompletionStage<Void> consume(Message<String> message) {
+        Optional<IncomingKafkaRecordMetadata<?, ?>> kafka = kafkaMetadata(message);
+        try {
+            Event event = codec.decode(message.getPayload());
+            String topic = kafka.map(IncomingKafkaRecordMetadata::getTopic).orElse(Topics.of(event));
+            if (!Topics.of(event).equals(topic)) {
+                Log.warnf("skipping a %s event on topic %s (it belongs on %s)", event.type(), topic, Topics.of(event));
+            } else {
+                state.accept(event);
+                metrics.eventAccepted(event);
+            }
+        } catch (InvalidEventException e) {
+            // The topic's owning service dead-letters it; replaying it here every start would duplicate that.
+            Log.debugf("skipping an invalid record on %s: %s", kafka.map(IncomingKafkaRecordMetadata::getTopic)
+                    .orElse(CHANNEL), e.getMessage());
+        } finally {
+            kafka.ifPresent(m -> state.catchUp().consumed(m.getTopic(), m.getPartition(), m.getOffset()));
+        }
+        return message.ack();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Optional<IncomingKafkaRecordMetadata<?, ?>> kafkaMetadata(Message<String> message) {
+        return message.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> (IncomingKafkaRecordMetadata<?, ?>) m);
+    }
+}

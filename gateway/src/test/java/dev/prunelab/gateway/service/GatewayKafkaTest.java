@@ -1,0 +1,77 @@
+package dev.prunelab.gateway.service;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.prunelab.events.CloudEvents;
+import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.Topics;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/** Against a real broker: the state is rebuilt from the topics at start, and a sweep's runs land on the topic. */
+@QuarkusTest
+@WithTestResource(RealKafka.class)
+class GatewayKafkaTest {
+
+    @Test
+    void rebuildsItsStateFromTheTopicsThenPublishesASweepsRuns() throws Exception {
+        // Ready only once the replay reached the end offsets seen at start; then the history is all there.
+        GatewayResourceTest.poll(() -> given().get("/q/health/ready").then().extract().statusCode(), s -> s == 200);
+        JsonPath history = given().get("/api/sweeps/" + RealKafka.HISTORY_SWEEP).then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("done", history.getString("runs[0].status"));
+        assertEquals(7.25f, history.getFloat("runs[0].results.perplexity"));
+        assertEquals(300f, history.getFloat("runs[0].results.energyJoules"), 1e-3); // 30 W x 10 s
+        assertEquals(RealKafka.HISTORY_RUN, history.getString("recommendation.runId"));
+
+        List<String> runIds = given().contentType(ContentType.JSON)
+                .body(GatewayResourceTest.sweepJson("s-kafka", "0.5, 0.7")).post("/api/sweeps")
+                .then().statusCode(202).extract().jsonPath().getList("runIds", String.class);
+        assertEquals(4 + 1, runIds.size()); // + the dense reference
+
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealKafka.kafka.bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "gateway-test-" + System.nanoTime());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        Map<String, ConsumerRecord<String, String>> seen = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
+            consumer.subscribe(List.of(Topics.RUN_REQUESTED));
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (!seen.keySet().containsAll(runIds) && Instant.now().isBefore(deadline)) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> seen.put(r.key(), r));
+            }
+        }
+        assertTrue(seen.keySet().containsAll(runIds), "published " + seen.keySet() + ", expected " + runIds);
+        EventCodec codec = new EventCodec();
+        for (String runId : runIds) {
+            ConsumerRecord<String, String> record = seen.get(runId);
+            RunRequested run = codec.decode(record.value(), RunRequested.class);
+            assertEquals(runId, run.runId());
+            assertEquals("s-kafka", run.sweepId());
+            assertEquals("/prunelab/gateway",
+                    new String(record.headers().lastHeader(CloudEvents.SOURCE).value(), StandardCharsets.UTF_8));
+        }
+        // The gateway reads its own requests back: every run is listed once.
+        GatewayResourceTest.poll(() -> given().get("/api/sweeps/s-kafka").then().statusCode(200).extract().jsonPath()
+                .getList("runs").size(), n -> n == 4 + 1);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.prunelab.gateway.service;
+
+import dev.prunelab.events.ArtifactRef;
+import dev.prunelab.events.EvaluationMetrics;
+import dev.prunelab.events.Event;
+import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.MeasurementWindow;
+import dev.prunelab.events.ModelEvaluated;
+import dev.prunelab.events.ModelPruned;
+import dev.prunelab.events.ModelRef;
+import dev.prunelab.events.PowerSample;
+import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.events.PruneMethod;
+import dev.prunelab.events.PruneSpec;
+import dev.prunelab.events.PruneSummary;
+import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.Topics;
+import dev.prunelab.kafka.InJvmKafka;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A real KRaft broker in the test JVM, with the topics created and a history already on them (a completed run of
+ * sweep {@value #HISTORY_SWEEP}, as a previous gateway would have seen it): the gateway must rebuild it on start.
+ */
+public class RealKafka implements QuarkusTestResourceLifecycleManager {
+
+    static final String HISTORY_SWEEP = "before-restart";
+    static final String HISTORY_RUN = "before-restart-run";
+    static InJvmKafka kafka;
+
+    @Override
+    public Map<String, String> start() {
+        kafka = InJvmKafka.start();
+        kafka.createTopics(Topics.ALL);
+        publish(history());
+        return Map.of("kafka.bootstrap.servers", kafka.bootstrapServers());
+    }
+
+    static List<Event> history() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        List<Event> events = new ArrayList<>();
+        // Power first: on replay the topics are read concurrently, in no particular order.
+        for (int s = 0; s <= 30; s += 5) {
+            events.add(new PowerSample(t0.plusSeconds(s), "old-host", "cpu", 30, PowerSourceKind.ESTIMATE, "test"));
+        }
+        events.add(new ModelEvaluated(HISTORY_RUN, t0.plusSeconds(20),
+                new EvaluationMetrics(7.25, null, null, null, null, 1000L, null, null),
+                new MeasurementWindow(t0.plusSeconds(10), t0.plusSeconds(20), "old-host", "cpu", "cpu")));
+        events.add(new RunRequested(HISTORY_RUN, t0, HISTORY_SWEEP, new ModelRef("/old/model.bin", null),
+                PruneSpec.unstructured(PruneMethod.WANDA, 0.0), null, null));
+        events.add(new ModelPruned(HISTORY_RUN, t0.plusSeconds(5), new ArtifactRef("file:/old/a", "0".repeat(64), 1000),
+                new PruneSummary("wanda", "wanda 0.0", 0.0, 0.0, 100L, 100L, 1.0, null), null));
+        return events;
+    }
+
+    static void publish(List<Event> events) {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        EventCodec codec = new EventCodec();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties)) {
+            for (Event event : events) {
+                producer.send(new ProducerRecord<>(Topics.of(event), event.key(), codec.encode(event))).get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not publish the history: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package dev.prunelab.pruner.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prunelab.contracts.ModelCard;
+import dev.prunelab.events.ArtifactRef;
+import dev.prunelab.events.ArtifactStore;
+import dev.prunelab.events.CalibrationSpec;
+import dev.prunelab.events.Event;
+import dev.prunelab.events.ModelPruned;
+import dev.prunelab.events.PruneSpec;
+import dev.prunelab.events.PruneSummary;
+import dev.prunelab.events.RunFailed;
+import dev.prunelab.events.RunProgress;
+import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.StructuredSpec;
+import dev.prunelab.events.SweepCancelled;
+import dev.prunelab.pruner.export.ExportDtype;
+import dev.prunelab.pruner.prune.SparsityPattern;
+import dev.prunelab.pruner.structured.StructuredReport;
+import dev.prunelab.pruner.structured.StructuredRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The pruner service's core, in plain Java: turns one {@link RunRequested} into a pruned, exported model in the
+ * {@link ArtifactStore} and the event that says so ({@link ModelPruned}, or {@link RunFailed} with the stage and
+ * a one-line reason). The Kafka adapter decodes, calls {@link #process} one request at a time and publishes.
+ *
+ * <p>Idempotent by run id: a run whose artifact is already committed is not pruned again, its
+ * {@link ModelPruned} is rebuilt from the stored {@code prune-report.json} and model card. A prune writes into
+ * the store's staging directory (scratch files included), so a pruner killed mid-way leaves only that temporary
+ * directory, which {@link ArtifactStore#removeAbandoned()} deletes at the next start.
+ */
+public final class RunProcessor {
+    /** {@link RunFailed#stage()} of a request refused before any work (model or tokenizer missing). */
+    public static final String STAGE_VALIDATE = "validate";
+    /** {@link RunFailed#stage()} of a failure while committing to or reading from the store. */
+    public static final String STAGE_STORE = "store";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String WORK_DIRECTORY = ".work";
+
+    /** What {@link #process} reports to its caller while it runs (metrics, progress events). */
+    public interface Observer {
+        Observer NONE = new Observer() { };
+
+        /** The run passed validation and its pruning starts. */
+        default void started(RunRequested request) {
+        }
+
+        /** A progress event to publish. */
+        default void progress(RunProgress progress) {
+        }
+    }
+
+    private final ArtifactStore store;
+    private final Clock clock;
+    private final int threads;
+    private final Map<String, String> cancelledSweeps = new ConcurrentHashMap<>();
+
+    /** @param threads ONNX Runtime threads for calibration forward passes; 0 = one per core */
+    public RunProcessor(ArtifactStore store, Clock clock, int threads) {
+        this.store = store;
+        this.clock = clock;
+        this.threads = threads;
+    }
+
+    public ArtifactStore store() {
+        return store;
+    }
+
+    /** Remembers a cancelled sweep: its runs that have not started are skipped. */
+    public void cancel(SweepCancelled cancelled) {
+        cancelledSweeps.put(cancelled.sweepId(), cancelled.reason());
+    }
+
+    public Set<String> cancelledSweeps() {
+        return Set.copyOf(cancelledSweeps.keySet());
+    }
+
+    /** Runs one request; never throws for a bad request or a failed prune (that is the {@link RunFailed}). */
+    public Event process(RunRequested request, Observer observer) {
+        String runId = request.runId();
+        try {
+            Optional<ModelPruned> done = alreadyPruned(request);
+            if (done.isPresent()) {
+                return done.get();
+            }
+        } catch (RuntimeException | IOException e) {
+            return failed(runId, STAGE_STORE, e);
+        }
+        if (request.sweepId() != null && cancelledSweeps.containsKey(request.sweepId())) {
+            return new RunFailed(runId, clock.instant(), SweepCancelled.STAGE_CANCELLED, "sweep " + request.sweepId()
+                    + " was cancelled (" + cancelledSweeps.get(request.sweepId()) + "); the run was skipped", null);
+        }
+        String problem = validate(request);
+        if (problem != null) {
+            return new RunFailed(runId, clock.instant(), STAGE_VALIDATE, problem, null);
+        }
+        observer.started(request);
+        String[] stage = {ProgressListener.PRUNE};
+        ArtifactStore.Staging staging = null;
+        try {
+            staging = store.stage(runId);
+            Path work = staging.directory().resolve(WORK_DIRECTORY);
+            Path out = work.resolve("model");
+            Files.createDirectories(work);
+            ProgressListener listener = (name, finished, total) -> {
+                stage[0] = name;
+                observer.progress(new RunProgress(runId, clock.instant(), name,
+                        total <= 0 ? 1.0 : Math.min(1.0, (double) finished / total), message(name, finished, total)));
+            };
+            prune(request, out, listener);
+            stage[0] = STAGE_STORE;
+            try (Stream<Path> files = Files.list(out)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Files.move(file, staging.directory().resolve(file.getFileName()));
+                }
+            }
+            deleteTree(work);
+            ArtifactRef ref = staging.commit();
+            staging = null;
+            return new ModelPruned(runId, clock.instant(), ref, summary(store.resolve(runId), request.prune()),
+                    request.evaluation());
+        } catch (RuntimeException | IOException | OutOfMemoryError | LinkageError e) {
+            return failed(runId, stage[0], e);
+        } finally {
+            if (staging != null) {
+                try {
+                    deleteTree(staging.directory());
+                } catch (IOException ignored) {
+                    // removeAbandoned() deletes it at the next start
+                }
+            }
+        }
+    }
+
+    /** The committed artifact's {@link ModelPruned}, when this run was pruned before (a redelivered request). */
+    private Optional<ModelPruned> alreadyPruned(RunRequested request) throws IOException {
+        Path existing = store.root().resolve(request.runId());
+        if (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        ArtifactRef ref = store.describe(request.runId());
+        return Optional.of(new ModelPruned(request.runId(), clock.instant(), ref,
+                summary(store.resolve(request.runId()), request.prune()), request.evaluation()));
+    }
+
+    /** Why the request cannot run, before any work; null when it can. */
+    static String validate(RunRequested request) {
+        Path model = path(request.model().path());
+        if (model == null || !Files.exists(model)) {
+            return "model.path: " + request.model().path() + " does not exist";
+        }
+        if (request.model().tokenizer() != null) {
+            Path tokenizer = path(request.model().tokenizer());
+            if (tokenizer == null || !Files.exists(tokenizer)) {
+                return "model.tokenizer: " + request.model().tokenizer() + " does not exist";
+            }
+        }
+        CalibrationSpec calibration = request.calibration();
+        if (calibration != null && calibration.text() != null) {
+            Path text = path(calibration.text());
+            if (text == null || !Files.isRegularFile(text)) {
+                return "calibration.text: " + calibration.text() + " does not exist";
+            }
+        }
+        return null;
+    }
+
+    private void prune(RunRequested request, Path out, ProgressListener listener) {
+        PruneSpec spec = request.prune();
+        Path model = path(request.model().path());
+        Optional<Path> tokenizer = Optional.ofNullable(request.model().tokenizer()).map(RunProcessor::path);
+        PruneRequest.Calibration calibration = calibration(request.calibration());
+        ExportDtype dtype = ExportDtype.parse(spec.dtype());
+        if (spec.method().isStructured()) {
+            StructuredSpec s = spec.structured();
+            StructuredRequest.Score score = StructuredRequest.Score.parse(s.score());
+            PruneJob.prune(model, tokenizer, new StructuredRequest(StructuredRequest.Target.parse(s.target()),
+                    s.ratio(), score, StructuredRequest.Allocation.parse(s.allocation()),
+                    score == StructuredRequest.Score.FLAP && s.biasCompensation(), calibration, dtype, threads),
+                    out, listener);
+        } else {
+            SparsityPattern pattern = spec.sparsity() != null ? new SparsityPattern.Unstructured(spec.sparsity())
+                    : SparsityPattern.parse(spec.pattern());
+            PruneJob.prune(model, tokenizer, new PruneRequest(PruneRequest.method(spec.method().id()), pattern,
+                    PruneRequest.LayerSparsity.parse(spec.layerSparsity()), calibration, dtype, threads), out,
+                    listener);
+        }
+    }
+
+    /** The request's calibration, each absent field taking the CLI's default. */
+    private static PruneRequest.Calibration calibration(CalibrationSpec spec) {
+        CalibrationSpec c = spec != null ? spec : new CalibrationSpec(null, null, null, null);
+        return new PruneRequest.Calibration(c.text() != null ? path(c.text()) : PruneJob.defaultCalibrationText(),
+                c.samples() != null ? c.samples() : PruneJob.DEFAULT_SAMPLES,
+                c.window() != null ? c.window() : PruneJob.DEFAULT_WINDOW,
+                c.seed() != null ? c.seed() : PruneJob.DEFAULT_SEED);
+    }
+
+    /**
+     * The headline numbers of an exported artifact: method, requested and achieved sparsity, seconds and peak RSS
+     * from its {@code prune-report.json} (unstructured/N:M schema 1 or structured-1), parameter counts from its
+     * model card (counted over the exported weights). A structured run removes units rather than zeroing weights:
+     * it has no requested or achieved sparsity.
+     */
+    public static PruneSummary summary(Path artifact, PruneSpec spec) {
+        JsonNode report;
+        try {
+            report = JSON.readTree(artifact.resolve(PruneReport.FILE_NAME).toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + artifact.resolve(PruneReport.FILE_NAME), e);
+        }
+        ModelCard card = ModelCard.read(artifact);
+        boolean structured = StructuredReport.SCHEMA.equals(report.path("schema").asText(null));
+        JsonNode total = report.path("secondsPerStage").path("total");
+        JsonNode rss = report.path("peakRssBytes");
+        return new PruneSummary(report.path("method").asText(spec.method().id()), spec.label(),
+                structured ? null : report.path("requestedSparsity").asDouble(),
+                structured ? null : report.path("achievedSparsity").asDouble(),
+                card.parameterCount(), card.nonZeroParameterCount(),
+                total.isNumber() ? total.asDouble() : null, rss.isNumber() ? rss.asLong() : null);
+    }
+
+    private static String message(String stage, int done, int total) {
+        if (stage.equals(ProgressListener.EXPORT)) {
+            return done >= total ? "exported" : "exporting";
+        }
+        return done == 0 ? "starting, " + total + " blocks" : "block " + done + " of " + total;
+    }
+
+    /** A path or a {@code file:} URI; null when it is neither. */
+    static Path path(String reference) {
+        try {
+            return reference.startsWith("file:") ? Path.of(URI.create(reference)) : Path.of(reference);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private RunFailed failed(String runId, String stage, Throwable e) {
+        return new RunFailed(runId, clock.instant(), stage, oneLine(e), null);
+    }
+
+    /** The exception's message on one line, with its type when it has no message of its own. */
+    static String oneLine(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            message = e.getClass().getSimpleName() + (e.getCause() != null ? ": " + oneLine(e.getCause()) : "");
+        } else if (e instanceof UncheckedIOException && e.getCause() != null && e.getCause().getMessage() != null) {
+            message = message + ": " + e.getCause().getMessage();
+        }
+        return message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

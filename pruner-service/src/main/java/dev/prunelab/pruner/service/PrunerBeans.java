@@ -1,0 +1,42 @@
+package dev.prunelab.pruner.service;
+
+import dev.prunelab.events.ArtifactStore;
+import dev.prunelab.pruner.pipeline.RunProcessor;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** The artifact store and the plain-Java run processor, configured from application.properties. */
+public class PrunerBeans {
+    private static final Logger LOG = Logger.getLogger(PrunerBeans.class);
+
+    @Produces
+    @Singleton
+    ArtifactStore store(@ConfigProperty(name = "prunelab.artifacts.dir") Path root) {
+        return new ArtifactStore(root);
+    }
+
+    /**
+     * Created before the first request is consumed: removes what a pruner killed mid-run left behind (its
+     * staging directory), so the store holds only complete artifacts.
+     */
+    @Produces
+    @Singleton
+    RunProcessor processor(ArtifactStore store, @ConfigProperty(name = "prunelab.pruner.threads") int threads) {
+        try {
+            int removed = store.removeAbandoned();
+            if (removed > 0) {
+                LOG.infof("removed %d abandoned staging director%s from %s", removed, removed == 1 ? "y" : "ies",
+                        store.root());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean the artifact store " + store.root(), e);
+        }
+        return new RunProcessor(store, Clock.systemUTC(), threads);
+    }
+}

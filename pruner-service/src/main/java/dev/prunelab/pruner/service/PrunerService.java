@@ -1,0 +1,124 @@
+package dev.prunelab.pruner.service;
+
+import dev.prunelab.events.Event;
+import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.InvalidEventException;
+import dev.prunelab.events.ModelPruned;
+import dev.prunelab.events.RunFailed;
+import dev.prunelab.events.RunProgress;
+import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.SweepCancelled;
+import dev.prunelab.pruner.pipeline.RunProcessor;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * The Kafka edge of the pruner: run requests are decoded, pruned one at a time in order on a worker thread
+ * ({@link RunProcessor}), and acknowledged only after their result (model.pruned or run.failed) was sent. An input
+ * the codec refuses becomes a run.failed dead letter with the reason; the service goes on with the next one.
+ */
+@ApplicationScoped
+public class PrunerService {
+    private static final Logger LOG = Logger.getLogger(PrunerService.class);
+
+    /** Stage timer name of the time from validation to the engine's first stage: checkpoint and tokenizer loading. */
+    static final String STAGE_LOAD = "load";
+
+    private final EventCodec codec = new EventCodec();
+
+    @Inject
+    RunProcessor processor;
+
+    @Inject
+    EventPublisher publisher;
+
+    @Inject
+    PrunerMetrics metrics;
+
+    @Incoming(PrunerChannels.RUN_REQUESTED)
+    @Blocking(ordered = true)
+    public void onRunRequested(String json) {
+        RunRequested request;
+        try {
+            request = codec.decode(json, RunRequested.class);
+        } catch (InvalidEventException e) {
+            LOG.warnf("dead letter %s: %s", e.runId(), e.getMessage());
+            metrics.failed();
+            publisher.result(RunFailed.invalidInput(e, Instant.now()));
+            return;
+        }
+        LOG.infof("run %s: %s on %s", request.runId(), request.prune().label(), request.model().path());
+        StageClock stages = new StageClock();
+        Event result = processor.process(request, new RunProcessor.Observer() {
+            @Override
+            public void started(RunRequested started) {
+                metrics.started();
+                stages.begin(STAGE_LOAD);
+            }
+
+            @Override
+            public void progress(RunProgress progress) {
+                stages.begin(progress.stage());
+                publisher.progress(progress);
+            }
+        });
+        stages.end();
+        if (result instanceof ModelPruned pruned) {
+            if (stages.ran()) {
+                metrics.finished();
+            }
+            LOG.infof("run %s: pruned to %s (%d bytes)", request.runId(), pruned.artifact().uri(),
+                    pruned.artifact().sizeBytes());
+        } else if (result instanceof RunFailed failed) {
+            metrics.failed();
+            LOG.warnf("run %s failed at %s: %s", request.runId(), failed.stage(), failed.reason());
+        }
+        publisher.result(result);
+    }
+
+    @Incoming(PrunerChannels.SWEEP_CANCELLED)
+    public void onSweepCancelled(String json) {
+        try {
+            SweepCancelled cancelled = codec.decode(json, SweepCancelled.class);
+            processor.cancel(cancelled);
+            LOG.infof("sweep %s cancelled: its runs not yet started will be skipped", cancelled.sweepId());
+        } catch (InvalidEventException e) {
+            // sweep.cancelled is the gateway's compacted topic: a bad record there is logged, not dead-lettered
+            // (run.failed is keyed by run, and this record belongs to no run)
+            LOG.warnf("ignored an invalid sweep.cancelled record: %s", e.getMessage());
+        }
+    }
+
+    /** Times each stage of one run (from the progress the engine reports) into prunelab.stage.duration. */
+    private final class StageClock {
+        private String stage;
+        private long startNanos;
+        private boolean ran;
+
+        void begin(String next) {
+            ran = true;
+            if (next.equals(stage)) {
+                return;
+            }
+            end();
+            stage = next;
+            startNanos = System.nanoTime();
+        }
+
+        void end() {
+            if (stage != null) {
+                metrics.stage(stage, Duration.ofNanos(System.nanoTime() - startNanos));
+                stage = null;
+            }
+        }
+
+        boolean ran() {
+            return ran;
+        }
+    }
+}

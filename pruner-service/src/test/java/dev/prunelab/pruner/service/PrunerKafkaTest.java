@@ -1,0 +1,97 @@
+package dev.prunelab.pruner.service;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.prunelab.events.CalibrationSpec;
+import dev.prunelab.events.CloudEvents;
+import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.ModelPruned;
+import dev.prunelab.events.ModelRef;
+import dev.prunelab.events.PruneMethod;
+import dev.prunelab.events.PruneSpec;
+import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.Topics;
+import dev.prunelab.text.corpus.SharedData;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** Against a real broker: a request published with a plain Kafka producer comes back as model.pruned. */
+@QuarkusTest
+@WithTestResource(InJvmKafkaBroker.class)
+class PrunerKafkaTest {
+    static final Duration DEADLINE = Duration.ofSeconds(90);
+    static final EventCodec CODEC = new EventCodec();
+
+    @Test
+    void aRequestOnTheTopicYieldsModelPrunedOnTheTopic() throws Exception {
+        String runId = "kafka-magnitude-50";
+        RunRequested request = new RunRequested(runId, Instant.now(), null,
+                new ModelRef(SharedData.path("models/stories260K/stories260K.bin").toString(), null),
+                PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5), new CalibrationSpec(null, 2, 32, 0L), null);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaBroker.bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
+            producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, runId, CODEC.encode(request))).get();
+        }
+
+        ConsumerRecord<String, String> record = awaitModelPruned(runId);
+        assertEquals(runId, record.key());
+        assertEquals(CloudEvents.TYPE_PREFIX + ModelPruned.TYPE,
+                new String(record.headers().lastHeader(CloudEvents.TYPE).value(), StandardCharsets.UTF_8));
+        ModelPruned pruned = CODEC.decode(record.value(), ModelPruned.class);
+        Path artifact = Path.of(URI.create(pruned.artifact().uri()));
+        assertTrue(Files.isRegularFile(artifact.resolve("model.onnx")), artifact.toString());
+        assertEquals(0.5, pruned.report().achievedSparsity(), 0.01);
+
+        given().when().get("/q/health/ready").then().statusCode(200);
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("prunelab_runs_finished_total{service=\"pruner-service\"} 1.0"))
+                .body(containsString("prunelab_stage_duration_seconds_count{service=\"pruner-service\",stage=\"prune\"}"));
+    }
+
+    private static ConsumerRecord<String, String> awaitModelPruned(String runId) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaBroker.bootstrapServers);
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "pruner-kafka-test-" + UUID.randomUUID());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
+            consumer.subscribe(List.of(Topics.MODEL_PRUNED));
+            long end = System.nanoTime() + DEADLINE.toNanos();
+            while (System.nanoTime() < end) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (runId.equals(record.key())) {
+                        assertNotNull(record.value());
+                        return record;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no model.pruned for " + runId + " on " + Topics.MODEL_PRUNED + " within " + DEADLINE);
+    }
+}
