@@ -47,17 +47,26 @@ kafka_tool() {
 
 pid_of() { cat "$LAB_HOME/pids/$1.pid" 2>/dev/null || true; }
 
+# Alive, and not a zombie: a killed service is reparented to PID 1, which may take its time to reap it, and
+# kill -0 succeeds on a zombie.
 running() {
   local pid; pid="$(pid_of "$1")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != Z ]
 }
 
 start_process() {
   local name="$1"; shift
   mkdir -p "$LAB_HOME/logs" "$LAB_HOME/pids"
-  # setsid: the process outlives this shell and a Ctrl-C in the terminal that ran ./lab up.
-  setsid "$@" >>"$LAB_HOME/logs/$name.log" 2>&1 < /dev/null &
-  echo $! > "$LAB_HOME/pids/$name.pid"
+  local pid_file="$LAB_HOME/pids/$name.pid"
+  rm -f "$pid_file"
+  # setsid: the process outlives this shell and a Ctrl-C in the terminal that ran ./lab up. setsid forks when
+  # its caller leads a process group, so $! may not be the service: the process writes its own pid, then execs.
+  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pid_file" "$@" >>"$LAB_HOME/logs/$name.log" 2>&1 < /dev/null &
+  local deadline=$((SECONDS + 10))
+  until [ -s "$pid_file" ]; do
+    [ $SECONDS -lt $deadline ] || { echo "lab: $name did not start" >&2; exit 1; }
+    sleep 0.1
+  done
 }
 
 start_kafka() {
