@@ -4,7 +4,7 @@
 #                                 and blocks (block-influence); perplexity (paragraphs, W=512) and latency
 #   bench/structured.sh opt       synthesized opt-125m (random weights, f16 checkpoint, exported f32): the same
 #                                 grid, latency only (perplexity of random weights means nothing)
-#   bench/structured.sh llama     synthesized llama-1b (2.4 GB): the same grid at 0.5 only, 8 windows of 128
+#   bench/structured.sh llama     synthesized llama-1b (2.4 GB): the same grid at LLAMA_RATIOS (default 0.5), 8 windows of 128
 # Calibration: the shipped TinyStories calibration text, 32 windows of 128 tokens (8 for llama-1b), seed 0.
 # Latency: ./lab eval --latency (prompt 128, 64 new tokens, batch 1 and 8, CPU, all cores).
 # Models and outputs go to $BENCH_WORK (default /tmp/prune-lab-bench); finished runs are reused.
