@@ -32,8 +32,8 @@ public final class SweepTable {
             estimated |= r != null && Boolean.TRUE.equals(r.energyEstimated());
             rows.add(List.of(
                     run.runId(),
-                    prune == null ? "-" : prune.method().id(),
-                    prune == null ? "-" : setting(prune),
+                    prune == null ? "-" : prune.isDense() ? "dense" : prune.method().id(),
+                    prune == null || prune.isDense() ? "-" : setting(prune),
                     run.status().id(),
                     number(r, RunView.Results::perplexity, "%.3f"),
                     r == null || r.parameterCount() == null ? "-" : count(r.parameterCount()),

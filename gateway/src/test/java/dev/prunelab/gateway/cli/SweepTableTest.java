@@ -21,7 +21,7 @@ class SweepTableTest {
         String expected = """
                 sweep demo: done {done=3, failed=1}
                 run                method      setting       status    ppl  params  size MB  tok/s  energy J  carbon g  mark
-                demo-aaaaaaaaaaaa  wanda       0             done    6.012  260.0K     1.10  812.3     100.0    0.0132     P
+                demo-aaaaaaaaaaaa  dense       -             done    6.012  260.0K     1.10  812.3     100.0    0.0132     P
                 demo-bbbbbbbbbbbb  wanda       0.5           done    6.400  260.0K     1.10  820.0      80.5    0.0106    P*
                 demo-cccccccccccc  structured  mlp 0.3 flap  done    9.250   1.23M     0.90      -         -         -
                 demo-dddddddddddd  sparsegpt   2:4           failed      -       -        -      -         -         -
