@@ -1,5 +1,9 @@
 package dev.prunelab.events;
 
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,6 +47,13 @@ public final class CloudEvents {
         headers.put(TIME, event.occurredAt().toString());
         headers.put(SUBJECT, event.key());
         headers.put(CONTENT_TYPE, JSON);
+        return headers;
+    }
+
+    /** {@link #headers} as Kafka record headers (UTF-8 values), what every service publishes with. */
+    public static Headers kafkaHeaders(Event event, String source) {
+        RecordHeaders headers = new RecordHeaders();
+        headers(event, source).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
         return headers;
     }
 }

@@ -9,8 +9,6 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
@@ -31,12 +29,10 @@ public class PowerSamplePublisher {
     }
 
     static Message<String> message(PowerSample sample) {
-        RecordHeaders headers = new RecordHeaders();
-        CloudEvents.headers(sample, SOURCE).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
         return Message.of(CODEC.encode(sample)).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(sample.key())
                 .withTopic(Topics.POWER_SAMPLE)
-                .withHeaders(headers)
+                .withHeaders(CloudEvents.kafkaHeaders(sample, SOURCE))
                 .build());
     }
 }

@@ -11,8 +11,6 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
@@ -59,12 +57,10 @@ public class EventPublisher {
     }
 
     static Message<String> message(Event event) {
-        RecordHeaders headers = new RecordHeaders();
-        CloudEvents.headers(event, SOURCE).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(event.key())
                 .withTopic(Topics.of(event))
-                .withHeaders(headers)
+                .withHeaders(CloudEvents.kafkaHeaders(event, SOURCE))
                 .build();
         return Message.of(CODEC.encode(event)).addMetadata(metadata);
     }

@@ -9,10 +9,6 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
@@ -64,11 +60,9 @@ public class EventPublisher {
             case Topics.SWEEP_CANCELLED -> sweepCancellations;
             default -> throw new IllegalArgumentException("the gateway does not publish " + event.type());
         };
-        List<RecordHeader> headers = new ArrayList<>();
-        CloudEvents.headers(event, SOURCE).forEach((name, value) ->
-                headers.add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8))));
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(event.key()).withTopic(Topics.of(event)).withHeaders(headers).build();
+                .withKey(event.key()).withTopic(Topics.of(event)).withHeaders(CloudEvents.kafkaHeaders(event, SOURCE))
+                .build();
         emitter.sendMessageAndAwait(Message.of(codec.encode(event)).addMetadata(metadata));
     }
 }

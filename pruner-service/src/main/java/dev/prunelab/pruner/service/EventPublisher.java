@@ -10,16 +10,11 @@ import dev.prunelab.events.Topics;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -86,14 +81,10 @@ public class EventPublisher {
     }
 
     private CompletableFuture<Void> send(Emitter<String> emitter, Event event) {
-        List<RecordHeader> headers = new ArrayList<>();
-        for (Map.Entry<String, String> header : CloudEvents.headers(event, SOURCE).entrySet()) {
-            headers.add(new RecordHeader(header.getKey(), header.getValue().getBytes(StandardCharsets.UTF_8)));
-        }
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(event.key())
                 .withTopic(Topics.of(event))
-                .withHeaders(headers)
+                .withHeaders(CloudEvents.kafkaHeaders(event, SOURCE))
                 .build();
         CompletableFuture<Void> done = new CompletableFuture<>();
         emitter.send(Message.of(codec.encode(event), Metadata.of(metadata),
