@@ -199,9 +199,37 @@ status() {
   done
 }
 
-case "${1:-}" in
+usage() {
+  cat <<'USAGE'
+./lab up                start the local Kafka broker and the four services (restarts any that is not running);
+                        environment: LAB_HOME (state, default .lab/services), PRUNELAB_ARTIFACTS, PRUNELAB_DATA,
+                        LAB_KAFKA_PORT (9092), LAB_GATEWAY_PORT (8080), LAB_PRUNER_PORT (8081),
+                        LAB_EVALUATOR_PORT (8082), LAB_ENERGY_PORT (8083), LAB_PRUNER_HEAP, LAB_EVALUATOR_HEAP
+./lab status            which of them run
+./lab down [--purge]    stop them; --purge also deletes the broker's data, the artifacts and the logs
+./lab kafka-topics|kafka-console-producer|kafka-console-consumer ARGS
+                        Kafka's own tools against the local broker (--bootstrap-server is filled in)
+USAGE
+}
+
+command="${1:-}"
+case "$command" in
+  up|status|down)
+    shift
+    case "${1:-}" in
+      -h|--help) usage; exit 0 ;;
+    esac
+    if [ "$command" = down ] && [ "${1:-}" = --purge ] && [ $# -eq 1 ]; then
+      :
+    elif [ $# -gt 0 ]; then
+      echo "lab: $command does not take '$*' (see ./lab $command --help)" >&2
+      exit 2
+    fi ;;
+esac
+
+case "$command" in
   up) up ;;
-  down) shift; down "${1:-}" ;;
+  down) down "${1:-}" ;;
   status) status ;;
   kafka-topics) shift; kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "$@" ;;
   kafka-console-producer) shift; kafka_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$BOOTSTRAP" "$@" ;;
