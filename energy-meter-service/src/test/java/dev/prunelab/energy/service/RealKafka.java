@@ -2,30 +2,25 @@ package dev.prunelab.energy.service;
 
 import dev.prunelab.events.Topics;
 import dev.prunelab.kafka.InJvmKafka;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import dev.prunelab.kafka.InJvmKafkaResource;
+import java.util.Collection;
 import java.util.Map;
 
 /** A real single-node KRaft broker in the test JVM, with every pipeline topic created. */
-public class RealKafka implements QuarkusTestResourceLifecycleManager {
+public class RealKafka extends InJvmKafkaResource {
 
     static volatile String bootstrapServers;
-    private InJvmKafka kafka;
 
     @Override
-    public Map<String, String> start() {
-        kafka = InJvmKafka.start();
-        kafka.createTopics(Topics.ALL);
-        bootstrapServers = kafka.bootstrapServers();
-        return Map.of("kafka.bootstrap.servers", bootstrapServers,
-                "prunelab.host", InMemorySamples.HOST,
-                "prunelab.energy.interval", "PT0.2S",
-                "prunelab.energy.nvidia-smi", "false");
+    protected Collection<String> topics() {
+        return Topics.ALL;
     }
 
     @Override
-    public void stop() {
-        if (kafka != null) {
-            kafka.close();
-        }
+    protected Map<String, String> settings(InJvmKafka broker) {
+        bootstrapServers = broker.bootstrapServers();
+        return Map.of("prunelab.host", InMemorySamples.HOST,
+                "prunelab.energy.interval", "PT0.2S",
+                "prunelab.energy.nvidia-smi", "false");
     }
 }

@@ -47,7 +47,7 @@ class GatewayKafkaTest {
         assertEquals(4 + 1, runIds.size()); // + the dense reference
 
         Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealKafka.kafka.bootstrapServers());
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealKafka.bootstrapServers);
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, "gateway-test-" + System.nanoTime());
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

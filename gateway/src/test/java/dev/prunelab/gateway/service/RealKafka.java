@@ -16,9 +16,10 @@ import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;
 import dev.prunelab.kafka.InJvmKafka;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import dev.prunelab.kafka.InJvmKafkaResource;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -31,18 +32,22 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * A real KRaft broker in the test JVM, with the topics created and a history already on them (a completed run of
  * sweep {@value #HISTORY_SWEEP}, as a previous gateway would have seen it): the gateway must rebuild it on start.
  */
-public class RealKafka implements QuarkusTestResourceLifecycleManager {
+public class RealKafka extends InJvmKafkaResource {
 
     static final String HISTORY_SWEEP = "before-restart";
     static final String HISTORY_RUN = "before-restart-run";
-    static InJvmKafka kafka;
+    static volatile String bootstrapServers;
 
     @Override
-    public Map<String, String> start() {
-        kafka = InJvmKafka.start();
-        kafka.createTopics(Topics.ALL);
+    protected Collection<String> topics() {
+        return Topics.ALL;
+    }
+
+    @Override
+    protected Map<String, String> settings(InJvmKafka broker) {
+        bootstrapServers = broker.bootstrapServers();
         publish(history());
-        return Map.of("kafka.bootstrap.servers", kafka.bootstrapServers());
+        return Map.of();
     }
 
     static List<Event> history() {
@@ -64,7 +69,7 @@ public class RealKafka implements QuarkusTestResourceLifecycleManager {
 
     static void publish(List<Event> events) {
         Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         EventCodec codec = new EventCodec();
@@ -74,13 +79,6 @@ public class RealKafka implements QuarkusTestResourceLifecycleManager {
             }
         } catch (Exception e) {
             throw new IllegalStateException("could not publish the history: " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public void stop() {
-        if (kafka != null) {
-            kafka.close();
         }
     }
 }
