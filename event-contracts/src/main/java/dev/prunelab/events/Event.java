@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 
 /**
@@ -13,7 +14,11 @@ public sealed interface Event permits RunRequested, RunProgress, ModelPruned, Mo
     /** The schema version this build writes and reads. A reader refuses versions it does not know. */
     int SCHEMA_VERSION = 1;
 
-    int schemaVersion();
+    /** Every event this build writes carries {@link #SCHEMA_VERSION}. */
+    @JsonProperty("schemaVersion")
+    default int schemaVersion() {
+        return SCHEMA_VERSION;
+    }
 
     /** The event type, e.g. {@code run.requested}; the topic is {@link Topics#of(Event)}. */
     String type();

@@ -23,12 +23,6 @@ public record ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics
     }
 
     @Override
-    @JsonProperty("schemaVersion")
-    public int schemaVersion() {
-        return SCHEMA_VERSION;
-    }
-
-    @Override
     @JsonProperty("type")
     public String type() {
         return TYPE;

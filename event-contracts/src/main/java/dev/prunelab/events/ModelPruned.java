@@ -29,12 +29,6 @@ public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact
     }
 
     @Override
-    @JsonProperty("schemaVersion")
-    public int schemaVersion() {
-        return SCHEMA_VERSION;
-    }
-
-    @Override
     @JsonProperty("type")
     public String type() {
         return TYPE;

@@ -38,12 +38,6 @@ public record RunFailed(String runId, Instant occurredAt, String stage, String r
     }
 
     @Override
-    @JsonProperty("schemaVersion")
-    public int schemaVersion() {
-        return SCHEMA_VERSION;
-    }
-
-    @Override
     @JsonProperty("type")
     public String type() {
         return TYPE;

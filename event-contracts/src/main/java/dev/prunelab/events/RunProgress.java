@@ -29,12 +29,6 @@ public record RunProgress(String runId, Instant occurredAt, String stage, double
     }
 
     @Override
-    @JsonProperty("schemaVersion")
-    public int schemaVersion() {
-        return SCHEMA_VERSION;
-    }
-
-    @Override
     @JsonProperty("type")
     public String type() {
         return TYPE;

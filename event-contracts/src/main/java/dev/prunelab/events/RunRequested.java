@@ -34,12 +34,6 @@ public record RunRequested(String runId, Instant occurredAt, String sweepId, Mod
     }
 
     @Override
-    @JsonProperty("schemaVersion")
-    public int schemaVersion() {
-        return SCHEMA_VERSION;
-    }
-
-    @Override
     @JsonProperty("type")
     public String type() {
         return TYPE;

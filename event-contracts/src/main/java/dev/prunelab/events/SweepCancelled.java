@@ -27,12 +27,6 @@ public record SweepCancelled(String sweepId, Instant occurredAt, String reason) 
     }
 
     @Override
-    @JsonProperty("schemaVersion")
-    public int schemaVersion() {
-        return SCHEMA_VERSION;
-    }
-
-    @Override
     @JsonProperty("type")
     public String type() {
         return TYPE;
