@@ -24,6 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code <unk>}, BOS, EOS and ids 3..258 the byte-fallback pieces {@code <0x00>..<0xFF>} (run.c hard-codes
  * "byte + 3").
  *
+ * <p>An older llama2.c export (the {@code tokenizer.bin} published with stories15M) stored pieces 3..258 as the
+ * raw byte (0x00-0x7F) or as the UTF-8 of U+0080..U+00FF instead of {@code <0xXX>}, so 204 of them equal a
+ * regular piece with a higher id. They are read as the {@code <0xXX>} pieces they stand for: then every text
+ * encodes to the ids of the current vocabulary (where a piece appears twice, the later id, as llama2.c's current
+ * tokenizer.bin gives), and decoding still yields the byte.
+ *
  * <p>Pieces are handled internally as ISO-8859-1 strings, one char per byte, so that concatenating and looking up
  * pieces works on bytes exactly as run.c does on C strings; text only becomes UTF-8 text again when decoding.
  */
@@ -99,9 +105,13 @@ public final class Llama2cTokenizer implements TextTokenizer {
                     + "(<unk>, BOS, EOS and 256 byte-fallback pieces)");
         }
         for (int b = 0; b < 256; b++) {
-            String expected = String.format("<0x%02X>", b);
-            if (!pieces.get(FIRST_BYTE_ID + b).equals(expected)) {
-                throw malformed(file, "has piece " + (FIRST_BYTE_ID + b) + " = '" + pieces.get(FIRST_BYTE_ID + b)
+            String expected = byteFallbackPiece(b);
+            String found = pieces.get(FIRST_BYTE_ID + b);
+            if (found.equals(legacyBytePiece(b))) {
+                // An older llama2.c build stored the byte itself; the piece means the same byte-fallback token.
+                pieces.set(FIRST_BYTE_ID + b, expected);
+            } else if (!found.equals(expected)) {
+                throw malformed(file, "has piece " + (FIRST_BYTE_ID + b) + " = '" + printable(found)
                         + "' where the byte-fallback piece " + expected + " belongs");
             }
         }
@@ -110,6 +120,34 @@ public final class Llama2cTokenizer implements TextTokenizer {
             scoreArray[i] = scores.get(i);
         }
         return new Llama2cTokenizer(file, pieces.toArray(String[]::new), scoreArray);
+    }
+
+    /** The byte-fallback piece of byte {@code b} as sentencepiece names it: {@code <0x41>}. */
+    private static String byteFallbackPiece(int b) {
+        return String.format("<0x%02X>", b);
+    }
+
+    /**
+     * The byte-fallback piece of byte {@code b} as an older llama2.c export wrote it (the tokenizer.bin published
+     * with stories15M): the byte itself for 0x00-0x7F, the UTF-8 of U+0080..U+00FF above; in the ISO-8859-1 view
+     * pieces are kept in.
+     */
+    private static String legacyBytePiece(int b) {
+        return new String(String.valueOf((char) b).getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+    }
+
+    /** A piece for an error message: control bytes and non-ASCII bytes as \xNN, so no raw byte reaches a terminal. */
+    static String printable(String piece) {
+        StringBuilder out = new StringBuilder(piece.length());
+        for (int i = 0; i < piece.length(); i++) {
+            char c = piece.charAt(i);
+            if (c < 0x20 || c >= 0x7F) {
+                out.append(String.format("\\x%02X", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     private static IllegalArgumentException malformed(Path file, String problem) {
