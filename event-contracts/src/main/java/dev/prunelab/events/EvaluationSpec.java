@@ -8,13 +8,14 @@ import java.util.List;
  * What the evaluator measures for a run. Sections that are absent do not run; with none at all, perplexity runs
  * with its defaults (a run without a quality number would be useless to the Pareto front).
  *
+ * @param energy   the energy stage's workload (README "Energy"); absent = no energy stage
  * @param provider cpu (default), cuda or auto
  * @param threads  ONNX Runtime intra-op threads; absent = one per core
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, String provider,
-                             Integer threads) {
+public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, EnergySpec energy,
+                             String provider, Integer threads) {
 
     public static final List<String> PROVIDERS = List.of("cpu", "cuda", "auto");
 
@@ -26,8 +27,14 @@ public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, Latency
         Check.positiveOrNull("threads", threads);
     }
 
+    /** Without an energy stage. */
+    public EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, String provider,
+                          Integer threads) {
+        this(perplexity, tasks, latency, null, provider, threads);
+    }
+
     /** Perplexity on the shipped text with the model's window, on the CPU. */
     public static EvaluationSpec defaults() {
-        return new EvaluationSpec(null, null, null, null, null);
+        return new EvaluationSpec(null, null, null, null, null, null);
     }
 }

@@ -6,12 +6,17 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 
-/** The pruned model was evaluated (topic {@value Topics#MODEL_EVALUATED}). */
+/**
+ * The pruned model was evaluated (topic {@value Topics#MODEL_EVALUATED}).
+ *
+ * @param window the whole evaluation (model load to the last section)
+ * @param energy the energy stage, when the request had one: joules and speed from its exclusive window
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
-public record ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics metrics, MeasurementWindow window)
-        implements Event {
+public record ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics metrics, MeasurementWindow window,
+                             EnergyMeasurement energy) implements Event {
 
     public static final String TYPE = "model.evaluated";
 
@@ -20,6 +25,11 @@ public record ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics
         Check.instant("occurredAt", occurredAt);
         Check.present("metrics", metrics);
         Check.present("window", window);
+    }
+
+    /** Without an energy stage. */
+    public ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics metrics, MeasurementWindow window) {
+        this(runId, occurredAt, metrics, window, null);
     }
 
     @Override

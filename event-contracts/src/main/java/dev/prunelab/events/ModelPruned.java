@@ -11,12 +11,13 @@ import java.time.Instant;
  *
  * @param evaluation what the evaluator is to measure: the run request's, passed through so that the evaluator
  *                   needs no state of its own; absent = {@link EvaluationSpec#defaults()}
+ * @param energy     the pruner's own energy for this run (load, calibration, pruning, export), attributed to it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report,
-                          EvaluationSpec evaluation) implements Event {
+                          EvaluationSpec evaluation, EnergyUse energy) implements Event {
 
     public static final String TYPE = "model.pruned";
 
@@ -26,6 +27,12 @@ public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact
         Check.present("artifact", artifact);
         Check.present("report", report);
         evaluation = evaluation == null ? EvaluationSpec.defaults() : evaluation;
+    }
+
+    /** Without the pruner's energy. */
+    public ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report,
+                       EvaluationSpec evaluation) {
+        this(runId, occurredAt, artifact, report, evaluation, null);
     }
 
     @Override

@@ -3,17 +3,22 @@ package dev.prunelab.gateway;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.Function;
 
 /**
- * The non-dominated runs over (perplexity, size, latency, energy), all lower-is-better. Run a dominates run b
- * when a is no worse on every objective and strictly better on at least one; runs equal on every objective
- * do not dominate each other and are both kept.
+ * The non-dominated runs over perplexity and size (exact, lower is better), decode J/token (lower) and decode
+ * tokens/s (higher). Run a dominates run b when a is no worse on every axis and better on at least one.
  *
- * <p>An objective is compared only when every candidate has it (a sweep evaluated without latency is compared
- * on the other three); {@link Front#objectives()} names the ones used.
+ * <p>On a measured axis "better" and "worse" need the two 95% intervals to be disjoint; overlapping intervals are a
+ * tie, so noise never puts a run on the front or takes it off. Exact axes compare values.
+ *
+ * <p>An axis is compared only when every candidate has it (a sweep without an energy stage is compared on
+ * perplexity and size); {@link Front#objectives()} names the ones used.
  */
 public final class ParetoFront {
+
+    /** The axes, in the order they are reported. */
+    public static final List<String> OBJECTIVES = List.of("perplexity", "sizeBytes", "decodeJoulesPerToken",
+            "decodeTokensPerSecond");
 
     private ParetoFront() {
     }
@@ -24,18 +29,16 @@ public final class ParetoFront {
 
     public static Front of(Collection<ParetoPoint> candidates) {
         List<String> objectives = new ArrayList<>();
-        for (String name : ParetoPoint.OBJECTIVES) {
-            Function<ParetoPoint, Double> get = ParetoPoint.objective(name);
-            if (candidates.stream().allMatch(p -> get.apply(p) != null)) {
-                objectives.add(name);
+        for (String axis : OBJECTIVES) {
+            if (candidates.stream().allMatch(p -> has(p, axis))) {
+                objectives.add(axis);
             }
         }
-        List<Function<ParetoPoint, Double>> axes = objectives.stream().map(ParetoPoint::objective).toList();
         List<ParetoPoint> front = new ArrayList<>();
         for (ParetoPoint p : candidates) {
             boolean dominated = false;
             for (ParetoPoint q : candidates) {
-                if (q != p && dominates(q, p, axes)) {
+                if (q != p && dominates(q, p, objectives)) {
                     dominated = true;
                     break;
                 }
@@ -47,15 +50,44 @@ public final class ParetoFront {
         return new Front(List.copyOf(front), List.copyOf(objectives));
     }
 
-    static boolean dominates(ParetoPoint a, ParetoPoint b, List<Function<ParetoPoint, Double>> axes) {
-        boolean strictlyBetter = false;
-        for (Function<ParetoPoint, Double> axis : axes) {
-            int c = Double.compare(axis.apply(a), axis.apply(b));
+    static boolean dominates(ParetoPoint a, ParetoPoint b, List<String> axes) {
+        boolean better = false;
+        for (String axis : axes) {
+            int c = compare(a, b, axis);
             if (c > 0) {
                 return false;
             }
-            strictlyBetter |= c < 0;
+            better |= c < 0;
         }
-        return strictlyBetter;
+        return better;
+    }
+
+    /** Negative when a is better than b on the axis, positive when worse, 0 for a tie (or overlapping intervals). */
+    static int compare(ParetoPoint a, ParetoPoint b, String axis) {
+        return switch (axis) {
+            case "perplexity" -> Double.compare(a.perplexity(), b.perplexity());
+            case "sizeBytes" -> Long.compare(a.sizeBytes(), b.sizeBytes());
+            case "decodeJoulesPerToken" -> {
+                var x = a.decodeJoulesPerToken();
+                var y = b.decodeJoulesPerToken();
+                yield x.high() < y.low() ? -1 : y.high() < x.low() ? 1 : 0;
+            }
+            case "decodeTokensPerSecond" -> {
+                var x = a.decodeTokensPerSecond();
+                var y = b.decodeTokensPerSecond();
+                yield x.low() > y.high() ? -1 : y.low() > x.high() ? 1 : 0;
+            }
+            default -> throw new IllegalArgumentException("unknown objective " + axis);
+        };
+    }
+
+    static boolean has(ParetoPoint p, String axis) {
+        return switch (axis) {
+            case "perplexity" -> true;
+            case "sizeBytes" -> p.sizeBytes() != null;
+            case "decodeJoulesPerToken" -> p.decodeJoulesPerToken() != null;
+            case "decodeTokensPerSecond" -> p.decodeTokensPerSecond() != null;
+            default -> throw new IllegalArgumentException("unknown objective " + axis);
+        };
     }
 }

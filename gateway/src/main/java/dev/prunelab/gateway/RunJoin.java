@@ -1,7 +1,6 @@
 package dev.prunelab.gateway;
 
 import dev.prunelab.events.Event;
-import dev.prunelab.events.MeasurementWindow;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PowerSample;
@@ -18,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -35,29 +33,23 @@ import java.util.TreeMap;
  *       its state by replaying the topics, a run's evaluation may be read before its request, and the run must
  *       still find its sweep). Progress keeps the latest by {@code occurredAt}, in any order.</li>
  * </ul>
- * An evaluated run completes once every power device of its window's host and device has a sample at or after
- * the window's end (so the integral sees the whole window), or, at {@link #tick}, {@code powerGrace} after the
- * window's end with whatever samples arrived (none: energy stays null).
+ * An evaluated run is complete: its energy was measured by the evaluator itself (counters read at the edges of
+ * its exclusive window) and travels in model.evaluated, so nothing waits for power samples.
  *
  * <p>A dead letter ({@code run.failed} at stage decode) shows up as a failed run without a request, under the
  * run id the codec gave it.
  *
- * <p>Power samples older than {@code retention} behind the newest one of their device are dropped at each
- * {@link #tick}, never while events are accepted: a replay that reads the power topic before the evaluations
- * still finds every sample of their windows. Hence replaying the same events in any order gives the same results
- * as long as {@link #tick} is not called before the replay ends.
+ * <p>Power samples are kept for dashboards only (a run's energy window drawn against the host's power): those older
+ * than {@code retention} behind the newest one of their device are dropped at each {@link #tick}.
  *
  * <p>A {@link SweepCancelled} is recorded per sweep (the first one wins); the runs it skips arrive as
  * {@link RunFailed} with stage {@value SweepCancelled#STAGE_CANCELLED}.
  */
 public final class RunJoin {
 
-    private final EnergyIntegrator integrator;
-    private final Duration powerGrace;
     private final Duration retention;
     private final Map<String, Entry> runs = new LinkedHashMap<>();
     private final Map<String, TreeMap<Instant, PowerSample>> power = new TreeMap<>(); // key host/device
-    private final Set<String> awaitingPower = new LinkedHashSet<>(); // run ids in state EVALUATED
     private final Map<String, SweepCancelled> cancellations = new LinkedHashMap<>();
 
     private static final class Entry {
@@ -66,26 +58,20 @@ public final class RunJoin {
         ModelPruned pruned;
         ModelEvaluated evaluated;
         RunFailed failure;
-        EnergyIntegrator.Energy energy;
-        boolean completed;
 
         RunState state() {
             if (failure != null) {
                 return RunState.FAILED;
             }
-            if (completed) {
-                return RunState.COMPLETED;
-            }
             if (evaluated != null) {
-                return RunState.EVALUATED;
+                return RunState.COMPLETED;
             }
             return pruned != null ? RunState.PRUNED : RunState.REQUESTED;
         }
     }
 
-    public RunJoin(EnergyIntegrator integrator, Duration powerGrace, Duration retention) {
-        this.integrator = integrator;
-        this.powerGrace = powerGrace;
+    /** @param retention how long power samples are kept behind the newest of their device */
+    public RunJoin(Duration retention) {
         this.retention = retention;
     }
 
@@ -115,16 +101,6 @@ public final class RunJoin {
         } else {
             throw new IllegalArgumentException("unexpected event type " + event.type());
         }
-        if (changed && entry.state() == RunState.EVALUATED) {
-            if (powerCovers(entry.evaluated.window())) {
-                complete(entry);
-            } else {
-                awaitingPower.add(event.key());
-            }
-        }
-        if (entry.state().isFinal()) {
-            awaitingPower.remove(event.key());
-        }
         return changed;
     }
 
@@ -149,26 +125,11 @@ public final class RunJoin {
         return false;
     }
 
-    /**
-     * Completes evaluated runs whose window ended more than the grace period before {@code now}, then drops the
-     * power samples older than the retention behind the newest one of their device.
-     */
-    public synchronized int tick(Instant now) {
-        int completed = 0;
-        for (var it = awaitingPower.iterator(); it.hasNext(); ) {
-            Entry entry = runs.get(it.next());
-            if (entry.state() != RunState.EVALUATED) {
-                it.remove();
-            } else if (!now.isBefore(entry.evaluated.window().end().plus(powerGrace))) {
-                complete(entry);
-                it.remove();
-                completed++;
-            }
-        }
+    /** Drops the power samples older than the retention behind the newest one of their device. */
+    public synchronized void tick() {
         for (TreeMap<Instant, PowerSample> series : power.values()) {
             series.headMap(series.lastKey().minus(retention)).clear();
         }
-        return completed;
     }
 
     /** How many runs are in each state. */
@@ -219,58 +180,26 @@ public final class RunJoin {
         return all().stream().filter(r -> sweepId.equals(r.sweepId())).toList();
     }
 
-    private boolean acceptPower(PowerSample sample) {
-        TreeMap<Instant, PowerSample> series = power.computeIfAbsent(sample.key(), k -> new TreeMap<>());
-        if (series.putIfAbsent(sample.occurredAt(), sample) != null) {
-            return false;
-        }
-        for (var it = awaitingPower.iterator(); it.hasNext(); ) {
-            Entry entry = runs.get(it.next());
-            if (entry.state() != RunState.EVALUATED) {
-                it.remove();
-            } else if (powerCovers(entry.evaluated.window())) {
-                complete(entry);
-                it.remove();
-            }
-        }
-        return true;
-    }
-
-    /** Every matching device has reported at or after the window's end (and there is at least one). */
-    private boolean powerCovers(MeasurementWindow window) {
-        boolean any = false;
-        for (Map.Entry<String, TreeMap<Instant, PowerSample>> e : power.entrySet()) {
-            PowerSample last = e.getValue().lastEntry().getValue();
-            if (last.host().equals(window.host()) && EnergyIntegrator.deviceMatches(window.device(), last.device())) {
-                any = true;
-                if (last.occurredAt().isBefore(window.end())) {
-                    return false;
-                }
-            }
-        }
-        return any;
-    }
-
-    private void complete(Entry entry) {
-        MeasurementWindow window = entry.evaluated.window();
+    /** The kept power samples of a host between two instants (both included), every device, in time order. */
+    public synchronized List<PowerSample> power(String host, Instant from, Instant to) {
         List<PowerSample> samples = new ArrayList<>();
         for (TreeMap<Instant, PowerSample> series : power.values()) {
-            // The samples just outside the window carry the interpolation at its edges.
-            Instant from = Optional.ofNullable(series.floorKey(window.start())).orElse(window.start());
-            Instant to = Optional.ofNullable(series.ceilingKey(window.end())).orElse(window.end());
-            NavigableMap<Instant, PowerSample> slice = series.subMap(from, true, to, true);
-            samples.addAll(slice.values());
+            if (!series.isEmpty() && series.firstEntry().getValue().host().equals(host)) {
+                samples.addAll(series.subMap(from, true, to, true).values());
+            }
         }
         samples.sort(Comparator.comparing(PowerSample::occurredAt));
-        EnergyIntegrator.Energy energy = integrator.integrate(samples, window);
-        entry.energy = energy.devices().isEmpty() ? null : energy;
-        entry.completed = true;
+        return samples;
+    }
+
+    private boolean acceptPower(PowerSample sample) {
+        TreeMap<Instant, PowerSample> series = power.computeIfAbsent(sample.key(), k -> new TreeMap<>());
+        return series.putIfAbsent(sample.occurredAt(), sample) == null;
     }
 
     private static RunResult result(String runId, Entry e) {
         String sweepId = e.request != null ? e.request.sweepId() : null;
-        return new RunResult(runId, sweepId, e.state(), e.request, e.progress, e.pruned, e.evaluated, e.energy,
-                e.failure);
+        return new RunResult(runId, sweepId, e.state(), e.request, e.progress, e.pruned, e.evaluated, e.failure);
     }
 
     private static boolean set(Runnable assignment) {

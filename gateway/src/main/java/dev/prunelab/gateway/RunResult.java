@@ -1,5 +1,6 @@
 package dev.prunelab.gateway;
 
+import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.RunFailed;
@@ -8,18 +9,13 @@ import dev.prunelab.events.RunRequested;
 import java.util.Optional;
 
 /**
- * One run joined: the request, the prune report, the evaluation and its energy. A part is null until its event
- * arrived ({@code energy} stays null when no power sample of the window's host and device ever arrived).
+ * One run joined: the request, the prune report (with the pruner's energy) and the evaluation (with its energy
+ * stage). A part is null until its event arrived.
  */
 public record RunResult(String runId, String sweepId, RunState state, RunRequested request, RunProgress progress,
-                        ModelPruned pruned, ModelEvaluated evaluated, EnergyIntegrator.Energy energy,
-                        RunFailed failure) {
+                        ModelPruned pruned, ModelEvaluated evaluated, RunFailed failure) {
 
-    /**
-     * This run on the Pareto axes: perplexity, model size (the evaluated model.onnx + data, else the artifact),
-     * latency (time per output token at batch 1) and energy of the evaluation window. Empty until completed
-     * with a perplexity.
-     */
+    /** This run's figures for the Pareto front and the recommendation; empty until completed with a perplexity. */
     public Optional<ParetoPoint> point() {
         if (state != RunState.COMPLETED || evaluated == null || evaluated.metrics().perplexity() == null) {
             return Optional.empty();
@@ -27,8 +23,16 @@ public record RunResult(String runId, String sweepId, RunState state, RunRequest
         var metrics = evaluated.metrics();
         Long size = metrics.modelSizeBytes() != null ? metrics.modelSizeBytes()
                 : pruned != null ? Long.valueOf(pruned.artifact().sizeBytes()) : null;
-        Double joules = energy != null && energy.coveredSeconds() > 0 ? energy.joules() : null;
+        EnergyMeasurement energy = evaluated.energy();
         String label = request != null ? request.prune().label() : runId;
-        return Optional.of(new ParetoPoint(runId, label, metrics.perplexity(), size, metrics.tpotMillis(), joules));
+        return Optional.of(new ParetoPoint(runId, label, metrics.perplexity(), size,
+                energy == null ? null : energy.decodeJoulesPerToken().gross(),
+                energy == null ? null : energy.decodeTokensPerSecond(), metrics.peakRssBytes(),
+                pruned != null && pruned.energy() != null ? pruned.energy().joules() : null));
+    }
+
+    /** The run pruned nothing: the sweep's dense reference. */
+    public boolean isDense() {
+        return request != null && request.prune().isDense();
     }
 }

@@ -1,13 +1,12 @@
 package dev.prunelab.gateway;
 
 /**
- * Where a run is: requested → pruned → evaluated → completed (energy attributed), or failed from any of them.
- * COMPLETED and FAILED are final.
+ * Where a run is: requested → pruned → completed (evaluated, its energy measured inside), or failed from any of
+ * them. COMPLETED and FAILED are final.
  */
 public enum RunState {
     REQUESTED,
     PRUNED,
-    EVALUATED,
     COMPLETED,
     FAILED;
 

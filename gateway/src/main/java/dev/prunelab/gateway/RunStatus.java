@@ -8,8 +8,7 @@ import java.util.Set;
 
 /**
  * A run's status as users see it, derived from its {@link RunState} and latest {@link RunProgress}:
- * queued (requested, no progress yet), pruning, evaluating (pruned, or evaluated and waiting for the power samples
- * of its window), done, failed, cancelled (skipped because its sweep was cancelled). The last three are final.
+ * queued (requested, no progress yet), pruning, evaluating (pruned), done, failed, cancelled (skipped because its sweep was cancelled). The last three are final.
  */
 public enum RunStatus {
     QUEUED("queued"),
@@ -24,7 +23,7 @@ public enum RunStatus {
      * are those of {@link RunProgress}'s documentation). Any other stage is the pruner's.
      */
     static final Set<String> EVALUATION_STAGES = Set.of("evaluate", "evaluation", "perplexity", "zero-shot", "tasks",
-            "latency");
+            "latency", "energy");
 
     private final String id;
 
@@ -55,7 +54,7 @@ public enum RunStatus {
         return switch (run.state()) {
             case COMPLETED -> DONE;
             case FAILED -> SweepCancelled.STAGE_CANCELLED.equals(run.failure().stage()) ? CANCELLED : FAILED;
-            case EVALUATED, PRUNED -> EVALUATING;
+            case PRUNED -> EVALUATING;
             case REQUESTED -> run.progress() == null ? QUEUED
                     : EVALUATION_STAGES.contains(run.progress().stage()) ? EVALUATING : PRUNING;
         };

@@ -4,10 +4,15 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.events.ArtifactRef;
 import dev.prunelab.events.CalibrationSpec;
+import dev.prunelab.events.EnergyMeasurement;
+import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
+import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.MeasurementWindow;
+import dev.prunelab.events.MedianInterval;
 import dev.prunelab.events.ModelRef;
+import dev.prunelab.events.PowerSourceKind;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
 import java.time.Instant;
@@ -16,10 +21,11 @@ import java.time.Instant;
  * One run as the REST API shows it (and {@code ./lab sweep} reads it back): status and progress, what was asked,
  * the joined results, and its place in the sweep. A part is null until its event arrived.
  *
- * @param label       e.g. "wanda 0.5"; the run id when the request is unknown (a dead letter)
+ * @param label       e.g. "wanda 0.5", "dense"; the run id when the request is unknown (a dead letter)
  * @param results     the headline numbers, null until any is known
- * @param energy      energy and carbon of the evaluation window (null until the run is done, and when no power
- *                    sample of the window's host ever arrived)
+ * @param energy      the evaluator's energy stage as measured (window, baseline, source, intervals)
+ * @param pruneEnergy the pruner's own energy for this run
+ * @param versusDense speed-up, energy ratio and break-even against the sweep's dense run
  * @param pareto      on the sweep's Pareto front (false outside a sweep view)
  * @param recommended the sweep's recommendation (false outside a sweep view)
  */
@@ -27,8 +33,9 @@ import java.time.Instant;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RunView(String runId, String sweepId, RunStatus status, Progress progress, String label,
                       Request request, Results results, PruneSummary pruneSummary, ArtifactRef artifact,
-                      EvaluationMetrics metrics, MeasurementWindow window, EnergyIntegrator.Energy energy,
-                      Failure failure, boolean pareto, boolean recommended) {
+                      EvaluationMetrics metrics, MeasurementWindow window, EnergyMeasurement energy,
+                      EnergyUse pruneEnergy, VersusDense versusDense, Failure failure, boolean pareto,
+                      boolean recommended) {
 
     /** The latest {@code run.progress} of the run. */
     public record Progress(String stage, double fraction, String message, Instant at) {
@@ -41,36 +48,63 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
     }
 
     /**
-     * @param sizeBytes       the evaluated model's files (model.onnx + data), else the artifact's size
-     * @param parameterCount  parameters of the exported model (structured pruning lowers it)
-     * @param tokensPerSecond median decode tokens/s at batch 1 (only when latency was measured)
-     * @param latencyMillis   median time per output token at batch 1
+     * @param sizeBytes              the evaluated model's files (model.onnx + data), else the artifact's size
+     * @param parameterCount         parameters of the exported model (structured pruning lowers it)
+     * @param tokensPerSecond        median decode tokens/s (latency section at batch 1, else the energy stage)
+     * @param latencyMillis          median time per output token, same source
+     * @param decodeTokensPerSecond  the energy stage's median decode tokens/s with its 95% interval
+     * @param ttftMillis             the energy stage's median time to first token with its interval
+     * @param decodeJoulesPerToken   gross decode J/token, mean and 95% interval
+     * @param decodeJoulesPerTokenNet net of the idle baseline
+     * @param prefillJoulesPerToken  gross prefill J/token
+     * @param energyJoules           gross joules of the energy stage's recorded repeats
+     * @param pruneJoules            the pruner's joules for this run
+     * @param carbonGrams            (prune + energy stage) kWh x PUE x intensity
+     * @param energySource           nvml | rapl | estimate
+     * @param energyEstimated        the joules come from a model, not a counter
+     * @param decodeSpeedup          against the dense run, with its interval and verdict
+     * @param breakEvenTokens        generated tokens after which pruning paid for itself (null: never)
+     * @param peakRssBytes           the evaluator's peak resident memory for this run
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Results(Double perplexity, Double achievedSparsity, Long sizeBytes, Long parameterCount,
                           Long nonZeroParameterCount, Double tokensPerSecond, Double latencyMillis,
-                          Double meanAcc, Double energyJoules, Double carbonGrams, Boolean energyEstimated) {
+                          Double meanAcc, MedianInterval decodeTokensPerSecond, MedianInterval ttftMillis,
+                          MeanInterval decodeJoulesPerToken, MeanInterval decodeJoulesPerTokenNet,
+                          MeanInterval prefillJoulesPerToken, Double energyJoules, Double pruneJoules,
+                          Double carbonGrams, PowerSourceKind energySource, Boolean energyEstimated,
+                          Ratio decodeSpeedup, Double breakEvenTokens, Long peakRssBytes) {
     }
 
     public record Failure(String stage, String reason) {
     }
 
-    public static RunView of(RunResult run, boolean pareto, boolean recommended) {
+    /** A run outside a sweep view: no place on a front, no comparison. */
+    public static RunView of(RunResult run, Carbon carbon) {
+        return of(run, false, false, null, carbon);
+    }
+
+    /** @param dense the sweep's dense run's point, or null */
+    public static RunView of(RunResult run, boolean pareto, boolean recommended, ParetoPoint dense, Carbon carbon) {
         Progress progress = run.progress() == null ? null : new Progress(run.progress().stage(),
                 run.progress().fraction(), run.progress().message(), run.progress().occurredAt());
         Request request = run.request() == null ? null : new Request(run.request().model(), run.request().prune(),
                 run.request().calibration(), run.request().evaluation(), run.request().occurredAt());
         String label = run.request() != null ? run.request().prune().label() : run.runId();
         Failure failure = run.failure() == null ? null : new Failure(run.failure().stage(), run.failure().reason());
-        return new RunView(run.runId(), run.sweepId(), RunStatus.of(run), progress, label, request, results(run),
+        VersusDense versus = run.point().map(p -> VersusDense.of(p, dense)).orElse(null);
+        return new RunView(run.runId(), run.sweepId(), RunStatus.of(run), progress, label, request,
+                results(run, versus, carbon),
                 run.pruned() == null ? null : run.pruned().report(),
                 run.pruned() == null ? null : run.pruned().artifact(),
                 run.evaluated() == null ? null : run.evaluated().metrics(),
                 run.evaluated() == null ? null : run.evaluated().window(),
-                run.energy(), failure, pareto, recommended);
+                run.evaluated() == null ? null : run.evaluated().energy(),
+                run.pruned() == null ? null : run.pruned().energy(),
+                versus, failure, pareto, recommended);
     }
 
-    private static Results results(RunResult run) {
+    private static Results results(RunResult run, VersusDense versus, Carbon carbon) {
         PruneSummary summary = run.pruned() == null ? null : run.pruned().report();
         EvaluationMetrics metrics = run.evaluated() == null ? null : run.evaluated().metrics();
         if (summary == null && metrics == null) {
@@ -78,7 +112,12 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
         }
         Long size = metrics != null && metrics.modelSizeBytes() != null ? metrics.modelSizeBytes()
                 : run.pruned() != null ? Long.valueOf(run.pruned().artifact().sizeBytes()) : null;
-        var energy = run.energy() != null && run.energy().coveredSeconds() > 0 ? run.energy() : null;
+        EnergyMeasurement energy = run.evaluated() == null ? null : run.evaluated().energy();
+        EnergyUse pruneEnergy = run.pruned() == null ? null : run.pruned().energy();
+        Double carbonGrams = energy == null && pruneEnergy == null ? null
+                : carbon.grams((energy == null ? 0 : energy.joules()) + (pruneEnergy == null ? 0 : pruneEnergy.joules()));
+        boolean estimated = (energy != null && energy.source() == PowerSourceKind.ESTIMATE)
+                || (pruneEnergy != null && pruneEnergy.source() == PowerSourceKind.ESTIMATE);
         return new Results(metrics == null ? null : metrics.perplexity(),
                 summary == null ? null : summary.achievedSparsity(), size,
                 summary == null ? null : summary.parameterCount(),
@@ -86,14 +125,18 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
                 metrics == null ? null : metrics.decodeTokensPerSecond(),
                 metrics == null ? null : metrics.tpotMillis(),
                 metrics == null ? null : metrics.meanAcc(),
+                energy == null ? null : energy.decodeTokensPerSecond(),
+                energy == null ? null : energy.ttftMillis(),
+                energy == null ? null : energy.decodeJoulesPerToken().gross(),
+                energy == null ? null : energy.decodeJoulesPerToken().net(),
+                energy == null ? null : energy.prefillJoulesPerToken().gross(),
                 energy == null ? null : energy.joules(),
-                energy == null ? null : energy.carbonGrams(),
-                energy == null ? null : energy.estimated());
-    }
-
-    /** Marks this run's place in its sweep. */
-    public RunView placed(boolean onFront, boolean isRecommended) {
-        return new RunView(runId, sweepId, status, progress, label, request, results, pruneSummary, artifact, metrics,
-                window, energy, failure, onFront, isRecommended);
+                pruneEnergy == null ? null : pruneEnergy.joules(),
+                carbonGrams,
+                energy != null ? energy.source() : pruneEnergy != null ? pruneEnergy.source() : null,
+                energy == null && pruneEnergy == null ? null : estimated,
+                versus == null ? null : versus.decodeSpeedup(),
+                versus == null ? null : versus.breakEvenTokens(),
+                metrics == null ? null : metrics.peakRssBytes());
     }
 }

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * <ol>
  *   <li>the caller's {@code baselinePerplexity} (e.g. a dense model measured elsewhere);</li>
  *   <li>the sweep's dense run: one that pruned nothing (sparsity 0 or structured ratio 0), as
- *       {@link Recommender#densePerplexity} defines it;</li>
+ *       {@link Recommender#prunesNothing} defines it;</li>
  *   <li>otherwise the completed run that pruned least (lowest sparsity, N:M as (M − N) / M, or structured ratio;
  *       ties to the lower perplexity). The limit is then relative to an already pruned model, which the view's
  *       note says; add sparsity 0 to the sweep for a true dense reference.</li>
@@ -31,23 +31,19 @@ public final class SweepReports {
     public static final String BASELINE_QUERY = "query";
     public static final String BASELINE_DENSE = "dense-run";
     public static final String BASELINE_LEAST_SPARSE = "least-sparse-run";
-    public static final double DEFAULT_MAX_PERPLEXITY_INCREASE = 0.10;
+    public static final double DEFAULT_MAX_PERPLEXITY_INCREASE = Constraints.DEFAULT_MAX_PERPLEXITY_INCREASE;
 
     private SweepReports() {
     }
 
     /**
-     * @param runs                  the sweep's runs, in the order to show them
-     * @param cancelled             a cancellation of the sweep was seen
-     * @param maxPerplexityIncrease e.g. 0.10 for "at most 10% above the baseline"
-     * @param baselinePerplexity    the caller's baseline, or null to take it from the sweep
+     * @param runs               the sweep's runs, in the order to show them
+     * @param cancelled          a cancellation of the sweep was seen
+     * @param constraints        what the recommendation must satisfy
+     * @param baselinePerplexity the caller's baseline, or null to take it from the sweep
      */
-    public static SweepView view(String sweepId, List<RunResult> runs, boolean cancelled, double maxPerplexityIncrease,
-                                 Double baselinePerplexity) {
-        if (!(maxPerplexityIncrease >= 0) || Double.isInfinite(maxPerplexityIncrease)) {
-            throw new IllegalArgumentException("maxPerplexityIncrease: " + maxPerplexityIncrease
-                    + " must be a finite number >= 0");
-        }
+    public static SweepView view(String sweepId, List<RunResult> runs, boolean cancelled, Constraints constraints,
+                                 Double baselinePerplexity, Carbon carbon) {
         if (baselinePerplexity != null && !(baselinePerplexity >= 1 && Double.isFinite(baselinePerplexity))) {
             throw new IllegalArgumentException("baselinePerplexity: " + baselinePerplexity
                     + " must be a finite number >= 1");
@@ -55,12 +51,15 @@ public final class SweepReports {
         List<ParetoPoint> points = runs.stream().flatMap(r -> r.point().stream()).toList();
         ParetoFront.Front front = ParetoFront.of(points);
         Set<String> onFront = front.points().stream().map(ParetoPoint::runId).collect(Collectors.toSet());
-        SweepView.Recommendation recommendation = recommend(runs, points, maxPerplexityIncrease, baselinePerplexity);
+        Optional<RunResult> denseRun = denseRun(runs);
+        ParetoPoint dense = denseRun.flatMap(RunResult::point).orElse(null);
+        SweepView.Recommendation recommendation = recommend(runs, points, dense, constraints, baselinePerplexity);
 
         Map<RunStatus, Integer> byStatus = new EnumMap<>(RunStatus.class);
         List<RunView> views = new ArrayList<>();
         for (RunResult run : runs) {
-            RunView view = RunView.of(run, onFront.contains(run.runId()), run.runId().equals(recommendation.runId()));
+            RunView view = RunView.of(run, onFront.contains(run.runId()), run.runId().equals(recommendation.runId()),
+                    dense, carbon);
             byStatus.merge(view.status(), 1, Integer::sum);
             views.add(view);
         }
@@ -68,36 +67,48 @@ public final class SweepReports {
         byStatus.forEach((s, n) -> counts.put(s.id(), n));
         boolean finished = !views.isEmpty() && views.stream().allMatch(v -> v.status().isFinal());
         String status = cancelled ? (finished ? "cancelled" : "cancelling") : finished ? "done" : "running";
+        String model = runs.stream().filter(r -> r.request() != null).map(r -> r.request().model().path())
+                .findFirst().orElse(null);
         return new SweepView(sweepId, status, finished, cancelled, counts, views,
                 new SweepView.Front(front.objectives(), front.points().stream().map(ParetoPoint::runId).toList()),
-                recommendation);
+                recommendation, model, denseRun.map(RunResult::runId).orElse(null), carbon);
     }
 
-    static SweepView.Recommendation recommend(List<RunResult> runs, List<ParetoPoint> points, double maxIncrease,
-                                              Double given) {
+    /** The sweep's dense reference: a run that pruned nothing; completed ones first, then the lowest perplexity. */
+    public static Optional<RunResult> denseRun(List<RunResult> runs) {
+        return runs.stream().filter(r -> r.request() != null && Recommender.prunesNothing(r.request().prune()))
+                .min(Comparator.comparing((RunResult r) -> r.point().isEmpty())
+                        .thenComparing(r -> r.point().map(ParetoPoint::perplexity).orElse(Double.MAX_VALUE)));
+    }
+
+    static SweepView.Recommendation recommend(List<RunResult> runs, List<ParetoPoint> points, ParetoPoint dense,
+                                              Constraints constraints, Double given) {
+        double maxIncrease = constraints.maxPerplexityIncrease();
         Optional<SweepView.Baseline> baseline = given != null
                 ? Optional.of(new SweepView.Baseline(BASELINE_QUERY, null, given)) : baseline(runs);
         if (baseline.isEmpty()) {
-            return new SweepView.Recommendation(maxIncrease, null, null, null, null, List.of(), Recommender.RULE,
-                    "no completed run with a perplexity yet");
+            return new SweepView.Recommendation(maxIncrease, constraints, null, null, null, null, List.of(),
+                    Recommender.RULE, null, "no completed run with a perplexity yet");
         }
         double reference = baseline.get().perplexity();
         String note = baseline.get().source().equals(BASELINE_LEAST_SPARSE)
                 ? "the sweep has no dense run (sparsity 0): the limit is relative to the least pruned run "
                         + baseline.get().runId() + "; add sparsity 0 or pass baselinePerplexity for a dense reference"
                 : null;
-        // Recommender wants a baseline >= 1; every perplexity is, so only a caller's value could fail (checked above).
-        var rec = Recommender.recommend(points, reference, maxIncrease);
+        var rec = Recommender.recommend(points, dense, reference, constraints);
         if (rec.isEmpty()) {
             double limit = reference * (1 + maxIncrease);
-            return new SweepView.Recommendation(maxIncrease, baseline.get(), limit, null, null, List.of(),
-                    Recommender.RULE, note != null ? note : points.isEmpty() ? "no completed run with a perplexity yet"
-                    : "no completed run has perplexity <= " + limit);
+            return new SweepView.Recommendation(maxIncrease, constraints, baseline.get(), limit, null, null, List.of(),
+                    Recommender.RULE, null, note != null ? note : points.isEmpty() ? "no completed run with a perplexity yet"
+                    : "no completed run satisfies the constraints (perplexity <= " + limit
+                            + (constraints.minSpeedup() != null ? ", speed-up >= " + constraints.minSpeedup() : "")
+                            + (constraints.maxMemoryMb() != null ? ", peak memory <= " + constraints.maxMemoryMb()
+                                    + " MiB" : "") + ")");
         }
         ParetoPoint choice = rec.get().choice();
-        return new SweepView.Recommendation(maxIncrease, baseline.get(), rec.get().perplexityLimit(), choice.runId(),
-                choice.label(), rec.get().admissible().stream().map(ParetoPoint::runId).toList(), rec.get().rule(),
-                note);
+        return new SweepView.Recommendation(maxIncrease, constraints, baseline.get(), rec.get().perplexityLimit(),
+                choice.runId(), choice.label(), rec.get().admissible().stream().map(ParetoPoint::runId).toList(),
+                rec.get().rule(), rec.get().reason(), note);
     }
 
     /** The sweep's own reference: its dense run, else its least pruned completed run. */

@@ -1,17 +1,18 @@
 package dev.prunelab.gateway;
 
-import static dev.prunelab.gateway.RunJoinTest.T0;
-import static dev.prunelab.gateway.RunJoinTest.evaluated;
-import static dev.prunelab.gateway.RunJoinTest.power;
-import static dev.prunelab.gateway.RunJoinTest.pruned;
-import static dev.prunelab.gateway.RunJoinTest.request;
+import static dev.prunelab.gateway.Fixtures.T0;
+import static dev.prunelab.gateway.Fixtures.power;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.Event;
+import dev.prunelab.events.ModelEvaluated;
+import dev.prunelab.events.ModelPruned;
+import dev.prunelab.events.PruneMethod;
+import dev.prunelab.events.PruneSpec;
+import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
@@ -31,7 +32,19 @@ import org.junit.jupiter.api.Test;
 class RunJoinReplayTest {
 
     private static RunJoin fresh() {
-        return new RunJoin(new EnergyIntegrator(), Duration.ofSeconds(30), Duration.ofMinutes(1));
+        return new RunJoin(Duration.ofMinutes(1));
+    }
+
+    private static RunRequested request(String runId, double sparsity) {
+        return Fixtures.request(runId, "s1", PruneSpec.unstructured(PruneMethod.WANDA, sparsity));
+    }
+
+    private static ModelPruned pruned(String runId) {
+        return Fixtures.pruned(runId, PruneSpec.unstructured(PruneMethod.WANDA, 0.5), 1000, 30.0);
+    }
+
+    private static ModelEvaluated evaluated(String runId, double perplexity) {
+        return Fixtures.evaluated(runId, perplexity, 1000, 0.02, 0.001, 400, 10, 1);
     }
 
     /** Per topic, in log order: requests, progress, pruned, evaluated, power, failures, cancellations. */
@@ -45,7 +58,7 @@ class RunJoinReplayTest {
                 List.of(new RunProgress("a", T0.plusSeconds(1), "pruning", 0.5, null),
                         new RunProgress("d", T0.plusSeconds(2), "calibration", 0.2, null)),
                 List.of(pruned("a"), pruned("b"), pruned("c")),
-                List.of(evaluated("a", 6.0, 10, 20), evaluated("b", 6.3, 100, 130), evaluated("c", 9.0, 500, 560)),
+                List.of(evaluated("a", 6.0), evaluated("b", 6.3), evaluated("c", 9.0)),
                 power,
                 List.of(new RunFailed("d", T0.plusSeconds(3), SweepCancelled.STAGE_CANCELLED, "cancelled by the user",
                         null)),
@@ -69,10 +82,8 @@ class RunJoinReplayTest {
         assertEquals(expected, byId(replayed));
         assertEquals(RunState.COMPLETED, expected.get("a").state());
         assertEquals(RunState.COMPLETED, expected.get("c").state());
-        assertNotNull(expected.get("a").energy(), "samples of a window 10 minutes before the last sample are kept");
-        // samples 20 W at 10 s, 25 W at 15 s, 10 W at 20 s: (20 + 25) / 2 x 5 + (25 + 10) / 2 x 5
-        assertEquals(200.0, expected.get("a").energy().joules(), 1e-9);
-        assertEquals(200.0 / 3.6e6 * 475, expected.get("a").energy().carbonGrams(), 1e-12);
+        assertNotNull(expected.get("a").evaluated().energy(), "the energy stage travels with the evaluation");
+        assertEquals(30.0, expected.get("a").point().orElseThrow().pruneJoules());
         assertEquals("s1", expected.get("d").sweepId());
         assertEquals(RunStatus.CANCELLED, RunStatus.of(expected.get("d")));
         assertTrue(replayed.cancellation("s1").isPresent());
@@ -96,22 +107,6 @@ class RunJoinReplayTest {
         assertEquals(4, twice.all().size());
         assertEquals(byId(once), byId(twice));
         assertEquals(4, twice.sweep("s1").size());
-    }
-
-    @Test
-    void oldPowerSamplesAreDroppedAtTheTickNotWhileReplaying() {
-        RunJoin join = fresh();
-        topics().get(4).forEach(join::accept); // power only: 0..600 s
-        join.accept(evaluated("old", 7.0, 10, 20)); // window 10 minutes behind the newest sample
-        assertEquals(RunState.COMPLETED, join.get("old").orElseThrow().state());
-        assertNotNull(join.get("old").orElseThrow().energy());
-
-        join.tick(T0.plusSeconds(600)); // retention 1 minute: samples before 540 s go
-        join.accept(evaluated("late", 7.0, 10, 20));
-        RunResult late = join.get("late").orElseThrow();
-        assertEquals(RunState.COMPLETED, late.state(), "later samples exist, so the window is as covered as it gets");
-        assertEquals(0.0, late.energy().coveredSeconds(), 0, "its own samples were dropped");
-        assertNull(late.point().orElseThrow().energyJoules(), "an uncovered window has no energy on the front");
     }
 
     @Test

@@ -1,11 +1,10 @@
 package dev.prunelab.gateway;
 
-import static dev.prunelab.gateway.RunJoinTest.T0;
-import static dev.prunelab.gateway.RunJoinTest.evaluated;
-import static dev.prunelab.gateway.RunJoinTest.pruned;
-import static dev.prunelab.gateway.RunJoinTest.request;
+import static dev.prunelab.gateway.Fixtures.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.prunelab.events.PruneMethod;
+import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import java.time.Duration;
@@ -13,7 +12,12 @@ import org.junit.jupiter.api.Test;
 
 class RunStatusTest {
 
-    private final RunJoin join = new RunJoin(new EnergyIntegrator(), Duration.ofSeconds(30), Duration.ofHours(1));
+    private static final PruneSpec W50 = PruneSpec.unstructured(PruneMethod.WANDA, 0.5);
+    private final RunJoin join = new RunJoin(Duration.ofHours(1));
+
+    private static dev.prunelab.events.RunRequested request(String runId, double sparsity) {
+        return Fixtures.request(runId, "s", PruneSpec.unstructured(PruneMethod.WANDA, sparsity));
+    }
 
     private RunStatus status(String runId) {
         return RunStatus.of(join.get(runId).orElseThrow());
@@ -25,14 +29,12 @@ class RunStatusTest {
         assertEquals(RunStatus.QUEUED, status("r"));
         join.accept(new RunProgress("r", T0.plusSeconds(1), "block 1/8", 0.1, null));
         assertEquals(RunStatus.PRUNING, status("r"));
-        join.accept(pruned("r"));
+        join.accept(Fixtures.pruned("r", W50, 1000, null));
         assertEquals(RunStatus.EVALUATING, status("r"));
-        join.accept(new RunProgress("r", T0.plusSeconds(6), "evaluate", 0.5, null));
+        join.accept(new RunProgress("r", T0.plusSeconds(6), "energy", 0.5, null));
         assertEquals(RunStatus.EVALUATING, status("r"));
-        join.accept(evaluated("r", 7.0, 6, 8));
-        assertEquals(RunStatus.EVALUATING, status("r"), "waiting for the power samples of its window");
-        join.tick(T0.plusSeconds(60));
-        assertEquals(RunStatus.DONE, status("r"));
+        join.accept(Fixtures.evaluated("r", 7.0, 1000, 0.02, 0.001, 400, 10, 1));
+        assertEquals(RunStatus.DONE, status("r"), "the evaluation carries its energy: done at once");
 
         // the evaluator's progress read before the prune report (topics are not ordered against each other)
         join.accept(request("e", 0.5));

@@ -1,136 +1,171 @@
 package dev.prunelab.gateway;
 
-import static dev.prunelab.gateway.RunJoinTest.T0;
+import static dev.prunelab.gateway.Fixtures.T0;
+import static dev.prunelab.gateway.Fixtures.evaluated;
+import static dev.prunelab.gateway.Fixtures.pruned;
+import static dev.prunelab.gateway.Fixtures.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.ArtifactRef;
-import dev.prunelab.events.EvaluationMetrics;
-import dev.prunelab.events.MeasurementWindow;
-import dev.prunelab.events.ModelEvaluated;
-import dev.prunelab.events.ModelPruned;
-import dev.prunelab.events.ModelRef;
-import dev.prunelab.events.PowerSample;
-import dev.prunelab.events.PowerSourceKind;
 import dev.prunelab.events.PruneMethod;
 import dev.prunelab.events.PruneSpec;
-import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
-import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.StructuredSpec;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SweepReportsTest {
 
-    private final RunJoin join = new RunJoin(new EnergyIntegrator(475), Duration.ofSeconds(30), Duration.ofHours(1));
+    private static final PruneSpec DENSE = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.0);
+    private static final PruneSpec W50 = PruneSpec.unstructured(PruneMethod.WANDA, 0.5);
+    private static final PruneSpec M70 = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.7);
+    private static final PruneSpec S50 = PruneSpec.structured(new StructuredSpec("mlp+heads", 0.5, "flap", null, null));
 
-    private void run(String id, PruneSpec prune, double perplexity, long sizeBytes, int fromSecond, double watts) {
-        join.accept(new RunRequested(id, T0, "s", new ModelRef("m.bin", null), prune, null, null));
-        join.accept(new ModelPruned(id, T0.plusSeconds(fromSecond), new ArtifactRef("file:/a/" + id, "0".repeat(64),
-                sizeBytes), new PruneSummary(prune.method().id(), prune.label(), prune.sparsity(), prune.sparsity(),
-                260_000L, 200_000L, 1.0, null), null));
-        // 10 s window at constant power: joules = watts x 10
-        join.accept(sample(fromSecond, watts));
-        join.accept(sample(fromSecond + 10, watts));
-        join.accept(new ModelEvaluated(id, T0.plusSeconds(fromSecond + 10),
-                new EvaluationMetrics(perplexity, null, null, 2.0, 500.0, sizeBytes, null, null),
-                new MeasurementWindow(T0.plusSeconds(fromSecond), T0.plusSeconds(fromSecond + 10), "h", "cpu", "cpu")));
+    private final RunJoin join = new RunJoin(Duration.ofHours(1));
+    private final Carbon carbon = new Carbon(475, 1.5);
+
+    private void run(String id, PruneSpec prune, double perplexity, long size, double joulesPerToken, double speed,
+                     Double pruneJoules) {
+        join.accept(request(id, "s", prune));
+        join.accept(pruned(id, prune, size, pruneJoules));
+        join.accept(evaluated(id, perplexity, size, joulesPerToken, joulesPerToken * 0.05, speed, speed * 0.03,
+                500L << 20));
     }
 
-    private static PowerSample sample(int second, double watts) {
-        return new PowerSample(T0.plusSeconds(second), "h", "cpu", watts, PowerSourceKind.RAPL, null);
+    private SweepView view(Constraints constraints, Double baseline) {
+        return SweepReports.view("s", join.sweep("s"), false, constraints, baseline, carbon);
     }
 
     @Test
-    void joinsStatusResultsEnergyCarbonFrontAndRecommendation() {
-        run("dense", PruneSpec.unstructured(PruneMethod.WANDA, 0.0), 6.0, 1000, 0, 10);   // 100 J
-        run("w50", PruneSpec.unstructured(PruneMethod.WANDA, 0.5), 6.5, 1000, 100, 8);   // 80 J, within 10%
-        run("m70", PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.7), 30.0, 1000, 200, 7); // 70 J, too far
-        join.accept(new RunRequested("queued", T0, "s", new ModelRef("m.bin", null),
-                PruneSpec.unstructured(PruneMethod.SPARSEGPT, 0.5), null, null));
-        join.accept(new RunRequested("pruning", T0, "s", new ModelRef("m.bin", null),
-                PruneSpec.unstructured(PruneMethod.SPARSEGPT, 0.7), null, null));
-        join.accept(new RunProgress("pruning", T0.plusSeconds(1), "calibration", 0.25, "block 1 of 4"));
-        join.accept(new RunRequested("bad", T0, "s", new ModelRef("m.bin", null),
-                PruneSpec.nm(PruneMethod.SPARSEGPT, "2:4"), null, null));
+    void joinsStatusResultsEnergyCarbonSpeedupsFrontAndRecommendation() {
+        run("dense", DENSE, 6.0, 60_000_000, 0.020, 400, 2.0);
+        run("w50", W50, 7.0, 60_000_000, 0.0201, 404, 25.0);   // the same compute as dense, inside its noise
+        run("m70", M70, 30.0, 60_000_000, 0.0199, 401, 3.0);
+        run("s50", S50, 8.5, 35_000_000, 0.012, 660, 30.0);
+        join.accept(request("queued", "s", PruneSpec.unstructured(PruneMethod.SPARSEGPT, 0.5)));
+        join.accept(request("pruning", "s", PruneSpec.unstructured(PruneMethod.SPARSEGPT, 0.7)));
+        join.accept(new RunProgress("pruning", T0.plusSeconds(1), "calibrate", 0.25, "block 1 of 4"));
+        join.accept(request("bad", "s", PruneSpec.nm(PruneMethod.SPARSEGPT, "2:4")));
         join.accept(new RunFailed("bad", T0.plusSeconds(2), "prune", "out of memory", null));
 
-        SweepView view = SweepReports.view("s", join.sweep("s"), false, 0.10, null);
+        SweepView view = view(Constraints.perplexityOnly(0.10), null);
 
         assertEquals("running", view.status());
         assertFalse(view.finished());
-        assertEquals(Map.of("done", 3, "queued", 1, "pruning", 1, "failed", 1), view.counts());
+        assertEquals(Map.of("done", 4, "queued", 1, "pruning", 1, "failed", 1), view.counts());
+        assertEquals("dense", view.denseRunId());
+        assertEquals("m.bin", view.model());
+        assertEquals(carbon, view.carbon());
+
+        RunView s50 = view.runs().get(3);
+        assertEquals(RunStatus.DONE, s50.status());
+        RunView.Results r = s50.results();
+        assertEquals(8.5, r.perplexity());
+        assertEquals(0.012, r.decodeJoulesPerToken().mean(), 1e-12);
+        assertEquals(660, r.decodeTokensPerSecond().median(), 1e-12);
+        assertEquals("higher", r.decodeSpeedup().verdict());
+        assertEquals(1.65, r.decodeSpeedup().estimate(), 1e-12);
+        // 30 J of pruning / (0.020 - 0.012) J per token
+        assertEquals(30 / 0.008, r.breakEvenTokens(), 1e-6);
+        double stageJoules = 0.012 * 192 * 12 * 1.1;
+        assertEquals(stageJoules, r.energyJoules(), 1e-9);
+        assertEquals(30.0, r.pruneJoules());
+        assertEquals((stageJoules + 30) / 3.6e6 * 1.5 * 475, r.carbonGrams(), 1e-12);
+        assertTrue(r.energyEstimated());
+
         RunView w50 = view.runs().get(1);
-        assertEquals(RunStatus.DONE, w50.status());
-        assertEquals(6.5, w50.results().perplexity());
-        assertEquals(80.0, w50.results().energyJoules(), 1e-9);
-        assertEquals(80.0 / 3.6e6 * 475, w50.results().carbonGrams(), 1e-12);
-        assertEquals(500.0, w50.results().tokensPerSecond());
-        assertEquals(1000L, w50.results().sizeBytes());
-        assertEquals(0.5, w50.pruneSummary().requestedSparsity());
-        RunView pruning = view.runs().get(4);
-        assertEquals(RunStatus.PRUNING, pruning.status());
-        assertEquals("calibration", pruning.progress().stage());
-        assertEquals(0.25, pruning.progress().fraction());
-        assertEquals("out of memory", view.runs().get(5).failure().reason());
+        assertEquals(Ratio.NO_DIFFERENCE, w50.results().decodeSpeedup().verdict());
+        assertNull(w50.results().breakEvenTokens(), "inside dense's noise: never pays back");
+        assertEquals("out of memory", view.runs().get(6).failure().reason());
+        assertEquals(RunStatus.PRUNING, view.runs().get(5).status());
 
-        // m70 has the least energy but the worst perplexity: all three are on the front.
-        assertEquals(List.of("dense", "w50", "m70"), view.pareto().runIds());
-        assertTrue(view.runs().get(2).pareto());
-        // Dense reference 6.0, limit 6.6: dense and w50 are admissible, same size, w50 uses less energy.
-        SweepView.Recommendation rec = view.recommendation();
+        // w50 and m70 tie with dense on speed and energy and lose on perplexity: off the front.
+        assertEquals(List.of("dense", "s50"), view.pareto().runIds());
+        // Limit 6.6: only dense; a permissive limit takes the run that is really leaner and faster.
+        assertEquals("dense", view.recommendation().runId());
+        SweepView permissive = view(Constraints.perplexityOnly(0.5), null);
+        SweepView.Recommendation rec = permissive.recommendation();
+        assertEquals("s50", rec.runId());
         assertEquals(new SweepView.Baseline(SweepReports.BASELINE_DENSE, "dense", 6.0), rec.baseline());
-        assertEquals(6.6, rec.perplexityLimit(), 1e-12);
-        assertEquals("w50", rec.runId());
-        assertEquals(List.of("w50", "dense"), rec.admissible());
-        assertTrue(w50.recommended());
-        assertFalse(view.runs().get(0).recommended());
-        assertNull(rec.note());
+        assertTrue(rec.reason().contains("(faster)"), rec.reason());
+        assertTrue(permissive.runs().get(3).recommended());
+        assertEquals("dense", view(new Constraints(0.2, null, null), null).recommendation().runId(),
+                "within 20%: w50 ties dense on energy, dense's perplexity is better");
+        SweepView tooFast = view(new Constraints(0.5, 2.0, null), null);
+        assertNull(tooFast.recommendation().runId());
+        assertTrue(tooFast.recommendation().note().contains("speed-up >= 2.0"), tooFast.recommendation().note());
+    }
 
-        // A stricter limit keeps only the dense run.
-        assertEquals("dense", SweepReports.view("s", join.sweep("s"), false, 0.05, null).recommendation().runId());
+    @Test
+    void emissionsCsvHasCodeCarbonsColumnsAndOneRowPerMeasuredRun() {
+        run("dense", DENSE, 6.0, 60_000_000, 0.020, 400, 2.0);
+        run("s50", S50, 8.5, 35_000_000, 0.012, 660, 30.0);
+        join.accept(request("queued", "s", W50));
+        String csv = EmissionsCsv.of(view(Constraints.perplexityOnly(0.1), null).runs(), carbon);
+        List<String> lines = csv.lines().toList();
+        assertEquals(3, lines.size(), csv);
+        List<String> header = Arrays.asList(lines.get(0).split(","));
+        assertEquals(List.of("timestamp", "project_name", "run_id", "experiment_id", "duration", "emissions",
+                "emissions_rate", "cpu_power", "gpu_power", "ram_power", "cpu_energy", "gpu_energy", "ram_energy",
+                "energy_consumed"), header.subList(0, 14));
+        assertTrue(header.containsAll(List.of("country_name", "region", "tracking_mode", "pue")));
+        String[] s50 = lines.get(2).split(",", -1);
+        assertEquals("s50", s50[header.indexOf("run_id")]);
+        assertEquals("s", s50[header.indexOf("experiment_id")]);
+        double joules = 0.012 * 192 * 12 * 1.1 + 30;
+        assertEquals(joules / 3.6e6, Double.parseDouble(s50[header.indexOf("cpu_energy")]), 1e-12);
+        assertEquals(joules / 3.6e6 * 1.5, Double.parseDouble(s50[header.indexOf("energy_consumed")]), 1e-12);
+        assertEquals(joules / 3.6e6 * 1.5 * 475 / 1000, Double.parseDouble(s50[header.indexOf("emissions")]), 1e-12);
+        assertEquals(19.0, Double.parseDouble(s50[header.indexOf("duration")]), 1e-9, "10 s pruning + 9 s stage");
+        assertEquals("process", s50[header.indexOf("tracking_mode")]);
+        assertEquals("475", s50[header.indexOf("carbon_intensity_g_per_kwh")]);
+        assertEquals("1.5", s50[header.indexOf("pue")]);
+        assertEquals("estimate", s50[header.indexOf("energy_source")]);
     }
 
     @Test
     void withoutADenseRunTheLeastPrunedRunOrTheCallersBaselineIsTheReference() {
-        run("w30", PruneSpec.unstructured(PruneMethod.WANDA, 0.3), 6.2, 1000, 0, 10);
-        run("nm24", PruneSpec.nm(PruneMethod.WANDA, "2:4"), 6.4, 1000, 100, 5);
-        run("s20", PruneSpec.structured(new StructuredSpec("mlp", 0.2, "flap", null, null)), 7.5, 800, 200, 5);
+        run("w30", PruneSpec.unstructured(PruneMethod.WANDA, 0.3), 6.2, 1000, 0.02, 400, null);
+        run("nm24", PruneSpec.nm(PruneMethod.WANDA, "2:4"), 6.4, 1000, 0.02, 400, null);
+        run("s20", PruneSpec.structured(new StructuredSpec("mlp", 0.2, "flap", null, null)), 7.5, 800, 0.016, 480, null);
 
-        SweepView view = SweepReports.view("s", join.sweep("s"), false, 0.10, null);
+        SweepView view = view(Constraints.perplexityOnly(0.10), null);
         SweepView.Recommendation rec = view.recommendation();
         // least pruned: structured 0.2 (7.5) < wanda 0.3 (6.2) < 2:4 = 0.5
         assertEquals(new SweepView.Baseline(SweepReports.BASELINE_LEAST_SPARSE, "s20", 7.5), rec.baseline());
         assertTrue(rec.note().contains("no dense run"));
-        assertEquals("s20", rec.runId(), "smallest model within 8.25");
+        assertNull(view.denseRunId());
+        assertNull(view.runs().get(0).results().decodeSpeedup(), "no dense run: no speed-up");
+        assertEquals("s20", rec.runId(), "the leanest within 8.25");
 
-        SweepView given = SweepReports.view("s", join.sweep("s"), false, 0.10, 6.0);
+        SweepView given = view(Constraints.perplexityOnly(0.10), 6.0);
         assertEquals(new SweepView.Baseline(SweepReports.BASELINE_QUERY, null, 6.0), given.recommendation().baseline());
-        assertEquals("nm24", given.recommendation().runId(), "within 6.6, same size: less energy than w30");
+        assertEquals("w30", given.recommendation().runId(), "within 6.6, w30 and nm24 tie on energy: lower perplexity");
 
-        SweepView none = SweepReports.view("s", join.sweep("s"), false, 0.01, 5.0);
+        SweepView none = view(Constraints.perplexityOnly(0.01), 5.0);
         assertNull(none.recommendation().runId());
-        assertTrue(none.recommendation().note().startsWith("no completed run has perplexity <= 5.05"));
+        assertTrue(none.recommendation().note().startsWith("no completed run satisfies the constraints (perplexity <= 5.05"),
+                none.recommendation().note());
 
-        assertThrows(IllegalArgumentException.class, () -> SweepReports.view("s", join.sweep("s"), false, -0.1, null));
-        assertThrows(IllegalArgumentException.class, () -> SweepReports.view("s", join.sweep("s"), false, 0.1, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> Constraints.perplexityOnly(-0.1));
+        assertThrows(IllegalArgumentException.class, () -> view(Constraints.perplexityOnly(0.1), 0.5));
     }
 
     @Test
     void aCancelledSweepEndsWhenItsRunsEnd() {
-        run("done", PruneSpec.unstructured(PruneMethod.WANDA, 0.3), 6.2, 1000, 0, 10);
-        join.accept(new RunRequested("skipped", T0, "s", new ModelRef("m.bin", null),
-                PruneSpec.unstructured(PruneMethod.WANDA, 0.5), null, null));
-        assertEquals("cancelling", SweepReports.view("s", join.sweep("s"), true, 0.1, null).status());
+        run("done", PruneSpec.unstructured(PruneMethod.WANDA, 0.3), 6.2, 1000, 0.02, 400, null);
+        join.accept(request("skipped", "s", PruneSpec.unstructured(PruneMethod.WANDA, 0.5)));
+        assertEquals("cancelling", SweepReports.view("s", join.sweep("s"), true, Constraints.perplexityOnly(0.1), null,
+                carbon).status());
         join.accept(new RunFailed("skipped", T0.plusSeconds(1), "cancelled", "cancelled by the user", null));
-        SweepView view = SweepReports.view("s", join.sweep("s"), true, 0.1, null);
+        SweepView view = SweepReports.view("s", join.sweep("s"), true, Constraints.perplexityOnly(0.1), null, carbon);
         assertEquals("cancelled", view.status());
         assertTrue(view.finished());
         assertEquals(RunStatus.CANCELLED, view.runs().get(1).status());

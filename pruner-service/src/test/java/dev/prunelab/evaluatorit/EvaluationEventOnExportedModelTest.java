@@ -51,7 +51,7 @@ class EvaluationEventOnExportedModelTest {
         assertEquals(List.of("perplexity", "copa", "latency"), EvaluationRequest.sections(settings));
 
         List<String> begun = new ArrayList<>();
-        EvaluationReport report = EvaluationSuite.run(settings, (section, total) -> {
+        EvaluationReport report = EvaluationSuite.run(settings, dev.prunelab.evaluator.energy.EnergyBenchmark.Environment.alone(), (section, total) -> {
             begun.add(section);
             return done -> { };
         });

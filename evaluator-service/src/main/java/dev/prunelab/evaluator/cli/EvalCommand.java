@@ -1,9 +1,9 @@
 package dev.prunelab.evaluator.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.prunelab.contracts.console.ProgressBar;
+import dev.prunelab.evaluator.energy.EnergyBenchmark;
 import dev.prunelab.evaluator.report.EvaluationReport;
+import dev.prunelab.evaluator.report.LmEvalResults;
 import dev.prunelab.evaluator.report.ResultTable;
 import dev.prunelab.evaluator.speed.LatencyBenchmark;
 import dev.prunelab.evaluator.suite.EvaluationSuite;
@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Measure an exported model: perplexity, zero-shot tasks (lm-evaluation-harness definitions), "
-                + "latency and throughput, memory. With no metric option it runs perplexity on the default text.",
-                "Result document: README \"Evaluation result\" (schema version 2)."})
+                + "latency and throughput, energy per token, memory. With no metric option it runs perplexity on the "
+                + "default text.", "Result document: README \"Evaluation result\" (schema version 3)."})
 final class EvalCommand implements Callable<Integer> {
 
     @Mixin
@@ -86,8 +86,43 @@ final class EvalCommand implements Callable<Integer> {
             description = "latency: unrecorded warm-up runs per batch size (default: ${DEFAULT-VALUE})")
     int warmups;
 
+    @Option(names = "--energy", description = "measure energy per token and speed with intervals (README \"Energy\"): "
+            + "idle baseline, warm-up, repeats of a prefill and cached decode, inside the host's exclusive window")
+    boolean energy;
+
+    @Option(names = "--energy-prompt-tokens", defaultValue = "64", paramLabel = "P",
+            description = "energy: prompt tokens per sequence (default: ${DEFAULT-VALUE})")
+    int energyPromptTokens;
+
+    @Option(names = "--energy-decode-tokens", defaultValue = "192", paramLabel = "N",
+            description = "energy: decode steps after the prefill, capped by the context (default: ${DEFAULT-VALUE})")
+    int energyDecodeTokens;
+
+    @Option(names = "--energy-batch", defaultValue = "1", paramLabel = "B",
+            description = "energy: sequences per repeat (default: ${DEFAULT-VALUE})")
+    int energyBatch;
+
+    @Option(names = "--energy-repeats", defaultValue = "12", paramLabel = "R",
+            description = "energy: recorded repeats, at least 3 (default: ${DEFAULT-VALUE})")
+    int energyRepeats;
+
+    @Option(names = "--energy-warmups", defaultValue = "1", paramLabel = "W",
+            description = "energy: unrecorded repeats first (default: ${DEFAULT-VALUE})")
+    int energyWarmups;
+
+    @Option(names = "--energy-baseline-seconds", defaultValue = "2", paramLabel = "S",
+            description = "energy: idle baseline sampled before the workload (default: ${DEFAULT-VALUE})")
+    double energyBaselineSeconds;
+
+    @Mixin
+    EnergyOptions energyOptions;
+
     @Option(names = "--json", paramLabel = "OUT", description = "write the result document to this file")
     Path json;
+
+    @Option(names = "--lm-eval-json", paramLabel = "OUT",
+            description = "write the zero-shot results as lm-evaluation-harness's results JSON to this file")
+    Path lmEvalJson;
 
     @Override
     public Integer call() throws IOException {
@@ -100,7 +135,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be positive, was " + limit);
         }
         boolean perplexityRequested = text != null || window != null || maxWindows != null
-                || (taskList.isEmpty() && !latency);
+                || (taskList.isEmpty() && !latency && !energy);
         EvaluationSuite.PerplexitySettings perplexity = perplexityRequested
                 ? new EvaluationSuite.PerplexitySettings(text, protocol, window, maxWindows) : null;
         EvaluationSuite.TaskSettings taskSettings = taskList.isEmpty() ? null
@@ -108,15 +143,26 @@ final class EvalCommand implements Callable<Integer> {
         LatencyBenchmark.Settings latencySettings = latency
                 ? new LatencyBenchmark.Settings(promptTokens, newTokens, batchSizes, repeats, warmups, 1234)
                 : null;
+        EnergyBenchmark.Settings energySettings = energy
+                ? new EnergyBenchmark.Settings(energyPromptTokens, energyDecodeTokens, energyBatch, energyRepeats,
+                        energyWarmups, energyBaselineSeconds, EnergyBenchmark.Settings.SEED)
+                : null;
+        if (lmEvalJson != null && taskSettings == null) {
+            throw new IllegalArgumentException("--lm-eval-json needs zero-shot tasks (--tasks)");
+        }
         EvaluationSuite.Settings settings = new EvaluationSuite.Settings(modelOptions.model, modelOptions.provider,
-                modelOptions.threads, perplexity, taskSettings, latencySettings);
-        EvaluationReport report = EvaluationSuite.run(settings, (section, total) ->
-                new ProgressBar("perplexity".equals(section) || "latency".equals(section) ? section
+                modelOptions.threads, perplexity, taskSettings, latencySettings, energySettings);
+        EvaluationReport report = EvaluationSuite.run(settings, energyOptions.environment(), (section, total) ->
+                new ProgressBar(List.of("perplexity", "latency", "energy").contains(section) ? section
                         : String.format("%-14s", section), total)::update);
         System.out.print(ResultTable.render(report));
         if (json != null) {
             write(report, json);
             System.out.printf("%-12s %s%n", "json", json);
+        }
+        if (lmEvalJson != null) {
+            write(LmEvalResults.of(report), lmEvalJson);
+            System.out.printf("%-12s %s%n", "lm-eval", lmEvalJson);
         }
         return 0;
     }
@@ -135,7 +181,7 @@ final class EvalCommand implements Callable<Integer> {
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), document);
+            EvaluationReport.JSON.writeValue(file.toFile(), document);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

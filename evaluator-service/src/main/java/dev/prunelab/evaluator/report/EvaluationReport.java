@@ -23,7 +23,7 @@ import java.util.List;
  * measured (model identity, the protocol and settings of every metric), the figures, where (provider, host)
  * and when. Sections for metrics that did not run are absent. Version 2 adds the zeroShot, latency, memory
  * and runtime sections to version 1, turns {@code host} into an object and adds size and non-zero count to
- * {@code model}.
+ * {@code model}; version 3 adds the energy section.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationReport(
@@ -38,9 +38,16 @@ public record EvaluationReport(
         Perplexity perplexity,
         ZeroShot zeroShot,
         Latency latency,
+        Energy energy,
         Memory memory) {
 
-    public static final int SCHEMA_VERSION = 2;
+    public static final int SCHEMA_VERSION = 3;
+
+    /** How result documents are written: indented, instants as ISO-8601 text. */
+    public static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
 
     /**
      * @param sha256                of model.onnx (and model.onnx.data when present), identifying exactly what ran
@@ -114,6 +121,19 @@ public record EvaluationReport(
         }
     }
 
+    /**
+     * The energy stage (README "Energy"): its summary as model.evaluated carries it, and every repeat's raw
+     * seconds and joules per phase.
+     */
+    public record Energy(String provider, String protocol, dev.prunelab.events.EnergyMeasurement summary,
+            List<dev.prunelab.evaluator.energy.EnergyBenchmark.Repeat> repeats) {
+        public static final String PROTOCOL = "inside the host's exclusive measurement window: idle baseline, "
+                + "warm-up, then R repeats of a prefill of B seeded random prompts of P tokens and N greedy cached "
+                + "decode steps; an energy counter read at each phase's edges; J/token = phase joules / (B*P) or "
+                + "(B*N), mean and Student's t 95% interval; TTFT and decode tokens/s medians with order-statistic "
+                + "95% intervals; net = gross - idle (counters: baseline watts x seconds; estimate: its idle share)";
+    }
+
     /** @param peakRssBytes VmHWM of the evaluating process at the end of the run (null off Linux) */
     public record Memory(Long peakRssBytes, String note) {
         public static final String NOTE = "peak resident set of the whole evaluating JVM process (heap, ONNX "
@@ -123,7 +143,7 @@ public record EvaluationReport(
     /** The document with the sections given (null for metrics that did not run). */
     public static EvaluationReport of(DecoderSession session, String providerRequested, int threads,
             Instant startedAt, Instant endedAt, Perplexity perplexity, ZeroShot zeroShot, Latency latency,
-            Memory memory) {
+            Energy energy, Memory memory) {
         var card = session.card();
         ModelFootprint footprint = ModelFootprint.of(session.directory(), card);
         Model model = new Model(session.directory().toAbsolutePath().toString(), card.family(), card.parameterCount(),
@@ -132,7 +152,7 @@ public record EvaluationReport(
         Runtime runtime = new Runtime(providerRequested, threads, onnxRuntimeVersion(), session.loadSeconds());
         return new EvaluationReport(SCHEMA_VERSION, model, session.providerUsed(), session.providerNote(),
                 Host.current(), startedAt.toString(), endedAt.toString(), runtime, perplexity, zeroShot, latency,
-                memory);
+                energy, memory);
     }
 
     static String onnxRuntimeVersion() {

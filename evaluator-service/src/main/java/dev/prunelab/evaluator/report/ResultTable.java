@@ -60,11 +60,38 @@ public final class ResultTable {
                         row.decodeTokensPerSecond().median(), row.decodeTokensPerSecond().p90()));
             }
         }
+        EvaluationReport.Energy energy = report.energy();
+        if (energy != null) {
+            var m = energy.summary();
+            var w = m.workload();
+            out.append('\n');
+            out.append(String.format(Locale.ROOT, "energy: %s, prompt %d tokens, %d decode steps, batch %d, %d repeats "
+                    + "(mean [95%% interval]; speed: median [interval])%n", m.source().id(), w.promptTokens(),
+                    w.decodeTokens(), w.batch(), w.repeats()));
+            line(out, "source", m.basis());
+            line(out, "baseline", String.format(Locale.ROOT, "%.2f W over %.1f s%s, waited %.1f s for the window",
+                    m.baseline().watts(), m.baseline().seconds(), m.baseline().hostUtilisation() == null ? ""
+                            : String.format(Locale.ROOT, ", host %.0f%% busy", 100 * m.baseline().hostUtilisation()),
+                    m.waitedSeconds()));
+            line(out, "prefill", perToken(m.prefillJoulesPerToken()));
+            line(out, "decode", perToken(m.decodeJoulesPerToken()));
+            line(out, "TTFT", String.format(Locale.ROOT, "%.2f ms [%.2f, %.2f]", m.ttftMillis().median(),
+                    m.ttftMillis().low(), m.ttftMillis().high()));
+            line(out, "decode tok/s", String.format(Locale.ROOT, "%.1f [%.1f, %.1f] (coverage %.3f)",
+                    m.decodeTokensPerSecond().median(), m.decodeTokensPerSecond().low(),
+                    m.decodeTokensPerSecond().high(), m.decodeTokensPerSecond().confidence()));
+        }
         if (report.memory() != null && report.memory().peakRssBytes() != null) {
             out.append('\n');
             line(out, "peak RSS", mebibytes(report.memory().peakRssBytes()));
         }
         return out.toString();
+    }
+
+    private static String perToken(dev.prunelab.events.EnergyMeasurement.PerToken perToken) {
+        return String.format(Locale.ROOT, "%.3e J/token [%.3e, %.3e] gross, %.3e [%.3e, %.3e] net",
+                perToken.gross().mean(), perToken.gross().low(), perToken.gross().high(), perToken.net().mean(),
+                perToken.net().low(), perToken.net().high());
     }
 
     static String mebibytes(long bytes) {

@@ -5,6 +5,9 @@ import dev.prunelab.evaluator.speed.LatencyBenchmark;
 import dev.prunelab.evaluator.suite.EvaluationSuite;
 import dev.prunelab.evaluator.zeroshot.OnnxLoglikelihoodScorer;
 import dev.prunelab.evaluator.zeroshot.ZeroShotTask;
+import dev.prunelab.evaluator.energy.EnergyBenchmark;
+import dev.prunelab.events.EnergyMeasurement;
+import dev.prunelab.events.EnergySpec;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
 import dev.prunelab.events.LatencySpec;
@@ -40,8 +43,12 @@ public final class EvaluationRequest {
         LatencyBenchmark.Settings latency = l == null ? null
                 : new LatencyBenchmark.Settings(l.promptTokens(), l.newTokens(), l.batch(), l.repeats(),
                         LATENCY_WARMUPS, LATENCY_SEED);
+        EnergySpec e = spec.energy();
+        EnergyBenchmark.Settings energy = e == null ? null
+                : new EnergyBenchmark.Settings(e.promptTokens(), e.decodeTokens(), e.batch(), e.repeats(), e.warmups(),
+                        e.baselineSeconds(), EnergyBenchmark.Settings.SEED);
         return new EvaluationSuite.Settings(model, spec.provider(), spec.threads() == null ? 0 : spec.threads(),
-                perplexity, tasks, latency);
+                perplexity, tasks, latency, energy);
     }
 
     /** The sections that will report progress, in the order the suite runs them. */
@@ -56,22 +63,29 @@ public final class EvaluationRequest {
         if (settings.latency() != null) {
             sections.add("latency");
         }
+        if (settings.energy() != null) {
+            sections.add("energy");
+        }
         return sections;
     }
 
     /**
-     * The headline numbers of the report; a section that did not run gives null. Latency figures are the
-     * medians at batch 1 (null when batch 1 was not measured).
+     * The headline numbers of the report; a section that did not run gives null. Speed figures are the
+     * latency section's medians at batch 1, else the energy stage's (whose window was exclusive).
      */
     public static EvaluationMetrics metrics(EvaluationReport report, String resultUri) {
         Double perplexity = report.perplexity() == null ? null : report.perplexity().perplexity();
         Double meanAcc = report.zeroShot() == null ? null : report.zeroShot().meanAcc();
         LatencyBenchmark.BatchLatency batch1 = report.latency() == null ? null
                 : report.latency().results().stream().filter(r -> r.batch() == 1).findFirst().orElse(null);
-        return new EvaluationMetrics(perplexity, meanAcc,
-                batch1 == null ? null : batch1.ttftMillis().median(),
-                batch1 == null ? null : batch1.tpotMillis().median(),
-                batch1 == null ? null : batch1.decodeTokensPerSecond().median(),
+        EnergyMeasurement energy = report.energy() == null ? null : report.energy().summary();
+        Double ttft = batch1 != null ? batch1.ttftMillis().median()
+                : energy != null ? energy.ttftMillis().median() : null;
+        Double decodeRate = batch1 != null ? batch1.decodeTokensPerSecond().median()
+                : energy != null ? energy.decodeTokensPerSecond().median() : null;
+        Double tpot = batch1 != null ? batch1.tpotMillis().median()
+                : energy != null ? energy.workload().batch() * 1e3 / energy.decodeTokensPerSecond().median() : null;
+        return new EvaluationMetrics(perplexity, meanAcc, ttft, tpot, decodeRate,
                 report.model() == null ? null : report.model().sizeBytes(),
                 report.memory() == null ? null : report.memory().peakRssBytes(),
                 resultUri);

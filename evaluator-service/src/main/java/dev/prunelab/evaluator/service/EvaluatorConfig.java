@@ -1,6 +1,10 @@
 package dev.prunelab.evaluator.service;
 
+import dev.prunelab.evaluator.energy.EnergyBenchmark;
 import dev.prunelab.events.ArtifactStore;
+import dev.prunelab.measure.EnergyCounters;
+import dev.prunelab.measure.HostWorkLock;
+import dev.prunelab.measure.PowerModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -24,6 +28,30 @@ public class EvaluatorConfig {
 
     @ConfigProperty(name = "prunelab.host")
     Optional<String> host;
+
+    @ConfigProperty(name = "prunelab.energy.source", defaultValue = "auto")
+    String energySource;
+
+    @ConfigProperty(name = "prunelab.energy.idle-watts-per-core", defaultValue = "0.74")
+    double idleWattsPerCore;
+
+    @ConfigProperty(name = "prunelab.energy.full-watts-per-core", defaultValue = "3.5")
+    double fullWattsPerCore;
+
+    @ConfigProperty(name = "prunelab.energy.powercap", defaultValue = "/sys/class/powercap")
+    Path powercap;
+
+    /** The host's measurement lock, shared with the pruners on this host; empty = no coordination. */
+    @ConfigProperty(name = "prunelab.host-lock.dir")
+    Optional<String> hostLockDir;
+
+    @Produces
+    @Singleton
+    EnergyBenchmark.Environment energyEnvironment() {
+        return new EnergyBenchmark.Environment(
+                new EnergyCounters(energySource, powercap, PowerModel.configured(idleWattsPerCore, fullWattsPerCore)),
+                hostLockDir.filter(d -> !d.isBlank()).map(d -> HostWorkLock.at(Path.of(d))).orElse(HostWorkLock.none()));
+    }
 
     @Produces
     @Singleton

@@ -1,8 +1,8 @@
 package dev.prunelab.evaluator.service;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.prunelab.evaluator.energy.EnergyBenchmark;
 import dev.prunelab.evaluator.report.EvaluationReport;
+import dev.prunelab.evaluator.report.LmEvalResults;
 import dev.prunelab.evaluator.suite.EvaluationSuite;
 import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.EvaluationMetrics;
@@ -42,12 +42,12 @@ public class ModelPrunedProcessor {
     public static final String STAGE_VALIDATE = "validate";
     private static final Logger LOG = Logger.getLogger(ModelPrunedProcessor.class);
     private static final EventCodec CODEC = new EventCodec();
-    private static final ObjectMapper REPORT_JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final EventPublisher publisher;
     private final ArtifactStore store;
     private final ResultStore results;
     private final EvaluatorConfig.Host host;
+    private final EnergyBenchmark.Environment energyEnvironment;
     private final Clock clock = Clock.systemUTC();
     private final Counter started;
     private final Counter finished;
@@ -56,11 +56,12 @@ public class ModelPrunedProcessor {
 
     @Inject
     public ModelPrunedProcessor(EventPublisher publisher, ArtifactStore store, ResultStore results,
-            EvaluatorConfig.Host host, MeterRegistry registry) {
+            EvaluatorConfig.Host host, EnergyBenchmark.Environment energyEnvironment, MeterRegistry registry) {
         this.publisher = publisher;
         this.store = store;
         this.results = results;
         this.host = host;
+        this.energyEnvironment = energyEnvironment;
         this.started = registry.counter("prunelab.runs.started", "service", SERVICE);
         this.finished = registry.counter("prunelab.runs.finished", "service", SERVICE);
         this.failed = registry.counter("prunelab.runs.failed", "service", SERVICE);
@@ -115,16 +116,20 @@ public class ModelPrunedProcessor {
         progress.started();
         Timer.Sample timing = Timer.start();
         Instant start = clock.instant();
-        EvaluationReport report = EvaluationSuite.run(settings, progress);
+        EvaluationReport report = EvaluationSuite.run(settings, energyEnvironment, progress);
         Instant end = clock.instant();
         timing.stop(evaluateDuration);
         progress.finished();
 
-        Path reportFile = results.writeReport(runId, REPORT_JSON.writeValueAsString(report));
+        Path reportFile = results.writeReport(runId, EvaluationReport.JSON.writeValueAsString(report));
+        if (report.zeroShot() != null) {
+            results.writeLmEval(runId, EvaluationReport.JSON.writeValueAsString(LmEvalResults.of(report)));
+        }
         EvaluationMetrics metrics = EvaluationRequest.metrics(report, reportFile.toUri().toString());
         MeasurementWindow window = new MeasurementWindow(start, end, host.name(),
                 EvaluationRequest.device(report.provider()), report.provider());
-        ModelEvaluated evaluated = new ModelEvaluated(runId, clock.instant(), metrics, window);
+        ModelEvaluated evaluated = new ModelEvaluated(runId, clock.instant(), metrics, window,
+                report.energy() == null ? null : report.energy().summary());
         results.writeEvent(runId, CODEC.encode(evaluated));
         LOG.infof("run %s evaluated in %s: %s", runId, window.duration(), metrics);
         return evaluated;

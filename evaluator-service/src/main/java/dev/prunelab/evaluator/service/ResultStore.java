@@ -11,7 +11,8 @@ import java.util.UUID;
 
 /**
  * The evaluator's memory of finished runs, in the artifact store: {@code evaluations/<runId>.json} holds the
- * published model.evaluated event, {@code evaluations/reports/<runId>.json} the full result document. Files are
+ * published model.evaluated event, {@code evaluations/reports/<runId>.json} the full result document and
+ * {@code evaluations/reports/<runId>.lm-eval.json} its zero-shot results in lm-evaluation-harness's layout. Files are
  * written under a temporary name and renamed, so a reader (or a restarted evaluator) never sees half a file.
  */
 public final class ResultStore {
@@ -38,6 +39,10 @@ public final class ResultStore {
 
     public Path writeReport(String runId, String json) throws IOException {
         return write(reports, runId, json);
+    }
+
+    public Path writeLmEval(String runId, String json) throws IOException {
+        return write(reports, runId + ".lm-eval", json);
     }
 
     /** Deletes temporary files of writers that died mid-write; returns how many. */

@@ -89,7 +89,8 @@ public final class LatencyBenchmark {
             double[] outputRate = new double[settings.repeats()];
             double[] decodeRate = new double[settings.repeats()];
             for (int run = 0; run < settings.warmups() + settings.repeats(); run++) {
-                double[] timing = generate(session, prompt, batch, settings.promptTokens(), settings.newTokens());
+                double[] timing = generate(session, prompt, batch, settings.promptTokens(), settings.newTokens() - 1,
+                        PhaseEdges.NONE);
                 int r = run - settings.warmups();
                 if (r >= 0) {
                     double ttftNanos = timing[0];
@@ -107,8 +108,32 @@ public final class LatencyBenchmark {
         return results;
     }
 
-    /** One timed generation: {prefill-to-first-token nanos, decode nanos}. */
-    private static double[] generate(DecoderSession session, long[] prompt, int batch, int promptTokens, int newTokens) {
+    /**
+     * Called at the edges of a generation's two phases, inside the timed region (an energy counter is read there;
+     * the reads are part of what the phases cost, and they are microseconds).
+     */
+    public interface PhaseEdges {
+        PhaseEdges NONE = new PhaseEdges() { };
+
+        /** Before the prefill's inputs are built into tensors. */
+        default void prefillStarts() {
+        }
+
+        /** After the first tokens were chosen from the prefill's logits: the decode phase starts. */
+        default void firstTokens() {
+        }
+
+        /** After the last decode step's tokens were chosen. */
+        default void decodeEnds() {
+        }
+    }
+
+    /**
+     * One timed greedy generation: a prefill of the batch's prompts, then {@code decodeSteps} cached steps of one
+     * token per row. Returns {prefill-to-first-token nanos, decode nanos}.
+     */
+    public static double[] generate(DecoderSession session, long[] prompt, int batch, int promptTokens, int decodeSteps,
+            PhaseEdges edges) {
         int vocab = session.card().vocabSize();
         float[] row = new float[vocab];
         long[] positions = new long[batch * promptTokens];
@@ -119,6 +144,7 @@ public final class LatencyBenchmark {
         }
         long[] mask = new long[batch * promptTokens];
         Arrays.fill(mask, 1L);
+        edges.prefillStarts();
         long start = System.nanoTime();
         KvCache cache = session.emptyCache(batch);
         try {
@@ -127,8 +153,9 @@ public final class LatencyBenchmark {
             cache = step.cache();
             long[] next = nextTokens(step, batch, promptTokens, row);
             long firstToken = System.nanoTime();
+            edges.firstTokens();
             int length = promptTokens;
-            for (int produced = 1; produced < newTokens; produced++) {
+            for (int produced = 0; produced < decodeSteps; produced++) {
                 long[] stepPositions = new long[batch];
                 Arrays.fill(stepPositions, length);
                 long[] stepMask = new long[batch * (length + 1)];
@@ -140,6 +167,7 @@ public final class LatencyBenchmark {
                 next = nextTokens(step, batch, 1, row);
             }
             long end = System.nanoTime();
+            edges.decodeEnds();
             return new double[] {firstToken - start, end - firstToken};
         } finally {
             cache.close();
@@ -157,7 +185,7 @@ public final class LatencyBenchmark {
     }
 
     /** [batch, promptTokens] seeded random ids, avoiding the low ids where families keep special tokens. */
-    static long[] prompts(ModelCard card, int batch, int promptTokens, long seed) {
+    public static long[] prompts(ModelCard card, int batch, int promptTokens, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int low = Math.min(4, card.vocabSize() - 1);
         long[] ids = new long[batch * promptTokens];

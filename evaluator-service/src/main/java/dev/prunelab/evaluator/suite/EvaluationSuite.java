@@ -1,6 +1,7 @@
 package dev.prunelab.evaluator.suite;
 
 import dev.prunelab.contracts.ProcessMemory;
+import dev.prunelab.evaluator.energy.EnergyBenchmark;
 import dev.prunelab.evaluator.quality.PerplexityEvaluator;
 import dev.prunelab.evaluator.quality.PerplexityEvaluator.PerplexityResult;
 import dev.prunelab.evaluator.report.EvaluationReport;
@@ -45,13 +46,13 @@ public final class EvaluationSuite {
      * @param threads           ONNX Runtime intra-op threads, 0 = one per core
      */
     public record Settings(Path model, String providerRequested, int threads, PerplexitySettings perplexity,
-                           TaskSettings tasks, LatencyBenchmark.Settings latency) {
+                           TaskSettings tasks, LatencyBenchmark.Settings latency, EnergyBenchmark.Settings energy) {
         public Settings {
             if (model == null) {
                 throw new IllegalArgumentException("the model directory is missing");
             }
-            if (perplexity == null && tasks == null && latency == null) {
-                throw new IllegalArgumentException("nothing to measure: no perplexity, tasks or latency");
+            if (perplexity == null && tasks == null && latency == null && energy == null) {
+                throw new IllegalArgumentException("nothing to measure: no perplexity, tasks, latency or energy");
             }
         }
 
@@ -112,7 +113,7 @@ public final class EvaluationSuite {
     @FunctionalInterface
     public interface Progress {
         /**
-         * A section starts: "perplexity", a task id, or "latency", with {@code total} steps; the returned
+         * A section starts: "perplexity", a task id, "latency" or "energy", with {@code total} steps; the returned
          * consumer receives the number of steps done.
          */
         IntConsumer begin(String section, int total);
@@ -121,10 +122,12 @@ public final class EvaluationSuite {
     }
 
     /**
-     * Runs every section asked for, in the order perplexity, tasks, latency. Inputs (text file, task files) are
-     * read before the model is loaded, so a missing file fails fast.
+     * Runs every section asked for, in the order perplexity, tasks, latency, energy. Inputs (text file, task
+     * files) are read before the model is loaded, so a missing file fails fast. The energy stage measures inside
+     * the environment's exclusive window; the other sections may overlap other work.
      */
-    public static EvaluationReport run(Settings settings, Progress progress) throws IOException {
+    public static EvaluationReport run(Settings settings, EnergyBenchmark.Environment environment, Progress progress)
+            throws IOException {
         Path textFile = null;
         if (settings.perplexity() != null) {
             textFile = settings.perplexity().textFile();
@@ -172,8 +175,15 @@ public final class EvaluationSuite {
                 latencyResult = EvaluationReport.Latency.of(provider, latency, session.loadSeconds(),
                         LatencyBenchmark.run(session, latency, bar));
             }
+            EvaluationReport.Energy energy = null;
+            if (settings.energy() != null) {
+                IntConsumer bar = progress.begin("energy", settings.energy().runs());
+                EnergyBenchmark.Result result = EnergyBenchmark.run(session, settings.energy(), environment, bar);
+                energy = new EvaluationReport.Energy(provider, EvaluationReport.Energy.PROTOCOL, result.measurement(),
+                        result.repeats());
+            }
             return EvaluationReport.of(session, settings.providerRequested(), settings.threads(),
-                    startedAt, Instant.now(), perplexity, zeroShot, latencyResult,
+                    startedAt, Instant.now(), perplexity, zeroShot, latencyResult, energy,
                     new EvaluationReport.Memory(ProcessMemory.peakRssBytes(), EvaluationReport.Memory.NOTE));
         }
     }

@@ -2,6 +2,7 @@ package dev.prunelab.gateway.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.prunelab.gateway.Constraints;
 import dev.prunelab.gateway.SweepView;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -50,9 +51,16 @@ final class GatewayClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    Reply sweep(String sweepId, double maxPerplexityIncrease) throws IOException, InterruptedException {
+    Reply sweep(String sweepId, Constraints constraints) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve("api/sweeps/" + URLEncoder.encode(sweepId, StandardCharsets.UTF_8)
-                + "?maxPerplexityIncrease=" + maxPerplexityIncrease)).GET());
+                + "?maxPerplexityIncrease=" + constraints.maxPerplexityIncrease()
+                + (constraints.minSpeedup() == null ? "" : "&minSpeedup=" + constraints.minSpeedup())
+                + (constraints.maxMemoryMb() == null ? "" : "&maxMemoryMb=" + constraints.maxMemoryMb()))).GET());
+    }
+
+    Reply emissions(String sweepId) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve("api/sweeps/" + URLEncoder.encode(sweepId, StandardCharsets.UTF_8)
+                + "/emissions.csv")).GET());
     }
 
     static SweepView parse(String json) throws JsonProcessingException {

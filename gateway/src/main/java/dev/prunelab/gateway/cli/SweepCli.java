@@ -2,6 +2,7 @@ package dev.prunelab.gateway.cli;
 
 import dev.prunelab.contracts.console.CommandLines;
 import dev.prunelab.events.CalibrationSpec;
+import dev.prunelab.events.EnergySpec;
 import dev.prunelab.events.EvaluationSpec;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.LatencySpec;
@@ -10,6 +11,7 @@ import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.PruneMethod;
 import dev.prunelab.events.StructuredSweep;
 import dev.prunelab.events.SweepRequest;
+import dev.prunelab.gateway.Constraints;
 import dev.prunelab.gateway.RunStatus;
 import dev.prunelab.gateway.SweepView;
 import java.io.IOException;
@@ -111,6 +113,22 @@ public final class SweepCli implements Callable<Integer> {
     @Option(names = "--latency", description = "Also measure latency (32 prompt tokens, 16 new, batch 1, 3 repeats).")
     boolean latency;
 
+    @Option(names = "--no-energy", description = "Leave out the energy stage (J/token and speed with intervals, "
+            + "measured in the host's exclusive window) that every run gets by default.")
+    boolean noEnergy;
+
+    @Option(names = "--energy-prompt-tokens", paramLabel = "P", description = "Energy stage: prompt tokens (default 64).")
+    Integer energyPromptTokens;
+
+    @Option(names = "--energy-decode-tokens", paramLabel = "N", description = "Energy stage: decode steps (default 192).")
+    Integer energyDecodeTokens;
+
+    @Option(names = "--energy-batch", paramLabel = "B", description = "Energy stage: batch (default 1).")
+    Integer energyBatch;
+
+    @Option(names = "--energy-repeats", paramLabel = "R", description = "Energy stage: recorded repeats, >= 3 (default 12).")
+    Integer energyRepeats;
+
     @Option(names = "--provider", paramLabel = "cpu|cuda|auto", description = "ONNX Runtime provider (default cpu).")
     String provider;
 
@@ -120,6 +138,18 @@ public final class SweepCli implements Callable<Integer> {
     @Option(names = "--max-ppl-increase", paramLabel = "X", defaultValue = "0.10",
             description = "Recommendation limit: perplexity at most X above dense (default: ${DEFAULT-VALUE}).")
     double maxPerplexityIncrease;
+
+    @Option(names = "--min-speedup", paramLabel = "S",
+            description = "Recommendation limit: decode speed-up against dense, its lower 95% bound, at least S.")
+    Double minSpeedup;
+
+    @Option(names = "--max-memory-mb", paramLabel = "MB",
+            description = "Recommendation limit: the evaluator's peak resident memory for the run at most MB MiB.")
+    Double maxMemoryMb;
+
+    @Option(names = "--emissions", paramLabel = "CSV",
+            description = "Write the sweep's energy as CodeCarbon's emissions.csv (one row per run) here.")
+    Path emissions;
 
     @Option(names = "--json", paramLabel = "OUT", description = "Write the final sweep (as the gateway returns it) here.")
     Path json;
@@ -167,9 +197,7 @@ public final class SweepCli implements Callable<Integer> {
 
     /** The sweep these options describe; validation problems are IllegalArgumentExceptions naming the field. */
     SweepRequest request(Instant now) {
-        if (!(maxPerplexityIncrease >= 0)) {
-            throw new IllegalArgumentException("--max-ppl-increase: " + maxPerplexityIncrease + " must be >= 0");
-        }
+        constraints(); // refuses bad limits before anything is submitted
         StructuredSweep structured = targets == null && ratios == null && scores == null && allocation == null
                 ? null : new StructuredSweep(targets, ratios, scores, allocation, null);
         CalibrationSpec calibrationSpec = calibration == null && samples == null && window == null && seed == null
@@ -179,11 +207,26 @@ public final class SweepCli implements Callable<Integer> {
         if (perplexity == null && latency) {
             perplexity = new PerplexitySpec(null, null, null, null); // latency alone would drop the perplexity
         }
+        if (perplexity == null && !noEnergy) {
+            perplexity = new PerplexitySpec(null, null, null, null); // energy alone would drop the perplexity
+        }
+        EnergySpec energy = noEnergy ? null : new EnergySpec(energyPromptTokens, energyDecodeTokens, energyBatch,
+                energyRepeats, null, null);
         EvaluationSpec evaluation = new EvaluationSpec(perplexity, null,
-                latency ? new LatencySpec(32, 16, List.of(1), 3) : null, provider, null);
+                latency ? new LatencySpec(32, 16, List.of(1), 3) : null, energy, provider, null);
         String id = sweepId != null ? sweepId : "sweep-" + SWEEP_ID_TIME.format(now);
         return new SweepRequest(id, new ModelRef(absolute(model), absolute(tokenizer)), methods, sparsities, patterns,
                 structured, calibrationSpec, List.of(evaluation), layerSparsity, dtype, noDense ? false : null);
+    }
+
+    /** The recommendation's constraints from the options; a bad one is an IllegalArgumentException naming its flag. */
+    Constraints constraints() {
+        try {
+            return new Constraints(maxPerplexityIncrease, minSpeedup, maxMemoryMb);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("maxPerplexityIncrease", "--max-ppl-increase")
+                    .replace("minSpeedup", "--min-speedup").replace("maxMemoryMb", "--max-memory-mb"));
+        }
     }
 
     private static String absolute(Path path) {
@@ -226,7 +269,7 @@ public final class SweepCli implements Callable<Integer> {
             throws IOException, InterruptedException {
         ProgressLines progress = new ProgressLines();
         while (true) {
-            GatewayClient.Reply reply = client.sweep(id, maxPerplexityIncrease);
+            GatewayClient.Reply reply = client.sweep(id, constraints());
             if (reply.status() == 200) {
                 SweepView view = GatewayClient.parse(reply.body());
                 progress.update(view).forEach(out::println);
@@ -242,6 +285,19 @@ public final class SweepCli implements Callable<Integer> {
                         Files.writeString(json, SweepJson.MAPPER.writerWithDefaultPrettyPrinter()
                                 .writeValueAsString(SweepJson.MAPPER.readTree(reply.body())) + "\n");
                         out.println("wrote " + json);
+                    }
+                    if (emissions != null) {
+                        GatewayClient.Reply csv = client.emissions(id);
+                        if (csv.status() != 200) {
+                            err.println("error: emissions.csv: the gateway answered " + csv.status() + ": " + csv.error());
+                            return 1;
+                        }
+                        Path parent = emissions.toAbsolutePath().getParent();
+                        if (parent != null) {
+                            Files.createDirectories(parent);
+                        }
+                        Files.writeString(emissions, csv.body());
+                        out.println("wrote " + emissions);
                     }
                     out.flush();
                     return view.runs().stream().allMatch(r -> r.status() == RunStatus.DONE)

@@ -1,6 +1,7 @@
 package dev.prunelab.gateway.cli;
 
 import dev.prunelab.events.PruneSpec;
+import dev.prunelab.gateway.Constraints;
 import dev.prunelab.gateway.RunView;
 import dev.prunelab.gateway.SweepView;
 import java.util.ArrayList;
@@ -9,15 +10,18 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * The joined results of a sweep as a text table, then the Pareto front and the recommendation. Columns: run, method,
- * setting (sparsity, N:M pattern or structured target/ratio/score), status, perplexity, parameters, size MB,
- * decode tokens/s, energy J, carbon g, mark ({@code P} on the Pareto front, {@code *} recommended). A missing
- * number is "-".
+ * The joined results of a sweep as a text table, then the Pareto front and the recommendation. Columns: run, method
+ * ("dense" for the reference), setting (sparsity, N:M pattern or structured target/ratio/score), status, perplexity,
+ * parameters, size MB, decode tokens/s and decode mJ/token with their 95% intervals, the decode speed-up against
+ * dense with its interval ("=" when it is inside the noise), the pruner's joules, the break-even in generated tokens,
+ * carbon g, mark ({@code P} on the Pareto front, {@code *} recommended). A missing number is "-".
  */
 public final class SweepTable {
 
     private static final List<String> HEADER = List.of("run", "method", "setting", "status", "ppl", "params",
-            "size MB", "tok/s", "energy J", "carbon g", "mark");
+            "size MB", "decode tok/s [95%]", "speed-up [95%]", "decode mJ/tok [95%]", "prune J", "break-even tok",
+            "carbon g", "mark");
+    private static final int LEFT_COLUMNS = 4;
 
     private SweepTable() {
     }
@@ -38,8 +42,18 @@ public final class SweepTable {
                     number(r, RunView.Results::perplexity, "%.3f"),
                     r == null || r.parameterCount() == null ? "-" : count(r.parameterCount()),
                     r == null || r.sizeBytes() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.sizeBytes() / 1e6),
-                    number(r, RunView.Results::tokensPerSecond, "%.1f"),
-                    number(r, RunView.Results::energyJoules, "%.1f"),
+                    r == null || r.decodeTokensPerSecond() == null ? "-" : String.format(Locale.ROOT, "%.0f [%.0f, %.0f]",
+                            r.decodeTokensPerSecond().median(), r.decodeTokensPerSecond().low(),
+                            r.decodeTokensPerSecond().high()),
+                    prune != null && prune.isDense() && r != null && r.decodeSpeedup() != null ? "reference"
+                    : r == null || r.decodeSpeedup() == null ? "-" : String.format(Locale.ROOT, "%.2f [%.2f, %.2f]%s",
+                            r.decodeSpeedup().estimate(), r.decodeSpeedup().low(), r.decodeSpeedup().high(),
+                            r.decodeSpeedup().isDifference() ? "" : " ="),
+                    r == null || r.decodeJoulesPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f [%.2f, %.2f]",
+                            r.decodeJoulesPerToken().mean() * 1e3, r.decodeJoulesPerToken().low() * 1e3,
+                            r.decodeJoulesPerToken().high() * 1e3),
+                    number(r, RunView.Results::pruneJoules, "%.1f"),
+                    breakEven(run),
                     number(r, RunView.Results::carbonGrams, "%.4f"),
                     (run.pareto() ? "P" : "") + (run.recommended() ? "*" : "")));
         }
@@ -50,14 +64,27 @@ public final class SweepTable {
         SweepView.Front front = sweep.pareto();
         if (front != null) {
             out.append("P = Pareto front on ").append(String.join(", ", front.objectives()))
-                    .append(" (lower is better): ").append(front.runIds().isEmpty() ? "no completed run yet"
-                            : String.join(", ", front.runIds())).append('\n');
+                    .append(" (overlapping intervals are a tie): ").append(front.runIds().isEmpty()
+                            ? "no completed run yet" : String.join(", ", front.runIds())).append('\n');
         }
+        out.append("= : the speed-up's interval contains 1, no difference from dense\n");
         if (estimated) {
-            out.append("energy: estimated (CPU utilisation x TDP) where no power sensor exists\n");
+            out.append("energy: estimated from each process's CPU time (no power sensor here); see each run's basis\n");
+        }
+        if (sweep.carbon() != null) {
+            out.append(String.format(Locale.ROOT, "carbon: %.0f gCO2e/kWh, PUE %.2f%n",
+                    sweep.carbon().intensityGramsPerKwh(), sweep.carbon().pue()));
         }
         out.append(recommendation(sweep.recommendation())).append('\n');
         return out.toString();
+    }
+
+    private static String breakEven(RunView run) {
+        if (run.results() == null || run.versusDense() == null || run.request() == null || run.request().prune().isDense()) {
+            return "-";
+        }
+        Double tokens = run.results().breakEvenTokens();
+        return tokens == null ? "never" : String.format(Locale.ROOT, "%.0f", tokens);
     }
 
     static String recommendation(SweepView.Recommendation rec) {
@@ -69,7 +96,12 @@ public final class SweepTable {
                 rec.baseline().source(), rec.baseline().perplexity(),
                 rec.baseline().runId() == null ? "" : " of " + rec.baseline().runId(), rec.perplexityLimit());
         String choice = rec.runId() == null ? "none" : rec.runId() + " (" + rec.label() + ")";
-        return "* recommendation, " + limit + baseline + ": " + choice
+        Constraints c = rec.constraints();
+        String more = c == null ? "" : (c.minSpeedup() == null ? "" : String.format(Locale.ROOT,
+                ", speed-up >= %.2f", c.minSpeedup())) + (c.maxMemoryMb() == null ? ""
+                : String.format(Locale.ROOT, ", peak memory <= %.0f MiB", c.maxMemoryMb()));
+        return "* recommendation, " + limit + baseline + more + ": " + choice
+                + (rec.reason() == null ? "" : "\n  why: " + rec.reason())
                 + (rec.note() == null ? "" : "\n  note: " + rec.note());
     }
 
@@ -113,7 +145,7 @@ public final class SweepTable {
             StringBuilder line = new StringBuilder();
             for (int c = 0; c < row.size(); c++) {
                 String cell = row.get(c);
-                boolean left = c <= 3;
+                boolean left = c < LEFT_COLUMNS;
                 String pad = " ".repeat(widths[c] - cell.length());
                 line.append(c == 0 ? "" : "  ").append(left ? cell + pad : pad + cell);
             }

@@ -9,15 +9,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The gateway's meters, and its clock: every tick completes the evaluated runs whose power samples did not all
- * arrive within the grace period and drops old power samples ({@link dev.prunelab.gateway.RunJoin#tick}), once the
- * replay caught up (a tick during the replay would complete runs before their samples were read).
+ * The gateway's meters, and its clock: every tick drops old power samples ({@link dev.prunelab.gateway.RunJoin#tick})
+ * and counts runs by state, once the replay caught up.
  *
  * <p>{@code prunelab.runs.started|finished|failed} (tag service=gateway) count the runs this gateway saw requested,
  * completed and failed since it caught up (the replayed history is not counted again on each start); gauges
@@ -76,7 +74,7 @@ public class GatewayMetrics {
         if (!state.catchUp().caughtUp()) {
             return;
         }
-        state.join().tick(Instant.now());
+        state.join().tick();
         Map<RunState, Integer> counts = state.join().counts();
         if (baseline == null) {
             baseline = counts;

@@ -1,10 +1,12 @@
 package dev.prunelab.gateway.service;
 
 import dev.prunelab.events.Event;
-import dev.prunelab.gateway.EnergyIntegrator;
+import dev.prunelab.gateway.Carbon;
+import dev.prunelab.gateway.Constraints;
 import dev.prunelab.gateway.ReplayCatchUp;
 import dev.prunelab.gateway.RunJoin;
 import dev.prunelab.gateway.RunResult;
+import dev.prunelab.gateway.RunView;
 import dev.prunelab.gateway.SweepReports;
 import dev.prunelab.gateway.SweepView;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,16 +36,21 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class GatewayState {
 
     private final RunJoin join;
+    private final Carbon carbon;
     private final ReplayCatchUp catchUp = new ReplayCatchUp();
 
     @Inject
     public GatewayState(@ConfigProperty(name = "prunelab.carbon.intensity-g-per-kwh", defaultValue = "475")
                         double gramsPerKwh,
-                        @ConfigProperty(name = "prunelab.gateway.power-grace", defaultValue = "PT30S")
-                        Duration powerGrace,
+                        @ConfigProperty(name = "prunelab.carbon.pue", defaultValue = "1.0") double pue,
                         @ConfigProperty(name = "prunelab.gateway.power-retention", defaultValue = "PT6H")
                         Duration powerRetention) {
-        this.join = new RunJoin(new EnergyIntegrator(gramsPerKwh), powerGrace, powerRetention);
+        this.join = new RunJoin(powerRetention);
+        this.carbon = new Carbon(gramsPerKwh, pue);
+    }
+
+    public Carbon carbon() {
+        return carbon;
     }
 
     public RunJoin join() {
@@ -66,18 +73,29 @@ public class GatewayState {
         }
     }
 
-    public Optional<SweepView> sweep(String sweepId, double maxPerplexityIncrease, Double baselinePerplexity) {
+    public Optional<SweepView> sweep(String sweepId, Constraints constraints, Double baselinePerplexity) {
         List<RunResult> runs = join.sweep(sweepId);
         if (runs.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(SweepReports.view(sweepId, runs, join.cancellation(sweepId).isPresent(),
-                maxPerplexityIncrease, baselinePerplexity));
+                constraints, baselinePerplexity, carbon));
     }
 
-    public List<SweepView> sweeps(double maxPerplexityIncrease, Double baselinePerplexity) {
+    public List<SweepView> sweeps(Constraints constraints, Double baselinePerplexity) {
         return join.sweepIds().stream()
-                .flatMap(id -> sweep(id, maxPerplexityIncrease, baselinePerplexity).stream()).toList();
+                .flatMap(id -> sweep(id, constraints, baselinePerplexity).stream()).toList();
+    }
+
+    /** One run, compared with its sweep's dense run when it belongs to a sweep. */
+    public Optional<RunView> run(String runId) {
+        return join.get(runId).map(run -> {
+            if (run.sweepId() == null) {
+                return RunView.of(run, carbon);
+            }
+            var dense = SweepReports.denseRun(join.sweep(run.sweepId())).flatMap(RunResult::point).orElse(null);
+            return RunView.of(run, false, false, dense, carbon);
+        });
     }
 
     /** The API's answer before the state is complete (HTTP 503). */

@@ -110,7 +110,7 @@ public class RunResource {
     @Operation(summary = "List runs", description = "Every run the gateway knows, with status and joined results")
     public List<RunView> list() {
         state.requireReady();
-        return state.join().all().stream().map(r -> RunView.of(r, false, false)).toList();
+        return state.join().all().stream().map(r -> state.run(r.runId()).orElseThrow()).toList();
     }
 
     @GET
@@ -122,7 +122,6 @@ public class RunResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public RunView get(@PathParam("runId") String runId) {
         state.requireReady();
-        return state.join().get(runId).map(r -> RunView.of(r, false, false))
-                .orElseThrow(() -> new UnknownIdException("unknown run '" + runId + "'"));
+        return state.run(runId).orElseThrow(() -> new UnknownIdException("unknown run '" + runId + "'"));
     }
 }

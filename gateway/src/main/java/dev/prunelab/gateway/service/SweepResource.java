@@ -4,6 +4,8 @@ import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.events.SweepRequest;
+import dev.prunelab.gateway.Constraints;
+import dev.prunelab.gateway.EmissionsCsv;
 import dev.prunelab.gateway.InputFiles;
 import dev.prunelab.gateway.SweepReports;
 import dev.prunelab.gateway.SweepView;
@@ -40,6 +42,10 @@ public class SweepResource {
 
     static final String LIMIT_DESCRIPTION = "The recommendation's quality limit: perplexity at most this fraction "
             + "above the baseline (0.10 = 10%)";
+    static final String SPEEDUP_DESCRIPTION = "The recommendation's speed limit: the decode speed-up against the "
+            + "dense run, its lower 95% bound, at least this (absent: any)";
+    static final String MEMORY_DESCRIPTION = "The recommendation's memory limit: the evaluator's peak resident memory "
+            + "for the run at most this many MiB (absent: any)";
     static final String BASELINE_DESCRIPTION = "The baseline perplexity; absent = the sweep's dense run (sparsity 0 "
             + "or ratio 0), else its least pruned completed run";
 
@@ -86,27 +92,48 @@ public class SweepResource {
     @Operation(summary = "List sweeps", description = "Every sweep with its runs, Pareto front and recommendation")
     public List<SweepView> list(
             @Parameter(description = LIMIT_DESCRIPTION) @QueryParam("maxPerplexityIncrease") String maxIncrease,
+            @Parameter(description = SPEEDUP_DESCRIPTION) @QueryParam("minSpeedup") String minSpeedup,
+            @Parameter(description = MEMORY_DESCRIPTION) @QueryParam("maxMemoryMb") String maxMemoryMb,
             @Parameter(description = BASELINE_DESCRIPTION) @QueryParam("baselinePerplexity") String baseline) {
         state.requireReady();
-        return state.sweeps(limit(maxIncrease), baseline(baseline));
+        return state.sweeps(constraints(maxIncrease, minSpeedup, maxMemoryMb), baseline(baseline));
     }
 
     @GET
     @Path("/{sweepId}")
     @Operation(summary = "Get a sweep", description = "Status per run (queued, pruning, evaluating, done, failed, "
-            + "cancelled) with progress, joined results (prune summary, evaluation metrics, energy in joules over the "
-            + "evaluation window and carbon in grams), the Pareto front (perplexity, size, latency, energy) and the "
-            + "recommended run under the perplexity limit")
+            + "cancelled) with progress, joined results (prune summary, evaluation metrics, the energy stage's J/token "
+            + "and speed with 95% intervals, the pruner's energy, carbon, speed-up and break-even against dense), the "
+            + "Pareto front (perplexity, size, decode J/token, decode tokens/s; noise is a tie) and the recommended "
+            + "run under the constraints, with the reason")
     @APIResponse(responseCode = "200", description = "The sweep",
             content = @Content(schema = @Schema(implementation = SweepView.class)))
     @APIResponse(responseCode = "404", description = "No run of this sweep is known",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public SweepView get(@PathParam("sweepId") String sweepId,
                          @Parameter(description = LIMIT_DESCRIPTION) @QueryParam("maxPerplexityIncrease") String maxIncrease,
+                         @Parameter(description = SPEEDUP_DESCRIPTION) @QueryParam("minSpeedup") String minSpeedup,
+                         @Parameter(description = MEMORY_DESCRIPTION) @QueryParam("maxMemoryMb") String maxMemoryMb,
                          @Parameter(description = BASELINE_DESCRIPTION) @QueryParam("baselinePerplexity") String baseline) {
         state.requireReady();
-        return state.sweep(sweepId, limit(maxIncrease), baseline(baseline))
+        return state.sweep(sweepId, constraints(maxIncrease, minSpeedup, maxMemoryMb), baseline(baseline))
                 .orElseThrow(() -> new UnknownIdException("unknown sweep '" + sweepId + "'"));
+    }
+
+    @GET
+    @Path("/{sweepId}/emissions.csv")
+    @Produces("text/csv")
+    @Operation(summary = "The sweep's energy as CodeCarbon's emissions.csv", description = "One row per run that has "
+            + "energy: the pruner's and the energy stage's joules, in CodeCarbon's column layout (kWh, kg CO2e, "
+            + "seconds), with the configured intensity and PUE")
+    @APIResponse(responseCode = "404", description = "Unknown sweep",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response emissions(@PathParam("sweepId") String sweepId) {
+        state.requireReady();
+        SweepView sweep = state.sweep(sweepId, Constraints.perplexityOnly(SweepReports.DEFAULT_MAX_PERPLEXITY_INCREASE),
+                null).orElseThrow(() -> new UnknownIdException("unknown sweep '" + sweepId + "'"));
+        return Response.ok(EmissionsCsv.of(sweep.runs(), state.carbon()))
+                .header("Content-Disposition", "attachment; filename=\"" + sweepId + "-emissions.csv\"").build();
     }
 
     @DELETE
@@ -129,11 +156,12 @@ public class SweepResource {
         return Response.accepted(new SweepCancellation(sweepId, cancelled.reason())).build();
     }
 
-    static double limit(String text) {
-        if (text == null || text.isBlank()) {
-            return SweepReports.DEFAULT_MAX_PERPLEXITY_INCREASE;
-        }
-        return number("maxPerplexityIncrease", text);
+    static Constraints constraints(String maxIncrease, String minSpeedup, String maxMemoryMb) {
+        double limit = maxIncrease == null || maxIncrease.isBlank() ? SweepReports.DEFAULT_MAX_PERPLEXITY_INCREASE
+                : number("maxPerplexityIncrease", maxIncrease);
+        Double speedup = minSpeedup == null || minSpeedup.isBlank() ? null : number("minSpeedup", minSpeedup);
+        Double memory = maxMemoryMb == null || maxMemoryMb.isBlank() ? null : number("maxMemoryMb", maxMemoryMb);
+        return new Constraints(limit, speedup, memory);
     }
 
     static Double baseline(String text) {

@@ -140,7 +140,7 @@ class SweepCliTest {
             assertTrue(r.out().contains("demo-dddddddddddd  failed  prune: out of memory"), r.out());
             assertTrue(r.out().contains("* recommendation"), r.out());
             JsonNode written = SweepJson.MAPPER.readTree(Files.readString(json));
-            assertEquals("demo-bbbbbbbbbbbb", written.path("recommendation").path("runId").asText());
+            assertEquals("demo-cccccccccccc", written.path("recommendation").path("runId").asText());
         } finally {
             server.stop(0);
         }

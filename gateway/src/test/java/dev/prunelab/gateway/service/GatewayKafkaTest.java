@@ -38,7 +38,7 @@ class GatewayKafkaTest {
                 .extract().jsonPath();
         assertEquals("done", history.getString("runs[0].status"));
         assertEquals(7.25f, history.getFloat("runs[0].results.perplexity"));
-        assertEquals(300f, history.getFloat("runs[0].results.energyJoules"), 1e-3); // 30 W x 10 s
+        assertEquals(0.02f, history.getFloat("runs[0].results.decodeJoulesPerToken.mean"), 1e-6);
         assertEquals(RealKafka.HISTORY_RUN, history.getString("recommendation.runId"));
 
         List<String> runIds = given().contentType(ContentType.JSON)

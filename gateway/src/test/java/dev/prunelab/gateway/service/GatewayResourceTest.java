@@ -17,12 +17,15 @@ import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.MeasurementWindow;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
+import dev.prunelab.events.EnergyMeasurement;
+import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.PowerSample;
 import dev.prunelab.events.PowerSourceKind;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
 import io.quarkus.test.common.WithTestResource;
+import dev.prunelab.gateway.Fixtures;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -163,18 +166,18 @@ class GatewayResourceTest {
         Instant t0 = Instant.parse("2026-02-01T10:00:00Z");
         for (int s = 0; s <= 100; s += 10) {
             source.send(encode(new PowerSample(t0.plusSeconds(s), "test-host", "cpu", 20, PowerSourceKind.ESTIMATE,
-                    "cpu utilisation x TDP 65 W")));
+                    "cpu time x 3.5 W per core")));
         }
+        EnergyMeasurement measured = Fixtures.energy(0.02, 0.001, 400, 10);
         for (int i = 0; i < runIds.size(); i++) {
             String id = runIds.get(i);
             source.send(encode(new ModelPruned(id, t0.plusSeconds(i * 20L), new ArtifactRef("file:/tmp/a/" + id,
                     "0".repeat(64), 1_000_000), new PruneSummary("wanda", "x", 0.5, 0.5, 260_000L, 130_000L, 1.0, null),
-                    null)));
-            // 10 s windows at 20 W: 200 J each
+                    null, new EnergyUse(PowerSourceKind.ESTIMATE, "cpu time", 5, 10.0, 8.0, 3.0, "process"))));
             source.send(encode(new ModelEvaluated(id, t0.plusSeconds(i * 20L + 10),
                     new EvaluationMetrics(6.0 + i, null, null, null, null, 1_000_000L, null, null),
                     new MeasurementWindow(t0.plusSeconds(i * 20L), t0.plusSeconds(i * 20L + 10), "test-host", "cpu",
-                            "cpu"))));
+                            "cpu"), measured)));
             source.send(encode(new ModelEvaluated(id, t0.plusSeconds(i * 20L + 11), // a redelivery, later stamp
                     new EvaluationMetrics(99.0, null, null, null, null, 1L, null, null),
                     new MeasurementWindow(t0, t0.plusSeconds(1), "test-host", "cpu", "cpu"))));
@@ -186,8 +189,11 @@ class GatewayResourceTest {
         for (int i = 0; i < runIds.size(); i++) {
             Map<String, Object> results = sweep.getMap("runs[" + i + "].results");
             assertEquals(6.0 + i, ((Number) results.get("perplexity")).doubleValue(), 1e-9, "first evaluation wins");
-            assertEquals(200.0, ((Number) results.get("energyJoules")).doubleValue(), 1e-9);
-            assertEquals(200.0 / 3.6e6 * 475, ((Number) results.get("carbonGrams")).doubleValue(), 1e-12);
+            assertEquals(measured.joules(), ((Number) results.get("energyJoules")).doubleValue(), 1e-9);
+            assertEquals(10.0, ((Number) results.get("pruneJoules")).doubleValue(), 1e-9);
+            assertEquals((measured.joules() + 10) / 3.6e6 * 475, ((Number) results.get("carbonGrams")).doubleValue(),
+                    1e-12);
+            assertEquals(0.02, sweep.getDouble("runs[" + i + "].results.decodeJoulesPerToken.mean"), 1e-12);
             assertEquals("done", sweep.getString("runs[" + i + "].status"));
         }
         assertEquals(4, sweep.getList("runs").size(), "redelivered events add no run");
@@ -199,6 +205,15 @@ class GatewayResourceTest {
                         .getString("find { it.sweepId == 's-join' }.recommendation.runId"));
         given().get("/api/sweeps/s-join?maxPerplexityIncrease=abc").then().statusCode(400)
                 .body("error", equalTo("maxPerplexityIncrease: 'abc' is not a number"));
+        given().get("/api/sweeps/s-join?minSpeedup=-1").then().statusCode(400)
+                .body("error", containsString("minSpeedup"));
+        String csv = given().get("/api/sweeps/s-join/emissions.csv").then().statusCode(200)
+                .contentType(containsString("text/csv")).extract().asString();
+        assertTrue(csv.startsWith("timestamp,project_name,run_id,experiment_id,duration,emissions,"), csv);
+        assertEquals(1 + runIds.size(), csv.lines().count(), csv);
+        given().get("/api/runs/" + runIds.get(1)).then().statusCode(200)
+                .body("versusDense.denseRunId", equalTo(runIds.get(0)))
+                .body("results.decodeSpeedup.verdict", equalTo("no difference"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("prunelab_power_last_watts"))
                 .body(containsString("prunelab_runs_started_total"));
     }

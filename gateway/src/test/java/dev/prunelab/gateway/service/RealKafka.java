@@ -9,6 +9,7 @@ import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PowerSample;
+import dev.prunelab.gateway.Fixtures;
 import dev.prunelab.events.PowerSourceKind;
 import dev.prunelab.events.PruneMethod;
 import dev.prunelab.events.PruneSpec;
@@ -59,7 +60,8 @@ public class RealKafka extends InJvmKafkaResource {
         }
         events.add(new ModelEvaluated(HISTORY_RUN, t0.plusSeconds(20),
                 new EvaluationMetrics(7.25, null, null, null, null, 1000L, null, null),
-                new MeasurementWindow(t0.plusSeconds(10), t0.plusSeconds(20), "old-host", "cpu", "cpu")));
+                new MeasurementWindow(t0.plusSeconds(10), t0.plusSeconds(20), "old-host", "cpu", "cpu"),
+                Fixtures.energy(0.02, 0.001, 400, 10)));
         events.add(new RunRequested(HISTORY_RUN, t0, HISTORY_SWEEP, new ModelRef("/old/model.bin", null),
                 PruneSpec.unstructured(PruneMethod.WANDA, 0.0), null, null));
         events.add(new ModelPruned(HISTORY_RUN, t0.plusSeconds(5), new ArtifactRef("file:/old/a", "0".repeat(64), 1000),

@@ -6,6 +6,7 @@ import dev.prunelab.contracts.ModelCard;
 import dev.prunelab.events.ArtifactRef;
 import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.CalibrationSpec;
+import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PruneSpec;
@@ -15,6 +16,8 @@ import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.StructuredSpec;
 import dev.prunelab.events.SweepCancelled;
+import dev.prunelab.measure.EnergyCounters;
+import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.pruner.export.ExportDtype;
 import dev.prunelab.pruner.prune.SparsityPattern;
 import dev.prunelab.pruner.structured.StructuredReport;
@@ -51,6 +54,7 @@ public final class RunProcessor {
     public static final String STAGE_STORE = "store";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper CODEC_JSON = new ObjectMapper();
     private static final String WORK_DIRECTORY = ".work";
 
     /** What {@link #process} reports to its caller while it runs (metrics, progress events). */
@@ -66,16 +70,32 @@ public final class RunProcessor {
         }
     }
 
+    /** The pruner's energy per run, stored beside the model so that a redelivered run re-publishes it. */
+    static final String ENERGY_FILE = "prune-energy.json";
+
     private final ArtifactStore store;
     private final Clock clock;
     private final int threads;
+    private final EnergyCounters energy;
+    private final HostWorkLock hostLock;
     private final Map<String, String> cancelledSweeps = new ConcurrentHashMap<>();
 
     /** @param threads ONNX Runtime threads for calibration forward passes; 0 = one per core */
     public RunProcessor(ArtifactStore store, Clock clock, int threads) {
+        this(store, clock, threads, EnergyCounters.auto(), HostWorkLock.none());
+    }
+
+    /**
+     * @param energy   how the pruner's own energy per run is read
+     * @param hostLock the host's measurement lock: the prune holds a share of the host's work and pauses at every
+     *                 block boundary while an energy window is open
+     */
+    public RunProcessor(ArtifactStore store, Clock clock, int threads, EnergyCounters energy, HostWorkLock hostLock) {
         this.store = store;
         this.clock = clock;
         this.threads = threads;
+        this.energy = energy;
+        this.hostLock = hostLock;
     }
 
     public ArtifactStore store() {
@@ -113,7 +133,8 @@ public final class RunProcessor {
         observer.started(request);
         String[] stage = {ProgressListener.PRUNE};
         ArtifactStore.Staging staging = null;
-        try {
+        RunEnergy runEnergy = RunEnergy.start(energy);
+        try (PausePoints pauses = new PausePoints(hostLock)) {
             staging = store.stage(runId);
             Path work = staging.directory().resolve(WORK_DIRECTORY);
             Path out = work.resolve("model");
@@ -122,6 +143,7 @@ public final class RunProcessor {
                 stage[0] = name;
                 observer.progress(new RunProgress(runId, clock.instant(), name,
                         total <= 0 ? 1.0 : Math.min(1.0, (double) finished / total), message(name, finished, total)));
+                pauses.between();
             };
             prune(request, out, listener);
             stage[0] = STAGE_STORE;
@@ -131,13 +153,20 @@ public final class RunProcessor {
                 }
             }
             deleteTree(work);
+            EnergyUse used = runEnergy == null ? null : runEnergy.finish();
+            if (used != null) {
+                Files.writeString(staging.directory().resolve(ENERGY_FILE), CODEC_JSON.writeValueAsString(used));
+            }
             ArtifactRef ref = staging.commit();
             staging = null;
             return new ModelPruned(runId, clock.instant(), ref, summary(store.resolve(runId), request.prune()),
-                    request.evaluation());
+                    request.evaluation(), used);
         } catch (RuntimeException | IOException | OutOfMemoryError | LinkageError e) {
             return failed(runId, stage[0], e);
         } finally {
+            if (runEnergy != null) {
+                runEnergy.close();
+            }
             if (staging != null) {
                 try {
                     deleteTree(staging.directory());
@@ -148,6 +177,30 @@ public final class RunProcessor {
         }
     }
 
+    /**
+     * The prune's share of the host's work, given up and taken again at every block boundary, so that an energy
+     * window waiting on this host opens there and the prune goes on once it closes.
+     */
+    private static final class PausePoints implements AutoCloseable {
+        private final HostWorkLock lock;
+        private HostWorkLock.Hold hold;
+
+        PausePoints(HostWorkLock lock) {
+            this.lock = lock;
+            this.hold = lock.work();
+        }
+
+        void between() {
+            hold.close();
+            hold = lock.work();
+        }
+
+        @Override
+        public void close() {
+            hold.close();
+        }
+    }
+
     /** The committed artifact's {@link ModelPruned}, when this run was pruned before (a redelivered request). */
     private Optional<ModelPruned> alreadyPruned(RunRequested request) throws IOException {
         Path existing = store.root().resolve(request.runId());
@@ -155,8 +208,11 @@ public final class RunProcessor {
             return Optional.empty();
         }
         ArtifactRef ref = store.describe(request.runId());
+        Path energyFile = store.resolve(request.runId()).resolve(ENERGY_FILE);
+        EnergyUse used = Files.isRegularFile(energyFile)
+                ? CODEC_JSON.readValue(Files.readString(energyFile), EnergyUse.class) : null;
         return Optional.of(new ModelPruned(request.runId(), clock.instant(), ref,
-                summary(store.resolve(request.runId()), request.prune()), request.evaluation()));
+                summary(store.resolve(request.runId()), request.prune()), request.evaluation(), used));
     }
 
     /** Why the request cannot run, before any work; null when it can. */

@@ -1,0 +1,68 @@
+package dev.prunelab.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+
+/**
+ * The energy stage of an evaluation (README "Energy"): its fixed workload measured inside the host's exclusive
+ * window, per token and per phase, gross and net of the idle baseline, with 95% intervals over the repeats; and the
+ * speed the same window saw.
+ *
+ * @param source                 nvml | rapl | estimate: where the watts came from
+ * @param device                 cpu or gpu0
+ * @param basis                  the counter or model, one line
+ * @param selection              why this source (the better ones that were not available)
+ * @param start                  the window's first repeat (after baseline and warm-up)
+ * @param end                    the window's last repeat
+ * @param waitedSeconds          how long the window waited for other work of the lab on the host to pause
+ * @param joules                 gross energy of the recorded repeats together
+ * @param seconds                wall time of the recorded repeats together
+ * @param prefillJoulesPerToken  per prompt token (B x P per repeat)
+ * @param decodeJoulesPerToken   per generated token (B x N per repeat)
+ * @param ttftMillis             prefill of the batch + choosing its first tokens
+ * @param decodeTokensPerSecond  B x N / decode seconds
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record EnergyMeasurement(PowerSourceKind source, String device, String basis, String selection, Workload workload,
+                                Instant start, Instant end, double waitedSeconds, Baseline baseline,
+                                double joules, double seconds, PerToken prefillJoulesPerToken,
+                                PerToken decodeJoulesPerToken, MedianInterval ttftMillis,
+                                MedianInterval decodeTokensPerSecond) {
+
+    public EnergyMeasurement {
+        Check.present("source", source);
+        Check.text("device", device);
+        Check.text("basis", basis);
+        Check.present("workload", workload);
+        Check.present("start", start);
+        Check.present("end", end);
+        Check.present("baseline", baseline);
+        Check.present("prefillJoulesPerToken", prefillJoulesPerToken);
+        Check.present("decodeJoulesPerToken", decodeJoulesPerToken);
+        Check.present("ttftMillis", ttftMillis);
+        Check.present("decodeTokensPerSecond", decodeTokensPerSecond);
+    }
+
+    /** The workload as run (P + N capped to the model's context). */
+    public record Workload(int promptTokens, int decodeTokens, int batch, int repeats, int warmups) {
+    }
+
+    /**
+     * @param watts           mean power of the counter over the baseline (the estimate charges only this process,
+     *                        which sleeps: about 0)
+     * @param hostUtilisation the whole machine's busy CPU fraction over the baseline (/proc/stat), when readable
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Baseline(double seconds, double watts, Double hostUtilisation) {
+    }
+
+    /** Joules per token, gross and net of idle. */
+    public record PerToken(MeanInterval gross, MeanInterval net) {
+        public PerToken {
+            Check.present("gross", gross);
+            Check.present("net", net);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.prunelab.measure;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Chooses the energy counter for the work a process measures, most trusted first, and says why each better
+ * one was not taken: for work on a GPU its NVML counter; for work on the CPU the RAPL package counters; else the
+ * labelled CPU-time estimate.
+ *
+ * @param source    "auto" (the order above), or one of "nvml", "rapl", "estimate" to insist on it
+ * @param powercap  normally {@link RaplCounter#SYSFS}
+ * @param model     the estimate's per-core watts
+ */
+public record EnergyCounters(String source, Path powercap, PowerModel model) {
+
+    public static final List<String> SOURCES = List.of("auto", "nvml", "rapl", "estimate");
+
+    public EnergyCounters {
+        source = source == null ? "auto" : source.toLowerCase(Locale.ROOT);
+        if (!SOURCES.contains(source)) {
+            throw new IllegalArgumentException("energy source '" + source + "' is unknown (expected "
+                    + String.join("|", SOURCES) + ")");
+        }
+        if (powercap == null) {
+            powercap = RaplCounter.SYSFS;
+        }
+        if (model == null) {
+            model = PowerModel.CCF_AWS;
+        }
+    }
+
+    public static EnergyCounters auto() {
+        return new EnergyCounters("auto", RaplCounter.SYSFS, PowerModel.CCF_AWS);
+    }
+
+    /** The counter chosen and one line per source considered. */
+    public record Selection(EnergyCounter counter, List<String> reasons) {
+        public Selection {
+            reasons = List.copyOf(reasons);
+        }
+
+        /** The reasons on one line, for a report. */
+        public String why() {
+            return String.join("; ", reasons);
+        }
+    }
+
+    /**
+     * @param gpuIndex the GPU the work runs on, or -1 for work on the CPU
+     * @throws IOException when a source was insisted on and cannot be read
+     */
+    public Selection select(int gpuIndex) throws IOException {
+        List<String> reasons = new ArrayList<>();
+        if (gpuIndex >= 0 && (source.equals("auto") || source.equals("nvml"))) {
+            try {
+                NvmlCounter nvml = NvmlCounter.open(gpuIndex);
+                reasons.add("nvml: GPU " + gpuIndex + " energy counter");
+                return new Selection(nvml, reasons);
+            } catch (IOException e) {
+                if (source.equals("nvml")) {
+                    throw e;
+                }
+                reasons.add("nvml: " + e.getMessage());
+            }
+        } else if (source.equals("nvml")) {
+            throw new IOException("energy source nvml needs work on a GPU; this work runs on the CPU");
+        }
+        if (source.equals("auto") || source.equals("rapl")) {
+            if (gpuIndex >= 0 && source.equals("auto")) {
+                reasons.add("rapl: not used for GPU work (it counts the CPU packages only)");
+            } else {
+                try {
+                    RaplCounter rapl = RaplCounter.open(powercap);
+                    reasons.add("rapl: package counters readable");
+                    return new Selection(rapl, reasons);
+                } catch (IOException e) {
+                    if (source.equals("rapl")) {
+                        throw e;
+                    }
+                    reasons.add("rapl: " + e.getMessage());
+                }
+            }
+        }
+        ProcessCpuEstimate estimate = new ProcessCpuEstimate(model);
+        reasons.add("estimate: " + estimate.basis());
+        return new Selection(estimate, reasons);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.prunelab.measure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class IntervalsTest {
+
+    @Test
+    void meanIntervalIsStudentsT() {
+        // mean 3, sample sd sqrt(2.5), n 5: half width 2.776 x sqrt(2.5 / 5) = 1.963
+        Intervals.Interval i = Intervals.mean(new double[] {1, 2, 3, 4, 5});
+        assertEquals(3, i.center(), 1e-12);
+        assertEquals(3 - 2.776 * Math.sqrt(0.5), i.low(), 1e-9);
+        assertEquals(3 + 2.776 * Math.sqrt(0.5), i.high(), 1e-9);
+        assertEquals(0.95, i.confidence());
+    }
+
+    @Test
+    void tQuantilesBeyondTheTableFollowTheExpansion() {
+        assertEquals(2.042, Intervals.tQuantile975(30), 1e-9);
+        assertEquals(2.021, Intervals.tQuantile975(40), 2e-3);
+        assertEquals(2.000, Intervals.tQuantile975(60), 2e-3);
+        assertEquals(1.984, Intervals.tQuantile975(100), 2e-3);
+    }
+
+    @Test
+    void medianIntervalOfTenIsTheSecondAndNinthOrderStatistic() {
+        double[] values = {10, 1, 9, 2, 8, 3, 7, 4, 6, 5};
+        Intervals.Interval i = Intervals.median(values);
+        assertEquals(5.5, i.center(), 1e-12);
+        assertEquals(2, i.low());
+        assertEquals(9, i.high());
+        assertEquals(1 - 2 * 11 / 1024.0, i.confidence(), 1e-12);
+    }
+
+    @Test
+    void fewSamplesGiveMinToMaxWithTheirLowerCoverage() {
+        Intervals.Interval i = Intervals.median(new double[] {3, 1, 2});
+        assertEquals(2, i.center());
+        assertEquals(1, i.low());
+        assertEquals(3, i.high());
+        assertEquals(0.75, i.confidence(), 1e-12);
+    }
+
+    @Test
+    void disjointIntervalsAreADifferenceOverlappingOnesAreNot() {
+        var a = new Intervals.Interval(1, 0.9, 1.1, 5, 0.95);
+        var b = new Intervals.Interval(1.15, 1.05, 1.25, 5, 0.95);
+        var c = new Intervals.Interval(1.5, 1.4, 1.6, 5, 0.95);
+        assertFalse(a.disjointFrom(b));
+        assertTrue(a.disjointFrom(c));
+        assertTrue(c.disjointFrom(a));
+    }
+
+    @Test
+    void nonFiniteMeasurementsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> Intervals.mean(new double[] {1, Double.NaN}));
+        assertThrows(IllegalArgumentException.class, () -> Intervals.median(new double[0]));
+    }
+}
