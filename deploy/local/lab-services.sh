@@ -15,6 +15,9 @@ CONTROLLER_PORT="${LAB_KAFKA_CONTROLLER_PORT:-9093}"
 BOOTSTRAP="localhost:$KAFKA_PORT"
 export PRUNELAB_ARTIFACTS="${PRUNELAB_ARTIFACTS:-$LAB_HOME/artifacts}"
 export PRUNELAB_DATA="${PRUNELAB_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
+# The host's exclusive measurement window (README "Energy"): the pruner pauses between blocks while the
+# evaluator's energy window is open; both lock files live here.
+export PRUNELAB_HOST_LOCK="${PRUNELAB_HOST_LOCK:-$LAB_HOME/host-lock}"
 READY_TIMEOUT_SECONDS="${LAB_READY_TIMEOUT_SECONDS:-240}"
 
 # name, HTTP port, heap. The pruner and evaluator hold a model and its activations; the others hold events.
@@ -162,6 +165,7 @@ up() {
   done
   echo "dashboard             http://localhost:${HTTP_PORT[gateway]}/   REST API /api   OpenAPI /q/openapi"
   echo "artifacts             $PRUNELAB_ARTIFACTS"
+  echo "measurement lock      $PRUNELAB_HOST_LOCK"
   echo "logs                  $LAB_HOME/logs"
 }
 

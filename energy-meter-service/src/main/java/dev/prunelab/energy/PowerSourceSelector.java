@@ -1,22 +1,39 @@
 package dev.prunelab.energy;
 
+import dev.prunelab.measure.NvmlCounter;
+import dev.prunelab.measure.PowerModel;
+import dev.prunelab.measure.RaplCounter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalDouble;
 
 /**
- * Chooses what to sample on this machine and says why. CPU: every readable RAPL package zone, else the
- * utilisation × TDP estimate. GPU, in addition: one nvidia-smi source per GPU that reports power.draw.
+ * Chooses what to sample on this machine and says why. CPU: the RAPL package counters when readable, else the
+ * labelled utilisation estimate. GPU, in addition: every NVIDIA GPU's NVML energy counter.
  *
- * @param powercap  normally {@link RaplPowerSource#SYSFS}
- * @param procStat  normally {@link CpuUtilisationEstimate#PROC_STAT}
- * @param tdpWatts  the CPU's TDP for the estimate
- * @param nvidiaSmi how to run nvidia-smi; null = do not look for GPUs
+ * @param powercap normally {@link RaplCounter#SYSFS}
+ * @param procStat normally {@link dev.prunelab.measure.HostCpu#PROC_STAT}
+ * @param model    the estimate's per-core watts
+ * @param cores    the estimate's core count
+ * @param nvml     how to reach NVML; null = do not look for GPUs
  */
-public record PowerSourceSelector(Path powercap, Path procStat, double tdpWatts,
-                                  NvidiaSmiPowerSource.CommandRunner nvidiaSmi) {
+public record PowerSourceSelector(Path powercap, Path procStat, PowerModel model, int cores, Gpus nvml) {
+
+    /** The machine's GPUs' counters; {@link #SYSTEM} asks the system's libnvidia-ml. */
+    @FunctionalInterface
+    public interface Gpus {
+        Gpus SYSTEM = () -> {
+            int count = NvmlCounter.deviceCount();
+            List<NvmlCounter> counters = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                counters.add(NvmlCounter.open(i));
+            }
+            return counters;
+        };
+
+        List<NvmlCounter> open() throws IOException;
+    }
 
     /** The sources chosen and one line per decision, for the service's log and health details. */
     public record Selection(List<PowerSource> sources, List<String> reasons) {
@@ -26,49 +43,25 @@ public record PowerSourceSelector(Path powercap, Path procStat, double tdpWatts,
         }
     }
 
-    public static PowerSourceSelector forThisMachine(double tdpWatts) {
-        return new PowerSourceSelector(RaplPowerSource.SYSFS, CpuUtilisationEstimate.PROC_STAT, tdpWatts,
-                NvidiaSmiPowerSource::runProcess);
-    }
-
     public Selection select() {
         List<PowerSource> sources = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
-        String raplProblem = null;
-        List<PowerSource> rapl = new ArrayList<>();
         try {
-            List<Path> zones = RaplPowerSource.packageZones(powercap);
-            if (zones.isEmpty()) {
-                raplProblem = "no RAPL package zone under " + powercap;
-            }
-            for (Path zone : zones) {
-                rapl.add(new RaplPowerSource(zone));
-            }
+            RaplCounter rapl = RaplCounter.open(powercap);
+            sources.add(new CounterPowerSource(rapl));
+            reasons.add("cpu: " + rapl.basis());
         } catch (IOException | SecurityException e) {
-            raplProblem = "RAPL is not readable (" + e + "); energy_uj is root-only since Linux 5.10";
-            rapl.clear();
-        }
-        if (raplProblem == null) {
-            sources.addAll(rapl);
-            reasons.add("cpu: RAPL, " + rapl.size() + " package zone(s) readable under " + powercap);
-        } else {
-            CpuUtilisationEstimate estimate = new CpuUtilisationEstimate(procStat, tdpWatts);
+            CpuUtilisationEstimate estimate = new CpuUtilisationEstimate(procStat, model, cores);
             sources.add(estimate);
-            reasons.add("cpu: estimate, because " + raplProblem + "; " + estimate.basis());
+            reasons.add("cpu: estimate, because " + e.getMessage() + "; " + estimate.basis());
         }
-        if (nvidiaSmi != null) {
+        if (nvml != null) {
             try {
-                List<OptionalDouble> gpus = NvidiaSmiPowerSource.parse(nvidiaSmi.run(NvidiaSmiPowerSource.command(-1)));
-                int reporting = 0;
-                for (int i = 0; i < gpus.size(); i++) {
-                    if (gpus.get(i).isPresent()) {
-                        sources.add(new NvidiaSmiPowerSource(nvidiaSmi, i));
-                        reporting++;
-                    }
-                }
-                reasons.add("gpu: nvidia-smi lists " + gpus.size() + " GPU(s), " + reporting + " report power.draw");
+                List<NvmlCounter> gpus = nvml.open();
+                gpus.forEach(gpu -> sources.add(new CounterPowerSource(gpu)));
+                reasons.add("gpu: NVML energy counters of " + gpus.size() + " GPU(s)");
             } catch (IOException | RuntimeException e) {
-                reasons.add("gpu: none sampled, nvidia-smi failed (" + e.getMessage() + ")");
+                reasons.add("gpu: none sampled (" + e.getMessage() + ")");
             }
         }
         return new Selection(sources, reasons);

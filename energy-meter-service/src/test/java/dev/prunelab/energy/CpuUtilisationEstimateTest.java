@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.measure.HostCpu;
+import dev.prunelab.measure.PowerModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,39 +31,41 @@ class CpuUtilisationEstimateTest {
 
     @Test
     void parsesTheAggregateLine() {
-        CpuUtilisationEstimate.CpuTimes t = CpuUtilisationEstimate.parse(BEFORE);
+        HostCpu.Times t = HostCpu.parse(BEFORE);
         assertEquals(6730706 + 1096, t.idle());
         assertEquals(491105 + 41495 + 6730706 + 1096 + 143 + 1819, t.total());
-        assertThrows(IllegalArgumentException.class, () -> CpuUtilisationEstimate.parse("intr 1 2 3\n"));
+        assertThrows(IllegalArgumentException.class, () -> HostCpu.parse("intr 1 2 3\n"));
     }
 
     @Test
     void utilisationIsOneMinusIdleShare() {
-        var before = CpuUtilisationEstimate.parse(BEFORE);
-        var after = CpuUtilisationEstimate.parse(AFTER);
+        var before = HostCpu.parse(BEFORE);
+        var after = HostCpu.parse(AFTER);
         assertEquals(1000, after.total() - before.total());
-        assertEquals(0.4, CpuUtilisationEstimate.utilisation(before, after), 1e-12); // 1 - 600/1000
-        assertEquals(0.0, CpuUtilisationEstimate.utilisation(before, before), 0);
+        assertEquals(0.4, HostCpu.utilisation(before, after), 1e-12); // 1 - 600/1000
+        assertEquals(0.0, HostCpu.utilisation(before, before), 0);
     }
 
     @Test
-    void estimatesWattsAsUtilisationTimesTdp(@TempDir Path dir) throws IOException {
+    void estimatesWattsPerCoreFromIdleToFull(@TempDir Path dir) throws IOException {
         Path stat = Files.writeString(dir.resolve("stat"), BEFORE);
-        CpuUtilisationEstimate estimate = new CpuUtilisationEstimate(stat, 65);
+        CpuUtilisationEstimate estimate = new CpuUtilisationEstimate(stat, PowerModel.CCF_AWS, 2);
         assertEquals(PowerSourceKind.ESTIMATE, estimate.kind());
-        assertTrue(estimate.basis().contains("TDP 65.0 W"), estimate.basis());
+        assertTrue(estimate.basis().contains("2 cores x (0.74 W + CPU utilisation") && estimate.basis()
+                .contains("Cloud Carbon Footprint"), estimate.basis());
         Instant t = Instant.parse("2026-01-31T12:00:00Z");
         assertTrue(estimate.sampleWatts(t).isEmpty());
         Files.writeString(stat, AFTER);
-        assertEquals(26.0, estimate.sampleWatts(t.plusSeconds(10)).getAsDouble(), 1e-9); // 0.4 x 65 W
+        // 2 cores x (0.74 + 0.4 x 2.76) W: a 40% busy host, never the TDP's flat line
+        assertEquals(2 * (0.74 + 0.4 * 2.76), estimate.sampleWatts(t.plusSeconds(10)).getAsDouble(), 1e-9);
         assertTrue(estimate.sampleWatts(t.plusSeconds(20)).isEmpty(), "no jiffies passed");
     }
 
     @Test
     void readsThisMachinesProcStat() throws IOException {
-        Path stat = CpuUtilisationEstimate.PROC_STAT;
+        Path stat = HostCpu.PROC_STAT;
         if (Files.isReadable(stat)) {
-            var times = CpuUtilisationEstimate.parse(Files.readString(stat));
+            var times = HostCpu.read(stat);
             assertTrue(times.total() > 0 && times.idle() <= times.total());
         }
     }

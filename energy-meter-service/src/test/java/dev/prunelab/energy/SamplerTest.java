@@ -89,7 +89,7 @@ class SamplerTest {
 
         @Override
         public OptionalDouble sampleWatts(Instant now) throws IOException {
-            throw new IOException("nvidia-smi exited with 9");
+            throw new IOException("NVML nvmlDeviceGetTotalEnergyConsumption failed: GPU is lost (code 15)");
         }
     };
 
@@ -103,7 +103,7 @@ class SamplerTest {
         assertEquals(List.of(new PowerSample(clock.now, "lab-1", "cpu/package-0", 10.0, PowerSourceKind.RAPL, "test ramp")),
                 samples);
         assertEquals(2, sampler.failures());
-        assertEquals("gpu0: nvidia-smi exited with 9", sampler.lastFailure());
+        assertEquals("gpu0: NVML nvmlDeviceGetTotalEnergyConsumption failed: GPU is lost (code 15)", sampler.lastFailure());
     }
 
     @Test

@@ -36,7 +36,18 @@ public final class Fixtures {
                         "this process's CPU time only");
         return new ModelPruned(runId, T0.plusSeconds(5), new ArtifactRef("file:/a/" + runId, "0".repeat(64), sizeBytes),
                 new PruneSummary(prune.method().id(), prune.label(), prune.sparsity(), prune.sparsity(), 260_000L,
-                        200_000L, 1.0, 300_000_000L), null, energy);
+                        200_000L, 1.0, 300_000_000L, layers(prune)), null, energy);
+    }
+
+    /** Six layers, each with the request's fraction removed (structured: its ratio, with the widths kept). */
+    public static java.util.List<PruneSummary.Layer> layers(PruneSpec prune) {
+        boolean structured = prune.method().isStructured();
+        double removed = structured ? prune.structured().ratio() : prune.sparsity() != null ? prune.sparsity() : 0.5;
+        java.util.List<PruneSummary.Layer> layers = new java.util.ArrayList<>();
+        for (int layer = 0; layer < 6; layer++) {
+            layers.add(new PruneSummary.Layer(layer, removed, structured ? 3 : null, structured ? 384 : null));
+        }
+        return layers;
     }
 
     /**

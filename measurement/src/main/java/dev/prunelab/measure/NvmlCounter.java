@@ -21,6 +21,8 @@ public final class NvmlCounter implements EnergyCounter {
 
         int nvmlShutdown();
 
+        int nvmlDeviceGetCount_v2(com.sun.jna.ptr.IntByReference count);
+
         int nvmlDeviceGetHandleByIndex_v2(int index, PointerByReference device);
 
         int nvmlDeviceGetTotalEnergyConsumption(Pointer device, LongByReference energyMilliJoules);
@@ -53,13 +55,31 @@ public final class NvmlCounter implements EnergyCounter {
 
     /** GPU {@code index} through the system's libnvidia-ml; fails with one line when NVML or the GPU is missing. */
     public static NvmlCounter open(int index) throws IOException {
-        Nvml nvml;
+        return open(system(), index);
+    }
+
+    /** How many GPUs the system's NVML sees. */
+    public static int deviceCount() throws IOException {
+        return deviceCount(system());
+    }
+
+    public static int deviceCount(Nvml nvml) throws IOException {
+        check(nvml, nvml.nvmlInit_v2(), "nvmlInit_v2");
         try {
-            nvml = Native.load("nvidia-ml", NvmlLibrary.class);
+            com.sun.jna.ptr.IntByReference count = new com.sun.jna.ptr.IntByReference();
+            check(nvml, nvml.nvmlDeviceGetCount_v2(count), "nvmlDeviceGetCount_v2");
+            return count.getValue();
+        } finally {
+            nvml.nvmlShutdown();
+        }
+    }
+
+    private static Nvml system() throws IOException {
+        try {
+            return Native.load("nvidia-ml", NvmlLibrary.class);
         } catch (UnsatisfiedLinkError e) {
             throw new IOException("NVML is not available: libnvidia-ml cannot be loaded (no NVIDIA driver here)", e);
         }
-        return open(nvml, index);
     }
 
     public static NvmlCounter open(Nvml nvml, int index) throws IOException {

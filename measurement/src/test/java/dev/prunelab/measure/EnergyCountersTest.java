@@ -123,6 +123,12 @@ class EnergyCountersTest {
         }
 
         @Override
+        public int nvmlDeviceGetCount_v2(com.sun.jna.ptr.IntByReference count) {
+            count.setValue(1);
+            return 0;
+        }
+
+        @Override
         public int nvmlDeviceGetHandleByIndex_v2(int index, PointerByReference device) {
             if (index != 0) {
                 return 2; // NVML_ERROR_INVALID_ARGUMENT
@@ -160,6 +166,13 @@ class EnergyCountersTest {
         assertTrue(counter.basis().contains("NVIDIA H200"), counter.basis());
         counter.close();
         counter.close();
+        assertEquals(0, nvml.initialized);
+    }
+
+    @Test
+    void nvmlCountsTheGpusAndReleasesTheLibrary() throws IOException {
+        FakeNvml nvml = new FakeNvml();
+        assertEquals(1, NvmlCounter.deviceCount(nvml));
         assertEquals(0, nvml.initialized);
     }
 

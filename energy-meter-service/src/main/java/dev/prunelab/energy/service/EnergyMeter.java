@@ -1,10 +1,10 @@
 package dev.prunelab.energy.service;
 
-import dev.prunelab.energy.NvidiaSmiPowerSource;
 import dev.prunelab.energy.PowerSource;
 import dev.prunelab.energy.PowerSourceSelector;
 import dev.prunelab.energy.Sampler;
 import dev.prunelab.events.PowerSample;
+import dev.prunelab.measure.PowerModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
 
 /**
  * On start, chooses this machine's power sources ({@link PowerSourceSelector}: RAPL, else the labelled
- * CPU-utilisation estimate; plus nvidia-smi GPUs) and samples them every interval, publishing each
+ * CPU-utilisation estimate; plus NVML's GPU counters) and samples them every interval, publishing each
  * {@link PowerSample} on prunelab.power.sample.
  *
  * <p>Ticks are driven here (one {@link Sampler#sampleOnce()} per interval on a single thread) rather than by
@@ -45,11 +45,14 @@ public class EnergyMeter {
     @ConfigProperty(name = "prunelab.energy.interval", defaultValue = "PT1S")
     Duration interval;
 
-    @ConfigProperty(name = "prunelab.energy.tdp-watts", defaultValue = "65")
-    double tdpWatts;
+    @ConfigProperty(name = "prunelab.energy.idle-watts-per-core", defaultValue = "0.74")
+    double idleWattsPerCore;
 
-    @ConfigProperty(name = "prunelab.energy.nvidia-smi", defaultValue = "true")
-    boolean nvidiaSmi;
+    @ConfigProperty(name = "prunelab.energy.full-watts-per-core", defaultValue = "3.5")
+    double fullWattsPerCore;
+
+    @ConfigProperty(name = "prunelab.energy.nvml", defaultValue = "true")
+    boolean nvml;
 
     @ConfigProperty(name = "prunelab.energy.powercap", defaultValue = "/sys/class/powercap")
     Path powercap;
@@ -85,8 +88,8 @@ public class EnergyMeter {
         published = registry.counter("prunelab.power.samples.published", "host", host);
         samplingFailures = registry.counter("prunelab.power.sampling.failures", "host", host);
         publishFailures = registry.counter("prunelab.power.publish.failures", "host", host);
-        selection = new PowerSourceSelector(powercap, procStat, tdpWatts,
-                nvidiaSmi ? NvidiaSmiPowerSource::runProcess : null).select();
+        selection = new PowerSourceSelector(powercap, procStat, PowerModel.configured(idleWattsPerCore, fullWattsPerCore),
+                Runtime.getRuntime().availableProcessors(), nvml ? PowerSourceSelector.Gpus.SYSTEM : null).select();
         selection.reasons().forEach(reason -> LOG.info("power source " + reason));
         List<PowerSource> sources = selection.sources();
         sampler = new Sampler(sources, host, Clock.systemUTC(), interval);

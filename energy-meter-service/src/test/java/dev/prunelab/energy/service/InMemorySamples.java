@@ -15,7 +15,7 @@ public class InMemorySamples implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>(InMemoryConnector.switchOutgoingChannelsToInMemory("power-samples"));
         config.put("prunelab.host", HOST);
         config.put("prunelab.energy.interval", "PT0.2S");
-        config.put("prunelab.energy.nvidia-smi", "false");
+        config.put("prunelab.energy.nvml", "false");
         return config;
     }
 

@@ -21,6 +21,6 @@ public class RealKafka extends InJvmKafkaResource {
         bootstrapServers = broker.bootstrapServers();
         return Map.of("prunelab.host", InMemorySamples.HOST,
                 "prunelab.energy.interval", "PT0.2S",
-                "prunelab.energy.nvidia-smi", "false");
+                "prunelab.energy.nvml", "false");
     }
 }

@@ -76,6 +76,12 @@ public final class DecoderSession implements AutoCloseable {
             if (options.intraOpThreads() > 0) {
                 sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
             }
+            if (!options.spinning()) {
+                // ONNX Runtime's pool threads spin between ops by default: on a machine whose other cores are busy
+                // that spinning steals the cores the work needs, and it burns CPU time the energy figures count.
+                sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
+                sessionOptions.addConfigEntry("session.inter_op.allow_spinning", "0");
+            }
             if (options.provider() != ExecutionProvider.CPU) {
                 try {
                     sessionOptions.addCUDA(0);

@@ -60,7 +60,7 @@ final class GatewayClient {
 
     Reply emissions(String sweepId) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve("api/sweeps/" + URLEncoder.encode(sweepId, StandardCharsets.UTF_8)
-                + "/emissions.csv")).GET());
+                + "/emissions.csv")).GET(), "text/csv");
     }
 
     static SweepView parse(String json) throws JsonProcessingException {
@@ -68,9 +68,13 @@ final class GatewayClient {
     }
 
     private Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return send(request, "application/json");
+    }
+
+    private Reply send(HttpRequest.Builder request, String accept) throws IOException, InterruptedException {
         try {
             HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60))
-                    .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(response.statusCode(), response.body());
         } catch (ConnectException e) {
             throw new UnreachableException("cannot reach the gateway at " + base + " (is it running? ./lab up starts it)", e);

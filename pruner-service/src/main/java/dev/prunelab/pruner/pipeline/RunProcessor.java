@@ -29,12 +29,17 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -289,7 +294,51 @@ public final class RunProcessor {
                 structured ? null : report.path("requestedSparsity").asDouble(),
                 structured ? null : report.path("achievedSparsity").asDouble(),
                 card.parameterCount(), card.nonZeroParameterCount(),
-                total.isNumber() ? total.asDouble() : null, rss.isNumber() ? rss.asLong() : null);
+                total.isNumber() ? total.asDouble() : null, rss.isNumber() ? rss.asLong() : null,
+                structured ? structuredLayers(report) : unstructuredLayers(report));
+    }
+
+    private static final Pattern LAYER = Pattern.compile("(?:^|\\.)(?:layers|h|layer)\\.(\\d+)\\.");
+
+    /** Zeros over elements of each layer's pruned matrices, by the layer index in the matrix names. */
+    static List<PruneSummary.Layer> unstructuredLayers(JsonNode report) {
+        TreeMap<Integer, long[]> byLayer = new TreeMap<>(); // {zeros, elements}
+        for (JsonNode matrix : report.path("matrices")) {
+            var m = LAYER.matcher(matrix.path("name").asText());
+            if (!m.find()) {
+                continue;
+            }
+            long elements = 1;
+            for (JsonNode d : matrix.path("shape")) {
+                elements *= d.asLong();
+            }
+            long[] totals = byLayer.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new long[2]);
+            totals[0] += matrix.path("zeros").asLong();
+            totals[1] += elements;
+        }
+        List<PruneSummary.Layer> layers = new ArrayList<>();
+        byLayer.forEach((layer, t) -> layers.add(new PruneSummary.Layer(layer, t[1] == 0 ? 0 : (double) t[0] / t[1],
+                null, null)));
+        return layers.isEmpty() ? null : layers;
+    }
+
+    /** Each source layer's parameters removed, and the heads and MLP channels it kept (dropped blocks: all). */
+    static List<PruneSummary.Layer> structuredLayers(JsonNode report) {
+        Map<Integer, JsonNode> after = new HashMap<>();
+        for (JsonNode layer : report.path("layersAfter")) {
+            after.put(layer.path("sourceLayer").asInt(layer.path("layer").asInt()), layer);
+        }
+        List<PruneSummary.Layer> layers = new ArrayList<>();
+        for (JsonNode before : report.path("layersBefore")) {
+            int index = before.path("layer").asInt();
+            JsonNode kept = after.get(index);
+            double parameters = before.path("parameters").asDouble();
+            double removed = kept == null ? 1 : parameters <= 0 ? 0
+                    : Math.min(1, Math.max(0, 1 - kept.path("parameters").asDouble() / parameters));
+            layers.add(new PruneSummary.Layer(index, removed, kept == null ? 0 : kept.path("queryHeads").asInt(),
+                    kept == null ? 0 : kept.path("mlpWidth").asInt()));
+        }
+        return layers.isEmpty() ? null : layers;
     }
 
     private static String message(String stage, int done, int total) {

@@ -1,0 +1,163 @@
+package dev.prunelab.gateway.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.prunelab.events.Event;
+import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.ModelRef;
+import dev.prunelab.events.PruneMethod;
+import dev.prunelab.events.PruneSpec;
+import dev.prunelab.events.RunFailed;
+import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.StructuredSpec;
+import dev.prunelab.gateway.Fixtures;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.reactive.messaging.memory.InMemoryConnector;
+import jakarta.enterprise.inject.Any;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real headless browser (Debian's chromium through its chromedriver; .ci/run installs both):
+ * a finished sweep loads, each plot has one point per measured run, the Pareto front and the recommendation are
+ * drawn, and a click on a point opens that run's detail with its per-layer chart. The screenshot is kept in
+ * {@code target/dashboard.png} and, when {@code PRUNELAB_CI_ARTIFACTS} names a folder, copied there.
+ */
+@QuarkusTest
+@WithTestResource(InMemoryChannels.class)
+class DashboardBrowserTest {
+
+    static final EventCodec CODEC = new EventCodec();
+
+    @Inject
+    @Any
+    InMemoryConnector connector;
+
+    @TestHTTPResource("/")
+    URL dashboard;
+
+    /** A finished sweep of 5 runs (4 measured, one failed) and an earlier sweep of the same model (2 runs). */
+    private void publishSweeps() {
+        PruneSpec dense = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.0);
+        PruneSpec wanda = PruneSpec.unstructured(PruneMethod.WANDA, 0.5);
+        PruneSpec s30 = PruneSpec.structured(new StructuredSpec("mlp+heads", 0.3, "flap", null, null));
+        PruneSpec s50 = PruneSpec.structured(new StructuredSpec("mlp+heads", 0.5, "flap", null, null));
+        List<Event> events = new ArrayList<>();
+        ModelRef model = new ModelRef("/data/stories15M.bin", null);
+        String[] ids = {"ui-dense", "ui-wanda", "ui-s30", "ui-s50", "ui-failed"};
+        PruneSpec[] specs = {dense, wanda, s30, s50, PruneSpec.nm(PruneMethod.SPARSEGPT, "2:4")};
+        for (int i = 0; i < ids.length; i++) {
+            events.add(new RunRequested(ids[i], Fixtures.T0, "ui-sweep", model, specs[i], null, null));
+        }
+        double[][] figures = {{5.47, 0.0163, 0.0008, 440, 15}, {11.9, 0.0161, 0.0009, 446, 20},
+            {9.1, 0.0132, 0.0004, 512, 12}, {14.9, 0.0102, 0.0004, 702, 12}};
+        long[] sizes = {61_274_862, 61_274_862, 53_430_000, 48_910_000};
+        for (int i = 0; i < 4; i++) {
+            events.add(Fixtures.pruned(ids[i], specs[i], sizes[i], 20.0 + i));
+            events.add(Fixtures.evaluated(ids[i], figures[i][0], sizes[i], figures[i][1], figures[i][2], figures[i][3],
+                    figures[i][4], 800L << 20));
+        }
+        events.add(new RunFailed(ids[4], Fixtures.T0.plusSeconds(2), "prune", "out of memory", null));
+        for (int i = 0; i < 2; i++) {
+            String id = "ui-old-" + i;
+            events.add(new RunRequested(id, Fixtures.T0, "ui-earlier", model, specs[i], null, null));
+            events.add(Fixtures.pruned(id, specs[i], sizes[i], 20.0));
+            events.add(Fixtures.evaluated(id, figures[i][0], sizes[i], figures[i][1], figures[i][2], figures[i][3],
+                    figures[i][4], 800L << 20));
+        }
+        var source = connector.<String>source(PipelineEventsConsumer.CHANNEL);
+        events.forEach(e -> source.send(CODEC.encode(e)));
+    }
+
+    private static ChromeDriver chromium(Path profile) {
+        Path browser = Path.of(System.getenv().getOrDefault("PRUNELAB_CHROMIUM", "/usr/bin/chromium"));
+        Path driver = Path.of(System.getenv().getOrDefault("PRUNELAB_CHROMEDRIVER", "/usr/bin/chromedriver"));
+        assertTrue(Files.isExecutable(browser) && Files.isExecutable(driver), "the dashboard test needs chromium "
+                + "and chromedriver (Debian's chromium and chromium-driver; .ci/run installs them): " + browser
+                + ", " + driver);
+        ChromeOptions options = new ChromeOptions().setBinary(browser.toFile());
+        // Headless, as root in CI, and without the background connections this closed network refuses.
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1500,1900", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    @Test
+    void aFinishedSweepIsPlottedAndAClickOpensTheRunsDetail() throws IOException {
+        publishSweeps();
+        Path profile = Files.createTempDirectory("prunelab-chromium-");
+        ChromeDriver browser = chromium(profile);
+        try {
+            browser.get(dashboard.toString());
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.until(ExpectedConditions.numberOfElementsToBe(
+                    By.cssSelector("section[data-sweep='ui-sweep'] svg[data-plot='energy'] circle.point"), 4));
+
+            WebElement sweep = browser.findElement(By.cssSelector("section[data-sweep='ui-sweep']"));
+            for (String plot : List.of("energy", "speed")) {
+                List<WebElement> points = sweep.findElements(By.cssSelector("svg[data-plot='" + plot + "'] circle.point"));
+                assertEquals(List.of("ui-dense", "ui-wanda", "ui-s30", "ui-s50"),
+                        points.stream().map(p -> p.getAttribute("data-run")).toList(), plot + ": one point per measured run");
+                assertEquals(1, sweep.findElements(By.cssSelector("svg[data-plot='" + plot + "'] polyline[data-front]")).size(),
+                        plot + ": the Pareto front is drawn");
+            }
+            // Under the default 10% limit only dense is admissible: it is the one marked.
+            assertEquals("ui-dense", sweep.findElement(By.cssSelector("svg[data-plot='energy'] circle[data-recommended]"))
+                    .getAttribute("data-recommended"));
+            List<WebElement> rows = sweep.findElements(By.cssSelector("table[data-testid='runs'] tr.run"));
+            assertEquals(5, rows.size());
+            assertEquals("dense", rows.get(0).findElements(By.tagName("td")).get(1).getText());
+            assertTrue(sweep.findElement(By.cssSelector("[data-testid='recommendation-reason']")).getText()
+                    .startsWith("why: dense"));
+            // The two sweeps of the model are drawn together too.
+            assertEquals(6, browser.findElements(By.cssSelector("[data-testid='model-plots'] svg[data-plot='model-energy'] "
+                    + "circle.point")).size());
+
+            sweep.findElement(By.cssSelector("svg[data-plot='energy'] circle.point[data-run='ui-s50']")).click();
+            WebElement detail = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("run-detail")));
+            assertEquals("ui-s50", detail.getAttribute("data-run"));
+            assertTrue(detail.getText().contains("structured mlp+heads 0.5 flap"), detail.getText());
+            assertTrue(detail.getText().contains("Energy window") && detail.getText().contains("idle baseline"),
+                    detail.getText());
+            assertTrue(detail.getText().contains("decode speed-up"), detail.getText());
+            List<WebElement> bars = detail.findElements(By.cssSelector("[data-testid='layer-chart'] rect.bar"));
+            assertEquals(6, bars.size(), "one bar per layer of the prune report");
+            assertTrue(bars.get(0).findElement(By.tagName("title")).getAttribute("textContent")
+                    .contains("50.0% removed, kept 3 heads, MLP 384"));
+
+            Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
+            Path kept = Files.createDirectories(Path.of("target")).resolve("dashboard.png");
+            Files.copy(shot, kept, StandardCopyOption.REPLACE_EXISTING);
+            String artifacts = System.getenv("PRUNELAB_CI_ARTIFACTS");
+            if (artifacts != null && !artifacts.isBlank()) {
+                Files.copy(shot, Files.createDirectories(Path.of(artifacts)).resolve("dashboard.png"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            assertTrue(Files.size(kept) > 10_000, "the screenshot is an image of the page");
+        } finally {
+            browser.quit();
+        }
+    }
+}
