@@ -7,12 +7,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * The energy stage's fixed workload (README "Energy"): after an idle baseline and warm-up, each repeat prefills
  * {@code batch} prompts of {@code promptTokens} seeded random tokens, then runs {@code decodeTokens} cached decode
  * steps, inside the host's exclusive measurement window. Absent fields take the defaults, sized for about 10 s
- * of work on stories15M on one core.
+ * of work on stories15M on one core (20 repeats of about 0.6 s).
  *
  * @param promptTokens    P (default 64)
  * @param decodeTokens    N decode steps after the prefill (default 192; P + N is capped by the model's context)
  * @param batch           B (default 1)
- * @param repeats         R recorded repeats, at least 3 (default 12)
+ * @param repeats         R recorded repeats, at least 3 (default 20)
  * @param warmups         unrecorded repeats first (default 1)
  * @param baselineSeconds idle baseline sampled right before (default 2)
  */
@@ -27,7 +27,7 @@ public record EnergySpec(Integer promptTokens, Integer decodeTokens, Integer bat
         promptTokens = promptTokens == null ? 64 : Check.positiveOrNull("promptTokens", promptTokens);
         decodeTokens = decodeTokens == null ? 192 : Check.positiveOrNull("decodeTokens", decodeTokens);
         batch = batch == null ? 1 : Check.positiveOrNull("batch", batch);
-        repeats = repeats == null ? 12 : Check.positiveOrNull("repeats", repeats);
+        repeats = repeats == null ? 20 : Check.positiveOrNull("repeats", repeats);
         if (repeats < MIN_REPEATS) {
             throw new EventValidationException("repeats", repeats + " is below " + MIN_REPEATS
                     + " (an interval needs repeats)");

@@ -1,6 +1,5 @@
 package dev.prunelab.measure;
 
-import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
@@ -10,8 +9,8 @@ import java.util.function.LongSupplier;
  * share is {@code idleWattsPerCore} per CPU-second, so net = CPU seconds x (full - idle). Work of other
  * processes never lands here, whatever the machine is doing; idle time of the process costs nothing.
  *
- * <p>CPU time is the process CPU clock ({@code CLOCK_PROCESS_CPUTIME_ID} through the JVM's
- * OperatingSystemMXBean: every thread, ONNX Runtime's native ones included), nanosecond resolution.
+ * <p>CPU time is the process CPU clock ({@link ProcessCpuClock}: {@code CLOCK_PROCESS_CPUTIME_ID}, every thread,
+ * ONNX Runtime's native ones included, nanosecond resolution).
  */
 public final class ProcessCpuEstimate implements EnergyCounter {
 
@@ -30,15 +29,9 @@ public final class ProcessCpuEstimate implements EnergyCounter {
         this.startNanos = cpuNanos.getAsLong();
     }
 
-    /** This process's CPU time so far, nanoseconds. */
+    /** This process's CPU time so far, nanoseconds ({@link ProcessCpuClock}). */
     public static long processCpuNanos() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            long nanos = os.getProcessCpuTime();
-            if (nanos >= 0) {
-                return nanos;
-            }
-        }
-        throw new IllegalStateException("this JVM cannot read its process CPU time; the energy estimate needs it");
+        return ProcessCpuClock.nanos();
     }
 
     public PowerModel model() {

@@ -98,6 +98,17 @@ class EnergyCountersTest {
     }
 
     @Test
+    void theProcessClockResolvesMicroseconds() {
+        assertTrue(ProcessCpuClock.fineGrained(), "libc's CLOCK_PROCESS_CPUTIME_ID is reachable on Linux");
+        long first = ProcessCpuClock.nanos();
+        long next;
+        do {
+            next = ProcessCpuClock.nanos();
+        } while (next == first);
+        assertTrue(next - first < 1_000_000, "a step of " + (next - first) + " ns: coarser than a millisecond");
+    }
+
+    @Test
     void powerModelsRefuseImpossibleCoefficients() {
         assertThrows(IllegalArgumentException.class, () -> new PowerModel(3, 2, "x"));
         assertThrows(IllegalArgumentException.class, () -> new PowerModel(-1, 2, "x"));

@@ -102,7 +102,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "energy: sequences per repeat (default: ${DEFAULT-VALUE})")
     int energyBatch;
 
-    @Option(names = "--energy-repeats", defaultValue = "12", paramLabel = "R",
+    @Option(names = "--energy-repeats", defaultValue = "20", paramLabel = "R",
             description = "energy: recorded repeats, at least 3 (default: ${DEFAULT-VALUE})")
     int energyRepeats;
 

@@ -1,0 +1,60 @@
+package dev.prunelab.measure;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import java.lang.management.ManagementFactory;
+
+/**
+ * This process's CPU time, every thread included (ONNX Runtime's native pool threads too), in nanoseconds:
+ * {@code clock_gettime(CLOCK_PROCESS_CPUTIME_ID)} through JNA. The JVM's own OperatingSystemMXBean counts in
+ * clock ticks (10 ms here), too coarse for a prefill of a few milliseconds; it stays the fallback where libc's
+ * clock cannot be called.
+ */
+public final class ProcessCpuClock {
+
+    private static final int CLOCK_PROCESS_CPUTIME_ID = 2; // Linux, <time.h>
+    private static final LibC LIBC = load();
+
+    /** The one libc call used; a long[2] stands for struct timespec {time_t tv_sec; long tv_nsec} on 64-bit Linux. */
+    interface LibC extends Library {
+        int clock_gettime(int clock, long[] timespec);
+    }
+
+    private ProcessCpuClock() {
+    }
+
+    private static LibC load() {
+        if (!Platform.isLinux() || !Platform.is64Bit()) {
+            return null;
+        }
+        try {
+            LibC libc = Native.load("c", LibC.class);
+            return libc.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, new long[2]) == 0 ? libc : null;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Nanoseconds of CPU time this process has used. */
+    public static long nanos() {
+        if (LIBC != null) {
+            long[] timespec = new long[2];
+            if (LIBC.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, timespec) == 0) {
+                return timespec[0] * 1_000_000_000L + timespec[1];
+            }
+        }
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            long nanos = os.getProcessCpuTime();
+            if (nanos >= 0) {
+                return nanos;
+            }
+        }
+        throw new IllegalStateException("this JVM cannot read its process CPU time; the energy estimate needs it");
+    }
+
+    /** The clock's resolution in this process: nanoseconds through libc, clock ticks through the JVM's bean. */
+    public static boolean fineGrained() {
+        return LIBC != null;
+    }
+}
