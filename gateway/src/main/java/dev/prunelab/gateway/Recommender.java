@@ -85,7 +85,8 @@ public final class Recommender {
             ordered = admissible.stream().sorted(order).toList();
             long tied = admissible.stream().filter(p -> overlaps(p, leanest)).count();
             reason = reason(ordered.get(0), dense, baselinePerplexity, constraints, limit,
-                    tied > 1 ? "of the " + tied + " admissible runs with the lowest decode energy (intervals "
+                    admissible.size() == 1 ? "the only run within the constraints"
+                    : tied > 1 ? "of the " + tied + " admissible runs with the lowest decode energy (intervals "
                             + "overlapping), the lowest perplexity"
                             : "the lowest decode energy of the " + admissible.size() + " admissible runs, outside the noise");
         } else {

@@ -24,6 +24,7 @@ import java.time.Instant;
  * @param label       e.g. "wanda 0.5", "dense"; the run id when the request is unknown (a dead letter)
  * @param results     the headline numbers, null until any is known
  * @param energy      the evaluator's energy stage as measured (window, baseline, source, intervals)
+ * @param prunedAt    when the pruner published the model (its window ended then)
  * @param pruneEnergy the pruner's own energy for this run
  * @param versusDense speed-up, energy ratio and break-even against the sweep's dense run
  * @param pareto      on the sweep's Pareto front (false outside a sweep view)
@@ -34,8 +35,8 @@ import java.time.Instant;
 public record RunView(String runId, String sweepId, RunStatus status, Progress progress, String label,
                       Request request, Results results, PruneSummary pruneSummary, ArtifactRef artifact,
                       EvaluationMetrics metrics, MeasurementWindow window, EnergyMeasurement energy,
-                      EnergyUse pruneEnergy, VersusDense versusDense, Failure failure, boolean pareto,
-                      boolean recommended) {
+                      Instant prunedAt, EnergyUse pruneEnergy, VersusDense versusDense, Failure failure,
+                      boolean pareto, boolean recommended) {
 
     /** The latest {@code run.progress} of the run. */
     public record Progress(String stage, double fraction, String message, Instant at) {
@@ -100,6 +101,7 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
                 run.evaluated() == null ? null : run.evaluated().metrics(),
                 run.evaluated() == null ? null : run.evaluated().window(),
                 run.evaluated() == null ? null : run.evaluated().energy(),
+                run.pruned() == null ? null : run.pruned().occurredAt(),
                 run.pruned() == null ? null : run.pruned().energy(),
                 versus, failure, pareto, recommended);
     }

@@ -64,15 +64,33 @@ class LatencyAndReportOnExportedModelTest {
     }
 
     @Test
-    void evalWritesTheVersion2DocumentWithEverySection() throws Exception {
+    void evalWritesTheVersion3DocumentWithEverySection() throws Exception {
         Path json = temp.resolve("result.json");
+        Path lmEval = temp.resolve("lm-eval.json");
         int code = EvaluatorCli.run("eval", "--model", exported.toString(), "--perplexity",
                 SharedData.path("text/tinystories/validation.txt").toString(), "--window", "64", "--max-windows", "2",
-                "--tasks", "copa,lambada_openai,winogrande", "--limit", "4", "--latency", "--prompt-tokens", "8",
-                "--new-tokens", "4", "--batch", "1,2", "--repeats", "1", "--threads", "1", "--json", json.toString());
+                "--tasks", "copa,lambada_openai,openbook_qa", "--limit", "4", "--latency", "--prompt-tokens", "8",
+                "--new-tokens", "4", "--batch", "1,2", "--repeats", "1", "--energy", "--energy-prompt-tokens", "8",
+                "--energy-decode-tokens", "16", "--energy-repeats", "3", "--energy-baseline-seconds", "0.2",
+                "--threads", "1", "--json", json.toString(), "--lm-eval-json", lmEval.toString());
         assertEquals(0, code);
         JsonNode root = new ObjectMapper().readTree(Files.readString(json));
-        assertEquals(2, root.get("schemaVersion").asInt());
+        assertEquals(3, root.get("schemaVersion").asInt());
+        assertEquals(3, root.at("/energy/summary/workload/repeats").asInt());
+        assertEquals(16, root.at("/energy/summary/workload/decodeTokens").asInt());
+        assertEquals("estimate", root.at("/energy/summary/source").asText());
+        assertTrue(root.at("/energy/summary/decodeJoulesPerToken/gross/mean").asDouble() > 0);
+        assertEquals(3, root.at("/energy/repeats").size());
+        assertTrue(root.at("/energy/summary/start").isTextual(), "instants are ISO-8601 text");
+        JsonNode harness = new ObjectMapper().readTree(Files.readString(lmEval));
+        assertEquals(root.at("/zeroShot/tasks/0/acc").asDouble(), harness.at("/results/copa/acc,none").asDouble());
+        assertEquals(root.at("/zeroShot/tasks/0/accStderr").asDouble(),
+                harness.at("/results/copa/acc_stderr,none").asDouble());
+        assertEquals(root.at("/zeroShot/tasks/0/accNorm").asDouble(), harness.at("/results/copa/acc_norm,none").asDouble());
+        assertTrue(harness.at("/results/lambada_openai/perplexity,none").asDouble() > 1);
+        assertTrue(harness.at("/results/openbookqa/acc,none").isNumber(), "the harness's name for openbook_qa");
+        assertEquals(0, harness.at("/n-shot/copa").asInt());
+        assertEquals(4, harness.at("/n-samples/copa/effective").asInt());
         assertEquals(64, root.at("/model/sha256").asText().length());
         assertEquals(Files.size(exported.resolve("model.onnx")), root.at("/model/sizeBytes").asLong());
         assertEquals(root.at("/model/parameterCount").asLong(), root.at("/model/nonZeroParameterCount").asLong());

@@ -129,8 +129,8 @@ class DashboardBrowserTest {
             List<WebElement> rows = sweep.findElements(By.cssSelector("table[data-testid='runs'] tr.run"));
             assertEquals(5, rows.size());
             assertEquals("dense", rows.get(0).findElements(By.tagName("td")).get(1).getText());
-            assertTrue(sweep.findElement(By.cssSelector("[data-testid='recommendation-reason']")).getText()
-                    .startsWith("why: dense"));
+            String why = sweep.findElement(By.cssSelector("[data-testid='recommendation-reason']")).getText();
+            assertTrue(why.startsWith("why: dense") && why.endsWith("the only run within the constraints"), why);
             // The two sweeps of the model are drawn together too.
             assertEquals(6, browser.findElements(By.cssSelector("[data-testid='model-plots'] svg[data-plot='model-energy'] "
                     + "circle.point")).size());
