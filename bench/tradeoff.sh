@@ -34,10 +34,11 @@ python3 -c "import json; print(json.dumps({\"mainCommandSeconds\": $end - $start
 ./lab sweep "${SWEEP[@]}" --sweep-id tradeoff-b --json "$WORK/b.json" | tee "$WORK/b.log"
 ./lab down > /dev/null
 
-# 3. The run of sweep a whose evaluation overlapped pruning the most, its energy stage again with nothing else of
-#    the lab running (same workload, threads and counter as the service used).
-overlapped="$(python3 "$ROOT/bench/tradeoff_report.py" overlapped "$WORK/a.json")"
-./lab eval --model "$LAB_HOME/artifacts/$overlapped" --energy --threads 1 --json "$WORK/alone.json" | tee "$WORK/alone.log"
+# 3. The pruned run of sweep a whose evaluation overlapped pruning the most, its energy stage again with nothing
+#    else of the lab running (same workload, threads, counter and dense reference as the service used).
+read -r overlapped dense < <(python3 "$ROOT/bench/tradeoff_report.py" overlapped "$WORK/a.json")
+./lab eval --model "$LAB_HOME/artifacts/$overlapped" --energy --energy-reference "$LAB_HOME/artifacts/$dense" \
+  --threads 1 --json "$WORK/alone.json" | tee "$WORK/alone.log"
 
 python3 "$ROOT/bench/tradeoff_report.py" report "$WORK" "$RESULTS/tradeoff.json" "$RESULTS/tradeoff.md"
 cp "$WORK/a-emissions.csv" "$RESULTS/tradeoff-emissions.csv"

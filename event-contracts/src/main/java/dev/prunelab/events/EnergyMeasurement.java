@@ -22,6 +22,7 @@ import java.time.Instant;
  * @param decodeJoulesPerToken   per generated token (B x N per repeat)
  * @param ttftMillis             prefill of the batch + choosing its first tokens
  * @param decodeTokensPerSecond  B x N / decode seconds
+ * @param reference              the reference run's model measured in the same window, interleaved; null without one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -29,7 +30,7 @@ public record EnergyMeasurement(PowerSourceKind source, String device, String ba
                                 Instant start, Instant end, double waitedSeconds, Baseline baseline,
                                 double joules, double seconds, PerToken prefillJoulesPerToken,
                                 PerToken decodeJoulesPerToken, MedianInterval ttftMillis,
-                                MedianInterval decodeTokensPerSecond) {
+                                MedianInterval decodeTokensPerSecond, Reference reference) {
 
     public EnergyMeasurement {
         Check.present("source", source);
@@ -43,6 +44,33 @@ public record EnergyMeasurement(PowerSourceKind source, String device, String ba
         Check.present("decodeJoulesPerToken", decodeJoulesPerToken);
         Check.present("ttftMillis", ttftMillis);
         Check.present("decodeTokensPerSecond", decodeTokensPerSecond);
+    }
+
+    /** Without a reference. */
+    public EnergyMeasurement(PowerSourceKind source, String device, String basis, String selection, Workload workload,
+                             Instant start, Instant end, double waitedSeconds, Baseline baseline, double joules,
+                             double seconds, PerToken prefillJoulesPerToken, PerToken decodeJoulesPerToken,
+                             MedianInterval ttftMillis, MedianInterval decodeTokensPerSecond) {
+        this(source, device, basis, selection, workload, start, end, waitedSeconds, baseline, joules, seconds,
+                prefillJoulesPerToken, decodeJoulesPerToken, ttftMillis, decodeTokensPerSecond, null);
+    }
+
+    /**
+     * The reference model in the same window: the two models' repeats alternate (ABBA...), so each pair is
+     * measured seconds apart and the machine's drift cancels in their ratio.
+     *
+     * @param decodeJoulesPerToken  the reference's own, in this window
+     * @param decodeTokensPerSecond the reference's own, in this window
+     * @param decodeEnergyRatio     mean over the pairs of this model's decode J/token / the reference's
+     * @param decodeSpeedup         mean over the pairs of this model's decode tokens/s / the reference's
+     */
+    public record Reference(String runId, PerToken decodeJoulesPerToken, MedianInterval decodeTokensPerSecond,
+                            MeanInterval decodeEnergyRatio, MeanInterval decodeSpeedup) {
+        public Reference {
+            Check.text("runId", runId);
+            Check.present("decodeEnergyRatio", decodeEnergyRatio);
+            Check.present("decodeSpeedup", decodeSpeedup);
+        }
     }
 
     /** The workload as run (P + N capped to the model's context). */

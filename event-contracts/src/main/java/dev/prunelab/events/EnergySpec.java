@@ -15,11 +15,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param repeats         R recorded repeats, at least 3 (default 20)
  * @param warmups         unrecorded repeats first (default 1)
  * @param baselineSeconds idle baseline sampled right before (default 2)
+ * @param referenceRunId  a run whose model is measured in the same window, repeat for repeat interleaved with this
+ *                        one (the sweep's dense run): the speed-up and energy ratio against it come from pairs
+ *                        measured seconds apart, so the machine's drift between windows cancels (absent: none)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EnergySpec(Integer promptTokens, Integer decodeTokens, Integer batch, Integer repeats, Integer warmups,
-                         Double baselineSeconds) {
+                         Double baselineSeconds, String referenceRunId) {
 
     public static final int MIN_REPEATS = 3;
 
@@ -40,9 +43,23 @@ public record EnergySpec(Integer promptTokens, Integer decodeTokens, Integer bat
         if (!(baselineSeconds >= 0 && baselineSeconds <= 60)) {
             throw new EventValidationException("baselineSeconds", baselineSeconds + " is outside [0, 60]");
         }
+        if (referenceRunId != null) {
+            Check.id("referenceRunId", referenceRunId, RunRequested.MAX_RUN_ID_LENGTH);
+        }
+    }
+
+    /** Without a reference run. */
+    public EnergySpec(Integer promptTokens, Integer decodeTokens, Integer batch, Integer repeats, Integer warmups,
+                      Double baselineSeconds) {
+        this(promptTokens, decodeTokens, batch, repeats, warmups, baselineSeconds, null);
     }
 
     public static EnergySpec defaults() {
-        return new EnergySpec(null, null, null, null, null, null);
+        return new EnergySpec(null, null, null, null, null, null, null);
+    }
+
+    /** The same workload, measured paired with {@code runId}'s model. */
+    public EnergySpec withReference(String runId) {
+        return new EnergySpec(promptTokens, decodeTokens, batch, repeats, warmups, baselineSeconds, runId);
     }
 }

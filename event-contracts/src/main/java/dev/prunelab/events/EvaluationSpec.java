@@ -33,6 +33,12 @@ public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, Latency
         this(perplexity, tasks, latency, null, provider, threads);
     }
 
+    /** The same evaluation with its energy stage paired with {@code runId}'s model; unchanged without one. */
+    public EvaluationSpec withEnergyReference(String runId) {
+        return energy == null ? this
+                : new EvaluationSpec(perplexity, tasks, latency, energy.withReference(runId), provider, threads);
+    }
+
     /** Perplexity on the shipped text with the model's window, on the CPU. */
     public static EvaluationSpec defaults() {
         return new EvaluationSpec(null, null, null, null, null, null);

@@ -20,7 +20,8 @@ import java.util.Map;
  *
  * <p>The grid gets a dense reference first, unless {@code denseBaseline} is false or the grid already has
  * sparsity 0: magnitude at sparsity 0, i.e. the model exported unpruned through the same path (label "dense").
- * The recommendation's limit ("perplexity at most 10% above dense") and every speed-up are relative to it.
+ * The recommendation's limit ("perplexity at most 10% above dense") and every speed-up are relative to it; every
+ * other run's energy stage names it as its {@link EnergySpec#referenceRunId()}.
  *
  * @param evaluations   absent = one {@link EvaluationSpec#defaults()}
  * @param denseBaseline absent = true
@@ -75,10 +76,14 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         if (denseBaseline && prunes.stream().noneMatch(PruneSpec::isDense)) {
             prunes.add(0, new PruneSpec(PruneMethod.MAGNITUDE, 0.0, null, null, "uniform", dtype));
         }
+        PruneSpec dense = prunes.stream().filter(PruneSpec::isDense).findFirst().orElse(null);
         for (PruneSpec prune : prunes) {
             for (EvaluationSpec evaluation : evaluations) {
-                RunRequested run = new RunRequested(runIdOf(model, prune, calibration, evaluation), occurredAt,
-                        sweepId, model, prune, calibration, evaluation);
+                // Every pruned run's energy stage is measured paired with the dense run of the same evaluation.
+                EvaluationSpec measured = dense == null || prune == dense ? evaluation
+                        : evaluation.withEnergyReference(runIdOf(model, dense, calibration, evaluation));
+                RunRequested run = new RunRequested(runIdOf(model, prune, calibration, measured), occurredAt,
+                        sweepId, model, prune, calibration, measured);
                 runs.putIfAbsent(run.runId(), run);
             }
         }

@@ -2,6 +2,7 @@ package dev.prunelab.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,5 +92,21 @@ class SweepRequestTest {
                 () -> codec.decodeSweep(SWEEP.replaceAll("\"structured\":\\{.*\\},", ""))).getMessage());
         assertEquals("model: is missing", assertThrows(InvalidEventException.class,
                 () -> codec.decodeSweep(SWEEP.replace("\"model\"", "\"mdl\""))).getMessage());
+    }
+
+    @Test
+    void everyPrunedRunsEnergyStageIsPairedWithTheDenseRun() {
+        SweepRequest sweep = new SweepRequest("paired", new ModelRef("m.bin", null),
+                List.of(PruneMethod.WANDA, PruneMethod.MAGNITUDE), List.of(0.5), null, null, null,
+                List.of(new EvaluationSpec(null, null, null, EnergySpec.defaults(), null, 1)), null, null, null);
+        List<RunRequested> runs = sweep.expand(Instant.parse("2026-01-31T12:00:00Z"));
+        assertEquals(3, runs.size());
+        RunRequested dense = runs.get(0);
+        assertEquals("dense", dense.prune().label());
+        assertNull(dense.evaluation().energy().referenceRunId(), "the dense run is the reference");
+        for (RunRequested run : runs.subList(1, 3)) {
+            assertEquals(dense.runId(), run.evaluation().energy().referenceRunId(), run.prune().label());
+        }
+        assertEquals(runs, sweep.expand(Instant.parse("2026-01-31T12:00:00Z")), "deterministic");
     }
 }

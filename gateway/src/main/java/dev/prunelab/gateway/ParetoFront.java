@@ -5,8 +5,12 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The non-dominated runs over perplexity and size (exact, lower is better), decode J/token (lower) and decode
- * tokens/s (higher). Run a dominates run b when a is no worse on every axis and better on at least one.
+ * The non-dominated runs over perplexity and size (exact, lower is better), decode energy (lower) and decode speed
+ * (higher). Run a dominates run b when a is no worse on every axis and better on at least one.
+ *
+ * <p>Energy and speed are the ratios against the sweep's dense run measured paired in the same window
+ * ({@code decodeEnergyRatio}, {@code decodeSpeedup}: the machine's drift between windows cancels) when every
+ * candidate has them, else the absolute {@code decodeJoulesPerToken} and {@code decodeTokensPerSecond}.
  *
  * <p>On a measured axis "better" and "worse" need the two 95% intervals to be disjoint; overlapping intervals are a
  * tie, so noise never puts a run on the front or takes it off. Exact axes compare values.
@@ -16,9 +20,9 @@ import java.util.List;
  */
 public final class ParetoFront {
 
-    /** The axes, in the order they are reported. */
-    public static final List<String> OBJECTIVES = List.of("perplexity", "sizeBytes", "decodeJoulesPerToken",
-            "decodeTokensPerSecond");
+    /** The axes, in the order they are reported: the paired ratios are used instead of the absolute figures. */
+    public static final List<String> OBJECTIVES = List.of("perplexity", "sizeBytes", "decodeEnergyRatio",
+            "decodeSpeedup", "decodeJoulesPerToken", "decodeTokensPerSecond");
 
     private ParetoFront() {
     }
@@ -33,6 +37,9 @@ public final class ParetoFront {
             if (candidates.stream().allMatch(p -> has(p, axis))) {
                 objectives.add(axis);
             }
+        }
+        if (objectives.contains("decodeEnergyRatio")) {
+            objectives.removeAll(List.of("decodeJoulesPerToken", "decodeTokensPerSecond"));
         }
         List<ParetoPoint> front = new ArrayList<>();
         for (ParetoPoint p : candidates) {
@@ -77,6 +84,16 @@ public final class ParetoFront {
                 var y = b.decodeTokensPerSecond();
                 yield x.low() > y.high() ? -1 : y.low() > x.high() ? 1 : 0;
             }
+            case "decodeEnergyRatio" -> {
+                var x = a.pairedEnergyRatio();
+                var y = b.pairedEnergyRatio();
+                yield x.high() < y.low() ? -1 : y.high() < x.low() ? 1 : 0;
+            }
+            case "decodeSpeedup" -> {
+                var x = a.pairedSpeedup();
+                var y = b.pairedSpeedup();
+                yield x.low() > y.high() ? -1 : y.low() > x.high() ? 1 : 0;
+            }
             default -> throw new IllegalArgumentException("unknown objective " + axis);
         };
     }
@@ -87,6 +104,8 @@ public final class ParetoFront {
             case "sizeBytes" -> p.sizeBytes() != null;
             case "decodeJoulesPerToken" -> p.decodeJoulesPerToken() != null;
             case "decodeTokensPerSecond" -> p.decodeTokensPerSecond() != null;
+            case "decodeEnergyRatio" -> p.pairedEnergyRatio() != null;
+            case "decodeSpeedup" -> p.pairedSpeedup() != null;
             default -> throw new IllegalArgumentException("unknown objective " + axis);
         };
     }

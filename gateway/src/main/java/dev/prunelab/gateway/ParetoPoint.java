@@ -13,10 +13,30 @@ import dev.prunelab.events.MedianInterval;
  * @param decodeTokensPerSecond median over the same repeats (higher is better)
  * @param peakRssBytes          the evaluator's peak resident memory for this run
  * @param pruneJoules           the pruner's energy for this run
+ * @param referenceRunId        the run its energy stage was paired with (the sweep's dense run), or null
+ * @param pairedEnergyRatio     decode J/token over the reference's, from pairs in the same window (the dense run
+ *                              itself: exactly 1); null without a reference
+ * @param pairedSpeedup         decode tokens/s over the reference's, likewise
  */
 public record ParetoPoint(String runId, String label, Double perplexity, Long sizeBytes,
                           MeanInterval decodeJoulesPerToken, MedianInterval decodeTokensPerSecond, Long peakRssBytes,
-                          Double pruneJoules) {
+                          Double pruneJoules, String referenceRunId, MeanInterval pairedEnergyRatio,
+                          MeanInterval pairedSpeedup) {
+
+    /** Unpaired. */
+    public ParetoPoint(String runId, String label, Double perplexity, Long sizeBytes,
+                       MeanInterval decodeJoulesPerToken, MedianInterval decodeTokensPerSecond, Long peakRssBytes,
+                       Double pruneJoules) {
+        this(runId, label, perplexity, sizeBytes, decodeJoulesPerToken, decodeTokensPerSecond, peakRssBytes,
+                pruneJoules, null, null, null);
+    }
+
+    /** The same point as its own reference: ratios exactly 1 (one measurement, no noise between them). */
+    public ParetoPoint asReference() {
+        MeanInterval one = new MeanInterval(1, 1, 1, 1, 1);
+        return new ParetoPoint(runId, label, perplexity, sizeBytes, decodeJoulesPerToken, decodeTokensPerSecond,
+                peakRssBytes, pruneJoules, runId, one, one);
+    }
 
     public ParetoPoint {
         if (runId == null || perplexity == null) {

@@ -5,9 +5,10 @@ import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.MedianInterval;
 
 /**
- * A run's figure over the dense run's, with a conservative interval from both 95% intervals: [low_run /
- * high_dense, high_run / low_dense]. It contains 1 exactly when the two intervals overlap, and then the verdict is
- * "no difference": a ratio inside the noise is not reported as a change.
+ * A run's figure over the dense run's. Measured in one window with the dense model (paired repeats), it is the
+ * pairs' mean ratio with its t interval; measured in separate windows, a conservative interval from both 95%
+ * intervals: [low_run / high_dense, high_run / low_dense], which contains 1 exactly when the two overlap. When the
+ * interval contains 1 the verdict is "no difference": a ratio inside the noise is not reported as a change.
  *
  * @param verdict "higher", "lower" or "no difference"
  */
@@ -21,6 +22,12 @@ public record Ratio(double estimate, double low, double high, String verdict) {
 
     public static Ratio of(MeanInterval run, MeanInterval dense) {
         return of(run.mean(), run.low(), run.high(), dense.mean(), dense.low(), dense.high());
+    }
+
+    /** A ratio measured directly (paired repeats): its own interval, the verdict by whether it excludes 1. */
+    public static Ratio measured(MeanInterval ratio) {
+        String verdict = ratio.low() > 1 ? "higher" : ratio.high() < 1 ? "lower" : NO_DIFFERENCE;
+        return new Ratio(ratio.mean(), ratio.low(), ratio.high(), verdict);
     }
 
     static Ratio of(double run, double runLow, double runHigh, double dense, double denseLow, double denseHigh) {

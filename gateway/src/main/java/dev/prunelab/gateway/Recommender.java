@@ -1,5 +1,6 @@
 package dev.prunelab.gateway;
 
+import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.PruneSpec;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -7,14 +8,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The configuration to use under the user's constraints ({@link Constraints}):
  * <ol>
  *   <li>admissible = completed runs with perplexity <= baseline x (1 + limit), a decode speed-up whose lower 95%
  *       bound reaches the minimum (when one is asked for) and peak memory within the maximum (when asked);</li>
- *   <li>with an energy stage: the admissible run with the lowest decode J/token, and every admissible run whose
- *       J/token interval overlaps that one's (they are not distinguishable); among those the lowest perplexity;</li>
+ *   <li>with an energy stage: the admissible run with the lowest decode J/token (its paired ratio against dense when
+ *       every run has one), and every admissible run whose interval overlaps that one's (they are not
+ *       distinguishable); among those the lowest perplexity;</li>
  *   <li>without one (no interval to trust): the smallest model, then the lowest perplexity;</li>
  *   <li>ties: the run id.</li>
  * </ol>
@@ -72,18 +75,23 @@ public final class Recommender {
             return Optional.empty();
         }
         boolean measured = admissible.stream().allMatch(p -> p.decodeJoulesPerToken() != null);
+        // Paired ratios against dense cancel the machine's drift between windows: used when every run has one.
+        boolean paired = measured && admissible.stream().allMatch(p -> p.pairedEnergyRatio() != null);
+        Function<ParetoPoint, MeanInterval> energy = paired ? ParetoPoint::pairedEnergyRatio
+                : ParetoPoint::decodeJoulesPerToken;
         List<ParetoPoint> ordered;
         String reason;
         if (measured) {
             ParetoPoint leanest = admissible.stream()
-                    .min(Comparator.comparingDouble((ParetoPoint p) -> p.decodeJoulesPerToken().mean())
+                    .min(Comparator.comparingDouble((ParetoPoint p) -> energy.apply(p).mean())
                             .thenComparing(ParetoPoint::runId)).orElseThrow();
             Comparator<ParetoPoint> order = Comparator
-                    .comparing((ParetoPoint p) -> overlaps(p, leanest) ? 0 : 1)
-                    .thenComparing(p -> overlaps(p, leanest) ? p.perplexity() : p.decodeJoulesPerToken().mean())
+                    .comparing((ParetoPoint p) -> overlaps(energy.apply(p), energy.apply(leanest)) ? 0 : 1)
+                    .thenComparing(p -> overlaps(energy.apply(p), energy.apply(leanest)) ? p.perplexity()
+                            : energy.apply(p).mean())
                     .thenComparing(ParetoPoint::runId);
             ordered = admissible.stream().sorted(order).toList();
-            long tied = admissible.stream().filter(p -> overlaps(p, leanest)).count();
+            long tied = admissible.stream().filter(p -> overlaps(energy.apply(p), energy.apply(leanest))).count();
             reason = reason(ordered.get(0), dense, baselinePerplexity, constraints, limit,
                     admissible.size() == 1 ? "the only run within the constraints"
                     : tied > 1 ? "of the " + tied + " admissible runs with the lowest decode energy (intervals "
@@ -101,9 +109,7 @@ public final class Recommender {
         return Optional.of(new Recommendation(ordered.get(0), limit, ordered, RULE, reason));
     }
 
-    private static boolean overlaps(ParetoPoint p, ParetoPoint q) {
-        var a = p.decodeJoulesPerToken();
-        var b = q.decodeJoulesPerToken();
+    private static boolean overlaps(MeanInterval a, MeanInterval b) {
         return !(a.high() < b.low() || b.high() < a.low());
     }
 
@@ -115,8 +121,9 @@ public final class Recommender {
             Ratio s = versus.decodeSpeedup();
             Ratio e = versus.decodeEnergyRatio();
             line.append(String.format(Locale.ROOT, "decode %.2fx dense's speed [%.2f, %.2f] (%s), %.2fx its J/token "
-                            + "[%.2f, %.2f] (%s); ", s.estimate(), s.low(), s.high(), describe(s.verdict(), "faster", "slower"),
-                    e.estimate(), e.low(), e.high(), describe(e.verdict(), "more", "less")));
+                            + "[%.2f, %.2f] (%s%s); ", s.estimate(), s.low(), s.high(), describe(s.verdict(), "faster", "slower"),
+                    e.estimate(), e.low(), e.high(), describe(e.verdict(), "more", "less"),
+                    versus.paired() ? ", paired in one window" : ""));
         }
         line.append(String.format(Locale.ROOT, "perplexity %.3f (%+.1f%% vs baseline %.3f; limit %.3f)",
                 choice.perplexity(), 100 * (choice.perplexity() / baseline - 1), baseline, limit));

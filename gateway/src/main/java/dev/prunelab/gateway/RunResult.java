@@ -25,10 +25,15 @@ public record RunResult(String runId, String sweepId, RunState state, RunRequest
                 : pruned != null ? Long.valueOf(pruned.artifact().sizeBytes()) : null;
         EnergyMeasurement energy = evaluated.energy();
         String label = request != null ? request.prune().label() : runId;
-        return Optional.of(new ParetoPoint(runId, label, metrics.perplexity(), size,
+        EnergyMeasurement.Reference reference = energy == null ? null : energy.reference();
+        ParetoPoint point = new ParetoPoint(runId, label, metrics.perplexity(), size,
                 energy == null ? null : energy.decodeJoulesPerToken().gross(),
                 energy == null ? null : energy.decodeTokensPerSecond(), metrics.peakRssBytes(),
-                pruned != null && pruned.energy() != null ? pruned.energy().joules() : null));
+                pruned != null && pruned.energy() != null ? pruned.energy().joules() : null,
+                reference == null ? null : reference.runId(),
+                reference == null ? null : reference.decodeEnergyRatio(),
+                reference == null ? null : reference.decodeSpeedup());
+        return Optional.of(isDense() && energy != null ? point.asReference() : point);
     }
 
     /** The run pruned nothing: the sweep's dense reference. */

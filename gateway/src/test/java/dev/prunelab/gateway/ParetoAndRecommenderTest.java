@@ -32,7 +32,39 @@ class ParetoAndRecommenderTest {
         // NOISY looks faster and leaner than dense by its means, but both intervals overlap dense's: dense has
         // the better perplexity and ties elsewhere, so it dominates NOISY (and W50).
         assertEquals(List.of(DENSE, S30, S50), front.points());
-        assertEquals(ParetoFront.OBJECTIVES, front.objectives());
+        assertEquals(List.of("perplexity", "sizeBytes", "decodeJoulesPerToken", "decodeTokensPerSecond"),
+                front.objectives(), "no pairs: the absolute figures");
+    }
+
+    /** The same point measured paired with dense in its window: ratio and speed-up +- half widths. */
+    static ParetoPoint paired(ParetoPoint p, double ratio, double ratioHalf, double speedup, double speedupHalf) {
+        return new ParetoPoint(p.runId(), p.label(), p.perplexity(), p.sizeBytes(), p.decodeJoulesPerToken(),
+                p.decodeTokensPerSecond(), p.peakRssBytes(), p.pruneJoules(), DENSE.runId(),
+                new MeanInterval(ratio, ratio - ratioHalf, ratio + ratioHalf, 12, 0.95),
+                new MeanInterval(speedup, speedup - speedupHalf, speedup + speedupHalf, 12, 0.95));
+    }
+
+    @Test
+    void pairedRatiosOutrankAbsoluteFiguresTheMachinesDriftMoved() {
+        // Measured minutes apart, the machine slowed by 8%: absolute figures of two equal-compute runs look alike,
+        // but in its own window each run was measured against dense, and there wanda-0.3 is the same as dense while
+        // the structured run is 25% leaner; the ratios decide.
+        ParetoPoint dense = DENSE.asReference();
+        ParetoPoint noisy = paired(NOISY, 1.0, 0.02, 1.0, 0.02);
+        ParetoPoint drifted = paired(point("structured-0.3", 11.0, 700, 0.0200, 0.0005, 410, 10, 500, 40.0),
+                0.75, 0.02, 1.30, 0.03);
+        var front = ParetoFront.of(List.of(dense, noisy, drifted));
+        assertEquals(List.of("perplexity", "sizeBytes", "decodeEnergyRatio", "decodeSpeedup"), front.objectives());
+        assertEquals(List.of(dense, drifted), front.points(), "the paired ratios put the structured run on the front");
+        var rec = Recommender.recommend(List.of(dense, noisy, drifted), dense, 10.0, Constraints.perplexityOnly(0.1))
+                .orElseThrow();
+        assertEquals(drifted, rec.choice());
+        assertTrue(rec.reason().contains("0.75x its J/token [0.73, 0.77] (less, paired in one window)"), rec.reason());
+        VersusDense versus = VersusDense.of(drifted, dense);
+        assertTrue(versus.paired());
+        assertEquals("higher", versus.decodeSpeedup().verdict());
+        // 40 J / (0.020 x (1 - 0.75)) J per token
+        assertEquals(8000, versus.breakEvenTokens(), 1e-6);
     }
 
     @Test

@@ -95,6 +95,27 @@ class EnergyStageOnExportedModelTest {
     }
 
     @Test
+    void aReferenceModelIsMeasuredInTheSameWindowRepeatForRepeat() throws Exception {
+        EvaluationSpec spec = new EvaluationSpec(null, null, null, new EnergySpec(16, 64, 1, 4, 0, 0.0), "cpu", 1);
+        EvaluationSuite.Settings settings = EvaluationRequest.settings(exported, spec,
+                new EvaluationSuite.ReferenceModel("dense-run", exported));
+        EvaluationReport report = EvaluationSuite.run(settings, EnergyBenchmark.Environment.alone(),
+                EvaluationSuite.Progress.NONE);
+        EnergyMeasurement.Reference reference = report.energy().summary().reference();
+        assertEquals("dense-run", reference.runId());
+        assertEquals(4, report.energy().referenceRepeats().size());
+        assertInterval(reference.decodeJoulesPerToken().gross());
+        // The model against itself: every pair's ratio is near 1 (what is left is noise between two repeats).
+        assertTrue(reference.decodeEnergyRatio().mean() > 0.8 && reference.decodeEnergyRatio().mean() < 1.25,
+                reference.toString());
+        assertTrue(reference.decodeSpeedup().mean() > 0.8 && reference.decodeSpeedup().mean() < 1.25,
+                reference.toString());
+        double firstRatio = report.energy().repeats().get(0).decodeJoules()
+                / report.energy().referenceRepeats().get(0).decodeJoules();
+        assertTrue(reference.decodeEnergyRatio().n() == 4 && firstRatio > 0, "ratios are per pair");
+    }
+
+    @Test
     void theWindowWaitsForWorkUnderWayAndHoldsNewWorkOff() throws Exception {
         HostWorkLock lock = HostWorkLock.at(temp.resolve("host-lock"));
         CountDownLatch blockHeld = new CountDownLatch(1);

@@ -114,6 +114,11 @@ final class EvalCommand implements Callable<Integer> {
             description = "energy: idle baseline sampled before the workload (default: ${DEFAULT-VALUE})")
     double energyBaselineSeconds;
 
+    @Option(names = "--energy-reference", paramLabel = "DIR",
+            description = "energy: a second exported model (the dense one) measured in the same window, repeats "
+                    + "alternating, for a speed-up and energy ratio the machine's drift cannot move")
+    Path energyReference;
+
     @Mixin
     EnergyOptions energyOptions;
 
@@ -150,8 +155,13 @@ final class EvalCommand implements Callable<Integer> {
         if (lmEvalJson != null && taskSettings == null) {
             throw new IllegalArgumentException("--lm-eval-json needs zero-shot tasks (--tasks)");
         }
+        if (energyReference != null && energySettings == null) {
+            throw new IllegalArgumentException("--energy-reference needs --energy");
+        }
         EvaluationSuite.Settings settings = new EvaluationSuite.Settings(modelOptions.model, modelOptions.provider,
-                modelOptions.threads, perplexity, taskSettings, latencySettings, energySettings);
+                modelOptions.threads, perplexity, taskSettings, latencySettings, energySettings,
+                energyReference == null ? null : new EvaluationSuite.ReferenceModel(
+                        energyReference.getFileName().toString(), energyReference));
         EvaluationReport report = EvaluationSuite.run(settings, energyOptions.environment(), (section, total) ->
                 new ProgressBar(List.of("perplexity", "latency", "energy").contains(section) ? section
                         : String.format("%-14s", section), total)::update);

@@ -29,6 +29,11 @@ import java.util.function.IntConsumer;
  *   → W warm-ups → R × [ counter | prefill B×P, first tokens | counter | N decode steps | counter ] → window closes
  * </pre>
  *
+ * <p>With a reference model (the sweep's dense run) both models run in the same window, their repeats
+ * alternating A B B A A B ...: each pair is measured seconds apart, so the ratio of the pair (J/token, tokens/s)
+ * cancels whatever the machine's speed does between windows (the same session measured minutes apart on this
+ * 2-core VM moved by 10%). The ratios are means over the pairs with their t intervals.
+ *
  * Per repeat: prefill J/token = Δprefill / (B·P), decode J/token = Δdecode / (B·N), gross and net of idle
  * ({@link EnergyCounter#idleJoules}); TTFT = prefill + first tokens; decode tokens/s = B·N / decode seconds.
  * Energy figures are means with Student's t 95% intervals, speed figures medians with order-statistic intervals.
@@ -72,8 +77,12 @@ public final class EnergyBenchmark {
                          double prefillIdleJoules, double decodeIdleJoules) {
     }
 
-    /** The summary that travels in model.evaluated, and every repeat for the report. */
-    public record Result(EnergyMeasurement measurement, List<Repeat> repeats) {
+    /** The summary that travels in model.evaluated, and every repeat (and the reference's) for the report. */
+    public record Result(EnergyMeasurement measurement, List<Repeat> repeats, List<Repeat> referenceRepeats) {
+    }
+
+    /** A model measured in the window as the reference of the one evaluated. */
+    public record Reference(String runId, DecoderSession session) {
     }
 
     /** Where the stage measures: the counter chosen for this work and the host's lock. */
@@ -85,13 +94,25 @@ public final class EnergyBenchmark {
 
     public static Result run(DecoderSession session, Settings settings, Environment environment,
             IntConsumer progress) {
+        return run(session, null, settings, environment, progress);
+    }
+
+    /** @param reference measured interleaved in the same window, or null */
+    public static Result run(DecoderSession session, Reference reference, Settings settings, Environment environment,
+            IntConsumer progress) {
         ModelCard card = session.card();
         int promptTokens = settings.promptTokens();
-        if (promptTokens >= card.contextLength()) {
+        int context = reference == null ? card.contextLength()
+                : Math.min(card.contextLength(), reference.session().card().contextLength());
+        if (promptTokens >= context) {
             throw new IllegalArgumentException("energy workload: prompt tokens " + promptTokens
-                    + " leave no room to decode in the model's context of " + card.contextLength());
+                    + " leave no room to decode in the model's context of " + context);
         }
-        int decodeTokens = Math.min(settings.decodeTokens(), card.contextLength() - promptTokens);
+        if (reference != null && reference.session().card().vocabSize() != card.vocabSize()) {
+            throw new IllegalArgumentException("energy reference " + reference.runId() + " has a vocabulary of "
+                    + reference.session().card().vocabSize() + ", this model " + card.vocabSize());
+        }
+        int decodeTokens = Math.min(settings.decodeTokens(), context - promptTokens);
         int batch = settings.batch();
         long[] prompt = LatencyBenchmark.prompts(card, batch, promptTokens, settings.seed());
         int gpu = "cuda".equals(session.providerUsed()) ? 0 : -1;
@@ -108,32 +129,79 @@ public final class EnergyBenchmark {
             for (int w = 0; w < settings.warmups(); w++) {
                 LatencyBenchmark.generate(session, prompt, batch, promptTokens, decodeTokens,
                         LatencyBenchmark.PhaseEdges.NONE);
+                if (reference != null) {
+                    LatencyBenchmark.generate(reference.session(), prompt, batch, promptTokens, decodeTokens,
+                            LatencyBenchmark.PhaseEdges.NONE);
+                }
                 progress.accept(++done);
             }
             Instant start = Instant.now();
             List<Repeat> repeats = new ArrayList<>();
+            List<Repeat> referenceRepeats = new ArrayList<>();
             for (int r = 0; r < settings.repeats(); r++) {
-                Edges edges = new Edges(counter);
-                double[] nanos = LatencyBenchmark.generate(session, prompt, batch, promptTokens, decodeTokens, edges);
-                double prefillSeconds = nanos[0] / 1e9;
-                double decodeSeconds = nanos[1] / 1e9;
-                double prefillJoules = edges.readings[1] - edges.readings[0];
-                double decodeJoules = edges.readings[2] - edges.readings[1];
-                repeats.add(new Repeat(prefillSeconds, decodeSeconds, prefillJoules, decodeJoules,
-                        counter.idleJoules(prefillJoules, prefillSeconds, baseline.watts()),
-                        counter.idleJoules(decodeJoules, decodeSeconds, baseline.watts())));
+                // A B, B A, A B, ...: neither model always goes first, so a trend within the window cancels too.
+                boolean referenceFirst = reference != null && r % 2 == 1;
+                if (referenceFirst) {
+                    referenceRepeats.add(repeat(reference.session(), counter, baseline, prompt, batch, promptTokens,
+                            decodeTokens));
+                }
+                repeats.add(repeat(session, counter, baseline, prompt, batch, promptTokens, decodeTokens));
+                if (reference != null && !referenceFirst) {
+                    referenceRepeats.add(repeat(reference.session(), counter, baseline, prompt, batch, promptTokens,
+                            decodeTokens));
+                }
                 progress.accept(++done);
             }
             Instant end = Instant.now();
             var workload = new EnergyMeasurement.Workload(promptTokens, decodeTokens, batch, settings.repeats(),
                     settings.warmups());
+            EnergyMeasurement.Reference paired = reference == null ? null
+                    : reference(reference.runId(), workload, repeats, referenceRepeats);
             return new Result(summary(counter, selection.why(), workload, start, end, window.waitedSeconds(),
-                    baseline, repeats), List.copyOf(repeats));
+                    baseline, repeats, paired), List.copyOf(repeats), List.copyOf(referenceRepeats));
         }
     }
 
+    /** One timed, metered generation. */
+    private static Repeat repeat(DecoderSession session, EnergyCounter counter, Baseline baseline, long[] prompt,
+            int batch, int promptTokens, int decodeTokens) {
+        Edges edges = new Edges(counter);
+        double[] nanos = LatencyBenchmark.generate(session, prompt, batch, promptTokens, decodeTokens, edges);
+        double prefillSeconds = nanos[0] / 1e9;
+        double decodeSeconds = nanos[1] / 1e9;
+        double prefillJoules = edges.readings[1] - edges.readings[0];
+        double decodeJoules = edges.readings[2] - edges.readings[1];
+        return new Repeat(prefillSeconds, decodeSeconds, prefillJoules, decodeJoules,
+                counter.idleJoules(prefillJoules, prefillSeconds, baseline.watts()),
+                counter.idleJoules(decodeJoules, decodeSeconds, baseline.watts()));
+    }
+
+    /** The reference's own figures in this window, and the pairs' ratios. */
+    private static EnergyMeasurement.Reference reference(String runId, EnergyMeasurement.Workload workload,
+            List<Repeat> repeats, List<Repeat> referenceRepeats) {
+        int n = repeats.size();
+        double tokens = (double) workload.batch() * workload.decodeTokens();
+        double[] energyRatio = new double[n];
+        double[] speedup = new double[n];
+        double[] gross = new double[n];
+        double[] net = new double[n];
+        double[] rate = new double[n];
+        for (int i = 0; i < n; i++) {
+            Repeat a = repeats.get(i);
+            Repeat b = referenceRepeats.get(i);
+            energyRatio[i] = a.decodeJoules() / b.decodeJoules();
+            speedup[i] = b.decodeSeconds() / a.decodeSeconds();
+            gross[i] = b.decodeJoules() / tokens;
+            net[i] = (b.decodeJoules() - b.decodeIdleJoules()) / tokens;
+            rate[i] = tokens / b.decodeSeconds();
+        }
+        return new EnergyMeasurement.Reference(runId, new EnergyMeasurement.PerToken(mean(gross), mean(net)),
+                median(rate), mean(energyRatio), mean(speedup));
+    }
+
     private static EnergyMeasurement summary(EnergyCounter counter, String why, EnergyMeasurement.Workload workload,
-            Instant start, Instant end, double waited, Baseline baseline, List<Repeat> repeats) {
+            Instant start, Instant end, double waited, Baseline baseline, List<Repeat> repeats,
+            EnergyMeasurement.Reference reference) {
         int n = repeats.size();
         double prefillTokens = (double) workload.batch() * workload.promptTokens();
         double decodeTokens = (double) workload.batch() * workload.decodeTokens();
@@ -162,7 +230,7 @@ public final class EnergyBenchmark {
                 joules, seconds,
                 new EnergyMeasurement.PerToken(mean(prefillGross), mean(prefillNet)),
                 new EnergyMeasurement.PerToken(mean(decodeGross), mean(decodeNet)),
-                median(ttft), median(decodeRate));
+                median(ttft), median(decodeRate), reference);
     }
 
     static MeanInterval mean(double[] values) {

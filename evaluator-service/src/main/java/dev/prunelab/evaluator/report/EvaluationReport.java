@@ -126,12 +126,15 @@ public record EvaluationReport(
      * seconds and joules per phase.
      */
     public record Energy(String provider, String protocol, dev.prunelab.events.EnergyMeasurement summary,
-            List<dev.prunelab.evaluator.energy.EnergyBenchmark.Repeat> repeats) {
+            List<dev.prunelab.evaluator.energy.EnergyBenchmark.Repeat> repeats,
+            List<dev.prunelab.evaluator.energy.EnergyBenchmark.Repeat> referenceRepeats) {
         public static final String PROTOCOL = "inside the host's exclusive measurement window: idle baseline, "
                 + "warm-up, then R repeats of a prefill of B seeded random prompts of P tokens and N greedy cached "
                 + "decode steps; an energy counter read at each phase's edges; J/token = phase joules / (B*P) or "
                 + "(B*N), mean and Student's t 95% interval; TTFT and decode tokens/s medians with order-statistic "
-                + "95% intervals; net = gross - idle (counters: baseline watts x seconds; estimate: its idle share)";
+                + "95% intervals; net = gross - idle (counters: baseline watts x seconds; estimate: its idle share); "
+                + "with a reference model its repeats alternate with this model's (A B B A ...) and the pairs' "
+                + "ratios are averaged";
     }
 
     /** @param peakRssBytes VmHWM of the evaluating process at the end of the run (null off Linux) */

@@ -80,6 +80,15 @@ public final class ResultTable {
             line(out, "decode tok/s", String.format(Locale.ROOT, "%.1f [%.1f, %.1f] (coverage %.3f)",
                     m.decodeTokensPerSecond().median(), m.decodeTokensPerSecond().low(),
                     m.decodeTokensPerSecond().high(), m.decodeTokensPerSecond().confidence()));
+            if (m.reference() != null) {
+                var ref = m.reference();
+                line(out, "reference", ref.runId() + " in the same window: decode " + perToken(ref.decodeJoulesPerToken())
+                        + String.format(Locale.ROOT, ", %.1f tok/s", ref.decodeTokensPerSecond().median()));
+                line(out, "vs reference", String.format(Locale.ROOT, "speed-up %.3f [%.3f, %.3f], J/token ratio %.3f "
+                                + "[%.3f, %.3f] (paired repeats)", ref.decodeSpeedup().mean(), ref.decodeSpeedup().low(),
+                        ref.decodeSpeedup().high(), ref.decodeEnergyRatio().mean(), ref.decodeEnergyRatio().low(),
+                        ref.decodeEnergyRatio().high()));
+            }
         }
         if (report.memory() != null && report.memory().peakRssBytes() != null) {
             out.append('\n');

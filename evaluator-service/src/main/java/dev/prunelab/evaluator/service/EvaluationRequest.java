@@ -31,6 +31,15 @@ public final class EvaluationRequest {
     }
 
     public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec) {
+        return settings(model, spec, null);
+    }
+
+    /**
+     * @param reference the energy stage's reference model as found in the store (null: none, or not there: the stage
+     *                  then runs unpaired)
+     */
+    public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec,
+                                                    EvaluationSuite.ReferenceModel reference) {
         PerplexitySpec p = spec.perplexity();
         EvaluationSuite.PerplexitySettings perplexity = p == null ? null
                 : new EvaluationSuite.PerplexitySettings(p.text() == null ? null : Path.of(p.text()), p.protocol(),
@@ -48,7 +57,7 @@ public final class EvaluationRequest {
                 : new EnergyBenchmark.Settings(e.promptTokens(), e.decodeTokens(), e.batch(), e.repeats(), e.warmups(),
                         e.baselineSeconds(), EnergyBenchmark.Settings.SEED);
         return new EvaluationSuite.Settings(model, spec.provider(), spec.threads() == null ? 0 : spec.threads(),
-                perplexity, tasks, latency, energy);
+                perplexity, tasks, latency, energy, energy == null ? null : reference);
     }
 
     /** The sections that will report progress, in the order the suite runs them. */

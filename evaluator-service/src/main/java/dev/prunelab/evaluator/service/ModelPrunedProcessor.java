@@ -110,7 +110,8 @@ public class ModelPrunedProcessor {
     private ModelEvaluated evaluate(ModelPruned event, Path model) throws IOException {
         String runId = event.runId();
         started.increment();
-        EvaluationSuite.Settings settings = EvaluationRequest.settings(model, event.evaluation());
+        EvaluationSuite.Settings settings = EvaluationRequest.settings(model, event.evaluation(),
+                energyReference(event));
         ProgressReporter progress = new ProgressReporter(runId, EvaluationRequest.sections(settings),
                 publisher::sendAndForget, clock);
         progress.started();
@@ -133,6 +134,29 @@ public class ModelPrunedProcessor {
         results.writeEvent(runId, CODEC.encode(evaluated));
         LOG.infof("run %s evaluated in %s: %s", runId, window.duration(), metrics);
         return evaluated;
+    }
+
+    /**
+     * The energy stage's reference model (the sweep's dense run), when the request names one and its artifact is
+     * committed in the store; otherwise the stage runs unpaired (the log says why).
+     */
+    private EvaluationSuite.ReferenceModel energyReference(ModelPruned event) {
+        var energy = event.evaluation().energy();
+        if (energy == null || energy.referenceRunId() == null) {
+            return null;
+        }
+        try {
+            Path directory = store.resolve(energy.referenceRunId());
+            if (java.nio.file.Files.isRegularFile(directory.resolve(dev.prunelab.contracts.DecoderIo.MODEL_FILE))) {
+                return new EvaluationSuite.ReferenceModel(energy.referenceRunId(), directory);
+            }
+            LOG.warnf("run %s: energy reference %s is not in the store (yet): measuring unpaired", event.runId(),
+                    energy.referenceRunId());
+        } catch (RuntimeException e) {
+            LOG.warnf("run %s: energy reference %s refused (%s): measuring unpaired", event.runId(),
+                    energy.referenceRunId(), e.getMessage());
+        }
+        return null;
     }
 
     private Optional<ModelEvaluated> previousResult(String runId) {

@@ -46,7 +46,8 @@ public final class EvaluationSuite {
      * @param threads           ONNX Runtime intra-op threads, 0 = one per core
      */
     public record Settings(Path model, String providerRequested, int threads, PerplexitySettings perplexity,
-                           TaskSettings tasks, LatencyBenchmark.Settings latency, EnergyBenchmark.Settings energy) {
+                           TaskSettings tasks, LatencyBenchmark.Settings latency, EnergyBenchmark.Settings energy,
+                           ReferenceModel energyReference) {
         public Settings {
             if (model == null) {
                 throw new IllegalArgumentException("the model directory is missing");
@@ -54,12 +55,25 @@ public final class EvaluationSuite {
             if (perplexity == null && tasks == null && latency == null && energy == null) {
                 throw new IllegalArgumentException("nothing to measure: no perplexity, tasks, latency or energy");
             }
+            if (energyReference != null && energy == null) {
+                throw new IllegalArgumentException("an energy reference needs the energy stage");
+            }
+        }
+
+        /** Without an energy reference. */
+        public Settings(Path model, String providerRequested, int threads, PerplexitySettings perplexity,
+                        TaskSettings tasks, LatencyBenchmark.Settings latency, EnergyBenchmark.Settings energy) {
+            this(model, providerRequested, threads, perplexity, tasks, latency, energy, null);
         }
 
         public RuntimeOptions runtimeOptions() {
             return new RuntimeOptions(dev.prunelab.evaluator.runtime.ExecutionProvider.parse(providerRequested),
                     threads);
         }
+    }
+
+    /** A model the energy stage measures beside this one, in the same window (the sweep's dense run). */
+    public record ReferenceModel(String runId, Path directory) {
     }
 
     /**
@@ -178,9 +192,20 @@ public final class EvaluationSuite {
             EvaluationReport.Energy energy = null;
             if (settings.energy() != null) {
                 IntConsumer bar = progress.begin("energy", settings.energy().runs());
-                EnergyBenchmark.Result result = EnergyBenchmark.run(session, settings.energy(), environment, bar);
+                EnergyBenchmark.Result result;
+                ReferenceModel reference = settings.energyReference();
+                if (reference == null) {
+                    result = EnergyBenchmark.run(session, settings.energy(), environment, bar);
+                } else {
+                    try (DecoderSession referenceSession = DecoderSession.open(reference.directory(),
+                            settings.runtimeOptions())) {
+                        result = EnergyBenchmark.run(session,
+                                new EnergyBenchmark.Reference(reference.runId(), referenceSession), settings.energy(),
+                                environment, bar);
+                    }
+                }
                 energy = new EvaluationReport.Energy(provider, EvaluationReport.Energy.PROTOCOL, result.measurement(),
-                        result.repeats());
+                        result.repeats(), result.referenceRepeats());
             }
             return EvaluationReport.of(session, settings.providerRequested(), settings.threads(),
                     startedAt, Instant.now(), perplexity, zeroShot, latencyResult, energy,

@@ -67,7 +67,10 @@ public final class SweepTable {
                     .append(" (overlapping intervals are a tie): ").append(front.runIds().isEmpty()
                             ? "no completed run yet" : String.join(", ", front.runIds())).append('\n');
         }
-        out.append("= : the speed-up's interval contains 1, no difference from dense\n");
+        out.append("= : the speed-up's interval contains 1, no difference from dense");
+        boolean paired = sweep.runs().stream().anyMatch(r -> r.versusDense() != null && r.versusDense().paired()
+                && !(r.request() != null && r.request().prune().isDense()));
+        out.append(paired ? "; speed-ups from repeats paired with dense's in the same window\n" : "\n");
         if (estimated) {
             out.append("energy: estimated from each process's CPU time (no power sensor here); see each run's basis\n");
         }
