@@ -1,6 +1,6 @@
 package dev.prunelab.energy;
 
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.measure.EnergyCounter;
 import java.io.IOException;
 import java.time.Duration;
@@ -27,8 +27,8 @@ public final class CounterPowerSource implements PowerSource {
     }
 
     @Override
-    public PowerSourceKind kind() {
-        return PowerSourceKind.of(counter.source());
+    public EnergySource kind() {
+        return EnergySource.of(counter.source());
     }
 
     @Override

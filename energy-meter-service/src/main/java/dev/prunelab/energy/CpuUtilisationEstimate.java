@@ -1,6 +1,6 @@
 package dev.prunelab.energy;
 
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.measure.HostCpu;
 import dev.prunelab.measure.PowerModel;
 import java.io.IOException;
@@ -38,8 +38,8 @@ public final class CpuUtilisationEstimate implements PowerSource {
     }
 
     @Override
-    public PowerSourceKind kind() {
-        return PowerSourceKind.ESTIMATE;
+    public EnergySource kind() {
+        return EnergySource.ESTIMATE;
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.prunelab.energy;
 
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.OptionalDouble;
@@ -11,7 +11,7 @@ public interface PowerSource {
     /** The device as power samples name it: "cpu", "cpu/package-0", "gpu0". */
     String device();
 
-    PowerSourceKind kind();
+    EnergySource kind();
 
     /** How the number is obtained, one line; published with every sample. */
     String basis();

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.measure.HostCpu;
 import dev.prunelab.measure.PowerModel;
 import java.io.IOException;
@@ -50,7 +50,7 @@ class CpuUtilisationEstimateTest {
     void estimatesWattsPerCoreFromIdleToFull(@TempDir Path dir) throws IOException {
         Path stat = Files.writeString(dir.resolve("stat"), BEFORE);
         CpuUtilisationEstimate estimate = new CpuUtilisationEstimate(stat, PowerModel.CCF_AWS, 2);
-        assertEquals(PowerSourceKind.ESTIMATE, estimate.kind());
+        assertEquals(EnergySource.ESTIMATE, estimate.kind());
         assertTrue(estimate.basis().contains("2 cores x (0.74 W + CPU utilisation") && estimate.basis()
                 .contains("Cloud Carbon Footprint"), estimate.basis());
         Instant t = Instant.parse("2026-01-31T12:00:00Z");

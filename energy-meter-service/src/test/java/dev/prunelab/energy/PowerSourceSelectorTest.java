@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.measure.PowerModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +35,7 @@ class PowerSourceSelectorTest {
         assertEquals(1, selection.sources().size());
         PowerSource rapl = selection.sources().get(0);
         assertInstanceOf(CounterPowerSource.class, rapl);
-        assertEquals(PowerSourceKind.RAPL, rapl.kind());
+        assertEquals(EnergySource.RAPL, rapl.kind());
         assertTrue(selection.reasons().get(0).startsWith("cpu: RAPL energy counters"), selection.reasons().toString());
         Instant t = Instant.parse("2026-01-31T12:00:00Z");
         assertTrue(rapl.sampleWatts(t).isEmpty(), "the first tick starts the interval");

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.PowerSample;
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,8 +55,8 @@ class SamplerTest {
         }
 
         @Override
-        public PowerSourceKind kind() {
-            return PowerSourceKind.RAPL;
+        public EnergySource kind() {
+            return EnergySource.RAPL;
         }
 
         @Override
@@ -78,8 +78,8 @@ class SamplerTest {
         }
 
         @Override
-        public PowerSourceKind kind() {
-            return PowerSourceKind.NVML;
+        public EnergySource kind() {
+            return EnergySource.NVML;
         }
 
         @Override
@@ -100,7 +100,7 @@ class SamplerTest {
         assertTrue(sampler.sampleOnce().isEmpty());
         clock.now = clock.now.plusSeconds(1);
         List<PowerSample> samples = sampler.sampleOnce();
-        assertEquals(List.of(new PowerSample(clock.now, "lab-1", "cpu/package-0", 10.0, PowerSourceKind.RAPL, "test ramp")),
+        assertEquals(List.of(new PowerSample(clock.now, "lab-1", "cpu/package-0", 10.0, EnergySource.RAPL, "test ramp")),
                 samples);
         assertEquals(2, sampler.failures());
         assertEquals("gpu0: NVML nvmlDeviceGetTotalEnergyConsumption failed: GPU is lost (code 15)", sampler.lastFailure());

@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -21,16 +22,16 @@ public record ArtifactRef(String uri, String sha256, long sizeBytes) {
         Check.text("uri", uri);
         try {
             if (new URI(uri).getScheme() == null) {
-                throw new EventValidationException("uri", "'" + uri + "' has no scheme (expected e.g. file:/...)");
+                throw new InvalidSetting("uri", "'" + uri + "' has no scheme (expected e.g. file:/...)");
             }
         } catch (URISyntaxException e) {
-            throw new EventValidationException("uri", "'" + uri + "' is not a URI: " + e.getReason());
+            throw new InvalidSetting("uri", "'" + uri + "' is not a URI: " + e.getReason());
         }
         if (sha256 == null || !SHA256.matcher(sha256).matches()) {
-            throw new EventValidationException("sha256", "'" + sha256 + "' is not 64 lower-case hex digits");
+            throw new InvalidSetting("sha256", "'" + sha256 + "' is not 64 lower-case hex digits");
         }
         if (sizeBytes < 0) {
-            throw new EventValidationException("sizeBytes", sizeBytes + " must not be negative");
+            throw new InvalidSetting("sizeBytes", sizeBytes + " must not be negative");
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.time.Instant;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -15,14 +16,14 @@ final class Check {
 
     static String text(String field, String value) {
         if (value == null || value.isBlank()) {
-            throw new EventValidationException(field, "is missing");
+            throw new InvalidSetting(field, "is missing");
         }
         return value;
     }
 
     static <T> T present(String field, T value) {
         if (value == null) {
-            throw new EventValidationException(field, "is missing");
+            throw new InvalidSetting(field, "is missing");
         }
         return value;
     }
@@ -30,7 +31,7 @@ final class Check {
     static String id(String field, String value, int maxLength) {
         text(field, value);
         if (value.length() > maxLength || !ID.matcher(value).matches()) {
-            throw new EventValidationException(field, "'" + value + "' must be 1 to " + maxLength
+            throw new InvalidSetting(field, "'" + value + "' must be 1 to " + maxLength
                     + " characters of A-Z a-z 0-9 . _ - and start with a letter or digit");
         }
         return value;
@@ -44,7 +45,7 @@ final class Check {
     static double fraction(String field, Double value) {
         present(field, value);
         if (!(value >= 0 && value < 1)) {
-            throw new EventValidationException(field, value + " is outside [0, 1)");
+            throw new InvalidSetting(field, value + " is outside [0, 1)");
         }
         return value;
     }
@@ -53,28 +54,28 @@ final class Check {
     static double closedFraction(String field, Double value) {
         present(field, value);
         if (!(value >= 0 && value <= 1)) {
-            throw new EventValidationException(field, value + " is outside [0, 1]");
+            throw new InvalidSetting(field, value + " is outside [0, 1]");
         }
         return value;
     }
 
     static Integer positiveOrNull(String field, Integer value) {
         if (value != null && value <= 0) {
-            throw new EventValidationException(field, value + " must be positive");
+            throw new InvalidSetting(field, value + " must be positive");
         }
         return value;
     }
 
     static Double positiveOrNull(String field, Double value) {
         if (value != null && !(value > 0 && Double.isFinite(value))) {
-            throw new EventValidationException(field, value + " must be a positive finite number");
+            throw new InvalidSetting(field, value + " must be a positive finite number");
         }
         return value;
     }
 
     static Long nonNegativeOrNull(String field, Long value) {
         if (value != null && value < 0) {
-            throw new EventValidationException(field, value + " must not be negative");
+            throw new InvalidSetting(field, value + " must not be negative");
         }
         return value;
     }
@@ -85,7 +86,7 @@ final class Check {
             return fallback;
         }
         if (!allowed.contains(value)) {
-            throw new EventValidationException(field, "unknown value '" + value + "' (expected "
+            throw new InvalidSetting(field, "unknown value '" + value + "' (expected "
                     + String.join("|", allowed) + ")");
         }
         return value;
@@ -93,11 +94,11 @@ final class Check {
 
     static <T> List<T> nonEmpty(String field, List<T> values) {
         if (values == null || values.isEmpty()) {
-            throw new EventValidationException(field, "is missing or empty");
+            throw new InvalidSetting(field, "is missing or empty");
         }
         for (int i = 0; i < values.size(); i++) {
             if (values.get(i) == null) {
-                throw new EventValidationException(field + "[" + i + "]", "is null");
+                throw new InvalidSetting(field + "[" + i + "]", "is null");
             }
         }
         return List.copyOf(values);

@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.EnergySource;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
@@ -26,7 +27,7 @@ import java.time.Instant;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record EnergyMeasurement(PowerSourceKind source, String device, String basis, String selection, Workload workload,
+public record EnergyMeasurement(EnergySource source, String device, String basis, String selection, Workload workload,
                                 Instant start, Instant end, double waitedSeconds, Baseline baseline,
                                 double joules, double seconds, PerToken prefillJoulesPerToken,
                                 PerToken decodeJoulesPerToken, MedianInterval ttftMillis,
@@ -47,7 +48,7 @@ public record EnergyMeasurement(PowerSourceKind source, String device, String ba
     }
 
     /** Without a reference. */
-    public EnergyMeasurement(PowerSourceKind source, String device, String basis, String selection, Workload workload,
+    public EnergyMeasurement(EnergySource source, String device, String basis, String selection, Workload workload,
                              Instant start, Instant end, double waitedSeconds, Baseline baseline, double joules,
                              double seconds, PerToken prefillJoulesPerToken, PerToken decodeJoulesPerToken,
                              MedianInterval ttftMillis, MedianInterval decodeTokensPerSecond) {

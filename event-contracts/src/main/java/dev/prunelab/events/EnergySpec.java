@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -32,16 +33,16 @@ public record EnergySpec(Integer promptTokens, Integer decodeTokens, Integer bat
         batch = batch == null ? 1 : Check.positiveOrNull("batch", batch);
         repeats = repeats == null ? 20 : Check.positiveOrNull("repeats", repeats);
         if (repeats < MIN_REPEATS) {
-            throw new EventValidationException("repeats", repeats + " is below " + MIN_REPEATS
+            throw new InvalidSetting("repeats", repeats + " is below " + MIN_REPEATS
                     + " (an interval needs repeats)");
         }
         warmups = warmups == null ? 1 : warmups;
         if (warmups < 0) {
-            throw new EventValidationException("warmups", warmups + " must not be negative");
+            throw new InvalidSetting("warmups", warmups + " must not be negative");
         }
         baselineSeconds = baselineSeconds == null ? 2.0 : baselineSeconds;
         if (!(baselineSeconds >= 0 && baselineSeconds <= 60)) {
-            throw new EventValidationException("baselineSeconds", baselineSeconds + " is outside [0, 60]");
+            throw new InvalidSetting("baselineSeconds", baselineSeconds + " is outside [0, 60]");
         }
         if (referenceRunId != null) {
             Check.id("referenceRunId", referenceRunId, RunRequested.MAX_RUN_ID_LENGTH);

@@ -1,5 +1,7 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.EnergySource;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -16,17 +18,17 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record EnergyUse(PowerSourceKind source, String basis, double seconds, double joules, double netJoules,
+public record EnergyUse(EnergySource source, String basis, double seconds, double joules, double netJoules,
                         Double cpuSeconds, String attribution) {
     public EnergyUse {
         Check.present("source", source);
         Check.text("basis", basis);
         if (!(seconds >= 0 && joules >= 0 && Double.isFinite(seconds) && Double.isFinite(joules))) {
-            throw new EventValidationException("joules", "seconds " + seconds + " and joules " + joules
+            throw new InvalidSetting("joules", "seconds " + seconds + " and joules " + joules
                     + " must be finite numbers >= 0");
         }
         if (!Double.isFinite(netJoules)) {
-            throw new EventValidationException("netJoules", netJoules + " is not a finite number");
+            throw new InvalidSetting("netJoules", netJoules + " is not a finite number");
         }
     }
 }

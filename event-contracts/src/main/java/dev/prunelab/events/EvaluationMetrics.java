@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -24,7 +25,7 @@ public record EvaluationMetrics(Double perplexity, Double meanAcc, Double ttftMi
 
     public EvaluationMetrics {
         if (perplexity != null && !(perplexity >= 1 && Double.isFinite(perplexity))) {
-            throw new EventValidationException("perplexity", perplexity + " must be a finite number >= 1");
+            throw new InvalidSetting("perplexity", perplexity + " must be a finite number >= 1");
         }
         if (meanAcc != null) {
             Check.closedFraction("meanAcc", meanAcc);

@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.ExecutionProvider;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -15,20 +16,18 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, EnergySpec energy,
-                             String provider, Integer threads) {
-
-    public static final List<String> PROVIDERS = List.of("cpu", "cuda", "auto");
+                             ExecutionProvider provider, Integer threads) {
 
     public EvaluationSpec {
         if (perplexity == null && tasks == null && latency == null) {
             perplexity = new PerplexitySpec(null, null, null, null);
         }
-        provider = Check.oneOf("provider", provider, "cpu", PROVIDERS);
+        provider = provider == null ? ExecutionProvider.CPU : provider;
         Check.positiveOrNull("threads", threads);
     }
 
     /** Without an energy stage. */
-    public EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, String provider,
+    public EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, ExecutionProvider provider,
                           Integer threads) {
         this(perplexity, tasks, latency, null, provider, threads);
     }

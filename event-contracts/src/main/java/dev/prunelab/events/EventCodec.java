@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -141,7 +142,7 @@ public final class EventCodec {
             throw translate(e, json, runId);
         } catch (JsonProcessingException e) {
             throw new InvalidEventException("(json)", firstLine(e.getOriginalMessage()), json, runId);
-        } catch (EventValidationException e) {
+        } catch (InvalidSetting e) {
             throw new InvalidEventException(e.field(), e.problem(), json, runId);
         }
     }
@@ -157,7 +158,7 @@ public final class EventCodec {
             }
         }
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof EventValidationException v) {
+            if (c instanceof InvalidSetting v) {
                 String field = v.field().isEmpty() ? path.toString()
                         : path.length() == 0 ? v.field() : path + "." + v.field();
                 return new InvalidEventException(field, v.problem(), json, runId);

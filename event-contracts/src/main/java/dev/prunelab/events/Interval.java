@@ -1,5 +1,7 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
+
 /** The checks {@link MeanInterval} and {@link MedianInterval} share. */
 final class Interval {
     private Interval() {
@@ -7,16 +9,16 @@ final class Interval {
 
     static void check(String name, double center, double low, double high, int n, double confidence) {
         if (!(Double.isFinite(center) && Double.isFinite(low) && Double.isFinite(high))) {
-            throw new EventValidationException(name, "the interval must be finite numbers");
+            throw new InvalidSetting(name, "the interval must be finite numbers");
         }
         if (!(low <= center + 1e-12 * Math.abs(center) && center <= high + 1e-12 * Math.abs(center))) {
-            throw new EventValidationException(name, center + " is outside its interval [" + low + ", " + high + "]");
+            throw new InvalidSetting(name, center + " is outside its interval [" + low + ", " + high + "]");
         }
         if (n < 1) {
-            throw new EventValidationException("n", n + " must be positive");
+            throw new InvalidSetting("n", n + " must be positive");
         }
         if (!(confidence >= 0 && confidence <= 1)) {
-            throw new EventValidationException("confidence", confidence + " is outside [0, 1]");
+            throw new InvalidSetting("confidence", confidence + " is outside [0, 1]");
         }
     }
 }

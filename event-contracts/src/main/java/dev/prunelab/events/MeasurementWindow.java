@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Duration;
@@ -20,7 +21,7 @@ public record MeasurementWindow(Instant start, Instant end, String host, String 
         Check.present("start", start);
         Check.present("end", end);
         if (end.isBefore(start)) {
-            throw new EventValidationException("end", end + " is before start " + start);
+            throw new InvalidSetting("end", end + " is before start " + start);
         }
         Check.text("host", host);
         Check.text("device", device);

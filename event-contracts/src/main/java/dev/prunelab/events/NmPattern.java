@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,10 +14,10 @@ public record NmPattern(int n, int m) {
 
     public NmPattern {
         if (n < 1) {
-            throw new EventValidationException("", n + ":" + m + " keeps N=" + n + " weights per group; N must be at least 1");
+            throw new InvalidSetting("", n + ":" + m + " keeps N=" + n + " weights per group; N must be at least 1");
         }
         if (n >= m) {
-            throw new EventValidationException("", n + ":" + m + " has N >= M; N must be below M (2:4 keeps 2 of every 4)");
+            throw new InvalidSetting("", n + ":" + m + " has N >= M; N must be below M (2:4 keeps 2 of every 4)");
         }
     }
 
@@ -24,12 +25,12 @@ public record NmPattern(int n, int m) {
     public static NmPattern parse(String field, String text) {
         Matcher matcher = TEXT.matcher(Check.text(field, text).trim());
         if (!matcher.matches()) {
-            throw new EventValidationException(field, "'" + text + "' is not an N:M pattern such as 2:4");
+            throw new InvalidSetting(field, "'" + text + "' is not an N:M pattern such as 2:4");
         }
         try {
             return new NmPattern(Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)));
-        } catch (EventValidationException e) {
-            throw new EventValidationException(field, e.problem());
+        } catch (InvalidSetting e) {
+            throw new InvalidSetting(field, e.problem());
         }
     }
 

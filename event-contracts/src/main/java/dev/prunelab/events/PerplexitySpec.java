@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.PerplexityProtocol;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -14,12 +15,10 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record PerplexitySpec(String text, String protocol, Integer window, Integer maxWindows) {
-
-    public static final List<String> PROTOCOLS = List.of("paragraphs", "wikitext");
+public record PerplexitySpec(String text, PerplexityProtocol protocol, Integer window, Integer maxWindows) {
 
     public PerplexitySpec {
-        protocol = Check.oneOf("protocol", protocol, "paragraphs", PROTOCOLS);
+        protocol = protocol == null ? PerplexityProtocol.PARAGRAPHS : protocol;
         Check.positiveOrNull("window", window);
         Check.positiveOrNull("maxWindows", maxWindows);
     }

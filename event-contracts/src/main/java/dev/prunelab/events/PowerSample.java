@@ -1,5 +1,7 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.EnergySource;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -17,7 +19,7 @@ import java.time.Instant;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "occurredAt"})
-public record PowerSample(Instant occurredAt, String host, String device, double watts, PowerSourceKind source,
+public record PowerSample(Instant occurredAt, String host, String device, double watts, EnergySource source,
                           String basis) implements Event {
 
     public static final String TYPE = "power.sample";
@@ -27,10 +29,10 @@ public record PowerSample(Instant occurredAt, String host, String device, double
         Check.text("host", host);
         Check.text("device", device);
         if (!(watts >= 0 && Double.isFinite(watts))) {
-            throw new EventValidationException("watts", watts + " must be a finite number >= 0");
+            throw new InvalidSetting("watts", watts + " must be a finite number >= 0");
         }
         Check.present("source", source);
-        if (source == PowerSourceKind.ESTIMATE) {
+        if (source == EnergySource.ESTIMATE) {
             Check.text("basis", basis);
         }
     }

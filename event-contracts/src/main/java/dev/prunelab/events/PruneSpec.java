@@ -1,5 +1,9 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.PruneMethod;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -18,28 +22,25 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PruneSpec(PruneMethod method, Double sparsity, String pattern, StructuredSpec structured,
-                        String layerSparsity, String dtype) {
-
-    public static final List<String> LAYER_SPARSITIES = List.of("uniform", "owl");
-    public static final List<String> DTYPES = List.of("f32", "f16");
+                        LayerSparsity layerSparsity, WeightDtype dtype) {
 
     public PruneSpec {
         Check.present("method", method);
         if (method.isStructured()) {
             if (sparsity != null || pattern != null) {
-                throw new EventValidationException(sparsity != null ? "sparsity" : "pattern",
+                throw new InvalidSetting(sparsity != null ? "sparsity" : "pattern",
                         "is not used by method structured (give structured.ratio)");
             }
             Check.present("structured", structured);
-            if (layerSparsity != null && !layerSparsity.equals("uniform")) {
-                throw new EventValidationException("layerSparsity", layerSparsity + " is for unstructured methods only");
+            if (layerSparsity != null && layerSparsity != LayerSparsity.UNIFORM) {
+                throw new InvalidSetting("layerSparsity", layerSparsity.id() + " is for unstructured methods only");
             }
         } else {
             if (structured != null) {
-                throw new EventValidationException("structured", "is only for method structured, not " + method.id());
+                throw new InvalidSetting("structured", "is only for method structured, not " + method.id());
             }
             if ((sparsity == null) == (pattern == null)) {
-                throw new EventValidationException("sparsity", "give exactly one of sparsity or pattern for method "
+                throw new InvalidSetting("sparsity", "give exactly one of sparsity or pattern for method "
                         + method.id());
             }
             if (sparsity != null) {
@@ -48,8 +49,8 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
                 pattern = NmPattern.parse("pattern", pattern).toString();
             }
         }
-        layerSparsity = Check.oneOf("layerSparsity", layerSparsity, "uniform", LAYER_SPARSITIES);
-        dtype = Check.oneOf("dtype", dtype, "f32", DTYPES);
+        layerSparsity = layerSparsity == null ? LayerSparsity.UNIFORM : layerSparsity;
+        dtype = dtype == null ? WeightDtype.FLOAT32 : dtype;
     }
 
     public static PruneSpec unstructured(PruneMethod method, double sparsity) {
@@ -76,7 +77,7 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
             return "dense";
         }
         if (method.isStructured()) {
-            return "structured " + structured.target() + " " + structured.ratio() + " " + structured.score();
+            return "structured " + structured.target().id() + " " + structured.ratio() + " " + structured.score().id();
         }
         return method.id() + " " + (sparsity != null ? sparsity.toString() : pattern);
     }

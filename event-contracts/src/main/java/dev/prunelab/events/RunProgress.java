@@ -4,19 +4,20 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.prunelab.vocabulary.RunStage;
 import java.time.Instant;
 
 /**
  * Progress of a long stage (topic {@value Topics#RUN_PROGRESS}).
  *
- * @param stage    e.g. calibration, pruning, export, perplexity, zero-shot, latency
+ * @param stage    calibrate, prune, export (the pruner's) or evaluate (the evaluator's, its sections in the message)
  * @param fraction of the stage done, [0, 1]
  * @param message  optional human text ("block 3 of 8")
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
-public record RunProgress(String runId, Instant occurredAt, String stage, double fraction, String message)
+public record RunProgress(String runId, Instant occurredAt, RunStage stage, double fraction, String message)
         implements Event {
 
     public static final String TYPE = "run.progress";
@@ -24,7 +25,7 @@ public record RunProgress(String runId, Instant occurredAt, String stage, double
     public RunProgress {
         Check.id("runId", runId, RunRequested.MAX_RUN_ID_LENGTH);
         Check.instant("occurredAt", occurredAt);
-        Check.text("stage", stage);
+        Check.present("stage", stage);
         Check.closedFraction("fraction", fraction);
     }
 

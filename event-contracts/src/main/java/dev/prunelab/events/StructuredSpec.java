@@ -1,5 +1,10 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredRules;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -16,41 +21,19 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record StructuredSpec(String target, Double ratio, String score, String allocation, Boolean biasCompensation) {
-
-    public static final List<String> TARGETS = List.of("mlp", "heads", "blocks", "mlp+heads");
-    public static final List<String> SCORES = List.of("magnitude", "wanda-sp", "flap", "block-influence");
-    public static final List<String> ALLOCATIONS = List.of("uniform", "global");
+public record StructuredSpec(StructuredTarget target, Double ratio, StructuredScore score,
+                             StructuredAllocation allocation, Boolean biasCompensation) {
 
     public StructuredSpec {
-        Check.text("target", target);
-        target = Check.oneOf("target", target, null, TARGETS);
+        Check.present("target", target);
         Check.fraction("ratio", ratio);
-        Check.text("score", score);
-        score = Check.oneOf("score", score, null, SCORES);
-        allocation = Check.oneOf("allocation", allocation, "uniform", ALLOCATIONS);
-        biasCompensation = biasCompensation == null || biasCompensation;
-        EventValidationException refusal = refusal(target, score, allocation);
+        Check.present("score", score);
+        allocation = allocation == null ? StructuredAllocation.UNIFORM : allocation;
+        // FLAP compensates by default; the other scores have no bias compensation to turn off.
+        biasCompensation = biasCompensation == null ? score == StructuredScore.FLAP : biasCompensation;
+        InvalidSetting refusal = StructuredRules.refusal(target, score, allocation, biasCompensation);
         if (refusal != null) {
             throw refusal;
         }
-    }
-
-    /** Why the pruner refuses this combination, or null when it is valid. */
-    static EventValidationException refusal(String target, String score, String allocation) {
-        boolean blocks = target.equals("blocks");
-        boolean influence = score.equals("block-influence");
-        if (influence && !blocks) {
-            return new EventValidationException("score",
-                    "block-influence ranks whole blocks; it needs target blocks, not " + target);
-        }
-        if (blocks && !influence) {
-            return new EventValidationException("score",
-                    score + " cannot rank blocks; target blocks needs score block-influence");
-        }
-        if (blocks && allocation.equals("global")) {
-            return new EventValidationException("allocation", "global is not available for target blocks");
-        }
-        return null;
     }
 }

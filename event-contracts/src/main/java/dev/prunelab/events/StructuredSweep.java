@@ -1,5 +1,8 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredAllocation;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -11,22 +14,16 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record StructuredSweep(List<String> targets, List<Double> ratios, List<String> scores, String allocation,
-                              Boolean biasCompensation) {
+public record StructuredSweep(List<StructuredTarget> targets, List<Double> ratios, List<StructuredScore> scores,
+                              StructuredAllocation allocation, Boolean biasCompensation) {
 
     public StructuredSweep {
         targets = Check.nonEmpty("targets", targets);
-        for (int i = 0; i < targets.size(); i++) {
-            Check.oneOf("targets[" + i + "]", targets.get(i), null, StructuredSpec.TARGETS);
-        }
         ratios = Check.nonEmpty("ratios", ratios);
         for (int i = 0; i < ratios.size(); i++) {
             Check.fraction("ratios[" + i + "]", ratios.get(i));
         }
         scores = Check.nonEmpty("scores", scores);
-        for (int i = 0; i < scores.size(); i++) {
-            Check.oneOf("scores[" + i + "]", scores.get(i), null, StructuredSpec.SCORES);
-        }
-        allocation = Check.oneOf("allocation", allocation, "uniform", StructuredSpec.ALLOCATIONS);
+        allocation = allocation == null ? StructuredAllocation.UNIFORM : allocation;
     }
 }

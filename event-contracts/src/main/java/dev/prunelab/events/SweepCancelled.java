@@ -18,7 +18,6 @@ public record SweepCancelled(String sweepId, Instant occurredAt, String reason) 
 
     public static final String TYPE = "sweep.cancelled";
     /** The {@link RunFailed#stage()} of a run skipped because its sweep was cancelled. */
-    public static final String STAGE_CANCELLED = "cancelled";
 
     public SweepCancelled {
         Check.id("sweepId", sweepId, SweepRequest.MAX_SWEEP_ID_LENGTH);

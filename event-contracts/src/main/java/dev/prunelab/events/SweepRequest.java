@@ -1,5 +1,12 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredRules;
+import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.PruneMethod;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
@@ -30,7 +37,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> methods, List<Double> sparsities,
                            List<String> patterns, StructuredSweep structured, CalibrationSpec calibration,
-                           List<EvaluationSpec> evaluations, String layerSparsity, String dtype,
+                           List<EvaluationSpec> evaluations, LayerSparsity layerSparsity, WeightDtype dtype,
                            Boolean denseBaseline) {
 
     /** Leaves room for "-" and 12 hex digits within {@link RunRequested#MAX_RUN_ID_LENGTH}. */
@@ -50,21 +57,21 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         }
         boolean unstructured = methods.stream().anyMatch(m -> !m.isStructured());
         if (unstructured && sparsities.isEmpty() && patterns.isEmpty()) {
-            throw new EventValidationException("sparsities", "give sparsities or patterns for methods "
+            throw new InvalidSetting("sparsities", "give sparsities or patterns for methods "
                     + methods.stream().filter(m -> !m.isStructured()).map(PruneMethod::id).toList());
         }
         if (methods.contains(PruneMethod.STRUCTURED)) {
             Check.present("structured", structured);
         } else if (structured != null) {
-            throw new EventValidationException("structured", "is only used when methods include structured");
+            throw new InvalidSetting("structured", "is only used when methods include structured");
         }
         evaluations = evaluations == null || evaluations.isEmpty()
                 ? List.of(EvaluationSpec.defaults()) : Check.nonEmpty("evaluations", evaluations);
-        layerSparsity = Check.oneOf("layerSparsity", layerSparsity, "uniform", PruneSpec.LAYER_SPARSITIES);
-        dtype = Check.oneOf("dtype", dtype, "f32", PruneSpec.DTYPES);
+        layerSparsity = layerSparsity == null ? LayerSparsity.UNIFORM : layerSparsity;
+        dtype = dtype == null ? WeightDtype.FLOAT32 : dtype;
         denseBaseline = denseBaseline == null || denseBaseline;
         if (!expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype).iterator().hasNext()) {
-            throw new EventValidationException("structured", "every target × score combination is refused "
+            throw new InvalidSetting("structured", "every target × score combination is refused "
                     + "(block-influence needs target blocks and blocks needs block-influence)");
         }
     }
@@ -74,7 +81,7 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         Map<String, RunRequested> runs = new LinkedHashMap<>();
         List<PruneSpec> prunes = expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype);
         if (denseBaseline && prunes.stream().noneMatch(PruneSpec::isDense)) {
-            prunes.add(0, new PruneSpec(PruneMethod.MAGNITUDE, 0.0, null, null, "uniform", dtype));
+            prunes.add(0, new PruneSpec(PruneMethod.MAGNITUDE, 0.0, null, null, LayerSparsity.UNIFORM, dtype));
         }
         PruneSpec dense = prunes.stream().filter(PruneSpec::isDense).findFirst().orElse(null);
         for (PruneSpec prune : prunes) {
@@ -101,7 +108,7 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
 
     private static List<PruneSpec> expandPrunes(List<PruneMethod> methods, List<Double> sparsities,
                                                 List<String> patterns, StructuredSweep structured,
-                                                String layerSparsity, String dtype) {
+                                                LayerSparsity layerSparsity, WeightDtype dtype) {
         List<PruneSpec> prunes = new ArrayList<>();
         for (PruneMethod method : methods) {
             if (!method.isStructured()) {
@@ -113,12 +120,15 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
                 }
                 continue;
             }
-            for (String target : structured.targets()) {
+            for (StructuredTarget target : structured.targets()) {
                 for (Double ratio : structured.ratios()) {
-                    for (String score : structured.scores()) {
-                        if (StructuredSpec.refusal(target, score, structured.allocation()) == null) {
+                    for (StructuredScore score : structured.scores()) {
+                        // bias compensation is FLAP's: asked for a sweep, it applies to the FLAP runs only
+                        boolean compensate = score == StructuredScore.FLAP
+                                && (structured.biasCompensation() == null || structured.biasCompensation());
+                        if (StructuredRules.refusal(target, score, structured.allocation(), compensate) == null) {
                             prunes.add(new PruneSpec(PruneMethod.STRUCTURED, null, null, new StructuredSpec(target,
-                                    ratio, score, structured.allocation(), structured.biasCompensation()), null, dtype));
+                                    ratio, score, structured.allocation(), compensate), null, dtype));
                         }
                     }
                 }

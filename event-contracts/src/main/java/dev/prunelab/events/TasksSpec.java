@@ -1,5 +1,7 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.ZeroShotTaskName;
+import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -14,13 +16,19 @@ import java.util.List;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TasksSpec(List<String> names, Integer limit) {
 
-    public static final List<String> KNOWN = List.of("lambada_openai", "hellaswag", "piqa", "arc_easy",
-            "arc_challenge", "boolq", "winogrande", "openbook_qa", "copa", "all");
+    /** Every task at once. */
+    public static final String ALL = "all";
 
     public TasksSpec {
         names = Check.nonEmpty("names", names);
         for (int i = 0; i < names.size(); i++) {
-            Check.oneOf("names[" + i + "]", names.get(i), null, KNOWN);
+            if (!ALL.equals(names.get(i))) {
+                try {
+                    ZeroShotTaskName.of(names.get(i));
+                } catch (InvalidSetting e) {
+                    throw new InvalidSetting("names[" + i + "]", e.problem().replace(")", "|" + ALL + ")"));
+                }
+            }
         }
         Check.positiveOrNull("limit", limit);
     }

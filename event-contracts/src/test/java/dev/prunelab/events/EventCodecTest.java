@@ -1,5 +1,8 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.RunStage;
+import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.PruneMethod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,9 +41,9 @@ class EventCodecTest {
         assertEquals(T, run.occurredAt());
         assertEquals(PruneMethod.WANDA, run.prune().method());
         assertEquals(0.5, run.prune().sparsity());
-        assertEquals("uniform", run.prune().layerSparsity());
-        assertEquals("f32", run.prune().dtype());
-        assertEquals("cpu", run.evaluation().provider());
+        assertEquals("uniform", run.prune().layerSparsity().id());
+        assertEquals("f32", run.prune().dtype().id());
+        assertEquals("cpu", run.evaluation().provider().id());
         assertEquals(List.of("piqa", "copa"), run.evaluation().tasks().names());
         assertEquals(Topics.RUN_REQUESTED, Topics.of(run));
     }
@@ -51,14 +54,14 @@ class EventCodecTest {
         MeasurementWindow window = new MeasurementWindow(T, T.plusSeconds(30), "lab-1", "cpu", "cpu");
         List<Event> events = List.of(
                 codec.decode(RUN),
-                new RunProgress("run-1", T, "calibration", 0.25, "block 2 of 8"),
+                new RunProgress("run-1", T, RunStage.CALIBRATE, 0.25, "block 2 of 8"),
                 new ModelPruned("run-1", T, artifact, new PruneSummary("wanda", "wanda 0.5", 0.5, 0.5, 260_000L,
                         140_000L, 3.5, 200_000_000L), new EvaluationSpec(new PerplexitySpec(null, null, 128, 16),
                         null, null, null, null)),
                 new ModelEvaluated("run-1", T, new EvaluationMetrics(7.1, 0.55, 12.0, 1.5, 660.0, 1_100_000L,
                         300_000_000L, null), window),
-                new PowerSample(T, "lab-1", "cpu", 31.5, PowerSourceKind.ESTIMATE, "cpu utilisation x TDP 65 W"),
-                new RunFailed("run-1", T, "prune", "model.path: /x does not exist", null),
+                new PowerSample(T, "lab-1", "cpu", 31.5, EnergySource.ESTIMATE, "cpu utilisation x TDP 65 W"),
+                new RunFailed("run-1", T, RunStage.PRUNE, "model.path: /x does not exist", null),
                 new SweepCancelled("sweep-1", T, "superseded by sweep-2"));
         for (Event event : events) {
             String json = codec.encode(event);
@@ -85,7 +88,7 @@ class EventCodecTest {
                 problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"pattern\":\"2:4\"")));
         assertEquals("model.path: is missing", problemOf(runWith("\"path\":\"../shared/data/models/stories260K/stories260K.bin\"", "\"tokenizer\":\"t.bin\"")));
         assertEquals("model: is missing", problemOf(runWith("\"model\":", "\"modle\":")));
-        assertEquals("evaluation.tasks.names[1]: unknown value 'mmlu' (expected lambada_openai|hellaswag|piqa|arc_easy|arc_challenge|boolq|winogrande|openbook_qa|copa|all)",
+        assertEquals("evaluation.tasks.names[1]: unknown task 'mmlu' (expected lambada_openai|hellaswag|piqa|arc_easy|arc_challenge|boolq|winogrande|openbook_qa|copa|all)",
                 problemOf(runWith("\"copa\"", "\"mmlu\"")));
         assertEquals("calibration.samples: 0 must be positive", problemOf(runWith("\"samples\":16", "\"samples\":0")));
         assertEquals("occurredAt: expected an ISO-8601 instant such as 2026-01-31T12:00:00Z, got 'yesterday'",
@@ -106,7 +109,7 @@ class EventCodecTest {
         String structured = runWith("\"method\":\"wanda\",\"sparsity\":0.5",
                 "\"method\":\"structured\",\"structured\":{\"target\":\"mlp\",\"ratio\":0.3,\"score\":\"SCORE\"}");
         RunRequested ok = codec.decode(structured.replace("SCORE", "flap"), RunRequested.class);
-        assertEquals("uniform", ok.prune().structured().allocation());
+        assertEquals("uniform", ok.prune().structured().allocation().id());
         assertEquals(true, ok.prune().structured().biasCompensation());
         assertEquals("structured mlp 0.3 flap", ok.prune().label());
         assertEquals("prune.structured.score: block-influence ranks whole blocks; it needs target blocks, not mlp",
@@ -150,7 +153,7 @@ class EventCodecTest {
         InvalidEventException e = assertThrows(InvalidEventException.class, () -> codec.decode(bad));
         RunFailed dead = RunFailed.invalidInput(e, T);
         assertEquals("run-1", dead.runId());
-        assertEquals(RunFailed.STAGE_DECODE, dead.stage());
+        assertEquals(RunStage.DECODE, dead.stage());
         assertEquals(bad, dead.payload());
         assertInstanceOf(RunFailed.class, codec.decode(codec.encode(dead)));
 
@@ -161,7 +164,7 @@ class EventCodecTest {
 
     @Test
     void cloudEventHeadersAreStablePerEvent() {
-        RunProgress progress = new RunProgress("run-1", T, "export", 1.0, null);
+        RunProgress progress = new RunProgress("run-1", T, RunStage.EXPORT, 1.0, null);
         var headers = CloudEvents.headers(progress, "/prunelab/pruner-service");
         assertEquals("run.progress:run-1:2026-01-31T12:00:00Z", headers.get(CloudEvents.ID));
         assertEquals("dev.prunelab.run.progress", headers.get(CloudEvents.TYPE));

@@ -1,5 +1,6 @@
 package dev.prunelab.events;
 
+import dev.prunelab.vocabulary.PruneMethod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

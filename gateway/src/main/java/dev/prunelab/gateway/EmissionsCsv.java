@@ -2,7 +2,7 @@ package dev.prunelab.gateway;
 
 import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.events.EnergyUse;
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -44,13 +44,13 @@ public final class EmissionsCsv {
             double stageJoules = stage == null ? 0 : stage.joules();
             double pruneJoules = prune == null ? 0 : prune.joules();
             double seconds = (stage == null ? 0 : stage.seconds()) + (prune == null ? 0 : prune.seconds());
-            boolean gpu = stage != null && stage.source() == PowerSourceKind.NVML;
+            boolean gpu = stage != null && stage.source() == EnergySource.NVML;
             double gpuJoules = gpu ? stageJoules : 0;
             double cpuJoules = stageJoules + pruneJoules - gpuJoules;
             double kwhAtMachine = (cpuJoules + gpuJoules) / Carbon.JOULES_PER_KWH;
             double kg = carbon.grams(cpuJoules + gpuJoules) / 1000;
             Instant at = stage != null ? stage.end() : run.window() != null ? run.window().end() : null;
-            PowerSourceKind source = stage != null ? stage.source() : prune.source();
+            EnergySource source = stage != null ? stage.source() : prune.source();
             List<String> row = new ArrayList<>();
             row.add(at == null ? "" : TIMESTAMP.format(at));
             row.add("prune-lab");
@@ -81,7 +81,7 @@ public final class EmissionsCsv {
             row.add("");                  // longitude
             row.add("");                  // latitude
             row.add("");                  // ram_total_size
-            row.add(source == PowerSourceKind.ESTIMATE ? "process" : "machine");
+            row.add(source == EnergySource.ESTIMATE ? "process" : "machine");
             row.add("");                  // on_cloud
             row.add(number(carbon.pue()));
             row.add(number(carbon.intensityGramsPerKwh()));

@@ -2,7 +2,7 @@ package dev.prunelab.gateway;
 
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.EvaluationSpec;
-import dev.prunelab.events.EventValidationException;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.events.ModelRef;
 import java.net.URI;
 import java.nio.file.Files;
@@ -36,13 +36,13 @@ public final class InputFiles {
         try {
             return value.startsWith("file:") ? Path.of(URI.create(value)) : Path.of(value);
         } catch (IllegalArgumentException e) { // also InvalidPathException
-            throw new EventValidationException(field, "'" + value + "' is not a path: " + e.getMessage());
+            throw new InvalidSetting(field, "'" + value + "' is not a path: " + e.getMessage());
         }
     }
 
     private static void exists(String field, String value) {
         if (!Files.exists(path(field, value))) {
-            throw new EventValidationException(field, value + " does not exist on the gateway's filesystem");
+            throw new InvalidSetting(field, value + " does not exist on the gateway's filesystem");
         }
     }
 }

@@ -43,7 +43,7 @@ import java.util.TreeMap;
  * than {@code retention} behind the newest one of their device are dropped at each {@link #tick}.
  *
  * <p>A {@link SweepCancelled} is recorded per sweep (the first one wins); the runs it skips arrive as
- * {@link RunFailed} with stage {@value SweepCancelled#STAGE_CANCELLED}.
+ * {@link RunFailed} with stage {@code cancelled}.
  */
 public final class RunJoin {
 

@@ -1,10 +1,10 @@
 package dev.prunelab.gateway;
 
+import dev.prunelab.vocabulary.RunStage;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.SweepCancelled;
-import java.util.Set;
 
 /**
  * A run's status as users see it, derived from its {@link RunState} and latest {@link RunProgress}:
@@ -18,12 +18,6 @@ public enum RunStatus {
     FAILED("failed"),
     CANCELLED("cancelled");
 
-    /**
-     * Progress stages that mean the evaluator has the run (evaluator-service reports "evaluate"; the finer names
-     * are those of {@link RunProgress}'s documentation). Any other stage is the pruner's.
-     */
-    static final Set<String> EVALUATION_STAGES = Set.of("evaluate", "evaluation", "perplexity", "zero-shot", "tasks",
-            "latency", "energy");
 
     private final String id;
 
@@ -53,10 +47,10 @@ public enum RunStatus {
     public static RunStatus of(RunResult run) {
         return switch (run.state()) {
             case COMPLETED -> DONE;
-            case FAILED -> SweepCancelled.STAGE_CANCELLED.equals(run.failure().stage()) ? CANCELLED : FAILED;
+            case FAILED -> run.failure().stage() == RunStage.CANCELLED ? CANCELLED : FAILED;
             case PRUNED -> EVALUATING;
             case REQUESTED -> run.progress() == null ? QUEUED
-                    : EVALUATION_STAGES.contains(run.progress().stage()) ? EVALUATING : PRUNING;
+                    : run.progress().stage().owner() == RunStage.Owner.EVALUATOR ? EVALUATING : PRUNING;
         };
     }
 }

@@ -12,9 +12,10 @@ import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.MeasurementWindow;
 import dev.prunelab.events.MedianInterval;
 import dev.prunelab.events.ModelRef;
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
+import dev.prunelab.vocabulary.RunStage;
 import java.time.Instant;
 
 /**
@@ -39,7 +40,7 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
                       boolean pareto, boolean recommended) {
 
     /** The latest {@code run.progress} of the run. */
-    public record Progress(String stage, double fraction, String message, Instant at) {
+    public record Progress(RunStage stage, double fraction, String message, Instant at) {
     }
 
     /** The run's configuration, as requested. */
@@ -73,11 +74,11 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
                           Double meanAcc, MedianInterval decodeTokensPerSecond, MedianInterval ttftMillis,
                           MeanInterval decodeJoulesPerToken, MeanInterval decodeJoulesPerTokenNet,
                           MeanInterval prefillJoulesPerToken, Double energyJoules, Double pruneJoules,
-                          Double carbonGrams, PowerSourceKind energySource, Boolean energyEstimated,
+                          Double carbonGrams, EnergySource energySource, Boolean energyEstimated,
                           Ratio decodeSpeedup, Double breakEvenTokens, Long peakRssBytes) {
     }
 
-    public record Failure(String stage, String reason) {
+    public record Failure(RunStage stage, String reason) {
     }
 
     /** A run outside a sweep view: no place on a front, no comparison. */
@@ -118,8 +119,8 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
         EnergyUse pruneEnergy = run.pruned() == null ? null : run.pruned().energy();
         Double carbonGrams = energy == null && pruneEnergy == null ? null
                 : carbon.grams((energy == null ? 0 : energy.joules()) + (pruneEnergy == null ? 0 : pruneEnergy.joules()));
-        boolean estimated = (energy != null && energy.source() == PowerSourceKind.ESTIMATE)
-                || (pruneEnergy != null && pruneEnergy.source() == PowerSourceKind.ESTIMATE);
+        boolean estimated = (energy != null && energy.source() == EnergySource.ESTIMATE)
+                || (pruneEnergy != null && pruneEnergy.source() == EnergySource.ESTIMATE);
         return new Results(metrics == null ? null : metrics.perplexity(),
                 summary == null ? null : summary.achievedSparsity(), size,
                 summary == null ? null : summary.parameterCount(),

@@ -11,7 +11,7 @@ import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PowerSample;
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
@@ -32,7 +32,7 @@ public final class Fixtures {
     /** @param pruneJoules the pruner's energy, or null */
     public static ModelPruned pruned(String runId, PruneSpec prune, long sizeBytes, Double pruneJoules) {
         EnergyUse energy = pruneJoules == null ? null
-                : new EnergyUse(PowerSourceKind.ESTIMATE, "cpu time x 3.5 W", 10, pruneJoules, pruneJoules * 0.8, 10.0,
+                : new EnergyUse(EnergySource.ESTIMATE, "cpu time x 3.5 W", 10, pruneJoules, pruneJoules * 0.8, 10.0,
                         "this process's CPU time only");
         return new ModelPruned(runId, T0.plusSeconds(5), new ArtifactRef("file:/a/" + runId, "0".repeat(64), sizeBytes),
                 new PruneSummary(prune.method().id(), prune.label(), prune.sparsity(), prune.sparsity(), 260_000L,
@@ -72,7 +72,7 @@ public final class Fixtures {
         MeanInterval net = new MeanInterval(joulesPerToken * 0.8, (joulesPerToken - joulesHalfWidth) * 0.8,
                 (joulesPerToken + joulesHalfWidth) * 0.8, 12, 0.95);
         MeanInterval prefill = new MeanInterval(joulesPerToken / 10, joulesPerToken / 11, joulesPerToken / 9, 12, 0.95);
-        return new EnergyMeasurement(PowerSourceKind.ESTIMATE, "cpu", "cpu time x 3.5 W", "estimate: no sensor",
+        return new EnergyMeasurement(EnergySource.ESTIMATE, "cpu", "cpu time x 3.5 W", "estimate: no sensor",
                 new EnergyMeasurement.Workload(64, 192, 1, 12, 1), T0.plusSeconds(30), T0.plusSeconds(40), 0.5,
                 new EnergyMeasurement.Baseline(2.0, 0.01, 0.02), joulesPerToken * 192 * 12 * 1.1, 9.0,
                 new EnergyMeasurement.PerToken(prefill, prefill),
@@ -83,6 +83,6 @@ public final class Fixtures {
     }
 
     public static PowerSample power(int second, double watts) {
-        return new PowerSample(T0.plusSeconds(second), "lab-1", "cpu", watts, PowerSourceKind.ESTIMATE, "cpu x TDP");
+        return new PowerSample(T0.plusSeconds(second), "lab-1", "cpu", watts, EnergySource.ESTIMATE, "cpu x TDP");
     }
 }

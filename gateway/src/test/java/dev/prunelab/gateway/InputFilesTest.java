@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.EvaluationSpec;
-import dev.prunelab.events.EventValidationException;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.events.ModelRef;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +21,12 @@ class InputFilesTest {
         InputFiles.check(new ModelRef(model.toUri().toString(), null), null, null);
 
         String missing = dir.resolve("nope.bin").toString();
-        var e = assertThrows(EventValidationException.class,
+        var e = assertThrows(InvalidSetting.class,
                 () -> InputFiles.check(new ModelRef(missing, null), null, null));
         assertEquals("model.path: " + missing + " does not exist on the gateway's filesystem", e.getMessage());
-        assertEquals("model.tokenizer", assertThrows(EventValidationException.class,
+        assertEquals("model.tokenizer", assertThrows(InvalidSetting.class,
                 () -> InputFiles.check(new ModelRef(model.toString(), missing), null, null)).field());
-        assertEquals("calibration.text", assertThrows(EventValidationException.class,
+        assertEquals("calibration.text", assertThrows(InvalidSetting.class,
                 () -> InputFiles.check(new ModelRef(model.toString(), null),
                         new CalibrationSpec(missing, null, null, null), null)).field());
     }

@@ -1,5 +1,6 @@
 package dev.prunelab.gateway;
 
+import dev.prunelab.vocabulary.RunStage;
 import static dev.prunelab.gateway.Fixtures.T0;
 import static dev.prunelab.gateway.Fixtures.power;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.EventCodec;
@@ -55,12 +56,12 @@ class RunJoinReplayTest {
         }
         return List.of(
                 List.of(request("a", 0.0), request("b", 0.5), request("c", 0.7), request("d", 0.9)),
-                List.of(new RunProgress("a", T0.plusSeconds(1), "pruning", 0.5, null),
-                        new RunProgress("d", T0.plusSeconds(2), "calibration", 0.2, null)),
+                List.of(new RunProgress("a", T0.plusSeconds(1), RunStage.PRUNE, 0.5, null),
+                        new RunProgress("d", T0.plusSeconds(2), RunStage.CALIBRATE, 0.2, null)),
                 List.of(pruned("a"), pruned("b"), pruned("c")),
                 List.of(evaluated("a", 6.0), evaluated("b", 6.3), evaluated("c", 9.0)),
                 power,
-                List.of(new RunFailed("d", T0.plusSeconds(3), SweepCancelled.STAGE_CANCELLED, "cancelled by the user",
+                List.of(new RunFailed("d", T0.plusSeconds(3), RunStage.CANCELLED, "cancelled by the user",
                         null)),
                 List.of(new SweepCancelled("s1", T0.plusSeconds(2), null)));
     }

@@ -1,5 +1,6 @@
 package dev.prunelab.gateway;
 
+import dev.prunelab.vocabulary.RunStage;
 import static dev.prunelab.gateway.Fixtures.T0;
 import static dev.prunelab.gateway.Fixtures.evaluated;
 import static dev.prunelab.gateway.Fixtures.power;
@@ -10,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
@@ -28,7 +29,7 @@ class RunJoinTest {
     void walksRequestedPrunedCompletedWithTheMeasuredEnergy() {
         assertTrue(join.accept(request("r1", "s1", W50)));
         assertEquals(RunState.REQUESTED, join.get("r1").orElseThrow().state());
-        assertTrue(join.accept(new RunProgress("r1", T0.plusSeconds(1), "calibrate", 0.5, null)));
+        assertTrue(join.accept(new RunProgress("r1", T0.plusSeconds(1), RunStage.CALIBRATE, 0.5, null)));
         assertTrue(join.accept(pruned("r1", W50, 1_000, 40.0)));
         assertEquals(RunState.PRUNED, join.get("r1").orElseThrow().state());
         assertTrue(join.accept(evaluated("r1", 7.5, 1_100_000L, 0.016, 0.001, 440, 20, 800_000_000L)));
@@ -72,14 +73,14 @@ class RunJoinTest {
         assertEquals("s1", join.get("r2").orElseThrow().sweepId());
         assertFalse(join.accept(request("r2", "s1", PruneSpec.unstructured(PruneMethod.WANDA, 0.7))),
                 "the first request still wins");
-        assertTrue(join.accept(new RunProgress("r2", T0.plusSeconds(99), "perplexity", 0.5, null)));
+        assertTrue(join.accept(new RunProgress("r2", T0.plusSeconds(99), RunStage.EVALUATE, 0.5, null)));
         assertEquals(RunState.COMPLETED, join.get("r2").orElseThrow().state(), "progress after the end is only data");
     }
 
     @Test
     void failedIsFinal() {
         join.accept(request("r3", "s1", W50));
-        assertTrue(join.accept(new RunFailed("r3", T0, "prune", "model.path: x does not exist", null)));
+        assertTrue(join.accept(new RunFailed("r3", T0, RunStage.PRUNE, "model.path: x does not exist", null)));
         assertFalse(join.accept(evaluated("r3", 9.0, 1000, 0.02, 0.001, 400, 10, 1)),
                 "an evaluation after the failure is ignored");
         assertTrue(join.accept(pruned("r3", W50, 1000, null)), "a prune report read after the failure is kept as data");

@@ -1,5 +1,8 @@
 package dev.prunelab.gateway;
 
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.RunStage;
 import static dev.prunelab.gateway.Fixtures.T0;
 import static dev.prunelab.gateway.Fixtures.evaluated;
 import static dev.prunelab.gateway.Fixtures.pruned;
@@ -10,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
@@ -26,7 +29,7 @@ class SweepReportsTest {
     private static final PruneSpec DENSE = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.0);
     private static final PruneSpec W50 = PruneSpec.unstructured(PruneMethod.WANDA, 0.5);
     private static final PruneSpec M70 = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.7);
-    private static final PruneSpec S50 = PruneSpec.structured(new StructuredSpec("mlp+heads", 0.5, "flap", null, null));
+    private static final PruneSpec S50 = PruneSpec.structured(new StructuredSpec(StructuredTarget.MLP_HEADS, 0.5, StructuredScore.FLAP, null, null));
 
     private final RunJoin join = new RunJoin(Duration.ofHours(1));
     private final Carbon carbon = new Carbon(475, 1.5);
@@ -51,9 +54,9 @@ class SweepReportsTest {
         run("s50", S50, 8.5, 35_000_000, 0.012, 660, 30.0);
         join.accept(request("queued", "s", PruneSpec.unstructured(PruneMethod.SPARSEGPT, 0.5)));
         join.accept(request("pruning", "s", PruneSpec.unstructured(PruneMethod.SPARSEGPT, 0.7)));
-        join.accept(new RunProgress("pruning", T0.plusSeconds(1), "calibrate", 0.25, "block 1 of 4"));
+        join.accept(new RunProgress("pruning", T0.plusSeconds(1), RunStage.CALIBRATE, 0.25, "block 1 of 4"));
         join.accept(request("bad", "s", PruneSpec.nm(PruneMethod.SPARSEGPT, "2:4")));
-        join.accept(new RunFailed("bad", T0.plusSeconds(2), "prune", "out of memory", null));
+        join.accept(new RunFailed("bad", T0.plusSeconds(2), RunStage.PRUNE, "out of memory", null));
 
         SweepView view = view(Constraints.perplexityOnly(0.10), null);
 
@@ -134,7 +137,7 @@ class SweepReportsTest {
     void withoutADenseRunTheLeastPrunedRunOrTheCallersBaselineIsTheReference() {
         run("w30", PruneSpec.unstructured(PruneMethod.WANDA, 0.3), 6.2, 1000, 0.02, 400, null);
         run("nm24", PruneSpec.nm(PruneMethod.WANDA, "2:4"), 6.4, 1000, 0.02, 400, null);
-        run("s20", PruneSpec.structured(new StructuredSpec("mlp", 0.2, "flap", null, null)), 7.5, 800, 0.016, 480, null);
+        run("s20", PruneSpec.structured(new StructuredSpec(StructuredTarget.MLP, 0.2, StructuredScore.FLAP, null, null)), 7.5, 800, 0.016, 480, null);
 
         SweepView view = view(Constraints.perplexityOnly(0.10), null);
         SweepView.Recommendation rec = view.recommendation();
@@ -164,7 +167,7 @@ class SweepReportsTest {
         join.accept(request("skipped", "s", PruneSpec.unstructured(PruneMethod.WANDA, 0.5)));
         assertEquals("cancelling", SweepReports.view("s", join.sweep("s"), true, Constraints.perplexityOnly(0.1), null,
                 carbon).status());
-        join.accept(new RunFailed("skipped", T0.plusSeconds(1), "cancelled", "cancelled by the user", null));
+        join.accept(new RunFailed("skipped", T0.plusSeconds(1), RunStage.CANCELLED, "cancelled by the user", null));
         SweepView view = SweepReports.view("s", join.sweep("s"), true, Constraints.perplexityOnly(0.1), null, carbon);
         assertEquals("cancelled", view.status());
         assertTrue(view.finished());

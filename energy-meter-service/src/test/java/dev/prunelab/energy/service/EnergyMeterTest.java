@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.PowerSample;
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -50,7 +50,7 @@ class EnergyMeterTest {
             assertNotNull(sample.source());
             assertFalse(sample.basis().isBlank());
             assertTrue(sample.watts() >= 0 && Double.isFinite(sample.watts()), sample.toString());
-            if (sample.source() == PowerSourceKind.ESTIMATE) { // this machine: no RAPL, no GPU
+            if (sample.source() == EnergySource.ESTIMATE) { // this machine: no RAPL, no GPU
                 assertEquals("cpu", sample.device());
                 int cores = Runtime.getRuntime().availableProcessors();
                 assertTrue(sample.basis().contains(cores + " cores x (0.74 W"), sample.basis());

@@ -1,10 +1,11 @@
 package dev.prunelab.evaluator.service;
 
-import dev.prunelab.evaluator.energy.EnergyBenchmark;
+import dev.prunelab.evaluation.energy.EnergyBenchmark;
+import dev.prunelab.evaluator.app.EvaluationProcessor;
+import dev.prunelab.evaluator.app.ResultStore;
 import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
-import dev.prunelab.measure.PowerModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -29,28 +31,18 @@ public class EvaluatorConfig {
     @ConfigProperty(name = "prunelab.host")
     Optional<String> host;
 
-    @ConfigProperty(name = "prunelab.energy.source", defaultValue = "auto")
-    String energySource;
-
-    @ConfigProperty(name = "prunelab.energy.idle-watts-per-core", defaultValue = "0.74")
-    double idleWattsPerCore;
-
-    @ConfigProperty(name = "prunelab.energy.full-watts-per-core", defaultValue = "3.5")
-    double fullWattsPerCore;
-
-    @ConfigProperty(name = "prunelab.energy.powercap", defaultValue = "/sys/class/powercap")
-    Path powercap;
-
-    /** The host's measurement lock, shared with the pruners on this host; empty = no coordination. */
-    @ConfigProperty(name = "prunelab.host-lock.dir")
-    Optional<String> hostLockDir;
+    /** The energy stage's counters and the host's measurement lock, as every service reads them. */
+    @Produces
+    @Singleton
+    EnergyBenchmark.Environment energyEnvironment(EnergyCounters counters, HostWorkLock lock) {
+        return new EnergyBenchmark.Environment(counters, lock);
+    }
 
     @Produces
     @Singleton
-    EnergyBenchmark.Environment energyEnvironment() {
-        return new EnergyBenchmark.Environment(
-                new EnergyCounters(energySource, powercap, PowerModel.configured(idleWattsPerCore, fullWattsPerCore)),
-                hostLockDir.filter(d -> !d.isBlank()).map(d -> HostWorkLock.at(Path.of(d))).orElse(HostWorkLock.none()));
+    EvaluationProcessor processor(ArtifactStore store, ResultStore results, Host host,
+            EnergyBenchmark.Environment energy) {
+        return new EvaluationProcessor(store, results, host.name(), energy, Clock.systemUTC());
     }
 
     @Produces

@@ -1,5 +1,6 @@
 package dev.prunelab.evaluator.service;
 
+import dev.prunelab.vocabulary.RunStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -157,7 +158,7 @@ class ModelPrunedProcessorTest {
         Message<String> message = await(sink("run-failed"),
                 m -> json.equals(CODEC.decode(m.getPayload(), RunFailed.class).payload()));
         RunFailed failed = CODEC.decode(message.getPayload(), RunFailed.class);
-        assertEquals(RunFailed.STAGE_DECODE, failed.stage());
+        assertEquals(RunStage.DECODE, failed.stage());
         assertEquals(json, failed.payload());
         assertTrue(failed.reason().startsWith("(json): not valid JSON"), failed.reason());
         assertEquals(failed.runId(), key(message));

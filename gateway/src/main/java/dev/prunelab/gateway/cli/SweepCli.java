@@ -1,6 +1,6 @@
 package dev.prunelab.gateway.cli;
 
-import dev.prunelab.contracts.console.CommandLines;
+import dev.prunelab.console.CommandLines;
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.EnergySpec;
 import dev.prunelab.events.EvaluationSpec;
@@ -8,9 +8,15 @@ import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.LatencySpec;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PerplexitySpec;
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.StructuredSweep;
 import dev.prunelab.events.SweepRequest;
+import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.WeightDtype;
 import dev.prunelab.gateway.Constraints;
 import dev.prunelab.gateway.RunStatus;
 import dev.prunelab.gateway.SweepView;
@@ -59,7 +65,7 @@ public final class SweepCli implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer file (default: beside the checkpoint).")
     Path tokenizer;
 
-    @Option(names = "--methods", paramLabel = "METHOD", split = ",", required = true, converter = MethodConverter.class,
+    @Option(names = "--methods", paramLabel = "METHOD", split = ",", required = true,
             description = "Comma-separated: magnitude, wanda, sparsegpt, structured.")
     List<PruneMethod> methods;
 
@@ -70,23 +76,23 @@ public final class SweepCli implements Callable<Integer> {
     List<String> patterns;
 
     @Option(names = "--targets", paramLabel = "T", split = ",", description = "Structured targets: mlp, heads, blocks, mlp+heads.")
-    List<String> targets;
+    List<StructuredTarget> targets;
 
     @Option(names = "--ratios", paramLabel = "R", split = ",", description = "Structured ratios in [0, 1).")
     List<Double> ratios;
 
     @Option(names = "--scores", paramLabel = "SCORE", split = ",",
             description = "Structured scores: magnitude, wanda-sp, flap, block-influence.")
-    List<String> scores;
+    List<StructuredScore> scores;
 
     @Option(names = "--allocation", paramLabel = "uniform|global", description = "Structured allocation (default uniform).")
-    String allocation;
+    StructuredAllocation allocation;
 
     @Option(names = "--layer-sparsity", paramLabel = "uniform|owl", description = "Unstructured layer allocation (default uniform).")
-    String layerSparsity;
+    LayerSparsity layerSparsity;
 
     @Option(names = "--dtype", paramLabel = "f32|f16", description = "Exported weight storage (default f32).")
-    String dtype;
+    WeightDtype dtype;
 
     @Option(names = "--no-dense", description = "Do not add the dense reference run (magnitude at sparsity 0) that "
             + "the recommendation's limit and the speed-ups are relative to.")
@@ -130,7 +136,7 @@ public final class SweepCli implements Callable<Integer> {
     Integer energyRepeats;
 
     @Option(names = "--provider", paramLabel = "cpu|cuda|auto", description = "ONNX Runtime provider (default cpu).")
-    String provider;
+    ExecutionProvider provider;
 
     @Option(names = "--eval-threads", paramLabel = "N", defaultValue = "1",
             description = "ONNX Runtime intra-op threads of every evaluation (default: ${DEFAULT-VALUE}: one core per "
@@ -186,18 +192,6 @@ public final class SweepCli implements Callable<Integer> {
 
     public static int run(String... args) {
         return CommandLines.of(new SweepCli()).execute(args);
-    }
-
-    /** Parses a method by its id; an unknown one is a usage error naming the choices. */
-    static final class MethodConverter implements CommandLine.ITypeConverter<PruneMethod> {
-        @Override
-        public PruneMethod convert(String value) {
-            try {
-                return PruneMethod.of(value.trim());
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 
     /** The sweep these options describe; validation problems are IllegalArgumentExceptions naming the field. */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import dev.prunelab.contracts.console.CommandLines;
+import dev.prunelab.console.CommandLines;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepRequest;

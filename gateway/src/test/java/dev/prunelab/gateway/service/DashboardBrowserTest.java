@@ -1,12 +1,15 @@
 package dev.prunelab.gateway.service;
 
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.RunStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.ModelRef;
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunRequested;
@@ -59,8 +62,8 @@ class DashboardBrowserTest {
     private void publishSweeps() {
         PruneSpec dense = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.0);
         PruneSpec wanda = PruneSpec.unstructured(PruneMethod.WANDA, 0.5);
-        PruneSpec s30 = PruneSpec.structured(new StructuredSpec("mlp+heads", 0.3, "flap", null, null));
-        PruneSpec s50 = PruneSpec.structured(new StructuredSpec("mlp+heads", 0.5, "flap", null, null));
+        PruneSpec s30 = PruneSpec.structured(new StructuredSpec(StructuredTarget.MLP_HEADS, 0.3, StructuredScore.FLAP, null, null));
+        PruneSpec s50 = PruneSpec.structured(new StructuredSpec(StructuredTarget.MLP_HEADS, 0.5, StructuredScore.FLAP, null, null));
         List<Event> events = new ArrayList<>();
         ModelRef model = new ModelRef("/data/stories15M.bin", null);
         String[] ids = {"ui-dense", "ui-wanda", "ui-s30", "ui-s50", "ui-failed"};
@@ -76,7 +79,7 @@ class DashboardBrowserTest {
             events.add(Fixtures.evaluated(ids[i], figures[i][0], sizes[i], figures[i][1], figures[i][2], figures[i][3],
                     figures[i][4], 800L << 20));
         }
-        events.add(new RunFailed(ids[4], Fixtures.T0.plusSeconds(2), "prune", "out of memory", null));
+        events.add(new RunFailed(ids[4], Fixtures.T0.plusSeconds(2), RunStage.PRUNE, "out of memory", null));
         for (int i = 0; i < 2; i++) {
             String id = "ui-old-" + i;
             events.add(new RunRequested(id, Fixtures.T0, "ui-earlier", model, specs[i], null, null));

@@ -20,7 +20,7 @@ import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.PowerSample;
-import dev.prunelab.events.PowerSourceKind;
+import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
@@ -165,7 +165,7 @@ class GatewayResourceTest {
         var source = connector.<String>source(PipelineEventsConsumer.CHANNEL);
         Instant t0 = Instant.parse("2026-02-01T10:00:00Z");
         for (int s = 0; s <= 100; s += 10) {
-            source.send(encode(new PowerSample(t0.plusSeconds(s), "test-host", "cpu", 20, PowerSourceKind.ESTIMATE,
+            source.send(encode(new PowerSample(t0.plusSeconds(s), "test-host", "cpu", 20, EnergySource.ESTIMATE,
                     "cpu time x 3.5 W per core")));
         }
         EnergyMeasurement measured = Fixtures.energy(0.02, 0.001, 400, 10);
@@ -173,7 +173,7 @@ class GatewayResourceTest {
             String id = runIds.get(i);
             source.send(encode(new ModelPruned(id, t0.plusSeconds(i * 20L), new ArtifactRef("file:/tmp/a/" + id,
                     "0".repeat(64), 1_000_000), new PruneSummary("wanda", "x", 0.5, 0.5, 260_000L, 130_000L, 1.0, null),
-                    null, new EnergyUse(PowerSourceKind.ESTIMATE, "cpu time", 5, 10.0, 8.0, 3.0, "process"))));
+                    null, new EnergyUse(EnergySource.ESTIMATE, "cpu time", 5, 10.0, 8.0, 3.0, "process"))));
             source.send(encode(new ModelEvaluated(id, t0.plusSeconds(i * 20L + 10),
                     new EvaluationMetrics(6.0 + i, null, null, null, null, 1_000_000L, null, null),
                     new MeasurementWindow(t0.plusSeconds(i * 20L), t0.plusSeconds(i * 20L + 10), "test-host", "cpu",

@@ -10,8 +10,8 @@ import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PowerSample;
 import dev.prunelab.gateway.Fixtures;
-import dev.prunelab.events.PowerSourceKind;
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
@@ -56,7 +56,7 @@ public class RealKafka extends InJvmKafkaResource {
         List<Event> events = new ArrayList<>();
         // Power first: on replay the topics are read concurrently, in no particular order.
         for (int s = 0; s <= 30; s += 5) {
-            events.add(new PowerSample(t0.plusSeconds(s), "old-host", "cpu", 30, PowerSourceKind.ESTIMATE, "test"));
+            events.add(new PowerSample(t0.plusSeconds(s), "old-host", "cpu", 30, EnergySource.ESTIMATE, "test"));
         }
         events.add(new ModelEvaluated(HISTORY_RUN, t0.plusSeconds(20),
                 new EvaluationMetrics(7.25, null, null, null, null, 1000L, null, null),

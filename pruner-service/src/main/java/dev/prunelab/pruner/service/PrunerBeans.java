@@ -3,15 +3,13 @@ package dev.prunelab.pruner.service;
 import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
-import dev.prunelab.measure.PowerModel;
-import dev.prunelab.pruner.pipeline.RunProcessor;
+import dev.prunelab.pruner.app.RunProcessor;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -32,10 +30,7 @@ public class PrunerBeans {
     @Produces
     @Singleton
     RunProcessor processor(ArtifactStore store, @ConfigProperty(name = "prunelab.pruner.threads") int threads,
-            @ConfigProperty(name = "prunelab.energy.source", defaultValue = "auto") String energySource,
-            @ConfigProperty(name = "prunelab.energy.idle-watts-per-core", defaultValue = "0.74") double idleWatts,
-            @ConfigProperty(name = "prunelab.energy.full-watts-per-core", defaultValue = "3.5") double fullWatts,
-            @ConfigProperty(name = "prunelab.host-lock.dir") Optional<String> hostLockDir) {
+            EnergyCounters energy, HostWorkLock hostLock) {
         try {
             int removed = store.removeAbandoned();
             if (removed > 0) {
@@ -45,8 +40,6 @@ public class PrunerBeans {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean the artifact store " + store.root(), e);
         }
-        return new RunProcessor(store, Clock.systemUTC(), threads,
-                new EnergyCounters(energySource, null, PowerModel.configured(idleWatts, fullWatts)),
-                hostLockDir.filter(d -> !d.isBlank()).map(d -> HostWorkLock.at(Path.of(d))).orElse(HostWorkLock.none()));
+        return new RunProcessor(store, Clock.systemUTC(), threads, energy, hostLock);
     }
 }

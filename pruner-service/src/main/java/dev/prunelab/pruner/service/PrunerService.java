@@ -8,50 +8,56 @@ import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
-import dev.prunelab.pruner.pipeline.RunProcessor;
+import dev.prunelab.pruner.app.RunProcessor;
+import dev.prunelab.service.Inbox;
+import dev.prunelab.service.RunMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * The Kafka edge of the pruner: run requests are decoded, pruned one at a time in order on a worker thread
- * ({@link RunProcessor}), and acknowledged only after their result (model.pruned or run.failed) was sent. An input
- * the codec refuses becomes a run.failed dead letter with the reason; the service goes on with the next one.
+ * The Kafka edge of the pruner: run requests are decoded (or dead-lettered), pruned one at a time in order on a
+ * worker thread ({@link RunProcessor}), and acknowledged only after their result (model.pruned or run.failed) was
+ * sent.
  */
 @ApplicationScoped
 public class PrunerService {
     private static final Logger LOG = Logger.getLogger(PrunerService.class);
+    static final String SERVICE = "pruner-service";
 
     /** Stage timer name of the time from validation to the engine's first stage: checkpoint and tokenizer loading. */
     static final String STAGE_LOAD = "load";
 
     private final EventCodec codec = new EventCodec();
+    private final RunProcessor processor;
+    private final EventPublisher publisher;
+    private final RunMetrics metrics;
+    private final Inbox<RunRequested> inbox;
 
     @Inject
-    RunProcessor processor;
-
-    @Inject
-    EventPublisher publisher;
-
-    @Inject
-    PrunerMetrics metrics;
+    public PrunerService(RunProcessor processor, EventPublisher publisher, MeterRegistry registry) {
+        this.processor = processor;
+        this.publisher = publisher;
+        this.metrics = new RunMetrics(registry, SERVICE);
+        this.inbox = new Inbox<>(RunRequested.class, Clock.systemUTC(), deadLetter -> {
+            LOG.warnf("dead letter %s: %s", deadLetter.runId(), deadLetter.reason());
+            metrics.failed();
+            publisher.sender().sendAndAwait(deadLetter);
+        });
+    }
 
     @Incoming(PrunerChannels.RUN_REQUESTED)
     @Blocking(ordered = true)
     public void onRunRequested(String json) {
-        RunRequested request;
-        try {
-            request = codec.decode(json, RunRequested.class);
-        } catch (InvalidEventException e) {
-            LOG.warnf("dead letter %s: %s", e.runId(), e.getMessage());
-            metrics.failed();
-            publisher.result(RunFailed.invalidInput(e, Instant.now()));
-            return;
-        }
+        inbox.decode(json).ifPresent(this::prune);
+    }
+
+    private void prune(RunRequested request) {
         LOG.infof("run %s: %s on %s", request.runId(), request.prune().label(), request.model().path());
         StageClock stages = new StageClock();
         Event result = processor.process(request, new RunProcessor.Observer() {
@@ -63,7 +69,7 @@ public class PrunerService {
 
             @Override
             public void progress(RunProgress progress) {
-                stages.begin(progress.stage());
+                stages.begin(progress.stage().id());
                 publisher.progress(progress);
             }
         });
@@ -76,9 +82,9 @@ public class PrunerService {
                     pruned.artifact().sizeBytes());
         } else if (result instanceof RunFailed failed) {
             metrics.failed();
-            LOG.warnf("run %s failed at %s: %s", request.runId(), failed.stage(), failed.reason());
+            LOG.warnf("run %s failed at %s: %s", request.runId(), failed.stage().id(), failed.reason());
         }
-        publisher.result(result);
+        publisher.sender().sendAndAwait(result);
     }
 
     @Incoming(PrunerChannels.SWEEP_CANCELLED)

@@ -1,5 +1,6 @@
 package dev.prunelab.pruner.service;
 
+import dev.prunelab.vocabulary.RunStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +10,7 @@ import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
@@ -121,14 +122,14 @@ class PrunerChannelsTest {
 
         Message<String> message = await(failed, RunFailed.class, f -> malformed.equals(f.payload()));
         RunFailed deadLetter = CODEC.decode(message.getPayload(), RunFailed.class);
-        assertEquals(RunFailed.STAGE_DECODE, deadLetter.stage());
+        assertEquals(RunStage.DECODE, deadLetter.stage());
         assertTrue(deadLetter.reason().contains("(json)"), deadLetter.reason());
         assertTrue(deadLetter.runId().startsWith("invalid-"), deadLetter.runId());
         assertKeyedWithCloudEvents(message, deadLetter.runId(), Topics.RUN_FAILED, RunFailed.TYPE);
 
         RunFailed unknown = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-unknown-method"))
                 .getPayload(), RunFailed.class);
-        assertEquals(RunFailed.STAGE_DECODE, unknown.stage());
+        assertEquals(RunStage.DECODE, unknown.stage());
         assertTrue(unknown.reason().contains("prune.method") && unknown.reason().contains("random"), unknown.reason());
     }
 
@@ -155,7 +156,7 @@ class PrunerChannelsTest {
 
         RunFailed event = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-sweep-run-0"))
                 .getPayload(), RunFailed.class);
-        assertEquals(SweepCancelled.STAGE_CANCELLED, event.stage());
+        assertEquals(RunStage.CANCELLED, event.stage());
         assertTrue(event.reason().contains("changed my mind"), event.reason());
         assertTrue(!Files.exists(store.root().resolve("mem-sweep-run-0")), "nothing was pruned");
     }

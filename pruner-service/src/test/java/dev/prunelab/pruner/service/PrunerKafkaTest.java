@@ -11,7 +11,7 @@ import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;

@@ -1,5 +1,6 @@
 package dev.prunelab.pruner.service;
 
+import dev.prunelab.vocabulary.RunStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,13 +11,13 @@ import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
-import dev.prunelab.events.PruneMethod;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
-import dev.prunelab.pruner.pipeline.RunProcessor;
+import dev.prunelab.pruner.app.RunProcessor;
 import dev.prunelab.text.corpus.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ class RunProcessorTest {
         assertEquals(request.evaluation(), pruned.evaluation());
 
         assertEquals(1, first.started);
-        List<String> stages = first.progress.stream().map(RunProgress::stage).distinct().toList();
+        List<String> stages = first.progress.stream().map(p -> p.stage().id()).distinct().toList();
         assertEquals(List.of("prune", "export"), stages, "uniform magnitude needs no calibration pass");
         assertEquals(1.0, first.progress.get(first.progress.size() - 1).fraction());
         assertTrue(first.progress.stream().anyMatch(p -> "block 5 of 5".equals(p.message())),
@@ -113,7 +114,7 @@ class RunProcessorTest {
         RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(
                 request("run-missing", null, missing, PruneSpec.unstructured(PruneMethod.WANDA, 0.5)),
                 RunProcessor.Observer.NONE));
-        assertEquals(RunProcessor.STAGE_VALIDATE, failed.stage());
+        assertEquals(RunStage.VALIDATE, failed.stage());
         assertTrue(failed.reason().contains(missing), failed.reason());
     }
 
@@ -140,7 +141,7 @@ class RunProcessorTest {
         Recorder recorder = new Recorder();
         RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(request("sweep-1-run-0", "sweep-1",
                 stories(), PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)), recorder));
-        assertEquals(SweepCancelled.STAGE_CANCELLED, failed.stage());
+        assertEquals(RunStage.CANCELLED, failed.stage());
         assertTrue(failed.reason().contains("sweep-1"), failed.reason());
         assertEquals(0, recorder.started);
     }

@@ -1,0 +1,199 @@
+package dev.prunelab.evaluation.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.evaluation.quality.PerplexityEvaluator.PerplexityResult;
+import dev.prunelab.evaluation.runtime.DecoderSession;
+import dev.prunelab.evaluation.speed.LatencyBenchmark;
+import dev.prunelab.evaluation.speed.ModelFootprint;
+import dev.prunelab.evaluation.zeroshot.TaskResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The evaluator's result document, schema version 2 (documented in README "Evaluation result"): what was
+ * measured (model identity, the protocol and settings of every metric), the figures, where (provider, host)
+ * and when. Sections for metrics that did not run are absent. Version 2 adds the zeroShot, latency, memory
+ * and runtime sections to version 1, turns {@code host} into an object and adds size and non-zero count to
+ * {@code model}; version 3 adds the energy section.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record EvaluationReport(
+        int schemaVersion,
+        Model model,
+        String provider,
+        String providerNote,
+        Host host,
+        String startedAt,
+        String endedAt,
+        Runtime runtime,
+        Perplexity perplexity,
+        ZeroShot zeroShot,
+        Latency latency,
+        Energy energy,
+        Memory memory) {
+
+    public static final int SCHEMA_VERSION = 3;
+
+    /** How result documents are written: indented, instants as ISO-8601 text. */
+    public static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * @param sha256                of model.onnx (and model.onnx.data when present), identifying exactly what ran
+     * @param sizeBytes             model.onnx + model.onnx.data on disk
+     * @param nonZeroParameterCount null when the model card has no such field
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Model(String path, String family, long parameterCount, Long nonZeroParameterCount,
+            String weightDtype, long sizeBytes, int contextLength, int vocabSize, String sha256, String sourceSha256) {
+    }
+
+    /**
+     * @param providerRequested cpu, cuda or auto as asked; {@code provider} at the top level is what ran
+     * @param threads           ONNX Runtime intra-op threads asked for (0 = its default, one per core)
+     */
+    public record Runtime(String providerRequested, int threads, String onnxRuntime, double loadSeconds) {
+    }
+
+    public record Host(String name, String os, String arch, int cpus, String javaVersion, long maxHeapBytes) {
+        public static Host current() {
+            return new Host(hostName(), System.getProperty("os.name") + " " + System.getProperty("os.version"),
+                    System.getProperty("os.arch"), java.lang.Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"), java.lang.Runtime.getRuntime().maxMemory());
+        }
+    }
+
+    /** @param protocol "paragraphs" or "wikitext" (README "Perplexity protocols") */
+    public record Perplexity(String provider, String text, String protocol, int window, int windows, long scoredTokens,
+            double loss, double perplexity, double seconds, double tokensPerSecond) {
+        public Perplexity(String provider, String text, String protocol, PerplexityResult result) {
+            this(provider, text, protocol, result.window(), result.windows(), result.scoredTokens(), result.loss(),
+                    result.perplexity(), result.seconds(), result.tokensPerSecond());
+        }
+    }
+
+    /**
+     * @param limit       items per task asked for (null: all)
+     * @param meanAcc     unweighted mean of the tasks' acc
+     * @param meanAccNorm unweighted mean of acc_norm over the tasks that have it (all but LAMBADA)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ZeroShot(String provider, String protocol, Integer limit, String scoring, List<TaskResult> tasks,
+            double meanAcc, Double meanAccNorm) {
+        public static final String PROTOCOL = "lm-evaluation-harness loglikelihood, zero-shot, target delimiter ' ', "
+                + "acc = argmax of summed log-likelihood, acc_norm = argmax of log-likelihood / len(choice) in "
+                + "characters, lambada = greedy target accuracy and exp(-mean log-likelihood); BOS first when the "
+                + "model has one; left truncation to the context window";
+
+        public static ZeroShot of(String provider, Integer limit, String scoring, List<TaskResult> tasks) {
+            double meanAcc = tasks.stream().mapToDouble(TaskResult::acc).average().orElse(Double.NaN);
+            var norms = tasks.stream().filter(t -> t.accNorm() != null).mapToDouble(TaskResult::accNorm).toArray();
+            Double meanNorm = norms.length == 0 ? null : java.util.Arrays.stream(norms).average().orElseThrow();
+            return new ZeroShot(provider, PROTOCOL, limit, scoring, List.copyOf(tasks), meanAcc, meanNorm);
+        }
+    }
+
+    /**
+     * @param promptTokens P; @param newTokens N; @param warmups runs per batch size not recorded
+     * @param results      per batch size (README "Evaluation result" defines TTFT, TPOT and the rates)
+     */
+    public record Latency(String provider, String protocol, int promptTokens, int newTokens, int repeats, int warmups,
+            double loadSeconds, List<LatencyBenchmark.BatchLatency> results) {
+        public static final String PROTOCOL = "greedy generation with the KV cache from seeded random prompts of "
+                + "equal length; TTFT = prefill + first token; TPOT = decode time / (N - 1); output tokens/s = "
+                + "B*N / (TTFT + decode time); decode tokens/s = B / TPOT; median and p90 over repeats";
+
+        public static Latency of(String provider, LatencyBenchmark.Settings settings, double loadSeconds,
+                List<LatencyBenchmark.BatchLatency> results) {
+            return new Latency(provider, PROTOCOL, settings.promptTokens(), settings.newTokens(), settings.repeats(),
+                    settings.warmups(), loadSeconds, List.copyOf(results));
+        }
+    }
+
+    /**
+     * The energy stage (README "Energy"): its summary as model.evaluated carries it, and every repeat's raw
+     * seconds and joules per phase.
+     */
+    public record Energy(String provider, String protocol, dev.prunelab.events.EnergyMeasurement summary,
+            List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> repeats,
+            List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> referenceRepeats) {
+        public static final String PROTOCOL = "inside the host's exclusive measurement window: idle baseline, "
+                + "warm-up, then R repeats of a prefill of B seeded random prompts of P tokens and N greedy cached "
+                + "decode steps; an energy counter read at each phase's edges; J/token = phase joules / (B*P) or "
+                + "(B*N), mean and Student's t 95% interval; TTFT and decode tokens/s medians with order-statistic "
+                + "95% intervals; net = gross - idle (counters: baseline watts x seconds; estimate: its idle share); "
+                + "with a reference model its repeats alternate with this model's (A B B A ...) and the pairs' "
+                + "ratios are averaged";
+    }
+
+    /** @param peakRssBytes VmHWM of the evaluating process at the end of the run (null off Linux) */
+    public record Memory(Long peakRssBytes, String note) {
+        public static final String NOTE = "peak resident set of the whole evaluating JVM process (heap, ONNX "
+                + "Runtime arenas, weights), /proc/self/status VmHWM";
+    }
+
+    /** The document with the sections given (null for metrics that did not run). */
+    public static EvaluationReport of(DecoderSession session, String providerRequested, int threads,
+            Instant startedAt, Instant endedAt, Perplexity perplexity, ZeroShot zeroShot, Latency latency,
+            Energy energy, Memory memory) {
+        var card = session.card();
+        ModelFootprint footprint = ModelFootprint.of(session.directory(), card);
+        Model model = new Model(session.directory().toAbsolutePath().toString(), card.family(), card.parameterCount(),
+                footprint.nonZeroParameterCount(), card.weightDtype(), footprint.sizeBytes(), card.contextLength(),
+                card.vocabSize(), modelSha256(session.directory()), card.sourceSha256());
+        Runtime runtime = new Runtime(providerRequested, threads, onnxRuntimeVersion(), session.loadSeconds());
+        return new EvaluationReport(SCHEMA_VERSION, model, session.providerUsed(), session.providerNote(),
+                Host.current(), startedAt.toString(), endedAt.toString(), runtime, perplexity, zeroShot, latency,
+                energy, memory);
+    }
+
+    static String onnxRuntimeVersion() {
+        Package onnx = ai.onnxruntime.OrtEnvironment.class.getPackage();
+        String version = onnx == null ? null : onnx.getImplementationVersion();
+        return version == null ? "unknown" : version;
+    }
+
+    static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static String modelSha256(Path directory) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 20];
+            for (String name : new String[] {dev.prunelab.modelformat.DecoderIo.MODEL_FILE,
+                    dev.prunelab.modelformat.DecoderIo.EXTERNAL_DATA_FILE}) {
+                Path file = directory.resolve(name);
+                if (!Files.exists(file)) {
+                    continue;
+                }
+                try (InputStream in = Files.newInputStream(file)) {
+                    int read;
+                    while ((read = in.read(buffer)) > 0) {
+                        digest.update(buffer, 0, read);
+                    }
+                }
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot hash " + directory, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.prunelab.evaluator.app;
+
+import dev.prunelab.evaluation.report.EvaluationReport;
+import dev.prunelab.evaluation.speed.LatencyBenchmark;
+import dev.prunelab.evaluation.suite.EvaluationSuite;
+import dev.prunelab.evaluation.zeroshot.OnnxLoglikelihoodScorer;
+import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
+import dev.prunelab.evaluation.energy.EnergyBenchmark;
+import dev.prunelab.events.EnergyMeasurement;
+import dev.prunelab.events.EnergySpec;
+import dev.prunelab.events.EvaluationMetrics;
+import dev.prunelab.events.EvaluationSpec;
+import dev.prunelab.events.LatencySpec;
+import dev.prunelab.events.PerplexitySpec;
+import dev.prunelab.events.TasksSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Maps an event's {@link EvaluationSpec} onto the suite's settings with {@code ./lab eval}'s defaults, and the
+ * suite's report onto the event's {@link EvaluationMetrics}. Plain Java, no framework.
+ */
+public final class EvaluationRequest {
+
+    /** {@code ./lab eval --warmups} default and its fixed prompt seed. */
+    static final int LATENCY_WARMUPS = 1;
+    static final long LATENCY_SEED = 1234;
+
+    private EvaluationRequest() {
+    }
+
+    public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec) {
+        return settings(model, spec, null);
+    }
+
+    /**
+     * @param reference the energy stage's reference model as found in the store (null: none, or not there: the stage
+     *                  then runs unpaired)
+     */
+    public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec,
+                                                    EvaluationSuite.ReferenceModel reference) {
+        PerplexitySpec p = spec.perplexity();
+        EvaluationSuite.PerplexitySettings perplexity = p == null ? null
+                : new EvaluationSuite.PerplexitySettings(p.text() == null ? null : Path.of(p.text()), p.protocol(),
+                        p.window(), p.maxWindows());
+        TasksSpec t = spec.tasks();
+        EvaluationSuite.TaskSettings tasks = t == null ? null
+                : new EvaluationSuite.TaskSettings(ZeroShotTask.parseList(String.join(",", t.names())), t.limit(),
+                        null, OnnxLoglikelihoodScorer.Strategy.AUTO);
+        LatencySpec l = spec.latency();
+        LatencyBenchmark.Settings latency = l == null ? null
+                : new LatencyBenchmark.Settings(l.promptTokens(), l.newTokens(), l.batch(), l.repeats(),
+                        LATENCY_WARMUPS, LATENCY_SEED);
+        EnergySpec e = spec.energy();
+        EnergyBenchmark.Settings energy = e == null ? null
+                : new EnergyBenchmark.Settings(e.promptTokens(), e.decodeTokens(), e.batch(), e.repeats(), e.warmups(),
+                        e.baselineSeconds(), EnergyBenchmark.Settings.SEED);
+        return new EvaluationSuite.Settings(model, spec.provider(), spec.threads() == null ? 0 : spec.threads(),
+                perplexity, tasks, latency, energy, energy == null ? null : reference);
+    }
+
+    /** The sections that will report progress, in the order the suite runs them. */
+    public static List<String> sections(EvaluationSuite.Settings settings) {
+        List<String> sections = new ArrayList<>();
+        if (settings.perplexity() != null) {
+            sections.add("perplexity");
+        }
+        if (settings.tasks() != null) {
+            settings.tasks().tasks().forEach(task -> sections.add(task.id()));
+        }
+        if (settings.latency() != null) {
+            sections.add("latency");
+        }
+        if (settings.energy() != null) {
+            sections.add("energy");
+        }
+        return sections;
+    }
+
+    /**
+     * The headline numbers of the report; a section that did not run gives null. Speed figures are the
+     * latency section's medians at batch 1, else the energy stage's (whose window was exclusive).
+     */
+    public static EvaluationMetrics metrics(EvaluationReport report, String resultUri) {
+        Double perplexity = report.perplexity() == null ? null : report.perplexity().perplexity();
+        Double meanAcc = report.zeroShot() == null ? null : report.zeroShot().meanAcc();
+        LatencyBenchmark.BatchLatency batch1 = report.latency() == null ? null
+                : report.latency().results().stream().filter(r -> r.batch() == 1).findFirst().orElse(null);
+        EnergyMeasurement energy = report.energy() == null ? null : report.energy().summary();
+        Double ttft = batch1 != null ? batch1.ttftMillis().median()
+                : energy != null ? energy.ttftMillis().median() : null;
+        Double decodeRate = batch1 != null ? batch1.decodeTokensPerSecond().median()
+                : energy != null ? energy.decodeTokensPerSecond().median() : null;
+        Double tpot = batch1 != null ? batch1.tpotMillis().median()
+                : energy != null ? energy.workload().batch() * 1e3 / energy.decodeTokensPerSecond().median() : null;
+        return new EvaluationMetrics(perplexity, meanAcc, ttft, tpot, decodeRate,
+                report.model() == null ? null : report.model().sizeBytes(),
+                report.memory() == null ? null : report.memory().peakRssBytes(),
+                resultUri);
+    }
+
+    /** The power device the meter names for a provider: the GPU's board for CUDA, else the CPU. */
+    public static String device(String providerUsed) {
+        return "cuda".equals(providerUsed) ? "gpu0" : "cpu";
+    }
+}

@@ -1,0 +1,95 @@
+package dev.prunelab.evaluator.app;
+
+import dev.prunelab.vocabulary.PerplexityProtocol;
+import dev.prunelab.vocabulary.ExecutionProvider;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.prunelab.evaluation.suite.EvaluationSuite;
+import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
+import dev.prunelab.events.EvaluationSpec;
+import dev.prunelab.events.LatencySpec;
+import dev.prunelab.events.PerplexitySpec;
+import dev.prunelab.events.RunProgress;
+import dev.prunelab.events.TasksSpec;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.Test;
+
+/** The event's evaluation settings as the suite's, and progress as events: plain Java, no Quarkus. */
+class EvaluationRequestTest {
+
+    private static final Path MODEL = Path.of("/store/run-1");
+
+    @Test
+    void defaultsAreThoseOfLabEval() {
+        EvaluationSuite.Settings settings = EvaluationRequest.settings(MODEL, EvaluationSpec.defaults());
+        assertEquals("paragraphs", settings.perplexity().protocol());
+        assertNull(settings.perplexity().text());
+        // the shipped TinyStories validation text, as ./lab eval
+        assertEquals(true, settings.perplexity().textFile().endsWith(Path.of(EvaluationSuite.DEFAULT_TEXT)));
+        assertNull(settings.tasks());
+        assertNull(settings.latency());
+        assertEquals("cpu", settings.providerRequested());
+        assertEquals(0, settings.threads());
+        assertEquals(List.of("perplexity"), EvaluationRequest.sections(settings));
+    }
+
+    @Test
+    void everySectionIsMapped() {
+        EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec("/data/wiki.txt", PerplexityProtocol.WIKITEXT, 64, 3),
+                new TasksSpec(List.of("piqa", "boolq"), 10), new LatencySpec(16, 8, List.of(1, 4), 2), ExecutionProvider.AUTO, 2);
+        EvaluationSuite.Settings settings = EvaluationRequest.settings(MODEL, spec);
+        assertEquals(Path.of("/data/wiki.txt"), settings.perplexity().textFile());
+        assertEquals("wikitext", settings.perplexity().protocol());
+        assertEquals(64, settings.perplexity().window());
+        assertEquals(3, settings.perplexity().maxWindows());
+        assertEquals(List.of(ZeroShotTask.PIQA, ZeroShotTask.BOOLQ), settings.tasks().tasks());
+        assertEquals(10, settings.tasks().limit());
+        assertEquals(16, settings.latency().promptTokens());
+        assertEquals(List.of(1, 4), settings.latency().batchSizes());
+        assertEquals(2, settings.latency().repeats());
+        assertEquals("auto", settings.providerRequested());
+        assertEquals(2, settings.threads());
+        assertEquals(List.of("perplexity", "piqa", "boolq", "latency"), EvaluationRequest.sections(settings));
+    }
+
+    @Test
+    void theWindowDeviceIsTheMetersName() {
+        assertEquals("cpu", EvaluationRequest.device("cpu"));
+        assertEquals("gpu0", EvaluationRequest.device("cuda"));
+    }
+
+    @Test
+    void progressCoversTheWholeEvaluationInOrder() {
+        List<RunProgress> sent = new ArrayList<>();
+        Clock clock = Clock.fixed(Instant.parse("2026-01-31T12:00:00Z"), ZoneOffset.UTC);
+        ProgressReporter reporter = new ProgressReporter("run-1", List.of("perplexity", "latency"), sent::add, clock);
+        reporter.started();
+        IntConsumer perplexity = reporter.begin("perplexity", 100);
+        for (int i = 1; i <= 100; i++) {
+            perplexity.accept(i);
+        }
+        IntConsumer latency = reporter.begin("latency", 4);
+        for (int i = 1; i <= 4; i++) {
+            latency.accept(i);
+        }
+        reporter.finished();
+        List<Double> fractions = sent.stream().map(RunProgress::fraction).toList();
+        assertEquals(0.0, fractions.get(0));
+        assertEquals(1.0, fractions.get(fractions.size() - 1));
+        for (int i = 1; i < fractions.size(); i++) {
+            assertEquals(true, fractions.get(i) >= fractions.get(i - 1), fractions.toString());
+        }
+        assertEquals(true, sent.stream().anyMatch(p -> p.fraction() == 0.5 && p.message().equals("perplexity 100/100")));
+        assertEquals(true, sent.stream().anyMatch(p -> p.fraction() == 0.5 && p.message().equals("latency 0/4")));
+        // about one event per tenth of a section, not one per window
+        assertEquals(true, sent.size() <= 2 + 11 + 5, sent.size() + " events");
+        assertEquals(true, sent.stream().allMatch(p -> p.stage().equals("evaluate") && p.runId().equals("run-1")));
+    }
+}

@@ -1,0 +1,93 @@
+package dev.prunelab.pruning.export;
+
+import dev.prunelab.evaluation.quality.LogSoftmax;
+import dev.prunelab.evaluation.runtime.DecoderSession;
+import dev.prunelab.evaluation.runtime.KvCache;
+import dev.prunelab.evaluation.runtime.RuntimeOptions;
+import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.reference.ReferenceDecoder;
+import java.nio.file.Path;
+
+/**
+ * Runs an exported graph in ONNX Runtime and the plain-Java reference forward pass side by side: a prefill of
+ * the prompt, then greedy cached decode steps, comparing every position's logits.
+ */
+final class OracleComparison {
+    private OracleComparison() {
+    }
+
+    /**
+     * @param maxDifference largest |logit difference| over the prefill positions and the decode steps
+     * @param maxLogit      largest |reference logit|, the scale the difference is judged against
+     */
+    record Comparison(double maxDifference, double maxLogit) {
+        double relative() {
+            return maxDifference / maxLogit;
+        }
+    }
+
+    /** Largest |logit difference| over the prefill positions and the decode steps. */
+    static double maxLogitDifference(LoadedModel model, TensorSource weights, Path exported, int[] prompt,
+            int decodeSteps) {
+        return compare(model, weights, exported, prompt, decodeSteps).maxDifference();
+    }
+
+    static Comparison compare(LoadedModel model, TensorSource weights, Path exported, int[] prompt,
+            int decodeSteps) {
+        ReferenceDecoder reference = ReferenceDecoder.create(model.config(), weights);
+        float[][] expectedPrefill = reference.run(prompt);
+        double maxDifference = 0;
+        double maxLogit = 0;
+        for (float[] row : expectedPrefill) {
+            maxLogit = Math.max(maxLogit, maxAbs(row, new float[row.length]));
+        }
+        try (DecoderSession session = DecoderSession.open(exported, RuntimeOptions.cpu())) {
+            long[] ids = new long[prompt.length];
+            long[] positions = new long[prompt.length];
+            for (int i = 0; i < prompt.length; i++) {
+                ids[i] = prompt[i];
+                positions[i] = i;
+            }
+            KvCache cache = session.emptyCache(1);
+            DecoderSession.Step step = session.forward(ids, ones(prompt.length), positions, 1, cache);
+            cache.close();
+            for (int position = 0; position < prompt.length; position++) {
+                maxDifference = Math.max(maxDifference, maxAbs(expectedPrefill[position], step.logitsAt(0, position)));
+            }
+            float[] last = step.logitsAt(0, prompt.length - 1);
+            int length = prompt.length;
+            for (int s = 0; s < decodeSteps; s++) {
+                int token = LogSoftmax.argmax(last);
+                float[] expected = reference.step(token, length);
+                DecoderSession.Step next = session.forward(new long[] {token}, ones(length + 1),
+                        new long[] {length}, 1, step.cache());
+                step.close();
+                step = next;
+                length++;
+                last = step.logitsAt(0, 0);
+                maxDifference = Math.max(maxDifference, maxAbs(expected, last));
+                maxLogit = Math.max(maxLogit, maxAbs(expected, new float[expected.length]));
+            }
+            step.close();
+        }
+        return new Comparison(maxDifference, maxLogit);
+    }
+
+    static long[] ones(int length) {
+        long[] mask = new long[length];
+        java.util.Arrays.fill(mask, 1L);
+        return mask;
+    }
+
+    static double maxAbs(float[] expected, float[] actual) {
+        if (expected.length != actual.length) {
+            throw new AssertionError("logit widths differ: " + expected.length + " vs " + actual.length);
+        }
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            max = Math.max(max, Math.abs(expected[i] - actual[i]));
+        }
+        return max;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.prunelab.cli;
+
+import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.pruning.checkpoint.ModelLoader;
+import dev.prunelab.pruning.export.DecoderExporter;
+import dev.prunelab.pruning.model.LoadedModel;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export a checkpoint (llama2.c file or Hugging Face directory) to an ONNX decoder with KV cache.")
+final class ExportCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "llama2.c checkpoint file, or Hugging Face directory with config.json and safetensors")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "tokenizer.bin, tokenizer.json or a folder with vocab.json + merges.txt "
+                    + "(default: found next to the model)")
+    Path tokenizer;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
+    Path out;
+
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16",
+            description = "weight storage type (default: ${DEFAULT-VALUE}); f16 halves the files, compute stays f32")
+    String dtype;
+
+    @Override
+    public Integer call() {
+        WeightDtype exportDtype = WeightDtype.of(dtype);
+        try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer))) {
+            DecoderExporter.Result result = DecoderExporter.export(loaded, out, exportDtype);
+            System.out.printf("exported %s (%s, %d layers, %,d parameters, %s) to %s%n", model,
+                    loaded.config().family().id(), loaded.config().numLayers(), result.parameterCount(),
+                    exportDtype.onnxName(), result.directory());
+            System.out.printf("size %,d bytes%s, %.2f s%n", result.modelBytes(),
+                    result.externalData() ? " (weights in model.onnx.data)" : "", result.seconds());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.prunelab.cli;
+
+import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.evaluation.runtime.RuntimeOptions;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every evaluator command shares: which model and how to run it. */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "exported model directory (from ./lab export or ./lab prune)")
+    Path model;
+
+    @Option(names = "--provider", defaultValue = "cpu", paramLabel = "cpu|cuda|auto",
+            description = "execution provider (default: ${DEFAULT-VALUE}); auto prefers CUDA and falls back to CPU")
+    ExecutionProvider provider;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "ONNX Runtime intra-op threads (default: 0 = one per core)")
+    int threads;
+
+    RuntimeOptions runtimeOptions() {
+        return new RuntimeOptions(provider, threads);
+    }
+}

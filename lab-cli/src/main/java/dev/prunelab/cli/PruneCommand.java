@@ -1,0 +1,170 @@
+package dev.prunelab.cli;
+
+import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.pruning.pipeline.PruneJob;
+import dev.prunelab.pruning.pipeline.PruneReport;
+import dev.prunelab.pruning.pipeline.PruneRequest;
+import dev.prunelab.pruning.prune.SparsityPattern;
+import dev.prunelab.pruning.structured.StructuredReport;
+import dev.prunelab.pruning.structured.StructuredRequest;
+import dev.prunelab.vocabulary.WeightDtype;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = "Prune every linear layer of every decoder block (magnitude, Wanda or SparseGPT; unstructured "
+                + "or N:M), calibrating block by block, and export the result to ONNX with prune-report.json. "
+                + "--method structured removes MLP channels, attention heads or whole blocks instead and exports "
+                + "a smaller dense model.")
+final class PruneCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "llama2.c checkpoint file, or Hugging Face directory with config.json and safetensors")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer (default: found next to the model)")
+    Path tokenizer;
+
+    @Option(names = "--method", required = true, paramLabel = "magnitude|wanda|sparsegpt|structured",
+            description = "pruning method")
+    PruneMethod method;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Target target;
+
+    @Option(names = "--target", paramLabel = "mlp|heads|blocks|mlp+heads",
+            description = "structured: what to remove")
+    StructuredTarget structuredTarget;
+
+    @Option(names = "--ratio", paramLabel = "R", description = "structured: fraction of the target removed, in [0, 1)")
+    Double ratio;
+
+    @Option(names = "--score", paramLabel = "magnitude|wanda-sp|flap|block-influence",
+            description = "structured: importance score (the lowest are removed)")
+    StructuredScore score;
+
+    @Option(names = "--allocation", defaultValue = "uniform", paramLabel = "uniform|global",
+            description = "structured: same ratio in every layer, or one ranking over all layers (default: ${DEFAULT-VALUE})")
+    StructuredAllocation allocation;
+
+    @Option(names = "--no-bias-compensation", description = "structured, flap: do not fold removed channels' means into the bias")
+    boolean noBiasCompensation;
+
+    static final class Target {
+        @Option(names = "--sparsity", paramLabel = "S", description = "unstructured: fraction of weights to zero, in [0, 1)")
+        Double sparsity;
+
+        @Option(names = "--pattern", paramLabel = "N:M", description = "semi-structured: keep N of every M weights (2:4, 4:8)")
+        String pattern;
+
+        SparsityPattern toPattern() {
+            return sparsity != null ? new SparsityPattern.Unstructured(sparsity) : SparsityPattern.parse(pattern);
+        }
+    }
+
+    @Option(names = "--calibration", paramLabel = "FILE",
+            description = "calibration text (default: the shipped TinyStories calibration text)")
+    Path calibration;
+
+    @Option(names = "--samples", defaultValue = "128", paramLabel = "N",
+            description = "calibration windows (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--window", defaultValue = "0", paramLabel = "W",
+            description = "tokens per window (default: the model's context length, capped at 2048)")
+    int window;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "window sampling seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--layer-sparsity", defaultValue = "uniform", paramLabel = "uniform|owl",
+            description = "how sparsity is spread over layers (default: ${DEFAULT-VALUE})")
+    LayerSparsity layerSparsity;
+
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16", description = "exported weight type")
+    WeightDtype dtype;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "ONNX Runtime threads for calibration forward passes (default: 0 = one per core)")
+    int threads;
+
+    @Option(names = "--compress-weights",
+            description = "store weights with zeros skipped (model.onnx.data.sparse: one bit per zero), so an "
+                    + "unstructured or N:M result shrinks on disk; the evaluator expands them and ONNX Runtime still "
+                    + "loads them dense (disk and download shrink, runtime memory and time do not)")
+    boolean compressWeights;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
+    Path out;
+
+    @Override
+    public Integer call() {
+        // Everything that can be wrong with the request fails here, before any model work.
+        Path calibrationText = calibration != null ? calibration : PruneJob.defaultCalibrationText();
+        if (method.isStructured()) {
+            return structured(calibrationText);
+        }
+        if (target == null) {
+            throw new IllegalArgumentException("--method " + method.id() + " needs --sparsity or --pattern");
+        }
+        if (structuredTarget != null || ratio != null || score != null) {
+            throw new IllegalArgumentException("--target, --ratio and --score belong to --method structured");
+        }
+        PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(), layerSparsity,
+                new PruneRequest.Calibration(calibrationText, samples, window, seed), dtype, threads, compressWeights);
+        PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out, new StageBars(""));
+        System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
+                report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
+                report.prunedWeights(), report.matrices().size());
+        report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+        System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
+                PruneReport.FILE_NAME);
+        System.out.printf("  on disk %,d bytes (%s weights%s)%n", report.storage().directoryBytes(),
+                report.storage().weightStorage(), report.storage().expandedWeightBytes() > 0
+                        ? String.format(", %,d bytes expanded", report.storage().expandedWeightBytes()) : "");
+        return 0;
+    }
+
+    private int structured(Path calibrationText) {
+        if (compressWeights) {
+            throw new IllegalArgumentException("--compress-weights is for unstructured and N:M results; a "
+                    + "structured result is already a smaller dense model");
+        }
+        if (target != null || layerSparsity != LayerSparsity.UNIFORM) {
+            throw new IllegalArgumentException("--method structured takes --target, --ratio and --score, not "
+                    + "--sparsity, --pattern or --layer-sparsity");
+        }
+        if (structuredTarget == null || ratio == null || score == null) {
+            throw new IllegalArgumentException("--method structured needs --target, --ratio and --score");
+        }
+        StructuredRequest request = new StructuredRequest(structuredTarget, ratio, score, allocation,
+                score == StructuredScore.FLAP && !noBiasCompensation,
+                new PruneRequest.Calibration(calibrationText, samples, window, seed), dtype, threads);
+        StructuredReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
+                new StageBars("structured"));
+        System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),
+                report.score(), report.allocation(), model);
+        System.out.printf("  parameters %,d -> %,d (-%.1f%%); FLOPs/token at %d cached tokens %,d -> %,d (-%.1f%%)%n",
+                report.parametersBefore(), report.parametersAfter(), 100 * report.parameterReduction(),
+                report.flopsContextTokens(), report.flopsPerTokenBefore(), report.flopsPerTokenAfter(),
+                100 * report.flopsReduction());
+        if (report.droppedLayers() != null) {
+            System.out.println("  dropped blocks " + report.droppedLayers());
+        }
+        report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+        System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
+                PruneReport.FILE_NAME);
+        return 0;
+    }
+
+    static String megabytes(Long bytes) {
+        return bytes == null ? "unknown (no /proc)" : String.format("%,d MB", bytes >> 20);
+    }
+}

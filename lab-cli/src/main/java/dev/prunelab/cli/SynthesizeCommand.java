@@ -1,0 +1,54 @@
+package dev.prunelab.cli;
+
+import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
+import dev.prunelab.pruning.checkpoint.SynthesisPreset;
+import dev.prunelab.pruning.model.DType;
+import dev.prunelab.pruning.model.Family;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "synthesize", mixinStandardHelpOptions = true,
+        description = "Write a random-weight checkpoint in the exact Hugging Face layout of a real model's shape "
+                + "(for benchmarks and tests; no hub download).")
+final class SynthesizeCommand implements Callable<Integer> {
+    @Option(names = "--family", required = true, paramLabel = "llama|opt|gpt2", description = "model family")
+    String family;
+
+    @Option(names = "--preset", required = true, paramLabel = "NAME",
+            description = "opt-125m, opt-350m, opt-1.3b, gpt2, llama-1b, llama-7b, tiny-llama-gqa, tiny-opt, "
+                    + "tiny-opt-post-ln, tiny-gpt2")
+    String preset;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
+    Path out;
+
+    @Option(names = "--dtype", defaultValue = "f16", paramLabel = "f16|f32|bf16",
+            description = "stored weight type (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() {
+        SynthesisPreset chosen = SynthesisPreset.fromId(preset);
+        Family requested = Family.fromId(family);
+        if (chosen.config().config().family() != requested) {
+            throw new IllegalArgumentException("preset " + preset + " is a " + chosen.config().config().family().id()
+                    + " model, not " + family);
+        }
+        DType storedType = switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
+            case "f16", "float16" -> DType.F16;
+            case "f32", "float32" -> DType.F32;
+            case "bf16", "bfloat16" -> DType.BF16;
+            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (expected f16, f32 or bf16)");
+        };
+        long start = System.nanoTime();
+        CheckpointSynthesizer.write(out, chosen, storedType, seed);
+        System.out.printf("wrote %s (%s, %s) to %s in %.1f s%n", preset, family, storedType, out,
+                (System.nanoTime() - start) / 1e9);
+        return 0;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.prunelab.modelformat;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The small JSON written next to an exported graph ({@value DecoderIo#MODEL_CARD_FILE}) so an evaluator
+ * needs nothing else: what the model is, how wide it is, which tokenizer file to load, where its weights came
+ * from. Versioned: readers refuse a schema they do not know.
+ *
+ * @param tokenizerFile  tokenizer file or directory name relative to the model directory
+ * @param tokenizerKind  "llama2c" (tokenizer.bin), "gpt2-bpe" (vocab.json + merges.txt), "hf-json" (tokenizer.json)
+ * @param bosTokenId     the id prepended to every text, or -1 when the family prepends none
+ * @param nonZeroParameterCount weights that are not exactly zero (pruning zeros them; dense storage keeps them)
+ * @param weightDtype    "float32" or "float16": how the graph's initializers are stored
+ * @param weightStorage  {@value #STORAGE_INLINE} (in model.onnx), {@value #STORAGE_EXTERNAL} (model.onnx.data) or
+ *                       {@value #STORAGE_EXTERNAL_SPARSE} (model.onnx.data.sparse, zeros skipped; expanded by the
+ *                       evaluator before loading: disk and download shrink, ONNX Runtime still holds dense weights)
+ * @param expandedWeightBytes size of model.onnx.data as ONNX Runtime reads it; 0 for inline weights
+ * @param sourceSha256   sha256 over the source weight files, in the order listed
+ *
+ * <p>The card holds no timestamp, so the same source exported twice gives byte-identical directories.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ModelCard(
+        int schemaVersion,
+        String family,
+        String modelType,
+        int vocabSize,
+        int hiddenSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int contextLength,
+        long parameterCount,
+        long nonZeroParameterCount,
+        String weightDtype,
+        String weightStorage,
+        long expandedWeightBytes,
+        String tokenizerFile,
+        String tokenizerKind,
+        int bosTokenId,
+        int eosTokenId,
+        String sourcePath,
+        java.util.List<String> sourceWeightFiles,
+        String sourceSha256) {
+
+    public static final int SCHEMA_VERSION = 1;
+    public static final String STORAGE_INLINE = "inline";
+    public static final String STORAGE_EXTERNAL = "external";
+    public static final String STORAGE_EXTERNAL_SPARSE = "external-sparse";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public ModelCard {
+        if (schemaVersion != SCHEMA_VERSION) {
+            throw new IllegalArgumentException("model card schemaVersion " + schemaVersion
+                    + " is not supported (this build reads " + SCHEMA_VERSION + ")");
+        }
+        if (numLayers <= 0 || vocabSize <= 0 || numHeads <= 0 || numKvHeads <= 0 || headDim <= 0) {
+            throw new IllegalArgumentException("model card has non-positive dimensions");
+        }
+    }
+
+    public void write(Path modelDirectory) {
+        try {
+            JSON.writeValue(modelDirectory.resolve(DecoderIo.MODEL_CARD_FILE).toFile(), this);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + modelDirectory.resolve(DecoderIo.MODEL_CARD_FILE), e);
+        }
+    }
+
+    /** Reads the card of an exported model directory; a missing or malformed card is an error naming the file. */
+    public static ModelCard read(Path modelDirectory) {
+        Path file = modelDirectory.resolve(DecoderIo.MODEL_CARD_FILE);
+        try {
+            return JSON.readValue(Files.readAllBytes(file), ModelCard.class);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no model card; is " + modelDirectory
+                    + " a directory written by './lab export'?", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": malformed model card: " + e.getMessage(), e);
+        }
+    }
+}

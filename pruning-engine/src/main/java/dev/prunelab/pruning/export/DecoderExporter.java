@@ -1,0 +1,244 @@
+package dev.prunelab.pruning.export;
+
+import dev.prunelab.vocabulary.WeightDtype;
+import ai.onnx.proto.OnnxMl;
+import dev.prunelab.modelformat.DecoderIo;
+import dev.prunelab.modelformat.CompressedWeights;
+import dev.prunelab.modelformat.ModelCard;
+import dev.prunelab.pruning.model.DecoderConfig;
+import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.pruning.model.TensorSource;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Exports a decoder to one ONNX graph that serves both prefill and cached decode (see {@link DecoderIo}),
+ * with the tokenizer files and a {@link ModelCard} beside it. The directory is written under a temporary
+ * name and moved into place when complete, so an interrupted export never leaves a half-written model and an
+ * earlier export at the same path survives a failed one.
+ */
+public final class DecoderExporter {
+    /** Opset 17: LayerNormalization is native; ReduceMean still takes axes as an attribute. */
+    public static final int OPSET = 17;
+    private static final int IR_VERSION = 8;
+
+    private DecoderExporter() {
+    }
+
+    /**
+     * @param weights the tensors to export: the model's own, or a pruned overlay of them
+     */
+    /**
+     * @param modelBytes          bytes of the export directory on disk (graph, weights, tokenizer, card)
+     * @param weightStorage       {@link ModelCard#STORAGE_INLINE}, {@link ModelCard#STORAGE_EXTERNAL} or
+     *                            {@link ModelCard#STORAGE_EXTERNAL_SPARSE}
+     * @param expandedWeightBytes size of model.onnx.data as ONNX Runtime reads it (0 when weights are inline)
+     */
+    public record Result(Path directory, long parameterCount, long modelBytes, boolean externalData, double seconds,
+            String weightStorage, long expandedWeightBytes) {
+    }
+
+    public static Result export(LoadedModel model, Path outputDirectory, WeightDtype dtype) {
+        return export(model, model.tensors(), outputDirectory, dtype);
+    }
+
+    public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype) {
+        return export(model, weights, outputDirectory, dtype, staging -> { });
+    }
+
+    /**
+     * @param beforePublish writes companion files (a prune report) into the staging directory, so they
+     *                      appear together with the model
+     */
+    public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
+            java.util.function.Consumer<Path> beforePublish) {
+        return export(model, weights, outputDirectory, dtype, beforePublish, WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
+    }
+
+    /** @param externalDataThresholdBytes weights larger than this go to model.onnx.data (tests lower it) */
+    static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
+            java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
+        return export(model, weights, outputDirectory, dtype, false, beforePublish, externalDataThresholdBytes);
+    }
+
+    /**
+     * @param compressWeights store every weight in {@code model.onnx.data.sparse} with zeros skipped (one bit
+     *                        each), see {@link CompressedWeights}; the evaluator expands it before ONNX Runtime
+     *                        loads the model, which then holds the weights dense as always
+     */
+    public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
+            boolean compressWeights, java.util.function.Consumer<Path> beforePublish) {
+        return export(model, weights, outputDirectory, dtype, compressWeights, beforePublish,
+                WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
+    }
+
+    private static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
+            boolean compressWeights, java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
+        long startNanos = System.nanoTime();
+        DecoderConfig config = model.config();
+        long parameterCount = countParameters(weights);
+        WeightFormat format = WeightFormat.choose(dtype, parameterCount,
+                compressWeights ? 0 : externalDataThresholdBytes);
+        Path parent = outputDirectory.toAbsolutePath().getParent();
+        Path staging;
+        try {
+            Files.createDirectories(parent);
+            staging = Files.createTempDirectory(parent, "." + outputDirectory.getFileName() + ".partial-");
+            // temp directories are private (700); an export is shared with evaluators, possibly other users
+            Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a staging directory in " + parent, e);
+        }
+        try {
+            long exportedParameters;
+            long nonZeroParameters;
+            try (InitializerStore store = new InitializerStore(format, staging.resolve(DecoderIo.EXTERNAL_DATA_FILE))) {
+                OnnxMl.GraphProto graph = buildGraph(config, weights, store);
+                exportedParameters = store.parameterCount();
+                nonZeroParameters = store.nonZeroCount();
+                OnnxMl.ModelProto onnx = OnnxMl.ModelProto.newBuilder()
+                        .setIrVersion(IR_VERSION)
+                        .setProducerName("prune-lab")
+                        .setProducerVersion("0.1.0")
+                        .setDomain("dev.prunelab")
+                        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                        .setGraph(graph)
+                        .build();
+                try (OutputStream out = new BufferedOutputStream(
+                        Files.newOutputStream(staging.resolve(DecoderIo.MODEL_FILE)), 1 << 20)) {
+                    onnx.writeTo(out);
+                }
+            }
+            long expandedWeightBytes = format.external()
+                    ? Files.size(staging.resolve(DecoderIo.EXTERNAL_DATA_FILE)) : 0;
+            String storage = !format.external() ? ModelCard.STORAGE_INLINE : ModelCard.STORAGE_EXTERNAL;
+            if (compressWeights) {
+                CompressedWeights.compress(staging.resolve(DecoderIo.EXTERNAL_DATA_FILE),
+                        staging.resolve(DecoderIo.COMPRESSED_DATA_FILE), format.float16() ? 2 : 4);
+                storage = ModelCard.STORAGE_EXTERNAL_SPARSE;
+            }
+            TokenizerFiles tokenizer = TokenizerFiles.copy(model.tokenizerPath(), staging);
+            card(model, exportedParameters, nonZeroParameters, dtype, tokenizer, storage, expandedWeightBytes)
+                    .write(staging);
+            long modelBytes = directorySize(staging);
+            beforePublish.accept(staging);
+            replace(staging, outputDirectory.toAbsolutePath());
+            return new Result(outputDirectory, exportedParameters, modelBytes, format.external(),
+                    (System.nanoTime() - startNanos) / 1e9, storage, expandedWeightBytes);
+        } catch (IOException e) {
+            deleteQuietly(staging);
+            throw new UncheckedIOException("export to " + outputDirectory + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteQuietly(staging);
+            throw e;
+        }
+    }
+
+    /** The full decoder: embeddings, every layer with its KV cache, the head. */
+    static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store) {
+        GraphBuilder g = new GraphBuilder("decoder", store);
+        int[] allLayers = java.util.stream.IntStream.range(0, config.numLayers()).toArray();
+        DecoderGraph decoder = new DecoderGraph(g, weights, FamilyGraphs.kvHeadsPerLayer(config, weights),
+                config.headDim(), allLayers, 0);
+        FamilyGraphs family = FamilyGraphs.of(config);
+        String x = family.embed(decoder);
+        FamilyGraphs.Taps unused = new FamilyGraphs.Taps();
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            x = family.layer(decoder, layer, x, unused);
+        }
+        family.head(decoder, x);
+        return g.build();
+    }
+
+    private static ModelCard card(LoadedModel model, long parameterCount, long nonZeroParameters, WeightDtype dtype,
+            TokenizerFiles tokenizer, String weightStorage, long expandedWeightBytes)
+            throws IOException {
+        DecoderConfig c = model.config();
+        List<String> files = new ArrayList<>();
+        for (Path file : model.weightFiles()) {
+            files.add(file.toAbsolutePath().toString());
+        }
+        return new ModelCard(ModelCard.SCHEMA_VERSION, c.family().id(), c.modelType(), c.vocabSize(), c.hiddenSize(),
+                c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.contextLength(), parameterCount, nonZeroParameters,
+                dtype.onnxName(), weightStorage, expandedWeightBytes, tokenizer == null ? null : tokenizer.file(), tokenizer == null ? null : tokenizer.kind(),
+                model.bosTokenId(), model.eosTokenId(), model.source().toAbsolutePath().toString(), files,
+                sha256(model.weightFiles()));
+    }
+
+    static long countParameters(TensorSource weights) {
+        long count = 0;
+        for (String name : weights.names()) {
+            count += weights.info(name).elementCount();
+        }
+        return count;
+    }
+
+    /** sha256 over the weight files in order, streamed. */
+    public static String sha256(List<Path> files) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buffer = new byte[1 << 20];
+        for (Path file : files) {
+            try (InputStream in = Files.newInputStream(file)) {
+                int read;
+                while ((read = in.read(buffer)) > 0) {
+                    digest.update(buffer, 0, read);
+                }
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static long directorySize(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            long total = 0;
+            for (Path file : (Iterable<Path>) files::iterator) {
+                total += Files.isRegularFile(file) ? Files.size(file) : 0;
+            }
+            return total;
+        }
+    }
+
+    /** Moves the finished staging directory into place; an earlier export there is removed only after. */
+    private static void replace(Path staging, Path target) throws IOException {
+        Path previous = null;
+        if (Files.exists(target)) {
+            if (!Files.isDirectory(target)) {
+                throw new IOException(target + " exists and is not a directory");
+            }
+            previous = target.resolveSibling("." + target.getFileName() + ".previous-" + ProcessHandle.current().pid());
+            Files.move(target, previous, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        if (previous != null) {
+            deleteQuietly(previous);
+        }
+    }
+
+    static void deleteQuietly(Path directory) {
+        if (directory == null || !Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(directory)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a leftover staging directory is harmless and named as such
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.prunelab.pruning.model;
+
+/**
+ * The shape of a decoder-only transformer, one record per family. Hugging Face field names are mapped to
+ * these Java names once, when config.json is read; everything downstream uses these records.
+ * Per-layer widths of a structurally pruned model come from the tensor shapes, not from here.
+ */
+public sealed interface DecoderConfig permits LlamaConfig, OptConfig, Gpt2Config {
+
+    Family family();
+
+    /** config.json's model_type ("llama", "mistral", "qwen2", "opt", "gpt2"). */
+    String modelType();
+
+    int vocabSize();
+
+    int hiddenSize();
+
+    int numLayers();
+
+    int numHeads();
+
+    /** Key/value heads; equals {@link #numHeads()} unless the model uses grouped-query attention. */
+    int numKvHeads();
+
+    int headDim();
+
+    /** Width of the MLP's inner layer (intermediate_size, ffn_dim, n_inner). */
+    int intermediateSize();
+
+    /** The longest sequence the model was trained for (max_position_embeddings, n_positions, seq_len). */
+    int contextLength();
+
+    static void requirePositive(String field, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(field + " must be positive, was " + value);
+        }
+    }
+}

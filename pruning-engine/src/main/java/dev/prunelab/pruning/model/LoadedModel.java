@@ -1,0 +1,33 @@
+package dev.prunelab.pruning.model;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A checkpoint opened for reading: its config, its weights (Hugging Face names of its family) and where it
+ * came from. Closing it releases the weight mappings.
+ *
+ * @param source        the llama2.c file or the Hugging Face directory that was opened
+ * @param weightFiles   the files holding the weights (one llama2.c file, or the safetensors files)
+ * @param tokenizerPath a tokenizer file or directory found with or given for the model, if any
+ * @param bosTokenId    id prepended to every text (config.json bos_token_id; 1 for llama2.c), -1 if none
+ * @param eosTokenId    end-of-text id (config.json eos_token_id; 2 for llama2.c), -1 if none
+ */
+public record LoadedModel(
+        DecoderConfig config,
+        TensorSource tensors,
+        Path source,
+        java.util.List<Path> weightFiles,
+        Optional<Path> tokenizerPath,
+        int bosTokenId,
+        int eosTokenId) implements AutoCloseable {
+
+    public LoadedModel {
+        weightFiles = java.util.List.copyOf(weightFiles);
+    }
+
+    @Override
+    public void close() {
+        tensors.close();
+    }
+}

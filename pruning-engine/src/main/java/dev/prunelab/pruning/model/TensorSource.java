@@ -1,0 +1,40 @@
+package dev.prunelab.pruning.model;
+
+import java.util.Set;
+
+/**
+ * Read access to a model's weights by Hugging Face tensor name. Implementations memory-map their files and
+ * read a tensor only when it is asked for, so a model larger than memory can be streamed tensor by tensor.
+ * Every source presents Hugging Face names and layouts of its family, whatever its file format (a llama2.c
+ * checkpoint appears as a Hugging Face Llama, with q/k rows permuted to the rotate-half convention).
+ */
+public interface TensorSource extends AutoCloseable {
+
+    /** All tensor names, in a stable (sorted) order. */
+    Set<String> names();
+
+    boolean contains(String name);
+
+    /** Shape, dtype and file of a tensor; a missing tensor is a {@link ModelFormatException} naming it. */
+    TensorInfo info(String name);
+
+    /**
+     * The tensor's values as float32, row-major. F16 and BF16 are widened exactly. NaN or infinite values
+     * are a {@link ModelFormatException} naming the tensor and the first bad index.
+     */
+    float[] readFloats(String name);
+
+    /** {@link #readFloats} after checking the shape; a different shape is an error naming both shapes. */
+    default float[] readFloats(String name, long... expectedShape) {
+        TensorInfo info = info(name);
+        if (!java.util.Arrays.equals(info.shape(), expectedShape)) {
+            throw new ModelFormatException(info.file(), name, "shape " + java.util.Arrays.toString(info.shape())
+                    + " where " + java.util.Arrays.toString(expectedShape) + " was expected");
+        }
+        return readFloats(name);
+    }
+
+    /** Releases the mappings; safe to call twice. */
+    @Override
+    void close();
+}

@@ -1,0 +1,151 @@
+package dev.prunelab.pruning.prune;
+
+import java.util.stream.IntStream;
+
+/**
+ * Calibration statistics of one linear layer's input, accumulated batch by batch from the activations
+ * X [tokens, in] that reach the layer; the pruners only read them.
+ * <ul>
+ *   <li>Σ_t x_tj² per input column j, so {@link #columnNorms()} is Wanda's ‖X_j‖₂ (Sun et al. 2023, Eq. 1);</li>
+ *   <li>Σ_t x_tj per input column, so {@link #columnMeans()} and {@link #columnVariances()} give FLAP's
+ *       fluctuation and bias compensation (An et al. 2024);</li>
+ *   <li>optionally the Hessian of the layer-wise reconstruction loss, H = (2/n)·Σ_t x_t·x_tᵀ = (2/n)·XᵀX
+ *       (SparseGPT, Frantar &amp; Alistarh 2023, Sec. 3), kept as a running mean in double the way the
+ *       reference's {@code add_batch} does: H ← H·n/(n+b) + (2/(n+b))·X_bᵀX_b.</li>
+ * </ul>
+ * n counts tokens (the reference counts sequences; the two differ by a positive factor, which changes
+ * neither SparseGPT's relative damping nor its updates). The XᵀX update runs on the transposed batch,
+ * 256 tokens at a time, as vectorised dot products over the upper triangle, rows in parallel.
+ */
+public final class InputStatistics {
+    private static final int TOKEN_CHUNK = 256;
+
+    private final int in;
+    private final double[] sumOfSquares; // (in) Σ_t x_tj²
+    private final double[] sums;         // (in) Σ_t x_tj
+    private final double[] hessian;      // (in, in) upper triangle valid; null if not tracked
+    private long tokens;
+
+    /**
+     * @param in          input features of the layer (columns of its weight)
+     * @param withHessian whether to keep the in×in Hessian (SparseGPT needs it; 8·in² bytes)
+     */
+    public InputStatistics(int in, boolean withHessian) {
+        if (in <= 0) {
+            throw new IllegalArgumentException("input features must be positive, was " + in);
+        }
+        this.in = in;
+        this.sumOfSquares = new double[in];
+        this.sums = new double[in];
+        this.hessian = withHessian ? new double[in * in] : null;
+    }
+
+    /** Adds a batch of activations x, row-major [tokens, in]. */
+    public void accept(float[] x, int tokens, int in) {
+        if (in != this.in) {
+            throw new IllegalArgumentException("batch has " + in + " input features, statistics expect " + this.in);
+        }
+        if (tokens < 0 || (long) tokens * in > x.length) {
+            throw new IllegalArgumentException("batch of " + x.length + " values cannot hold " + tokens + " x " + in);
+        }
+        if (tokens == 0) {
+            return;
+        }
+        long total = this.tokens + tokens;
+        if (hessian != null) {
+            Kernels.scale((double) this.tokens / total, hessian, 0, hessian.length);
+        }
+        double scale = 2.0 / total;
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_CHUNK) {
+            int chunk = Math.min(TOKEN_CHUNK, tokens - t0);
+            double[] xt = transpose(x, t0, chunk); // (in, chunk)
+            for (int j = 0; j < in; j++) {
+                sumOfSquares[j] += Kernels.dot(xt, j * chunk, xt, j * chunk, chunk);
+                double sum = 0;
+                for (int t = j * chunk, end = t + chunk; t < end; t++) {
+                    sum += xt[t];
+                }
+                sums[j] += sum;
+            }
+            if (hessian != null) {
+                int rowsPerTask = 16;
+                IntStream.range(0, (in + rowsPerTask - 1) / rowsPerTask).parallel().forEach(task ->
+                        Kernels.addGramUpper(xt, chunk, in, scale, hessian,
+                                task * rowsPerTask, Math.min(in, (task + 1) * rowsPerTask)));
+            }
+        }
+        this.tokens = total;
+    }
+
+    private double[] transpose(float[] x, int t0, int chunk) {
+        double[] xt = new double[in * chunk];
+        for (int t = 0; t < chunk; t++) {
+            int row = (t0 + t) * in;
+            for (int j = 0; j < in; j++) {
+                xt[j * chunk + t] = x[row + j];
+            }
+        }
+        return xt;
+    }
+
+    /** Input features (columns of the layer's weight). */
+    public int in() {
+        return in;
+    }
+
+    /** Tokens seen so far (n). */
+    public long tokens() {
+        return tokens;
+    }
+
+    public boolean tracksHessian() {
+        return hessian != null;
+    }
+
+    /** ‖X_j‖₂² = Σ_t x_tj² per input column (a copy). */
+    public double[] sumOfSquares() {
+        return sumOfSquares.clone();
+    }
+
+    /** Mean of each input column over the tokens seen, E[x_j] (zeros before any token). */
+    public double[] columnMeans() {
+        double[] means = new double[in];
+        for (int j = 0; j < in && tokens > 0; j++) {
+            means[j] = sums[j] / tokens;
+        }
+        return means;
+    }
+
+    /** Population variance of each input column over the tokens seen, E[x_j²] − E[x_j]², clamped at 0. */
+    public double[] columnVariances() {
+        double[] variances = new double[in];
+        for (int j = 0; j < in && tokens > 0; j++) {
+            double mean = sums[j] / tokens;
+            variances[j] = Math.max(0, sumOfSquares[j] / tokens - mean * mean);
+        }
+        return variances;
+    }
+
+    /** ‖X_j‖₂ per input column, Wanda's activation factor. */
+    public float[] columnNorms() {
+        float[] norms = new float[in];
+        for (int j = 0; j < in; j++) {
+            norms[j] = (float) Math.sqrt(sumOfSquares[j]);
+        }
+        return norms;
+    }
+
+    /** A full symmetric copy of H = (2/n)·XᵀX, row-major [in, in]. */
+    public double[] hessian() {
+        if (hessian == null) {
+            throw new IllegalStateException("these statistics were built without the Hessian (withHessian = false)");
+        }
+        double[] h = hessian.clone();
+        for (int i = 0; i < in; i++) {
+            for (int j = i + 1; j < in; j++) {
+                h[j * in + i] = h[i * in + j];
+            }
+        }
+        return h;
+    }
+}

@@ -1,0 +1,298 @@
+package dev.prunelab.pruning.structured;
+
+import dev.prunelab.vocabulary.RunStage;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.modelformat.DecoderIo;
+import dev.prunelab.measure.ProcessMemory;
+import dev.prunelab.pruning.checkpoint.ModelLoader;
+import dev.prunelab.pruning.export.CalibrationGraphs;
+import dev.prunelab.pruning.export.DecoderExporter;
+import dev.prunelab.pruning.export.FamilyGraphs;
+import dev.prunelab.pruning.model.DecoderConfig;
+import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.pipeline.EmbeddingRows;
+import dev.prunelab.pruning.pipeline.GraphSession;
+import dev.prunelab.pruning.pipeline.ProgressListener;
+import dev.prunelab.pruning.pipeline.PruneReport;
+import dev.prunelab.pruning.pipeline.Reports;
+import dev.prunelab.pruning.pipeline.SequentialPruner;
+import dev.prunelab.pruning.prune.InputStatistics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * Structured pruning: removes MLP channels, attention heads or whole decoder blocks and exports the smaller
+ * dense model (the exporter reads per-layer widths from the weight shapes).
+ * <pre>
+ * heads / MLP:  [global only: dense pass, scores of every layer -> one ranking -> units to remove per layer]
+ *               windows --embedding--> X_0
+ *               for each block l:  X_l --block l (earlier blocks already pruned)--> taps --statistics
+ *                                  scores -> lowest units -> (FLAP: fold their mean into the output bias) -> cut
+ *                                  X_l --pruned block l--> X_{l+1}
+ * blocks:       X_l --block l--> X_{l+1};  influence_l = 1 - mean_t cos(X_l[t], X_{l+1}[t]);  drop the lowest
+ * export(pruned tensors)  +  prune-report.json (parameters and FLOPs per token per layer, before and after)
+ * </pre>
+ * Pruned tensors are held in memory as float32 (about 4 bytes per kept parameter of the pruned layers).
+ */
+public final class StructuredPruner {
+    /** Global allocation keeps at least this fraction of every layer's units (and at least one per KV group). */
+    static final double GLOBAL_FLOOR = 0.1;
+    /** Cached positions at which attention FLOPs are counted in the report. */
+    static final int FLOPS_CONTEXT_TOKENS = 512;
+
+    private StructuredPruner() {
+    }
+
+    public static StructuredReport prune(LoadedModel model, StructuredRequest request,
+            SequentialPruner.WindowSource windowSource, Path out) {
+        return prune(model, request, windowSource, out, ProgressListener.NONE);
+    }
+
+    /** {@link #prune(LoadedModel, StructuredRequest, SequentialPruner.WindowSource, Path)} telling {@code listener}
+     * each stage and block. */
+    public static StructuredReport prune(LoadedModel model, StructuredRequest request,
+            SequentialPruner.WindowSource windowSource, Path out, ProgressListener listener) {
+        long startNanos = System.nanoTime();
+        DecoderConfig config = model.config();
+        TensorSource weights = model.tensors();
+        int window = request.calibration() == null || request.calibration().window() == 0
+                ? Math.min(config.contextLength(), 2048) : request.calibration().window();
+        if (window > config.contextLength()) {
+            throw new IllegalArgumentException("--window " + window + " exceeds the model's context length "
+                    + config.contextLength());
+        }
+        Plan plan = Plan.check(config, weights, request);   // every refusal happens here, before any work
+        int contextTokens = Math.min(FLOPS_CONTEXT_TOKENS, config.contextLength());
+        ModelCost before = ModelCost.of(config, weights, contextTokens,
+                IntStream.range(0, config.numLayers()).toArray());
+
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        List<int[]> windows = request.needsCalibration() ? windowSource.windows(window) : List.of();
+        Calibrator calibrator = new Calibrator(config, window, request.threads(), seconds);
+        LoadedModel pruned;
+        List<Integer> dropped = new ArrayList<>();
+        double[] layerScores = null;
+        if (request.target() == StructuredTarget.BLOCKS) {
+            listener.progress(RunStage.CALIBRATE, 0, 1);
+            layerScores = calibrator.blockInfluence(weights, calibrator.embed(weights, windows));
+            listener.progress(RunStage.CALIBRATE, 1, 1);
+            int[] order = Surgery.lowest(layerScores, 1, plan.blocksToDrop());
+            Arrays.stream(order).forEach(dropped::add);
+            int[] kept = IntStream.range(0, config.numLayers()).filter(l -> !dropped.contains(l)).toArray();
+            DecoderConfig shallower = DroppedBlocks.withLayers(config, kept.length);
+            pruned = rebuilt(model, shallower, new DroppedBlocks(config, weights, kept));
+        } else {
+            pruned = rebuilt(model, config, pruneUnits(config, weights, request, plan, windows, calibrator, seconds,
+                    listener));
+        }
+        ModelLoader.checkLayout(pruned.config(), pruned.tensors(), model.source());
+        int[] sourceLayers = IntStream.range(0, config.numLayers())
+                .filter(l -> !dropped.contains(l)).toArray();
+        ModelCost after = ModelCost.of(pruned.config(), pruned.tensors(), contextTokens, sourceLayers);
+        PruneReport.CalibrationSummary calibration = windows.isEmpty() ? null
+                : new PruneReport.CalibrationSummary(request.calibration().text().toAbsolutePath().toString(),
+                        windows.size(), window, request.calibration().seed(), (long) windows.size() * window);
+        StructuredReport[] report = new StructuredReport[1];
+        List<Integer> droppedLayers = request.target() == StructuredTarget.BLOCKS ? dropped : null;
+        double[] scores = layerScores;
+        long exportStart = System.nanoTime();
+        listener.progress(RunStage.EXPORT, 0, 1);
+        try (TensorSource prunedTensors = pruned.tensors()) {
+            DecoderExporter.export(pruned, prunedTensors, out, request.dtype(), staging -> {
+                seconds.put("export", (System.nanoTime() - exportStart) / 1e9);
+                seconds.put("total", (System.nanoTime() - startNanos) / 1e9);
+                report[0] = new StructuredReport(StructuredReport.SCHEMA, model.source().toAbsolutePath().toString(),
+                        config.family().id(), "structured", request.target().id(), request.score().id(),
+                        request.allocation().name().toLowerCase(java.util.Locale.ROOT), request.ratio(),
+                        request.biasCompensation(), contextTokens, before.parameters(), after.parameters(),
+                        1 - (double) after.parameters() / before.parameters(), before.flopsPerToken(),
+                        after.flopsPerToken(), 1 - (double) after.flopsPerToken() / before.flopsPerToken(),
+                        droppedLayers, scores, before.layers(), after.layers(), calibration, modelBytes(staging),
+                        seconds, ProcessMemory.peakRssBytes(), out.toAbsolutePath().toString());
+                Reports.write(report[0], staging.resolve(PruneReport.FILE_NAME));
+            });
+        }
+        listener.progress(RunStage.EXPORT, 1, 1);
+        return report[0];
+    }
+
+    private static LoadedModel rebuilt(LoadedModel model, DecoderConfig config, TensorSource tensors) {
+        return new LoadedModel(config, tensors, model.source(), model.weightFiles(), model.tokenizerPath(),
+                model.bosTokenId(), model.eosTokenId());
+    }
+
+    private static long modelBytes(Path staging) {
+        long bytes = 0;
+        for (String file : new String[] {DecoderIo.MODEL_FILE, DecoderIo.EXTERNAL_DATA_FILE}) {
+            try {
+                bytes += Files.exists(staging.resolve(file)) ? Files.size(staging.resolve(file)) : 0;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return bytes;
+    }
+
+    /** Heads and/or MLP channels, block by block. */
+    private static PrunedTensors pruneUnits(DecoderConfig config, TensorSource weights, StructuredRequest request,
+            Plan plan, List<int[]> windows, Calibrator calibrator, Map<String, Double> seconds,
+            ProgressListener listener) {
+        List<Units.Kind> kinds = new ArrayList<>();
+        if (request.target().heads()) {
+            kinds.add(Units.Kind.HEADS);
+        }
+        if (request.target().mlp()) {
+            kinds.add(Units.Kind.MLP);
+        }
+        Map<Units.Kind, int[]> removePerGroup = new EnumMap<>(plan.uniformPerGroup());
+        if (request.allocation() == StructuredAllocation.GLOBAL) {
+            Map<Units.Kind, List<double[]>> scores = new EnumMap<>(Units.Kind.class);
+            listener.progress(RunStage.CALIBRATE, 0, config.numLayers());
+            List<float[]> hidden = windows.isEmpty() ? List.of() : calibrator.embed(weights, windows);
+            for (int layer = 0; layer < config.numLayers(); layer++) {
+                Map<FamilyGraphs.Tap, InputStatistics> stats = windows.isEmpty() ? Map.of()
+                        : calibrator.collect(weights, layer, hidden, true);
+                for (Units.Kind kind : kinds) {
+                    Units units = plan.units(kind, weights, layer);
+                    scores.computeIfAbsent(kind, k -> new ArrayList<>())
+                            .add(Importance.scores(request.score(), units, weights, stats));
+                }
+                listener.progress(RunStage.CALIBRATE, layer + 1, config.numLayers());
+            }
+            for (Units.Kind kind : kinds) {
+                removePerGroup.put(kind, plan.globalPerGroup(kind, weights, scores.get(kind)));
+            }
+        }
+        PrunedTensors pruned = new PrunedTensors(weights);
+        listener.progress(RunStage.PRUNE, 0, config.numLayers());
+        List<float[]> hidden = windows.isEmpty() ? List.of() : calibrator.embed(weights, windows);
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            Map<FamilyGraphs.Tap, InputStatistics> stats = windows.isEmpty() ? Map.of()
+                    : calibrator.collect(pruned, layer, hidden, false);
+            for (Units.Kind kind : kinds) {
+                Units units = plan.units(kind, weights, layer);
+                double[] scores = Importance.scores(request.score(), units, weights, stats);
+                int[] removed = Surgery.lowest(scores, units.groups(), removePerGroup.get(kind)[layer]);
+                if (request.biasCompensation() && removed.length > 0) {
+                    Surgery.compensate(units, removed, stats.get(units.hiddenTap()).columnMeans(), pruned, pruned);
+                }
+                Surgery.remove(units, removed, pruned, pruned);
+            }
+            if (!hidden.isEmpty() && layer + 1 < config.numLayers()) {
+                hidden = calibrator.forward(pruned, layer, hidden);
+            }
+            listener.progress(RunStage.PRUNE, layer + 1, config.numLayers());
+        }
+        return pruned;
+    }
+
+    /** Units to remove per layer and group, checked before any work. */
+    record Plan(DecoderConfig config, StructuredRequest request, int blocksToDrop,
+            Map<Units.Kind, int[]> uniformPerGroup) {
+
+        static Plan check(DecoderConfig config, TensorSource weights, StructuredRequest request) {
+            double ratio = request.ratio();
+            if (request.target() == StructuredTarget.BLOCKS) {
+                int drop = (int) Math.round(ratio * config.numLayers());
+                if (drop >= config.numLayers()) {
+                    throw new IllegalArgumentException("--ratio " + ratio + " would drop all " + config.numLayers()
+                            + " decoder blocks");
+                }
+                return new Plan(config, request, drop, Map.of());
+            }
+            Plan plan = new Plan(config, request, 0, new EnumMap<>(Units.Kind.class));
+            for (Units.Kind kind : Units.Kind.values()) {
+                if (kind == Units.Kind.HEADS ? !request.target().heads() : !request.target().mlp()) {
+                    continue;
+                }
+                int[] perGroup = new int[config.numLayers()];
+                plan.uniformPerGroup().put(kind, perGroup);
+                for (int layer = 0; layer < config.numLayers(); layer++) {
+                    Units units = plan.units(kind, weights, layer);
+                    int remove = perGroup(ratio, units);
+                    perGroup[layer] = remove;
+                    if (remove >= units.groupSize()) {
+                        throw new IllegalArgumentException(kind == Units.Kind.MLP
+                                ? "--ratio " + ratio + " would remove all " + units.count() + " MLP channels of layer "
+                                        + layer
+                                : units.groups() > 1
+                                ? "--ratio " + ratio + " would remove all " + units.groupSize() + " query heads of "
+                                        + "each of the " + units.groups() + " key/value groups of layer " + layer
+                                        + " (grouped-query attention removes the same number of query heads from "
+                                        + "every group, at most " + (units.groupSize() - 1) + " of "
+                                        + units.groupSize() + ")"
+                                : "--ratio " + ratio + " would remove all " + units.count() + " attention heads of layer "
+                                        + layer);
+                    }
+                }
+            }
+            return plan;
+        }
+
+        Units units(Units.Kind kind, TensorSource weights, int layer) {
+            return kind == Units.Kind.MLP ? Units.mlp(config, weights, layer) : Units.heads(config, weights, layer);
+        }
+
+        /** The ratio of each group's units, rounded to the nearest whole unit. */
+        static int perGroup(double ratio, Units units) {
+            return (int) Math.round(ratio * units.groupSize());
+        }
+
+        /**
+         * One ranking over all layers: scores are standardised per layer (FLAP's global allocation compares
+         * z-scores, since raw scales differ from layer to layer), the lowest are removed until the ratio of all
+         * units is reached, never taking a layer below {@link #GLOBAL_FLOOR} of its units (one per KV group).
+         */
+        int[] globalPerGroup(Units.Kind kind, TensorSource weights, List<double[]> scores) {
+            record Ranked(int layer, double z) {
+            }
+            List<Ranked> all = new ArrayList<>();
+            int[] capacity = new int[config.numLayers()];
+            int[] groups = new int[config.numLayers()];
+            long total = 0;
+            for (int layer = 0; layer < config.numLayers(); layer++) {
+                Units units = units(kind, weights, layer);
+                double[] s = scores.get(layer);
+                double mean = Arrays.stream(s).average().orElse(0);
+                double std = Math.sqrt(Arrays.stream(s).map(v -> (v - mean) * (v - mean)).average().orElse(0));
+                for (double v : s) {
+                    all.add(new Ranked(layer, std > 0 ? (v - mean) / std : 0));
+                }
+                int floor = Math.max(1, (int) Math.ceil(GLOBAL_FLOOR * units.groupSize()));
+                capacity[layer] = units.groups() * (units.groupSize() - floor);
+                groups[layer] = units.groups();
+                total += units.count();
+            }
+            all.sort((a, b) -> Double.compare(a.z(), b.z()));
+            long target = Math.round(request.ratio() * total);
+            int[] removed = new int[config.numLayers()];
+            for (Ranked r : all) {
+                if (target == 0) {
+                    break;
+                }
+                if (removed[r.layer()] < capacity[r.layer()]) {
+                    removed[r.layer()]++;
+                    target--;
+                }
+            }
+            int[] perGroup = new int[config.numLayers()];
+            for (int layer = 0; layer < perGroup.length; layer++) {
+                perGroup[layer] = (int) Math.round((double) removed[layer] / groups[layer]);
+            }
+            return perGroup;
+        }
+    }
+}

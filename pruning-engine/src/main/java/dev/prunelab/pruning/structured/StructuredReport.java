@@ -1,0 +1,46 @@
+package dev.prunelab.pruning.structured;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.pruning.pipeline.PruneReport;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code prune-report.json} of a structured run (schema "structured-1"): what was asked, what each layer kept,
+ * and what that costs before and after. FLOPs per token are defined in {@link ModelCost}.
+ *
+ * @param requestedRatio  the fraction of each targeted structure asked to be removed
+ * @param droppedLayers   source indices of the blocks removed (block dropping), ascending
+ * @param layerScores     the score of each block (block influence) or null
+ * @param modelBytes      bytes of the exported directory's model files (model.onnx and external data)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record StructuredReport(
+        String schema,
+        String source,
+        String family,
+        String method,
+        String target,
+        String score,
+        String allocation,
+        double requestedRatio,
+        boolean biasCompensation,
+        int flopsContextTokens,
+        long parametersBefore,
+        long parametersAfter,
+        double parameterReduction,
+        long flopsPerTokenBefore,
+        long flopsPerTokenAfter,
+        double flopsReduction,
+        List<Integer> droppedLayers,
+        double[] layerScores,
+        List<ModelCost.LayerCost> layersBefore,
+        List<ModelCost.LayerCost> layersAfter,
+        PruneReport.CalibrationSummary calibration,
+        long modelBytes,
+        Map<String, Double> secondsPerStage,
+        Long peakRssBytes,
+        String output) {
+
+    public static final String SCHEMA = "structured-1";
+}

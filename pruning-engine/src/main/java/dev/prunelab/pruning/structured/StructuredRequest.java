@@ -1,0 +1,40 @@
+package dev.prunelab.pruning.structured;
+
+import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.pruning.pipeline.PruneRequest;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredRules;
+
+/**
+ * What to remove and how to rank it, validated before any work. The ratio is the fraction of each structure
+ * removed: of every layer's MLP channels, of every layer's query heads, or of the decoder blocks.
+ *
+ * @param ratio            fraction in [0, 1) of the targeted units to remove
+ * @param biasCompensation FLAP only: fold the removed channels' mean contribution into the output bias
+ * @param calibration      where calibration windows come from; unused by magnitude scores
+ */
+public record StructuredRequest(StructuredTarget target, double ratio, StructuredScore score,
+        StructuredAllocation allocation, boolean biasCompensation, PruneRequest.Calibration calibration,
+        WeightDtype dtype, int threads) {
+
+    public StructuredRequest {
+        if (!(ratio >= 0 && ratio < 1)) {
+            throw new InvalidSetting("ratio", ratio + " is outside [0, 1)");
+        }
+        InvalidSetting refusal = StructuredRules.refusal(target, score, allocation, biasCompensation);
+        if (refusal != null) {
+            throw refusal;
+        }
+        if (threads < 0) {
+            throw new InvalidSetting("threads", threads + " must be >= 0");
+        }
+    }
+
+    /** Only magnitude scores need no activations. */
+    public boolean needsCalibration() {
+        return score.needsCalibration();
+    }
+}

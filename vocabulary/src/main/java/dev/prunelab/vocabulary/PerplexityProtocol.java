@@ -1,0 +1,32 @@
+package dev.prunelab.vocabulary;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** How a text becomes perplexity windows (README "Perplexity protocols"). */
+public enum PerplexityProtocol implements Word {
+    /** Blank-line paragraphs as BOS + pieces, one stream. */
+    PARAGRAPHS("paragraphs"),
+    /** WikiText-2: lines joined with "\\n\\n", tokenized once, no BOS. */
+    WIKITEXT("wikitext");
+
+    private final String id;
+
+    PerplexityProtocol(String id) {
+        this.id = id;
+    }
+
+    @Override
+    @JsonValue
+    public String id() {
+        return id;
+    }
+
+    /** The field that names it in requests. */
+    public static final String FIELD = "protocol";
+
+    @JsonCreator
+    public static PerplexityProtocol of(String id) {
+        return Word.of(PerplexityProtocol.class, "", "protocol", id);
+    }
+}
