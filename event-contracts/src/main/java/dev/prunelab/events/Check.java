@@ -80,18 +80,6 @@ final class Check {
         return value;
     }
 
-    /** {@code value} or {@code fallback} when absent; otherwise one of {@code allowed}. */
-    static String oneOf(String field, String value, String fallback, List<String> allowed) {
-        if (value == null) {
-            return fallback;
-        }
-        if (!allowed.contains(value)) {
-            throw new InvalidSetting(field, "unknown value '" + value + "' (expected "
-                    + String.join("|", allowed) + ")");
-        }
-        return value;
-    }
-
     static <T> List<T> nonEmpty(String field, List<T> values) {
         if (values == null || values.isEmpty()) {
             throw new InvalidSetting(field, "is missing or empty");

@@ -8,8 +8,7 @@ import java.time.Instant;
  * {@code occurredAt} (ISO-8601); run events also carry {@code runId}, the Kafka key. {@link EventCodec} reads
  * and validates them; the records validate themselves when built in Java too.
  */
-public sealed interface Event permits RunRequested, RunProgress, ModelPruned, ModelEvaluated, PowerSample, RunFailed,
-        SweepCancelled {
+public sealed interface Event permits RunEvent, PowerSample, SweepCancelled {
 
     /** The schema version this build writes and reads. A reader refuses versions it does not know. */
     int SCHEMA_VERSION = 1;
@@ -20,8 +19,11 @@ public sealed interface Event permits RunRequested, RunProgress, ModelPruned, Mo
         return SCHEMA_VERSION;
     }
 
-    /** The event type, e.g. {@code run.requested}; the topic is {@link Topics#of(Event)}. */
-    String type();
+    /** The event type, e.g. {@code run.requested} (each record's {@code TYPE}); its topic is {@link Topics#of}. */
+    @JsonProperty("type")
+    default String type() {
+        return EventCodec.typeOf(getClass());
+    }
 
     Instant occurredAt();
 

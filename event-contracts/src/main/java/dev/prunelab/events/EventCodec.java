@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -12,6 +11,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -234,9 +234,10 @@ public final class EventCodec {
         }
     }
 
-    private static String typeOf(Class<? extends Event> type) {
+    /** The wire type of an event class (its {@code TYPE}). */
+    static String typeOf(Class<? extends Event> type) {
         return TYPES.entrySet().stream().filter(e -> e.getValue() == type).map(Map.Entry::getKey)
-                .findFirst().orElse(type.getSimpleName());
+                .findFirst().orElseThrow(() -> new IllegalStateException(type.getSimpleName() + " has no type"));
     }
 
     /** sha256 of text as 64 lower-case hex digits. */

@@ -2,7 +2,6 @@ package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 
@@ -16,7 +15,7 @@ import java.time.Instant;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics metrics, MeasurementWindow window,
-                             EnergyMeasurement energy) implements Event {
+                             EnergyMeasurement energy) implements RunEvent {
 
     public static final String TYPE = "model.evaluated";
 
@@ -30,16 +29,5 @@ public record ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics
     /** Without an energy stage. */
     public ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics metrics, MeasurementWindow window) {
         this(runId, occurredAt, metrics, window, null);
-    }
-
-    @Override
-    @JsonProperty("type")
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String key() {
-        return runId;
     }
 }

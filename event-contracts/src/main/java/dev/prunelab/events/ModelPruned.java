@@ -2,7 +2,6 @@ package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 
@@ -17,7 +16,7 @@ import java.time.Instant;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report,
-                          EvaluationSpec evaluation, EnergyUse energy) implements Event {
+                          EvaluationSpec evaluation, EnergyUse energy) implements RunEvent {
 
     public static final String TYPE = "model.pruned";
 
@@ -33,16 +32,5 @@ public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact
     public ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report,
                        EvaluationSpec evaluation) {
         this(runId, occurredAt, artifact, report, evaluation, null);
-    }
-
-    @Override
-    @JsonProperty("type")
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String key() {
-        return runId;
     }
 }

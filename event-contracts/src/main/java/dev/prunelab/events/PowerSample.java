@@ -1,11 +1,10 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.InvalidSetting;
-import dev.prunelab.vocabulary.EnergySource;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.time.Instant;
 
 /**
@@ -35,12 +34,6 @@ public record PowerSample(Instant occurredAt, String host, String device, double
         if (source == EnergySource.ESTIMATE) {
             Check.text("basis", basis);
         }
-    }
-
-    @Override
-    @JsonProperty("type")
-    public String type() {
-        return TYPE;
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.prunelab.vocabulary.RunStage;
 import java.time.Instant;
@@ -20,7 +19,7 @@ import java.time.Instant;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record RunFailed(String runId, Instant occurredAt, RunStage stage, String reason, String payload)
-        implements Event {
+        implements RunEvent {
 
     public static final String TYPE = "run.failed";
 
@@ -54,16 +53,5 @@ public record RunFailed(String runId, Instant occurredAt, RunStage stage, String
             message = message + ": " + e.getCause().getMessage();
         }
         return message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
-    }
-
-    @Override
-    @JsonProperty("type")
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String key() {
-        return runId;
     }
 }

@@ -2,7 +2,6 @@ package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.prunelab.vocabulary.RunStage;
 import java.time.Instant;
@@ -18,7 +17,7 @@ import java.time.Instant;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record RunProgress(String runId, Instant occurredAt, RunStage stage, double fraction, String message)
-        implements Event {
+        implements RunEvent {
 
     public static final String TYPE = "run.progress";
 
@@ -27,16 +26,5 @@ public record RunProgress(String runId, Instant occurredAt, RunStage stage, doub
         Check.instant("occurredAt", occurredAt);
         Check.present("stage", stage);
         Check.closedFraction("fraction", fraction);
-    }
-
-    @Override
-    @JsonProperty("type")
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String key() {
-        return runId;
     }
 }

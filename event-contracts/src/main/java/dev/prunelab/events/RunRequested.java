@@ -2,7 +2,6 @@ package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 
@@ -17,7 +16,7 @@ import java.time.Instant;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record RunRequested(String runId, Instant occurredAt, String sweepId, ModelRef model, PruneSpec prune,
-                           CalibrationSpec calibration, EvaluationSpec evaluation) implements Event {
+                           CalibrationSpec calibration, EvaluationSpec evaluation) implements RunEvent {
 
     public static final String TYPE = "run.requested";
     public static final int MAX_RUN_ID_LENGTH = 128;
@@ -31,16 +30,5 @@ public record RunRequested(String runId, Instant occurredAt, String sweepId, Mod
         Check.present("model", model);
         Check.present("prune", prune);
         evaluation = evaluation == null ? EvaluationSpec.defaults() : evaluation;
-    }
-
-    @Override
-    @JsonProperty("type")
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String key() {
-        return runId;
     }
 }

@@ -2,7 +2,6 @@ package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 
@@ -23,12 +22,6 @@ public record SweepCancelled(String sweepId, Instant occurredAt, String reason) 
         Check.id("sweepId", sweepId, SweepRequest.MAX_SWEEP_ID_LENGTH);
         Check.instant("occurredAt", occurredAt);
         reason = reason == null || reason.isBlank() ? "cancelled by the user" : reason;
-    }
-
-    @Override
-    @JsonProperty("type")
-    public String type() {
-        return TYPE;
     }
 
     @Override

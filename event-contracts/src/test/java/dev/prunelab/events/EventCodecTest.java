@@ -1,13 +1,13 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.RunStage;
-import dev.prunelab.vocabulary.EnergySource;
-import dev.prunelab.vocabulary.PruneMethod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.RunStage;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -116,7 +116,8 @@ class EventCodecTest {
                 problemOf(structured.replace("SCORE", "block-influence")));
         assertEquals("prune.structured.ratio: 1.0 is outside [0, 1)",
                 problemOf(structured.replace("SCORE", "flap").replace("0.3", "1.0")));
-        assertEquals("prune.structured.allocation: global is not available for target blocks",
+        assertEquals("prune.structured.allocation: global is not available for target blocks "
+                + "(blocks are ranked over the whole model)",
                 problemOf(structured.replace("\"mlp\"", "\"blocks\"").replace("SCORE", "block-influence\",\"allocation\":\"global")));
         assertEquals("prune.structured: is missing", problemOf(runWith("\"method\":\"wanda\",\"sparsity\":0.5",
                 "\"method\":\"structured\"")));

@@ -1,9 +1,10 @@
 package dev.prunelab.cli;
 
-import dev.prunelab.vocabulary.WeightDtype;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.export.DecoderExporter;
+import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -35,7 +36,7 @@ final class ExportCommand implements Callable<Integer> {
         try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer))) {
             DecoderExporter.Result result = DecoderExporter.export(loaded, out, exportDtype);
             System.out.printf("exported %s (%s, %d layers, %,d parameters, %s) to %s%n", model,
-                    loaded.config().family().id(), loaded.config().numLayers(), result.parameterCount(),
+                    ModelFamilies.of(loaded.config()).id(), loaded.config().numLayers(), result.parameterCount(),
                     exportDtype.onnxName(), result.directory());
             System.out.printf("size %,d bytes%s, %.2f s%n", result.modelBytes(),
                     result.externalData() ? " (weights in model.onnx.data)" : "", result.seconds());

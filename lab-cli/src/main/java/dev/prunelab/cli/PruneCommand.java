@@ -1,16 +1,17 @@
 package dev.prunelab.cli;
 
+import dev.prunelab.pruning.calibration.Calibration;
+import dev.prunelab.pruning.job.PruneJob;
+import dev.prunelab.pruning.prune.SparsityPattern;
+import dev.prunelab.pruning.structured.StructuredReport;
+import dev.prunelab.pruning.structured.StructuredRequest;
+import dev.prunelab.pruning.unstructured.PruneReport;
+import dev.prunelab.pruning.unstructured.PruneRequest;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredTarget;
-import dev.prunelab.pruning.pipeline.PruneJob;
-import dev.prunelab.pruning.pipeline.PruneReport;
-import dev.prunelab.pruning.pipeline.PruneRequest;
-import dev.prunelab.pruning.prune.SparsityPattern;
-import dev.prunelab.pruning.structured.StructuredReport;
-import dev.prunelab.pruning.structured.StructuredRequest;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -118,7 +119,7 @@ final class PruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target, --ratio and --score belong to --method structured");
         }
         PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(), layerSparsity,
-                new PruneRequest.Calibration(calibrationText, samples, window, seed), dtype, threads, compressWeights);
+                new Calibration(calibrationText, samples, window, seed), dtype, threads, compressWeights);
         PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out, new StageBars(""));
         System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
                 report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
@@ -146,7 +147,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         StructuredRequest request = new StructuredRequest(structuredTarget, ratio, score, allocation,
                 score == StructuredScore.FLAP && !noBiasCompensation,
-                new PruneRequest.Calibration(calibrationText, samples, window, seed), dtype, threads);
+                new Calibration(calibrationText, samples, window, seed), dtype, threads);
         StructuredReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
                 new StageBars("structured"));
         System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),

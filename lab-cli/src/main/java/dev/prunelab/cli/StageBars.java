@@ -1,8 +1,8 @@
 package dev.prunelab.cli;
 
 import dev.prunelab.console.ProgressBar;
+import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.vocabulary.RunStage;
-import dev.prunelab.pruning.pipeline.ProgressListener;
 
 /** The pruning engine's progress as one terminal bar per stage (calibrate, prune, export). */
 final class StageBars implements ProgressListener {

@@ -2,8 +2,9 @@ package dev.prunelab.cli;
 
 import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
 import dev.prunelab.pruning.checkpoint.SynthesisPreset;
+import dev.prunelab.pruning.family.ModelFamilies;
+import dev.prunelab.pruning.family.ModelFamily;
 import dev.prunelab.pruning.model.DType;
-import dev.prunelab.pruning.model.Family;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,10 +35,11 @@ final class SynthesizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SynthesisPreset chosen = SynthesisPreset.fromId(preset);
-        Family requested = Family.fromId(family);
-        if (chosen.config().config().family() != requested) {
-            throw new IllegalArgumentException("preset " + preset + " is a " + chosen.config().config().family().id()
-                    + " model, not " + family);
+        ModelFamily requested = ModelFamilies.byId(family);
+        ModelFamily presetFamily = ModelFamilies.of(chosen.config().config());
+        if (presetFamily != requested) {
+            throw new IllegalArgumentException("preset " + preset + " is a " + presetFamily.id() + " model, not "
+                    + family);
         }
         DType storedType = switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
             case "f16", "float16" -> DType.F16;

@@ -58,9 +58,13 @@ public final class CommandLines {
         });
     }
 
-    /** The flag a setting's field is given by: {@code maxWindows} is {@code --max-windows}. */
+    /**
+     * The flag a setting's field is given by: {@code maxWindows} is {@code --max-windows}, {@code sparsities[1]}
+     * (one value of a list) is {@code --sparsities}.
+     */
     public static String flag(String field) {
-        String last = field.substring(field.lastIndexOf('.') + 1);
+        String plain = field.replaceAll("\\[\\d+]", "");
+        String last = plain.substring(plain.lastIndexOf('.') + 1);
         return "--" + last.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 

@@ -11,11 +11,20 @@ import java.util.Map;
  * adds its own settings (a temporary artifact store, a host name, ...).
  */
 public abstract class InJvmKafkaResource implements QuarkusTestResourceLifecycleManager {
+    private static volatile String bootstrapServers;
 
+    private final Collection<String> topics;
     private InJvmKafka kafka;
 
-    /** The topics to create before the application starts. */
-    protected abstract Collection<String> topics();
+    /** @param topics the topics to create before the application starts */
+    protected InJvmKafkaResource(Collection<String> topics) {
+        this.topics = java.util.List.copyOf(topics);
+    }
+
+    /** Where the running test's broker listens, for the test's own producers and consumers. */
+    public static String bootstrapServers() {
+        return bootstrapServers;
+    }
 
     /** The service's settings for the test; the broker is up and its topics exist. */
     protected Map<String, String> settings(InJvmKafka broker) {
@@ -25,7 +34,8 @@ public abstract class InJvmKafkaResource implements QuarkusTestResourceLifecycle
     @Override
     public final Map<String, String> start() {
         kafka = InJvmKafka.start();
-        kafka.createTopics(topics());
+        kafka.createTopics(topics);
+        bootstrapServers = kafka.bootstrapServers();
         Map<String, String> config = new HashMap<>(settings(kafka));
         config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         return config;

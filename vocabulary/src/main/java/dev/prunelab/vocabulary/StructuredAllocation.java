@@ -3,10 +3,15 @@ package dev.prunelab.vocabulary;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** Uniform: every layer loses the ratio; global: one ranking over all layers, a floor kept per layer. */
+/**
+ * How the ratio is spread over layers. Uniform: every layer loses the ratio; global: one ranking over all layers,
+ * a floor kept per layer; owl: each layer's ratio from its share of outlier activations (OWL, Yin et al. 2023),
+ * layers with more outliers losing less, with the ratio as the mean.
+ */
 public enum StructuredAllocation implements Word {
     UNIFORM("uniform"),
-    GLOBAL("global");
+    GLOBAL("global"),
+    OWL("owl");
 
     private final String id;
 
@@ -18,6 +23,11 @@ public enum StructuredAllocation implements Word {
     @JsonValue
     public String id() {
         return id;
+    }
+
+    /** OWL scores layers by their activations, so it calibrates whatever the score. */
+    public boolean needsCalibration() {
+        return this == OWL;
     }
 
     /** The field that names it in requests. */

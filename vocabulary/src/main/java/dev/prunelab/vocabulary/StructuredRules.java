@@ -7,7 +7,7 @@ public final class StructuredRules {
 
     /**
      * Why structured pruning refuses this combination, or null when it is valid: block-influence ranks only whole
-     * blocks, blocks are ranked only by block-influence and always over the whole model, and bias compensation is
+     * blocks, blocks are ranked only by block-influence and always over the whole model (no per-layer allocation), and bias compensation is
      * FLAP's.
      */
     public static InvalidSetting refusal(StructuredTarget target, StructuredScore score, StructuredAllocation allocation,
@@ -22,9 +22,9 @@ public final class StructuredRules {
             return new InvalidSetting(StructuredScore.FIELD,
                     score.id() + " cannot rank blocks; target blocks needs score block-influence");
         }
-        if (blocks && allocation == StructuredAllocation.GLOBAL) {
+        if (blocks && allocation != StructuredAllocation.UNIFORM) {
             return new InvalidSetting(StructuredAllocation.FIELD,
-                    "global is not available for target blocks");
+                    allocation.id() + " is not available for target blocks (blocks are ranked over the whole model)");
         }
         if (biasCompensation && score != StructuredScore.FLAP) {
             return new InvalidSetting("biasCompensation", "is part of FLAP; score " + score.id()

@@ -45,11 +45,9 @@ public class EnergyMeter {
     @ConfigProperty(name = "prunelab.energy.interval", defaultValue = "PT1S")
     Duration interval;
 
-    @ConfigProperty(name = "prunelab.energy.idle-watts-per-core", defaultValue = "0.74")
-    double idleWattsPerCore;
-
-    @ConfigProperty(name = "prunelab.energy.full-watts-per-core", defaultValue = "3.5")
-    double fullWattsPerCore;
+    /** The estimate's per-core watts, as every service reads them. */
+    @Inject
+    PowerModel powerModel;
 
     @ConfigProperty(name = "prunelab.energy.nvml", defaultValue = "true")
     boolean nvml;
@@ -88,7 +86,7 @@ public class EnergyMeter {
         published = registry.counter("prunelab.power.samples.published", "host", host);
         samplingFailures = registry.counter("prunelab.power.sampling.failures", "host", host);
         publishFailures = registry.counter("prunelab.power.publish.failures", "host", host);
-        selection = new PowerSourceSelector(powercap, procStat, PowerModel.configured(idleWattsPerCore, fullWattsPerCore),
+        selection = new PowerSourceSelector(powercap, procStat, powerModel,
                 Runtime.getRuntime().availableProcessors(), nvml ? PowerSourceSelector.Gpus.SYSTEM : null).select();
         selection.reasons().forEach(reason -> LOG.info("power source " + reason));
         List<PowerSource> sources = selection.sources();
@@ -123,15 +121,10 @@ public class EnergyMeter {
             }
             for (PowerSample sample : samples) {
                 record(sample);
-                try {
-                    publisher.publish(sample).subscribe().with(done -> published.increment(), error -> {
-                        publishFailures.increment();
-                        LOG.warnf("power sample %s not published: %s", sample.key(), error.getMessage());
-                    });
-                } catch (RuntimeException e) { // the emitter's buffer is full while the broker is away
+                publisher.publish(sample, published::increment, error -> {
                     publishFailures.increment();
-                    LOG.warnf("power sample %s not published: %s", sample.key(), e.getMessage());
-                }
+                    LOG.warnf("power sample %s not published: %s", sample.key(), error.getMessage());
+                });
             }
             ticks++;
         } catch (RuntimeException e) {

@@ -1,38 +1,37 @@
 package dev.prunelab.energy.service;
 
-import dev.prunelab.events.CloudEvents;
-import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.PowerSample;
 import dev.prunelab.events.Topics;
-import io.smallrye.mutiny.Uni;
+import dev.prunelab.service.EventSender;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
-/** Publishes power samples as EventCodec JSON keyed {@code host/device}, with the CloudEvents headers. */
+/** Publishes power samples through the shared {@link EventSender}, keyed {@code host/device}, best effort. */
 @ApplicationScoped
 public class PowerSamplePublisher {
 
     public static final String SOURCE = "/prunelab/energy-meter-service";
-    private static final EventCodec CODEC = new EventCodec();
+
+    private final EventSender sender;
 
     @Inject
-    @Channel("power-samples")
-    MutinyEmitter<String> samples;
-
-    /** Completes when the broker acknowledged the sample. */
-    public Uni<Void> publish(PowerSample sample) {
-        return samples.sendMessage(message(sample));
+    public PowerSamplePublisher(@Channel("power-sample") MutinyEmitter<String> samples,
+                                @ConfigProperty(name = "prunelab.send-timeout", defaultValue = "PT60S") Duration timeout) {
+        this.sender = new EventSender(SOURCE, Map.of(Topics.POWER_SAMPLE, samples), timeout);
     }
 
-    static Message<String> message(PowerSample sample) {
-        return Message.of(CODEC.encode(sample)).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(sample.key())
-                .withTopic(Topics.POWER_SAMPLE)
-                .withHeaders(CloudEvents.kafkaHeaders(sample, SOURCE))
-                .build());
+    /** Sends without waiting: {@code published} runs once the broker has the sample, {@code failed} if it never does. */
+    public void publish(PowerSample sample, Runnable published, Consumer<Throwable> failed) {
+        try {
+            sender.send(sample).subscribe().with(done -> published.run(), failed);
+        } catch (RuntimeException e) { // the emitter's buffer is full while the broker is away
+            failed.accept(e);
+        }
     }
 }

@@ -92,7 +92,7 @@ class EnergyMeterTest {
     }
 
     private List<Message<String>> awaitSamples(int count) {
-        InMemorySink<String> sink = connector.sink("power-samples");
+        InMemorySink<String> sink = connector.sink("power-sample");
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (sink.received().size() < count) {
             if (Instant.now().isAfter(deadline)) {

@@ -12,7 +12,7 @@ public class InMemorySamples implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        Map<String, String> config = new HashMap<>(InMemoryConnector.switchOutgoingChannelsToInMemory("power-samples"));
+        Map<String, String> config = new HashMap<>(InMemoryConnector.switchOutgoingChannelsToInMemory("power-sample"));
         config.put("prunelab.host", HOST);
         config.put("prunelab.energy.interval", "PT0.2S");
         config.put("prunelab.energy.nvml", "false");

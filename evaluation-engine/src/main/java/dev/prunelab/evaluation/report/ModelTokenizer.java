@@ -1,8 +1,9 @@
 package dev.prunelab.evaluation.report;
 
-import dev.prunelab.modelformat.ModelCard;
 import dev.prunelab.evaluation.runtime.DecoderSession;
+import dev.prunelab.modelformat.ModelCard;
 import dev.prunelab.text.tokenizer.TextTokenizer;
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.nio.file.Path;
 
 /** The tokenizer exported beside a model, and the model's BOS convention. */
@@ -13,8 +14,8 @@ public final class ModelTokenizer {
     public static TextTokenizer open(DecoderSession session) {
         ModelCard card = session.card();
         if (card.tokenizerFile() == null) {
-            throw new IllegalArgumentException(session.directory() + " was exported without a tokenizer; "
-                    + "export again with --tokenizer");
+            throw new InvalidSetting("tokenizer", session.directory() + " was exported without one; export it "
+                    + "again with a tokenizer");
         }
         Path path = session.directory().resolve(card.tokenizerFile()).normalize();
         return TextTokenizer.open(path);

@@ -1,6 +1,5 @@
 package dev.prunelab.evaluation.runtime;
 
-import dev.prunelab.vocabulary.ExecutionProvider;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -9,6 +8,8 @@ import ai.onnxruntime.OrtSession;
 import dev.prunelab.modelformat.CompressedWeights;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
+import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -91,8 +92,9 @@ public final class DecoderSession implements AutoCloseable {
                     String reason = "CUDA execution provider unavailable (" + e.getMessage()
                             + "); this build has " + providers();
                     if (options.provider() == ExecutionProvider.CUDA) {
-                        throw new IllegalStateException(reason
-                                + ". Build with './mvnw -Pcuda' (onnxruntime_gpu) on a machine with CUDA, or use --provider cpu/auto");
+                        throw new InvalidSetting(ExecutionProvider.FIELD, "cuda: " + reason
+                                + ". Build with './mvnw -Pcuda' (onnxruntime_gpu) on a machine with CUDA, or ask for cpu "
+                                + "or auto");
                     }
                     note = reason + "; fell back to CPU";
                     LOG.warning(note);

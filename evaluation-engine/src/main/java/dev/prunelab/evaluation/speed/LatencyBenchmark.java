@@ -1,9 +1,10 @@
 package dev.prunelab.evaluation.speed;
 
-import dev.prunelab.modelformat.ModelCard;
 import dev.prunelab.evaluation.quality.LogSoftmax;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.KvCache;
+import dev.prunelab.modelformat.ModelCard;
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,21 +38,21 @@ public final class LatencyBenchmark {
             long seed) {
         public Settings {
             if (promptTokens < 1) {
-                throw new IllegalArgumentException("--prompt-tokens must be positive, was " + promptTokens);
+                throw new InvalidSetting("promptTokens", "must be positive, was " + promptTokens);
             }
             if (newTokens < 2) {
-                throw new IllegalArgumentException("--new-tokens must be at least 2 (TPOT needs a decode step), was "
+                throw new InvalidSetting("newTokens", "must be at least 2 (TPOT needs a decode step), was "
                         + newTokens);
             }
             batchSizes = List.copyOf(batchSizes);
             if (batchSizes.isEmpty() || batchSizes.stream().anyMatch(b -> b < 1)) {
-                throw new IllegalArgumentException("--batch sizes must be positive, were " + batchSizes);
+                throw new InvalidSetting("batch", "sizes must be positive, were " + batchSizes);
             }
             if (repeats < 1) {
-                throw new IllegalArgumentException("--repeats must be positive, was " + repeats);
+                throw new InvalidSetting("repeats", "must be positive, was " + repeats);
             }
             if (warmups < 0) {
-                throw new IllegalArgumentException("warm-up runs must be >= 0, was " + warmups);
+                throw new InvalidSetting("warmups", "must be >= 0, was " + warmups);
             }
         }
 

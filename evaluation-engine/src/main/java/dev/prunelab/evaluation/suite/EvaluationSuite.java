@@ -1,12 +1,8 @@
 package dev.prunelab.evaluation.suite;
 
-import dev.prunelab.vocabulary.PerplexityProtocol;
-import dev.prunelab.vocabulary.InvalidSetting;
-import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.measure.ProcessMemory;
 import dev.prunelab.evaluation.energy.EnergyBenchmark;
-import dev.prunelab.evaluation.quality.PerplexityEvaluator;
 import dev.prunelab.evaluation.quality.PerplexityEvaluator.PerplexityResult;
+import dev.prunelab.evaluation.quality.PerplexityEvaluator;
 import dev.prunelab.evaluation.report.EvaluationReport;
 import dev.prunelab.evaluation.report.ModelTokenizer;
 import dev.prunelab.evaluation.runtime.DecoderSession;
@@ -17,9 +13,13 @@ import dev.prunelab.evaluation.zeroshot.TaskResult;
 import dev.prunelab.evaluation.zeroshot.ZeroShotEvaluator;
 import dev.prunelab.evaluation.zeroshot.ZeroShotItem;
 import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
+import dev.prunelab.measure.ProcessMemory;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.text.corpus.TokenWindows;
 import dev.prunelab.text.tokenizer.TextTokenizer;
+import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.PerplexityProtocol;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -109,10 +109,10 @@ public final class EvaluationSuite {
         public TaskSettings {
             tasks = List.copyOf(tasks);
             if (tasks.isEmpty()) {
-                throw new IllegalArgumentException("no zero-shot task given");
+                throw new InvalidSetting("tasks", "none given");
             }
             if (limit != null && limit < 1) {
-                throw new IllegalArgumentException("--limit must be positive, was " + limit);
+                throw new InvalidSetting("limit", "must be positive, was " + limit);
             }
             if (strategy == null) {
                 strategy = OnnxLoglikelihoodScorer.Strategy.AUTO;
@@ -219,8 +219,8 @@ public final class EvaluationSuite {
         int contextLength = session.card().contextLength();
         int windowTokens = settings.window() != null ? settings.window() : contextLength;
         if (windowTokens < 2 || windowTokens > contextLength) {
-            throw new IllegalArgumentException("--window must be between 2 and the model's context length "
-                    + contextLength + ", was " + windowTokens);
+            throw new InvalidSetting("window", "must be between 2 and the model's context length " + contextLength
+                    + ", was " + windowTokens);
         }
         String content = Files.readString(textFile, StandardCharsets.UTF_8);
         int[] stream = settings.protocol() == PerplexityProtocol.WIKITEXT

@@ -3,6 +3,8 @@ package dev.prunelab.evaluation.zeroshot;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.ZeroShotTaskName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -43,15 +45,15 @@ import java.util.regex.Pattern;
  * for winogrande, whose choices share the continuation, it equals {@code acc} (the harness reports only acc).
  */
 public enum ZeroShotTask {
-    LAMBADA_OPENAI("lambada_openai", "lambada_openai.jsonl"),
-    HELLASWAG("hellaswag", "hellaswag_val.txt"),
-    PIQA("piqa", "piqa.jsonl"),
-    ARC_EASY("arc_easy", "arc_easy.jsonl"),
-    ARC_CHALLENGE("arc_challenge", "arc_challenge.jsonl"),
-    BOOLQ("boolq", "boolq.jsonl"),
-    WINOGRANDE("winogrande", "winogrande.jsonl"),
-    OPENBOOK_QA("openbook_qa", "openbook_qa.jsonl"),
-    COPA("copa", "copa.jsonl");
+    LAMBADA_OPENAI(ZeroShotTaskName.LAMBADA_OPENAI, "lambada_openai.jsonl"),
+    HELLASWAG(ZeroShotTaskName.HELLASWAG, "hellaswag_val.txt"),
+    PIQA(ZeroShotTaskName.PIQA, "piqa.jsonl"),
+    ARC_EASY(ZeroShotTaskName.ARC_EASY, "arc_easy.jsonl"),
+    ARC_CHALLENGE(ZeroShotTaskName.ARC_CHALLENGE, "arc_challenge.jsonl"),
+    BOOLQ(ZeroShotTaskName.BOOLQ, "boolq.jsonl"),
+    WINOGRANDE(ZeroShotTaskName.WINOGRANDE, "winogrande.jsonl"),
+    OPENBOOK_QA(ZeroShotTaskName.OPENBOOK_QA, "openbook_qa.jsonl"),
+    COPA(ZeroShotTaskName.COPA, "copa.jsonl");
 
     /** Folder of the task files relative to the shared data root. */
     public static final String DATA_FOLDER = "eval";
@@ -60,16 +62,21 @@ public enum ZeroShotTask {
     private static final Pattern BRACKETS = Pattern.compile("\\[.*?\\]");
     private static final int HELLASWAG_RECORD_LINES = 6;
 
-    private final String id;
+    private final ZeroShotTaskName name;
     private final String fileName;
 
-    ZeroShotTask(String id, String fileName) {
-        this.id = id;
+    ZeroShotTask(ZeroShotTaskName name, String fileName) {
+        this.name = name;
         this.fileName = fileName;
     }
 
+    /** The task's id, the vocabulary's (requests validate against the same word). */
     public String id() {
-        return id;
+        return name.id();
+    }
+
+    public ZeroShotTaskName taskName() {
+        return name;
     }
 
     public String fileName() {
@@ -95,14 +102,19 @@ public enum ZeroShotTask {
         };
     }
 
-    public static ZeroShotTask fromId(String id) {
+    /** The task of a vocabulary word; every word has one (a test holds the two lists together). */
+    public static ZeroShotTask of(ZeroShotTaskName name) {
         for (ZeroShotTask task : values()) {
-            if (task.id.equals(id.trim().toLowerCase(Locale.ROOT))) {
+            if (task.name == name) {
                 return task;
             }
         }
-        throw new IllegalArgumentException("unknown task '" + id + "' (expected all or some of "
-                + Arrays.stream(values()).map(ZeroShotTask::id).toList() + ")");
+        throw new IllegalStateException("no task file for " + name.id());
+    }
+
+    /** The task of an id ("piqa"); an unknown id is an {@link InvalidSetting} naming the choices. */
+    public static ZeroShotTask fromId(String id) {
+        return of(ZeroShotTaskName.of(id.trim().toLowerCase(Locale.ROOT)));
     }
 
     /** "all" or a comma-separated list of task ids, in the given order without duplicates. */
@@ -121,7 +133,7 @@ public enum ZeroShotTask {
             }
         }
         if (tasks.isEmpty()) {
-            throw new IllegalArgumentException("no task named in '" + text + "'");
+            throw new InvalidSetting(ZeroShotTaskName.FIELD, "no task named in '" + text + "'");
         }
         return tasks;
     }

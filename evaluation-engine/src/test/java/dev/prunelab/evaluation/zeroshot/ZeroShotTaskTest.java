@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.ZeroShotTaskName;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,6 +23,18 @@ class ZeroShotTaskTest {
 
     static Path folder() {
         return SharedData.path(ZeroShotTask.DATA_FOLDER);
+    }
+
+    @Test
+    void everyTaskWordOfTheRequestsHasExactlyOneTaskFile() {
+        // requests are validated against the vocabulary; a word without a task would fail only at evaluation
+        for (ZeroShotTaskName name : ZeroShotTaskName.values()) {
+            assertEquals(name, ZeroShotTask.of(name).taskName());
+            assertEquals(name.id(), ZeroShotTask.of(name).id());
+        }
+        assertEquals(ZeroShotTaskName.values().length, ZeroShotTask.values().length);
+        InvalidSetting unknown = assertThrows(InvalidSetting.class, () -> ZeroShotTask.fromId("mmlu"));
+        assertTrue(unknown.getMessage().contains("unknown task 'mmlu'"), unknown.getMessage());
     }
 
     @ParameterizedTest

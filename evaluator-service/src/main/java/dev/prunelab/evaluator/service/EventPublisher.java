@@ -22,7 +22,7 @@ public class EventPublisher {
     private final EventSender sender;
 
     @Inject
-    public EventPublisher(@Channel("models-evaluated") MutinyEmitter<String> evaluated,
+    public EventPublisher(@Channel("model-evaluated") MutinyEmitter<String> evaluated,
                           @Channel("run-progress") MutinyEmitter<String> progress,
                           @Channel("run-failed") MutinyEmitter<String> failed,
                           @ConfigProperty(name = "prunelab.send-timeout", defaultValue = "PT60S") Duration timeout) {

@@ -47,7 +47,7 @@ public class ModelPrunedProcessor {
         });
     }
 
-    @Incoming("models-pruned")
+    @Incoming("model-pruned")
     @Blocking(ordered = true)
     public void onModelPruned(String json) {
         inbox.decode(json).ifPresent(this::evaluate);

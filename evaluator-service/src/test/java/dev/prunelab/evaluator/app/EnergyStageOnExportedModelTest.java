@@ -1,28 +1,26 @@
 package dev.prunelab.evaluator.app;
 
-import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.vocabulary.WeightDtype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluation.report.EvaluationReport;
-import dev.prunelab.evaluator.app.EvaluationRequest;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
+import dev.prunelab.evaluator.app.EvaluationRequest;
 import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.events.EnergySpec;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
 import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.PerplexitySpec;
-import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
-import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.export.DecoderExporter;
-import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -46,10 +44,8 @@ class EnergyStageOnExportedModelTest {
     @BeforeAll
     static void export() {
         exported = temp.resolve("stories");
-        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
-                Optional.empty())) {
-            DecoderExporter.export(model, exported, WeightDtype.FLOAT32);
-        }
+        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
+                WeightDtype.FLOAT32);
     }
 
     private static EvaluationReport evaluate(EnergySpec energy, HostWorkLock lock) throws Exception {

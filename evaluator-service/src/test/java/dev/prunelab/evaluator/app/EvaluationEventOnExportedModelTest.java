@@ -1,7 +1,5 @@
 package dev.prunelab.evaluator.app;
 
-import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.vocabulary.WeightDtype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,17 +8,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.cli.LabCli;
 import dev.prunelab.evaluation.report.EvaluationReport;
-import dev.prunelab.evaluator.app.EvaluationRequest;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
+import dev.prunelab.evaluator.app.EvaluationRequest;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
 import dev.prunelab.events.LatencySpec;
 import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.TasksSpec;
-import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.export.DecoderExporter;
-import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,10 +40,8 @@ class EvaluationEventOnExportedModelTest {
     @Test
     void theEventsMetricsAreTheCliReportsFigures() throws Exception {
         Path exported = temp.resolve("stories");
-        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
-                Optional.empty())) {
-            DecoderExporter.export(model, exported, WeightDtype.FLOAT32);
-        }
+        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
+                WeightDtype.FLOAT32);
         EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec(null, null, 64, 4),
                 new TasksSpec(List.of("copa"), 4), new LatencySpec(8, 4, List.of(1), 1), ExecutionProvider.CPU, 1);
         EvaluationSuite.Settings settings = EvaluationRequest.settings(exported, spec);

@@ -1,7 +1,5 @@
 package dev.prunelab.evaluator.app;
 
-import dev.prunelab.vocabulary.PerplexityProtocol;
-import dev.prunelab.vocabulary.ExecutionProvider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -12,6 +10,9 @@ import dev.prunelab.events.LatencySpec;
 import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.TasksSpec;
+import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.vocabulary.PerplexityProtocol;
+import dev.prunelab.vocabulary.RunStage;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -29,13 +30,13 @@ class EvaluationRequestTest {
     @Test
     void defaultsAreThoseOfLabEval() {
         EvaluationSuite.Settings settings = EvaluationRequest.settings(MODEL, EvaluationSpec.defaults());
-        assertEquals("paragraphs", settings.perplexity().protocol());
+        assertEquals(PerplexityProtocol.PARAGRAPHS, settings.perplexity().protocol());
         assertNull(settings.perplexity().text());
         // the shipped TinyStories validation text, as ./lab eval
         assertEquals(true, settings.perplexity().textFile().endsWith(Path.of(EvaluationSuite.DEFAULT_TEXT)));
         assertNull(settings.tasks());
         assertNull(settings.latency());
-        assertEquals("cpu", settings.providerRequested());
+        assertEquals(ExecutionProvider.CPU, settings.providerRequested());
         assertEquals(0, settings.threads());
         assertEquals(List.of("perplexity"), EvaluationRequest.sections(settings));
     }
@@ -46,7 +47,7 @@ class EvaluationRequestTest {
                 new TasksSpec(List.of("piqa", "boolq"), 10), new LatencySpec(16, 8, List.of(1, 4), 2), ExecutionProvider.AUTO, 2);
         EvaluationSuite.Settings settings = EvaluationRequest.settings(MODEL, spec);
         assertEquals(Path.of("/data/wiki.txt"), settings.perplexity().textFile());
-        assertEquals("wikitext", settings.perplexity().protocol());
+        assertEquals(PerplexityProtocol.WIKITEXT, settings.perplexity().protocol());
         assertEquals(64, settings.perplexity().window());
         assertEquals(3, settings.perplexity().maxWindows());
         assertEquals(List.of(ZeroShotTask.PIQA, ZeroShotTask.BOOLQ), settings.tasks().tasks());
@@ -54,7 +55,7 @@ class EvaluationRequestTest {
         assertEquals(16, settings.latency().promptTokens());
         assertEquals(List.of(1, 4), settings.latency().batchSizes());
         assertEquals(2, settings.latency().repeats());
-        assertEquals("auto", settings.providerRequested());
+        assertEquals(ExecutionProvider.AUTO, settings.providerRequested());
         assertEquals(2, settings.threads());
         assertEquals(List.of("perplexity", "piqa", "boolq", "latency"), EvaluationRequest.sections(settings));
     }
@@ -90,6 +91,6 @@ class EvaluationRequestTest {
         assertEquals(true, sent.stream().anyMatch(p -> p.fraction() == 0.5 && p.message().equals("latency 0/4")));
         // about one event per tenth of a section, not one per window
         assertEquals(true, sent.size() <= 2 + 11 + 5, sent.size() + " events");
-        assertEquals(true, sent.stream().allMatch(p -> p.stage().equals("evaluate") && p.runId().equals("run-1")));
+        assertEquals(true, sent.stream().allMatch(p -> p.stage() == RunStage.EVALUATE && p.runId().equals("run-1")));
     }
 }

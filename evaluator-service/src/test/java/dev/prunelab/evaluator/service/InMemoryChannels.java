@@ -5,7 +5,6 @@ import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,8 +16,8 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>();
-        config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory("models-pruned"));
-        config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory("models-evaluated", "run-progress",
+        config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory("model-pruned"));
+        config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory("model-evaluated", "run-progress",
                 "run-failed"));
         try {
             config.put("prunelab.artifacts.dir", Files.createTempDirectory("evaluator-store-").toString());

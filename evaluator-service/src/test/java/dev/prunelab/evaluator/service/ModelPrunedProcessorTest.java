@@ -1,6 +1,5 @@
 package dev.prunelab.evaluator.service;
 
-import dev.prunelab.vocabulary.RunStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -19,7 +18,7 @@ import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunFailed;
-import dev.prunelab.events.RunProgress;
+import dev.prunelab.vocabulary.RunStage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -31,7 +30,6 @@ import io.smallrye.reactive.messaging.memory.InMemorySink;
 import jakarta.enterprise.inject.Any;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +37,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.hamcrest.Matchers;
@@ -79,9 +76,9 @@ class ModelPrunedProcessorTest {
 
         // its artifact is gone by now: a stored result is answered before the artifact is looked at
         ArtifactRef missing = new ArtifactRef(store.root().resolve(runId).toUri().toString(), SHA, 1);
-        connector.source("models-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), missing, REPORT,
+        connector.source("model-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), missing, REPORT,
                 null)));
-        Message<String> message = await(sink("models-evaluated"), m -> runId.equals(key(m)));
+        Message<String> message = await(sink("model-evaluated"), m -> runId.equals(key(m)));
         assertEquals(CODEC.encode(stored), message.getPayload());
         assertEquals("model.evaluated:" + runId + ":" + now, header(message, CloudEvents.ID));
         assertEquals(startedBefore,
@@ -94,11 +91,11 @@ class ModelPrunedProcessorTest {
         Files.writeString(elsewhere.resolve("model.onnx"), "x");
         String runId = "eval-outside-1";
         ArtifactRef ref = new ArtifactRef(elsewhere.toUri().toString(), SHA, 1);
-        connector.source("models-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), ref, REPORT, null)));
+        connector.source("model-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), ref, REPORT, null)));
 
         RunFailed failed = CODEC.decode(await(sink("run-failed"), m -> runId.equals(key(m))).getPayload(),
                 RunFailed.class);
-        assertEquals("validate", failed.stage());
+        assertEquals(RunStage.VALIDATE, failed.stage());
         assertTrue(failed.reason().contains("outside the artifact store"), failed.reason());
         assertFalse(failed.reason().contains("\n"));
     }
@@ -108,12 +105,12 @@ class ModelPrunedProcessorTest {
         String runId = "eval-badsha-1";
         ArtifactRef real = commit(runId, "model.onnx", "not really a model");
         ArtifactRef tampered = new ArtifactRef(real.uri(), SHA, real.sizeBytes());
-        connector.source("models-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), tampered, REPORT,
+        connector.source("model-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), tampered, REPORT,
                 null)));
 
         RunFailed failed = CODEC.decode(await(sink("run-failed"), m -> runId.equals(key(m))).getPayload(),
                 RunFailed.class);
-        assertEquals("validate", failed.stage());
+        assertEquals(RunStage.VALIDATE, failed.stage());
         assertTrue(failed.reason().contains(real.sha256()), failed.reason());
     }
 
@@ -121,18 +118,18 @@ class ModelPrunedProcessorTest {
     void aCorruptModelFailsTheEvaluationAndTheServiceKeepsRunning() throws Exception {
         String runId = "eval-corrupt-1";
         ArtifactRef corrupt = commit(runId, "model.onnx", "garbage, not a protobuf");
-        connector.source("models-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), corrupt, REPORT,
+        connector.source("model-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), corrupt, REPORT,
                 null)));
         RunFailed failed = CODEC.decode(await(sink("run-failed"), m -> runId.equals(key(m))).getPayload(),
                 RunFailed.class);
-        assertEquals("evaluate", failed.stage());
+        assertEquals(RunStage.EVALUATE, failed.stage());
         assertFalse(failed.reason().isBlank());
         assertFalse(Files.exists(store.root().resolve("evaluations").resolve(runId + ".json")));
 
         // the next message is still processed
         String next = "eval-corrupt-2";
         Path outside = Files.createTempDirectory("not-the-store-");
-        connector.source("models-pruned").send(CODEC.encode(new ModelPruned(next, Instant.now(),
+        connector.source("model-pruned").send(CODEC.encode(new ModelPruned(next, Instant.now(),
                 new ArtifactRef(outside.toUri().toString(), SHA, 0), REPORT, null)));
         await(sink("run-failed"), m -> next.equals(key(m)));
     }
@@ -143,18 +140,18 @@ class ModelPrunedProcessorTest {
         ArtifactRef artifact = commit(runId, "model.onnx", "never loaded");
         EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec("/nonexistent/text.txt", null, null, null), null,
                 null, null, null);
-        connector.source("models-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), artifact, REPORT,
+        connector.source("model-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), artifact, REPORT,
                 spec)));
         RunFailed failed = CODEC.decode(await(sink("run-failed"), m -> runId.equals(key(m))).getPayload(),
                 RunFailed.class);
-        assertEquals("evaluate", failed.stage());
+        assertEquals(RunStage.EVALUATE, failed.stage());
         assertTrue(failed.reason().contains("/nonexistent/text.txt"), failed.reason());
     }
 
     @Test
     void malformedJsonBecomesADeadLetter() {
         String json = "{\"schemaVersion\":1,\"type\":\"model.pruned\",\"runId\":\"eval-bad-1\",";
-        connector.source("models-pruned").send(json);
+        connector.source("model-pruned").send(json);
         Message<String> message = await(sink("run-failed"),
                 m -> json.equals(CODEC.decode(m.getPayload(), RunFailed.class).payload()));
         RunFailed failed = CODEC.decode(message.getPayload(), RunFailed.class);

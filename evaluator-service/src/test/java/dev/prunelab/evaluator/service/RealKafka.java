@@ -6,22 +6,17 @@ import dev.prunelab.kafka.InJvmKafkaResource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.Collection;
 import java.util.Map;
 
 /** A real single-node KRaft broker in the test JVM, with every pipeline topic created, and a fresh store. */
 public class RealKafka extends InJvmKafkaResource {
 
-    static volatile String bootstrapServers;
-
-    @Override
-    protected Collection<String> topics() {
-        return Topics.ALL;
+    public RealKafka() {
+        super(Topics.ALL);
     }
 
     @Override
     protected Map<String, String> settings(InJvmKafka broker) {
-        bootstrapServers = broker.bootstrapServers();
         try {
             return Map.of("prunelab.artifacts.dir", Files.createTempDirectory("evaluator-store-").toString(),
                     "prunelab.host", InMemoryChannels.HOST);

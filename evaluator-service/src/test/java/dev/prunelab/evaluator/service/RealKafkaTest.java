@@ -11,6 +11,8 @@ import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.Topics;
+import dev.prunelab.kafka.InJvmKafkaResource;
+import dev.prunelab.vocabulary.RunStage;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,14 +54,14 @@ class RealKafkaTest {
                 new ArtifactRef(elsewhere.toUri().toString(), "0".repeat(64), 0),
                 new PruneSummary("magnitude", null, 0.5, 0.5, null, null, null, null), null);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealKafka.bootstrapServers),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers()),
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(Topics.MODEL_PRUNED, runId, CODEC.encode(event))).get();
         }
 
         ConsumerRecord<String, String> answer = null;
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealKafka.bootstrapServers,
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new StringDeserializer(), new StringDeserializer())) {
@@ -75,7 +77,7 @@ class RealKafkaTest {
         }
         assertNotNull(answer, "no run.failed for " + runId + " within the deadline");
         RunFailed failed = CODEC.decode(answer.value(), RunFailed.class);
-        assertEquals("validate", failed.stage());
+        assertEquals(RunStage.VALIDATE, failed.stage());
         assertTrue(failed.reason().contains("outside the artifact store"), failed.reason());
         assertEquals("dev.prunelab.run.failed",
                 new String(answer.headers().lastHeader(CloudEvents.TYPE).value(), StandardCharsets.UTF_8));

@@ -27,11 +27,11 @@ final class ProgressLines {
     static String line(RunView run) {
         StringBuilder line = new StringBuilder(run.runId()).append("  ").append(run.status().id());
         if (run.progress() != null && !run.status().isFinal()) {
-            line.append("  ").append(run.progress().stage()).append(' ')
+            line.append("  ").append(run.progress().stage().id()).append(' ')
                     .append(String.format(Locale.ROOT, "%.0f%%", run.progress().fraction() * 100));
         }
         if (run.failure() != null) {
-            line.append("  ").append(run.failure().stage()).append(": ").append(run.failure().reason());
+            line.append("  ").append(run.failure().stage().id()).append(": ").append(run.failure().reason());
         }
         return line.toString();
     }

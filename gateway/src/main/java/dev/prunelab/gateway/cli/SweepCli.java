@@ -8,6 +8,7 @@ import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.LatencySpec;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PerplexitySpec;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.StructuredSweep;
 import dev.prunelab.events.SweepRequest;
@@ -199,6 +200,9 @@ public final class SweepCli implements Callable<Integer> {
         constraints(); // refuses bad limits before anything is submitted
         StructuredSweep structured = targets == null && ratios == null && scores == null && allocation == null
                 ? null : new StructuredSweep(targets, ratios, scores, allocation, null);
+        if (structured == null && methods != null && methods.contains(PruneMethod.STRUCTURED)) {
+            throw new InvalidSetting("targets", "is missing: method structured needs --targets, --ratios and --scores");
+        }
         CalibrationSpec calibrationSpec = calibration == null && samples == null && window == null && seed == null
                 ? null : new CalibrationSpec(absolute(calibration), samples, window, seed);
         PerplexitySpec perplexity = evalWindows == null && evalWindow == null

@@ -110,7 +110,8 @@ public final class SweepTable {
 
     static String setting(PruneSpec prune) {
         if (prune.method().isStructured()) {
-            return prune.structured().target() + " " + trim(prune.structured().ratio()) + " " + prune.structured().score();
+            return prune.structured().target().id() + " " + trim(prune.structured().ratio()) + " "
+                    + prune.structured().score().id();
         }
         return prune.sparsity() != null ? trim(prune.sparsity()) : prune.pattern();
     }

@@ -1,41 +1,39 @@
 package dev.prunelab.gateway.service;
 
-import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.Event;
-import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import dev.prunelab.service.EventSender;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
- * Publishes the gateway's events (run requests, sweep cancellations): JSON value of {@link EventCodec}, key
- * {@link Event#key()}, CloudEvents headers, and waits for the broker's acknowledgement, so a 202 means the runs
- * are in Kafka.
+ * Publishes the gateway's events (run requests, sweep cancellations) through the shared {@link EventSender} and
+ * waits for the broker's acknowledgement, so a 202 means the runs are in Kafka.
  */
 @ApplicationScoped
 public class EventPublisher {
 
-    public static final String RUN_REQUESTS = "run-requests";
-    public static final String SWEEP_CANCELLATIONS = "sweep-cancellations";
+    public static final String RUN_REQUESTED = "run-requested";
+    public static final String SWEEP_CANCELLED = "sweep-cancelled";
     static final String SOURCE = "/prunelab/gateway";
 
-    private final EventCodec codec = new EventCodec();
+    private final GatewayState state;
+    private final EventSender sender;
 
     @Inject
-    GatewayState state;
-
-    @Inject
-    @Channel(RUN_REQUESTS)
-    MutinyEmitter<String> runRequests;
-
-    @Inject
-    @Channel(SWEEP_CANCELLATIONS)
-    MutinyEmitter<String> sweepCancellations;
+    public EventPublisher(GatewayState state, @Channel(RUN_REQUESTED) MutinyEmitter<String> runRequests,
+                          @Channel(SWEEP_CANCELLED) MutinyEmitter<String> sweepCancellations,
+                          @ConfigProperty(name = "prunelab.send-timeout", defaultValue = "PT60S") Duration timeout) {
+        this.state = state;
+        this.sender = new EventSender(SOURCE, Map.of(Topics.RUN_REQUESTED, runRequests, Topics.SWEEP_CANCELLED,
+                sweepCancellations), timeout);
+    }
 
     /**
      * Publishes a run request unless the gateway already knows the run (resubmitting a sweep must not run it
@@ -53,16 +51,8 @@ public class EventPublisher {
         return true;
     }
 
-    /** Sends and waits until the broker acknowledged it. */
+    /** Sends and waits until the broker acknowledged it (at most the send timeout). */
     public void publish(Event event) {
-        MutinyEmitter<String> emitter = switch (Topics.of(event)) {
-            case Topics.RUN_REQUESTED -> runRequests;
-            case Topics.SWEEP_CANCELLED -> sweepCancellations;
-            default -> throw new IllegalArgumentException("the gateway does not publish " + event.type());
-        };
-        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(event.key()).withTopic(Topics.of(event)).withHeaders(CloudEvents.kafkaHeaders(event, SOURCE))
-                .build();
-        emitter.sendMessageAndAwait(Message.of(codec.encode(event)).addMetadata(metadata));
+        sender.sendAndAwait(event);
     }
 }

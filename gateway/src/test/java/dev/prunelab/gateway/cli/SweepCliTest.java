@@ -52,7 +52,7 @@ class SweepCliTest {
         Result sparsity = run("--model", "m.bin", "--methods", "wanda", "--sparsities", "1.5",
                 "--gateway", "http://127.0.0.1:9");
         assertEquals(2, sparsity.exitCode());
-        assertEquals("error: sparsities[0]: 1.5 is outside [0, 1)", sparsity.err().strip());
+        assertEquals("error: --sparsities: 1.5 is outside [0, 1)", sparsity.err().strip());
 
         Result noModel = run("--methods", "wanda", "--sparsities", "0.5");
         assertEquals(2, noModel.exitCode());
@@ -61,13 +61,14 @@ class SweepCliTest {
 
         Result noStructured = run("--model", "m.bin", "--methods", "structured");
         assertEquals(2, noStructured.exitCode());
-        assertEquals("error: structured: is missing", noStructured.err().strip());
+        assertEquals("error: --targets: is missing: method structured needs --targets, --ratios and --scores",
+                noStructured.err().strip());
     }
 
     @Test
     void optionsBecomeTheSweepRequest() {
         SweepCli cli = new SweepCli();
-        new CommandLine(cli).parseArgs("--model", "m.bin", "--tokenizer", "t.bin", "--methods", "wanda,structured",
+        CommandLines.of(cli).parseArgs("--model", "m.bin", "--tokenizer", "t.bin", "--methods", "wanda,structured",
                 "--sparsities", "0.3,0.5", "--patterns", "2:4", "--targets", "mlp+heads", "--ratios", "0.3",
                 "--scores", "flap", "--calibration", "c.txt", "--samples", "8", "--window", "64", "--seed", "3",
                 "--eval-windows", "4", "--eval-window", "128", "--latency");
@@ -83,7 +84,7 @@ class SweepCliTest {
         assertEquals(5, runs.size());
         assertEquals("dense", runs.get(0).prune().label());
         cli = new SweepCli();
-        new CommandLine(cli).parseArgs("--model", "m.bin", "--methods", "wanda", "--sparsities", "0.5", "--no-dense");
+        CommandLines.of(cli).parseArgs("--model", "m.bin", "--methods", "wanda", "--sparsities", "0.5", "--no-dense");
         assertEquals(List.of("wanda 0.5"), cli.request(Instant.EPOCH).expand(Instant.EPOCH).stream()
                 .map(r -> r.prune().label()).toList());
     }

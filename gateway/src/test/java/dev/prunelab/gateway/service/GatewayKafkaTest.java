@@ -8,6 +8,7 @@ import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;
+import dev.prunelab.kafka.InJvmKafkaResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -47,7 +48,7 @@ class GatewayKafkaTest {
         assertEquals(4 + 1, runIds.size()); // + the dense reference
 
         Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealKafka.bootstrapServers);
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers());
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, "gateway-test-" + System.nanoTime());
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -11,21 +11,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.ArtifactRef;
 import dev.prunelab.events.CloudEvents;
+import dev.prunelab.events.EnergyMeasurement;
+import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.MeasurementWindow;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
-import dev.prunelab.events.EnergyMeasurement;
-import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.PowerSample;
-import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
-import io.quarkus.test.common.WithTestResource;
 import dev.prunelab.gateway.Fixtures;
+import dev.prunelab.vocabulary.EnergySource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -75,9 +75,9 @@ class GatewayResourceTest {
 
     @BeforeEach
     void sinks() {
-        runRequests = connector.sink(EventPublisher.RUN_REQUESTS);
+        runRequests = connector.sink(EventPublisher.RUN_REQUESTED);
         runRequests.clear();
-        connector.sink(EventPublisher.SWEEP_CANCELLATIONS).clear();
+        connector.sink(EventPublisher.SWEEP_CANCELLED).clear();
     }
 
     static String sweepJson(String sweepId, String sparsities) {
@@ -223,7 +223,7 @@ class GatewayResourceTest {
         post("/api/sweeps", sweepJson("s-cancel", "0.5"), 202);
         given().queryParam("reason", "changed my mind").delete("/api/sweeps/s-cancel").then().statusCode(202)
                 .body("sweepId", equalTo("s-cancel"));
-        InMemorySink<String> sink = connector.sink(EventPublisher.SWEEP_CANCELLATIONS);
+        InMemorySink<String> sink = connector.sink(EventPublisher.SWEEP_CANCELLED);
         assertEquals(1, sink.received().size());
         SweepCancelled cancelled = CODEC.decode(sink.received().get(0).getPayload(), SweepCancelled.class);
         assertEquals("changed my mind", cancelled.reason());

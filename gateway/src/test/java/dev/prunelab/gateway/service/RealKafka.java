@@ -9,18 +9,17 @@ import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PowerSample;
-import dev.prunelab.gateway.Fixtures;
-import dev.prunelab.vocabulary.EnergySource;
-import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;
+import dev.prunelab.gateway.Fixtures;
 import dev.prunelab.kafka.InJvmKafka;
 import dev.prunelab.kafka.InJvmKafkaResource;
+import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.PruneMethod;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -37,16 +36,12 @@ public class RealKafka extends InJvmKafkaResource {
 
     static final String HISTORY_SWEEP = "before-restart";
     static final String HISTORY_RUN = "before-restart-run";
-    static volatile String bootstrapServers;
-
-    @Override
-    protected Collection<String> topics() {
-        return Topics.ALL;
+    public RealKafka() {
+        super(Topics.ALL);
     }
 
     @Override
     protected Map<String, String> settings(InJvmKafka broker) {
-        bootstrapServers = broker.bootstrapServers();
         publish(history());
         return Map.of();
     }
@@ -71,7 +66,7 @@ public class RealKafka extends InJvmKafkaResource {
 
     static void publish(List<Event> events) {
         Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         EventCodec codec = new EventCodec();

@@ -1,7 +1,5 @@
 package dev.prunelab.integration.evaluation;
 
-import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.vocabulary.WeightDtype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,13 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.cli.LabCli;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
-import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.speed.LatencyBenchmark.BatchLatency;
+import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.speed.Percentiles;
-import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.export.DecoderExporter;
-import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,10 +32,8 @@ class LatencyAndReportOnExportedModelTest {
     @BeforeAll
     static void export() {
         exported = temp.resolve("stories");
-        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
-                Optional.empty())) {
-            DecoderExporter.export(model, exported, WeightDtype.FLOAT32);
-        }
+        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
+                WeightDtype.FLOAT32);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.prunelab.integration.evaluation;
 
-import dev.prunelab.vocabulary.WeightDtype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +10,8 @@ import dev.prunelab.evaluation.runtime.KvCache;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
 import dev.prunelab.evaluation.zeroshot.EncodedRequest;
 import dev.prunelab.evaluation.zeroshot.Loglikelihood;
-import dev.prunelab.evaluation.zeroshot.OnnxLoglikelihoodScorer;
 import dev.prunelab.evaluation.zeroshot.OnnxLoglikelihoodScorer.Strategy;
+import dev.prunelab.evaluation.zeroshot.OnnxLoglikelihoodScorer;
 import dev.prunelab.evaluation.zeroshot.Request;
 import dev.prunelab.evaluation.zeroshot.ZeroShotItem;
 import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
@@ -24,6 +23,7 @@ import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.text.tokenizer.TextTokenizer;
+import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,10 +46,8 @@ class ZeroShotOnExportedModelTest {
     @Test
     void stories260KScoresTheSameBatchedFromACachedPrefixAndAlone() throws Exception {
         Path exported = temp.resolve("stories");
-        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
-                Optional.empty())) {
-            DecoderExporter.export(model, exported, WeightDtype.FLOAT32);
-        }
+        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
+                WeightDtype.FLOAT32);
         try (DecoderSession session = DecoderSession.open(exported, RuntimeOptions.cpu());
              TextTokenizer tokenizer = ModelTokenizer.open(session)) {
             List<ZeroShotItem> items = new ArrayList<>(ZeroShotTask.HELLASWAG.load(SharedData.path("eval"), 3));

@@ -2,7 +2,8 @@ package dev.prunelab.pruning.export;
 
 import ai.onnx.proto.OnnxMl;
 import dev.prunelab.modelformat.DecoderIo;
-import dev.prunelab.pruning.checkpoint.HalfFloats;
+import dev.prunelab.pruning.graph.Matrices;
+import dev.prunelab.pruning.model.HalfFloats;
 import dev.prunelab.pruning.model.InMemoryTensors;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package dev.prunelab.pruning.reference;
 
-import dev.prunelab.pruning.model.Gpt2Config;
+import dev.prunelab.pruning.family.gpt2.Gpt2Config;
+import dev.prunelab.pruning.family.gpt2.Gpt2Names;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.model.WeightNames.Gpt2;
 
 /**
  * Hugging Face GPT-2 semantics, after transformers' modeling_gpt2.py (GPT2Model / GPT2Block /
@@ -33,11 +33,11 @@ final class Gpt2Reference extends LayeredDecoder {
         super(config.numLayers());
         this.config = config;
         int headDim = config.headDim();
-        wte = Linear.ofWeight(weights, Gpt2.EMBED);
-        wpe = Linear.ofWeight(weights, Gpt2.POSITIONS);
+        wte = Linear.ofWeight(weights, Gpt2Names.EMBED);
+        wpe = Linear.ofWeight(weights, Gpt2Names.POSITIONS);
         layers = new Layer[config.numLayers()];
         for (int l = 0; l < layers.length; l++) {
-            Linear qkv = Linear.readConv1D(weights, Gpt2.attention(l, "c_attn"));
+            Linear qkv = Linear.readConv1D(weights, Gpt2Names.attention(l, "c_attn"));
             if (qkv.out() % 3 != 0) {
                 throw new IllegalArgumentException("layer " + l + " c_attn has " + qkv.out()
                         + " columns, not q|k|v thirds");
@@ -45,14 +45,14 @@ final class Gpt2Reference extends LayeredDecoder {
             LlamaReference.requireMultiple("c_attn third", qkv.out() / 3, headDim, l);
             int heads = qkv.out() / 3 / headDim;
             layers[l] = new Layer(
-                    weights.readFloats(Gpt2.norm(l, "ln_1.weight")), weights.readFloats(Gpt2.norm(l, "ln_1.bias")),
-                    qkv, Linear.readConv1D(weights, Gpt2.attention(l, "c_proj")),
-                    weights.readFloats(Gpt2.norm(l, "ln_2.weight")), weights.readFloats(Gpt2.norm(l, "ln_2.bias")),
-                    Linear.readConv1D(weights, Gpt2.mlp(l, "c_fc")), Linear.readConv1D(weights, Gpt2.mlp(l, "c_proj")),
+                    weights.readFloats(Gpt2Names.norm(l, "ln_1.weight")), weights.readFloats(Gpt2Names.norm(l, "ln_1.bias")),
+                    qkv, Linear.readConv1D(weights, Gpt2Names.attention(l, "c_proj")),
+                    weights.readFloats(Gpt2Names.norm(l, "ln_2.weight")), weights.readFloats(Gpt2Names.norm(l, "ln_2.bias")),
+                    Linear.readConv1D(weights, Gpt2Names.mlp(l, "c_fc")), Linear.readConv1D(weights, Gpt2Names.mlp(l, "c_proj")),
                     new AttentionShape(heads, heads, headDim, 1.0 / Math.sqrt(headDim)));
         }
-        lnfWeight = weights.readFloats(Gpt2.FINAL_NORM + "weight");
-        lnfBias = weights.readFloats(Gpt2.FINAL_NORM + "bias");
+        lnfWeight = weights.readFloats(Gpt2Names.FINAL_NORM + "weight");
+        lnfBias = weights.readFloats(Gpt2Names.FINAL_NORM + "bias");
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.prunelab.pruning.reference;
 
-import dev.prunelab.pruning.model.LlamaConfig;
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.llama.LlamaNames;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.model.WeightNames.Llama;
 
 /**
  * Hugging Face Llama (and Mistral, Qwen2) semantics, after transformers' modeling_llama.py
@@ -36,25 +36,25 @@ final class LlamaReference extends LayeredDecoder {
         this.config = config;
         int hidden = config.hiddenSize();
         int headDim = config.headDim();
-        embed = Linear.ofWeight(weights, Llama.EMBED);
+        embed = Linear.ofWeight(weights, LlamaNames.EMBED);
         layers = new Layer[config.numLayers()];
         for (int l = 0; l < layers.length; l++) {
-            Linear q = Linear.read(weights, Llama.attention(l, "q_proj"));
-            Linear k = Linear.read(weights, Llama.attention(l, "k_proj"));
-            Linear v = Linear.read(weights, Llama.attention(l, "v_proj"));
-            Linear o = Linear.read(weights, Llama.attention(l, "o_proj"));
-            Linear gate = Linear.read(weights, Llama.mlp(l, "gate_proj"));
-            Linear up = Linear.read(weights, Llama.mlp(l, "up_proj"));
-            Linear down = Linear.read(weights, Llama.mlp(l, "down_proj"));
+            Linear q = Linear.read(weights, LlamaNames.attention(l, "q_proj"));
+            Linear k = Linear.read(weights, LlamaNames.attention(l, "k_proj"));
+            Linear v = Linear.read(weights, LlamaNames.attention(l, "v_proj"));
+            Linear o = Linear.read(weights, LlamaNames.attention(l, "o_proj"));
+            Linear gate = Linear.read(weights, LlamaNames.mlp(l, "gate_proj"));
+            Linear up = Linear.read(weights, LlamaNames.mlp(l, "up_proj"));
+            Linear down = Linear.read(weights, LlamaNames.mlp(l, "down_proj"));
             requireMultiple("q_proj", q.out(), headDim, l);
             requireMultiple("k_proj", k.out(), headDim, l);
             AttentionShape shape = new AttentionShape(q.out() / headDim, k.out() / headDim, headDim,
                     1.0 / Math.sqrt(headDim));
-            layers[l] = new Layer(weights.readFloats(Llama.inputNorm(l), hidden), q, k, v, o,
-                    weights.readFloats(Llama.postAttentionNorm(l), hidden), gate, up, down, shape);
+            layers[l] = new Layer(weights.readFloats(LlamaNames.inputNorm(l), hidden), q, k, v, o,
+                    weights.readFloats(LlamaNames.postAttentionNorm(l), hidden), gate, up, down, shape);
         }
-        finalNorm = weights.readFloats(Llama.FINAL_NORM, hidden);
-        lmHead = weights.contains(Llama.LM_HEAD) ? Linear.ofWeight(weights, Llama.LM_HEAD) : embed;
+        finalNorm = weights.readFloats(LlamaNames.FINAL_NORM, hidden);
+        lmHead = weights.contains(LlamaNames.LM_HEAD) ? Linear.ofWeight(weights, LlamaNames.LM_HEAD) : embed;
     }
 
     static void requireMultiple(String what, int rows, int headDim, int layer) {

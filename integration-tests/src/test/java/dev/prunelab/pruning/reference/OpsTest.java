@@ -3,7 +3,7 @@ package dev.prunelab.pruning.reference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.prunelab.pruning.model.WeightNames;
+import dev.prunelab.pruning.family.llama.LlamaNames;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -135,6 +135,6 @@ class OpsTest {
         float[] x = {1, 0, -1};
         assertArrayEquals(new float[] {8, 18}, Linear.read(source, "lin").apply(x), 0f);
         assertArrayEquals(new float[] {8, 18}, Linear.readConv1D(source, "conv").apply(x), 0f);
-        assertEquals("model.layers.3.self_attn.q_proj", WeightNames.Llama.attention(3, "q_proj"));
+        assertEquals("model.layers.3.self_attn.q_proj", LlamaNames.attention(3, "q_proj"));
     }
 }

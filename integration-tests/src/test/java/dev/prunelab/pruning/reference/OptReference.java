@@ -1,8 +1,8 @@
 package dev.prunelab.pruning.reference;
 
-import dev.prunelab.pruning.model.OptConfig;
+import dev.prunelab.pruning.family.opt.OptConfig;
+import dev.prunelab.pruning.family.opt.OptNames;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.model.WeightNames.Opt;
 
 /**
  * Hugging Face OPT semantics, after transformers' modeling_opt.py (OPTDecoder / OPTDecoderLayer /
@@ -41,29 +41,29 @@ final class OptReference extends LayeredDecoder {
         super(config.numLayers());
         this.config = config;
         int headDim = config.headDim();
-        embed = Linear.ofWeight(weights, Opt.EMBED);
-        positions = Linear.ofWeight(weights, Opt.POSITIONS);
-        projectIn = weights.contains(Opt.PROJECT_IN) ? Linear.ofWeight(weights, Opt.PROJECT_IN) : null;
-        projectOut = weights.contains(Opt.PROJECT_OUT) ? Linear.ofWeight(weights, Opt.PROJECT_OUT) : null;
+        embed = Linear.ofWeight(weights, OptNames.EMBED);
+        positions = Linear.ofWeight(weights, OptNames.POSITIONS);
+        projectIn = weights.contains(OptNames.PROJECT_IN) ? Linear.ofWeight(weights, OptNames.PROJECT_IN) : null;
+        projectOut = weights.contains(OptNames.PROJECT_OUT) ? Linear.ofWeight(weights, OptNames.PROJECT_OUT) : null;
         layers = new Layer[config.numLayers()];
         for (int l = 0; l < layers.length; l++) {
-            Linear q = Linear.read(weights, Opt.attention(l, "q_proj"));
+            Linear q = Linear.read(weights, OptNames.attention(l, "q_proj"));
             LlamaReference.requireMultiple("q_proj", q.out(), headDim, l);
             int heads = q.out() / headDim;
             layers[l] = new Layer(
-                    norm(weights, Opt.norm(l, "self_attn_layer_norm.")),
+                    norm(weights, OptNames.norm(l, "self_attn_layer_norm.")),
                     q,
-                    Linear.read(weights, Opt.attention(l, "k_proj")),
-                    Linear.read(weights, Opt.attention(l, "v_proj")),
-                    Linear.read(weights, Opt.attention(l, "out_proj")),
-                    norm(weights, Opt.norm(l, "final_layer_norm.")),
-                    Linear.read(weights, Opt.mlp(l, "fc1")),
-                    Linear.read(weights, Opt.mlp(l, "fc2")),
+                    Linear.read(weights, OptNames.attention(l, "k_proj")),
+                    Linear.read(weights, OptNames.attention(l, "v_proj")),
+                    Linear.read(weights, OptNames.attention(l, "out_proj")),
+                    norm(weights, OptNames.norm(l, "final_layer_norm.")),
+                    Linear.read(weights, OptNames.mlp(l, "fc1")),
+                    Linear.read(weights, OptNames.mlp(l, "fc2")),
                     // HF scales q by headDim^-0.5 inside the projection; the scores need no further scale.
                     new AttentionShape(heads, heads, headDim, 1.0));
         }
-        finalNorm = config.hasFinalLayerNorm() ? norm(weights, Opt.FINAL_NORM) : null;
-        lmHead = weights.contains(Opt.LM_HEAD) ? Linear.ofWeight(weights, Opt.LM_HEAD) : embed;
+        finalNorm = config.hasFinalLayerNorm() ? norm(weights, OptNames.FINAL_NORM) : null;
+        lmHead = weights.contains(OptNames.LM_HEAD) ? Linear.ofWeight(weights, OptNames.LM_HEAD) : embed;
     }
 
     private static Norm norm(TensorSource weights, String prefix) {

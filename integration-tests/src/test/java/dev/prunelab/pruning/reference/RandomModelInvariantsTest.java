@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.prunelab.pruning.family.gpt2.Gpt2Config;
+import dev.prunelab.pruning.family.gpt2.Gpt2Names;
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.llama.LlamaNames;
+import dev.prunelab.pruning.family.opt.OptConfig;
+import dev.prunelab.pruning.family.opt.OptNames;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.Gpt2Config;
-import dev.prunelab.pruning.model.LlamaConfig;
-import dev.prunelab.pruning.model.OptConfig;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.model.WeightNames.Gpt2;
-import dev.prunelab.pruning.model.WeightNames.Llama;
-import dev.prunelab.pruning.model.WeightNames.Opt;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +65,7 @@ class RandomModelInvariantsTest {
         // OPT-350m shape: post-LN, embeddings of width 12 projected in and out, no final LayerNorm
         OptConfig postLn = opt(false, 12);
         MapTensorSource weights = RandomWeights.opt(postLn, 4);
-        weights.remove(Opt.FINAL_NORM + "weight").remove(Opt.FINAL_NORM + "bias");
+        weights.remove(OptNames.FINAL_NORM + "weight").remove(OptNames.FINAL_NORM + "bias");
         assertCacheMatchesRecomputation(postLn, weights);
     }
 
@@ -90,7 +90,7 @@ class RandomModelInvariantsTest {
         int hidden = gqa.hiddenSize();
         for (int l = 0; l < gqa.numLayers(); l++) {
             for (String proj : new String[] {"k_proj", "v_proj"}) {
-                String module = Llama.attention(l, proj);
+                String module = LlamaNames.attention(l, proj);
                 float[] w = gqaWeights.get(module + ".weight");
                 float[] b = gqaWeights.get(module + ".bias");
                 float[] wDup = new float[4 * d * hidden];
@@ -126,21 +126,21 @@ class RandomModelInvariantsTest {
         int hidden = config.hiddenSize();
         int inter = config.intermediateSize();
 
-        String o = Llama.attention(0, "o_proj") + ".weight";
+        String o = LlamaNames.attention(0, "o_proj") + ".weight";
         zeroed.put(o, zeroColumns(full.get(o), hidden, 4 * d, 2 * d, 4 * d), hidden, 4 * d);
         pruned.put(o, keepColumns(full.get(o), hidden, 4 * d, 0, 2 * d), hidden, 2 * d);
         for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
-            String module = Llama.attention(0, proj);
+            String module = LlamaNames.attention(0, proj);
             int keptRows = proj.equals("q_proj") ? 2 * d : d; // heads 0,1 and their kv head 0
             pruned.put(module + ".weight", Arrays.copyOf(full.get(module + ".weight"), keptRows * hidden), keptRows, hidden)
                     .put(module + ".bias", Arrays.copyOf(full.get(module + ".bias"), keptRows), keptRows);
         }
 
-        String down = Llama.mlp(1, "down_proj") + ".weight";
+        String down = LlamaNames.mlp(1, "down_proj") + ".weight";
         zeroed.put(down, zeroColumns(full.get(down), hidden, inter, 0, 10), hidden, inter);
         pruned.put(down, keepColumns(full.get(down), hidden, inter, 10, inter), hidden, inter - 10);
         for (String proj : new String[] {"gate_proj", "up_proj"}) {
-            String name = Llama.mlp(1, proj) + ".weight";
+            String name = LlamaNames.mlp(1, proj) + ".weight";
             pruned.put(name, Arrays.copyOfRange(full.get(name), 10 * hidden, inter * hidden), inter - 10, hidden);
         }
 
@@ -189,27 +189,27 @@ class RandomModelInvariantsTest {
             OptConfig config = new OptConfig(40, 16, 32, 1, 4, 32, before ? 16 : 12, before, false, true, "relu", 1e-5);
             MapTensorSource w = RandomWeights.opt(config, 11);
             int token = 7;
-            float[] x = w.get(Opt.EMBED);
+            float[] x = w.get(OptNames.EMBED);
             x = Arrays.copyOfRange(x, token * config.wordEmbedProjDim(), (token + 1) * config.wordEmbedProjDim());
             if (!before) {
-                x = Linear.ofWeight(w, Opt.PROJECT_IN).apply(x);
+                x = Linear.ofWeight(w, OptNames.PROJECT_IN).apply(x);
             }
-            x = Ops.add(x, Arrays.copyOfRange(w.get(Opt.POSITIONS), 2 * 16, 3 * 16)); // row position + 2
-            String ln1 = Opt.norm(0, "self_attn_layer_norm.");
-            String ln2 = Opt.norm(0, "final_layer_norm.");
-            Linear v = Linear.read(w, Opt.attention(0, "v_proj"));
-            Linear out = Linear.read(w, Opt.attention(0, "out_proj"));
-            Linear fc1 = Linear.read(w, Opt.mlp(0, "fc1"));
-            Linear fc2 = Linear.read(w, Opt.mlp(0, "fc2"));
+            x = Ops.add(x, Arrays.copyOfRange(w.get(OptNames.POSITIONS), 2 * 16, 3 * 16)); // row position + 2
+            String ln1 = OptNames.norm(0, "self_attn_layer_norm.");
+            String ln2 = OptNames.norm(0, "final_layer_norm.");
+            Linear v = Linear.read(w, OptNames.attention(0, "v_proj"));
+            Linear out = Linear.read(w, OptNames.attention(0, "out_proj"));
+            Linear fc1 = Linear.read(w, OptNames.mlp(0, "fc1"));
+            Linear fc2 = Linear.read(w, OptNames.mlp(0, "fc2"));
             float[] expected;
             if (before) {
                 float[] h = Ops.add(x, out.apply(v.apply(norm(w, ln1, x))));
                 float[] y = Ops.add(h, fc2.apply(relu(fc1.apply(norm(w, ln2, h)))));
-                expected = Linear.ofWeight(w, Opt.EMBED).apply(norm(w, Opt.FINAL_NORM, y));
+                expected = Linear.ofWeight(w, OptNames.EMBED).apply(norm(w, OptNames.FINAL_NORM, y));
             } else {
                 float[] h = norm(w, ln1, Ops.add(x, out.apply(v.apply(x))));
                 float[] y = norm(w, ln2, Ops.add(h, fc2.apply(relu(fc1.apply(h)))));
-                expected = Linear.ofWeight(w, Opt.EMBED).apply(Linear.ofWeight(w, Opt.PROJECT_OUT).apply(y));
+                expected = Linear.ofWeight(w, OptNames.EMBED).apply(Linear.ofWeight(w, OptNames.PROJECT_OUT).apply(y));
             }
             float[] actual = ReferenceDecoder.create(config, w).step(token, 0);
             assertTrue(Ops.maxAbsDiff(expected, actual) <= 1e-5, "layerNormBefore " + before);
@@ -235,11 +235,11 @@ class RandomModelInvariantsTest {
         MapTensorSource w = RandomWeights.gpt2(config, 12);
         int token = 9;
         int position = 0;
-        float[] x = Ops.add(Arrays.copyOfRange(w.get(Gpt2.EMBED), token * 16, token * 16 + 16),
-                Arrays.copyOfRange(w.get(Gpt2.POSITIONS), position * 16, position * 16 + 16));
-        float[] a = norm(w, Gpt2.norm(0, "ln_1."), x);
-        float[] cAttn = w.get(Gpt2.attention(0, "c_attn") + ".weight"); // [16, 48]
-        float[] cAttnBias = w.get(Gpt2.attention(0, "c_attn") + ".bias");
+        float[] x = Ops.add(Arrays.copyOfRange(w.get(Gpt2Names.EMBED), token * 16, token * 16 + 16),
+                Arrays.copyOfRange(w.get(Gpt2Names.POSITIONS), position * 16, position * 16 + 16));
+        float[] a = norm(w, Gpt2Names.norm(0, "ln_1."), x);
+        float[] cAttn = w.get(Gpt2Names.attention(0, "c_attn") + ".weight"); // [16, 48]
+        float[] cAttnBias = w.get(Gpt2Names.attention(0, "c_attn") + ".bias");
         float[] value = new float[16];
         for (int j = 0; j < 16; j++) { // v is the last third of x W + b
             double sum = cAttnBias[32 + j];
@@ -248,14 +248,14 @@ class RandomModelInvariantsTest {
             }
             value[j] = (float) sum;
         }
-        float[] h = Ops.add(x, Linear.readConv1D(w, Gpt2.attention(0, "c_proj")).apply(value));
-        float[] inner = Linear.readConv1D(w, Gpt2.mlp(0, "c_fc")).apply(norm(w, Gpt2.norm(0, "ln_2."), h));
+        float[] h = Ops.add(x, Linear.readConv1D(w, Gpt2Names.attention(0, "c_proj")).apply(value));
+        float[] inner = Linear.readConv1D(w, Gpt2Names.mlp(0, "c_fc")).apply(norm(w, Gpt2Names.norm(0, "ln_2."), h));
         for (int i = 0; i < inner.length; i++) {
             inner[i] = (float) (0.5 * inner[i] * (1 + Math.tanh(Math.sqrt(2 / Math.PI)
                     * (inner[i] + 0.044715 * Math.pow(inner[i], 3)))));
         }
-        float[] y = Ops.add(h, Linear.readConv1D(w, Gpt2.mlp(0, "c_proj")).apply(inner));
-        float[] expected = Linear.ofWeight(w, Gpt2.EMBED).apply(norm(w, Gpt2.FINAL_NORM, y));
+        float[] y = Ops.add(h, Linear.readConv1D(w, Gpt2Names.mlp(0, "c_proj")).apply(inner));
+        float[] expected = Linear.ofWeight(w, Gpt2Names.EMBED).apply(norm(w, Gpt2Names.FINAL_NORM, y));
         assertTrue(Ops.maxAbsDiff(expected, ReferenceDecoder.create(config, w).step(token, position)) <= 1e-5);
     }
 
@@ -264,9 +264,9 @@ class RandomModelInvariantsTest {
     void optSkipsTheTwoLegacyPositionRows() {
         OptConfig config = opt(true, 16);
         MapTensorSource weights = RandomWeights.opt(config, 10);
-        float[] positions = weights.get(Opt.POSITIONS);
+        float[] positions = weights.get(OptNames.POSITIONS);
         Arrays.fill(positions, 0, 2 * config.hiddenSize(), Float.NaN);
-        weights.put(Opt.POSITIONS, positions, config.contextLength() + 2, config.hiddenSize());
+        weights.put(OptNames.POSITIONS, positions, config.contextLength() + 2, config.hiddenSize());
         for (float[] row : ReferenceDecoder.create(config, weights).run(TOKENS)) {
             for (float logit : row) {
                 assertTrue(Float.isFinite(logit));

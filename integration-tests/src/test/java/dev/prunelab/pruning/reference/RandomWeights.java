@@ -1,11 +1,11 @@
 package dev.prunelab.pruning.reference;
 
-import dev.prunelab.pruning.model.Gpt2Config;
-import dev.prunelab.pruning.model.LlamaConfig;
-import dev.prunelab.pruning.model.OptConfig;
-import dev.prunelab.pruning.model.WeightNames.Gpt2;
-import dev.prunelab.pruning.model.WeightNames.Llama;
-import dev.prunelab.pruning.model.WeightNames.Opt;
+import dev.prunelab.pruning.family.gpt2.Gpt2Config;
+import dev.prunelab.pruning.family.gpt2.Gpt2Names;
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.llama.LlamaNames;
+import dev.prunelab.pruning.family.opt.OptConfig;
+import dev.prunelab.pruning.family.opt.OptNames;
 import java.util.Random;
 
 /** Small random models of each family in a {@link MapTensorSource}, named and shaped as Hugging Face stores them. */
@@ -61,21 +61,21 @@ final class RandomWeights {
         RandomWeights w = new RandomWeights(seed);
         int q = c.numHeads() * c.headDim();
         int kv = c.numKvHeads() * c.headDim();
-        w.matrix(Llama.EMBED, c.vocabSize(), c.hiddenSize());
+        w.matrix(LlamaNames.EMBED, c.vocabSize(), c.hiddenSize());
         for (int l = 0; l < c.numLayers(); l++) {
-            w.vector(Llama.inputNorm(l), c.hiddenSize(), 1, 0.1);
-            w.linear(Llama.attention(l, "q_proj"), q, c.hiddenSize(), c.attentionBias());
-            w.linear(Llama.attention(l, "k_proj"), kv, c.hiddenSize(), c.attentionBias());
-            w.linear(Llama.attention(l, "v_proj"), kv, c.hiddenSize(), c.attentionBias());
-            w.linear(Llama.attention(l, "o_proj"), c.hiddenSize(), q, false);
-            w.vector(Llama.postAttentionNorm(l), c.hiddenSize(), 1, 0.1);
-            w.linear(Llama.mlp(l, "gate_proj"), c.intermediateSize(), c.hiddenSize(), c.mlpBias());
-            w.linear(Llama.mlp(l, "up_proj"), c.intermediateSize(), c.hiddenSize(), c.mlpBias());
-            w.linear(Llama.mlp(l, "down_proj"), c.hiddenSize(), c.intermediateSize(), c.mlpBias());
+            w.vector(LlamaNames.inputNorm(l), c.hiddenSize(), 1, 0.1);
+            w.linear(LlamaNames.attention(l, "q_proj"), q, c.hiddenSize(), c.attentionBias());
+            w.linear(LlamaNames.attention(l, "k_proj"), kv, c.hiddenSize(), c.attentionBias());
+            w.linear(LlamaNames.attention(l, "v_proj"), kv, c.hiddenSize(), c.attentionBias());
+            w.linear(LlamaNames.attention(l, "o_proj"), c.hiddenSize(), q, false);
+            w.vector(LlamaNames.postAttentionNorm(l), c.hiddenSize(), 1, 0.1);
+            w.linear(LlamaNames.mlp(l, "gate_proj"), c.intermediateSize(), c.hiddenSize(), c.mlpBias());
+            w.linear(LlamaNames.mlp(l, "up_proj"), c.intermediateSize(), c.hiddenSize(), c.mlpBias());
+            w.linear(LlamaNames.mlp(l, "down_proj"), c.hiddenSize(), c.intermediateSize(), c.mlpBias());
         }
-        w.vector(Llama.FINAL_NORM, c.hiddenSize(), 1, 0.1);
+        w.vector(LlamaNames.FINAL_NORM, c.hiddenSize(), 1, 0.1);
         if (!c.tieWordEmbeddings()) {
-            w.matrix(Llama.LM_HEAD, c.vocabSize(), c.hiddenSize());
+            w.matrix(LlamaNames.LM_HEAD, c.vocabSize(), c.hiddenSize());
         }
         return w.source;
     }
@@ -84,22 +84,22 @@ final class RandomWeights {
     static MapTensorSource opt(OptConfig c, long seed) {
         RandomWeights w = new RandomWeights(seed);
         int h = c.hiddenSize();
-        w.matrix(Opt.EMBED, c.vocabSize(), c.wordEmbedProjDim());
-        w.matrix(Opt.POSITIONS, c.contextLength() + OptConfig.POSITION_OFFSET, h);
+        w.matrix(OptNames.EMBED, c.vocabSize(), c.wordEmbedProjDim());
+        w.matrix(OptNames.POSITIONS, c.contextLength() + OptConfig.POSITION_OFFSET, h);
         if (c.projectsEmbeddings()) {
-            w.matrix(Opt.PROJECT_IN, h, c.wordEmbedProjDim());
-            w.matrix(Opt.PROJECT_OUT, c.wordEmbedProjDim(), h);
+            w.matrix(OptNames.PROJECT_IN, h, c.wordEmbedProjDim());
+            w.matrix(OptNames.PROJECT_OUT, c.wordEmbedProjDim(), h);
         }
         for (int l = 0; l < c.numLayers(); l++) {
-            w.layerNorm(Opt.norm(l, "self_attn_layer_norm."), h);
+            w.layerNorm(OptNames.norm(l, "self_attn_layer_norm."), h);
             for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "out_proj"}) {
-                w.linear(Opt.attention(l, proj), h, h, c.enableBias());
+                w.linear(OptNames.attention(l, proj), h, h, c.enableBias());
             }
-            w.layerNorm(Opt.norm(l, "final_layer_norm."), h);
-            w.linear(Opt.mlp(l, "fc1"), c.ffnDim(), h, c.enableBias());
-            w.linear(Opt.mlp(l, "fc2"), h, c.ffnDim(), c.enableBias());
+            w.layerNorm(OptNames.norm(l, "final_layer_norm."), h);
+            w.linear(OptNames.mlp(l, "fc1"), c.ffnDim(), h, c.enableBias());
+            w.linear(OptNames.mlp(l, "fc2"), h, c.ffnDim(), c.enableBias());
         }
-        w.layerNorm(Opt.FINAL_NORM, h);
+        w.layerNorm(OptNames.FINAL_NORM, h);
         return w.source;
     }
 
@@ -107,17 +107,17 @@ final class RandomWeights {
     static MapTensorSource gpt2(Gpt2Config c, long seed) {
         RandomWeights w = new RandomWeights(seed);
         int h = c.hiddenSize();
-        w.matrix(Gpt2.EMBED, c.vocabSize(), h);
-        w.matrix(Gpt2.POSITIONS, c.contextLength(), h);
+        w.matrix(Gpt2Names.EMBED, c.vocabSize(), h);
+        w.matrix(Gpt2Names.POSITIONS, c.contextLength(), h);
         for (int l = 0; l < c.numLayers(); l++) {
-            w.layerNorm(Gpt2.norm(l, "ln_1."), h);
-            w.conv1d(Gpt2.attention(l, "c_attn"), h, 3 * h);
-            w.conv1d(Gpt2.attention(l, "c_proj"), h, h);
-            w.layerNorm(Gpt2.norm(l, "ln_2."), h);
-            w.conv1d(Gpt2.mlp(l, "c_fc"), h, c.innerSize());
-            w.conv1d(Gpt2.mlp(l, "c_proj"), c.innerSize(), h);
+            w.layerNorm(Gpt2Names.norm(l, "ln_1."), h);
+            w.conv1d(Gpt2Names.attention(l, "c_attn"), h, 3 * h);
+            w.conv1d(Gpt2Names.attention(l, "c_proj"), h, h);
+            w.layerNorm(Gpt2Names.norm(l, "ln_2."), h);
+            w.conv1d(Gpt2Names.mlp(l, "c_fc"), h, c.innerSize());
+            w.conv1d(Gpt2Names.mlp(l, "c_proj"), c.innerSize(), h);
         }
-        w.layerNorm(Gpt2.FINAL_NORM, h);
+        w.layerNorm(Gpt2Names.FINAL_NORM, h);
         return w.source;
     }
 }

@@ -1,9 +1,9 @@
 package dev.prunelab.pruning.reference;
 
+import dev.prunelab.pruning.family.gpt2.Gpt2Config;
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.opt.OptConfig;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.Gpt2Config;
-import dev.prunelab.pruning.model.LlamaConfig;
-import dev.prunelab.pruning.model.OptConfig;
 import dev.prunelab.pruning.model.TensorSource;
 
 /**
@@ -40,11 +40,15 @@ public interface ReferenceDecoder {
 
     /** The reference forward pass of the config's family over {@code weights} (Hugging Face names). */
     static ReferenceDecoder create(DecoderConfig config, TensorSource weights) {
-        // Java 17 has no type patterns in switch; the family enum is the sealed type's exhaustive tag.
-        return switch (config.family()) {
-            case LLAMA -> new LlamaReference((LlamaConfig) config, weights);
-            case OPT -> new OptReference((OptConfig) config, weights);
-            case GPT2 -> new Gpt2Reference((Gpt2Config) config, weights);
-        };
+        if (config instanceof LlamaConfig llama) {
+            return new LlamaReference(llama, weights);
+        }
+        if (config instanceof OptConfig opt) {
+            return new OptReference(opt, weights);
+        }
+        if (config instanceof Gpt2Config gpt2) {
+            return new Gpt2Reference(gpt2, weights);
+        }
+        throw new IllegalArgumentException("no reference forward pass for " + config.modelType());
     }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.pruning.checkpoint.ModelLoader;
-import dev.prunelab.pruning.model.LlamaConfig;
+import dev.prunelab.pruning.family.llama.LlamaConfig;
 import dev.prunelab.pruning.model.LoadedModel;
 import java.nio.file.Path;
 import java.util.Arrays;

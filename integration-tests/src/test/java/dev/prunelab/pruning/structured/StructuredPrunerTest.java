@@ -1,15 +1,15 @@
 package dev.prunelab.pruning.structured;
 
-import dev.prunelab.vocabulary.WeightDtype;
-import dev.prunelab.vocabulary.StructuredAllocation;
-import dev.prunelab.vocabulary.StructuredScore;
-import dev.prunelab.vocabulary.StructuredTarget;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.modelformat.ModelCard;
+import dev.prunelab.pruning.calibration.BlockCalibration;
+import dev.prunelab.pruning.calibration.Calibration;
+import dev.prunelab.pruning.calibration.StageTimer;
+import dev.prunelab.pruning.calibration.WindowSource;
 import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.checkpoint.SynthesisPreset;
@@ -19,12 +19,17 @@ import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.pipeline.PruneReport;
-import dev.prunelab.pruning.pipeline.PruneRequest;
-import dev.prunelab.pruning.pipeline.RandomWindows;
-import dev.prunelab.pruning.pipeline.SequentialPruner;
+import dev.prunelab.pruning.prune.OwlAllocation;
+import dev.prunelab.pruning.unstructured.PruneReport;
+import dev.prunelab.pruning.unstructured.RandomWindows;
+import dev.prunelab.vocabulary.RunStage;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +44,7 @@ class StructuredPrunerTest {
     @TempDir
     Path temp;
 
-    static SequentialPruner.WindowSource randomWindows(int vocab, int samples, long seed) {
+    static WindowSource randomWindows(int vocab, int samples, long seed) {
         return RandomWindows.of(vocab, samples, seed);
     }
 
@@ -47,7 +52,7 @@ class StructuredPrunerTest {
             boolean compensate) {
         return new StructuredRequest(StructuredTarget.of(target), ratio,
                 StructuredScore.of(score), StructuredAllocation.of(allocation), compensate,
-                new PruneRequest.Calibration(Path.of("random"), 4, 32, 0), WeightDtype.FLOAT32, 1);
+                new Calibration(Path.of("random"), 4, 32, 0), WeightDtype.FLOAT32, 1);
     }
 
     static StructuredRequest request(String target, double ratio, String score, String allocation) {
@@ -78,7 +83,7 @@ class StructuredPrunerTest {
             StructuredReport report = StructuredPruner.prune(model, request,
                     randomWindows(config.vocabSize(), 4, 1), out);
             DecoderConfig exportedConfig = report.droppedLayers() == null ? config
-                    : DroppedBlocks.withLayers(config, report.layersAfter().size());
+                    : config.withLayers(report.layersAfter().size());
             try (TensorSource exported = OnnxWeights.read(out)) {
                 LoadedModel exportedModel = new LoadedModel(exportedConfig, exported, model.source(),
                         model.weightFiles(), model.tokenizerPath(), model.bosTokenId(), model.eosTokenId());
@@ -141,12 +146,13 @@ class StructuredPrunerTest {
     void biasCompensationLowersTheLayerReconstructionError(String preset) throws Exception {
         try (LoadedModel model = synthesize(preset, 3)) {
             DecoderConfig config = model.config();
-            SequentialPruner.WindowSource windows = randomWindows(config.vocabSize(), 4, 11);
+            WindowSource windows = randomWindows(config.vocabSize(), 4, 11);
             StructuredPruner.prune(model, request("mlp+heads", 0.5, "flap", "uniform", true), windows,
                     temp.resolve("compensated"));
             StructuredPruner.prune(model, request("mlp+heads", 0.5, "flap", "uniform", false), windows,
                     temp.resolve("plain"));
-            Calibrator calibrator = new Calibrator(config, 32, 1, new LinkedHashMap<>());
+            BlockCalibration calibrator = new BlockCalibration(config, new Calibration(Path.of("random windows"), 4, 32, 0),
+                    1, new StageTimer(new LinkedHashMap<>()));
             List<float[]> input = calibrator.embed(model.tensors(), windows.windows(32));
             List<float[]> dense = calibrator.forward(model.tensors(), 0, input);
             double compensated;
@@ -173,15 +179,38 @@ class StructuredPrunerTest {
     }
 
     @Test
+    void owlAllocationSpreadsTheRatioOverLayersByTheirOutliers() throws Exception {
+        try (LoadedModel model = synthesize("tiny-opt", 5)) {
+            List<RunStage> stages = new ArrayList<>();
+            StructuredReport report = StructuredPruner.prune(model, request("mlp", 0.3, "magnitude", "owl"),
+                    randomWindows(model.config().vocabSize(), 4, 3), temp.resolve("owl"),
+                    (stage, done, total) -> stages.add(stage));
+            double[] ratios = report.layerRatios();
+            assertEquals(2, ratios.length);
+            // OWL (Yin et al. 2023): mean = the requested ratio, spread max - min = 2 lambda
+            assertEquals(0.3, (ratios[0] + ratios[1]) / 2, 1e-9);
+            assertEquals(2 * OwlAllocation.DEFAULT_LAMBDA, Math.abs(ratios[0] - ratios[1]), 1e-9);
+            int width = model.config().intermediateSize();
+            for (int layer = 0; layer < 2; layer++) {
+                assertEquals(width - Math.round(ratios[layer] * width), report.layersAfter().get(layer).mlpWidth());
+            }
+            // magnitude scores need no activations, OWL does: a calibration pass, then pruning, then the export
+            assertEquals(List.of(RunStage.CALIBRATE, RunStage.PRUNE, RunStage.EXPORT), stages.stream().distinct().toList());
+            assertTrue(stages.stream().allMatch(stage -> stage.owner() == RunStage.Owner.PRUNER));
+        }
+        assertRefused(() -> request("blocks", 0.3, "block-influence", "owl"), "allocation: owl is not available");
+    }
+
+    @Test
     void requestsThatCannotWorkAreRefusedBeforeAnyWork() throws Exception {
         assertRefused(() -> request("mlp", 1.0, "magnitude", "uniform"), "[0, 1)");
         assertRefused(() -> request("mlp", -0.1, "magnitude", "uniform"), "[0, 1)");
-        assertRefused(() -> request("mlp", 0.3, "block-influence", "uniform"), "needs --target blocks");
-        assertRefused(() -> request("blocks", 0.3, "flap", "uniform"), "block-influence");
-        assertRefused(() -> request("blocks", 0.3, "block-influence", "global"), "--allocation");
-        assertRefused(() -> request("mlp", 0.3, "wanda-sp", "uniform", true), "bias compensation");
-        assertRefused(() -> StructuredTarget.of("layers"), "mlp, heads, blocks or mlp+heads");
-        SequentialPruner.WindowSource never = window -> {
+        assertRefused(() -> request("mlp", 0.3, "block-influence", "uniform"), "score: block-influence ranks whole blocks; it needs target blocks");
+        assertRefused(() -> request("blocks", 0.3, "flap", "uniform"), "score: flap cannot rank blocks");
+        assertRefused(() -> request("blocks", 0.3, "block-influence", "global"), "allocation: global is not available");
+        assertRefused(() -> request("mlp", 0.3, "wanda-sp", "uniform", true), "biasCompensation: is part of FLAP");
+        assertRefused(() -> StructuredTarget.of("layers"), "(expected mlp|heads|blocks|mlp+heads)");
+        WindowSource never = window -> {
             throw new AssertionError("calibration must not start");
         };
         Path out = temp.resolve("never");

@@ -1,9 +1,7 @@
 package dev.prunelab.pruner.app;
 
-import dev.prunelab.vocabulary.RunStage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.prunelab.modelformat.ModelCard;
 import dev.prunelab.events.ArtifactRef;
 import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.CalibrationSpec;
@@ -19,13 +17,16 @@ import dev.prunelab.events.StructuredSpec;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
-import dev.prunelab.pruning.pipeline.ProgressListener;
-import dev.prunelab.pruning.pipeline.PruneJob;
-import dev.prunelab.pruning.pipeline.PruneReport;
-import dev.prunelab.pruning.pipeline.PruneRequest;
+import dev.prunelab.modelformat.ModelCard;
+import dev.prunelab.pruning.calibration.Calibration;
+import dev.prunelab.pruning.job.PruneJob;
 import dev.prunelab.pruning.prune.SparsityPattern;
+import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
+import dev.prunelab.pruning.unstructured.PruneReport;
+import dev.prunelab.pruning.unstructured.PruneRequest;
+import dev.prunelab.vocabulary.RunStage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -39,10 +40,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -107,17 +106,9 @@ public final class RunProcessor {
         this.hostLock = hostLock;
     }
 
-    public ArtifactStore store() {
-        return store;
-    }
-
     /** Remembers a cancelled sweep: its runs that have not started are skipped. */
     public void cancel(SweepCancelled cancelled) {
         cancelledSweeps.put(cancelled.sweepId(), cancelled.reason());
-    }
-
-    public Set<String> cancelledSweeps() {
-        return Set.copyOf(cancelledSweeps.keySet());
     }
 
     /** Runs one request; never throws for a bad request or a failed prune (that is the {@link RunFailed}). */
@@ -250,7 +241,7 @@ public final class RunProcessor {
         PruneSpec spec = request.prune();
         Path model = path(request.model().path());
         Optional<Path> tokenizer = Optional.ofNullable(request.model().tokenizer()).map(RunProcessor::path);
-        PruneRequest.Calibration calibration = calibration(request.calibration());
+        Calibration calibration = calibration(request.calibration());
         if (spec.method().isStructured()) {
             StructuredSpec s = spec.structured();
             PruneJob.prune(model, tokenizer, new StructuredRequest(s.target(), s.ratio(), s.score(), s.allocation(),
@@ -264,9 +255,9 @@ public final class RunProcessor {
     }
 
     /** The request's calibration, each absent field taking the CLI's default. */
-    private static PruneRequest.Calibration calibration(CalibrationSpec spec) {
+    private static Calibration calibration(CalibrationSpec spec) {
         CalibrationSpec c = spec != null ? spec : new CalibrationSpec(null, null, null, null);
-        return new PruneRequest.Calibration(c.text() != null ? path(c.text()) : PruneJob.defaultCalibrationText(),
+        return new Calibration(c.text() != null ? path(c.text()) : PruneJob.defaultCalibrationText(),
                 c.samples() != null ? c.samples() : PruneJob.DEFAULT_SAMPLES,
                 c.window() != null ? c.window() : PruneJob.DEFAULT_WINDOW,
                 c.seed() != null ? c.seed() : PruneJob.DEFAULT_SEED);

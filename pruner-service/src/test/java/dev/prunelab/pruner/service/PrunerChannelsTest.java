@@ -1,6 +1,5 @@
 package dev.prunelab.pruner.service;
 
-import dev.prunelab.vocabulary.RunStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +9,6 @@ import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
-import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
@@ -18,6 +16,8 @@ import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.events.Topics;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.RunStage;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -106,8 +106,8 @@ class PrunerChannelsTest {
         List<RunProgress> events = progress.received().stream()
                 .map(m -> CODEC.decode(m.getPayload(), RunProgress.class))
                 .filter(p -> p.runId().equals("mem-wanda-50")).toList();
-        assertEquals(List.of("prune", "export"), events.stream().map(RunProgress::stage).distinct().toList());
-        assertTrue(events.stream().anyMatch(p -> p.stage().equals("prune") && p.fraction() == 1.0));
+        assertEquals(List.of(RunStage.PRUNE, RunStage.EXPORT), events.stream().map(RunProgress::stage).distinct().toList());
+        assertTrue(events.stream().anyMatch(p -> p.stage() == RunStage.PRUNE && p.fraction() == 1.0));
         assertKeyedWithCloudEvents(progress.received().get(0), "mem-wanda-50", Topics.RUN_PROGRESS, RunProgress.TYPE);
     }
 
@@ -142,7 +142,7 @@ class PrunerChannelsTest {
 
         RunFailed event = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-missing-model"))
                 .getPayload(), RunFailed.class);
-        assertEquals("validate", event.stage());
+        assertEquals(RunStage.VALIDATE, event.stage());
         assertTrue(event.reason().contains(missing), event.reason());
     }
 

@@ -11,17 +11,18 @@ import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
-import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;
+import dev.prunelab.kafka.InJvmKafkaResource;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.vocabulary.PruneMethod;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -52,7 +53,7 @@ class PrunerKafkaTest {
                 new ModelRef(SharedData.path("models/stories260K/stories260K.bin").toString(), null),
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5), new CalibrationSpec(null, 2, 32, 0L), null);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaBroker.bootstrapServers,
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
             producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, runId, CODEC.encode(request))).get();
@@ -75,7 +76,7 @@ class PrunerKafkaTest {
 
     private static ConsumerRecord<String, String> awaitModelPruned(String runId) {
         Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaBroker.bootstrapServers);
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers());
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, "pruner-kafka-test-" + UUID.randomUUID());
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

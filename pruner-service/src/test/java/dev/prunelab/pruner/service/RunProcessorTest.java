@@ -1,6 +1,5 @@
 package dev.prunelab.pruner.service;
 
-import dev.prunelab.vocabulary.RunStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,7 +10,6 @@ import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
-import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
@@ -19,6 +17,8 @@ import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.pruner.app.RunProcessor;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.RunStage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -126,7 +126,7 @@ class RunProcessorTest {
         Event result = processor.process(request("run-garbage", null, garbage.toString(),
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)), RunProcessor.Observer.NONE);
         RunFailed failed = assertInstanceOf(RunFailed.class, result);
-        assertEquals("prune", failed.stage());
+        assertEquals(RunStage.PRUNE, failed.stage());
         assertNotNull(failed.reason());
         assertTrue(!failed.reason().contains("\n"), failed.reason());
         try (Stream<Path> entries = Files.list(store.root())) {

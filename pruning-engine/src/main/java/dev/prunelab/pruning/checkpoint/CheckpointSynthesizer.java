@@ -1,13 +1,10 @@
 package dev.prunelab.pruning.checkpoint;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prunelab.pruning.family.CheckpointTensor;
+import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.Gpt2Config;
-import dev.prunelab.pruning.model.LlamaConfig;
-import dev.prunelab.pruning.model.OptConfig;
-import dev.prunelab.pruning.model.WeightNames;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,26 +27,6 @@ public final class CheckpointSynthesizer {
     private CheckpointSynthesizer() {
     }
 
-    /** How a tensor is initialised. */
-    public enum Init {
-        WEIGHT, NORM, BIAS
-    }
-
-    /** One tensor of the layout, in the order it is written. */
-    public record Tensor(String name, long[] shape, Init init) {
-        public Tensor {
-            shape = shape.clone();
-            if (name == null || name.isEmpty() || init == null) {
-                throw new IllegalArgumentException("tensor needs a name and an init");
-            }
-        }
-
-        @Override
-        public long[] shape() {
-            return shape.clone();
-        }
-    }
-
     /** Writes {@code preset} into {@code directory} (created if needed), sharding at 2 GB. */
     public static void write(Path directory, SynthesisPreset preset, DType dtype, long seed) {
         write(directory, preset.config(), dtype, seed, DEFAULT_MAX_SHARD_BYTES);
@@ -69,11 +46,11 @@ public final class CheckpointSynthesizer {
             throw new UncheckedIOException(directory + ": cannot create: " + e.getMessage(), e);
         }
         config.write(directory.resolve("config.json"), dtype);
-        List<Tensor> tensors = layout(config.config());
-        List<List<Tensor>> shards = new ArrayList<>();
+        List<CheckpointTensor> tensors = layout(config.config());
+        List<List<CheckpointTensor>> shards = new ArrayList<>();
         long shardBytes = 0;
         long totalBytes = 0;
-        for (Tensor tensor : tensors) {
+        for (CheckpointTensor tensor : tensors) {
             long bytes = entry(tensor, dtype).sizeBytes();
             if (shards.isEmpty() || (shardBytes + bytes > maxShardBytes && shardBytes > 0)) {
                 shards.add(new ArrayList<>());
@@ -95,7 +72,7 @@ public final class CheckpointSynthesizer {
         for (int i = 0; i < shards.size(); i++) {
             String shardName = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
             writeShard(directory.resolve(shardName), shards.get(i), dtype, random);
-            for (Tensor tensor : shards.get(i)) {
+            for (CheckpointTensor tensor : shards.get(i)) {
                 weightMap.put(tensor.name(), shardName);
             }
         }
@@ -107,16 +84,16 @@ public final class CheckpointSynthesizer {
         }
     }
 
-    private static SafetensorsWriter.Entry entry(Tensor tensor, DType dtype) {
+    private static SafetensorsWriter.Entry entry(CheckpointTensor tensor, DType dtype) {
         return new SafetensorsWriter.Entry(tensor.name(), dtype, tensor.shape());
     }
 
-    private static void writeShard(Path file, List<Tensor> tensors, DType dtype, SplittableRandom random) {
+    private static void writeShard(Path file, List<CheckpointTensor> tensors, DType dtype, SplittableRandom random) {
         List<SafetensorsWriter.Entry> entries = tensors.stream().map(t -> entry(t, dtype)).toList();
         try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
-            for (Tensor tensor : tensors) {
-                double mean = tensor.init() == Init.NORM ? 1.0 : 0.0;
-                double std = tensor.init() == Init.NORM ? 0.1 : 0.02;
+            for (CheckpointTensor tensor : tensors) {
+                double mean = tensor.init() == CheckpointTensor.Init.NORM ? 1.0 : 0.0;
+                double std = tensor.init() == CheckpointTensor.Init.NORM ? 0.1 : 0.02;
                 writer.write(tensor.name(), (first, buffer, length) -> {
                     for (int i = 0; i < length; i++) {
                         buffer[i] = (float) (mean + std * random.nextGaussian());
@@ -127,113 +104,7 @@ public final class CheckpointSynthesizer {
     }
 
     /** Every tensor of the family's Hugging Face checkpoint, in the order Hugging Face's modules declare them. */
-    public static List<Tensor> layout(DecoderConfig config) {
-        List<Tensor> tensors = new ArrayList<>();
-        if (config instanceof LlamaConfig c) {
-            llama(c, tensors);
-        } else if (config instanceof OptConfig c) {
-            opt(c, tensors);
-        } else if (config instanceof Gpt2Config c) {
-            gpt2(c, tensors);
-        }
-        return List.copyOf(tensors);
-    }
-
-    private static void add(List<Tensor> tensors, String name, Init init, long... shape) {
-        tensors.add(new Tensor(name, shape, init));
-    }
-
-    private static void llama(LlamaConfig c, List<Tensor> t) {
-        long hidden = c.hiddenSize();
-        long q = (long) c.numHeads() * c.headDim();
-        long kv = (long) c.numKvHeads() * c.headDim();
-        long mlp = c.intermediateSize();
-        add(t, WeightNames.Llama.EMBED, Init.WEIGHT, c.vocabSize(), hidden);
-        boolean outputBias = c.attentionBias() && !"qwen2".equals(c.modelType());
-        for (int layer = 0; layer < c.numLayers(); layer++) {
-            add(t, WeightNames.Llama.inputNorm(layer), Init.NORM, hidden);
-            for (String proj : List.of("q_proj", "k_proj", "v_proj")) {
-                long rows = proj.equals("q_proj") ? q : kv;
-                add(t, WeightNames.Llama.attention(layer, proj + ".weight"), Init.WEIGHT, rows, hidden);
-                if (c.attentionBias()) {
-                    add(t, WeightNames.Llama.attention(layer, proj + ".bias"), Init.BIAS, rows);
-                }
-            }
-            add(t, WeightNames.Llama.attention(layer, "o_proj.weight"), Init.WEIGHT, hidden, q);
-            if (outputBias) {
-                add(t, WeightNames.Llama.attention(layer, "o_proj.bias"), Init.BIAS, hidden);
-            }
-            add(t, WeightNames.Llama.mlp(layer, "gate_proj.weight"), Init.WEIGHT, mlp, hidden);
-            add(t, WeightNames.Llama.mlp(layer, "up_proj.weight"), Init.WEIGHT, mlp, hidden);
-            add(t, WeightNames.Llama.mlp(layer, "down_proj.weight"), Init.WEIGHT, hidden, mlp);
-            if (c.mlpBias()) {
-                add(t, WeightNames.Llama.mlp(layer, "gate_proj.bias"), Init.BIAS, mlp);
-                add(t, WeightNames.Llama.mlp(layer, "up_proj.bias"), Init.BIAS, mlp);
-                add(t, WeightNames.Llama.mlp(layer, "down_proj.bias"), Init.BIAS, hidden);
-            }
-            add(t, WeightNames.Llama.postAttentionNorm(layer), Init.NORM, hidden);
-        }
-        add(t, WeightNames.Llama.FINAL_NORM, Init.NORM, hidden);
-        if (!c.tieWordEmbeddings()) {
-            add(t, WeightNames.Llama.LM_HEAD, Init.WEIGHT, c.vocabSize(), hidden);
-        }
-    }
-
-    private static void opt(OptConfig c, List<Tensor> t) {
-        long hidden = c.hiddenSize();
-        long ffn = c.ffnDim();
-        add(t, WeightNames.Opt.EMBED, Init.WEIGHT, c.vocabSize(), c.wordEmbedProjDim());
-        add(t, WeightNames.Opt.POSITIONS, Init.WEIGHT, (long) c.contextLength() + OptConfig.POSITION_OFFSET, hidden);
-        if (c.hasFinalLayerNorm()) {
-            add(t, WeightNames.Opt.FINAL_NORM + "weight", Init.NORM, hidden);
-            add(t, WeightNames.Opt.FINAL_NORM + "bias", Init.BIAS, hidden);
-        }
-        if (c.projectsEmbeddings()) {
-            add(t, WeightNames.Opt.PROJECT_OUT, Init.WEIGHT, c.wordEmbedProjDim(), hidden);
-            add(t, WeightNames.Opt.PROJECT_IN, Init.WEIGHT, hidden, c.wordEmbedProjDim());
-        }
-        for (int layer = 0; layer < c.numLayers(); layer++) {
-            for (String proj : List.of("k_proj", "v_proj", "q_proj", "out_proj")) {
-                add(t, WeightNames.Opt.attention(layer, proj + ".weight"), Init.WEIGHT, hidden, hidden);
-                if (c.enableBias()) {
-                    add(t, WeightNames.Opt.attention(layer, proj + ".bias"), Init.BIAS, hidden);
-                }
-            }
-            add(t, WeightNames.Opt.norm(layer, "self_attn_layer_norm.weight"), Init.NORM, hidden);
-            add(t, WeightNames.Opt.norm(layer, "self_attn_layer_norm.bias"), Init.BIAS, hidden);
-            add(t, WeightNames.Opt.mlp(layer, "fc1.weight"), Init.WEIGHT, ffn, hidden);
-            if (c.enableBias()) {
-                add(t, WeightNames.Opt.mlp(layer, "fc1.bias"), Init.BIAS, ffn);
-            }
-            add(t, WeightNames.Opt.mlp(layer, "fc2.weight"), Init.WEIGHT, hidden, ffn);
-            if (c.enableBias()) {
-                add(t, WeightNames.Opt.mlp(layer, "fc2.bias"), Init.BIAS, hidden);
-            }
-            add(t, WeightNames.Opt.norm(layer, "final_layer_norm.weight"), Init.NORM, hidden);
-            add(t, WeightNames.Opt.norm(layer, "final_layer_norm.bias"), Init.BIAS, hidden);
-        }
-    }
-
-    private static void gpt2(Gpt2Config c, List<Tensor> t) {
-        long hidden = c.hiddenSize();
-        long inner = c.innerSize();
-        add(t, WeightNames.Gpt2.EMBED, Init.WEIGHT, c.vocabSize(), hidden);
-        add(t, WeightNames.Gpt2.POSITIONS, Init.WEIGHT, c.contextLength(), hidden);
-        for (int layer = 0; layer < c.numLayers(); layer++) {
-            add(t, WeightNames.Gpt2.norm(layer, "ln_1.weight"), Init.NORM, hidden);
-            add(t, WeightNames.Gpt2.norm(layer, "ln_1.bias"), Init.BIAS, hidden);
-            add(t, WeightNames.Gpt2.attention(layer, "c_attn.weight"), Init.WEIGHT, hidden, 3 * hidden);
-            add(t, WeightNames.Gpt2.attention(layer, "c_attn.bias"), Init.BIAS, 3 * hidden);
-            add(t, WeightNames.Gpt2.attention(layer, "c_proj.weight"), Init.WEIGHT, hidden, hidden);
-            add(t, WeightNames.Gpt2.attention(layer, "c_proj.bias"), Init.BIAS, hidden);
-            add(t, WeightNames.Gpt2.norm(layer, "ln_2.weight"), Init.NORM, hidden);
-            add(t, WeightNames.Gpt2.norm(layer, "ln_2.bias"), Init.BIAS, hidden);
-            add(t, WeightNames.Gpt2.mlp(layer, "c_fc.weight"), Init.WEIGHT, hidden, inner);
-            add(t, WeightNames.Gpt2.mlp(layer, "c_fc.bias"), Init.BIAS, inner);
-            add(t, WeightNames.Gpt2.mlp(layer, "c_proj.weight"), Init.WEIGHT, inner, hidden);
-            add(t, WeightNames.Gpt2.mlp(layer, "c_proj.bias"), Init.BIAS, hidden);
-        }
-        add(t, WeightNames.Gpt2.FINAL_NORM + "weight", Init.NORM, hidden);
-        add(t, WeightNames.Gpt2.FINAL_NORM + "bias", Init.BIAS, hidden);
+    public static List<CheckpointTensor> layout(DecoderConfig config) {
+        return ModelFamilies.of(config).checkpointLayout(config);
     }
 }

@@ -1,12 +1,11 @@
 package dev.prunelab.pruning.checkpoint;
 
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.llama.LlamaNames;
 import dev.prunelab.pruning.model.DType;
-import dev.prunelab.pruning.model.LlamaConfig;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.model.WeightNames;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -194,34 +193,34 @@ public final class Llama2cCheckpoint implements TensorSource {
     private static void plan(Planner plan, Layout layout, int dim, int hiddenDim, int layers, int heads, int kvHeads,
                              int vocab, int seqLen, int headSize, long kvDim, boolean shared) {
         if (layout == Layout.LEGACY) {
-            plan.single(WeightNames.Llama.EMBED, vocab, dim);
-            plan.stack(layers, i -> WeightNames.Llama.inputNorm(i), 0, dim);
-            plan.stack(layers, i -> WeightNames.Llama.attention(i, "q_proj.weight"), heads, dim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.attention(i, "k_proj.weight"), kvHeads, kvDim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.attention(i, "v_proj.weight"), 0, kvDim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.attention(i, "o_proj.weight"), 0, dim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.postAttentionNorm(i), 0, dim);
-            plan.stack(layers, i -> WeightNames.Llama.mlp(i, "gate_proj.weight"), 0, hiddenDim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.mlp(i, "down_proj.weight"), 0, dim, hiddenDim);
-            plan.stack(layers, i -> WeightNames.Llama.mlp(i, "up_proj.weight"), 0, hiddenDim, dim);
-            plan.single(WeightNames.Llama.FINAL_NORM, dim);
+            plan.single(LlamaNames.EMBED, vocab, dim);
+            plan.stack(layers, i -> LlamaNames.inputNorm(i), 0, dim);
+            plan.stack(layers, i -> LlamaNames.attention(i, "q_proj.weight"), heads, dim, dim);
+            plan.stack(layers, i -> LlamaNames.attention(i, "k_proj.weight"), kvHeads, kvDim, dim);
+            plan.stack(layers, i -> LlamaNames.attention(i, "v_proj.weight"), 0, kvDim, dim);
+            plan.stack(layers, i -> LlamaNames.attention(i, "o_proj.weight"), 0, dim, dim);
+            plan.stack(layers, i -> LlamaNames.postAttentionNorm(i), 0, dim);
+            plan.stack(layers, i -> LlamaNames.mlp(i, "gate_proj.weight"), 0, hiddenDim, dim);
+            plan.stack(layers, i -> LlamaNames.mlp(i, "down_proj.weight"), 0, dim, hiddenDim);
+            plan.stack(layers, i -> LlamaNames.mlp(i, "up_proj.weight"), 0, hiddenDim, dim);
+            plan.single(LlamaNames.FINAL_NORM, dim);
             // freq_cis_real and freq_cis_imag: RoPE tables recomputed by every runtime, so skipped, not exposed.
             plan.skip(Math.multiplyExact(2L, Math.multiplyExact((long) seqLen, headSize / 2)));
         } else {
-            plan.stack(layers, i -> WeightNames.Llama.inputNorm(i), 0, dim);
-            plan.stack(layers, i -> WeightNames.Llama.postAttentionNorm(i), 0, dim);
-            plan.single(WeightNames.Llama.FINAL_NORM, dim);
-            plan.single(WeightNames.Llama.EMBED, vocab, dim);
-            plan.stack(layers, i -> WeightNames.Llama.attention(i, "q_proj.weight"), heads, dim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.attention(i, "k_proj.weight"), kvHeads, kvDim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.attention(i, "v_proj.weight"), 0, kvDim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.attention(i, "o_proj.weight"), 0, dim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.mlp(i, "gate_proj.weight"), 0, hiddenDim, dim);
-            plan.stack(layers, i -> WeightNames.Llama.mlp(i, "down_proj.weight"), 0, dim, hiddenDim);
-            plan.stack(layers, i -> WeightNames.Llama.mlp(i, "up_proj.weight"), 0, hiddenDim, dim);
+            plan.stack(layers, i -> LlamaNames.inputNorm(i), 0, dim);
+            plan.stack(layers, i -> LlamaNames.postAttentionNorm(i), 0, dim);
+            plan.single(LlamaNames.FINAL_NORM, dim);
+            plan.single(LlamaNames.EMBED, vocab, dim);
+            plan.stack(layers, i -> LlamaNames.attention(i, "q_proj.weight"), heads, dim, dim);
+            plan.stack(layers, i -> LlamaNames.attention(i, "k_proj.weight"), kvHeads, kvDim, dim);
+            plan.stack(layers, i -> LlamaNames.attention(i, "v_proj.weight"), 0, kvDim, dim);
+            plan.stack(layers, i -> LlamaNames.attention(i, "o_proj.weight"), 0, dim, dim);
+            plan.stack(layers, i -> LlamaNames.mlp(i, "gate_proj.weight"), 0, hiddenDim, dim);
+            plan.stack(layers, i -> LlamaNames.mlp(i, "down_proj.weight"), 0, dim, hiddenDim);
+            plan.stack(layers, i -> LlamaNames.mlp(i, "up_proj.weight"), 0, hiddenDim, dim);
         }
         if (!shared) {
-            plan.single(WeightNames.Llama.LM_HEAD, vocab, dim);
+            plan.single(LlamaNames.LM_HEAD, vocab, dim);
         }
     }
 
@@ -291,10 +290,6 @@ public final class Llama2cCheckpoint implements TensorSource {
     /** The Hugging Face view of the header: rms_norm_eps 1e-5 and rope_theta 10000 as llama2.c hard-codes. */
     public LlamaConfig config() {
         return config;
-    }
-
-    public boolean sharedClassifier() {
-        return config.tieWordEmbeddings();
     }
 
     /** Byte offset of a tensor's fp32 values in the file (before any row permutation). */

@@ -1,9 +1,9 @@
 package dev.prunelab.pruning.checkpoint;
 
+import dev.prunelab.pruning.family.gpt2.Gpt2Config;
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.opt.OptConfig;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.Gpt2Config;
-import dev.prunelab.pruning.model.LlamaConfig;
-import dev.prunelab.pruning.model.OptConfig;
 
 /**
  * Shapes of real models (for memory and speed measurements without downloading weights) and tiny shapes that

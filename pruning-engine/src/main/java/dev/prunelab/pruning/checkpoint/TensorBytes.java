@@ -1,8 +1,8 @@
 package dev.prunelab.pruning.checkpoint;
 
 import dev.prunelab.pruning.model.DType;
+import dev.prunelab.pruning.model.HalfFloats;
 import dev.prunelab.pruning.model.ModelFormatException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;

@@ -1,13 +1,20 @@
 package dev.prunelab.pruning.export;
 
-import dev.prunelab.vocabulary.WeightDtype;
 import ai.onnx.proto.OnnxMl;
-import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.CompressedWeights;
+import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
+import dev.prunelab.pruning.checkpoint.ModelLoader;
+import dev.prunelab.pruning.family.FamilyGraphs;
+import dev.prunelab.pruning.family.ModelFamilies;
+import dev.prunelab.pruning.graph.DecoderGraph;
+import dev.prunelab.pruning.graph.GraphBuilder;
+import dev.prunelab.pruning.graph.InitializerStore;
+import dev.prunelab.pruning.graph.WeightFormat;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.vocabulary.WeightDtype;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +28,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -31,15 +39,11 @@ import java.util.stream.Stream;
  */
 public final class DecoderExporter {
     /** Opset 17: LayerNormalization is native; ReduceMean still takes axes as an attribute. */
-    public static final int OPSET = 17;
-    private static final int IR_VERSION = 8;
+    public static final int OPSET = GraphBuilder.OPSET;
 
     private DecoderExporter() {
     }
 
-    /**
-     * @param weights the tensors to export: the model's own, or a pruned overlay of them
-     */
     /**
      * @param modelBytes          bytes of the export directory on disk (graph, weights, tokenizer, card)
      * @param weightStorage       {@link ModelCard#STORAGE_INLINE}, {@link ModelCard#STORAGE_EXTERNAL} or
@@ -48,6 +52,13 @@ public final class DecoderExporter {
      */
     public record Result(Path directory, long parameterCount, long modelBytes, boolean externalData, double seconds,
             String weightStorage, long expandedWeightBytes) {
+    }
+
+    /** Opens a checkpoint (a llama2.c file or a Hugging Face directory) and exports it as it is. */
+    public static Result export(Path checkpoint, Optional<Path> tokenizer, Path outputDirectory, WeightDtype dtype) {
+        try (LoadedModel model = ModelLoader.open(checkpoint, tokenizer)) {
+            return export(model, outputDirectory, dtype);
+        }
     }
 
     public static Result export(LoadedModel model, Path outputDirectory, WeightDtype dtype) {
@@ -109,7 +120,7 @@ public final class DecoderExporter {
                 exportedParameters = store.parameterCount();
                 nonZeroParameters = store.nonZeroCount();
                 OnnxMl.ModelProto onnx = OnnxMl.ModelProto.newBuilder()
-                        .setIrVersion(IR_VERSION)
+                        .setIrVersion(GraphBuilder.IR_VERSION)
                         .setProducerName("prune-lab")
                         .setProducerVersion("0.1.0")
                         .setDomain("dev.prunelab")
@@ -150,9 +161,9 @@ public final class DecoderExporter {
     static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store) {
         GraphBuilder g = new GraphBuilder("decoder", store);
         int[] allLayers = java.util.stream.IntStream.range(0, config.numLayers()).toArray();
-        DecoderGraph decoder = new DecoderGraph(g, weights, FamilyGraphs.kvHeadsPerLayer(config, weights),
+        DecoderGraph decoder = new DecoderGraph(g, weights, ModelFamilies.of(config).kvHeadsPerLayer(config, weights),
                 config.headDim(), allLayers, 0);
-        FamilyGraphs family = FamilyGraphs.of(config);
+        FamilyGraphs family = ModelFamilies.of(config).graphs(config);
         String x = family.embed(decoder);
         FamilyGraphs.Taps unused = new FamilyGraphs.Taps();
         for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -170,7 +181,7 @@ public final class DecoderExporter {
         for (Path file : model.weightFiles()) {
             files.add(file.toAbsolutePath().toString());
         }
-        return new ModelCard(ModelCard.SCHEMA_VERSION, c.family().id(), c.modelType(), c.vocabSize(), c.hiddenSize(),
+        return new ModelCard(ModelCard.SCHEMA_VERSION, ModelFamilies.of(c).id(), c.modelType(), c.vocabSize(), c.hiddenSize(),
                 c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.contextLength(), parameterCount, nonZeroParameters,
                 dtype.onnxName(), weightStorage, expandedWeightBytes, tokenizer == null ? null : tokenizer.file(), tokenizer == null ? null : tokenizer.kind(),
                 model.bosTokenId(), model.eosTokenId(), model.source().toAbsolutePath().toString(), files,

@@ -1,13 +1,11 @@
 package dev.prunelab.pruning.model;
 
 /**
- * The shape of a decoder-only transformer, one record per family. Hugging Face field names are mapped to
- * these Java names once, when config.json is read; everything downstream uses these records.
+ * The shape of a decoder-only transformer, one record per family (in the family's package). Hugging Face field
+ * names are mapped to these Java names once, when config.json is read; everything downstream uses these records.
  * Per-layer widths of a structurally pruned model come from the tensor shapes, not from here.
  */
-public sealed interface DecoderConfig permits LlamaConfig, OptConfig, Gpt2Config {
-
-    Family family();
+public interface DecoderConfig {
 
     /** config.json's model_type ("llama", "mistral", "qwen2", "opt", "gpt2"). */
     String modelType();
@@ -21,15 +19,23 @@ public sealed interface DecoderConfig permits LlamaConfig, OptConfig, Gpt2Config
     int numHeads();
 
     /** Key/value heads; equals {@link #numHeads()} unless the model uses grouped-query attention. */
-    int numKvHeads();
+    default int numKvHeads() {
+        return numHeads();
+    }
 
-    int headDim();
+    /** Width of one head; the hidden width split evenly over the heads unless the config says otherwise. */
+    default int headDim() {
+        return hiddenSize() / numHeads();
+    }
 
     /** Width of the MLP's inner layer (intermediate_size, ffn_dim, n_inner). */
     int intermediateSize();
 
     /** The longest sequence the model was trained for (max_position_embeddings, n_positions, seq_len). */
     int contextLength();
+
+    /** The same model with only its first {@code layers} decoder blocks (what dropping blocks leaves). */
+    DecoderConfig withLayers(int layers);
 
     static void requirePositive(String field, long value) {
         if (value <= 0) {

@@ -20,9 +20,23 @@ public final class InMemoryTensors implements TensorSource {
         this.origin = origin;
     }
 
+    /** Adds or replaces a tensor (held, not copied); the value count must match the shape. */
     public void put(String name, float[] data, long... shape) {
+        long count = 1;
+        for (long dimension : shape) {
+            count *= dimension;
+        }
+        if (count != data.length) {
+            throw new IllegalArgumentException(name + ": " + data.length + " values for shape "
+                    + java.util.Arrays.toString(shape));
+        }
         values.put(name, data);
         shapes.put(name, shape.clone());
+    }
+
+    public void remove(String name) {
+        values.remove(name);
+        shapes.remove(name);
     }
 
     @Override

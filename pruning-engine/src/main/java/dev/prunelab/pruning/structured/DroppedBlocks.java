@@ -1,13 +1,10 @@
 package dev.prunelab.pruning.structured;
 
+import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.Gpt2Config;
-import dev.prunelab.pruning.model.LlamaConfig;
 import dev.prunelab.pruning.model.ModelFormatException;
-import dev.prunelab.pruning.model.OptConfig;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.model.WeightNames;
 import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
@@ -15,7 +12,8 @@ import java.util.TreeSet;
 /**
  * The model without some decoder blocks: kept block k' presents the tensors of source block
  * {@code kept[k']} under layer k' names ({@code model.layers.5.} read as {@code model.layers.7.}), so the
- * exporter, which counts layers from the config, sees a shallower model of the same family.
+ * exporter, which counts layers from the config ({@link DecoderConfig#withLayers}), sees a shallower model of the
+ * same family.
  */
 final class DroppedBlocks implements TensorSource {
     private final TensorSource base;
@@ -24,31 +22,8 @@ final class DroppedBlocks implements TensorSource {
 
     DroppedBlocks(DecoderConfig config, TensorSource base, int[] kept) {
         this.base = base;
-        this.prefix = layerPrefix(config);
+        this.prefix = ModelFamilies.of(config).layerPrefix();
         this.kept = kept.clone();
-    }
-
-    static String layerPrefix(DecoderConfig config) {
-        String layer0 = config instanceof LlamaConfig ? WeightNames.Llama.layer(0)
-                : config instanceof OptConfig ? WeightNames.Opt.layer(0) : WeightNames.Gpt2.layer(0);
-        return layer0.substring(0, layer0.length() - 2);
-    }
-
-    /** The same config with fewer layers. */
-    static DecoderConfig withLayers(DecoderConfig config, int layers) {
-        if (config instanceof LlamaConfig c) {
-            return new LlamaConfig(c.modelType(), c.vocabSize(), c.hiddenSize(), c.intermediateSize(), layers,
-                    c.numHeads(), c.numKvHeads(), c.headDim(), c.contextLength(), c.rmsNormEps(), c.ropeTheta(),
-                    c.tieWordEmbeddings(), c.attentionBias(), c.mlpBias());
-        }
-        if (config instanceof OptConfig c) {
-            return new OptConfig(c.vocabSize(), c.hiddenSize(), c.ffnDim(), layers, c.numHeads(), c.contextLength(),
-                    c.wordEmbedProjDim(), c.layerNormBefore(), c.removeFinalLayerNorm(), c.enableBias(),
-                    c.activation(), c.layerNormEps());
-        }
-        Gpt2Config c = (Gpt2Config) config;
-        return new Gpt2Config(c.vocabSize(), c.hiddenSize(), c.innerSize(), layers, c.numHeads(), c.contextLength(),
-                c.layerNormEps(), c.activation());
     }
 
     /** The source name of a name in the shallower model, or null for a layer that does not exist there. */

@@ -1,9 +1,10 @@
 package dev.prunelab.pruning.structured;
 
-import dev.prunelab.vocabulary.StructuredScore;
-import dev.prunelab.pruning.export.FamilyGraphs.Tap;
+import dev.prunelab.pruning.family.FamilyGraphs.Tap;
+import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.prune.InputStatistics;
+import dev.prunelab.vocabulary.StructuredScore;
 import java.util.Map;
 
 /**

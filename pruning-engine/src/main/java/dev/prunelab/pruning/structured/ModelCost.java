@@ -1,10 +1,10 @@
 package dev.prunelab.pruning.structured;
 
-import dev.prunelab.pruning.export.FamilyGraphs;
+import dev.prunelab.pruning.family.ModelFamilies;
+import dev.prunelab.pruning.family.ModelFamily;
+import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.OptConfig;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.model.WeightNames;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,7 +28,8 @@ public record ModelCost(long parameters, long flopsPerToken, int contextTokens, 
     }
 
     static ModelCost of(DecoderConfig config, TensorSource weights, int contextTokens, int[] sourceLayers) {
-        String prefix = DroppedBlocks.layerPrefix(config);
+        ModelFamily family = ModelFamilies.of(config);
+        String prefix = family.layerPrefix();
         long[] layerParameters = new long[config.numLayers()];
         long[] layerMacs = new long[config.numLayers()];
         long parameters = 0;
@@ -43,9 +44,9 @@ public record ModelCost(long parameters, long flopsPerToken, int contextTokens, 
                 }
             }
         }
-        int[] kvHeads = FamilyGraphs.kvHeadsPerLayer(config, weights);
+        int[] kvHeads = family.kvHeadsPerLayer(config, weights);
         List<LayerCost> layers = new ArrayList<>();
-        long flops = 2L * headMacs(config, weights);
+        long flops = 2L * family.headMacs(config, weights);
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int queryHeads = Units.heads(config, weights, layer).count();
             long layerFlops = 2 * layerMacs[layer] + 4L * queryHeads * config.headDim() * contextTokens;
@@ -54,18 +55,5 @@ public record ModelCost(long parameters, long flopsPerToken, int contextTokens, 
                     Units.mlp(config, weights, layer).count(), layerParameters[layer], layerFlops));
         }
         return new ModelCost(parameters, flops, contextTokens, layers);
-    }
-
-    /** LM head (vocab × its input width) and OPT's embedding projections. */
-    private static long headMacs(DecoderConfig config, TensorSource weights) {
-        if (config instanceof OptConfig opt) {
-            long macs = (long) opt.vocabSize() * opt.wordEmbedProjDim();
-            if (opt.projectsEmbeddings()) {
-                macs += weights.info(WeightNames.Opt.PROJECT_IN).elementCount()
-                        + weights.info(WeightNames.Opt.PROJECT_OUT).elementCount();
-            }
-            return macs;
-        }
-        return (long) config.vocabSize() * config.hiddenSize();
     }
 }

@@ -1,24 +1,26 @@
 package dev.prunelab.pruning.structured;
 
-import dev.prunelab.vocabulary.RunStage;
-import dev.prunelab.vocabulary.StructuredAllocation;
-import dev.prunelab.vocabulary.StructuredTarget;
-import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.measure.ProcessMemory;
+import dev.prunelab.modelformat.DecoderIo;
+import dev.prunelab.pruning.calibration.BlockCalibration;
+import dev.prunelab.pruning.calibration.OwlScores;
+import dev.prunelab.pruning.calibration.StageTimer;
+import dev.prunelab.pruning.calibration.WindowSource;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
-import dev.prunelab.pruning.export.CalibrationGraphs;
-import dev.prunelab.pruning.export.DecoderExporter;
-import dev.prunelab.pruning.export.FamilyGraphs;
+import dev.prunelab.pruning.family.FamilyGraphs;
+import dev.prunelab.pruning.family.ModelFamilies;
+import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.pipeline.EmbeddingRows;
-import dev.prunelab.pruning.pipeline.GraphSession;
-import dev.prunelab.pruning.pipeline.ProgressListener;
-import dev.prunelab.pruning.pipeline.PruneReport;
-import dev.prunelab.pruning.pipeline.Reports;
-import dev.prunelab.pruning.pipeline.SequentialPruner;
 import dev.prunelab.pruning.prune.InputStatistics;
+import dev.prunelab.pruning.prune.OwlAllocation;
+import dev.prunelab.pruning.run.ProgressListener;
+import dev.prunelab.pruning.run.ReportedExport;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.RunStage;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,18 +28,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
  * Structured pruning: removes MLP channels, attention heads or whole decoder blocks and exports the smaller
  * dense model (the exporter reads per-layer widths from the weight shapes).
  * <pre>
- * heads / MLP:  [global only: dense pass, scores of every layer -> one ranking -> units to remove per layer]
+ * heads / MLP:  [global: dense pass, scores of every layer -> one ranking -> units to remove per layer]
+ *               [owl: dense pass, outlier share of every layer -> a ratio per layer around the mean]
  *               windows --embedding--> X_0
  *               for each block l:  X_l --block l (earlier blocks already pruned)--> taps --statistics
  *                                  scores -> lowest units -> (FLAP: fold their mean into the output bias) -> cut
@@ -56,77 +57,68 @@ public final class StructuredPruner {
     private StructuredPruner() {
     }
 
-    public static StructuredReport prune(LoadedModel model, StructuredRequest request,
-            SequentialPruner.WindowSource windowSource, Path out) {
+    public static StructuredReport prune(LoadedModel model, StructuredRequest request, WindowSource windowSource,
+            Path out) {
         return prune(model, request, windowSource, out, ProgressListener.NONE);
     }
 
-    /** {@link #prune(LoadedModel, StructuredRequest, SequentialPruner.WindowSource, Path)} telling {@code listener}
-     * each stage and block. */
-    public static StructuredReport prune(LoadedModel model, StructuredRequest request,
-            SequentialPruner.WindowSource windowSource, Path out, ProgressListener listener) {
+    /** {@link #prune(LoadedModel, StructuredRequest, WindowSource, Path)} telling {@code listener} each stage and
+     * block. */
+    public static StructuredReport prune(LoadedModel model, StructuredRequest request, WindowSource windowSource,
+            Path out, ProgressListener listener) {
         long startNanos = System.nanoTime();
         DecoderConfig config = model.config();
         TensorSource weights = model.tensors();
-        int window = request.calibration() == null || request.calibration().window() == 0
-                ? Math.min(config.contextLength(), 2048) : request.calibration().window();
-        if (window > config.contextLength()) {
-            throw new IllegalArgumentException("--window " + window + " exceeds the model's context length "
-                    + config.contextLength());
-        }
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        BlockCalibration calibration = new BlockCalibration(config, request.calibration(), request.threads(),
+                new StageTimer(seconds));
         Plan plan = Plan.check(config, weights, request);   // every refusal happens here, before any work
         int contextTokens = Math.min(FLOPS_CONTEXT_TOKENS, config.contextLength());
         ModelCost before = ModelCost.of(config, weights, contextTokens,
                 IntStream.range(0, config.numLayers()).toArray());
 
-        Map<String, Double> seconds = new LinkedHashMap<>();
-        List<int[]> windows = request.needsCalibration() ? windowSource.windows(window) : List.of();
-        Calibrator calibrator = new Calibrator(config, window, request.threads(), seconds);
+        List<int[]> windows = calibration.windows(windowSource, request.needsCalibration());
         LoadedModel pruned;
         List<Integer> dropped = new ArrayList<>();
         double[] layerScores = null;
+        double[] owlRatios = null;
         if (request.target() == StructuredTarget.BLOCKS) {
             listener.progress(RunStage.CALIBRATE, 0, 1);
-            layerScores = calibrator.blockInfluence(weights, calibrator.embed(weights, windows));
+            layerScores = BlockInfluence.of(config, weights, calibration, windows);
             listener.progress(RunStage.CALIBRATE, 1, 1);
             int[] order = Surgery.lowest(layerScores, 1, plan.blocksToDrop());
             Arrays.stream(order).forEach(dropped::add);
             int[] kept = IntStream.range(0, config.numLayers()).filter(l -> !dropped.contains(l)).toArray();
-            DecoderConfig shallower = DroppedBlocks.withLayers(config, kept.length);
-            pruned = rebuilt(model, shallower, new DroppedBlocks(config, weights, kept));
+            pruned = rebuilt(model, config.withLayers(kept.length), new DroppedBlocks(config, weights, kept));
         } else {
-            pruned = rebuilt(model, config, pruneUnits(config, weights, request, plan, windows, calibrator, seconds,
+            if (request.allocation() == StructuredAllocation.OWL) {
+                listener.progress(RunStage.CALIBRATE, 0, config.numLayers());
+                double[] outlierRatios = OwlScores.layerOutlierRatios(config, weights, calibration, windows,
+                        done -> listener.progress(RunStage.CALIBRATE, done, config.numLayers()));
+                owlRatios = OwlAllocation.allocate(outlierRatios, request.ratio(), OwlAllocation.DEFAULT_LAMBDA);
+            }
+            pruned = rebuilt(model, config, pruneUnits(config, weights, request, plan, windows, calibration, owlRatios,
                     listener));
         }
         ModelLoader.checkLayout(pruned.config(), pruned.tensors(), model.source());
         int[] sourceLayers = IntStream.range(0, config.numLayers())
                 .filter(l -> !dropped.contains(l)).toArray();
         ModelCost after = ModelCost.of(pruned.config(), pruned.tensors(), contextTokens, sourceLayers);
-        PruneReport.CalibrationSummary calibration = windows.isEmpty() ? null
-                : new PruneReport.CalibrationSummary(request.calibration().text().toAbsolutePath().toString(),
-                        windows.size(), window, request.calibration().seed(), (long) windows.size() * window);
-        StructuredReport[] report = new StructuredReport[1];
         List<Integer> droppedLayers = request.target() == StructuredTarget.BLOCKS ? dropped : null;
         double[] scores = layerScores;
-        long exportStart = System.nanoTime();
-        listener.progress(RunStage.EXPORT, 0, 1);
+        double[] layerRatios = owlRatios;
         try (TensorSource prunedTensors = pruned.tensors()) {
-            DecoderExporter.export(pruned, prunedTensors, out, request.dtype(), staging -> {
-                seconds.put("export", (System.nanoTime() - exportStart) / 1e9);
-                seconds.put("total", (System.nanoTime() - startNanos) / 1e9);
-                report[0] = new StructuredReport(StructuredReport.SCHEMA, model.source().toAbsolutePath().toString(),
-                        config.family().id(), "structured", request.target().id(), request.score().id(),
-                        request.allocation().name().toLowerCase(java.util.Locale.ROOT), request.ratio(),
-                        request.biasCompensation(), contextTokens, before.parameters(), after.parameters(),
-                        1 - (double) after.parameters() / before.parameters(), before.flopsPerToken(),
-                        after.flopsPerToken(), 1 - (double) after.flopsPerToken() / before.flopsPerToken(),
-                        droppedLayers, scores, before.layers(), after.layers(), calibration, modelBytes(staging),
-                        seconds, ProcessMemory.peakRssBytes(), out.toAbsolutePath().toString());
-                Reports.write(report[0], staging.resolve(PruneReport.FILE_NAME));
-            });
+            return ReportedExport.export(pruned, prunedTensors, out, request.dtype(), false, seconds, startNanos,
+                    listener, staging -> new StructuredReport(StructuredReport.SCHEMA,
+                            model.source().toAbsolutePath().toString(), ModelFamilies.of(config).id(), "structured",
+                            request.target().id(), request.score().id(), request.allocation().id(), request.ratio(),
+                            request.biasCompensation(), contextTokens, before.parameters(), after.parameters(),
+                            1 - (double) after.parameters() / before.parameters(), before.flopsPerToken(),
+                            after.flopsPerToken(), 1 - (double) after.flopsPerToken() / before.flopsPerToken(),
+                            droppedLayers, scores, layerRatios, before.layers(), after.layers(),
+                            calibration.summary(request.calibration(), windows), modelBytes(staging), seconds,
+                            ProcessMemory.peakRssBytes(), out.toAbsolutePath().toString()));
         }
-        listener.progress(RunStage.EXPORT, 1, 1);
-        return report[0];
     }
 
     private static LoadedModel rebuilt(LoadedModel model, DecoderConfig config, TensorSource tensors) {
@@ -146,9 +138,14 @@ public final class StructuredPruner {
         return bytes;
     }
 
-    /** Heads and/or MLP channels, block by block. */
+    /**
+     * Heads and/or MLP channels, block by block, each block scored on the outputs of the blocks before it after
+     * they were pruned.
+     *
+     * @param owlRatios each layer's ratio under OWL allocation, else null
+     */
     private static PrunedTensors pruneUnits(DecoderConfig config, TensorSource weights, StructuredRequest request,
-            Plan plan, List<int[]> windows, Calibrator calibrator, Map<String, Double> seconds,
+            Plan plan, List<int[]> windows, BlockCalibration calibration, double[] owlRatios,
             ProgressListener listener) {
         List<Units.Kind> kinds = new ArrayList<>();
         if (request.target().heads()) {
@@ -161,12 +158,11 @@ public final class StructuredPruner {
         if (request.allocation() == StructuredAllocation.GLOBAL) {
             Map<Units.Kind, List<double[]>> scores = new EnumMap<>(Units.Kind.class);
             listener.progress(RunStage.CALIBRATE, 0, config.numLayers());
-            List<float[]> hidden = windows.isEmpty() ? List.of() : calibrator.embed(weights, windows);
+            List<float[]> hidden = calibration.embed(weights, windows);
             for (int layer = 0; layer < config.numLayers(); layer++) {
-                Map<FamilyGraphs.Tap, InputStatistics> stats = windows.isEmpty() ? Map.of()
-                        : calibrator.collect(weights, layer, hidden, true);
+                Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(weights, layer, hidden, false, true);
                 for (Units.Kind kind : kinds) {
-                    Units units = plan.units(kind, weights, layer);
+                    Units units = Plan.units(config, kind, weights, layer);
                     scores.computeIfAbsent(kind, k -> new ArrayList<>())
                             .add(Importance.scores(request.score(), units, weights, stats));
                 }
@@ -175,15 +171,18 @@ public final class StructuredPruner {
             for (Units.Kind kind : kinds) {
                 removePerGroup.put(kind, plan.globalPerGroup(kind, weights, scores.get(kind)));
             }
+        } else if (owlRatios != null) {
+            for (Units.Kind kind : kinds) {
+                removePerGroup.put(kind, plan.perGroupAt(kind, weights, owlRatios));
+            }
         }
         PrunedTensors pruned = new PrunedTensors(weights);
         listener.progress(RunStage.PRUNE, 0, config.numLayers());
-        List<float[]> hidden = windows.isEmpty() ? List.of() : calibrator.embed(weights, windows);
+        List<float[]> hidden = calibration.embed(weights, windows);
         for (int layer = 0; layer < config.numLayers(); layer++) {
-            Map<FamilyGraphs.Tap, InputStatistics> stats = windows.isEmpty() ? Map.of()
-                    : calibrator.collect(pruned, layer, hidden, false);
+            Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(pruned, layer, hidden, false, false);
             for (Units.Kind kind : kinds) {
-                Units units = plan.units(kind, weights, layer);
+                Units units = Plan.units(config, kind, weights, layer);
                 double[] scores = Importance.scores(request.score(), units, weights, stats);
                 int[] removed = Surgery.lowest(scores, units.groups(), removePerGroup.get(kind)[layer]);
                 if (request.biasCompensation() && removed.length > 0) {
@@ -191,8 +190,8 @@ public final class StructuredPruner {
                 }
                 Surgery.remove(units, removed, pruned, pruned);
             }
-            if (!hidden.isEmpty() && layer + 1 < config.numLayers()) {
-                hidden = calibrator.forward(pruned, layer, hidden);
+            if (layer + 1 < config.numLayers()) {
+                hidden = calibration.forward(pruned, layer, hidden);
             }
             listener.progress(RunStage.PRUNE, layer + 1, config.numLayers());
         }
@@ -208,11 +207,15 @@ public final class StructuredPruner {
             if (request.target() == StructuredTarget.BLOCKS) {
                 int drop = (int) Math.round(ratio * config.numLayers());
                 if (drop >= config.numLayers()) {
-                    throw new IllegalArgumentException("--ratio " + ratio + " would drop all " + config.numLayers()
+                    throw new InvalidSetting("ratio", ratio + " would drop all " + config.numLayers()
                             + " decoder blocks");
                 }
                 return new Plan(config, request, drop, Map.of());
             }
+            // OWL moves a layer's ratio at most 2λ above the mean: refuse now what the worst layer could not take.
+            double highest = request.allocation() == StructuredAllocation.OWL
+                    ? Math.min(ratio + 2 * OwlAllocation.DEFAULT_LAMBDA, OwlAllocation.MAX_LAYER_SPARSITY) : ratio;
+            String owlNote = highest > ratio ? " (OWL may raise a layer's ratio to " + highest + ")" : "";
             Plan plan = new Plan(config, request, 0, new EnumMap<>(Units.Kind.class));
             for (Units.Kind kind : Units.Kind.values()) {
                 if (kind == Units.Kind.HEADS ? !request.target().heads() : !request.target().mlp()) {
@@ -221,29 +224,37 @@ public final class StructuredPruner {
                 int[] perGroup = new int[config.numLayers()];
                 plan.uniformPerGroup().put(kind, perGroup);
                 for (int layer = 0; layer < config.numLayers(); layer++) {
-                    Units units = plan.units(kind, weights, layer);
-                    int remove = perGroup(ratio, units);
-                    perGroup[layer] = remove;
-                    if (remove >= units.groupSize()) {
-                        throw new IllegalArgumentException(kind == Units.Kind.MLP
-                                ? "--ratio " + ratio + " would remove all " + units.count() + " MLP channels of layer "
-                                        + layer
+                    Units units = units(config, kind, weights, layer);
+                    perGroup[layer] = perGroup(ratio, units);
+                    if (perGroup(highest, units) >= units.groupSize()) {
+                        throw new InvalidSetting("ratio", (kind == Units.Kind.MLP
+                                ? ratio + " would remove all " + units.count() + " MLP channels of layer " + layer
                                 : units.groups() > 1
-                                ? "--ratio " + ratio + " would remove all " + units.groupSize() + " query heads of "
-                                        + "each of the " + units.groups() + " key/value groups of layer " + layer
+                                ? ratio + " would remove all " + units.groupSize() + " query heads of each of the "
+                                        + units.groups() + " key/value groups of layer " + layer
                                         + " (grouped-query attention removes the same number of query heads from "
                                         + "every group, at most " + (units.groupSize() - 1) + " of "
                                         + units.groupSize() + ")"
-                                : "--ratio " + ratio + " would remove all " + units.count() + " attention heads of layer "
-                                        + layer);
+                                : ratio + " would remove all " + units.count() + " attention heads of layer " + layer)
+                                + owlNote);
                     }
                 }
             }
             return plan;
         }
 
-        Units units(Units.Kind kind, TensorSource weights, int layer) {
+        static Units units(DecoderConfig config, Units.Kind kind, TensorSource weights, int layer) {
             return kind == Units.Kind.MLP ? Units.mlp(config, weights, layer) : Units.heads(config, weights, layer);
+        }
+
+        /** Units to remove per group of each layer at that layer's own ratio. */
+        int[] perGroupAt(Units.Kind kind, TensorSource weights, double[] layerRatios) {
+            int[] perGroup = new int[config.numLayers()];
+            for (int layer = 0; layer < perGroup.length; layer++) {
+                Units units = units(config, kind, weights, layer);
+                perGroup[layer] = Math.min(perGroup(layerRatios[layer], units), units.groupSize() - 1);
+            }
+            return perGroup;
         }
 
         /** The ratio of each group's units, rounded to the nearest whole unit. */
@@ -264,7 +275,7 @@ public final class StructuredPruner {
             int[] groups = new int[config.numLayers()];
             long total = 0;
             for (int layer = 0; layer < config.numLayers(); layer++) {
-                Units units = units(kind, weights, layer);
+                Units units = units(config, kind, weights, layer);
                 double[] s = scores.get(layer);
                 double mean = Arrays.stream(s).average().orElse(0);
                 double std = Math.sqrt(Arrays.stream(s).map(v -> (v - mean) * (v - mean)).average().orElse(0));

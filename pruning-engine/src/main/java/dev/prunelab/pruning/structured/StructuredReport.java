@@ -1,7 +1,7 @@
 package dev.prunelab.pruning.structured;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.prunelab.pruning.pipeline.PruneReport;
+import dev.prunelab.pruning.calibration.CalibrationSummary;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +12,7 @@ import java.util.Map;
  * @param requestedRatio  the fraction of each targeted structure asked to be removed
  * @param droppedLayers   source indices of the blocks removed (block dropping), ascending
  * @param layerScores     the score of each block (block influence) or null
+ * @param layerRatios     the ratio each layer was pruned to under OWL allocation, or null
  * @param modelBytes      bytes of the exported directory's model files (model.onnx and external data)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -34,9 +35,10 @@ public record StructuredReport(
         double flopsReduction,
         List<Integer> droppedLayers,
         double[] layerScores,
+        double[] layerRatios,
         List<ModelCost.LayerCost> layersBefore,
         List<ModelCost.LayerCost> layersAfter,
-        PruneReport.CalibrationSummary calibration,
+        CalibrationSummary calibration,
         long modelBytes,
         Map<String, Double> secondsPerStage,
         Long peakRssBytes,

@@ -1,12 +1,12 @@
 package dev.prunelab.pruning.structured;
 
-import dev.prunelab.vocabulary.WeightDtype;
-import dev.prunelab.pruning.pipeline.PruneRequest;
+import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.vocabulary.InvalidSetting;
-import dev.prunelab.vocabulary.StructuredTarget;
-import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredRules;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.WeightDtype;
 
 /**
  * What to remove and how to rank it, validated before any work. The ratio is the fraction of each structure
@@ -14,10 +14,11 @@ import dev.prunelab.vocabulary.StructuredRules;
  *
  * @param ratio            fraction in [0, 1) of the targeted units to remove
  * @param biasCompensation FLAP only: fold the removed channels' mean contribution into the output bias
- * @param calibration      where calibration windows come from; unused by magnitude scores
+ * @param calibration      where calibration windows come from; unused by magnitude scores under uniform or
+ *                         global allocation
  */
 public record StructuredRequest(StructuredTarget target, double ratio, StructuredScore score,
-        StructuredAllocation allocation, boolean biasCompensation, PruneRequest.Calibration calibration,
+        StructuredAllocation allocation, boolean biasCompensation, Calibration calibration,
         WeightDtype dtype, int threads) {
 
     public StructuredRequest {
@@ -33,8 +34,8 @@ public record StructuredRequest(StructuredTarget target, double ratio, Structure
         }
     }
 
-    /** Only magnitude scores need no activations. */
+    /** Only magnitude scores need no activations, unless OWL spreads the ratio by them. */
     public boolean needsCalibration() {
-        return score.needsCalibration();
+        return score.needsCalibration() || allocation.needsCalibration();
     }
 }

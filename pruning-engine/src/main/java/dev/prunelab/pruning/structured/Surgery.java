@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.structured;
 
+import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.model.TensorSource;
 import java.util.ArrayList;
 import java.util.Arrays;

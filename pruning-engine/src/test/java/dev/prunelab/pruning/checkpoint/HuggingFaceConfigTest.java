@@ -1,18 +1,17 @@
 package dev.prunelab.pruning.checkpoint;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.prunelab.pruning.model.DType;
-import dev.prunelab.pruning.model.Gpt2Config;
-import dev.prunelab.pruning.model.LlamaConfig;
-import dev.prunelab.pruning.model.ModelFormatException;
-import dev.prunelab.pruning.model.OptConfig;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.prunelab.pruning.family.gpt2.Gpt2Config;
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.opt.OptConfig;
+import dev.prunelab.pruning.model.DType;
+import dev.prunelab.pruning.model.ModelFormatException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 class HuggingFaceConfigTest {
     private static final Path SOURCE = Path.of("some/model/config.json");

@@ -1,23 +1,22 @@
 package dev.prunelab.pruning.checkpoint;
 
-import dev.prunelab.pruning.model.LlamaConfig;
-import dev.prunelab.pruning.model.ModelFormatException;
-import dev.prunelab.pruning.model.WeightNames;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.llama.LlamaNames;
+import dev.prunelab.pruning.model.ModelFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class Llama2cCheckpointTest {
     static final Path STORIES = Path.of(System.getenv().getOrDefault("PRUNELAB_DATA", "../../shared/data"))
@@ -35,10 +34,10 @@ class Llama2cCheckpointTest {
             LlamaConfig expected = new LlamaConfig("llama", 512, 64, 172, 5, 8, 4, 8, 512, 1e-5, 10000.0,
                     true, false, false);
             assertEquals(expected, checkpoint.config());
-            assertFalse(checkpoint.contains(WeightNames.Llama.LM_HEAD), "shared classifier: no lm_head");
+            assertFalse(checkpoint.contains(LlamaNames.LM_HEAD), "shared classifier: no lm_head");
             assertEquals(5 * 9 + 2, checkpoint.names().size());
-            assertArrayEquals(new long[] {32, 64}, checkpoint.info(WeightNames.Llama.attention(4, "k_proj.weight")).shape());
-            assertArrayEquals(new long[] {64, 172}, checkpoint.info(WeightNames.Llama.mlp(0, "down_proj.weight")).shape());
+            assertArrayEquals(new long[] {32, 64}, checkpoint.info(LlamaNames.attention(4, "k_proj.weight")).shape());
+            assertArrayEquals(new long[] {64, 172}, checkpoint.info(LlamaNames.mlp(0, "down_proj.weight")).shape());
         }
     }
 
@@ -53,7 +52,7 @@ class Llama2cCheckpointTest {
                 assertArrayEquals(legacy.readFloats(name), v1.readFloats(name), name);
             }
             // The layouts differ, so equal values prove each offset table independently.
-            assertTrue(legacy.dataOffset(WeightNames.Llama.EMBED) != v1.dataOffset(WeightNames.Llama.EMBED));
+            assertTrue(legacy.dataOffset(LlamaNames.EMBED) != v1.dataOffset(LlamaNames.EMBED));
         }
     }
 
@@ -61,7 +60,7 @@ class Llama2cCheckpointTest {
     @Test
     void queryAndKeyRowsArePermutedToRotateHalfOrder() throws IOException {
         try (Llama2cCheckpoint checkpoint = Llama2cCheckpoint.open(LEGACY)) {
-            String k = WeightNames.Llama.attention(1, "k_proj.weight");
+            String k = LlamaNames.attention(1, "k_proj.weight");
             float[] raw = rawFloats(LEGACY, checkpoint.dataOffset(k), 32 * 64);
             float[] permuted = checkpoint.readFloats(k);
             int headDim = 8;
@@ -76,7 +75,7 @@ class Llama2cCheckpointTest {
                 }
             }
             assertFalse(Arrays.equals(raw, permuted));
-            String v = WeightNames.Llama.attention(1, "v_proj.weight");
+            String v = LlamaNames.attention(1, "v_proj.weight");
             assertArrayEquals(rawFloats(LEGACY, checkpoint.dataOffset(v), 32 * 64), checkpoint.readFloats(v));
         }
     }
@@ -146,7 +145,7 @@ class Llama2cCheckpointTest {
         try (Llama2cCheckpoint checkpoint = Llama2cCheckpoint.open(file)) {
             assertFalse(checkpoint.config().tieWordEmbeddings());
             assertEquals(512, checkpoint.config().vocabSize());
-            assertEquals(0.75f, checkpoint.readFloats(WeightNames.Llama.LM_HEAD, 512, 64)[0]);
+            assertEquals(0.75f, checkpoint.readFloats(LlamaNames.LM_HEAD, 512, 64)[0]);
         }
     }
 }

@@ -1,16 +1,22 @@
 package dev.prunelab.pruning.checkpoint;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.prunelab.pruning.family.CheckpointTensor;
+import dev.prunelab.pruning.family.gpt2.Gpt2Names;
+import dev.prunelab.pruning.family.llama.LlamaConfig;
+import dev.prunelab.pruning.family.llama.LlamaNames;
+import dev.prunelab.pruning.family.opt.OptConfig;
+import dev.prunelab.pruning.family.opt.OptNames;
 import dev.prunelab.pruning.model.DType;
-import dev.prunelab.pruning.model.LlamaConfig;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.ModelFormatException;
-import dev.prunelab.pruning.model.OptConfig;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
-import dev.prunelab.pruning.model.WeightNames;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,12 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ModelLoaderTest {
     @TempDir
@@ -63,7 +65,7 @@ class ModelLoaderTest {
                     assertEquals(preset.config().config(), model.config(), preset.id());
                     assertEquals(preset.config().bosTokenId(), model.bosTokenId());
                     Set<String> expected = new TreeSet<>();
-                    for (CheckpointSynthesizer.Tensor tensor : CheckpointSynthesizer.layout(model.config())) {
+                    for (CheckpointTensor tensor : CheckpointSynthesizer.layout(model.config())) {
                         expected.add(tensor.name());
                         TensorInfo info = model.tensors().info(tensor.name());
                         assertEquals(dtype, info.dtype());
@@ -73,7 +75,7 @@ class ModelLoaderTest {
                         for (float value : values) {
                             mean += value / values.length;
                         }
-                        double target = tensor.init() == CheckpointSynthesizer.Init.NORM ? 1.0 : 0.0;
+                        double target = tensor.init() == CheckpointTensor.Init.NORM ? 1.0 : 0.0;
                         assertEquals(target, mean, values.length > 1000 ? 0.01 : 0.1, tensor.name());
                     }
                     assertEquals(expected, model.tensors().names());
@@ -87,9 +89,9 @@ class ModelLoaderTest {
         Path model = dir.resolve("opt");
         CheckpointSynthesizer.write(model, SynthesisPreset.TINY_OPT_POST_LN, DType.F32, 1);
         try (LoadedModel loaded = ModelLoader.open(model)) {
-            assertTrue(loaded.tensors().contains(WeightNames.Opt.PROJECT_IN));
-            assertArrayEquals(new long[] {512, 32}, loaded.tensors().info(WeightNames.Opt.EMBED).shape());
-            assertFalse(loaded.tensors().contains(WeightNames.Opt.FINAL_NORM + "weight"));
+            assertTrue(loaded.tensors().contains(OptNames.PROJECT_IN));
+            assertArrayEquals(new long[] {512, 32}, loaded.tensors().info(OptNames.EMBED).shape());
+            assertFalse(loaded.tensors().contains(OptNames.FINAL_NORM + "weight"));
             assertFalse(((OptConfig) loaded.config()).hasFinalLayerNorm());
         }
     }
@@ -212,36 +214,36 @@ class ModelLoaderTest {
         try (LoadedModel loaded = ModelLoader.open(model)) {
             LlamaConfig config = (LlamaConfig) loaded.config();
             Map<String, long[]> edits = new HashMap<>();
-            edits.put(WeightNames.Llama.LM_HEAD, null);
+            edits.put(LlamaNames.LM_HEAD, null);
             String missing = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(config,
                     new Edited(loaded.tensors(), edits), model)).getMessage();
             assertTrue(missing.contains("'lm_head.weight'") && missing.contains("missing"), missing);
 
             edits.clear();
-            edits.put(WeightNames.Llama.mlp(1, "up_proj.weight"), new long[] {95, 64});
+            edits.put(LlamaNames.mlp(1, "up_proj.weight"), new long[] {95, 64});
             String shape = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(config,
                     new Edited(loaded.tensors(), edits), model)).getMessage();
             assertTrue(shape.contains("up_proj.weight") && shape.contains("[95, 64]") && shape.contains("[96, 64]"), shape);
 
             edits.clear();
-            edits.put(WeightNames.Llama.attention(0, "q_proj.weight"), new long[] {60, 64});
+            edits.put(LlamaNames.attention(0, "q_proj.weight"), new long[] {60, 64});
             String heads = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(config,
                     new Edited(loaded.tensors(), edits), model)).getMessage();
             assertTrue(heads.contains("q_proj.weight") && heads.contains("head_dim"), heads);
 
             // Layer 1 pruned to 4 of 8 query heads, 1 of 2 kv heads and an MLP of 40: consistent, so accepted.
             edits.clear();
-            edits.put(WeightNames.Llama.attention(1, "q_proj.weight"), new long[] {32, 64});
-            edits.put(WeightNames.Llama.attention(1, "k_proj.weight"), new long[] {8, 64});
-            edits.put(WeightNames.Llama.attention(1, "v_proj.weight"), new long[] {8, 64});
-            edits.put(WeightNames.Llama.attention(1, "o_proj.weight"), new long[] {64, 32});
-            edits.put(WeightNames.Llama.mlp(1, "gate_proj.weight"), new long[] {40, 64});
-            edits.put(WeightNames.Llama.mlp(1, "up_proj.weight"), new long[] {40, 64});
-            edits.put(WeightNames.Llama.mlp(1, "down_proj.weight"), new long[] {64, 40});
+            edits.put(LlamaNames.attention(1, "q_proj.weight"), new long[] {32, 64});
+            edits.put(LlamaNames.attention(1, "k_proj.weight"), new long[] {8, 64});
+            edits.put(LlamaNames.attention(1, "v_proj.weight"), new long[] {8, 64});
+            edits.put(LlamaNames.attention(1, "o_proj.weight"), new long[] {64, 32});
+            edits.put(LlamaNames.mlp(1, "gate_proj.weight"), new long[] {40, 64});
+            edits.put(LlamaNames.mlp(1, "up_proj.weight"), new long[] {40, 64});
+            edits.put(LlamaNames.mlp(1, "down_proj.weight"), new long[] {64, 40});
             ModelLoader.checkLayout(config, new Edited(loaded.tensors(), edits), model);
 
-            edits.put(WeightNames.Llama.attention(1, "k_proj.weight"), new long[] {24, 64});
-            edits.put(WeightNames.Llama.attention(1, "v_proj.weight"), new long[] {24, 64});
+            edits.put(LlamaNames.attention(1, "k_proj.weight"), new long[] {24, 64});
+            edits.put(LlamaNames.attention(1, "v_proj.weight"), new long[] {24, 64});
             String grouping = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(config,
                     new Edited(loaded.tensors(), edits), model)).getMessage();
             assertTrue(grouping.contains("4 query heads cannot be grouped over 3"), grouping);
@@ -255,11 +257,11 @@ class ModelLoaderTest {
         Path opt = dir.resolve("opt");
         CheckpointSynthesizer.write(opt, SynthesisPreset.TINY_OPT, DType.F32, 1);
         try (LoadedModel g = ModelLoader.open(gpt2); LoadedModel o = ModelLoader.open(opt)) {
-            String cAttn = WeightNames.Gpt2.attention(0, "c_attn.weight");
+            String cAttn = Gpt2Names.attention(0, "c_attn.weight");
             String error = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(g.config(),
                     new Edited(g.tensors(), Map.of(cAttn, new long[] {192, 64})), gpt2)).getMessage();
             assertTrue(error.contains(cAttn) && error.contains("[192, 64]"), error);
-            String bias = WeightNames.Opt.mlp(1, "fc2.bias");
+            String bias = OptNames.mlp(1, "fc2.bias");
             Map<String, long[]> edits = new HashMap<>();
             edits.put(bias, null);
             String missing = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(o.config(),

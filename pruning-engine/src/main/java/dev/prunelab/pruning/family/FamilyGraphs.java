@@ -1,0 +1,93 @@
+package dev.prunelab.pruning.family;
+
+import dev.prunelab.pruning.graph.DecoderGraph;
+import dev.prunelab.pruning.graph.GraphBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The forward pass of each family in three pieces (embed, one decoder layer, head), node by node in Hugging
+ * Face module paths. The exporter chains them into the full decoder; the pruner builds one-layer graphs from
+ * the same code to calibrate block by block, reading the layer's linear inputs from its {@link Taps}.
+ * Widths per layer come from the weight shapes, so a structurally pruned model exports the same way.
+ */
+public abstract class FamilyGraphs {
+
+    /** The intermediate tensors that feed a layer's linear modules (their calibration inputs). */
+    public enum Tap {
+        /** normalised block input: q/k/v (or c_attn) input, [B,S,hidden] */
+        ATTENTION_INPUT,
+        /** merged attention heads: o_proj/out_proj/c_proj input, [B,S,heads*headDim] */
+        ATTENTION_CONTEXT,
+        /** normalised residual: gate/up, fc1 or c_fc input, [B,S,hidden] */
+        MLP_INPUT,
+        /** activated MLP hidden: down, fc2 or mlp.c_proj input, [B,S,intermediate] */
+        MLP_HIDDEN;
+
+        public String outputName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Where a layer's taps were recorded while it was built. */
+    public static final class Taps {
+        private final Map<Tap, String> values = new LinkedHashMap<>();
+
+        public void record(Tap tap, String value) {
+            values.put(tap, value);
+        }
+
+        /** The graph value of each tap, in the order they were recorded. */
+        public Map<Tap, String> values() {
+            return java.util.Collections.unmodifiableMap(values);
+        }
+    }
+
+    /** Token (and position) embeddings: [B,S] ids -> [B,S,hidden]. */
+    public abstract String embed(DecoderGraph d);
+
+    /** One decoder layer: [B,S,hidden] -> [B,S,hidden]. */
+    public abstract String layer(DecoderGraph d, int layer, String x, Taps taps);
+
+    /** Final norm (and projections) and the logits output. */
+    public abstract void head(DecoderGraph d, String x);
+
+    /**
+     * The linear modules of a layer, in order, with the tap that feeds each. Names are module paths (the
+     * weight is {@code <module>.weight}); GPT-2's are Conv1D modules with [in, out] weights.
+     */
+    public abstract Map<String, Tap> linearInputs(int layer);
+
+    /** The token embedding table [vocab, width] that {@link #embed} gathers from. */
+    public abstract String embeddingName();
+
+    /** True when the family stores linear weights [in, out] (GPT-2's Conv1D). */
+    public boolean weightsStoredInputMajor() {
+        return false;
+    }
+
+    /** Heads of a projection, from its output width. */
+    public static int heads(long projectionWidth, int headDim, String module) {
+        if (projectionWidth % headDim != 0) {
+            throw new IllegalArgumentException(module + ": width " + projectionWidth
+                    + " is not a multiple of head_dim " + headDim);
+        }
+        return (int) (projectionWidth / headDim);
+    }
+
+    /** RMSNorm: x / sqrt(mean(x^2) + eps) * weight (opset 17 has no RMSNormalization operator). */
+    protected static String rmsNorm(DecoderGraph d, String path, String weightName, String x, double eps) {
+        GraphBuilder g = d.g;
+        String meanSquare = g.reduceMean(path + "/ReduceMean", g.mul(path + "/Mul_square", x, x), -1);
+        String root = g.unary("Sqrt", path + "/Sqrt",
+                g.add(path + "/Add_eps", meanSquare, g.scalar(path + "/eps", (float) eps)));
+        String normalised = g.div(path + "/Div", x, root);
+        return g.mul(path + "/Mul_weight", normalised, d.vector(weightName));
+    }
+
+    /** LayerNormalization with the checkpoint's weight and bias (prefix ends with "."). */
+    protected static String layerNorm(DecoderGraph d, String path, String prefix, String x, double eps) {
+        return d.g.layerNorm(path + "/LayerNormalization", x, d.vector(prefix + "weight"), d.vector(prefix + "bias"),
+                eps);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.prunelab.pruning.family;
+
+import dev.prunelab.pruning.model.DecoderConfig;
+import dev.prunelab.pruning.model.ModelFormatException;
+import dev.prunelab.pruning.model.TensorInfo;
+import dev.prunelab.pruning.model.TensorSource;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** Shape assertions on a model's tensors whose errors name the tensor, its file and both shapes. */
+public final class LayoutCheck {
+    private final TensorSource tensors;
+    private final Path source;
+    private final DecoderConfig config;
+
+    /** @param source named in the error when a tensor is missing */
+    public LayoutCheck(TensorSource tensors, Path source, DecoderConfig config) {
+        this.tensors = tensors;
+        this.source = source;
+        this.config = config;
+    }
+
+    public boolean present(String name) {
+        return tensors.contains(name);
+    }
+
+    /** An error about tensor {@code name}. */
+    public ModelFormatException invalid(String name, String problem) {
+        return new ModelFormatException(info(name).file(), name, problem);
+    }
+
+    private TensorInfo info(String name) {
+        if (!tensors.contains(name)) {
+            throw new ModelFormatException(source, name, "missing (required by the " + config.modelType()
+                    + " layout)");
+        }
+        return tensors.info(name);
+    }
+
+    public void exact(String name, long... expected) {
+        TensorInfo info = info(name);
+        if (!Arrays.equals(info.shape(), expected)) {
+            throw new ModelFormatException(info.file(), name, "shape " + Arrays.toString(info.shape())
+                    + " where " + Arrays.toString(expected) + " was expected");
+        }
+    }
+
+    /** A [rows, columns] matrix with the given columns and rows a multiple of unit; returns rows. */
+    public long rows(String name, long columns, long unit, String unitName) {
+        long[] shape = matrix(name);
+        if (shape[1] != columns || shape[0] % unit != 0) {
+            throw invalid(name, "shape " + Arrays.toString(shape) + " where [k * " + unitName + " (" + unit + "), "
+                    + columns + "] was expected");
+        }
+        return shape[0];
+    }
+
+    /** A [rows, columns] matrix with the given rows and columns a multiple of unit; returns columns. */
+    public long columns(String name, long rows, long unit, String unitName) {
+        long[] shape = matrix(name);
+        if (shape[0] != rows || shape[1] % unit != 0) {
+            throw invalid(name, "shape " + Arrays.toString(shape) + " where [" + rows + ", k * " + unitName + " ("
+                    + unit + ")] was expected");
+        }
+        return shape[1];
+    }
+
+    private long[] matrix(String name) {
+        TensorInfo info = info(name);
+        if (info.rank() != 2) {
+            throw new ModelFormatException(info.file(), name, "rank " + info.rank() + " (shape "
+                    + Arrays.toString(info.shape()) + ") where a matrix was expected");
+        }
+        return info.shape();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.prunelab.pruning.family.gpt2;
+
+import dev.prunelab.pruning.family.FamilyGraphs;
+import dev.prunelab.pruning.graph.DecoderGraph;
+import dev.prunelab.pruning.graph.GraphBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * GPT-2: x = wte(ids) + wpe(position_ids); per layer x += c_proj(attn(split(c_attn(ln_1(x)))));
+ * x += mlp(ln_2(x)) with gelu; logits = ln_f(x) against the tied wte.
+ */
+final class Gpt2Graphs extends FamilyGraphs {
+    private final Gpt2Config c;
+    private String wte;
+
+    Gpt2Graphs(Gpt2Config config) {
+        this.c = config;
+    }
+
+    @Override
+    public String embed(DecoderGraph d) {
+        GraphBuilder g = d.g;
+        wte = d.matrix(Gpt2Names.EMBED);
+        return g.add("/transformer/Add_positions",
+                g.gather("/transformer/wte/Gather", wte, d.inputIds, 0),
+                g.gather("/transformer/wpe/Gather", d.matrix(Gpt2Names.POSITIONS), d.positionIds, 0));
+    }
+
+    @Override
+    public String layer(DecoderGraph d, int layer, String x, Taps taps) {
+        GraphBuilder g = d.g;
+        String path = "/transformer/h." + layer;
+        String a = layerNorm(d, path + "/ln_1", Gpt2Names.norm(layer, "ln_1."), x, c.layerNormEps());
+        taps.record(Tap.ATTENTION_INPUT, a);
+        String cAttn = Gpt2Names.attention(layer, "c_attn");
+        long qkvWidth = d.info(cAttn + ".weight").dimension(1);
+        if (qkvWidth % 3 != 0) {
+            throw new IllegalArgumentException(cAttn + ": output width " + qkvWidth + " is not 3 x attention width");
+        }
+        long width = qkvWidth / 3;
+        String qkv = d.conv1d(path + "/attn/c_attn", cAttn, a);
+        String q = g.slice(path + "/attn/Slice_q", qkv, 0, width, 2);
+        String k = g.slice(path + "/attn/Slice_k", qkv, width, 2 * width, 2);
+        String v = g.slice(path + "/attn/Slice_v", qkv, 2 * width, 3 * width, 2);
+        int heads = heads(width, c.headDim(), cAttn);
+        String context = d.attention(path + "/attn", layer, q, k, v, heads, heads, c.headDim(), null);
+        taps.record(Tap.ATTENTION_CONTEXT, context);
+        x = g.add(path + "/Add_attention_residual", x,
+                d.conv1d(path + "/attn/c_proj", Gpt2Names.attention(layer, "c_proj"), context));
+        String m = layerNorm(d, path + "/ln_2", Gpt2Names.norm(layer, "ln_2."), x, c.layerNormEps());
+        taps.record(Tap.MLP_INPUT, m);
+        String fc = d.conv1d(path + "/mlp/c_fc", Gpt2Names.mlp(layer, "c_fc"), m);
+        String activated = "gelu".equals(c.activation())
+                ? geluErf(g, path + "/mlp/act", fc) : geluTanh(g, path + "/mlp/act", fc);
+        taps.record(Tap.MLP_HIDDEN, activated);
+        return g.add(path + "/Add_mlp_residual", x,
+                d.conv1d(path + "/mlp/c_proj", Gpt2Names.mlp(layer, "c_proj"), activated));
+    }
+
+    @Override
+    public void head(DecoderGraph d, String x) {
+        String normed = layerNorm(d, "/transformer/ln_f", Gpt2Names.FINAL_NORM, x, c.layerNormEps());
+        d.logitsOutput(normed, wte, c.hiddenSize(), c.vocabSize());
+    }
+
+    @Override
+    public String embeddingName() {
+        return Gpt2Names.EMBED;
+    }
+
+    @Override
+    public Map<String, Tap> linearInputs(int layer) {
+        Map<String, Tap> inputs = new LinkedHashMap<>();
+        inputs.put(Gpt2Names.attention(layer, "c_attn"), Tap.ATTENTION_INPUT);
+        inputs.put(Gpt2Names.attention(layer, "c_proj"), Tap.ATTENTION_CONTEXT);
+        inputs.put(Gpt2Names.mlp(layer, "c_fc"), Tap.MLP_INPUT);
+        inputs.put(Gpt2Names.mlp(layer, "c_proj"), Tap.MLP_HIDDEN);
+        return inputs;
+    }
+
+    @Override
+    public boolean weightsStoredInputMajor() {
+        return true;
+    }
+
+    /** gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    static String geluTanh(GraphBuilder g, String path, String x) {
+        String cube = g.mul(path + "/Mul_cube", g.mul(path + "/Mul_square", x, x), x);
+        String inner = g.add(path + "/Add_inner", x, g.mul(path + "/Mul_coefficient", cube,
+                g.scalar(path + "/coefficient", 0.044715f)));
+        String tanh = g.unary("Tanh", path + "/Tanh",
+                g.mul(path + "/Mul_scale", inner, g.scalar(path + "/scale", (float) Math.sqrt(2.0 / Math.PI))));
+        return g.mul(path + "/Mul_output", g.mul(path + "/Mul_half", x, g.scalar(path + "/half", 0.5f)),
+                g.add(path + "/Add_one", tanh, g.scalar(path + "/one", 1.0f)));
+    }
+
+    /** Exact gelu: 0.5 x (1 + erf(x / sqrt 2)). */
+    static String geluErf(GraphBuilder g, String path, String x) {
+        String erf = g.unary("Erf", path + "/Erf",
+                g.mul(path + "/Mul_scale", x, g.scalar(path + "/scale", (float) (1.0 / Math.sqrt(2.0)))));
+        return g.mul(path + "/Mul_output", g.mul(path + "/Mul_half", x, g.scalar(path + "/half", 0.5f)),
+                g.add(path + "/Add_one", erf, g.scalar(path + "/one", 1.0f)));
+    }
+}

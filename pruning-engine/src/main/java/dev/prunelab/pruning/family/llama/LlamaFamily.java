@@ -1,0 +1,241 @@
+package dev.prunelab.pruning.family.llama;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prunelab.pruning.family.CheckpointTensor.Init;
+import dev.prunelab.pruning.family.CheckpointTensor;
+import dev.prunelab.pruning.family.ConfigFields;
+import dev.prunelab.pruning.family.FamilyGraphs;
+import dev.prunelab.pruning.family.LayoutCheck;
+import dev.prunelab.pruning.family.ModelFamily;
+import dev.prunelab.pruning.family.Units;
+import dev.prunelab.pruning.model.DecoderConfig;
+import dev.prunelab.pruning.model.TensorSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Llama, and the configs that differ from it only in fields (Mistral, Qwen2): rotary positions, RMSNorm, SwiGLU
+ * MLP, grouped-query attention. Qwen2 always has q/k/v biases and no o_proj bias; Llama's attention_bias puts a
+ * bias on all four projections.
+ */
+public final class LlamaFamily implements ModelFamily {
+
+    @Override
+    public String id() {
+        return "llama";
+    }
+
+    @Override
+    public List<String> modelTypes() {
+        return List.of("llama", "mistral", "qwen2");
+    }
+
+    @Override
+    public int defaultBosTokenId() {
+        return 1;
+    }
+
+    @Override
+    public int defaultEosTokenId() {
+        return 2;
+    }
+
+    @Override
+    public LlamaConfig readConfig(ConfigFields f, String modelType) {
+        JsonNode ropeScaling = f.raw("rope_scaling");
+        if (ropeScaling != null && !ropeScaling.isNull()) {
+            JsonNode type = ropeScaling.isObject()
+                    ? (ropeScaling.hasNonNull("rope_type") ? ropeScaling.get("rope_type") : ropeScaling.get("type"))
+                    : null;
+            if (type == null || !"default".equals(type.asText())) {
+                throw f.invalid("field 'rope_scaling': " + ropeScaling
+                        + " is not supported (only unscaled rotary embeddings)");
+            }
+        }
+        int hidden = f.requiredInt("hidden_size");
+        int heads = f.requiredInt("num_attention_heads");
+        int headDim;
+        if (f.has("head_dim")) {
+            headDim = f.requiredInt("head_dim");
+        } else {
+            if (heads <= 0 || hidden % heads != 0) {
+                throw f.invalid("field 'head_dim' is absent and hidden_size " + hidden
+                        + " is not a multiple of num_attention_heads " + heads);
+            }
+            headDim = hidden / heads;
+        }
+        // Qwen2's q/k/v projections always carry biases; its config has no attention_bias field.
+        boolean attentionBias = "qwen2".equals(modelType) || f.optionalBoolean("attention_bias", false);
+        return new LlamaConfig(modelType,
+                f.requiredInt("vocab_size"),
+                hidden,
+                f.requiredInt("intermediate_size"),
+                f.requiredInt("num_hidden_layers"),
+                heads,
+                f.optionalInt("num_key_value_heads", heads),
+                headDim,
+                f.requiredInt("max_position_embeddings"),
+                f.optionalDouble("rms_norm_eps", 1e-6),
+                f.optionalDouble("rope_theta", 10000.0),
+                f.optionalBoolean("tie_word_embeddings", false),
+                attentionBias,
+                f.optionalBoolean("mlp_bias", false));
+    }
+
+    @Override
+    public void writeConfig(DecoderConfig config, ObjectNode json) {
+        LlamaConfig c = (LlamaConfig) config;
+        json.putArray("architectures").add(switch (c.modelType()) {
+            case "mistral" -> "MistralForCausalLM";
+            case "qwen2" -> "Qwen2ForCausalLM";
+            default -> "LlamaForCausalLM";
+        });
+        json.put("model_type", c.modelType());
+        json.put("vocab_size", c.vocabSize());
+        json.put("hidden_size", c.hiddenSize());
+        json.put("intermediate_size", c.intermediateSize());
+        json.put("num_hidden_layers", c.numLayers());
+        json.put("num_attention_heads", c.numHeads());
+        json.put("num_key_value_heads", c.numKvHeads());
+        json.put("head_dim", c.headDim());
+        json.put("max_position_embeddings", c.contextLength());
+        json.put("hidden_act", "silu");
+        json.put("rms_norm_eps", c.rmsNormEps());
+        json.put("rope_theta", c.ropeTheta());
+        json.putNull("rope_scaling");
+        json.put("tie_word_embeddings", c.tieWordEmbeddings());
+        json.put("attention_bias", c.attentionBias());
+        json.put("mlp_bias", c.mlpBias());
+    }
+
+    /** Llama's attention_bias also puts a bias on o_proj; Qwen2 has biases on q/k/v only. */
+    private static boolean outputBias(LlamaConfig c) {
+        return c.attentionBias() && !"qwen2".equals(c.modelType());
+    }
+
+    @Override
+    public void checkLayout(DecoderConfig config, LayoutCheck check) {
+        LlamaConfig c = (LlamaConfig) config;
+        long hidden = c.hiddenSize();
+        long headDim = c.headDim();
+        check.exact(LlamaNames.EMBED, c.vocabSize(), hidden);
+        check.exact(LlamaNames.FINAL_NORM, hidden);
+        if (!c.tieWordEmbeddings() || check.present(LlamaNames.LM_HEAD)) {
+            check.exact(LlamaNames.LM_HEAD, c.vocabSize(), hidden);
+        }
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            check.exact(LlamaNames.inputNorm(layer), hidden);
+            check.exact(LlamaNames.postAttentionNorm(layer), hidden);
+            String q = LlamaNames.attention(layer, "q_proj.");
+            String k = LlamaNames.attention(layer, "k_proj.");
+            String v = LlamaNames.attention(layer, "v_proj.");
+            String o = LlamaNames.attention(layer, "o_proj.");
+            long qRows = check.rows(q + "weight", hidden, headDim, "head_dim");
+            long kvRows = check.rows(k + "weight", hidden, headDim, "head_dim");
+            check.exact(v + "weight", kvRows, hidden);
+            check.exact(o + "weight", hidden, qRows);
+            long qHeads = qRows / headDim;
+            long kvHeads = kvRows / headDim;
+            if (kvHeads == 0 ? qHeads != 0 : qHeads % kvHeads != 0) {
+                throw check.invalid(q + "weight", qHeads + " query heads cannot be grouped over " + kvHeads
+                        + " key/value heads");
+            }
+            if (c.attentionBias()) {
+                check.exact(q + "bias", qRows);
+                check.exact(k + "bias", kvRows);
+                check.exact(v + "bias", kvRows);
+            }
+            if (outputBias(c)) {
+                check.exact(o + "bias", hidden);
+            }
+            String gate = LlamaNames.mlp(layer, "gate_proj.");
+            String up = LlamaNames.mlp(layer, "up_proj.");
+            String down = LlamaNames.mlp(layer, "down_proj.");
+            long width = check.rows(gate + "weight", hidden, 1, "1");
+            check.exact(up + "weight", width, hidden);
+            check.exact(down + "weight", hidden, width);
+            if (c.mlpBias()) {
+                check.exact(gate + "bias", width);
+                check.exact(up + "bias", width);
+                check.exact(down + "bias", hidden);
+            }
+        }
+    }
+
+    @Override
+    public List<CheckpointTensor> checkpointLayout(DecoderConfig config) {
+        LlamaConfig c = (LlamaConfig) config;
+        List<CheckpointTensor> t = new ArrayList<>();
+        long hidden = c.hiddenSize();
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long mlp = c.intermediateSize();
+        t.add(new CheckpointTensor(LlamaNames.EMBED, new long[] {c.vocabSize(), hidden}, Init.WEIGHT));
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            t.add(new CheckpointTensor(LlamaNames.inputNorm(layer), new long[] {hidden}, Init.NORM));
+            for (String proj : List.of("q_proj", "k_proj", "v_proj")) {
+                long rows = proj.equals("q_proj") ? q : kv;
+                t.add(new CheckpointTensor(LlamaNames.attention(layer, proj + ".weight"), new long[] {rows, hidden},
+                        Init.WEIGHT));
+                if (c.attentionBias()) {
+                    t.add(new CheckpointTensor(LlamaNames.attention(layer, proj + ".bias"), new long[] {rows},
+                            Init.BIAS));
+                }
+            }
+            t.add(new CheckpointTensor(LlamaNames.attention(layer, "o_proj.weight"), new long[] {hidden, q},
+                    Init.WEIGHT));
+            if (outputBias(c)) {
+                t.add(new CheckpointTensor(LlamaNames.attention(layer, "o_proj.bias"), new long[] {hidden}, Init.BIAS));
+            }
+            t.add(new CheckpointTensor(LlamaNames.mlp(layer, "gate_proj.weight"), new long[] {mlp, hidden}, Init.WEIGHT));
+            t.add(new CheckpointTensor(LlamaNames.mlp(layer, "up_proj.weight"), new long[] {mlp, hidden}, Init.WEIGHT));
+            t.add(new CheckpointTensor(LlamaNames.mlp(layer, "down_proj.weight"), new long[] {hidden, mlp}, Init.WEIGHT));
+            if (c.mlpBias()) {
+                t.add(new CheckpointTensor(LlamaNames.mlp(layer, "gate_proj.bias"), new long[] {mlp}, Init.BIAS));
+                t.add(new CheckpointTensor(LlamaNames.mlp(layer, "up_proj.bias"), new long[] {mlp}, Init.BIAS));
+                t.add(new CheckpointTensor(LlamaNames.mlp(layer, "down_proj.bias"), new long[] {hidden}, Init.BIAS));
+            }
+            t.add(new CheckpointTensor(LlamaNames.postAttentionNorm(layer), new long[] {hidden}, Init.NORM));
+        }
+        t.add(new CheckpointTensor(LlamaNames.FINAL_NORM, new long[] {hidden}, Init.NORM));
+        if (!c.tieWordEmbeddings()) {
+            t.add(new CheckpointTensor(LlamaNames.LM_HEAD, new long[] {c.vocabSize(), hidden}, Init.WEIGHT));
+        }
+        return List.copyOf(t);
+    }
+
+    @Override
+    public FamilyGraphs graphs(DecoderConfig config) {
+        return new LlamaGraphs((LlamaConfig) config);
+    }
+
+    @Override
+    public String layerPrefix() {
+        return "model.layers.";
+    }
+
+    @Override
+    public int kvHeads(DecoderConfig config, TensorSource weights, int layer) {
+        return Units.outputHeads(config, weights, LlamaNames.attention(layer, "k_proj"));
+    }
+
+    @Override
+    public Units mlpUnits(DecoderConfig config, TensorSource weights, int layer) {
+        return Units.linearMlp(config, weights, layer,
+                List.of(LlamaNames.mlp(layer, "gate_proj"), LlamaNames.mlp(layer, "up_proj")),
+                LlamaNames.mlp(layer, "down_proj"));
+    }
+
+    @Override
+    public Units headUnits(DecoderConfig config, TensorSource weights, int layer) {
+        return Units.projectionHeads(config, weights, layer, LlamaNames.attention(layer, "q_proj"),
+                LlamaNames.attention(layer, "k_proj"), LlamaNames.attention(layer, "v_proj"),
+                LlamaNames.attention(layer, "o_proj"));
+    }
+
+    @Override
+    public long headMacs(DecoderConfig config, TensorSource weights) {
+        return (long) config.vocabSize() * config.hiddenSize();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.prunelab.pruning.family.llama;
+
+import dev.prunelab.pruning.family.FamilyGraphs;
+import dev.prunelab.pruning.graph.DecoderGraph;
+import dev.prunelab.pruning.graph.GraphBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Llama: x = embed(ids); per layer x += o(attn(rope(q,k), v)(rms(x))); x += down(silu(gate(h)) * up(h)),
+ * h = rms(x); logits = lm_head(rms(x)).
+ */
+final class LlamaGraphs extends FamilyGraphs {
+    private final LlamaConfig c;
+    private String embedding;
+    private DecoderGraph.Rotary rotary;
+
+    LlamaGraphs(LlamaConfig config) {
+        this.c = config;
+    }
+
+    @Override
+    public String embed(DecoderGraph d) {
+        embedding = d.matrix(LlamaNames.EMBED);
+        return d.g.gather("/model/embed_tokens/Gather", embedding, d.inputIds, 0);
+    }
+
+    @Override
+    public String layer(DecoderGraph d, int layer, String x, Taps taps) {
+        GraphBuilder g = d.g;
+        if (rotary == null) {
+            rotary = new DecoderGraph.Rotary(g, d.positionIds, c.headDim(), c.ropeTheta());
+        }
+        String path = "/model/layers." + layer;
+        String normed = rmsNorm(d, path + "/input_layernorm", LlamaNames.inputNorm(layer), x, c.rmsNormEps());
+        taps.record(Tap.ATTENTION_INPUT, normed);
+        String q = d.linear(path + "/self_attn/q_proj", LlamaNames.attention(layer, "q_proj"), normed);
+        String k = d.linear(path + "/self_attn/k_proj", LlamaNames.attention(layer, "k_proj"), normed);
+        String v = d.linear(path + "/self_attn/v_proj", LlamaNames.attention(layer, "v_proj"), normed);
+        int queryHeads = heads(d.info(LlamaNames.attention(layer, "q_proj") + ".weight").dimension(0), c.headDim(),
+                LlamaNames.attention(layer, "q_proj"));
+        int kvHeads = heads(d.info(LlamaNames.attention(layer, "k_proj") + ".weight").dimension(0), c.headDim(),
+                LlamaNames.attention(layer, "k_proj"));
+        String context = d.attention(path + "/self_attn", layer, q, k, v, queryHeads, kvHeads, c.headDim(), rotary);
+        taps.record(Tap.ATTENTION_CONTEXT, context);
+        String attended = d.linear(path + "/self_attn/o_proj", LlamaNames.attention(layer, "o_proj"), context);
+        x = g.add(path + "/Add_attention_residual", x, attended);
+
+        String h = rmsNorm(d, path + "/post_attention_layernorm", LlamaNames.postAttentionNorm(layer), x, c.rmsNormEps());
+        taps.record(Tap.MLP_INPUT, h);
+        String gate = d.linear(path + "/mlp/gate_proj", LlamaNames.mlp(layer, "gate_proj"), h);
+        String silu = g.mul(path + "/mlp/act_fn/Mul", gate, g.unary("Sigmoid", path + "/mlp/act_fn/Sigmoid", gate));
+        String up = d.linear(path + "/mlp/up_proj", LlamaNames.mlp(layer, "up_proj"), h);
+        String product = g.mul(path + "/mlp/Mul", silu, up);
+        taps.record(Tap.MLP_HIDDEN, product);
+        String down = d.linear(path + "/mlp/down_proj", LlamaNames.mlp(layer, "down_proj"), product);
+        return g.add(path + "/Add_mlp_residual", x, down);
+    }
+
+    @Override
+    public void head(DecoderGraph d, String x) {
+        String finalNorm = rmsNorm(d, "/model/norm", LlamaNames.FINAL_NORM, x, c.rmsNormEps());
+        String head = c.tieWordEmbeddings() || !d.has(LlamaNames.LM_HEAD) ? embedding : d.matrix(LlamaNames.LM_HEAD);
+        d.logitsOutput(finalNorm, head, c.hiddenSize(), c.vocabSize());
+    }
+
+    @Override
+    public String embeddingName() {
+        return LlamaNames.EMBED;
+    }
+
+    @Override
+    public Map<String, Tap> linearInputs(int layer) {
+        Map<String, Tap> inputs = new LinkedHashMap<>();
+        for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
+            inputs.put(LlamaNames.attention(layer, proj), Tap.ATTENTION_INPUT);
+        }
+        inputs.put(LlamaNames.attention(layer, "o_proj"), Tap.ATTENTION_CONTEXT);
+        inputs.put(LlamaNames.mlp(layer, "gate_proj"), Tap.MLP_INPUT);
+        inputs.put(LlamaNames.mlp(layer, "up_proj"), Tap.MLP_INPUT);
+        inputs.put(LlamaNames.mlp(layer, "down_proj"), Tap.MLP_HIDDEN);
+        return inputs;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.prunelab.pruning.run;
+
+import dev.prunelab.vocabulary.RunStage;
+
+/**
+ * Hears how far a prune has got: each stage's start ({@code done} 0) and every decoder block it finishes. The
+ * stages are the vocabulary's: {@link RunStage#CALIBRATE} (calibration passes before pruning: OWL's dense pass,
+ * block influence), {@link RunStage#PRUNE} (block by block) and {@link RunStage#EXPORT}. The CLI draws a progress
+ * bar; the pruner service publishes {@code run.progress} events.
+ */
+@FunctionalInterface
+public interface ProgressListener {
+    ProgressListener NONE = (stage, done, total) -> { };
+
+    /** @param done units of {@code stage} finished so far, 0 at its start; {@code total} at its end */
+    void progress(RunStage stage, int done, int total);
+}

@@ -1,0 +1,57 @@
+package dev.prunelab.pruning.unstructured;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.pruning.calibration.CalibrationSummary;
+import dev.prunelab.pruning.run.ReportedExport;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code prune-report.json}, schema version 1: what was asked, what was achieved per matrix and overall, how
+ * sparsity was spread over layers, how the model was calibrated, and what it cost.
+ *
+ * @param requestedSparsity the target fraction (1 - N/M for N:M)
+ * @param achievedSparsity  zeros / weights over all pruned matrices, measured after pruning
+ * @param layerAllocation   the sparsity each decoder layer was pruned to
+ * @param secondsPerStage   wall-clock seconds of each stage (load, calibration forward passes, pruning math, export)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PruneReport(
+        int schemaVersion,
+        String source,
+        String family,
+        String method,
+        String pattern,
+        double requestedSparsity,
+        double achievedSparsity,
+        long prunedWeights,
+        long zeroWeights,
+        long totalParameters,
+        String layerSparsity,
+        double[] layerAllocation,
+        CalibrationSummary calibration,
+        List<MatrixSparsity> matrices,
+        Map<String, Double> secondsPerStage,
+        Long peakRssBytes,
+        Storage storage,
+        String output) {
+
+    public static final int SCHEMA_VERSION = 1;
+    public static final String FILE_NAME = ReportedExport.FILE_NAME;
+
+    /** @param shape as stored in the checkpoint ([out, in] for Linear, [in, out] for GPT-2 Conv1D) */
+    public record MatrixSparsity(String name, long[] shape, double requested, double achieved, long zeros) {
+    }
+
+    /**
+     * What the zeros cost on disk. {@code weightStorage} "external-sparse" keeps the weights compressed;
+     * {@code note} states what that does and does not save.
+     *
+     * @param directoryBytes      the export directory on disk
+     * @param expandedWeightBytes the weights as ONNX Runtime reads them (0 when inline in model.onnx)
+     */
+    public record Storage(String weightStorage, long directoryBytes, long expandedWeightBytes, String note) {
+        public static final String NOTE = "ONNX Runtime densifies weights at load: compressed storage shrinks disk "
+                + "and download, not runtime memory or time";
+    }
+}

@@ -1,0 +1,67 @@
+package dev.prunelab.pruning.unstructured;
+
+import dev.prunelab.pruning.calibration.Calibration;
+import dev.prunelab.pruning.prune.Magnitude;
+import dev.prunelab.pruning.prune.PruningMethod;
+import dev.prunelab.pruning.prune.SparseGpt;
+import dev.prunelab.pruning.prune.SparsityPattern;
+import dev.prunelab.pruning.prune.Wanda;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.WeightDtype;
+
+/**
+ * What to prune and how, validated before any work.
+ *
+ * @param layerSparsity uniform (every layer at the target) or OWL (outlier-weighted, mean = target)
+ * @param calibration   where calibration windows come from; unused by uniform magnitude pruning
+ * @param compressWeights store the weights with zeros skipped (model.onnx.data.sparse, one bit per zero)
+ *                      on disk; ONNX Runtime still loads them dense
+ */
+public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
+        Calibration calibration, WeightDtype dtype, int threads, boolean compressWeights) {
+
+    /** A request whose export keeps the weights as ONNX Runtime reads them (not compressed). */
+    public PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
+            Calibration calibration, WeightDtype dtype, int threads) {
+        this(method, pattern, layerSparsity, calibration, dtype, threads, false);
+    }
+
+    public PruneRequest {
+        if (layerSparsity == LayerSparsity.OWL && !(pattern instanceof SparsityPattern.Unstructured)) {
+            throw new InvalidSetting(LayerSparsity.FIELD, "owl allocates unstructured sparsity per layer; it cannot be "
+                    + "combined with the N:M pattern " + pattern);
+        }
+        if (threads < 0) {
+            throw new InvalidSetting("threads", "must be >= 0, was " + threads);
+        }
+    }
+
+    /** Magnitude with uniform sparsity needs no activations at all. */
+    public boolean needsCalibration() {
+        return !(method instanceof Magnitude) || layerSparsity == LayerSparsity.OWL;
+    }
+
+    /** The unstructured method of a word (structured pruning is a request of its own). */
+    public static PruningMethod method(PruneMethod word) {
+        return switch (word) {
+            case MAGNITUDE -> new Magnitude();
+            case WANDA -> new Wanda();
+            case SPARSEGPT -> new SparseGpt();
+            case STRUCTURED -> throw new InvalidSetting(PruneMethod.FIELD,
+                    "structured is not an unstructured method (it takes a target, a ratio and a score)");
+        };
+    }
+
+    public static String methodName(PruningMethod method) {
+        return word(method).id();
+    }
+
+    public static PruneMethod word(PruningMethod method) {
+        if (method instanceof Magnitude) {
+            return PruneMethod.MAGNITUDE;
+        }
+        return method instanceof Wanda ? PruneMethod.WANDA : PruneMethod.SPARSEGPT;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.prunelab.pruning.unstructured;
+
+import dev.prunelab.measure.ProcessMemory;
+import dev.prunelab.modelformat.ModelCard;
+import dev.prunelab.pruning.calibration.BlockCalibration;
+import dev.prunelab.pruning.calibration.OverlayTensors;
+import dev.prunelab.pruning.calibration.OwlScores;
+import dev.prunelab.pruning.calibration.StageTimer;
+import dev.prunelab.pruning.calibration.WindowSource;
+import dev.prunelab.pruning.checkpoint.SafetensorsFile;
+import dev.prunelab.pruning.checkpoint.SafetensorsWriter;
+import dev.prunelab.pruning.family.FamilyGraphs;
+import dev.prunelab.pruning.family.ModelFamilies;
+import dev.prunelab.pruning.graph.Matrices;
+import dev.prunelab.pruning.model.DType;
+import dev.prunelab.pruning.model.DecoderConfig;
+import dev.prunelab.pruning.model.InMemoryTensors;
+import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.pruning.model.TensorInfo;
+import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.prune.InputStatistics;
+import dev.prunelab.pruning.prune.OwlAllocation;
+import dev.prunelab.pruning.prune.PruneResult;
+import dev.prunelab.pruning.prune.SparseGpt;
+import dev.prunelab.pruning.prune.SparsityPattern;
+import dev.prunelab.pruning.run.ProgressListener;
+import dev.prunelab.pruning.run.ReportedExport;
+import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.RunStage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One-shot pruning of every linear module of every decoder block, sequentially as the reference
+ * implementations do: block l is calibrated on the outputs of blocks 0..l-1 after they were pruned.
+ * <pre>
+ * allocate:      uniform, or OWL (a dense calibration pass scores every block's outliers)
+ * prune blocks:  windows --embedding graph--> X_0
+ *                for each block l:  X_l --dense block graph--> taps --InputStatistics per tap
+ *                                   prune each linear (its tap's statistics)  --> spill file (block by block)
+ *                                   X_l --pruned block graph--> X_{l+1}
+ * export:        the model overlaid with the spill file, with prune-report.json
+ * </pre>
+ * Only one block's weights, its statistics and the calibration activations are in memory at a time; the
+ * pruned weights stream to a safetensors spill file next to the output, removed after the export.
+ */
+public final class SequentialPruner {
+
+    private SequentialPruner() {
+    }
+
+    public static PruneReport prune(LoadedModel model, PruneRequest request, WindowSource windowSource, Path out) {
+        return prune(model, request, windowSource, out, ProgressListener.NONE);
+    }
+
+    /** {@link #prune(LoadedModel, PruneRequest, WindowSource, Path)} telling {@code listener} each stage and block. */
+    public static PruneReport prune(LoadedModel model, PruneRequest request, WindowSource windowSource, Path out,
+            ProgressListener listener) {
+        long startNanos = System.nanoTime();
+        DecoderConfig config = model.config();
+        FamilyGraphs family = ModelFamilies.of(config).graphs(config);
+        TensorSource weights = model.tensors();
+        checkPatternFits(config, family, weights, request.pattern());
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        BlockCalibration calibration = new BlockCalibration(config, request.calibration(), request.threads(),
+                new StageTimer(seconds));
+        List<int[]> windows = calibration.windows(windowSource, request.needsCalibration());
+
+        double[] allocation = allocate(config, weights, request, calibration, windows, listener);
+        Path spill = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".pruned-weights.safetensors");
+        try {
+            PrunedBlocks blocks = pruneBlocks(config, family, weights, request, calibration, windows, allocation,
+                    spill, listener);
+            long parameters = 0;
+            for (String name : weights.names()) {
+                parameters += weights.info(name).elementCount();
+            }
+            long totalParameters = parameters;
+            try (SafetensorsFile prunedWeights = SafetensorsFile.open(spill)) {
+                return ReportedExport.export(model, new OverlayTensors(weights, prunedWeights), out, request.dtype(),
+                        request.compressWeights(), seconds, startNanos, listener, staging -> new PruneReport(
+                                PruneReport.SCHEMA_VERSION, model.source().toAbsolutePath().toString(),
+                                ModelFamilies.of(config).id(), PruneRequest.methodName(request.method()),
+                                request.pattern().toString(), request.pattern().sparsity(),
+                                (double) blocks.zeros() / blocks.pruned(), blocks.pruned(), blocks.zeros(),
+                                totalParameters, request.layerSparsity().name().toLowerCase(Locale.ROOT), allocation,
+                                calibration.summary(request.calibration(), windows), blocks.matrices(), seconds,
+                                ProcessMemory.peakRssBytes(), storage(staging), out.toAbsolutePath().toString()));
+            }
+        } finally {
+            try {
+                Files.deleteIfExists(spill);
+            } catch (IOException ignored) {
+                // a leftover hidden spill file is harmless and named after the output
+            }
+        }
+    }
+
+    /** Each block's target sparsity: the request's everywhere, or OWL's outlier-weighted spread around it. */
+    private static double[] allocate(DecoderConfig config, TensorSource weights, PruneRequest request,
+            BlockCalibration calibration, List<int[]> windows, ProgressListener listener) {
+        if (request.layerSparsity() != LayerSparsity.OWL) {
+            double[] allocation = new double[config.numLayers()];
+            Arrays.fill(allocation, request.pattern().sparsity());
+            return allocation;
+        }
+        listener.progress(RunStage.CALIBRATE, 0, config.numLayers());
+        double[] outlierRatios = OwlScores.layerOutlierRatios(config, weights, calibration, windows,
+                done -> listener.progress(RunStage.CALIBRATE, done, config.numLayers()));
+        return OwlAllocation.allocate(outlierRatios, request.pattern().sparsity(), OwlAllocation.DEFAULT_LAMBDA);
+    }
+
+    /** What pruning the blocks left: the spill file's matrices and their counts. */
+    private record PrunedBlocks(List<PruneReport.MatrixSparsity> matrices, long zeros, long pruned) {
+    }
+
+    /** Prunes block by block, each calibrated on the pruned outputs of the blocks before it, into {@code spill}. */
+    private static PrunedBlocks pruneBlocks(DecoderConfig config, FamilyGraphs family, TensorSource weights,
+            PruneRequest request, BlockCalibration calibration, List<int[]> windows, double[] allocation, Path spill,
+            ProgressListener listener) {
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            for (String module : family.linearInputs(layer).keySet()) {
+                TensorInfo info = weights.info(module + ".weight");
+                entries.add(new SafetensorsWriter.Entry(info.name(), DType.F32, info.shape()));
+            }
+        }
+        StageTimer timer = calibration.timer();
+        List<PruneReport.MatrixSparsity> matrices = new ArrayList<>();
+        long zeros = 0;
+        long pruned = 0;
+        listener.progress(RunStage.PRUNE, 0, config.numLayers());
+        List<float[]> hidden = calibration.embed(weights, windows);
+        try (SafetensorsWriter writer = SafetensorsWriter.create(spill, entries, SafetensorsWriter.PT_METADATA)) {
+            for (int layer = 0; layer < config.numLayers(); layer++) {
+                Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(weights, layer, hidden,
+                        request.method() instanceof SparseGpt, false);
+                SparsityPattern layerPattern = request.layerSparsity() == LayerSparsity.OWL
+                        ? new SparsityPattern.Unstructured(allocation[layer]) : request.pattern();
+                InMemoryTensors block = new InMemoryTensors(Path.of("<pruned block " + layer + " in memory>"));
+                for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
+                    String name = linear.getKey() + ".weight";
+                    TensorInfo info = weights.info(name);
+                    float[] weight = weights.readFloats(name);
+                    InputStatistics statistics = stats.get(linear.getValue());
+                    PruneResult result = timer.time("pruning_math",
+                            () -> pruneMatrix(request, family, weight, info, statistics, layerPattern));
+                    writer.write(name, weight);
+                    block.put(name, weight, info.shape());
+                    matrices.add(new PruneReport.MatrixSparsity(name, info.shape(), layerPattern.sparsity(),
+                            result.achievedSparsity(), result.zeros()));
+                    zeros += result.zeros();
+                    pruned += result.total();
+                }
+                if (layer + 1 < config.numLayers()) {
+                    hidden = calibration.forward(new OverlayTensors(weights, block), layer, hidden);
+                }
+                listener.progress(RunStage.PRUNE, layer + 1, config.numLayers());
+            }
+        }
+        return new PrunedBlocks(matrices, zeros, pruned);
+    }
+
+    private static PruneReport.Storage storage(Path exportDirectory) {
+        ModelCard card = ModelCard.read(exportDirectory);
+        long bytes = 0;
+        try (var files = Files.list(exportDirectory)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                bytes += Files.size(file);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot measure " + exportDirectory, e);
+        }
+        return new PruneReport.Storage(card.weightStorage(), bytes, card.expandedWeightBytes(),
+                PruneReport.Storage.NOTE);
+    }
+
+    /** Prunes one matrix in place, in the [out, in] orientation the methods expect. */
+    static PruneResult pruneMatrix(PruneRequest request, FamilyGraphs family, float[] weight, TensorInfo info,
+            InputStatistics stats, SparsityPattern pattern) {
+        int rows = (int) info.dimension(0);
+        int cols = (int) info.dimension(1);
+        if (!family.weightsStoredInputMajor()) {
+            return request.method().prune(weight, rows, cols, stats, pattern);
+        }
+        float[] outMajor = Matrices.transpose(weight, rows, cols);          // Conv1D [in, out] -> [out, in]
+        PruneResult result = request.method().prune(outMajor, cols, rows, stats, pattern);
+        System.arraycopy(Matrices.transpose(outMajor, cols, rows), 0, weight, 0, weight.length);
+        return result;
+    }
+
+    /** Every pruned matrix's input width must take the pattern (N:M groups run along the input). */
+    static void checkPatternFits(DecoderConfig config, FamilyGraphs family, TensorSource weights,
+            SparsityPattern pattern) {
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            for (String module : family.linearInputs(layer).keySet()) {
+                TensorInfo info = weights.info(module + ".weight");
+                int in = (int) (family.weightsStoredInputMajor() ? info.dimension(0) : info.dimension(1));
+                try {
+                    pattern.checkColumns(in);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(module + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+}
