@@ -15,6 +15,10 @@ CONTROLLER_PORT="${LAB_KAFKA_CONTROLLER_PORT:-9093}"
 BOOTSTRAP="localhost:$KAFKA_PORT"
 export PRUNELAB_ARTIFACTS="${PRUNELAB_ARTIFACTS:-$LAB_HOME/artifacts}"
 export PRUNELAB_DATA="${PRUNELAB_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
+# The only places a request may name a file in (README "Security"): the data root above (shipped models, texts,
+# tokenizers), the models root (your own checkpoints: .lab/models and out/, where ./lab synthesize and export
+# write) and the artifact store. Anything else is refused by the gateway, the pruner and the evaluator.
+export PRUNELAB_MODELS="${PRUNELAB_MODELS:-$ROOT/.lab/models,$ROOT/out}"
 # The host's exclusive measurement window (README "Energy"): the pruner pauses between blocks while the
 # evaluator's energy window is open; both lock files live here.
 export PRUNELAB_HOST_LOCK="${PRUNELAB_HOST_LOCK:-$LAB_HOME/host-lock}"
@@ -26,6 +30,16 @@ declare -A HTTP_PORT=([gateway]="${LAB_GATEWAY_PORT:-8080}" [pruner-service]="${
                       [evaluator-service]="${LAB_EVALUATOR_PORT:-8082}" [energy-meter-service]="${LAB_ENERGY_PORT:-8083}")
 declare -A HEAP=([gateway]=512m [pruner-service]="${LAB_PRUNER_HEAP:-6g}" [evaluator-service]="${LAB_EVALUATOR_HEAP:-4g}"
                  [energy-meter-service]=256m)
+# LAB_REPLICAS=N runs N instances of the gateway, the pruner and the evaluator (instance i is <name>-i on port
+# +10*(i-1)), all on one broker and one artifact store: how .ci/replicas tests scale-out safety. One energy meter.
+INSTANCES=("${SERVICES[@]}")
+for ((replica = 2; replica <= ${LAB_REPLICAS:-1}; replica++)); do
+  for base in gateway pruner-service evaluator-service; do
+    INSTANCES+=("$base-$replica")
+    HTTP_PORT[$base-$replica]=$((HTTP_PORT[$base] + 10 * (replica - 1)))
+    HEAP[$base-$replica]="${HEAP[$base]}"
+  done
+done
 
 # topic -> configs. Compacted topics keep the last event per key forever: the gateway replays them on start.
 # Progress, power samples and dead letters are history and expire after 7 days.
@@ -120,7 +134,7 @@ create_topics() {
   for topic in "${!TOPIC_CONFIG[@]}"; do
     if ! grep -qx "$topic" <<<"$existing"; then
       kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
-        --topic "$topic" --partitions 1 --replication-factor 1 --config "${TOPIC_CONFIG[$topic]}" >/dev/null
+        --topic "$topic" --partitions "${LAB_TOPIC_PARTITIONS:-1}" --replication-factor 1 --config "${TOPIC_CONFIG[$topic]}" >/dev/null
     fi
   done
 }
@@ -128,7 +142,7 @@ create_topics() {
 start_service() {
   local name="$1"
   if running "$name"; then return; fi
-  local jar="$ROOT/$name/target/quarkus-app/quarkus-run.jar"
+  local jar="$ROOT/${name%-[0-9]*}/target/quarkus-app/quarkus-run.jar"
   [ -f "$jar" ] || { echo "lab: $jar is missing (run ./lab build)" >&2; exit 1; }
   # shellcheck disable=SC2086
   PORT="${HTTP_PORT[$name]}" KAFKA_BOOTSTRAP_SERVERS="$BOOTSTRAP" start_process "$name" \
@@ -153,18 +167,37 @@ wait_ready() {
   done
 }
 
+# The bearer token every POST and DELETE to the gateway needs: PRUNELAB_API_TOKEN when set, else the one in
+# $LAB_HOME/api-token (mode 0600), written with a random value on the first start; ./lab sweep reads it from there.
+api_token() {
+  if [ -n "${PRUNELAB_API_TOKEN:-}" ]; then
+    return
+  fi
+  local file="$LAB_HOME/api-token"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$LAB_HOME"
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file")
+  fi
+  chmod 600 "$file"
+  PRUNELAB_API_TOKEN="$(cat "$file")"
+  export PRUNELAB_API_TOKEN
+}
+
 up() {
+  api_token
   start_kafka
   create_topics
   local name
-  for name in "${SERVICES[@]}"; do start_service "$name"; done
-  for name in "${SERVICES[@]}"; do wait_ready "$name"; done
+  for name in "${INSTANCES[@]}"; do start_service "$name"; done
+  for name in "${INSTANCES[@]}"; do wait_ready "$name"; done
   echo "Kafka broker          $BOOTSTRAP"
-  for name in "${SERVICES[@]}"; do
+  for name in "${INSTANCES[@]}"; do
     printf '%-21s http://localhost:%s  (health /q/health, metrics /q/metrics)\n' "$name" "${HTTP_PORT[$name]}"
   done
   echo "dashboard             http://localhost:${HTTP_PORT[gateway]}/   REST API /api   OpenAPI /q/openapi"
   echo "artifacts             $PRUNELAB_ARTIFACTS"
+  echo "inputs read from      $PRUNELAB_DATA, ${PRUNELAB_MODELS//,/, } and the artifacts"
+  echo "API token             ${LAB_HOME}/api-token (POST and DELETE send Authorization: Bearer <token>)"
   echo "measurement lock      $PRUNELAB_HOST_LOCK"
   echo "logs                  $LAB_HOME/logs"
 }
@@ -181,8 +214,13 @@ stop_process() {
 }
 
 down() {
-  local name
-  for name in "${SERVICES[@]}"; do stop_process "$name"; done
+  local name pid_file
+  # every instance that has a pid file, replicas included, then the broker
+  for pid_file in "$LAB_HOME"/pids/*.pid; do
+    [ -e "$pid_file" ] || continue
+    name="$(basename "$pid_file" .pid)"
+    [ "$name" = kafka ] || stop_process "$name"
+  done
   stop_process kafka
   if [ "${1:-}" = "--purge" ]; then
     rm -rf "$LAB_HOME"
@@ -194,7 +232,7 @@ down() {
 
 status() {
   local name
-  for name in kafka "${SERVICES[@]}"; do
+  for name in kafka "${INSTANCES[@]}"; do
     if running "$name"; then
       printf '%-21s running (pid %s)\n' "$name" "$(pid_of "$name")"
     else
@@ -207,6 +245,7 @@ usage() {
   cat <<'USAGE'
 ./lab up                start the local Kafka broker and the four services (restarts any that is not running);
                         environment: LAB_HOME (state, default .lab/services), PRUNELAB_ARTIFACTS, PRUNELAB_DATA,
+                        PRUNELAB_MODELS (default .lab/models,out), PRUNELAB_API_TOKEN (default: $LAB_HOME/api-token),
                         LAB_KAFKA_PORT (9092), LAB_GATEWAY_PORT (8080), LAB_PRUNER_PORT (8081),
                         LAB_EVALUATOR_PORT (8082), LAB_ENERGY_PORT (8083), LAB_PRUNER_HEAP, LAB_EVALUATOR_HEAP
 ./lab status            which of them run

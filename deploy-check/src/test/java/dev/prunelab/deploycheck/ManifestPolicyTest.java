@@ -257,6 +257,21 @@ class ManifestPolicyTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("targets")
+    void theGatewayTakesItsApiTokenFromASecretAndEveryServiceItsInputRoots(String target) {
+        List<JsonNode> documents = Renders.documents(target);
+        JsonNode gateway = stream(named(documents, "Deployment", "gateway").at("/spec/template/spec/containers"))
+                .filter(c -> c.path("name").asText().equals("gateway")).findFirst().orElseThrow();
+        JsonNode token = envVar(gateway, "PRUNELAB_API_TOKEN");
+        assertEquals("prunelab-api-token", token.at("/valueFrom/secretKeyRef/name").asText());
+        assertEquals("token", token.at("/valueFrom/secretKeyRef/key").asText());
+        JsonNode env = named(documents, "ConfigMap", "prunelab-env").path("data");
+        for (String root : List.of("PRUNELAB_DATA", "PRUNELAB_MODELS", "PRUNELAB_ARTIFACTS")) {
+            assertTrue(env.path(root).asText().startsWith("/"), root + " is not an absolute path in prunelab-env");
+        }
+    }
+
     @Test
     void thePrometheusRuleIsTheAlertsFile() throws IOException {
         JsonNode rule = one(Renders.documents("deploy/k8s/overlays/monitoring"), "PrometheusRule");

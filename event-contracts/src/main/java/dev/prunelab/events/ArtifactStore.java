@@ -5,18 +5,30 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -25,9 +37,16 @@ import java.util.stream.Stream;
  * {@link ArtifactRef} (file: URI, sha256, size), never the bytes.
  *
  * <p>An artifact is written under a temporary name ({@code .tmp-<name>-<uuid>}) and renamed atomically when
- * complete, so a reader never sees half a model and a writer killed mid-way leaves only a temporary directory
- * ({@link #removeAbandoned()}). Committing a name that already exists keeps the existing artifact (a redelivered
- * request produced it already) and discards the new copy.
+ * complete, so a reader never sees half a model and a writer killed mid-way leaves only a temporary directory.
+ * Committing a name that already exists keeps the existing artifact (a redelivered request produced it already) and
+ * discards the new copy.
+ *
+ * <p>Several service replicas share one store. A staging directory carries its writer's id in {@code .owner}, whose
+ * modification time the writer renews every quarter lease while it works (its heartbeat); {@link #removeAbandoned()}
+ * deletes only staging directories whose heartbeat is older than the lease, so a starting replica never deletes
+ * another's work in progress. {@link #claim} makes a piece of work (pruning a run, evaluating it) one replica's at a
+ * time: a file created exclusively in {@code .claims}, renewed by the same heartbeat, released when the work ends,
+ * and taken over by another replica only once its owner's heartbeat is older than the lease.
  *
  * <p>sha256 of a directory artifact: over its regular files in sorted relative-path order ('/'-separated), each
  * as {@code path '\n' size '\n' bytes}; of a single file, the plain sha256 of its bytes (as sha256sum).
@@ -40,20 +59,45 @@ public final class ArtifactStore {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final String TEMP_PREFIX = ".tmp-";
+    /** In a staging directory: its writer's id; the file's modification time is the writer's heartbeat. */
+    static final String OWNER_FILE = ".owner";
+    static final String CLAIMS = ".claims";
+    static final String OUTCOMES = ".outcomes";
+    /** How long a replica's heartbeat may be silent before its staging directories and claims count as abandoned. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
 
     private final Path root;
+    private final String owner;
+    private final Duration lease;
+    private final Set<Path> heartbeats = ConcurrentHashMap.newKeySet();
+    private ScheduledExecutorService heartbeat;
+    private long renewals;
 
-    /** Creates the directory when missing. */
+    /** Creates the directory when missing; this process's owner id is random, its lease {@link #DEFAULT_LEASE}. */
     public ArtifactStore(Path root) {
+        this(root, "replica-" + UUID.randomUUID(), DEFAULT_LEASE);
+    }
+
+    /**
+     * @param owner this replica's id, written into what it stages and claims
+     * @param lease how long another replica's silent heartbeat is trusted
+     */
+    public ArtifactStore(Path root, String owner, Duration lease) {
         try {
             this.root = Files.createDirectories(root).toRealPath();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the artifact store " + root, e);
         }
+        this.owner = owner;
+        this.lease = lease;
     }
 
     public Path root() {
         return root;
+    }
+
+    public String owner() {
+        return owner;
     }
 
     /** A temporary directory to write an artifact into, committed under {@code name}. */
@@ -78,16 +122,164 @@ public final class ArtifactStore {
         public ArtifactRef commit() throws IOException {
             return ArtifactStore.this.commit(this);
         }
+
+        /** Deletes what was staged (a failed write); nothing is left behind. */
+        public void discard() throws IOException {
+            heartbeats.remove(directory.resolve(OWNER_FILE));
+            if (Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+                deleteTree(directory);
+            }
+        }
     }
 
     /** @param name the artifact's name, usually the run id: letters, digits, '.', '_', '-' */
     public Staging stage(String name) throws IOException {
         checkName(name);
         Path tmp = Files.createDirectory(root.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID()));
+        Path ownerFile = Files.writeString(tmp.resolve(OWNER_FILE), owner);
+        beat(ownerFile);
         return new Staging(name, tmp);
     }
 
+    /** One replica's hold on a piece of work; {@link #close()} releases it. */
+    public final class Claim implements AutoCloseable {
+        private final Path file;
+
+        private Claim(Path file) {
+            this.file = file;
+        }
+
+        /** Releases the claim, if this replica still holds it. */
+        @Override
+        public void close() {
+            heartbeats.remove(file);
+            try {
+                if (owner.equals(Files.readString(file))) {
+                    Files.deleteIfExists(file);
+                }
+            } catch (IOException e) {
+                // already gone, or taken over after our lease ran out: nothing of ours to release
+            }
+        }
+    }
+
+    /**
+     * Claims {@code kind}/{@code name} for this replica: created exclusively, so of several replicas asking at once
+     * one gets it. Empty while another replica holds it with a live heartbeat; a claim whose heartbeat is older than
+     * the lease (its owner died) is taken over.
+     *
+     * @param kind what is claimed ("prune", "evaluate"), so one name can be claimed for different work
+     */
+    public Optional<Claim> claim(String kind, String name) throws IOException {
+        checkName(kind);
+        checkName(name);
+        Path claims = Files.createDirectories(root.resolve(CLAIMS));
+        Path file = claims.resolve(kind + "-" + name);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                Files.writeString(file, owner, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                beat(file);
+                return Optional.of(new Claim(file));
+            } catch (FileAlreadyExistsException held) {
+                if (!stale(file)) {
+                    return Optional.empty();
+                }
+                // Its owner is gone. Move it aside under a unique name: of several replicas taking over at once,
+                // exactly one rename succeeds, and only then is the name free to be created again.
+                try {
+                    Path aside = claims.resolve(TEMP_PREFIX + kind + "-" + name + "-" + UUID.randomUUID());
+                    Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+                    Files.deleteIfExists(aside);
+                } catch (NoSuchFileException gone) {
+                    // another replica moved it first; try to create it again
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Records how a piece of work ended without an artifact (the failure event's JSON), written atomically, so that
+     * a replica that waited for the claim, or receives the work again, answers the same instead of trying again.
+     */
+    public void recordOutcome(String kind, String name, String json) throws IOException {
+        checkName(kind);
+        checkName(name);
+        Path outcomes = Files.createDirectories(root.resolve(OUTCOMES));
+        Path tmp = outcomes.resolve(TEMP_PREFIX + kind + "-" + name + "-" + UUID.randomUUID());
+        Files.writeString(tmp, json, StandardCharsets.UTF_8);
+        Files.move(tmp, outcomes.resolve(kind + "-" + name + ".json"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The recorded outcome of a piece of work, if it ended without an artifact. */
+    public Optional<String> outcome(String kind, String name) throws IOException {
+        checkName(kind);
+        checkName(name);
+        Path file = root.resolve(OUTCOMES).resolve(kind + "-" + name + ".json");
+        return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                ? Optional.of(Files.readString(file, StandardCharsets.UTF_8)) : Optional.empty();
+    }
+
+    /** True while the committed artifact {@code name} exists. */
+    public boolean contains(String name) {
+        checkName(name);
+        return Files.exists(root.resolve(name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** How long another replica's silent heartbeat is trusted. */
+    public Duration lease() {
+        return lease;
+    }
+
+    /** True when the heartbeat file's last renewal is older than the lease (or the file is gone). */
+    private boolean stale(Path heartbeatFile) {
+        try {
+            Instant renewed = Files.getLastModifiedTime(heartbeatFile, LinkOption.NOFOLLOW_LINKS).toInstant();
+            return renewed.plus(lease).isBefore(Instant.now());
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Renews the file's modification time every quarter lease while this replica works on it. */
+    private synchronized void beat(Path file) {
+        heartbeats.add(file);
+        if (heartbeat == null) {
+            heartbeat = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "artifact-store-heartbeat");
+                thread.setDaemon(true);
+                return thread;
+            });
+            long periodMillis = Math.max(1, lease.toMillis() / 4);
+            heartbeat.scheduleAtFixedRate(this::renew, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void renew() {
+        if (++renewals % 4 == 0) {
+            try {
+                removeAbandoned(); // a dead replica's staging goes within about two leases, not at the next start
+            } catch (IOException | RuntimeException e) {
+                // the next round tries again
+            }
+        }
+        FileTime now = FileTime.from(Instant.now());
+        for (Path file : heartbeats) {
+            try {
+                Files.setLastModifiedTime(file, now);
+            } catch (IOException e) {
+                heartbeats.remove(file); // committed, discarded or taken over: nothing to renew
+            }
+        }
+    }
+
     private ArtifactRef commit(Staging staging) throws IOException {
+        Path ownerFile = staging.directory.resolve(OWNER_FILE);
+        heartbeats.remove(ownerFile);
+        // Deleting the owner file touches the directory, whose modification time then stands in as the heartbeat
+        // for the moment until the rename.
+        Files.deleteIfExists(ownerFile);
         Path target = root.resolve(staging.name);
         try (Stream<Path> files = Files.walk(staging.directory)) {
             for (Path p : (Iterable<Path>) files::iterator) {
@@ -118,7 +310,7 @@ public final class ArtifactStore {
         checkName(name);
         Path path = resolve(root.resolve(name).toString());
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IllegalArgumentException("no artifact '" + name + "' in " + root);
+            throw new IllegalArgumentException("no artifact '" + name + "' in the artifact store");
         }
         long[] size = {0};
         String sha256 = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? hashDirectory(path, size) : hashFile(path, size);
@@ -145,8 +337,8 @@ public final class ArtifactStore {
             throw new IllegalArgumentException("an artifact reference is missing");
         }
         if (!reference.startsWith("file:") && reference.matches("[A-Za-z][A-Za-z0-9+.-]+:.*")) {
-            throw new IllegalArgumentException("'" + reference + "' is not in the artifact store " + root
-                    + " (only file: URIs and paths are)");
+            throw new IllegalArgumentException("'" + reference + "' is not in the artifact store (only file: URIs and "
+                    + "paths are)");
         }
         Path path;
         try {
@@ -159,40 +351,47 @@ public final class ArtifactStore {
             throw outside(reference);
         }
         // Symbolic links: the real path of the deepest existing ancestor must stay inside too.
-        Path existing = normal;
-        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-            existing = existing.getParent();
+        Path real = InputRoots.realPathOfDeepestExisting(normal);
+        if (real == null || !real.startsWith(root) || Files.isSymbolicLink(normal)) {
+            throw outside(reference);
         }
-        try {
-            if (existing != null && !existing.toRealPath().startsWith(root)) {
-                throw outside(reference);
-            }
-            if (Files.isSymbolicLink(normal)) {
-                throw outside(reference);
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("'" + reference + "' cannot be resolved: " + e.getMessage());
-        }
-        if (root.relativize(normal).getName(0).toString().startsWith(TEMP_PREFIX)) {
+        String first = root.relativize(normal).getName(0).toString();
+        if (first.startsWith(TEMP_PREFIX)) {
             throw new IllegalArgumentException("'" + reference + "' is an artifact still being written");
+        }
+        if (first.startsWith(".")) { // claims and recorded outcomes: the store's own bookkeeping
+            throw new IllegalArgumentException("'" + reference + "' is not an artifact");
         }
         return normal;
     }
 
-    /** Deletes temporary directories left by writers that died; returns how many. */
+    /**
+     * Deletes staging directories whose writer's heartbeat is older than the lease (the writer died); another
+     * replica's work in progress, and this replica's own, are kept. Returns how many were removed.
+     */
     public int removeAbandoned() throws IOException {
         List<Path> abandoned;
         try (Stream<Path> entries = Files.list(root)) {
-            abandoned = entries.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList();
+            abandoned = entries.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX))
+                    .filter(p -> !heartbeats.contains(p.resolve(OWNER_FILE)))
+                    .filter(p -> Files.exists(p.resolve(OWNER_FILE), LinkOption.NOFOLLOW_LINKS)
+                            ? stale(p.resolve(OWNER_FILE)) : stale(p))
+                    .toList();
         }
+        int removed = 0;
         for (Path p : abandoned) {
-            deleteTree(p);
+            try {
+                deleteTree(p);
+                removed++;
+            } catch (NoSuchFileException raced) {
+                // another replica removed it at the same time
+            }
         }
-        return abandoned.size();
+        return removed;
     }
 
     private IllegalArgumentException outside(String reference) {
-        return new IllegalArgumentException("'" + reference + "' is outside the artifact store " + root);
+        return new IllegalArgumentException("'" + reference + "' is outside the artifact store");
     }
 
     private static void checkName(String name) {

@@ -1,18 +1,23 @@
 package dev.prunelab.events;
 
 import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * CloudEvents 1.0 attributes in Kafka binary content mode: each attribute is a record header named
  * {@code ce_<attribute>}, the event JSON is the record value, the run id is the record key.
  *
- * <p>{@code ce_id} is derived from the event (type, key, occurredAt), so a redelivered or re-published event
- * keeps its id and consumers can deduplicate on it.
+ * <p>{@code ce_id} is derived from the event, so a redelivered or re-published event keeps its id and consumers can
+ * deduplicate on it: type, key and occurredAt for most events; for a run request, the run id and a hash of the
+ * request without its occurredAt, so two gateways that both publish one sweep (a client retrying against another
+ * replica) publish events with one id.
  */
 public final class CloudEvents {
 
@@ -30,6 +35,8 @@ public final class CloudEvents {
     /** {@code ce_type} = this prefix + the event's {@code type}, e.g. {@code dev.prunelab.run.requested}. */
     public static final String TYPE_PREFIX = "dev.prunelab.";
 
+    private static final EventCodec CODEC = new EventCodec();
+
     private CloudEvents() {
     }
 
@@ -40,7 +47,7 @@ public final class CloudEvents {
      */
     public static Map<String, String> headers(Event event, String source) {
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put(ID, event.type() + ":" + event.key() + ":" + event.occurredAt());
+        headers.put(ID, id(event));
         headers.put(SOURCE, source);
         headers.put(TYPE, TYPE_PREFIX + event.type());
         headers.put(SPEC_VERSION, SPEC_VERSION_VALUE);
@@ -48,6 +55,25 @@ public final class CloudEvents {
         headers.put(SUBJECT, event.key());
         headers.put(CONTENT_TYPE, JSON);
         return headers;
+    }
+
+    /** The event's {@code ce_id}. */
+    public static String id(Event event) {
+        if (event instanceof RunRequested run) {
+            RunRequested timeless = new RunRequested(run.runId(), Instant.EPOCH, run.sweepId(), run.model(),
+                    run.prune(), run.calibration(), run.evaluation());
+            return event.type() + ":" + event.key() + ":" + sha256Hex(CODEC.encode(timeless)).substring(0, 16);
+        }
+        return event.type() + ":" + event.key() + ":" + event.occurredAt();
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 
     /** {@link #headers} as Kafka record headers (UTF-8 values), what every service publishes with. */

@@ -1,9 +1,8 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.ExecutionProvider;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import java.util.List;
+import dev.prunelab.vocabulary.ExecutionProvider;
 
 /**
  * What the evaluator measures for a run. Sections that are absent do not run; with none at all, perplexity runs
@@ -36,6 +35,12 @@ public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, Latency
     public EvaluationSpec withEnergyReference(String runId) {
         return energy == null ? this
                 : new EvaluationSpec(perplexity, tasks, latency, energy.withReference(runId), provider, threads);
+    }
+
+    /** The same evaluation with its perplexity text at {@code text} (the checked place of the one it names). */
+    public EvaluationSpec withPerplexityText(String text) {
+        return perplexity == null ? this : new EvaluationSpec(new PerplexitySpec(text, perplexity.protocol(),
+                perplexity.window(), perplexity.maxWindows()), tasks, latency, energy, provider, threads);
     }
 
     /** Perplexity on the shipped text with the model's window, on the CPU. */

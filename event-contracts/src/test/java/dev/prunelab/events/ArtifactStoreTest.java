@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,10 +77,10 @@ class ArtifactStoreTest {
                 secret.toUri().toString(), root + "/../secret.txt", "file:" + root + "/../secret.txt"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.resolve(reference),
                     reference);
-            assertEquals("'" + reference + "' is outside the artifact store " + store.root(), e.getMessage());
+            assertEquals("'" + reference + "' is outside the artifact store", e.getMessage());
         }
         Files.createSymbolicLink(store.root().resolve("link"), dir);
-        assertEquals("'link/secret.txt' is outside the artifact store " + store.root(),
+        assertEquals("'link/secret.txt' is outside the artifact store",
                 assertThrows(IllegalArgumentException.class, () -> store.resolve("link/secret.txt")).getMessage());
         Files.createSymbolicLink(store.root().resolve("file-link"), secret);
         assertThrows(IllegalArgumentException.class, () -> store.resolve("file-link"));
@@ -95,10 +98,50 @@ class ArtifactStoreTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, staging::commit);
         assertEquals("artifact run-2 contains a symbolic link model.onnx; the store holds plain files only", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> store.resolve(staging.directory().toString()));
-        store.stage("run-3");
-        assertEquals(2, store.removeAbandoned());
-        try (var left = Files.list(store.root())) {
-            assertEquals(0, left.count());
-        }
+        staging.discard();
+        assertFalse(Files.exists(staging.directory()));
+    }
+
+    @Test
+    void aReplicaRemovesOnlyStagingWhoseWriterStoppedBeating() throws Exception {
+        Duration lease = Duration.ofSeconds(30);
+        ArtifactStore first = new ArtifactStore(dir.resolve("shared"), "pruner-a", lease);
+        ArtifactStore second = new ArtifactStore(dir.resolve("shared"), "pruner-b", lease);
+        ArtifactStore.Staging working = first.stage("run-4");
+        ArtifactStore.Staging dead = first.stage("run-5");
+        Files.writeString(working.directory().resolve("model.onnx"), "half");
+        // a second replica starting up keeps the first one's work in progress (the bug: it deleted every .tmp-*)
+        assertEquals(0, second.removeAbandoned());
+        assertTrue(Files.exists(working.directory().resolve("model.onnx")));
+        // the writer of run-5 died: its heartbeat is older than the lease
+        Files.setLastModifiedTime(dead.directory().resolve(ArtifactStore.OWNER_FILE),
+                FileTime.from(Instant.now().minus(lease).minusSeconds(1)));
+        assertEquals(1, second.removeAbandoned());
+        assertFalse(Files.exists(dead.directory()));
+        assertTrue(Files.exists(working.directory()));
+        ArtifactRef ref = working.commit();
+        assertFalse(Files.exists(first.resolve("run-4").resolve(ArtifactStore.OWNER_FILE)), "no owner file in an artifact");
+        assertEquals(4, ref.sizeBytes());
+    }
+
+    @Test
+    void aClaimIsOneReplicasUntilReleasedOrItsOwnerIsGone() throws Exception {
+        Duration lease = Duration.ofSeconds(30);
+        ArtifactStore first = new ArtifactStore(dir.resolve("shared"), "pruner-a", lease);
+        ArtifactStore second = new ArtifactStore(dir.resolve("shared"), "pruner-b", lease);
+        ArtifactStore.Claim claim = first.claim("prune", "run-6").orElseThrow();
+        assertTrue(second.claim("prune", "run-6").isEmpty(), "held by a live replica");
+        assertTrue(second.claim("evaluate", "run-6").isPresent(), "another kind of work on the same run is free");
+        claim.close();
+        ArtifactStore.Claim taken = second.claim("prune", "run-6").orElseThrow();
+        assertTrue(first.claim("prune", "run-6").isEmpty());
+        // the holder is SIGKILLed: its heartbeat stops, and after the lease the claim is taken over
+        Path file = dir.resolve("shared").resolve(ArtifactStore.CLAIMS).resolve("prune-run-6");
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(lease).minusSeconds(1)));
+        ArtifactStore.Claim takenOver = first.claim("prune", "run-6").orElseThrow();
+        taken.close(); // the old holder's release must not free the new holder's claim
+        assertTrue(second.claim("prune", "run-6").isEmpty());
+        takenOver.close();
+        assertThrows(IllegalArgumentException.class, () -> first.resolve(ArtifactStore.CLAIMS + "/prune-run-6"));
     }
 }

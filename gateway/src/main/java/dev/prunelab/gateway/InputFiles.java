@@ -2,23 +2,25 @@ package dev.prunelab.gateway;
 
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.EvaluationSpec;
-import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.ModelRef;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.prunelab.vocabulary.InvalidSetting;
 
 /**
- * The files a request names must exist where the gateway runs (the services share its filesystem): a missing
- * model is refused with a 400 at submission instead of failing every run of the sweep in the pruner.
+ * The files a request names, checked at submission: each must lie inside the lab's input roots (models, data,
+ * artifacts; {@link InputRoots}) and exist there (the services share the gateway's view of those roots), so a
+ * request for {@code /etc/passwd} is a 400 that does not say whether it exists, and a missing model is refused once
+ * instead of failing every run of the sweep in the pruner.
  */
 public final class InputFiles {
+    private final InputRoots roots;
 
-    private InputFiles() {
+    public InputFiles(InputRoots roots) {
+        this.roots = roots;
     }
 
-    /** Throws naming the field and the path when a named file or directory does not exist. */
-    public static void check(ModelRef model, CalibrationSpec calibration, EvaluationSpec evaluation) {
+    /** Throws an {@link InvalidSetting} naming the field when a named file is outside the roots or missing. */
+    public void check(ModelRef model, CalibrationSpec calibration, EvaluationSpec evaluation) {
         exists("model.path", model.path());
         if (model.tokenizer() != null) {
             exists("model.tokenizer", model.tokenizer());
@@ -31,18 +33,10 @@ public final class InputFiles {
         }
     }
 
-    /** A path or a {@code file:} URI. */
-    static Path path(String field, String value) {
-        try {
-            return value.startsWith("file:") ? Path.of(URI.create(value)) : Path.of(value);
-        } catch (IllegalArgumentException e) { // also InvalidPathException
-            throw new InvalidSetting(field, "'" + value + "' is not a path: " + e.getMessage());
-        }
-    }
-
-    private static void exists(String field, String value) {
-        if (!Files.exists(path(field, value))) {
-            throw new InvalidSetting(field, value + " does not exist on the gateway's filesystem");
+    private void exists(String field, String value) {
+        InputRoots.Confined file = roots.resolve(field, value);
+        if (!file.exists()) {
+            throw new InvalidSetting(field, file.display() + " does not exist");
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.prunelab.energy.service;
 
+import dev.prunelab.events.EventSources;
 import dev.prunelab.events.PowerSample;
 import dev.prunelab.events.Topics;
 import dev.prunelab.service.EventSender;
@@ -16,7 +17,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 @ApplicationScoped
 public class PowerSamplePublisher {
 
-    public static final String SOURCE = "/prunelab/energy-meter-service";
+    public static final String SOURCE = EventSources.ENERGY_METER;
 
     private final EventSender sender;
 

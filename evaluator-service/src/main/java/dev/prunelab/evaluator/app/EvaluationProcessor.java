@@ -6,8 +6,10 @@ import dev.prunelab.evaluation.report.LmEvalResults;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
 import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.EvaluationMetrics;
+import dev.prunelab.events.EvaluationSpec;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.InvalidEventException;
 import dev.prunelab.events.MeasurementWindow;
 import dev.prunelab.events.ModelEvaluated;
@@ -15,6 +17,7 @@ import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.modelformat.DecoderIo;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,8 +33,14 @@ import java.util.logging.Logger;
  * publish (or a {@link RunFailed} with its stage and one-line reason). The Kafka adapter decodes, calls
  * {@link #process} one model at a time and publishes.
  *
- * <p>Idempotent by run id: the event is stored in the artifact store before it is returned, and a redelivered run
- * gets that stored event back (same occurredAt, so the same CloudEvents id) instead of a second evaluation.
+ * <p>Idempotent by run id, and safe with several evaluators on one store: the event is stored in the artifact store
+ * before it is returned, and a redelivered run gets that stored event back (same occurredAt, so the same
+ * CloudEvents id) instead of a second evaluation; a failure is recorded and answered again the same way; and a run
+ * is evaluated by one replica at a time (a {@link ArtifactStore#claim claim}): another replica that receives it waits
+ * for that one's outcome, or takes over once its heartbeat has been silent for the lease (it died).
+ *
+ * <p>The perplexity text a request names is read only inside the {@link InputRoots}; failure reasons name files
+ * relative to their root.
  */
 public final class EvaluationProcessor {
     private static final Logger LOG = Logger.getLogger(EvaluationProcessor.class.getName());
@@ -49,16 +58,21 @@ public final class EvaluationProcessor {
         }
     }
 
+    /** The store's name for the work of evaluating a run (claims and recorded outcomes). */
+    static final String WORK = "evaluate";
+
     private final ArtifactStore store;
+    private final InputRoots roots;
     private final ResultStore results;
     private final String host;
     private final EnergyBenchmark.Environment energy;
     private final Clock clock;
 
     /** @param host the host name measurement windows carry (the energy meter names its samples the same way) */
-    public EvaluationProcessor(ArtifactStore store, ResultStore results, String host,
+    public EvaluationProcessor(ArtifactStore store, InputRoots roots, ResultStore results, String host,
             EnergyBenchmark.Environment energy, Clock clock) {
         this.store = store;
+        this.roots = roots;
         this.results = results;
         this.host = host;
         this.energy = energy;
@@ -67,31 +81,93 @@ public final class EvaluationProcessor {
 
     /** Evaluates one pruned model; never throws for a bad artifact or a failed evaluation. */
     public Event process(ModelPruned event, Observer observer) {
-        Optional<ModelEvaluated> previous = previousResult(event.runId());
-        if (previous.isPresent()) {
-            LOG.info("run " + event.runId() + " was evaluated before: its stored result again");
-            return previous.get();
+        String runId = event.runId();
+        try {
+            Optional<Event> done = outcome(runId);
+            if (done.isPresent()) {
+                LOG.info("run " + runId + " was evaluated before: its stored outcome again");
+                return done.get();
+            }
+            try (ArtifactStore.Claim claim = claimOrWait(runId)) {
+                if (claim == null) {
+                    return outcome(runId).orElseThrow();
+                }
+                done = outcome(runId);
+                if (done.isPresent()) {
+                    return done.get();
+                }
+                Event result = run(event, observer);
+                if (result instanceof RunFailed failure) {
+                    store.recordOutcome(WORK, runId, CODEC.encode(failure));
+                }
+                return result;
+            }
+        } catch (IOException | RuntimeException e) {
+            return failed(runId, RunStage.STORE, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed(runId, RunStage.STORE, e);
         }
+    }
+
+    /** The run's stored outcome: its model.evaluated, or its recorded failure. */
+    private Optional<Event> outcome(String runId) throws IOException {
+        Optional<ModelEvaluated> evaluated = previousResult(runId);
+        if (evaluated.isPresent()) {
+            return Optional.of(evaluated.get());
+        }
+        return store.outcome(WORK, runId).map(json -> CODEC.decode(json, RunFailed.class));
+    }
+
+    /** This replica's claim, or null once the replica that held it left an outcome (see the class comment). */
+    private ArtifactStore.Claim claimOrWait(String runId) throws IOException, InterruptedException {
+        long pollMillis = Math.max(100, Math.min(1000, store.lease().toMillis() / 20));
+        while (true) {
+            Optional<ArtifactStore.Claim> claim = store.claim(WORK, runId);
+            if (claim.isPresent()) {
+                return claim.get();
+            }
+            if (outcome(runId).isPresent()) {
+                return null;
+            }
+            Thread.sleep(pollMillis);
+        }
+    }
+
+    private Event run(ModelPruned event, Observer observer) {
         Path model;
+        EvaluationSpec spec;
         try {
             model = store.verify(event.artifact());
+            spec = confined(event.evaluation());
         } catch (IOException | RuntimeException e) {
             return failed(event.runId(), RunStage.VALIDATE, e);
         }
         try {
             observer.started(event.runId());
-            return evaluate(event, model, observer::progress);
+            return evaluate(event, spec, model, observer::progress);
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             return failed(event.runId(), RunStage.EVALUATE, e);
         }
     }
 
+    /** The evaluation with its perplexity text checked: inside the input roots, and there. */
+    private EvaluationSpec confined(EvaluationSpec spec) {
+        if (spec.perplexity() == null || spec.perplexity().text() == null) {
+            return spec;
+        }
+        InputRoots.Confined text = roots.resolve("evaluation.perplexity.text", spec.perplexity().text());
+        if (!Files.isRegularFile(text.path())) {
+            throw new InvalidSetting("evaluation.perplexity.text", text.display() + " does not exist");
+        }
+        return spec.withPerplexityText(text.path().toString());
+    }
+
     /** Evaluates, stores the report and the event, and returns the event. */
-    private ModelEvaluated evaluate(ModelPruned event, Path model, Consumer<RunProgress> progressSink)
-            throws IOException {
+    private ModelEvaluated evaluate(ModelPruned event, EvaluationSpec spec, Path model,
+            Consumer<RunProgress> progressSink) throws IOException {
         String runId = event.runId();
-        EvaluationSuite.Settings settings = EvaluationRequest.settings(model, event.evaluation(),
-                energyReference(event));
+        EvaluationSuite.Settings settings = EvaluationRequest.settings(model, spec, energyReference(event));
         ProgressReporter progress = new ProgressReporter(runId, EvaluationRequest.sections(settings), progressSink,
                 clock);
         progress.started();
@@ -146,7 +222,9 @@ public final class EvaluationProcessor {
         }
     }
 
+    /** The failure with its reason naming files relative to their roots, not where they are on the server. */
     private RunFailed failed(String runId, RunStage stage, Throwable e) {
-        return RunFailed.of(runId, clock.instant(), stage, e);
+        String reason = roots.redact(RunFailed.reasonOf(e)).replace(store.root() + "/", "artifacts:");
+        return new RunFailed(runId, clock.instant(), stage, reason, null);
     }
 }

@@ -1,11 +1,11 @@
 package dev.prunelab.evaluator.app;
 
+import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluation.report.EvaluationReport;
 import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
 import dev.prunelab.evaluation.zeroshot.OnnxLoglikelihoodScorer;
 import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
-import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.events.EnergySpec;
 import dev.prunelab.events.EvaluationMetrics;

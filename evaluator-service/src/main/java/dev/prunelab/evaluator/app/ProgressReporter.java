@@ -1,8 +1,8 @@
 package dev.prunelab.evaluator.app;
 
-import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
 import dev.prunelab.events.RunProgress;
+import dev.prunelab.vocabulary.RunStage;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Consumer;

@@ -6,6 +6,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -45,14 +47,23 @@ public final class ResultStore {
         return write(reports, runId + ".lm-eval", json);
     }
 
-    /** Deletes temporary files of writers that died mid-write; returns how many. */
-    public int removeAbandoned() throws IOException {
+    /**
+     * Deletes temporary files of writers that died mid-write, those older than {@code age}: another evaluator
+     * sharing the store may be writing one right now (a write takes milliseconds). Returns how many.
+     */
+    public int removeAbandoned(Duration age) throws IOException {
         int removed = 0;
+        Instant before = Instant.now().minus(age);
         for (Path dir : new Path[] {events, reports}) {
             try (DirectoryStream<Path> tmp = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
                 for (Path p : tmp) {
-                    Files.deleteIfExists(p);
-                    removed++;
+                    try {
+                        if (Files.getLastModifiedTime(p).toInstant().isBefore(before) && Files.deleteIfExists(p)) {
+                            removed++;
+                        }
+                    } catch (java.nio.file.NoSuchFileException raced) {
+                        // renamed into place (or removed) meanwhile
+                    }
                 }
             }
         }

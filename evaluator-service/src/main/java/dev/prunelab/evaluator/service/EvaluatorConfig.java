@@ -4,8 +4,10 @@ import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluator.app.EvaluationProcessor;
 import dev.prunelab.evaluator.app.ResultStore;
 import dev.prunelab.events.ArtifactStore;
+import dev.prunelab.events.InputRoots;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
+import dev.prunelab.service.ReplicaId;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -14,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -40,15 +43,16 @@ public class EvaluatorConfig {
 
     @Produces
     @Singleton
-    EvaluationProcessor processor(ArtifactStore store, ResultStore results, Host host,
+    EvaluationProcessor processor(ArtifactStore store, InputRoots roots, ResultStore results, Host host,
             EnergyBenchmark.Environment energy) {
-        return new EvaluationProcessor(store, results, host.name(), energy, Clock.systemUTC());
+        return new EvaluationProcessor(store, roots, results, host.name(), energy, Clock.systemUTC());
     }
 
+    /** This replica's view of the shared store (its claims carry this process's id). */
     @Produces
     @Singleton
-    ArtifactStore artifactStore() {
-        return new ArtifactStore(Path.of(artifactsDir));
+    ArtifactStore artifactStore(@ConfigProperty(name = "prunelab.store.lease", defaultValue = "PT60S") Duration lease) {
+        return new ArtifactStore(Path.of(artifactsDir), ReplicaId.of("evaluator"), lease);
     }
 
     @Produces
@@ -56,7 +60,7 @@ public class EvaluatorConfig {
     ResultStore resultStore(ArtifactStore store) {
         try {
             ResultStore results = new ResultStore(store.root());
-            results.removeAbandoned();
+            results.removeAbandoned(store.lease());
             return results;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the evaluation results under " + store.root(), e);

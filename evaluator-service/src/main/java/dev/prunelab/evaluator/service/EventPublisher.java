@@ -1,5 +1,6 @@
 package dev.prunelab.evaluator.service;
 
+import dev.prunelab.events.EventSources;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.Topics;
 import dev.prunelab.service.EventSender;
@@ -16,7 +17,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class EventPublisher {
 
-    public static final String SOURCE = "/prunelab/evaluator-service";
+    public static final String SOURCE = EventSources.EVALUATOR;
     private static final Logger LOG = Logger.getLogger(EventPublisher.class);
 
     private final EventSender sender;

@@ -15,7 +15,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -49,8 +51,14 @@ public class ModelPrunedProcessor {
 
     @Incoming("model-pruned")
     @Blocking(ordered = true)
-    public void onModelPruned(String json) {
-        inbox.decode(json).ifPresent(this::evaluate);
+    public CompletionStage<Void> onModelPruned(Message<String> message) {
+        // acknowledged after the work, as a String payload would be (post-processing): a crash mid-run redelivers it
+        try {
+            inbox.receive(message).ifPresent(this::evaluate);
+            return message.ack();
+        } catch (RuntimeException e) {
+            return message.nack(e);
+        }
     }
 
     private void evaluate(ModelPruned event) {

@@ -135,17 +135,30 @@ class ModelPrunedProcessorTest {
     }
 
     @Test
-    void aMissingTextFileFailsTheEvaluation() throws Exception {
-        String runId = "eval-notext-1";
+    void aTextOutsideTheRootsOrMissingFailsAtValidateNamingNoServerPath() throws Exception {
+        String outside = "eval-notext-1";
+        send(outside, "/etc/shadow");
+        RunFailed refused = CODEC.decode(await(sink("run-failed"), m -> outside.equals(key(m))).getPayload(),
+                RunFailed.class);
+        assertEquals(RunStage.VALIDATE, refused.stage());
+        assertTrue(refused.reason().startsWith("evaluation.perplexity.text: is outside the directories"),
+                refused.reason());
+        assertFalse(refused.reason().contains("/etc/shadow"), refused.reason());
+
+        String missing = "eval-notext-2";
+        send(missing, Path.of(System.getProperty("java.io.tmpdir"), "no-such-text-here.txt").toString());
+        RunFailed absent = CODEC.decode(await(sink("run-failed"), m -> missing.equals(key(m))).getPayload(),
+                RunFailed.class);
+        assertEquals(RunStage.VALIDATE, absent.stage());
+        assertEquals("evaluation.perplexity.text: models:no-such-text-here.txt does not exist", absent.reason());
+    }
+
+    private void send(String runId, String perplexityText) throws IOException {
         ArtifactRef artifact = commit(runId, "model.onnx", "never loaded");
-        EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec("/nonexistent/text.txt", null, null, null), null,
+        EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec(perplexityText, null, null, null), null,
                 null, null, null);
         connector.source("model-pruned").send(CODEC.encode(new ModelPruned(runId, Instant.now(), artifact, REPORT,
                 spec)));
-        RunFailed failed = CODEC.decode(await(sink("run-failed"), m -> runId.equals(key(m))).getPayload(),
-                RunFailed.class);
-        assertEquals(RunStage.EVALUATE, failed.stage());
-        assertTrue(failed.reason().contains("/nonexistent/text.txt"), failed.reason());
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.events.ArtifactRef;
 import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.EventSources;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunFailed;
@@ -56,7 +57,8 @@ class RealKafkaTest {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers()),
                 new StringSerializer(), new StringSerializer())) {
-            producer.send(new ProducerRecord<>(Topics.MODEL_PRUNED, runId, CODEC.encode(event))).get();
+            producer.send(new ProducerRecord<>(Topics.MODEL_PRUNED, null, runId, CODEC.encode(event),
+                    CloudEvents.kafkaHeaders(event, EventSources.PRUNER))).get();
         }
 
         ConsumerRecord<String, String> answer = null;

@@ -39,16 +39,23 @@ final class GatewayClient {
     }
 
     private final URI base;
+    private final String apiToken;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    GatewayClient(String baseUrl) {
+    /** @param apiToken the bearer token state-changing requests send (the gateway's prunelab.api-token), or null */
+    GatewayClient(String baseUrl, String apiToken) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
+        this.apiToken = apiToken;
     }
 
     Reply submitSweep(String json) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(base.resolve("api/sweeps"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("api/sweeps"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (apiToken != null && !apiToken.isBlank()) {
+            request.header("Authorization", "Bearer " + apiToken.strip());
+        }
+        return send(request);
     }
 
     Reply sweep(String sweepId, Constraints constraints) throws IOException, InterruptedException {

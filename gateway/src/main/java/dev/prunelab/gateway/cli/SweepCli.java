@@ -8,19 +8,19 @@ import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.LatencySpec;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PerplexitySpec;
-import dev.prunelab.vocabulary.InvalidSetting;
-import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.StructuredSweep;
 import dev.prunelab.events.SweepRequest;
+import dev.prunelab.gateway.Constraints;
+import dev.prunelab.gateway.RunStatus;
+import dev.prunelab.gateway.SweepView;
 import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredTarget;
 import dev.prunelab.vocabulary.WeightDtype;
-import dev.prunelab.gateway.Constraints;
-import dev.prunelab.gateway.RunStatus;
-import dev.prunelab.gateway.SweepView;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,7 +31,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -54,6 +53,9 @@ public final class SweepCli implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    /** Where the bearer token for the gateway comes from (./lab sweep sets it from $LAB_HOME/api-token). */
+    static final String API_TOKEN_VARIABLE = "PRUNELAB_API_TOKEN";
 
     @Option(names = "--gateway", paramLabel = "URL", defaultValue = "http://localhost:8080",
             description = "The gateway's base URL (default: ${DEFAULT-VALUE}).")
@@ -242,7 +244,7 @@ public final class SweepCli implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SweepRequest sweep = request(Instant.now());
-        GatewayClient client = new GatewayClient(gateway);
+        GatewayClient client = new GatewayClient(gateway, System.getenv(API_TOKEN_VARIABLE));
         Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
         try {
             GatewayClient.Reply submitted = client.submitSweep(new EventCodec().encode(sweep));
@@ -251,6 +253,11 @@ public final class SweepCli implements Callable<Integer> {
                 out.flush();
                 Thread.sleep(Math.max(pollMillis, 1000));
                 submitted = client.submitSweep(new EventCodec().encode(sweep));
+            }
+            if (submitted.status() == 401) {
+                err.println("error: the gateway refused the submission (401): set " + API_TOKEN_VARIABLE
+                        + " to its API token (./lab sweep reads $LAB_HOME/api-token, which ./lab up writes)");
+                return 1;
             }
             if (submitted.status() / 100 == 4) {
                 throw new IllegalArgumentException(submitted.error());

@@ -1,6 +1,7 @@
 package dev.prunelab.gateway.service;
 
 import dev.prunelab.events.Event;
+import dev.prunelab.events.EventSources;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;
 import dev.prunelab.service.EventSender;
@@ -21,7 +22,7 @@ public class EventPublisher {
 
     public static final String RUN_REQUESTED = "run-requested";
     public static final String SWEEP_CANCELLED = "sweep-cancelled";
-    static final String SOURCE = "/prunelab/gateway";
+    static final String SOURCE = EventSources.GATEWAY;
 
     private final GatewayState state;
     private final EventSender sender;

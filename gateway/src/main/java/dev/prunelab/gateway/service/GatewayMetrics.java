@@ -69,6 +69,13 @@ public class GatewayMetrics {
         }
     }
 
+    /** Called for an event ignored because its CloudEvents source does not own its type (a forgery). */
+    void eventIgnored(Event event) {
+        Counter.builder("prunelab.events.ignored").tags("service", SERVICE, "type", event.type())
+                .description("events ignored because their CloudEvents source is not the service that owns their type")
+                .register(registry).increment();
+    }
+
     @Scheduled(every = "${prunelab.gateway.tick:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         if (!state.catchUp().caughtUp()) {

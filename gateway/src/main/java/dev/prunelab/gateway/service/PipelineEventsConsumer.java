@@ -4,6 +4,7 @@ import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.InvalidEventException;
 import dev.prunelab.events.Topics;
+import dev.prunelab.service.Inbox;
 import io.quarkus.logging.Log;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,12 +34,16 @@ public class PipelineEventsConsumer {
 
     @Incoming(CHANNEL)
     public CompletionStage<Void> consume(Message<String> message) {
-        Optional<IncomingKafkaRecordMetadata<?, ?>> kafka = kafkaMetadata(message);
+        Optional<IncomingKafkaRecordMetadata<?, ?>> kafka = Inbox.kafkaMetadata(message);
         try {
             Event event = codec.decode(message.getPayload());
             String topic = kafka.map(IncomingKafkaRecordMetadata::getTopic).orElse(Topics.of(event));
+            Optional<String> refusal = Inbox.sourceRefusal(message, event);
             if (!Topics.of(event).equals(topic)) {
                 Log.warnf("skipping a %s event on topic %s (it belongs on %s)", event.type(), topic, Topics.of(event));
+            } else if (refusal.isPresent()) {
+                Log.warn(refusal.get());
+                metrics.eventIgnored(event);
             } else {
                 state.accept(event);
                 metrics.eventAccepted(event);
@@ -51,10 +56,5 @@ public class PipelineEventsConsumer {
             kafka.ifPresent(m -> state.catchUp().consumed(m.getTopic(), m.getPartition(), m.getOffset()));
         }
         return message.ack();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Optional<IncomingKafkaRecordMetadata<?, ?>> kafkaMetadata(Message<String> message) {
-        return message.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> (IncomingKafkaRecordMetadata<?, ?>) m);
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.StructuredSweep;
@@ -49,6 +50,9 @@ public class RunResource {
     @Inject
     EventPublisher publisher;
 
+    @Inject
+    InputRoots inputRoots;
+
     /** The body of POST /api/runs, for the OpenAPI document. */
     @Schema(description = "One run: {model, prune, calibration, evaluation} as in run.requested (README \"Events\")")
     public record RunBody(dev.prunelab.events.ModelRef model, PruneSpec prune,
@@ -70,7 +74,7 @@ public class RunResource {
     public Response submit(String body) {
         state.requireReady();
         RunRequested run = single(body, Instant.now());
-        InputFiles.check(run.model(), run.calibration(), run.evaluation());
+        new InputFiles(inputRoots).check(run.model(), run.calibration(), run.evaluation());
         return Response.accepted(new RunAccepted(run.runId(), publisher.submit(run))).build();
     }
 

@@ -1,6 +1,7 @@
 package dev.prunelab.gateway.service;
 
 import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.events.SweepRequest;
@@ -57,10 +58,13 @@ public class SweepResource {
     @Inject
     EventPublisher publisher;
 
+    @Inject
+    InputRoots inputRoots;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a sweep", description = "Validates the sweep (and that model.path, model.tokenizer, "
-            + "calibration.text exist on the gateway's filesystem), expands it into runs with deterministic ids "
+            + "calibration.text lie inside the lab's input roots and exist), expands it into runs with deterministic ids "
             + "(sweepId-<12 hex of the configuration's sha256>) and publishes each run request to "
             + "prunelab.run.requested, waiting for the broker. Resubmitting a sweep publishes only the runs the "
             + "gateway does not know yet.")
@@ -75,7 +79,7 @@ public class SweepResource {
         state.requireReady();
         SweepRequest sweep = codec.decodeSweep(body);
         for (var evaluation : sweep.evaluations()) {
-            InputFiles.check(sweep.model(), sweep.calibration(), evaluation);
+            new InputFiles(inputRoots).check(sweep.model(), sweep.calibration(), evaluation);
         }
         List<RunRequested> runs = sweep.expand(Instant.now());
         List<String> published = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.prunelab.gateway.service;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.CloudEvents;
@@ -26,7 +27,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
-/** Against a real broker: the state is rebuilt from the topics at start, and a sweep's runs land on the topic. */
+/**
+ * Against a real broker: the state is rebuilt from the topics at start (ignoring a forged event), and a sweep's runs
+ * land on the topic.
+ */
 @QuarkusTest
 @WithTestResource(RealKafka.class)
 class GatewayKafkaTest {
@@ -41,8 +45,12 @@ class GatewayKafkaTest {
         assertEquals(7.25f, history.getFloat("runs[0].results.perplexity"));
         assertEquals(0.02f, history.getFloat("runs[0].results.decodeJoulesPerToken.mean"), 1e-6);
         assertEquals(RealKafka.HISTORY_RUN, history.getString("recommendation.runId"));
+        // A model.evaluated from a source that does not own the type is ignored: the run is still waiting.
+        JsonPath forged = given().get("/api/runs/" + RealKafka.FORGED_RUN).then().statusCode(200).extract().jsonPath();
+        assertEquals("queued", forged.getString("status"));
+        assertNull(forged.get("results"));
 
-        List<String> runIds = given().contentType(ContentType.JSON)
+        List<String> runIds = GatewayResourceTest.authorized().contentType(ContentType.JSON)
                 .body(GatewayResourceTest.sweepJson("s-kafka", "0.5, 0.7")).post("/api/sweeps")
                 .then().statusCode(202).extract().jsonPath().getList("runIds", String.class);
         assertEquals(4 + 1, runIds.size()); // + the dense reference

@@ -30,6 +30,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.path.json.config.JsonPathConfig;
+import io.restassured.specification.RequestSpecification;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import io.smallrye.reactive.messaging.memory.InMemorySink;
@@ -73,11 +74,31 @@ class GatewayResourceTest {
 
     private InMemorySink<String> runRequests;
 
+    /** A request with the bearer token of the test profile (%test.prunelab.api-token). */
+    static RequestSpecification authorized() {
+        return given().header("Authorization", "Bearer test-token");
+    }
+
     @BeforeEach
     void sinks() {
         runRequests = connector.sink(EventPublisher.RUN_REQUESTED);
         runRequests.clear();
         connector.sink(EventPublisher.SWEEP_CANCELLED).clear();
+    }
+
+    @Test
+    void changingStateNeedsTheBearerTokenWhileReadingDoesNot() {
+        String body = sweepJson("s-auth", "0.5");
+        for (var request : java.util.List.of(given(), given().header("Authorization", "Bearer wrong-token"),
+                given().header("Authorization", "Bearer test-token-and-more"), given().header("Authorization", "test-token"),
+                given().auth().preemptive().basic("admin", "test-token"))) {
+            request.contentType(ContentType.JSON).body(body).post("/api/sweeps").then().statusCode(401)
+                    .header("WWW-Authenticate", "Bearer").body("error", equalTo("authentication required"));
+        }
+        given().delete("/api/sweeps/s-auth").then().statusCode(401).body("error", equalTo("authentication required"));
+        assertEquals(0, runRequests.received().size(), "nothing is published without the token");
+        given().get("/api/sweeps").then().statusCode(200);
+        post("/api/sweeps", body, 202);
     }
 
     static String sweepJson(String sweepId, String sparsities) {
@@ -88,7 +109,7 @@ class GatewayResourceTest {
     }
 
     static JsonPath post(String path, String body, int status) {
-        return given().contentType(ContentType.JSON).body(body).when().post(path)
+        return authorized().contentType(ContentType.JSON).body(body).when().post(path)
                 .then().statusCode(status).extract().jsonPath();
     }
 
@@ -124,16 +145,27 @@ class GatewayResourceTest {
     void invalidSweepsAre400WithTheFieldNamed() {
         post("/api/sweeps", sweepJson("s-bad", "1.5"), 400)
                 .getString("error").startsWith("sparsities[0]: 1.5 is outside [0, 1)");
-        given().contentType(ContentType.JSON).body(sweepJson("s-bad", "1.5")).post("/api/sweeps")
+        authorized().contentType(ContentType.JSON).body(sweepJson("s-bad", "1.5")).post("/api/sweeps")
                 .then().statusCode(400).body("error", equalTo("sparsities[0]: 1.5 is outside [0, 1)"));
-        given().contentType(ContentType.JSON).body(sweepJson("s-bad", "0.5").replace("wanda", "prune-all"))
+        authorized().contentType(ContentType.JSON).body(sweepJson("s-bad", "0.5").replace("wanda", "prune-all"))
                 .post("/api/sweeps").then().statusCode(400).body("error", startsWith("methods[0]: unknown method"));
-        given().contentType(ContentType.JSON).body("{not json").post("/api/sweeps")
+        authorized().contentType(ContentType.JSON).body("{not json").post("/api/sweeps")
                 .then().statusCode(400).body("error", startsWith("(json): not valid JSON"));
         String missing = MODEL.resolveSibling("no-such-model.bin").toString();
-        given().contentType(ContentType.JSON).body(sweepJson("s-bad", "0.5").replace(MODEL.toString(), missing))
+        authorized().contentType(ContentType.JSON).body(sweepJson("s-bad", "0.5").replace(MODEL.toString(), missing))
                 .post("/api/sweeps").then().statusCode(400)
-                .body("error", equalTo("model.path: " + missing + " does not exist on the gateway's filesystem"));
+                .body("error", equalTo("model.path: models:no-such-model.bin does not exist"));
+        // outside the roots: one answer whether the file exists or not, and no server path in it
+        for (String outside : java.util.List.of("/etc/passwd", "/etc/no-such-file", "/", "file:///proc/self/environ",
+                MODEL.getParent() + "/../../etc/shadow")) {
+            authorized().contentType(ContentType.JSON).body(sweepJson("s-bad", "0.5").replace(MODEL.toString(), outside))
+                    .post("/api/sweeps").then().statusCode(400).body("error", startsWith(
+                            "model.path: is outside the directories this lab reads from"));
+        }
+        // a relative path means nothing on a server: refused without being resolved
+        authorized().contentType(ContentType.JSON).body(sweepJson("s-bad", "0.5").replace(MODEL.toString(),
+                "../../../etc/shadow")).post("/api/sweeps").then().statusCode(400)
+                .body("error", equalTo("model.path: must be an absolute path or a file: URI"));
         assertEquals(0, runRequests.received().size());
     }
 
@@ -153,7 +185,7 @@ class GatewayResourceTest {
                 .body("request.prune.pattern", equalTo("2:4"));
         given().get("/api/runs").then().statusCode(200).body("runId", org.hamcrest.Matchers.hasItem(runId));
 
-        given().contentType(ContentType.JSON).body(body.replace("\"pattern\": \"2:4\"", "\"sparsity\": 1.5"))
+        authorized().contentType(ContentType.JSON).body(body.replace("\"pattern\": \"2:4\"", "\"sparsity\": 1.5"))
                 .post("/api/runs").then().statusCode(400).body("error", equalTo("prune.sparsity: 1.5 is outside [0, 1)"));
         given().get("/api/runs/no-such-run").then().statusCode(404).body("error", containsString("no-such-run"));
         given().get("/api/sweeps/no-such-sweep").then().statusCode(404);
@@ -221,7 +253,7 @@ class GatewayResourceTest {
     @Test
     void deletePublishesTheCancellation() {
         post("/api/sweeps", sweepJson("s-cancel", "0.5"), 202);
-        given().queryParam("reason", "changed my mind").delete("/api/sweeps/s-cancel").then().statusCode(202)
+        authorized().queryParam("reason", "changed my mind").delete("/api/sweeps/s-cancel").then().statusCode(202)
                 .body("sweepId", equalTo("s-cancel"));
         InMemorySink<String> sink = connector.sink(EventPublisher.SWEEP_CANCELLED);
         assertEquals(1, sink.received().size());
@@ -231,7 +263,7 @@ class GatewayResourceTest {
                 .orElseThrow().getKey());
         given().get("/api/sweeps/s-cancel").then().statusCode(200).body("status", equalTo("cancelling"))
                 .body("cancelled", equalTo(true));
-        given().delete("/api/sweeps/no-such-sweep").then().statusCode(404);
+        authorized().delete("/api/sweeps/no-such-sweep").then().statusCode(404);
     }
 
     @Test

@@ -1,9 +1,11 @@
 package dev.prunelab.gateway.service;
 
 import dev.prunelab.events.ArtifactRef;
+import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.EventSources;
 import dev.prunelab.events.MeasurementWindow;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
@@ -36,6 +38,10 @@ public class RealKafka extends InJvmKafkaResource {
 
     static final String HISTORY_SWEEP = "before-restart";
     static final String HISTORY_RUN = "before-restart-run";
+    /** A queued run of the history for which a forged model.evaluated (wrong CloudEvents source) was published. */
+    static final String FORGED_RUN = "before-restart-forged";
+    static final String FORGER = "/prunelab/not-the-evaluator";
+
     public RealKafka() {
         super(Topics.ALL);
     }
@@ -43,6 +49,12 @@ public class RealKafka extends InJvmKafkaResource {
     @Override
     protected Map<String, String> settings(InJvmKafka broker) {
         publish(history());
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        publish(List.of(new RunRequested(FORGED_RUN, t0, "forged", new ModelRef("/old/model.bin", null),
+                PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5), null, null)));
+        publishFrom(FORGER, new ModelEvaluated(FORGED_RUN, t0.plusSeconds(1),
+                new EvaluationMetrics(1.01, null, null, null, null, 1000L, null, null),
+                new MeasurementWindow(t0, t0.plusSeconds(1), "old-host", "cpu", "cpu"), null));
         return Map.of();
     }
 
@@ -64,16 +76,22 @@ public class RealKafka extends InJvmKafkaResource {
         return events;
     }
 
+    /** Publishes each event as its owning service would, with its CloudEvents headers. */
     static void publish(List<Event> events) {
+        for (Event event : events) {
+            publishFrom(EventSources.owners(event).iterator().next(), event);
+        }
+    }
+
+    static void publishFrom(String source, Event event) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         EventCodec codec = new EventCodec();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties)) {
-            for (Event event : events) {
-                producer.send(new ProducerRecord<>(Topics.of(event), event.key(), codec.encode(event))).get();
-            }
+            producer.send(new ProducerRecord<>(Topics.of(event), null, event.key(), codec.encode(event),
+                    CloudEvents.kafkaHeaders(event, source))).get();
         } catch (Exception e) {
             throw new IllegalStateException("could not publish the history: " + e.getMessage(), e);
         }

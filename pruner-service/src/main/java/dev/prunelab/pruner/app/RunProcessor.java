@@ -7,6 +7,8 @@ import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.Event;
+import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
@@ -26,10 +28,10 @@ import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
 import dev.prunelab.pruning.unstructured.PruneReport;
 import dev.prunelab.pruning.unstructured.PruneRequest;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -50,18 +52,24 @@ import java.util.stream.Stream;
  * {@link ArtifactStore} and the event that says so ({@link ModelPruned}, or {@link RunFailed} with the stage and
  * a one-line reason). The Kafka adapter decodes, calls {@link #process} one request at a time and publishes.
  *
- * <p>Idempotent by run id: a run whose artifact is already committed is not pruned again, its
- * {@link ModelPruned} is rebuilt from the stored {@code prune-report.json} and model card. A prune writes into
- * the store's staging directory (scratch files included), so a pruner killed mid-way leaves only that temporary
- * directory, which {@link ArtifactStore#removeAbandoned()} deletes at the next start.
+ * <p>Idempotent by run id, and safe with several pruners on one store: a run whose artifact is already committed
+ * is not pruned again (its {@link ModelPruned} is rebuilt from the stored {@code prune-report.json} and model
+ * card), a run that failed answers its recorded failure again, and a run is pruned by one replica at a time (a
+ * {@link ArtifactStore#claim claim} in the store); a replica that receives a run another one holds waits until that
+ * one has finished (and answers its outcome) or died (its claim's lease runs out, and this one takes over). So a
+ * run never ends both failed and pruned. A prune writes into the store's staging directory (scratch files
+ * included), so a pruner killed mid-way leaves only that directory, which {@link ArtifactStore#removeAbandoned()}
+ * deletes once its heartbeat is older than the lease.
+ *
+ * <p>Files a request names are read only inside the {@link InputRoots}; failure reasons name them relative to
+ * their root, never by their place on the server.
  */
 public final class RunProcessor {
-    /** {@link RunFailed#stage()} of a request refused before any work (model or tokenizer missing). */
-
-    /** {@link RunFailed#stage()} of a failure while committing to or reading from the store. */
-
+    /** The store's name for the work of pruning a run (claims and recorded outcomes). */
+    static final String WORK = "prune";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final EventCodec CODEC = new EventCodec();
     private static final ObjectMapper CODEC_JSON = new ObjectMapper();
     private static final String WORK_DIRECTORY = ".work";
 
@@ -82,6 +90,7 @@ public final class RunProcessor {
     static final String ENERGY_FILE = "prune-energy.json";
 
     private final ArtifactStore store;
+    private final InputRoots roots;
     private final Clock clock;
     private final int threads;
     private final EnergyCounters energy;
@@ -89,17 +98,20 @@ public final class RunProcessor {
     private final Map<String, String> cancelledSweeps = new ConcurrentHashMap<>();
 
     /** @param threads ONNX Runtime threads for calibration forward passes; 0 = one per core */
-    public RunProcessor(ArtifactStore store, Clock clock, int threads) {
-        this(store, clock, threads, EnergyCounters.auto(), HostWorkLock.none());
+    public RunProcessor(ArtifactStore store, InputRoots roots, Clock clock, int threads) {
+        this(store, roots, clock, threads, EnergyCounters.auto(), HostWorkLock.none());
     }
 
     /**
+     * @param roots    where a request's model, tokenizer and calibration text may be
      * @param energy   how the pruner's own energy per run is read
      * @param hostLock the host's measurement lock: the prune holds a share of the host's work and pauses at every
      *                 block boundary while an energy window is open
      */
-    public RunProcessor(ArtifactStore store, Clock clock, int threads, EnergyCounters energy, HostWorkLock hostLock) {
+    public RunProcessor(ArtifactStore store, InputRoots roots, Clock clock, int threads, EnergyCounters energy,
+            HostWorkLock hostLock) {
         this.store = store;
+        this.roots = roots;
         this.clock = clock;
         this.threads = threads;
         this.energy = energy;
@@ -115,20 +127,71 @@ public final class RunProcessor {
     public Event process(RunRequested request, Observer observer) {
         String runId = request.runId();
         try {
-            Optional<ModelPruned> done = alreadyPruned(request);
+            Optional<Event> done = outcome(request);
             if (done.isPresent()) {
                 return done.get();
             }
+            try (ArtifactStore.Claim claim = claimOrWait(request)) {
+                if (claim == null) { // the replica that held it finished meanwhile
+                    return outcome(request).orElseThrow();
+                }
+                done = outcome(request); // finished between the first look and the claim
+                if (done.isPresent()) {
+                    return done.get();
+                }
+                Event result = run(request, observer);
+                if (result instanceof RunFailed failure) {
+                    store.recordOutcome(WORK, runId, CODEC.encode(failure));
+                }
+                return result;
+            }
         } catch (RuntimeException | IOException e) {
             return failed(runId, RunStage.STORE, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed(runId, RunStage.STORE, e);
         }
+    }
+
+    /** The run's outcome if it has one: its committed artifact, or its recorded failure. */
+    private Optional<Event> outcome(RunRequested request) throws IOException {
+        Optional<ModelPruned> pruned = alreadyPruned(request);
+        if (pruned.isPresent()) {
+            return Optional.of(pruned.get());
+        }
+        return store.outcome(WORK, request.runId()).map(json -> CODEC.decode(json, RunFailed.class));
+    }
+
+    /**
+     * This replica's claim on the run; while another live replica holds it, waits, and returns null when that one
+     * left an outcome, or the claim once it is free (released without an outcome, or its holder's lease ran out).
+     */
+    private ArtifactStore.Claim claimOrWait(RunRequested request) throws IOException, InterruptedException {
+        long pollMillis = Math.max(100, Math.min(1000, store.lease().toMillis() / 20));
+        while (true) {
+            Optional<ArtifactStore.Claim> claim = store.claim(WORK, request.runId());
+            if (claim.isPresent()) {
+                return claim.get();
+            }
+            if (outcome(request).isPresent()) {
+                return null;
+            }
+            Thread.sleep(pollMillis);
+        }
+    }
+
+    /** The prune itself, under this replica's claim. */
+    private Event run(RunRequested request, Observer observer) {
+        String runId = request.runId();
         if (request.sweepId() != null && cancelledSweeps.containsKey(request.sweepId())) {
             return new RunFailed(runId, clock.instant(), RunStage.CANCELLED, "sweep " + request.sweepId()
                     + " was cancelled (" + cancelledSweeps.get(request.sweepId()) + "); the run was skipped", null);
         }
-        String problem = validate(request);
-        if (problem != null) {
-            return new RunFailed(runId, clock.instant(), RunStage.VALIDATE, problem, null);
+        Inputs inputs;
+        try {
+            inputs = inputs(request);
+        } catch (InvalidSetting refused) {
+            return new RunFailed(runId, clock.instant(), RunStage.VALIDATE, refused.getMessage(), null);
         }
         observer.started(request);
         RunStage[] stage = {RunStage.PRUNE};
@@ -145,7 +208,7 @@ public final class RunProcessor {
                         total <= 0 ? 1.0 : Math.min(1.0, (double) finished / total), message(name, finished, total)));
                 pauses.between();
             };
-            prune(request, out, listener);
+            prune(request, inputs, out, listener);
             stage[0] = RunStage.STORE;
             try (Stream<Path> files = Files.list(out)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
@@ -169,9 +232,9 @@ public final class RunProcessor {
             }
             if (staging != null) {
                 try {
-                    deleteTree(staging.directory());
+                    staging.discard();
                 } catch (IOException ignored) {
-                    // removeAbandoned() deletes it at the next start
+                    // removeAbandoned() deletes it once its heartbeat is older than the lease
                 }
             }
         }
@@ -215,49 +278,52 @@ public final class RunProcessor {
                 summary(store.resolve(request.runId()), request.prune()), request.evaluation(), used));
     }
 
-    /** Why the request cannot run, before any work; null when it can. */
-    static String validate(RunRequested request) {
-        Path model = path(request.model().path());
-        if (model == null || !Files.exists(model)) {
-            return "model.path: " + request.model().path() + " does not exist";
-        }
-        if (request.model().tokenizer() != null) {
-            Path tokenizer = path(request.model().tokenizer());
-            if (tokenizer == null || !Files.exists(tokenizer)) {
-                return "model.tokenizer: " + request.model().tokenizer() + " does not exist";
-            }
-        }
-        CalibrationSpec calibration = request.calibration();
-        if (calibration != null && calibration.text() != null) {
-            Path text = path(calibration.text());
-            if (text == null || !Files.isRegularFile(text)) {
-                return "calibration.text: " + calibration.text() + " does not exist";
-            }
-        }
-        return null;
+    /** The files a request names, each confined to the input roots and existing. */
+    record Inputs(Path model, Optional<Path> tokenizer, Optional<Path> calibrationText) {
     }
 
-    private void prune(RunRequested request, Path out, ProgressListener listener) {
+    /** The request's files, checked before any work; an {@link InvalidSetting} names the first that is refused. */
+    Inputs inputs(RunRequested request) {
+        Path model = existing("model.path", request.model().path());
+        Optional<Path> tokenizer = Optional.ofNullable(request.model().tokenizer())
+                .map(t -> existing("model.tokenizer", t));
+        CalibrationSpec calibration = request.calibration();
+        Optional<Path> text = calibration == null || calibration.text() == null ? Optional.empty()
+                : Optional.of(existing("calibration.text", calibration.text()));
+        if (text.isPresent() && !Files.isRegularFile(text.get())) {
+            throw new InvalidSetting("calibration.text", roots.resolve("calibration.text", calibration.text()).display()
+                    + " is not a file");
+        }
+        return new Inputs(model, tokenizer, text);
+    }
+
+    private Path existing(String field, String reference) {
+        InputRoots.Confined file = roots.resolve(field, reference);
+        if (!file.exists()) {
+            throw new InvalidSetting(field, file.display() + " does not exist");
+        }
+        return file.path();
+    }
+
+    private void prune(RunRequested request, Inputs inputs, Path out, ProgressListener listener) {
         PruneSpec spec = request.prune();
-        Path model = path(request.model().path());
-        Optional<Path> tokenizer = Optional.ofNullable(request.model().tokenizer()).map(RunProcessor::path);
-        Calibration calibration = calibration(request.calibration());
+        Calibration calibration = calibration(request.calibration(), inputs.calibrationText());
         if (spec.method().isStructured()) {
             StructuredSpec s = spec.structured();
-            PruneJob.prune(model, tokenizer, new StructuredRequest(s.target(), s.ratio(), s.score(), s.allocation(),
-                    s.biasCompensation(), calibration, spec.dtype(), threads), out, listener);
+            PruneJob.prune(inputs.model(), inputs.tokenizer(), new StructuredRequest(s.target(), s.ratio(), s.score(),
+                    s.allocation(), s.biasCompensation(), calibration, spec.dtype(), threads), out, listener);
         } else {
             SparsityPattern pattern = spec.sparsity() != null ? new SparsityPattern.Unstructured(spec.sparsity())
                     : SparsityPattern.parse(spec.pattern());
-            PruneJob.prune(model, tokenizer, new PruneRequest(PruneRequest.method(spec.method()), pattern,
-                    spec.layerSparsity(), calibration, spec.dtype(), threads), out, listener);
+            PruneJob.prune(inputs.model(), inputs.tokenizer(), new PruneRequest(PruneRequest.method(spec.method()),
+                    pattern, spec.layerSparsity(), calibration, spec.dtype(), threads), out, listener);
         }
     }
 
     /** The request's calibration, each absent field taking the CLI's default. */
-    private static Calibration calibration(CalibrationSpec spec) {
+    private static Calibration calibration(CalibrationSpec spec, Optional<Path> text) {
         CalibrationSpec c = spec != null ? spec : new CalibrationSpec(null, null, null, null);
-        return new Calibration(c.text() != null ? path(c.text()) : PruneJob.defaultCalibrationText(),
+        return new Calibration(text.orElseGet(PruneJob::defaultCalibrationText),
                 c.samples() != null ? c.samples() : PruneJob.DEFAULT_SAMPLES,
                 c.window() != null ? c.window() : PruneJob.DEFAULT_WINDOW,
                 c.seed() != null ? c.seed() : PruneJob.DEFAULT_SEED);
@@ -338,17 +404,10 @@ public final class RunProcessor {
         return done == 0 ? "starting, " + total + " blocks" : "block " + done + " of " + total;
     }
 
-    /** A path or a {@code file:} URI; null when it is neither. */
-    static Path path(String reference) {
-        try {
-            return reference.startsWith("file:") ? Path.of(URI.create(reference)) : Path.of(reference);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
+    /** The failure with its reason naming files relative to their roots, not where they are on the server. */
     private RunFailed failed(String runId, RunStage stage, Throwable e) {
-        return RunFailed.of(runId, clock.instant(), stage, e);
+        String reason = roots.redact(RunFailed.reasonOf(e)).replace(store.root() + "/", "artifacts:");
+        return new RunFailed(runId, clock.instant(), stage, reason, null);
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -1,5 +1,6 @@
 package dev.prunelab.pruner.service;
 
+import dev.prunelab.events.EventSources;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.Topics;
 import dev.prunelab.service.EventSender;
@@ -18,7 +19,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class EventPublisher {
-    static final String SOURCE = "/prunelab/pruner-service";
+    static final String SOURCE = EventSources.PRUNER;
     private static final Logger LOG = Logger.getLogger(EventPublisher.class);
 
     private final EventSender sender;

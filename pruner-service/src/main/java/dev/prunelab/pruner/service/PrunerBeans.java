@@ -1,15 +1,18 @@
 package dev.prunelab.pruner.service;
 
 import dev.prunelab.events.ArtifactStore;
+import dev.prunelab.events.InputRoots;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.pruner.app.RunProcessor;
+import dev.prunelab.service.ReplicaId;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -17,10 +20,12 @@ import org.jboss.logging.Logger;
 public class PrunerBeans {
     private static final Logger LOG = Logger.getLogger(PrunerBeans.class);
 
+    /** This replica's view of the shared store: its owner id names the pod (or host) and the process. */
     @Produces
     @Singleton
-    ArtifactStore store(@ConfigProperty(name = "prunelab.artifacts.dir") Path root) {
-        return new ArtifactStore(root);
+    ArtifactStore store(@ConfigProperty(name = "prunelab.artifacts.dir") Path root,
+            @ConfigProperty(name = "prunelab.store.lease", defaultValue = "PT60S") Duration lease) {
+        return new ArtifactStore(root, ReplicaId.of("pruner"), lease);
     }
 
     /**
@@ -30,16 +35,16 @@ public class PrunerBeans {
     @Produces
     @Singleton
     RunProcessor processor(ArtifactStore store, @ConfigProperty(name = "prunelab.pruner.threads") int threads,
-            EnergyCounters energy, HostWorkLock hostLock) {
+            EnergyCounters energy, HostWorkLock hostLock, InputRoots roots) {
         try {
             int removed = store.removeAbandoned();
             if (removed > 0) {
-                LOG.infof("removed %d abandoned staging director%s from %s", removed, removed == 1 ? "y" : "ies",
-                        store.root());
+                LOG.infof("removed %d abandoned staging director%s (heartbeat older than %s) from %s", removed,
+                        removed == 1 ? "y" : "ies", store.lease(), store.root());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean the artifact store " + store.root(), e);
         }
-        return new RunProcessor(store, Clock.systemUTC(), threads, energy, hostLock);
+        return new RunProcessor(store, roots, Clock.systemUTC(), threads, energy, hostLock);
     }
 }

@@ -17,7 +17,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,8 +56,14 @@ public class PrunerService {
 
     @Incoming(PrunerChannels.RUN_REQUESTED)
     @Blocking(ordered = true)
-    public void onRunRequested(String json) {
-        inbox.decode(json).ifPresent(this::prune);
+    public CompletionStage<Void> onRunRequested(Message<String> message) {
+        // acknowledged after the work, as a String payload would be (post-processing): a crash mid-run redelivers it
+        try {
+            inbox.receive(message).ifPresent(this::prune);
+            return message.ack();
+        } catch (RuntimeException e) {
+            return message.nack(e);
+        }
     }
 
     private void prune(RunRequested request) {
@@ -88,9 +97,14 @@ public class PrunerService {
     }
 
     @Incoming(PrunerChannels.SWEEP_CANCELLED)
-    public void onSweepCancelled(String json) {
+    public CompletionStage<Void> onSweepCancelled(Message<String> message) {
         try {
-            SweepCancelled cancelled = codec.decode(json, SweepCancelled.class);
+            SweepCancelled cancelled = codec.decode(message.getPayload(), SweepCancelled.class);
+            Optional<String> refusal = Inbox.sourceRefusal(message, cancelled);
+            if (refusal.isPresent()) {
+                LOG.warn(refusal.get());
+                return message.ack();
+            }
             processor.cancel(cancelled);
             LOG.infof("sweep %s cancelled: its runs not yet started will be skipped", cancelled.sweepId());
         } catch (InvalidEventException e) {
@@ -98,6 +112,7 @@ public class PrunerService {
             // (run.failed is keyed by run, and this record belongs to no run)
             LOG.warnf("ignored an invalid sweep.cancelled record: %s", e.getMessage());
         }
+        return message.ack();
     }
 
     /** Times each stage of one run (from the progress the engine reports) into prunelab.stage.duration. */

@@ -1,6 +1,7 @@
 package dev.prunelab.pruner.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.ArtifactStore;
@@ -134,7 +135,7 @@ class PrunerChannelsTest {
     }
 
     @Test
-    void aMissingModelPathFailsAtValidate() throws Exception {
+    void aModelPathOutsideTheRootsFailsAtValidateWithoutSayingWhetherItExists() throws Exception {
         InMemorySink<String> failed = connector.sink(PrunerChannels.RUN_FAILED);
         String missing = "/nonexistent/prunelab/model.bin";
         connector.source(PrunerChannels.RUN_REQUESTED).send(CODEC.encode(request("mem-missing-model", null, missing,
@@ -143,7 +144,9 @@ class PrunerChannelsTest {
         RunFailed event = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-missing-model"))
                 .getPayload(), RunFailed.class);
         assertEquals(RunStage.VALIDATE, event.stage());
-        assertTrue(event.reason().contains(missing), event.reason());
+        assertTrue(event.reason().startsWith("model.path: is outside the directories this lab reads from"),
+                event.reason());
+        assertFalse(event.reason().contains(missing), event.reason());
     }
 
     @Test

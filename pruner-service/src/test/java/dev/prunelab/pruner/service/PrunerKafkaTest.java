@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
+import dev.prunelab.events.EventSources;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PruneSpec;
@@ -39,7 +40,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
-/** Against a real broker: a request published with a plain Kafka producer comes back as model.pruned. */
+/**
+ * Against a real broker: a request published with a plain Kafka producer comes back as model.pruned; one whose
+ * CloudEvents source is not the gateway is ignored.
+ */
 @QuarkusTest
 @WithTestResource(InJvmKafkaBroker.class)
 class PrunerKafkaTest {
@@ -56,7 +60,13 @@ class PrunerKafkaTest {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
-            producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, runId, CODEC.encode(request))).get();
+            // first a forged request (another service's source): ignored, so only the real one below is pruned
+            RunRequested forged = new RunRequested("kafka-forged", request.occurredAt(), null, request.model(),
+                    request.prune(), request.calibration(), null);
+            producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, null, forged.runId(), CODEC.encode(forged),
+                    CloudEvents.kafkaHeaders(forged, EventSources.EVALUATOR))).get();
+            producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, null, runId, CODEC.encode(request),
+                    CloudEvents.kafkaHeaders(request, EventSources.GATEWAY))).get();
         }
 
         ConsumerRecord<String, String> record = awaitModelPruned(runId);
@@ -70,6 +80,7 @@ class PrunerKafkaTest {
 
         given().when().get("/q/health/ready").then().statusCode(200);
         given().when().get("/q/metrics").then().statusCode(200)
+                // one run: the forged request was not worked on
                 .body(containsString("prunelab_runs_finished_total{service=\"pruner-service\"} 1.0"))
                 .body(containsString("prunelab_stage_duration_seconds_count{service=\"pruner-service\",stage=\"prune\"}"));
     }

@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.ModelPruned;
-import dev.prunelab.vocabulary.EnergySource;
-import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.pruner.app.RunProcessor;
+import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.PruneMethod;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -39,7 +39,8 @@ class RunProcessorMeasurementWindowTest {
     @Test
     void noBlockRunsInsideAMeasurementWindow() throws Exception {
         HostWorkLock lock = HostWorkLock.at(temp.resolve("host-lock"));
-        RunProcessor processor = new RunProcessor(new ArtifactStore(temp.resolve("artifacts")), Clock.systemUTC(), 1,
+        RunProcessor processor = new RunProcessor(new ArtifactStore(temp.resolve("artifacts")),
+                RunProcessorTest.roots(temp), Clock.systemUTC(), 1,
                 EnergyCounters.auto(), lock);
         RunRequested request = RunProcessorTest.request("window-wanda", null, RunProcessorTest.stories(),
                 PruneSpec.unstructured(PruneMethod.WANDA, 0.5));

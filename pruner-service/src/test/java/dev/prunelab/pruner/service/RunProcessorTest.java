@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.Event;
+import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PruneSpec;
@@ -22,9 +23,13 @@ import dev.prunelab.vocabulary.RunStage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +48,23 @@ class RunProcessorTest {
 
     static String stories() {
         return SharedData.path("models/stories260K/stories260K.bin").toString();
+    }
+
+    /** The shipped data and this test's temporary folder (as the models root) are where requests may point. */
+    static InputRoots roots(Path models) {
+        return InputRoots.of(models.toString(), SharedData.root().toString(), Optional.empty());
+    }
+
+    private RunProcessor processor(ArtifactStore store) {
+        return new RunProcessor(store, roots(temp), Clock.systemUTC(), 1);
+    }
+
+    /** The store's entries but its own bookkeeping (claims, recorded outcomes). */
+    static List<Path> artifacts(ArtifactStore store) throws Exception {
+        try (Stream<Path> entries = Files.list(store.root())) {
+            return entries.filter(p -> !p.getFileName().toString().equals(".claims")
+                    && !p.getFileName().toString().equals(".outcomes")).toList();
+        }
     }
 
     /** Records what the processor reports. */
@@ -64,7 +86,7 @@ class RunProcessorTest {
     @Test
     void prunesIntoTheStoreOnceAndRepublishesTheSameArtifactForTheSameRunId() throws Exception {
         ArtifactStore store = new ArtifactStore(temp.resolve("artifacts"));
-        RunProcessor processor = new RunProcessor(store, Clock.systemUTC(), 1);
+        RunProcessor processor = processor(store);
         RunRequested request = request("stories-magnitude-50", null, stories(),
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5));
 
@@ -75,9 +97,7 @@ class RunProcessorTest {
         assertEquals(store.root().resolve("stories-magnitude-50"), artifact);
         assertTrue(Files.isRegularFile(artifact.resolve("model.onnx")));
         assertTrue(Files.isRegularFile(artifact.resolve("prune-report.json")));
-        try (Stream<Path> entries = Files.list(store.root())) {
-            assertEquals(List.of(artifact), entries.toList(), "no staging or scratch files left in the store");
-        }
+        assertEquals(List.of(artifact), artifacts(store), "no staging or scratch files left in the store");
         assertEquals("magnitude", pruned.report().method());
         assertEquals("magnitude 0.5", pruned.report().label());
         assertEquals(0.5, pruned.report().requestedSparsity());
@@ -108,35 +128,84 @@ class RunProcessorTest {
     }
 
     @Test
-    void aMissingModelFailsValidationNamingThePath() {
-        RunProcessor processor = new RunProcessor(new ArtifactStore(temp.resolve("artifacts")), Clock.systemUTC(), 1);
+    void aMissingModelFailsValidationNamingThePathRelativeToItsRoot() {
+        RunProcessor processor = processor(new ArtifactStore(temp.resolve("artifacts")));
         String missing = temp.resolve("no-such-model.bin").toString();
         RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(
                 request("run-missing", null, missing, PruneSpec.unstructured(PruneMethod.WANDA, 0.5)),
                 RunProcessor.Observer.NONE));
         assertEquals(RunStage.VALIDATE, failed.stage());
-        assertTrue(failed.reason().contains(missing), failed.reason());
+        assertEquals("model.path: models:no-such-model.bin does not exist", failed.reason());
+    }
+
+    @Test
+    void filesOutsideTheRootsAreNeverOpened() throws Exception {
+        RunProcessor processor = processor(new ArtifactStore(temp.resolve("artifacts")));
+        Path outside = Files.createTempFile(temp.getParent(), "secret", ".bin");
+        try {
+            for (String path : new String[] {"/etc/passwd", "/proc/self/environ", "/", temp + "/../../../etc/shadow",
+                    outside.toString(), "/no/such/model.bin"}) {
+                RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(
+                        request("run-outside", null, path, PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)),
+                        RunProcessor.Observer.NONE));
+                assertEquals(RunStage.VALIDATE, failed.stage(), path);
+                assertTrue(failed.reason().startsWith("model.path: is outside the directories this lab reads from"),
+                        failed.reason());
+                Files.deleteIfExists(temp.resolve("artifacts/.outcomes/prune-run-outside.json"));
+            }
+            RunRequested text = new RunRequested("run-text", T, null, new ModelRef(stories(), null),
+                    PruneSpec.unstructured(PruneMethod.WANDA, 0.5), new CalibrationSpec("/etc/shadow", 2, 32, 0L), null);
+            RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(text, RunProcessor.Observer.NONE));
+            assertEquals(RunStage.VALIDATE, failed.stage());
+            assertTrue(failed.reason().startsWith("calibration.text: is outside"), failed.reason());
+        } finally {
+            Files.deleteIfExists(outside);
+        }
     }
 
     @Test
     void aBadCheckpointFailsThePruneOnOneLineAndLeavesNothingInTheStore() throws Exception {
         ArtifactStore store = new ArtifactStore(temp.resolve("artifacts"));
-        RunProcessor processor = new RunProcessor(store, Clock.systemUTC(), 1);
-        Path garbage = Files.writeString(temp.resolve("garbage.bin"), "not a checkpoint");
+        RunProcessor processor = processor(store);
+        Path garbage = Files.writeString(temp.resolve("garbage.bin"), "root:x:0:0:root:/root:/bin/bash\n".repeat(4));
         Event result = processor.process(request("run-garbage", null, garbage.toString(),
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)), RunProcessor.Observer.NONE);
         RunFailed failed = assertInstanceOf(RunFailed.class, result);
         assertEquals(RunStage.PRUNE, failed.stage());
         assertNotNull(failed.reason());
         assertTrue(!failed.reason().contains("\n"), failed.reason());
-        try (Stream<Path> entries = Files.list(store.root())) {
-            assertEquals(0, entries.count(), "a failed run leaves no staging directory");
-        }
+        // the file's bytes are not decoded into the reason, and the server's path is not in it
+        assertEquals("models:garbage.bin: is not a llama2.c checkpoint or Hugging Face directory", failed.reason());
+        assertEquals(List.of(), artifacts(store), "a failed run leaves no staging directory");
+        // delivered again (another replica, a redelivery): the recorded failure, not a second attempt
+        Recorder again = new Recorder();
+        assertEquals(failed, processor.process(request("run-garbage", null, garbage.toString(),
+                PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)), again));
+        assertEquals(0, again.started);
+    }
+
+    @Test
+    void twoReplicasOnOneStorePruneARunOnce() throws Exception {
+        // two pruners share the store, each with its own owner id, and both receive the run (a rebalance)
+        ArtifactStore first = new ArtifactStore(temp.resolve("shared"), "pruner-a", Duration.ofSeconds(30));
+        ArtifactStore second = new ArtifactStore(temp.resolve("shared"), "pruner-b", Duration.ofSeconds(30));
+        first.removeAbandoned();
+        RunRequested request = request("stories-twice", null, stories(),
+                PruneSpec.unstructured(PruneMethod.WANDA, 0.5));
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        CompletableFuture<Event> one = CompletableFuture.supplyAsync(() -> processor(first).process(request, a));
+        CompletableFuture<Event> two = CompletableFuture.supplyAsync(() -> processor(second).process(request, b));
+        ModelPruned fromA = assertInstanceOf(ModelPruned.class, one.get(120, TimeUnit.SECONDS));
+        ModelPruned fromB = assertInstanceOf(ModelPruned.class, two.get(120, TimeUnit.SECONDS));
+        assertEquals(1, a.started + b.started, "exactly one replica pruned");
+        assertEquals(fromA.artifact(), fromB.artifact());
+        assertEquals(List.of(first.root().resolve("stories-twice")), artifacts(first));
     }
 
     @Test
     void runsOfACancelledSweepAreSkipped() {
-        RunProcessor processor = new RunProcessor(new ArtifactStore(temp.resolve("artifacts")), Clock.systemUTC(), 1);
+        RunProcessor processor = processor(new ArtifactStore(temp.resolve("artifacts")));
         processor.cancel(new SweepCancelled("sweep-1", T, null));
         Recorder recorder = new Recorder();
         RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(request("sweep-1-run-0", "sweep-1",

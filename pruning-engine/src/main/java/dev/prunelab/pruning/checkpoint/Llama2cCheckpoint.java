@@ -60,6 +60,9 @@ public final class Llama2cCheckpoint implements TensorSource {
         this.slots = slots;
     }
 
+    /** What a file that no llama2.c layout describes is called; nothing read from it is repeated. */
+    public static final String NOT_A_CHECKPOINT = "is not a llama2.c checkpoint or Hugging Face directory";
+
     public static Llama2cCheckpoint open(Path file) {
         FileChannel channel;
         try {
@@ -132,28 +135,31 @@ public final class Llama2cCheckpoint implements TensorSource {
         int kvHeads = head.getInt(paramsAt + 16);
         int rawVocab = head.getInt(paramsAt + 20);
         int seqLen = head.getInt(paramsAt + 24);
+        // A legacy file has no magic number: its first 28 bytes are read as a header whatever the file is. Until
+        // they describe a consistent model, nothing decoded from them is printed (they might be /etc/passwd's).
+        boolean trusted = layout == Layout.VERSION_1;
         if (layout == Layout.VERSION_1 && rawVocab <= 0) {
-            throw new ModelFormatException(file, "vocab_size " + rawVocab + " must be positive in a version-1 header");
+            throw reject(file, trusted, "vocab_size " + rawVocab + " must be positive in a version-1 header");
         }
         if (rawVocab == Integer.MIN_VALUE || rawVocab == 0) {
-            throw new ModelFormatException(file, "vocab_size " + rawVocab + " is not a vocabulary size");
+            throw reject(file, trusted, "vocab_size " + rawVocab + " is not a vocabulary size");
         }
         int vocab = Math.abs(rawVocab);
-        requirePositive(file, "dim", dim);
-        requirePositive(file, "hidden_dim", hiddenDim);
-        requirePositive(file, "n_layers", layers);
-        requirePositive(file, "n_heads", heads);
-        requirePositive(file, "n_kv_heads", kvHeads);
-        requirePositive(file, "seq_len", seqLen);
+        requirePositive(file, trusted, "dim", dim);
+        requirePositive(file, trusted, "hidden_dim", hiddenDim);
+        requirePositive(file, trusted, "n_layers", layers);
+        requirePositive(file, trusted, "n_heads", heads);
+        requirePositive(file, trusted, "n_kv_heads", kvHeads);
+        requirePositive(file, trusted, "seq_len", seqLen);
         if (dim % heads != 0) {
-            throw new ModelFormatException(file, "dim " + dim + " is not a multiple of n_heads " + heads);
+            throw reject(file, trusted, "dim " + dim + " is not a multiple of n_heads " + heads);
         }
         if (heads % kvHeads != 0) {
-            throw new ModelFormatException(file, "n_heads " + heads + " is not a multiple of n_kv_heads " + kvHeads);
+            throw reject(file, trusted, "n_heads " + heads + " is not a multiple of n_kv_heads " + kvHeads);
         }
         int headSize = dim / heads;
         if (headSize % 2 != 0) {
-            throw new ModelFormatException(file, "head size " + headSize + " is odd; rotary embeddings need pairs");
+            throw reject(file, trusted, "head size " + headSize + " is odd; rotary embeddings need pairs");
         }
         long kvDim = (long) kvHeads * headSize;
 
@@ -165,16 +171,20 @@ public final class Llama2cCheckpoint implements TensorSource {
             plan(sizing, layout, dim, hiddenDim, layers, heads, kvHeads, vocab, seqLen, headSize, kvDim, shared);
             expectedSize = sizing.offset;
         } catch (ArithmeticException e) {
-            throw new ModelFormatException(file, "header (dim " + dim + ", hidden_dim " + hiddenDim + ", n_layers "
+            throw reject(file, trusted, "header (dim " + dim + ", hidden_dim " + hiddenDim + ", n_layers "
                     + layers + ", vocab_size " + vocab + ", seq_len " + seqLen + ") implies more than 2^63 bytes");
         }
         if (fileSize < expectedSize) {
-            throw new ModelFormatException(file, "truncated: the header implies " + expectedSize
-                    + " bytes but the file has " + fileSize);
+            throw new ModelFormatException(file, trusted
+                    ? "truncated: the header implies " + expectedSize + " bytes but the file has " + fileSize
+                    : "truncated: its " + fileSize + " bytes are fewer than the llama2.c layout its header describes");
         }
         if (fileSize > expectedSize) {
-            throw new ModelFormatException(file, "trailing bytes: the header implies " + expectedSize
-                    + " bytes but the file has " + fileSize + " (wrong layout or a different export version?)");
+            throw new ModelFormatException(file, trusted
+                    ? "trailing bytes: the header implies " + expectedSize + " bytes but the file has " + fileSize
+                            + " (wrong layout or a different export version?)"
+                    : "trailing bytes: its " + fileSize + " bytes are more than the llama2.c layout its header "
+                            + "describes (wrong layout or a different export version?)");
         }
         Map<String, Slot> slots = new TreeMap<>();
         plan(new Planner(file, headerBytes, slots), layout, dim, hiddenDim, layers, heads, kvHeads, vocab, seqLen,
@@ -224,10 +234,15 @@ public final class Llama2cCheckpoint implements TensorSource {
         }
     }
 
-    private static void requirePositive(Path file, String field, int value) {
+    private static void requirePositive(Path file, boolean trusted, String field, int value) {
         if (value <= 0) {
-            throw new ModelFormatException(file, "header field " + field + " is " + value + ", must be positive");
+            throw reject(file, trusted, "header field " + field + " is " + value + ", must be positive");
         }
+    }
+
+    /** The header's problem as it is for a version-1 file; for a legacy file, only that it is no checkpoint. */
+    private static ModelFormatException reject(Path file, boolean trusted, String problem) {
+        return new ModelFormatException(file, trusted ? problem : NOT_A_CHECKPOINT);
     }
 
     /** Lays tensors out one after another from the end of the header, with overflow-checked offsets. */

@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,28 +102,49 @@ class Llama2cCheckpointTest {
     }
 
     @Test
-    void truncatedAndTrailingFilesNameExpectedAndActualSizes() throws IOException {
+    void truncatedAndTrailingFilesSayWhichWithoutTheSizesTheirHeaderClaims() throws IOException {
         byte[] legacy = Files.readAllBytes(LEGACY);
         ModelFormatException truncated = fails(Arrays.copyOf(legacy, legacy.length - 1));
-        assertTrue(truncated.getMessage().contains("truncated") && truncated.getMessage().contains(
-                legacy.length + " bytes but the file has " + (legacy.length - 1)), truncated.getMessage());
+        assertTrue(truncated.getMessage().endsWith("bad.bin: truncated: its " + (legacy.length - 1)
+                + " bytes are fewer than the llama2.c layout its header describes"), truncated.getMessage());
         ModelFormatException trailing = fails(Arrays.copyOf(legacy, legacy.length + 4));
         assertTrue(trailing.getMessage().contains("trailing bytes"), trailing.getMessage());
         assertTrue(trailing.getMessage().contains("bad.bin"), trailing.getMessage());
         byte[] v1 = Files.readAllBytes(V1);
         assertTrue(fails(Arrays.copyOf(v1, 200)).getMessage().contains("256-byte"));
+        // a version-1 file says what it is (its magic number): its sizes are named
+        ModelFormatException v1Truncated = fails(Arrays.copyOf(v1, v1.length - 1));
+        assertTrue(v1Truncated.getMessage().contains(v1.length + " bytes but the file has " + (v1.length - 1)),
+                v1Truncated.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNoCheckpointLeaksNothingOfItsBytes() throws IOException {
+        // the legacy layout has no magic number: any file's first 28 bytes read as a header
+        byte[] passwd = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] legacy = Files.readAllBytes(LEGACY);
+        byte[] huge = withInt(withInt(withInt(legacy, 0, 1 << 30), 4, Integer.MAX_VALUE), 8, Integer.MAX_VALUE);
+        for (byte[] bytes : List.of(passwd, withInt(legacy, 12, 7), withInt(legacy, 16, 3), withInt(legacy, 8, 0),
+                huge)) {
+            String message = fails(bytes).getMessage();
+            assertTrue(message.endsWith("bad.bin: " + Llama2cCheckpoint.NOT_A_CHECKPOINT), message);
+            String rest = message.replace(dir.toString(), "").replace(Llama2cCheckpoint.NOT_A_CHECKPOINT, "");
+            assertFalse(rest.matches(".*\\d.*"), "no number from the file: " + message);
+        }
     }
 
     @Test
     void invalidHeadersAreRefused() throws IOException {
         byte[] legacy = Files.readAllBytes(LEGACY);
-        assertTrue(fails(withInt(legacy, 12, 7)).getMessage().contains("not a multiple of n_heads"));
-        assertTrue(fails(withInt(legacy, 16, 3)).getMessage().contains("not a multiple of n_kv_heads"));
-        assertTrue(fails(withInt(legacy, 8, 0)).getMessage().contains("n_layers is 0"));
         assertTrue(fails(withInt(legacy, 4, Integer.MAX_VALUE)).getMessage().contains("truncated"));
-        byte[] huge = withInt(withInt(withInt(legacy, 0, 1 << 30), 4, Integer.MAX_VALUE), 8, Integer.MAX_VALUE);
-        assertTrue(fails(huge).getMessage().contains("2^63"));
         byte[] v1 = Files.readAllBytes(V1);
+        // version-1 parameters start at byte 8: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab, seq_len
+        assertTrue(fails(withInt(v1, 20, 7)).getMessage().contains("not a multiple of n_heads"));
+        assertTrue(fails(withInt(v1, 24, 3)).getMessage().contains("not a multiple of n_kv_heads"));
+        assertTrue(fails(withInt(v1, 16, 0)).getMessage().contains("n_layers is 0"));
+        byte[] hugeV1 = withInt(withInt(withInt(v1, 8, 1 << 30), 12, Integer.MAX_VALUE), 16, Integer.MAX_VALUE);
+        assertTrue(fails(hugeV1).getMessage().contains("2^63"));
         assertTrue(fails(withInt(v1, 4, 2)).getMessage().contains("version 2"));
         byte[] flag = v1.clone();
         flag[36] = 5;
