@@ -88,12 +88,19 @@ public final class EvaluationRequest {
         LatencyBenchmark.BatchLatency batch1 = report.latency() == null ? null
                 : report.latency().results().stream().filter(r -> r.batch() == 1).findFirst().orElse(null);
         EnergyMeasurement energy = report.energy() == null ? null : report.energy().summary();
-        Double ttft = batch1 != null ? batch1.ttftMillis().median()
-                : energy != null ? energy.ttftMillis().median() : null;
-        Double decodeRate = batch1 != null ? batch1.decodeTokensPerSecond().median()
-                : energy != null ? energy.decodeTokensPerSecond().median() : null;
-        Double tpot = batch1 != null ? batch1.tpotMillis().median()
-                : energy != null ? energy.workload().batch() * 1e3 / energy.decodeTokensPerSecond().median() : null;
+        // if/else, not nested ?: — a ?: mixing double and null unboxes null when neither section ran
+        Double ttft = null;
+        Double decodeRate = null;
+        Double tpot = null;
+        if (batch1 != null) {
+            ttft = batch1.ttftMillis().median();
+            decodeRate = batch1.decodeTokensPerSecond().median();
+            tpot = batch1.tpotMillis().median();
+        } else if (energy != null) {
+            ttft = energy.ttftMillis().median();
+            decodeRate = energy.decodeTokensPerSecond().median();
+            tpot = energy.workload().batch() * 1e3 / energy.decodeTokensPerSecond().median();
+        }
         return new EvaluationMetrics(perplexity, meanAcc, ttft, tpot, decodeRate,
                 report.model() == null ? null : report.model().sizeBytes(),
                 report.memory() == null ? null : report.memory().peakRssBytes(),

@@ -2,6 +2,7 @@ package dev.prunelab.evaluator.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,5 +69,20 @@ class EvaluationEventOnExportedModelTest {
         assertTrue(metrics.peakRssBytes() > 0);
         assertEquals("cpu", EvaluationRequest.device("cpu"));
         assertEquals("gpu0", EvaluationRequest.device("cuda"));
+    }
+
+    @Test
+    void aPerplexityOnlyEvaluationHasNoSpeedFigures() throws Exception {
+        Path exported = temp.resolve("stories");
+        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
+                WeightDtype.FLOAT32);
+        EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec(null, null, 64, 2), null, null, null, null);
+        EvaluationReport report = EvaluationSuite.run(EvaluationRequest.settings(exported, spec),
+                dev.prunelab.evaluation.energy.EnergyBenchmark.Environment.alone(), (section, total) -> done -> { });
+        EvaluationMetrics metrics = EvaluationRequest.metrics(report, null);
+        assertTrue(metrics.perplexity() > 1, metrics.toString());
+        assertNull(metrics.ttftMillis());
+        assertNull(metrics.decodeTokensPerSecond());
+        assertNull(metrics.tpotMillis());
     }
 }
