@@ -1,7 +1,6 @@
 package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.ExecutionProvider;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -14,7 +13,6 @@ import java.util.List;
  * @param threads  ONNX Runtime intra-op threads; absent = one per core
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, EnergySpec energy,
                              ExecutionProvider provider, Integer threads) {
 
