@@ -57,6 +57,9 @@ public class SweepResource {
     @Inject
     EventPublisher publisher;
 
+    @Inject
+    RunLimit runLimit;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a sweep", description = "Validates the sweep (and that model.path, model.tokenizer, "
@@ -77,7 +80,7 @@ public class SweepResource {
         for (var evaluation : sweep.evaluations()) {
             InputFiles.check(sweep.model(), sweep.calibration(), evaluation);
         }
-        List<RunRequested> runs = sweep.expand(Instant.now());
+        List<RunRequested> runs = runLimit.expand(sweep, Instant.now());
         List<String> published = new ArrayList<>();
         for (RunRequested run : runs) {
             if (publisher.submit(run)) {
