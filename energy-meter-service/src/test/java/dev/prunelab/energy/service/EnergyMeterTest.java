@@ -137,6 +137,12 @@ class EnergyMeterTest {
         String page = io.restassured.RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics")
                 .then().statusCode(200).extract().asString();
         java.util.Map<String, String> help = prunelabHelp(page);
+        try { // the page as scraped, for deploy/prometheus/check-metrics.sh file://.../target/scraped/metrics
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "scraped"));
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "scraped", "metrics"), page);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         System.out.println("metric families: " + help.keySet());
         org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of("prunelab_power_samples_published_total", "prunelab_power_sampling_failures_total", "prunelab_power_publish_failures_total")), help.toString());
         help.forEach((family, text) -> org.junit.jupiter.api.Assertions.assertFalse(text.isEmpty(),

@@ -231,6 +231,12 @@ class ModelPrunedProcessorTest {
         String page = io.restassured.RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics")
                 .then().statusCode(200).extract().asString();
         java.util.Map<String, String> help = prunelabHelp(page);
+        try { // the page as scraped, for deploy/prometheus/check-metrics.sh file://.../target/scraped/metrics
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "scraped"));
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "scraped", "metrics"), page);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         System.out.println("metric families: " + help.keySet());
         org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of("prunelab_runs_started_total", "prunelab_runs_finished_total", "prunelab_runs_failed_total")), help.toString());
         help.forEach((family, text) -> org.junit.jupiter.api.Assertions.assertFalse(text.isEmpty(),
