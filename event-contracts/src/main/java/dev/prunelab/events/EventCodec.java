@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,15 +18,20 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.prunelab.vocabulary.InvalidSetting;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -95,7 +101,7 @@ public final class EventCodec {
         String runId = runIdOf(node, json);
         String type = requireType(node, json, runId);
         // Checked above; the records take every other field, and refuse any they do not know.
-        ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove(java.util.List.of("schemaVersion", "type"));
+        ((ObjectNode) node).remove(List.of("schemaVersion", "type"));
         return bind(node, TYPES.get(type), json, runId);
     }
 
@@ -166,10 +172,9 @@ public final class EventCodec {
     }
 
     private static <T> T bind(JsonNode node, Class<T> type, String json, String runId) {
-        String unknown = unknownField(node, JSON.constructType(type), "");
+        UnknownField unknown = unknownField(node, JSON.constructType(type), "");
         if (unknown != null) {
-            throw new InvalidEventException(unknown.substring(0, unknown.indexOf('\n')),
-                    unknown.substring(unknown.indexOf('\n') + 1), json, runId);
+            throw new InvalidEventException(unknown.path(), unknown.problem(), json, runId);
         }
         try {
             return JSON.treeToValue(node, type);
@@ -217,17 +222,17 @@ public final class EventCodec {
     }
 
     /**
-     * The first field the records do not know, as "path\nunknown field (known: ...)", or null. Checked before binding
+     * The first field the records do not know, with the fields they do, or null. Checked before binding
      * because Jackson reports unknown properties of a record only after its constructor ran, so a misspelled
      * required field would read "is missing" and a misspelled optional one would be a validation message.
      */
-    private static String unknownField(JsonNode node, com.fasterxml.jackson.databind.JavaType type, String path) {
+    private static UnknownField unknownField(JsonNode node, JavaType type, String path) {
         if (node == null || type == null) {
             return null;
         }
         if (node.isArray() && (type.isCollectionLikeType() || type.isArrayType())) {
             for (int i = 0; i < node.size(); i++) {
-                String found = unknownField(node.get(i), type.getContentType(), path + "[" + i + "]");
+                UnknownField found = unknownField(node.get(i), type.getContentType(), path + "[" + i + "]");
                 if (found != null) {
                     return found;
                 }
@@ -238,7 +243,7 @@ public final class EventCodec {
         if (!node.isObject() || !raw.isRecord() || !raw.getPackageName().equals(EventCodec.class.getPackageName())) {
             return null;
         }
-        Map<String, com.fasterxml.jackson.databind.JavaType> fields = new java.util.TreeMap<>();
+        Map<String, JavaType> fields = new TreeMap<>();
         for (var property : JSON.getDeserializationConfig().introspect(type).findProperties()) {
             if (property.couldDeserialize()) {
                 fields.put(property.getName(), property.getPrimaryType());
@@ -247,14 +252,17 @@ public final class EventCodec {
         for (var entry : node.properties()) {
             String at = path.isEmpty() ? entry.getKey() : path + "." + entry.getKey();
             if (!fields.containsKey(entry.getKey())) {
-                return at + "\nunknown field" + known(new java.util.ArrayList<>(fields.keySet()));
+                return new UnknownField(at, "unknown field" + known(new ArrayList<>(fields.keySet())));
             }
-            String found = unknownField(entry.getValue(), fields.get(entry.getKey()), at);
+            UnknownField found = unknownField(entry.getValue(), fields.get(entry.getKey()), at);
             if (found != null) {
                 return found;
             }
         }
         return null;
+    }
+
+    private record UnknownField(String path, String problem) {
     }
 
     /** ", got 'text'" / ", got 0.5" for the scalar given at the failing path; empty for anything else. */
@@ -283,7 +291,7 @@ public final class EventCodec {
         String where = at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
         String message = firstLine(e.getOriginalMessage());
         String what;
-        java.util.regex.Matcher m;
+        Matcher m;
         if ((m = Pattern.compile("^Non-standard token '([^']*)'").matcher(message)).find()) {
             what = m.group(1) + " is not a JSON number";
         } else if ((m = Pattern.compile("^Duplicate field '([^']*)'").matcher(message)).find()) {
