@@ -1,7 +1,6 @@
 package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.InvalidSetting;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.regex.Pattern;
@@ -13,7 +12,6 @@ import java.util.regex.Pattern;
  * @param sha256    64 lower-case hex digits (the store documents what is hashed)
  * @param sizeBytes total bytes of the artifact
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record ArtifactRef(String uri, String sha256, long sizeBytes) {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");

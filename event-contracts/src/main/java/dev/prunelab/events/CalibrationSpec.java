@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -13,7 +12,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param seed    random offsets' seed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record CalibrationSpec(String text, Integer samples, Integer window, Long seed) {
 
     public CalibrationSpec {

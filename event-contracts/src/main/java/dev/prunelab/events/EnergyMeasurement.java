@@ -1,7 +1,6 @@
 package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.EnergySource;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 
@@ -26,7 +25,6 @@ import java.time.Instant;
  * @param reference              the reference run's model measured in the same window, interleaved; null without one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record EnergyMeasurement(EnergySource source, String device, String basis, String selection, Workload workload,
                                 Instant start, Instant end, double waitedSeconds, Baseline baseline,
                                 double joules, double seconds, PerToken prefillJoulesPerToken,

@@ -1,7 +1,6 @@
 package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.InvalidSetting;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -21,7 +20,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *                        measured seconds apart, so the machine's drift between windows cancels (absent: none)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record EnergySpec(Integer promptTokens, Integer decodeTokens, Integer batch, Integer repeats, Integer warmups,
                          Double baselineSeconds, String referenceRunId) {
 

@@ -2,7 +2,6 @@ package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.EnergySource;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -17,7 +16,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param attribution how the joules were attributed to this work, one line
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record EnergyUse(EnergySource source, String basis, double seconds, double joules, double netJoules,
                         Double cpuSeconds, String attribution) {
     public EnergyUse {

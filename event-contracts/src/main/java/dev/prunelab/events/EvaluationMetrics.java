@@ -1,7 +1,6 @@
 package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.InvalidSetting;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -18,7 +17,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param resultUri             the full result document, if stored
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record EvaluationMetrics(Double perplexity, Double meanAcc, Double ttftMillis, Double tpotMillis,
                                 Double decodeTokensPerSecond, Long modelSizeBytes, Long peakRssBytes,
                                 String resultUri) {

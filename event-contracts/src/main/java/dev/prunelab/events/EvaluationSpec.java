@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.vocabulary.ExecutionProvider;
 
@@ -13,7 +12,6 @@ import dev.prunelab.vocabulary.ExecutionProvider;
  * @param threads  ONNX Runtime intra-op threads; absent = one per core
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, EnergySpec energy,
                              ExecutionProvider provider, Integer threads) {
 

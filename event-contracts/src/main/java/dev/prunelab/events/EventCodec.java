@@ -2,23 +2,36 @@ package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.prunelab.vocabulary.InvalidSetting;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -40,14 +53,38 @@ public final class EventCodec {
             SweepCancelled.TYPE, SweepCancelled.class);
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
+    /**
+     * Strict on input (README "Events"): an unknown field is refused (a new field needs a new schema version), and so
+     * is a scalar of the wrong JSON kind: a number or boolean given as a string ({@code "0.5"}), a string given as a
+     * number, a fraction where an integer belongs, a duplicate key, anything after the object.
+     */
+    private static final ObjectMapper JSON = strict(JsonMapper.builder()
+            .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build());
+
+    private static ObjectMapper strict(JsonMapper mapper) {
+        for (LogicalType type : new LogicalType[] {LogicalType.Float, LogicalType.Integer, LogicalType.Boolean}) {
+            mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+        }
+        mapper.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+        mapper.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        return mapper;
+    }
 
     /** One line of JSON, fields in declaration order: the same event always gives the same bytes. */
     public String encode(Event event) {
@@ -63,6 +100,8 @@ public final class EventCodec {
         JsonNode node = tree(json);
         String runId = runIdOf(node, json);
         String type = requireType(node, json, runId);
+        // Checked above; the records take every other field, and refuse any they do not know.
+        ((ObjectNode) node).remove(List.of("schemaVersion", "type"));
         return bind(node, TYPES.get(type), json, runId);
     }
 
@@ -99,10 +138,7 @@ public final class EventCodec {
         try {
             node = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new InvalidEventException("(json)", "not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()),
-                    json, fallbackRunId(json));
+            throw new InvalidEventException("(json)", notJson(e), json, fallbackRunId(json));
         }
         if (node == null || !node.isObject()) {
             throw new InvalidEventException("(json)", "expected a JSON object, got "
@@ -136,25 +172,32 @@ public final class EventCodec {
     }
 
     private static <T> T bind(JsonNode node, Class<T> type, String json, String runId) {
+        UnknownField unknown = unknownField(node, JSON.constructType(type), "");
+        if (unknown != null) {
+            throw new InvalidEventException(unknown.path(), unknown.problem(), json, runId);
+        }
         try {
             return JSON.treeToValue(node, type);
         } catch (JsonMappingException e) {
-            throw translate(e, json, runId);
+            throw translate(e, node, json, runId);
         } catch (JsonProcessingException e) {
-            throw new InvalidEventException("(json)", firstLine(e.getOriginalMessage()), json, runId);
+            throw new InvalidEventException("(json)", notJson(e), json, runId);
         } catch (InvalidSetting e) {
             throw new InvalidEventException(e.field(), e.problem(), json, runId);
         }
     }
 
     /** Jackson's path plus the field our validation named, and a problem without Jackson's class names. */
-    private static InvalidEventException translate(JsonMappingException e, String json, String runId) {
+    private static InvalidEventException translate(JsonMappingException e, JsonNode root, String json, String runId) {
         StringBuilder path = new StringBuilder();
+        JsonNode at = root;
         for (JsonMappingException.Reference ref : e.getPath()) {
             if (ref.getFieldName() != null) {
                 path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+                at = at == null ? null : at.get(ref.getFieldName());
             } else if (ref.getIndex() >= 0) {
                 path.append('[').append(ref.getIndex()).append(']');
+                at = at == null ? null : at.get(ref.getIndex());
             }
         }
         for (Throwable c = e; c != null; c = c.getCause()) {
@@ -165,15 +208,131 @@ public final class EventCodec {
             }
         }
         String problem;
-        if (e instanceof InvalidFormatException f) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            problem = "unknown field" + known(u.getKnownPropertyIds());
+        } else if (e instanceof InvalidFormatException f) {
             problem = "expected " + describe(f.getTargetType()) + ", got " + quoted(f.getValue());
         } else if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
             problem = firstLine(e.getOriginalMessage()).startsWith("Cannot map `null`")
-                    ? "is missing" : "expected " + describe(m.getTargetType());
+                    ? "is missing" : "expected " + describe(m.getTargetType()) + given(at);
         } else {
-            problem = firstLine(e.getOriginalMessage());
+            problem = withoutJacksonNames(firstLine(e.getOriginalMessage()));
         }
         return new InvalidEventException(path.length() == 0 ? "(json)" : path.toString(), problem, json, runId);
+    }
+
+    /**
+     * The first field the records do not know, with the fields they do, or null. Checked before binding
+     * because Jackson reports unknown properties of a record only after its constructor ran, so a misspelled
+     * required field would read "is missing" and a misspelled optional one would be a validation message.
+     */
+    private static UnknownField unknownField(JsonNode node, JavaType type, String path) {
+        if (node == null || type == null) {
+            return null;
+        }
+        if (node.isArray() && (type.isCollectionLikeType() || type.isArrayType())) {
+            for (int i = 0; i < node.size(); i++) {
+                UnknownField found = unknownField(node.get(i), type.getContentType(), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+            return null;
+        }
+        Class<?> raw = type.getRawClass();
+        if (!node.isObject() || !raw.isRecord() || !raw.getPackageName().equals(EventCodec.class.getPackageName())) {
+            return null;
+        }
+        Map<String, JavaType> fields = new TreeMap<>();
+        for (var property : JSON.getDeserializationConfig().introspect(type).findProperties()) {
+            if (property.couldDeserialize()) {
+                fields.put(property.getName(), property.getPrimaryType());
+            }
+        }
+        for (var entry : node.properties()) {
+            String at = path.isEmpty() ? entry.getKey() : path + "." + entry.getKey();
+            if (!fields.containsKey(entry.getKey())) {
+                return new UnknownField(at, "unknown field" + known(new ArrayList<>(fields.keySet())));
+            }
+            UnknownField found = unknownField(entry.getValue(), fields.get(entry.getKey()), at);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    private record UnknownField(String path, String problem) {
+    }
+
+    /** ", got 'text'" / ", got 0.5" for the scalar given at the failing path; empty for anything else. */
+    private static String given(JsonNode value) {
+        if (value == null || value.isNull() || value.isContainerNode()) {
+            return "";
+        }
+        String text = value.isTextual() ? "'" + value.asText() + "'" : value.toString();
+        return ", got " + (text.length() > 60 ? text.substring(0, 57) + "..." : text);
+    }
+
+    /** " (known: a, b, c)" from Jackson's known property ids, sorted; empty when there are none. */
+    private static String known(Collection<Object> ids) {
+        if (ids == null || ids.isEmpty()) {
+            return "";
+        }
+        return " (known: " + String.join(", ", ids.stream().map(String::valueOf).sorted().toList()) + ")";
+    }
+
+    /**
+     * A parse failure in one line without the parser's internals (class names, feature names, source excerpts):
+     * {@code not valid JSON at line 1, column 40: NaN is not a JSON number}.
+     */
+    static String notJson(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String where = at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        String message = firstLine(e.getOriginalMessage());
+        String what;
+        Matcher m;
+        if ((m = Pattern.compile("^Non-standard token '([^']*)'").matcher(message)).find()) {
+            what = m.group(1) + " is not a JSON number";
+        } else if ((m = Pattern.compile("^Duplicate field '([^']*)'").matcher(message)).find()) {
+            what = "field '" + m.group(1) + "' appears twice";
+        } else if ((m = Pattern.compile("^Unexpected character \\('(.{1,2})' \\(code (\\d+)").matcher(message)).find()) {
+            int code = Integer.parseInt(m.group(2));
+            what = "unexpected character " + (code < 32 || code == 127 ? "(code " + code + ")" : "'" + m.group(1) + "'");
+        } else if ((m = Pattern.compile("^Unrecognized token '([^']{0,40})").matcher(message)).find()) {
+            what = "unrecognized token '" + m.group(1) + "'";
+        } else if (message.startsWith("Unexpected end-of-input") || message.contains("end-of-input")) {
+            what = "the input ends too early";
+        } else if (message.startsWith("Trailing token") || message.contains("trailing token")) {
+            what = "more input after the JSON value";
+        } else if (message.startsWith("Illegal unquoted character")) {
+            what = "a control character inside a string (escape it)";
+        } else if (message.startsWith("Invalid numeric value") || message.startsWith("Leading zero")) {
+            what = "malformed number";
+        } else if (message.startsWith("Invalid UTF-8") || message.contains("UTF-8")) {
+            what = "not UTF-8";
+        } else {
+            what = withoutJacksonNames(message);
+        }
+        return "not valid JSON" + where + ": " + what;
+    }
+
+    /** Jackson's message cut before its first backquoted class or feature name; "malformed input" when nothing is left. */
+    private static String withoutJacksonNames(String message) {
+        String cut = message;
+        int tick = cut.indexOf('`');
+        if (tick >= 0) {
+            cut = cut.substring(0, tick);
+        }
+        int source = cut.indexOf("(for Object starting");
+        if (source >= 0) {
+            cut = cut.substring(0, source);
+        }
+        cut = cut.replaceAll("[\\s:(,;]+$", "").trim();
+        if (cut.isEmpty() || cut.contains("dev.prunelab") || cut.contains("com.fasterxml")) {
+            return "malformed input";
+        }
+        return Character.toLowerCase(cut.charAt(0)) + cut.substring(1);
     }
 
     private static String describe(Class<?> type) {

@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -13,7 +12,6 @@ import java.util.List;
  * @param repeats      recorded repeats (default 5)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record LatencySpec(Integer promptTokens, Integer newTokens, List<Integer> batch, Integer repeats) {
 
     public LatencySpec {

@@ -1,7 +1,6 @@
 package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.InvalidSetting;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +13,6 @@ import java.time.Instant;
  * @param provider the ONNX Runtime provider that ran: cpu or cuda
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record MeasurementWindow(Instant start, Instant end, String host, String device, String provider) {
 
     public MeasurementWindow {

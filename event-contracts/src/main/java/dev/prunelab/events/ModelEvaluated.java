@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
@@ -12,7 +11,6 @@ import java.time.Instant;
  * @param energy the energy stage, when the request had one: joules and speed from its exclusive window
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record ModelEvaluated(String runId, Instant occurredAt, EvaluationMetrics metrics, MeasurementWindow window,
                              EnergyMeasurement energy) implements RunEvent {

@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
@@ -13,7 +12,6 @@ import java.time.Instant;
  * @param energy     the pruner's own energy for this run (load, calibration, pruning, export), attributed to it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report,
                           EvaluationSpec evaluation, EnergyUse energy) implements RunEvent {

@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -11,7 +10,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param tokenizer optional tokenizer file; absent = picked up beside the checkpoint
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelRef(String path, String tokenizer) {
 
     public ModelRef {

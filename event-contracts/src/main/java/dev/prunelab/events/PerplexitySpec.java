@@ -1,7 +1,6 @@
 package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.PerplexityProtocol;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -14,7 +13,6 @@ import java.util.List;
  * @param maxWindows cap on windows scored
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record PerplexitySpec(String text, PerplexityProtocol protocol, Integer window, Integer maxWindows) {
 
     public PerplexitySpec {

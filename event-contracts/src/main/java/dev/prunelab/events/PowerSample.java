@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.prunelab.vocabulary.EnergySource;
@@ -16,7 +15,6 @@ import java.time.Instant;
  * @param basis  how the number was obtained; required for estimates ("cpu utilisation × TDP 65 W")
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "occurredAt"})
 public record PowerSample(Instant occurredAt, String host, String device, double watts, EnergySource source,
                           String basis) implements Event {

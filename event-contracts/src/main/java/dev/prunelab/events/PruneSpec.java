@@ -5,7 +5,6 @@ import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.PruneMethod;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -20,7 +19,6 @@ import java.util.List;
  * @param dtype         exported weight storage: f32 (default) or f16
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record PruneSpec(PruneMethod method, Double sparsity, String pattern, StructuredSpec structured,
                         LayerSparsity layerSparsity, WeightDtype dtype) {
 

@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -17,7 +16,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param layers                per decoder layer, what pruning removed (the dashboard's chart)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record PruneSummary(String method, String label, Double requestedSparsity, Double achievedSparsity,
                            Long parameterCount, Long nonZeroParameterCount, Double seconds, Long peakRssBytes,
                            java.util.List<Layer> layers) {

@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.prunelab.vocabulary.RunStage;
@@ -16,7 +15,6 @@ import java.time.Instant;
  * @param payload the offending input as received, when there is one
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record RunFailed(String runId, Instant occurredAt, RunStage stage, String reason, String payload)
         implements RunEvent {

@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.prunelab.vocabulary.RunStage;
@@ -14,7 +13,6 @@ import java.time.Instant;
  * @param message  optional human text ("block 3 of 8")
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record RunProgress(String runId, Instant occurredAt, RunStage stage, double fraction, String message)
         implements RunEvent {

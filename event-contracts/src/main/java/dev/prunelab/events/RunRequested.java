@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
@@ -13,7 +12,6 @@ import java.time.Instant;
  * @param evaluation  absent = {@link EvaluationSpec#defaults()}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record RunRequested(String runId, Instant occurredAt, String sweepId, ModelRef model, PruneSpec prune,
                            CalibrationSpec calibration, EvaluationSpec evaluation) implements RunEvent {

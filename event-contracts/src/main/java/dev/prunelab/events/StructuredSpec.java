@@ -5,7 +5,6 @@ import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredRules;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.InvalidSetting;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -20,7 +19,6 @@ import java.util.List;
  * @param biasCompensation FLAP's bias compensation; default true
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record StructuredSpec(StructuredTarget target, Double ratio, StructuredScore score,
                              StructuredAllocation allocation, Boolean biasCompensation) {
 

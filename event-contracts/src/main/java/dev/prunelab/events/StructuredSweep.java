@@ -3,7 +3,6 @@ package dev.prunelab.events;
 import dev.prunelab.vocabulary.StructuredTarget;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredAllocation;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -13,7 +12,6 @@ import java.util.List;
  * flap,block-influence" gives mlp/flap and blocks/block-influence.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record StructuredSweep(List<StructuredTarget> targets, List<Double> ratios, List<StructuredScore> scores,
                               StructuredAllocation allocation, Boolean biasCompensation) {
 

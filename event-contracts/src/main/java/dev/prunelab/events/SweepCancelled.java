@@ -1,6 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
@@ -11,7 +10,6 @@ import java.time.Instant;
  * {@value #STAGE_CANCELLED}); a run already under way finishes.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "type", "sweepId", "occurredAt"})
 public record SweepCancelled(String sweepId, Instant occurredAt, String reason) implements Event {
 

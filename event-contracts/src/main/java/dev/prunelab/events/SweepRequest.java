@@ -7,7 +7,6 @@ import dev.prunelab.vocabulary.StructuredRules;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.PruneMethod;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +33,6 @@ import java.util.Map;
  * @param denseBaseline absent = true
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> methods, List<Double> sparsities,
                            List<String> patterns, StructuredSweep structured, CalibrationSpec calibration,
                            List<EvaluationSpec> evaluations, LayerSparsity layerSparsity, WeightDtype dtype,

@@ -2,7 +2,6 @@ package dev.prunelab.events;
 
 import dev.prunelab.vocabulary.ZeroShotTaskName;
 import dev.prunelab.vocabulary.InvalidSetting;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -13,7 +12,6 @@ import java.util.List;
  * @param limit first N items of each task; absent = all
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record TasksSpec(List<String> names, Integer limit) {
 
     /** Every task at once. */

@@ -87,7 +87,7 @@ class EventCodecTest {
         assertEquals("prune.sparsity: give exactly one of sparsity or pattern for method wanda",
                 problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"pattern\":\"2:4\"")));
         assertEquals("model.path: is missing", problemOf(runWith("\"path\":\"../shared/data/models/stories260K/stories260K.bin\"", "\"tokenizer\":\"t.bin\"")));
-        assertEquals("model: is missing", problemOf(runWith("\"model\":", "\"modle\":")));
+        assertTrue(problemOf(runWith("\"model\":", "\"modle\":")).startsWith("modle: unknown field (known: "));
         assertEquals("evaluation.tasks.names[1]: unknown task 'mmlu' (expected lambada_openai|hellaswag|piqa|arc_easy|arc_challenge|boolq|winogrande|openbook_qa|copa|all)",
                 problemOf(runWith("\"copa\"", "\"mmlu\"")));
         assertEquals("calibration.samples: 0 must be positive", problemOf(runWith("\"samples\":16", "\"samples\":0")));
@@ -102,6 +102,49 @@ class EventCodecTest {
         assertTrue(problemOf("{\"schemaVersion\":1, \"type\":").startsWith("(json): not valid JSON at line 1"));
         assertEquals("(json): expected a JSON object, got array", problemOf("[1,2]"));
         assertEquals("(json): the payload is empty", problemOf(" "));
+    }
+
+    @Test
+    void unknownFieldsAreRefusedWithTheirPath() {
+        assertEquals("prune.spars1ty: unknown field (known: dtype, layerSparsity, method, pattern, sparsity, structured)",
+                problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"spars1ty\":0.5")));
+        assertTrue(problemOf(runWith("\"tasks\"", "\"evaluaton\":1,\"tasks\""))
+                .startsWith("evaluation.evaluaton: unknown field"), problemOf(runWith("\"tasks\"", "\"evaluaton\":1,\"tasks\"")));
+        assertTrue(problemOf(runWith("\"samples\":16", "\"samples\":16,\"sample\":16"))
+                .startsWith("calibration.sample: unknown field (known: "));
+        assertTrue(problemOf(runWith("\"runId\"", "\"color\":\"red\",\"runId\"")).startsWith("color: unknown field"));
+        assertTrue(problemOf(runWith("\"names\"", "\"nams\":[],\"names\"")).startsWith("evaluation.tasks.nams: unknown field"));
+        String sweep = "{\"sweepId\":\"s\",\"model\":{\"path\":\"m.bin\"},\"methods\":[\"wanda\"],\"spars1ties\":[0.5]}";
+        String problem = assertThrows(InvalidEventException.class, () -> codec.decodeSweep(sweep)).getMessage();
+        assertTrue(problem.startsWith("spars1ties: unknown field (known: "), problem);
+    }
+
+    @Test
+    void scalarsOfTheWrongKindAreRefused() {
+        assertEquals("prune.sparsity: expected a number, got '0.5'", problemOf(runWith("0.5", "\"0.5\"")));
+        assertEquals("calibration.samples: expected an integer, got '16'", problemOf(runWith("\"samples\":16", "\"samples\":\"16\"")));
+        assertTrue(problemOf(runWith("\"samples\":16", "\"samples\":16.5")).startsWith("calibration.samples: expected an integer"),
+                problemOf(runWith("\"samples\":16", "\"samples\":16.5")));
+        assertTrue(problemOf(runWith("\"seed\":0", "\"seed\":0,\"window\":true")).startsWith("calibration.window: expected an integer"));
+        assertTrue(problemOf(runWith("\"../shared/data/models/stories260K/stories260K.bin\"", "5")).startsWith("model.path: expected a string"),
+                problemOf(runWith("\"../shared/data/models/stories260K/stories260K.bin\"", "5")));
+        String structured = runWith("\"method\":\"wanda\",\"sparsity\":0.5", "\"method\":\"structured\",\"structured\":"
+                + "{\"target\":\"mlp\",\"ratio\":0.3,\"score\":\"flap\",\"biasCompensation\":\"true\"}");
+        assertEquals("prune.structured.biasCompensation: expected true or false, got 'true'", problemOf(structured));
+    }
+
+    @Test
+    void malformedJsonIsOneLineWithoutParserInternals() {
+        for (String bad : List.of(runWith("0.5", "NaN"), runWith("0.5", "-Infinity"), "{\"a\":", "{\"a\" 1}", "nope",
+                "{\"a\":1} {\"b\":2}", "{\"a\":1,\"a\":2}", "{\"a\":01}", "{\"a\":\"x\ty\"}")) {
+            String problem = problemOf(bad);
+            assertTrue(problem.startsWith("(json): not valid JSON at line "), problem);
+            assertTrue(!problem.contains("\n") && !problem.contains("`") && !problem.contains("Source")
+                    && !problem.contains("jackson") && !problem.contains("Feature"), problem);
+        }
+        assertTrue(problemOf(runWith("0.5", "NaN")).endsWith(": NaN is not a JSON number"), problemOf(runWith("0.5", "NaN")));
+        assertTrue(problemOf("{\"a\":1,\"a\":2}").endsWith(": field 'a' appears twice"));
+        assertTrue(problemOf("nope").endsWith(": unrecognized token 'nope'"), problemOf("nope"));
     }
 
     @Test

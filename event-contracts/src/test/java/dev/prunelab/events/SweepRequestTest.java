@@ -91,7 +91,8 @@ class SweepRequestTest {
                 assertThrows(InvalidEventException.class, () -> codec.decodeSweep(SWEEP.replace("\"sparsegpt\"", "\"obs\""))).getMessage());
         assertEquals("structured: is missing", assertThrows(InvalidEventException.class,
                 () -> codec.decodeSweep(SWEEP.replaceAll("\"structured\":\\{.*\\},", ""))).getMessage());
-        assertEquals("model: is missing", assertThrows(InvalidEventException.class,
+        assertEquals("mdl: unknown field (known: calibration, denseBaseline, dtype, evaluations, layerSparsity, methods, "
+                + "model, patterns, sparsities, structured, sweepId)", assertThrows(InvalidEventException.class,
                 () -> codec.decodeSweep(SWEEP.replace("\"model\"", "\"mdl\""))).getMessage());
     }
 

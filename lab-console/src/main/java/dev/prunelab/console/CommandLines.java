@@ -60,10 +60,11 @@ public final class CommandLines {
 
     /**
      * The flag a setting's field is given by: {@code maxWindows} is {@code --max-windows}, {@code sparsities[1]}
-     * (one value of a list) is {@code --sparsities}.
+     * (one value of a list) is {@code --sparsities}, and a text file's {@code calibration.text} is the flag that
+     * names the file, {@code --calibration}.
      */
     public static String flag(String field) {
-        String plain = field.replaceAll("\\[\\d+]", "");
+        String plain = field.replaceAll("\\[\\d+]", "").replaceAll("\\.text$", "");
         String last = plain.substring(plain.lastIndexOf('.') + 1);
         return "--" + last.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }

@@ -83,9 +83,13 @@ public class EnergyMeter {
 
     void onStart(@Observes StartupEvent startup) {
         host = configuredHost.filter(h -> !h.isBlank()).orElseGet(EnergyMeter::localHostName);
-        published = registry.counter("prunelab.power.samples.published", "host", host);
-        samplingFailures = registry.counter("prunelab.power.sampling.failures", "host", host);
-        publishFailures = registry.counter("prunelab.power.publish.failures", "host", host);
+        published = Counter.builder("prunelab.power.samples.published").tag("host", host)
+                .description("power samples the broker acknowledged on prunelab.power.sample").register(registry);
+        samplingFailures = Counter.builder("prunelab.power.sampling.failures").tag("host", host)
+                .description("sampling intervals that gave no power sample (a source failed to read)").register(registry);
+        publishFailures = Counter.builder("prunelab.power.publish.failures").tag("host", host)
+                .description("power samples that could not be published (the broker did not acknowledge them in time)")
+                .register(registry);
         selection = new PowerSourceSelector(powercap, procStat, powerModel,
                 Runtime.getRuntime().availableProcessors(), nvml ? PowerSourceSelector.Gpus.SYSTEM : null).select();
         selection.reasons().forEach(reason -> LOG.info("power source " + reason));

@@ -18,10 +18,10 @@ import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.text.corpus.TokenWindows;
 import dev.prunelab.text.tokenizer.TextTokenizer;
 import dev.prunelab.vocabulary.ExecutionProvider;
+import dev.prunelab.text.corpus.StrictUtf8;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.PerplexityProtocol;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -222,7 +222,12 @@ public final class EvaluationSuite {
             throw new InvalidSetting("window", "must be between 2 and the model's context length " + contextLength
                     + ", was " + windowTokens);
         }
-        String content = Files.readString(textFile, StandardCharsets.UTF_8);
+        String content;
+        try {
+            content = StrictUtf8.read(textFile);
+        } catch (StrictUtf8.NotUtf8Exception e) {
+            throw new InvalidSetting("perplexity.text", e.getMessage() + " (" + textFile + ")");
+        }
         int[] stream = settings.protocol() == PerplexityProtocol.WIKITEXT
                 ? TokenWindows.wikitextStream(tokenizer, content)
                 : TokenWindows.paragraphStream(tokenizer, content, session.card().bosTokenId());

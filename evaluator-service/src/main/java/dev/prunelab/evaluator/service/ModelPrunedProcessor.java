@@ -41,10 +41,10 @@ public class ModelPrunedProcessor {
     public ModelPrunedProcessor(EvaluationProcessor processor, EventPublisher publisher, MeterRegistry registry) {
         this.processor = processor;
         this.publisher = publisher;
-        this.metrics = new RunMetrics(registry, SERVICE);
+        this.metrics = new RunMetrics(registry, SERVICE, dev.prunelab.vocabulary.RunStage.Owner.EVALUATOR);
         this.inbox = new Inbox<>(ModelPruned.class, Clock.systemUTC(), deadLetter -> {
             LOG.warnf("dead letter %s: %s", deadLetter.runId(), deadLetter.reason());
-            metrics.failed();
+            metrics.failed(deadLetter.stage());
             publisher.sender().sendAndAwait(deadLetter);
         });
     }
@@ -81,7 +81,7 @@ public class ModelPrunedProcessor {
         }
         if (result instanceof RunFailed failure) {
             LOG.warnf("run %s failed at %s: %s", failure.runId(), failure.stage().id(), failure.reason());
-            metrics.failed();
+            metrics.failed(failure.stage());
         } else if (result instanceof ModelEvaluated && ran) {
             metrics.finished();
         }

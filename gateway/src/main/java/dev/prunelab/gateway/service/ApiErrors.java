@@ -25,6 +25,23 @@ public class ApiErrors {
         return error(Response.Status.BAD_REQUEST, e.getMessage());
     }
 
+    /** The REST layer's own refusals (no such resource, method not allowed, unsupported media type...) as JSON. */
+    @ServerExceptionMapper
+    public Response refused(jakarta.ws.rs.WebApplicationException e, io.vertx.core.http.HttpServerRequest request) {
+        int status = e.getResponse().getStatus();
+        if (status < 400 || status >= 500) {
+            return e.getResponse();
+        }
+        Response.ResponseBuilder answer = Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(new ApiError(HttpErrors.message(request, e)));
+        e.getResponse().getHeaders().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("Content-Type") && !name.equalsIgnoreCase("Content-Length")) {
+                values.forEach(v -> answer.header(name, v));
+            }
+        });
+        return answer.build();
+    }
+
     @ServerExceptionMapper
     public Response unknown(UnknownIdException e) {
         return error(Response.Status.NOT_FOUND, e.getMessage());

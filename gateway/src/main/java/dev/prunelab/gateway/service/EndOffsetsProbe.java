@@ -42,6 +42,11 @@ public class EndOffsetsProbe {
     @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
     String bootstrapServers;
 
+    /** The kafka.* configuration (prefix stripped): its security settings go to the Admin client too. */
+    @Inject
+    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
+    jakarta.enterprise.inject.Instance<Map<String, Object>> kafkaConfig;
+
     private volatile boolean stopping;
 
     void onStart(@Observes StartupEvent event) {
@@ -88,6 +93,7 @@ public class EndOffsetsProbe {
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        KafkaSecuritySettings.copyInto(properties, kafkaConfig.isResolvable() ? kafkaConfig.get() : Map.of());
         try (Admin admin = Admin.create(properties)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : Topics.ALL) {

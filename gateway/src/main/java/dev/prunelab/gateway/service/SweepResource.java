@@ -61,6 +61,9 @@ public class SweepResource {
     @Inject
     InputRoots inputRoots;
 
+    @Inject
+    RunLimit runLimit;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a sweep", description = "Validates the sweep (and that model.path, model.tokenizer, "
@@ -81,7 +84,7 @@ public class SweepResource {
         for (var evaluation : sweep.evaluations()) {
             new InputFiles(inputRoots).check(sweep.model(), sweep.calibration(), evaluation);
         }
-        List<RunRequested> runs = sweep.expand(Instant.now());
+        List<RunRequested> runs = runLimit.expand(sweep, Instant.now());
         List<String> published = new ArrayList<>();
         for (RunRequested run : runs) {
             if (publisher.submit(run)) {

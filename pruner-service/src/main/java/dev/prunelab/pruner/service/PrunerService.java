@@ -46,10 +46,10 @@ public class PrunerService {
     public PrunerService(RunProcessor processor, EventPublisher publisher, MeterRegistry registry) {
         this.processor = processor;
         this.publisher = publisher;
-        this.metrics = new RunMetrics(registry, SERVICE);
+        this.metrics = new RunMetrics(registry, SERVICE, dev.prunelab.vocabulary.RunStage.Owner.PRUNER);
         this.inbox = new Inbox<>(RunRequested.class, Clock.systemUTC(), deadLetter -> {
             LOG.warnf("dead letter %s: %s", deadLetter.runId(), deadLetter.reason());
-            metrics.failed();
+            metrics.failed(deadLetter.stage());
             publisher.sender().sendAndAwait(deadLetter);
         });
     }
@@ -90,7 +90,7 @@ public class PrunerService {
             LOG.infof("run %s: pruned to %s (%d bytes)", request.runId(), pruned.artifact().uri(),
                     pruned.artifact().sizeBytes());
         } else if (result instanceof RunFailed failed) {
-            metrics.failed();
+            metrics.failed(failed.stage());
             LOG.warnf("run %s failed at %s: %s", request.runId(), failed.stage().id(), failed.reason());
         }
         publisher.sender().sendAndAwait(result);

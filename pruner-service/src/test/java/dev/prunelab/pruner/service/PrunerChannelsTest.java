@@ -135,6 +135,24 @@ class PrunerChannelsTest {
     }
 
     @Test
+    void unknownFieldsAndStringNumbersAreDeadLettersNamingTheField() throws Exception {
+        InMemorySink<String> failed = connector.sink(PrunerChannels.RUN_FAILED);
+        String base = CODEC.encode(request("mem-unknown-field", null, stories(),
+                PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)));
+        connector.source(PrunerChannels.RUN_REQUESTED).send(base.replace("\"sparsity\":0.5", "\"sparsity\":0.5,\"spars1ty\":0.5"));
+        connector.source(PrunerChannels.RUN_REQUESTED).send(base.replace("mem-unknown-field", "mem-string-number")
+                .replace("\"sparsity\":0.5", "\"sparsity\":\"0.5\""));
+        RunFailed unknown = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-unknown-field"))
+                .getPayload(), RunFailed.class);
+        assertEquals(RunStage.DECODE, unknown.stage());
+        assertEquals("prune.spars1ty: unknown field (known: dtype, layerSparsity, method, pattern, sparsity, structured)",
+                unknown.reason());
+        RunFailed string = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-string-number"))
+                .getPayload(), RunFailed.class);
+        assertEquals("prune.sparsity: expected a number, got '0.5'", string.reason());
+    }
+
+    @Test
     void aModelPathOutsideTheRootsFailsAtValidateWithoutSayingWhetherItExists() throws Exception {
         InMemorySink<String> failed = connector.sink(PrunerChannels.RUN_FAILED);
         String missing = "/nonexistent/prunelab/model.bin";
@@ -162,5 +180,36 @@ class PrunerChannelsTest {
         assertEquals(RunStage.CANCELLED, event.stage());
         assertTrue(event.reason().contains("changed my mind"), event.reason());
         assertTrue(!Files.exists(store.root().resolve("mem-sweep-run-0")), "nothing was pruned");
+    }
+
+    /** Every prunelab_ metric family on the page, in Prometheus' text format 0.0.4, with its # HELP text. */
+    static java.util.Map<String, String> prunelabHelp(String page) {
+        java.util.Map<String, String> help = new java.util.TreeMap<>();
+        for (String line : page.split("\n")) {
+            if (line.startsWith("# TYPE prunelab_")) {
+                help.putIfAbsent(line.split(" ")[2], "");
+            } else if (line.startsWith("# HELP prunelab_")) {
+                String[] parts = line.split(" ", 4);
+                help.put(parts[2], parts.length > 3 ? parts[3].strip() : "");
+            }
+        }
+        return help;
+    }
+
+    @Test
+    void everyPrunelabMetricHasHelpText() {
+        String page = io.restassured.RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics")
+                .then().statusCode(200).extract().asString();
+        java.util.Map<String, String> help = prunelabHelp(page);
+        try { // the page as scraped, for deploy/prometheus/check-metrics.sh file://.../target/scraped/metrics
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "scraped"));
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "scraped", "metrics"), page);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        System.out.println("metric families: " + help.keySet());
+        org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of("prunelab_runs_started_total", "prunelab_runs_finished_total", "prunelab_runs_failed_total")), help.toString());
+        help.forEach((family, text) -> org.junit.jupiter.api.Assertions.assertFalse(text.isEmpty(),
+                family + " has no # HELP text"));
     }
 }

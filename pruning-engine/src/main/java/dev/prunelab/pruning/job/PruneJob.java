@@ -15,10 +15,10 @@ import dev.prunelab.text.corpus.CalibrationSampler;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.text.corpus.TokenWindows;
 import dev.prunelab.text.tokenizer.TextTokenizer;
+import dev.prunelab.text.corpus.StrictUtf8;
 import dev.prunelab.vocabulary.InvalidSetting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,7 +81,12 @@ public final class PruneJob {
         Path tokenizerPath = loaded.tokenizerPath().orElseThrow(() -> new InvalidSetting("tokenizer",
                 "calibration needs one and none was found next to " + model));
         try (TextTokenizer textTokenizer = TextTokenizer.open(tokenizerPath)) {
-            String content = Files.readString(calibration.text(), StandardCharsets.UTF_8);
+            String content;
+            try {
+                content = StrictUtf8.read(calibration.text());
+            } catch (StrictUtf8.NotUtf8Exception e) {
+                throw new InvalidSetting("calibration.text", e.getMessage() + " (" + calibration.text() + ")");
+            }
             int[] stream = TokenWindows.paragraphStream(textTokenizer, content, loaded.bosTokenId());
             return CalibrationSampler.sample(stream, calibration.samples(), windowTokens, calibration.seed());
         } catch (IOException e) {
