@@ -51,7 +51,7 @@ class GatewayErrorsTest {
     }
 
     static Response postJson(String path, String body) {
-        return given().contentType(ContentType.JSON).body(body).when().post(path);
+        return GatewayResourceTest.authorized().contentType(ContentType.JSON).body(body).when().post(path);
     }
 
     static String sweep(String extra) {
@@ -132,10 +132,10 @@ class GatewayErrorsTest {
         assertEquals("no such resource: GET /api/nothing-here", refused(given().get("/api/nothing-here"), 404));
         assertEquals("no such resource: GET /no/such/page", refused(given().get("/no/such/page"), 404));
         assertEquals("unknown sweep 'nope'", refused(given().get("/api/sweeps/nope"), 404));
-        assertTrue(refused(given().contentType(ContentType.JSON).body("{}").put("/api/sweeps"), 405)
+        assertTrue(refused(GatewayResourceTest.authorized().contentType(ContentType.JSON).body("{}").put("/api/sweeps"), 405)
                 .startsWith("method PUT is not allowed on /api/sweeps"));
         assertEquals("unsupported content type 'text/plain; charset=ISO-8859-1' for POST /api/sweeps (expected application/json)",
-                refused(given().contentType(ContentType.TEXT).body("{}").post("/api/sweeps"), 415));
+                refused(GatewayResourceTest.authorized().contentType(ContentType.TEXT).body("{}").post("/api/sweeps"), 415));
         refused(given().accept("application/xml").get("/api/sweeps"), 406);
         given().get("/api/sweeps").then().statusCode(200).body(not(containsString("error")));
     }
