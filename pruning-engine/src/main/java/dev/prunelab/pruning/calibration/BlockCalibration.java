@@ -40,17 +40,24 @@ public final class BlockCalibration {
     private final int width;
     private final int threads;
     private final StageTimer timer;
+    private final int batchTokens;
 
     /**
      * @param calibration the request's calibration, or null when it has none (magnitude scores)
      * @param threads     ONNX Runtime and Java pool threads; 0 = one per idle core ({@link ThreadPolicy})
      */
     public BlockCalibration(DecoderConfig config, Calibration calibration, int threads, StageTimer timer) {
+        this(config, calibration, threads, timer, BATCH_TOKENS);
+    }
+
+    /** With {@code batchTokens} per block-session batch instead of {@value #BATCH_TOKENS} (tests compare). */
+    BlockCalibration(DecoderConfig config, Calibration calibration, int threads, StageTimer timer, int batchTokens) {
         this.config = config;
         this.window = windowTokens(config, calibration);
         this.width = CalibrationGraphs.hiddenWidth(config);
         this.threads = ThreadPolicy.resolve(threads);
         this.timer = timer;
+        this.batchTokens = batchTokens;
     }
 
     /** The threads every session and pool of this calibration uses (the request's, or auto's choice). */
@@ -60,7 +67,7 @@ public final class BlockCalibration {
 
     /** Windows per batch a block session runs at once. */
     int batchWindows() {
-        return Math.max(1, BATCH_TOKENS / window);
+        return Math.max(1, batchTokens / window);
     }
 
     /** Tokens per window: the request's, or the model's context capped at {@value #DEFAULT_WINDOW_CAP}. */
