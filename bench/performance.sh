@@ -30,7 +30,7 @@ MODELS="${MODELS:-stories15M opt-125m llama-1b}"
 THREADS="${THREADS:-1 0}"
 LOADS="${LOADS:-idle busy}"
 REPEATS="${REPEATS:-3}"
-PRUNE_METHODS="${PRUNE_METHODS:-magnitude wanda sparsegpt}"
+PRUNE_METHODS="${PRUNE_METHODS-magnitude wanda sparsegpt}"  # set and empty = no pruning runs
 WORK="${BENCH_WORK:-/tmp/prune-lab-perf}"
 RESULTS="${BENCH_RESULTS:-$ROOT/bench/results}"
 RAW="$RESULTS/raw/performance-$VARIANT.jsonl"
@@ -126,7 +126,7 @@ if [ -n "${LLAMA2C_RUN:-}" ] && [[ " $MODELS " == *" stories15M "* ]]; then
       [ "$load" = busy ] && busy_start
       before="$(load_avg)"
       rate=$("$LLAMA2C_RUN" "$DATA/models/stories15M/stories15M.bin" -z "$DATA/models/stories15M/tokenizer.bin" \
-        -t 0 -n 256 -s "$repeat" -i "Once upon a time" 2>&1 | sed -n 's/^achieved tok\/s: //p')
+        -t 0 -n 256 -s "$repeat" -i "Once upon a time" 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: //p')
       busy_stop
       record variant="$VARIANT" model=stories15M kind=llama2c load="$load" repeat="$repeat" tokens_per_s="$rate" \
         "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""

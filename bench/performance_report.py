@@ -22,7 +22,7 @@ def load(path):
 
 
 def summary(values):
-    values = [v for v in values if v is not None]
+    values = [v for v in values if isinstance(v, (int, float))]
     if not values:
         return None
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
