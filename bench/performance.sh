@@ -111,8 +111,8 @@ for model in $MODELS; do
           record variant="$VARIANT" model="$model" kind=prune method="$method" threads="$threads" load="$load" \
             repeat="$repeat" wall_s="$(python3 -c "print($end - $start)")" report="$out/prune-report.json" \
             "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
-          # keep one export per configuration for the mask check; the others only take disk
-          [ "$repeat" -gt 1 ] && rm -rf "$out"
+          # keep one export per configuration for the mask check; of the others only prune-report.json
+          [ "$repeat" -gt 1 ] && find "$out" -maxdepth 1 -type f ! -name prune-report.json -delete
           true
         done
       done

@@ -104,7 +104,7 @@ def fmt(s, scale=1.0, digits=1):
     if not s:
         return "-"
     if s.get("n", 1) == 1:
-        return f"{s['median'] * scale:.{digits}f}"
+        return f"{s['median'] * scale:.{digits}f} (n=1)"
     return f"{s['median'] * scale:.{digits}f} [{s['min'] * scale:.{digits}f}, {s['max'] * scale:.{digits}f}]"
 
 
