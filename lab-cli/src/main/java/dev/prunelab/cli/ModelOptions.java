@@ -16,7 +16,8 @@ final class ModelOptions {
     ExecutionProvider provider;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "ONNX Runtime intra-op threads (default: 0 = one per core)")
+            description = "ONNX Runtime intra-op threads, never spinning (default: 0 = one per core idle when the session "
+                    + "opens; README \"Threads\")")
     int threads;
 
     RuntimeOptions runtimeOptions() {

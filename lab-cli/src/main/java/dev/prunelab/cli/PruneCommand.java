@@ -93,7 +93,8 @@ final class PruneCommand implements Callable<Integer> {
     WeightDtype dtype;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "ONNX Runtime threads for calibration forward passes (default: 0 = one per core)")
+            description = "threads for calibration (ONNX Runtime, never spinning) and the statistics' and SparseGPT's Java pool "
+                    + "(default: 0 = one per core idle when the run starts; README \"Threads\")")
     int threads;
 
     @Option(names = "--compress-weights",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.evaluation.quality.PerplexityEvaluator.PerplexityResult;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.speed.LatencyBenchmark;
+import dev.prunelab.evaluation.speed.ReadBandwidthProbe;
 import dev.prunelab.evaluation.speed.ModelFootprint;
 import dev.prunelab.evaluation.zeroshot.TaskResult;
 import java.io.IOException;
@@ -109,15 +110,24 @@ public record EvaluationReport(
      * @param results      per batch size (README "Evaluation result" defines TTFT, TPOT and the rates)
      */
     public record Latency(String provider, String protocol, int promptTokens, int newTokens, int repeats, int warmups,
-            double loadSeconds, List<LatencyBenchmark.BatchLatency> results) {
+            double loadSeconds, List<LatencyBenchmark.BatchLatency> results, Integer threads,
+            Long weightBytesPerToken, ReadBandwidthProbe.Result readBandwidth) {
         public static final String PROTOCOL = "greedy generation with the KV cache from seeded random prompts of "
                 + "equal length; TTFT = prefill + first token; TPOT = decode time / (N - 1); output tokens/s = "
-                + "B*N / (TTFT + decode time); decode tokens/s = B / TPOT; median and p90 over repeats";
+                + "B*N / (TTFT + decode time); decode tokens/s = B / TPOT; weight bytes/s = weight bytes read per "
+                + "decode step / TPOT, beside the read bandwidth of a streaming probe run after them with the "
+                + "session's threads; median and p90 over repeats";
 
+        /**
+         * @param threads       ONNX Runtime intra-op threads the session ran with
+         * @param readBandwidth the probe's figure, or null when it was not run
+         */
         public static Latency of(String provider, LatencyBenchmark.Settings settings, double loadSeconds,
-                List<LatencyBenchmark.BatchLatency> results) {
+                List<LatencyBenchmark.BatchLatency> results, int threads, long weightBytesPerToken,
+                ReadBandwidthProbe.Result readBandwidth) {
             return new Latency(provider, PROTOCOL, settings.promptTokens(), settings.newTokens(), settings.repeats(),
-                    settings.warmups(), loadSeconds, List.copyOf(results));
+                    settings.warmups(), loadSeconds, List.copyOf(results), threads, weightBytesPerToken,
+                    readBandwidth);
         }
     }
 

@@ -59,6 +59,27 @@ public final class ResultTable {
                         row.tpotMillis().p90(), row.outputTokensPerSecond().median(), row.outputTokensPerSecond().p90(),
                         row.decodeTokensPerSecond().median(), row.decodeTokensPerSecond().p90()));
             }
+            if (latency.weightBytesPerToken() != null) {
+                out.append(String.format(Locale.ROOT, "weights read per decode step %.1f MB; threads %d%n",
+                        latency.weightBytesPerToken() / 1e6, latency.threads()));
+                for (BatchLatency row : latency.results()) {
+                    if (row.weightBytesPerSecond() != null) {
+                        out.append(String.format(Locale.ROOT, "batch %-3d weight bytes/s %6.2f GB/s (p90 %.2f)%s%n",
+                                row.batch(), row.weightBytesPerSecond().median() / 1e9,
+                                row.weightBytesPerSecond().p90() / 1e9, latency.readBandwidth() == null ? ""
+                                        : String.format(Locale.ROOT, " = %.0f%% of the probe's read bandwidth",
+                                                100 * row.weightBytesPerSecond().median()
+                                                        / latency.readBandwidth().bytesPerSecond().median())));
+                    }
+                }
+            }
+            if (latency.readBandwidth() != null) {
+                var probe = latency.readBandwidth();
+                out.append(String.format(Locale.ROOT, "read bandwidth %.2f GB/s (median of %d, %.2f-%.2f), %d MiB "
+                        + "streamed by %d threads%n", probe.bytesPerSecond().median() / 1e9, probe.repeats(),
+                        probe.bytesPerSecond().min() / 1e9, probe.bytesPerSecond().max() / 1e9,
+                        probe.bufferBytes() >> 20, probe.threads()));
+            }
         }
         EvaluationReport.Energy energy = report.energy();
         if (energy != null) {

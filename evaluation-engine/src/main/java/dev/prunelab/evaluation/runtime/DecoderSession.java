@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.modelformat.CompressedWeights;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
@@ -34,10 +35,12 @@ public final class DecoderSession implements AutoCloseable {
     private final int[] kvHeads;
     private final double loadSeconds;
     private final Path expandedCopy;     // temporary expansion of compressed weights, removed on close; or null
+    private final int threads;
     private boolean closed;
 
     private DecoderSession(OrtEnvironment environment, OrtSession session, ModelCard card, Path directory,
-            String providerUsed, String providerNote, int[] kvHeads, double loadSeconds, Path expandedCopy) {
+            String providerUsed, String providerNote, int[] kvHeads, double loadSeconds, Path expandedCopy,
+            int threads) {
         this.environment = environment;
         this.session = session;
         this.card = card;
@@ -47,6 +50,12 @@ public final class DecoderSession implements AutoCloseable {
         this.kvHeads = kvHeads;
         this.loadSeconds = loadSeconds;
         this.expandedCopy = expandedCopy;
+        this.threads = threads;
+    }
+
+    /** ONNX Runtime intra-op threads this session runs with (the request's, or what auto chose). */
+    public int threads() {
+        return threads;
     }
 
     public static DecoderSession open(Path directory, RuntimeOptions options) {
@@ -73,16 +82,19 @@ public final class DecoderSession implements AutoCloseable {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         String providerUsed = "cpu";
         String note = null;
+        int threads;
         try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
             sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (options.intraOpThreads() > 0) {
-                sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
-            }
+            // 0 = one thread per core idle now (ThreadPolicy): on a machine whose other cores are busy, a pool
+            // sized to every core waits on the descheduled part of each operator
+            threads = ThreadPolicy.resolve(options.intraOpThreads());
+            sessionOptions.setIntraOpNumThreads(threads);
+            sessionOptions.setInterOpNumThreads(1); // sequential execution: an inter-op pool would only idle
             if (!options.spinning()) {
                 // ONNX Runtime's pool threads spin between ops by default: on a machine whose other cores are busy
                 // that spinning steals the cores the work needs, and it burns CPU time the energy figures count.
-                sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
-                sessionOptions.addConfigEntry("session.inter_op.allow_spinning", "0");
+                sessionOptions.addConfigEntry(ThreadPolicy.ORT_INTRA_SPINNING, "0");
+                sessionOptions.addConfigEntry(ThreadPolicy.ORT_INTER_SPINNING, "0");
             }
             if (options.provider() != ExecutionProvider.CPU) {
                 try {
@@ -109,7 +121,7 @@ public final class DecoderSession implements AutoCloseable {
                 kvHeads[layer] = (int) shape[1];
             }
             return new DecoderSession(environment, session, card, directory, providerUsed, note, kvHeads,
-                    (System.nanoTime() - start) / 1e9, expanded);
+                    (System.nanoTime() - start) / 1e9, expanded, threads);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + modelFile + ": " + e.getMessage(), e);
         }

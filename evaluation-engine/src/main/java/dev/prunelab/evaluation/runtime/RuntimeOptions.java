@@ -5,7 +5,8 @@ import dev.prunelab.vocabulary.ExecutionProvider;
 /**
  * How a session is created.
  *
- * @param intraOpThreads threads ONNX Runtime uses inside one operator; 0 lets it choose (one per core)
+ * @param intraOpThreads threads ONNX Runtime uses inside one operator; 0 = one per core idle when the session
+ *                       opens (ThreadPolicy)
  * @param spinning       let ONNX Runtime's pool threads spin while waiting for work (its default; off here)
  */
 public record RuntimeOptions(ExecutionProvider provider, int intraOpThreads, boolean spinning) {

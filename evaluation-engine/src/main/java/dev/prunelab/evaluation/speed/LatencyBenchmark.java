@@ -24,6 +24,10 @@ import java.util.function.IntConsumer;
  * <li>decode tokens/s: B / TPOT, steady-state generation; per sequence it is exactly 1 / TPOT.</li>
  * </ul>
  *
+ * <li>weight bytes/s: the bytes of weights one decode step reads ({@link WeightTraffic}) / TPOT, the rate the
+ * steps stream their weights at; next to {@link ReadBandwidthProbe}'s figure it says how close decode runs to the
+ * memory's limit.</li>
+ *
  * Warm-up runs (same shapes) come first and are not recorded; figures are the median and p90 over repeats.
  */
 public final class LatencyBenchmark {
@@ -68,9 +72,10 @@ public final class LatencyBenchmark {
      * @param tpotMillis                 time per output token over the decode steps, per run
      * @param outputTokensPerSecond      B N / (TTFT + decode time), per run
      * @param decodeTokensPerSecond      B / TPOT, per run
+     * @param weightBytesPerSecond       weight bytes per decode step / TPOT, per run
      */
     public record BatchLatency(int batch, Percentiles ttftMillis, Percentiles tpotMillis,
-            Percentiles outputTokensPerSecond, Percentiles decodeTokensPerSecond) {
+            Percentiles outputTokensPerSecond, Percentiles decodeTokensPerSecond, Percentiles weightBytesPerSecond) {
     }
 
     /** @param progress called with the number of runs done (warm-ups included) */
@@ -82,6 +87,7 @@ public final class LatencyBenchmark {
                     + " exceed the model's context length " + card.contextLength());
         }
         List<BatchLatency> results = new ArrayList<>();
+        long weightBytes = WeightTraffic.bytesPerToken(session.directory());
         int done = 0;
         for (int batch : settings.batchSizes()) {
             long[] prompt = prompts(card, batch, settings.promptTokens(), settings.seed());
@@ -89,6 +95,7 @@ public final class LatencyBenchmark {
             double[] tpot = new double[settings.repeats()];
             double[] outputRate = new double[settings.repeats()];
             double[] decodeRate = new double[settings.repeats()];
+            double[] weightRate = new double[settings.repeats()];
             for (int run = 0; run < settings.warmups() + settings.repeats(); run++) {
                 double[] timing = generate(session, prompt, batch, settings.promptTokens(), settings.newTokens() - 1,
                         PhaseEdges.NONE);
@@ -100,11 +107,12 @@ public final class LatencyBenchmark {
                     tpot[r] = decodeNanos / (settings.newTokens() - 1) / 1e6;
                     outputRate[r] = (double) batch * settings.newTokens() / ((ttftNanos + decodeNanos) / 1e9);
                     decodeRate[r] = batch / (tpot[r] / 1e3);
+                    weightRate[r] = weightBytes / (tpot[r] / 1e3);
                 }
                 progress.accept(++done);
             }
             results.add(new BatchLatency(batch, Percentiles.of(ttft), Percentiles.of(tpot), Percentiles.of(outputRate),
-                    Percentiles.of(decodeRate)));
+                    Percentiles.of(decodeRate), Percentiles.of(weightRate)));
         }
         return results;
     }

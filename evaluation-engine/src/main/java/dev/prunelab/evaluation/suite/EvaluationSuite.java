@@ -8,6 +8,8 @@ import dev.prunelab.evaluation.report.ModelTokenizer;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
 import dev.prunelab.evaluation.speed.LatencyBenchmark;
+import dev.prunelab.evaluation.speed.ReadBandwidthProbe;
+import dev.prunelab.evaluation.speed.WeightTraffic;
 import dev.prunelab.evaluation.zeroshot.OnnxLoglikelihoodScorer;
 import dev.prunelab.evaluation.zeroshot.TaskResult;
 import dev.prunelab.evaluation.zeroshot.ZeroShotEvaluator;
@@ -187,8 +189,13 @@ public final class EvaluationSuite {
             LatencyBenchmark.Settings latency = settings.latency();
             if (latency != null) {
                 IntConsumer bar = progress.begin("latency", latency.runs());
-                latencyResult = EvaluationReport.Latency.of(provider, latency, session.loadSeconds(),
-                        LatencyBenchmark.run(session, latency, bar));
+                var latencies = LatencyBenchmark.run(session, latency, bar);
+                // the probe runs right after, in the same process and with the session's threads, so the two
+                // figures describe the same machine state
+                var bandwidth = ReadBandwidthProbe.measure(session.threads(), ReadBandwidthProbe.DEFAULT_BYTES,
+                        Math.max(3, latency.repeats()));
+                latencyResult = EvaluationReport.Latency.of(provider, latency, session.loadSeconds(), latencies,
+                        session.threads(), WeightTraffic.bytesPerToken(session.directory()), bandwidth);
             }
             EvaluationReport.Energy energy = null;
             if (settings.energy() != null) {

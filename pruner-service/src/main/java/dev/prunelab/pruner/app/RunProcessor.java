@@ -97,7 +97,7 @@ public final class RunProcessor {
     private final HostWorkLock hostLock;
     private final Map<String, String> cancelledSweeps = new ConcurrentHashMap<>();
 
-    /** @param threads ONNX Runtime threads for calibration forward passes; 0 = one per core */
+    /** @param threads calibration threads (ONNX Runtime and the statistics' pool); 0 = one per idle core (ThreadPolicy) */
     public RunProcessor(ArtifactStore store, InputRoots roots, Clock clock, int threads) {
         this(store, roots, clock, threads, EnergyCounters.auto(), HostWorkLock.none());
     }

@@ -5,7 +5,9 @@ import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.prune.InputStatistics;
+import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.vocabulary.InvalidSetting;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -26,20 +28,46 @@ import java.util.Set;
 public final class BlockCalibration {
     /** A window left to the model is its context length, capped as the reference implementations do. */
     public static final int DEFAULT_WINDOW_CAP = 2048;
+    /**
+     * Tokens per batch of windows a block session runs at once: large enough that each MatMul's rows amortise its
+     * packed weights and the pool's hand-offs, small enough that a batch's activations (stories15M: 2,048 x 768
+     * floats = 6 MB for the widest) stay in the last-level cache.
+     */
+    static final int BATCH_TOKENS = 2048;
 
     private final DecoderConfig config;
     private final int window;
     private final int width;
     private final int threads;
     private final StageTimer timer;
+    private final int batchTokens;
 
-    /** @param calibration the request's calibration, or null when it has none (magnitude scores) */
+    /**
+     * @param calibration the request's calibration, or null when it has none (magnitude scores)
+     * @param threads     ONNX Runtime and Java pool threads; 0 = one per idle core ({@link ThreadPolicy})
+     */
     public BlockCalibration(DecoderConfig config, Calibration calibration, int threads, StageTimer timer) {
+        this(config, calibration, threads, timer, BATCH_TOKENS);
+    }
+
+    /** With {@code batchTokens} per block-session batch instead of {@value #BATCH_TOKENS} (tests compare). */
+    BlockCalibration(DecoderConfig config, Calibration calibration, int threads, StageTimer timer, int batchTokens) {
         this.config = config;
         this.window = windowTokens(config, calibration);
         this.width = CalibrationGraphs.hiddenWidth(config);
-        this.threads = threads;
+        this.threads = ThreadPolicy.resolve(threads);
         this.timer = timer;
+        this.batchTokens = batchTokens;
+    }
+
+    /** The threads every session and pool of this calibration uses (the request's, or auto's choice). */
+    public int threads() {
+        return threads;
+    }
+
+    /** Windows per batch a block session runs at once. */
+    int batchWindows() {
+        return Math.max(1, batchTokens / window);
     }
 
     /** Tokens per window: the request's, or the model's context capped at {@value #DEFAULT_WINDOW_CAP}. */
@@ -97,6 +125,8 @@ public final class BlockCalibration {
 
     /**
      * Statistics of every tap of block {@code layer} over the windows (empty without windows).
+     * Without {@code advance} the block's graph stops at its last tap (the output projection of the MLP and the
+     * residual it feeds are left out: nothing reads them).
      *
      * @param withHessian also accumulate each tap's X^T X (SparseGPT)
      * @param advance     replace the hidden states by the block's outputs, in place
@@ -114,22 +144,42 @@ public final class BlockCalibration {
         if (advance) {
             outputs.add(CalibrationGraphs.HIDDEN_OUTPUT);
         }
-        try (GraphSession session = timer.time("calibration_forward", () -> session(weights, layer))) {
-            for (int i = 0; i < hidden.size(); i++) {
-                float[] input = hidden.get(i);
-                Map<String, float[]> values = timer.time("calibration_forward",
-                        () -> session.runHidden(input, window, width, outputs));
+        Map<Tap, float[]> tapValues = new EnumMap<>(Tap.class); // (batch x window, in) reused between batches
+        try (GraphSession session = timer.time("calibration_forward", () -> session(weights, layer, advance))) {
+            int batchWindows = batchWindows();
+            for (int from = 0; from < hidden.size(); from += batchWindows) {
+                int first = from;
+                int batch = Math.min(batchWindows, hidden.size() - from);
+                Map<String, FloatBuffer> values = timer.time("calibration_forward", () -> {
+                    Map<String, FloatBuffer> out = session.runHiddenBatch(hidden, first, batch, window, width, outputs);
+                    if (advance) {
+                        FloatBuffer next = out.get(CalibrationGraphs.HIDDEN_OUTPUT);
+                        for (int b = 0; b < batch; b++) {
+                            float[] states = new float[window * width];
+                            next.get(states);
+                            hidden.set(first + b, states);
+                        }
+                    }
+                    return out;
+                });
                 timer.time("statistics", () -> {
                     for (Tap tap : Tap.values()) {
-                        float[] x = values.get(tap.outputName());
-                        int in = x.length / window;
-                        stats.computeIfAbsent(tap, t -> new InputStatistics(in, withHessian)).accept(x, window, in);
+                        FloatBuffer x = values.get(tap.outputName());
+                        int in = x.remaining() / (batch * window);
+                        float[] scratch = tapValues.get(tap);
+                        if (scratch == null || scratch.length < x.remaining()) {
+                            scratch = new float[x.remaining()];
+                            tapValues.put(tap, scratch);
+                        }
+                        x.get(scratch, 0, x.remaining());
+                        InputStatistics statistics = stats.computeIfAbsent(tap, t -> new InputStatistics(in, withHessian));
+                        for (int b = 0; b < batch; b++) {
+                            // window by window, so the running means see exactly what they saw one window at a time
+                            statistics.accept(scratch, b * window * in, window, in);
+                        }
                     }
                     return null;
                 });
-                if (advance) {
-                    hidden.set(i, values.get(CalibrationGraphs.HIDDEN_OUTPUT));
-                }
             }
         }
         return stats;
@@ -142,10 +192,18 @@ public final class BlockCalibration {
         }
         return timer.time("calibration_forward", () -> {
             List<float[]> next = new ArrayList<>(hidden.size());
-            try (GraphSession session = session(weights, layer)) {
-                for (float[] x : hidden) {
-                    next.add(session.runHidden(x, window, width, Set.of(CalibrationGraphs.HIDDEN_OUTPUT))
-                            .get(CalibrationGraphs.HIDDEN_OUTPUT));
+            Set<String> outputs = Set.of(CalibrationGraphs.HIDDEN_OUTPUT);
+            try (GraphSession session = session(weights, layer, true)) {
+                int batchWindows = batchWindows();
+                for (int from = 0; from < hidden.size(); from += batchWindows) {
+                    int batch = Math.min(batchWindows, hidden.size() - from);
+                    FloatBuffer out = session.runHiddenBatch(hidden, from, batch, window, width, outputs)
+                            .get(CalibrationGraphs.HIDDEN_OUTPUT);
+                    for (int b = 0; b < batch; b++) {
+                        float[] states = new float[window * width];
+                        out.get(states);
+                        next.add(states);
+                    }
                 }
             }
             return next;
@@ -157,9 +215,9 @@ public final class BlockCalibration {
         return width;
     }
 
-    private GraphSession session(TensorSource weights, int layer) {
+    private GraphSession session(TensorSource weights, int layer, boolean withHiddenOutput) {
         int kvHeads = ModelFamilies.of(config).kvHeads(config, weights, layer);
-        return new GraphSession(CalibrationGraphs.block(config, weights, layer, width), threads, layer, kvHeads,
-                config.headDim());
+        return new GraphSession(CalibrationGraphs.block(config, weights, layer, width, withHiddenOutput), threads,
+                layer, kvHeads, config.headDim());
     }
 }

@@ -11,7 +11,9 @@ import dev.prunelab.pruning.graph.InitializerStore;
 import dev.prunelab.pruning.graph.WeightFormat;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Small ONNX graphs for calibrating a model block by block, built from the same family code as the exported
@@ -44,18 +46,66 @@ public final class CalibrationGraphs {
 
     /** One decoder layer with its taps; inputs also include an (empty) past for this layer. */
     public static byte[] block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth) {
+        return block(config, weights, layer, hiddenWidth, true);
+    }
+
+    /**
+     * One decoder layer with its taps and, with {@code withHiddenOutput}, its output hidden states; without, the
+     * graph ends at the taps: the nodes and weights only the output needs (the last projection and the residual
+     * add) are left out, so a statistics-only pass does not compute them.
+     */
+    public static byte[] block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth,
+            boolean withHiddenOutput) {
         GraphBuilder g = new GraphBuilder("block_" + layer, new InitializerStore(new WeightFormat(false, false), null));
         ModelFamily family = ModelFamilies.of(config);
         DecoderGraph d = new DecoderGraph(g, weights, family.kvHeadsPerLayer(config, weights), config.headDim(),
                 new int[] {layer}, hiddenWidth);
         FamilyGraphs.Taps taps = new FamilyGraphs.Taps();
         String out = family.graphs(config).layer(d, layer, HIDDEN_INPUT, taps);
-        d.namedOutput(out, HIDDEN_OUTPUT, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS, hiddenWidth);
+        if (withHiddenOutput) {
+            d.namedOutput(out, HIDDEN_OUTPUT, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS, hiddenWidth);
+        }
         for (Map.Entry<FamilyGraphs.Tap, String> tap : taps.values().entrySet()) {
             d.namedOutput(tap.getValue(), tap.getKey().outputName(), DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS,
                     tap.getKey().outputName() + "_width");
         }
-        return serialise(g);
+        return serialise(g, !withHiddenOutput);
+    }
+
+    /**
+     * The graph without the nodes no output depends on, and without the initializers only they read. Nodes are
+     * in topological order (GraphBuilder appends each after its inputs), so one backward sweep finds them.
+     */
+    static OnnxMl.GraphProto withoutDeadNodes(OnnxMl.GraphProto graph) {
+        Set<String> needed = new HashSet<>();
+        for (OnnxMl.ValueInfoProto output : graph.getOutputList()) {
+            needed.add(output.getName());
+        }
+        boolean[] keep = new boolean[graph.getNodeCount()];
+        for (int n = graph.getNodeCount() - 1; n >= 0; n--) {
+            OnnxMl.NodeProto node = graph.getNode(n);
+            for (String output : node.getOutputList()) {
+                if (needed.contains(output)) {
+                    keep[n] = true;
+                    break;
+                }
+            }
+            if (keep[n]) {
+                needed.addAll(node.getInputList());
+            }
+        }
+        OnnxMl.GraphProto.Builder pruned = graph.toBuilder().clearNode().clearInitializer();
+        for (int n = 0; n < keep.length; n++) {
+            if (keep[n]) {
+                pruned.addNode(graph.getNode(n));
+            }
+        }
+        for (OnnxMl.TensorProto initializer : graph.getInitializerList()) {
+            if (needed.contains(initializer.getName())) {
+                pruned.addInitializer(initializer);
+            }
+        }
+        return pruned.build();
     }
 
     /** The width of the hidden states between blocks (OPT-350m's hidden size, not its embedding width). */
@@ -64,11 +114,16 @@ public final class CalibrationGraphs {
     }
 
     private static byte[] serialise(GraphBuilder g) {
+        return serialise(g, false);
+    }
+
+    private static byte[] serialise(GraphBuilder g, boolean dropDeadNodes) {
+        OnnxMl.GraphProto graph = g.build();
         return OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(GraphBuilder.IR_VERSION)
                 .setProducerName("prune-lab calibration")
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(GraphBuilder.OPSET))
-                .setGraph(g.build())
+                .setGraph(dropDeadNodes ? withoutDeadNodes(graph) : graph)
                 .build()
                 .toByteArray();
     }

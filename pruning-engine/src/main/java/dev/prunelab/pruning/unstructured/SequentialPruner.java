@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.unstructured;
 
 import dev.prunelab.measure.ProcessMemory;
+import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.modelformat.ModelCard;
 import dev.prunelab.pruning.calibration.BlockCalibration;
 import dev.prunelab.pruning.calibration.OverlayTensors;
@@ -71,6 +72,16 @@ public final class SequentialPruner {
         Map<String, Double> seconds = new LinkedHashMap<>();
         BlockCalibration calibration = new BlockCalibration(config, request.calibration(), request.threads(),
                 new StageTimer(seconds));
+        // the statistics' and SparseGPT's parallel loops run in a pool of the calibration's thread count
+        return ThreadPolicy.inPool(calibration.threads(), () -> pruneWith(model, request, windowSource, out,
+                listener, calibration, seconds, startNanos));
+    }
+
+    private static PruneReport pruneWith(LoadedModel model, PruneRequest request, WindowSource windowSource, Path out,
+            ProgressListener listener, BlockCalibration calibration, Map<String, Double> seconds, long startNanos) {
+        DecoderConfig config = model.config();
+        FamilyGraphs family = ModelFamilies.of(config).graphs(config);
+        TensorSource weights = model.tensors();
         List<int[]> windows = calibration.windows(windowSource, request.needsCalibration());
 
         double[] allocation = allocate(config, weights, request, calibration, windows, listener);

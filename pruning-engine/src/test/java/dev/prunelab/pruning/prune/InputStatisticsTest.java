@@ -43,6 +43,22 @@ class InputStatisticsTest {
     }
 
     @Test
+    void aWindowAtAnOffsetAccumulatesAsTheWindowAlone() {
+        int in = 21, window = 300;
+        float[] x = TestLayers.correlatedInputs(3 * window, in, new int[] {2}, 5);
+        InputStatistics alone = new InputStatistics(in, true);
+        InputStatistics offset = new InputStatistics(in, true);
+        for (int w = 0; w < 3; w++) {
+            alone.accept(Arrays.copyOfRange(x, w * window * in, (w + 1) * window * in), window, in);
+            offset.accept(x, w * window * in, window, in);
+        }
+        assertEquals(Arrays.toString(alone.hessian()), Arrays.toString(offset.hessian()));
+        assertEquals(Arrays.toString(alone.sumOfSquares()), Arrays.toString(offset.sumOfSquares()));
+        assertEquals(Arrays.toString(alone.columnMeans()), Arrays.toString(offset.columnMeans()));
+        assertThrows(IllegalArgumentException.class, () -> offset.accept(x, 3 * window * in - 1, 1, in));
+    }
+
+    @Test
     void withoutHessianOnlyNormsAreKept() {
         InputStatistics stats = new InputStatistics(4, false);
         stats.accept(new float[] {1, 2, 0, 0, 1, 2, 0, 3}, 2, 4);

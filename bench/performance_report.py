@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""bench/performance.sh's report: reads bench/results/raw/performance-*.jsonl (one line per measurement) and the
+prune-report.json / eval JSON files they name, writes performance.json and performance.md.
+
+Intervals: a figure measured n times is given as its median and [min, max] (for n = 3 the range is a 75% interval
+of the median); two figures whose ranges overlap are reported as no difference."""
+import json
+import os
+import statistics
+import sys
+
+PYTORCH_SECONDS = {"wanda": 67.3, "sparsegpt": 71.8}  # issue 13: PyTorch-CPU fp32, one thread, same data
+STAGES = ["calibration_forward", "statistics", "pruning_math", "export", "total"]
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def summary(values):
+    values = [v for v in values if isinstance(v, (int, float))]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def rows(raw_dir):
+    out = []
+    for name in sorted(os.listdir(raw_dir)):
+        if name.startswith("performance-") and name.endswith(".jsonl"):
+            with open(os.path.join(raw_dir, name)) as f:
+                out += [json.loads(line) for line in f if line.strip()]
+    return out
+
+
+def group(items, *keys):
+    groups = {}
+    for r in items:
+        groups.setdefault(tuple(r.get(k) for k in keys), []).append(r)
+    return groups
+
+
+def main(raw_dir, work, out_prefix):
+    measured = rows(raw_dir)
+    result = {"note": "wall-clock on the machine that ran bench/performance.sh; loadavg = /proc/loadavg's 1/5/15-minute "
+                      "load averages before and after each measurement (this machine has 2 cores and was shared with "
+                      "other agents' builds and benchmarks)",
+              "pytorchReferenceSeconds": PYTORCH_SECONDS, "prune": [], "perplexity": [], "latency": [], "llama2c": [],
+              "maskCheck": [], "loadAverages": []}
+    for key, items in sorted(group([r for r in measured if r["kind"] == "prune"], "variant", "model", "method",
+                                   "threads", "load").items(), key=str):
+        reports = [load(r["report"]) for r in items]
+        stages = {s: summary([(rep or {}).get("secondsPerStage", {}).get(s) for rep in reports]) for s in STAGES}
+        calib = (reports[0] or {}).get("calibration") if reports else None
+        tokens = calib.get("tokens") if calib else None
+        forward = [(rep or {}).get("secondsPerStage", {}).get("calibration_forward") for rep in reports]
+        result["prune"].append({
+            "variant": key[0], "model": key[1], "method": key[2], "threads": key[3], "load": key[4],
+            "wallSeconds": summary([r.get("wall_s") for r in items]), "secondsPerStage": stages,
+            "calibrationTokens": tokens,
+            "calibrationForwardTokensPerSecond": summary([tokens / f for f in forward if f and tokens]),
+            "peakRssBytes": max([(rep or {}).get("peakRssBytes") or 0 for rep in reports] or [0]),
+            "loadavg": [r.get("loadavg_before") for r in items]})
+        result["loadAverages"] += [r.get("loadavg_before") for r in items]
+    for key, items in sorted(group([r for r in measured if r["kind"] == "perplexity"], "variant", "model", "threads",
+                                   "load").items(), key=str):
+        docs = [load(r["json"]) for r in items]
+        result["perplexity"].append({
+            "variant": key[0], "model": key[1], "threads": key[2], "load": key[3],
+            "tokensPerSecond": summary([((d or {}).get("perplexity") or {}).get("tokensPerSecond") for d in docs]),
+            "perplexity": ((docs[0] or {}).get("perplexity") or {}).get("perplexity") if docs else None,
+            "loadavg": [r.get("loadavg_before") for r in items]})
+    for key, items in sorted(group([r for r in measured if r["kind"] == "latency"], "variant", "model", "threads",
+                                   "load").items(), key=str):
+        doc = load(items[-1]["json"]) or {}
+        lat = doc.get("latency") or {}
+        for row in lat.get("results", []):
+            probe = lat.get("readBandwidth")
+            result["latency"].append({
+                "variant": key[0], "model": key[1], "threads": key[2], "load": key[3], "batch": row["batch"],
+                "decodeTokensPerSecond": row["decodeTokensPerSecond"], "tpotMillis": row["tpotMillis"],
+                "ttftMillis": row["ttftMillis"], "weightBytesPerToken": lat.get("weightBytesPerToken"),
+                "weightBytesPerSecond": row.get("weightBytesPerSecond"),
+                "probeBytesPerSecond": probe["bytesPerSecond"] if probe else None,
+                "threadsUsed": lat.get("threads"), "peakRssBytes": (doc.get("memory") or {}).get("peakRssBytes"),
+                "loadavg": items[-1].get("loadavg_before")})
+    for key, items in sorted(group([r for r in measured if r["kind"] == "llama2c"], "variant", "load").items(),
+                             key=str):
+        result["llama2c"].append({"variant": key[0], "load": key[1],
+                                  "tokensPerSecond": summary([r.get("tokens_per_s") for r in items]),
+                                  "loadavg": [r.get("loadavg_before") for r in items]})
+    result["maskCheck"] = [r for r in measured if r["kind"] == "maskcheck"]
+    with open(out_prefix + ".json", "w") as f:
+        json.dump(result, f, indent=2)
+    with open(out_prefix + ".md", "w") as f:
+        f.write(markdown(result))
+
+
+def fmt(s, scale=1.0, digits=1):
+    if not s:
+        return "-"
+    if s.get("n", 1) == 1:
+        return f"{s['median'] * scale:.{digits}f} (n=1)"
+    return f"{s['median'] * scale:.{digits}f} [{s['min'] * scale:.{digits}f}, {s['max'] * scale:.{digits}f}]"
+
+
+def pct(s, scale=1.0, digits=1):
+    """A Percentiles record (median, p90, min, max, samples) as median [min, max]."""
+    if not s:
+        return "-"
+    return f"{s['median'] * scale:.{digits}f} [{s['min'] * scale:.{digits}f}, {s['max'] * scale:.{digits}f}]"
+
+
+def markdown(r):
+    lines = ["# Performance (issue 13)", "",
+             "Produced by `bench/performance.sh` (see its header for the grid). Figures: median [min, max] over the "
+             "repeats (n = 3 unless said); `before` = the branch before issue 13 (commit 2b2b45c) run through the same "
+             "script (`LAB=<that build's lab> VARIANT=before`), `after` = this build. threads 0 = the default "
+             "(auto). busy = one core kept busy by a shell busy loop. " + r["note"] + ".", ""]
+    lines += ["## Pruning, seconds per stage (50%)", "",
+              "| variant | model | method | threads | load | calibration_forward | statistics | pruning_math | "
+              "export | total | wall | calib. fwd tok/s | peak RSS MB | vs PyTorch (total) |", "|" + "---|" * 15]
+    for p in r["prune"]:
+        st = p["secondsPerStage"]
+        ref = PYTORCH_SECONDS.get(p["method"]) if p["model"] == "stories15M" else None
+        ratio = f"{st['total']['median'] / ref:.2f}x" if ref and st.get("total") else "-"
+        lines.append(f"| {p['variant']} | {p['model']} | {p['method']} | {p['threads']} | {p['load']} | "
+                     + " | ".join(fmt(st.get(s), digits=2) for s in STAGES)
+                     + f" | {fmt(p['wallSeconds'], digits=1)} | {fmt(p['calibrationForwardTokensPerSecond'], digits=0)}"
+                     f" | {p['peakRssBytes'] / 2**20:.0f} | {ratio} |")
+    lines += ["", "## Perplexity evaluation", "", "| variant | model | threads | load | tokens/s | perplexity |",
+              "|---|---|---|---|---|---|"]
+    for p in r["perplexity"]:
+        lines.append(f"| {p['variant']} | {p['model']} | {p['threads']} | {p['load']} | "
+                     f"{fmt(p['tokensPerSecond'], digits=0)} | {p['perplexity']:.4f} |" if p["perplexity"] else
+                     f"| {p['variant']} | {p['model']} | {p['threads']} | {p['load']} | - | - |")
+    lines += ["", "## Decode", "",
+              "Per batch size: 5 repeats after a warm-up (llama-1b: 3); median [min, max] of the repeats. weight "
+              "GB/s = bytes of weights one decode step reads / TPOT; probe = the streaming read bandwidth measured in "
+              "the same process right after, with the session's threads (512 MiB).", "",
+              "| variant | model | threads (used) | load | batch | decode tok/s | TPOT ms | weight GB/s | probe GB/s | "
+              "weight/probe |", "|" + "---|" * 10]
+    for p in r["latency"]:
+        w, probe = p.get("weightBytesPerSecond"), p.get("probeBytesPerSecond")
+        share = f"{w['median'] / probe['median']:.0%}" if w and probe else "-"
+        lines.append(f"| {p['variant']} | {p['model']} | {p['threads']} ({p['threadsUsed'] or '-'}) | {p['load']} | "
+                     f"{p['batch']} | {pct(p['decodeTokensPerSecond'], digits=0)} | {pct(p['tpotMillis'], digits=2)} | "
+                     f"{pct(w, 1e-9, 2)} | {pct(probe, 1e-9, 2)} | {share} |")
+    if r["llama2c"]:
+        lines += ["", "## llama2.c run.c (stories15M, one thread, gcc -Ofast -march=native, 256 steps)", "",
+                  "| load | tokens/s |", "|---|---|"]
+        for p in r["llama2c"]:
+            lines.append(f"| {p['load']} | {fmt(p['tokensPerSecond'], digits=0)} |")
+    if r["maskCheck"]:
+        lines += ["", "## Same masks", "", "| model | method | against | result |", "|---|---|---|---|"]
+        for m in r["maskCheck"]:
+            lines.append(f"| {m['model']} | {m['method']} | {m['against']} | {m['result']} |")
+    loads = [l for l in r["loadAverages"] if l]
+    if loads:
+        lines += ["", f"Load averages seen before the pruning runs (1/5/15 min): first {loads[0]}, last {loads[-1]}, "
+                  f"highest 1-minute {max(float(l.split()[0]) for l in loads):.2f} (2 cores)."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

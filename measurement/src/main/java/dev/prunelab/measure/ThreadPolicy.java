@@ -1,0 +1,121 @@
+package dev.prunelab.measure;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How many threads the lab computes with, for ONNX Runtime's intra-op pool and the lab's own Java pools alike.
+ * <p>
+ * A thread count of 0 ("auto") means: the cores this machine has idle at the moment the work starts. ONNX
+ * Runtime splits an operator into one part per pool thread and waits for the slowest; when another process holds
+ * a core, the part scheduled there waits for a time slice, and with spinning threads (ONNX Runtime's default)
+ * the waiting threads burn the very cores the work needs. Measured on a 2-core machine with one core busy, the
+ * default pool ran 3x slower than one thread (issue 13). So auto counts the idle cores over a short sample of
+ * {@code /proc/stat}, not counting this process's own CPU time, and a core counts as idle when at least
+ * {@value #IDLE_SHARE_PER_CORE} of it was; never fewer than one thread. Sessions never spin (see
+ * {@link #ORT_INTRA_SPINNING}); a request for N > 0 threads is taken as it is.
+ */
+public final class ThreadPolicy {
+    /** A request for "as many threads as there are idle cores". */
+    public static final int AUTO = 0;
+    /** ONNX Runtime session config keys that stop its pool threads spinning between operators (set to "0"). */
+    public static final String ORT_INTRA_SPINNING = "session.intra_op.allow_spinning";
+    public static final String ORT_INTER_SPINNING = "session.inter_op.allow_spinning";
+    static final double IDLE_SHARE_PER_CORE = 0.75;
+    private static final long SAMPLE_MILLIS = 150;
+    private static final Path PROC_SELF_STAT = Path.of("/proc/self/stat");
+
+    private ThreadPolicy() {
+    }
+
+    /** The threads to use for a request of {@code requested} (0 = auto: the idle cores now, at least 1). */
+    public static int resolve(int requested) {
+        if (requested < 0) {
+            throw new IllegalArgumentException("threads must be >= 0 (0 = one per idle core), was " + requested);
+        }
+        return requested > 0 ? requested : idleCores();
+    }
+
+    /** Cores idle now (sampled for ~{@value #SAMPLE_MILLIS} ms), at least 1; all cores where /proc cannot be read. */
+    public static int idleCores() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        try {
+            HostCpu.Times hostBefore = HostCpu.read(HostCpu.PROC_STAT);
+            long ownBefore = ownJiffies();
+            Thread.sleep(SAMPLE_MILLIS);
+            HostCpu.Times hostAfter = HostCpu.read(HostCpu.PROC_STAT);
+            long ownAfter = ownJiffies();
+            long total = hostAfter.total() - hostBefore.total();
+            if (total <= 0) {
+                return cores;
+            }
+            // /proc/stat's aggregate line counts every core: total jiffies = cores x elapsed jiffies
+            double busyCores = (double) (hostAfter.busy() - hostBefore.busy()) / total * cores;
+            double othersBusyCores = Math.max(0, busyCores - (ownAfter - ownBefore) / ((double) total / cores));
+            return idleCores(cores, othersBusyCores);
+        } catch (IOException | RuntimeException e) {
+            return cores;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return cores;
+        }
+    }
+
+    /** The rule alone: cores not busy with other work, a core idle when {@value #IDLE_SHARE_PER_CORE} of it is. */
+    static int idleCores(int cores, double othersBusyCores) {
+        int idle = (int) Math.floor(cores - othersBusyCores + (1 - IDLE_SHARE_PER_CORE));
+        return Math.max(1, Math.min(cores, idle));
+    }
+
+    /** utime + stime of this process in jiffies, from /proc/self/stat (fields 14 and 15). */
+    private static long ownJiffies() throws IOException {
+        String stat = Files.readString(PROC_SELF_STAT);
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields after "(comm)" start at field 3
+    }
+
+    /**
+     * Runs {@code work} in a Java pool of {@code threads} workers: parallel streams inside it (the statistics'
+     * and SparseGPT's row tasks) use that pool instead of the common one sized to every core. Exceptions
+     * reach the caller as they were thrown.
+     */
+    public static <T> T inPool(int threads, Callable<T> work) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("a pool needs at least one thread, was " + threads);
+        }
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        Object[] outcome = new Object[2]; // result, throwable
+        try {
+            pool.submit(() -> {
+                try {
+                    outcome[0] = work.call();
+                } catch (Throwable t) {
+                    outcome[1] = t;
+                }
+            }).join();
+        } finally {
+            pool.shutdown();
+            try {
+                pool.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (outcome[1] instanceof RuntimeException e) {
+            throw e;
+        }
+        if (outcome[1] instanceof Error e) {
+            throw e;
+        }
+        if (outcome[1] != null) {
+            throw new IllegalStateException(((Throwable) outcome[1]).getMessage(), (Throwable) outcome[1]);
+        }
+        @SuppressWarnings("unchecked")
+        T result = (T) outcome[0];
+        return result;
+    }
+}
