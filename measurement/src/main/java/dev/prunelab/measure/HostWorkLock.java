@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The host's exclusive measurement window. The lab's heavy work (a pruner's block, an export) runs under
@@ -75,11 +74,11 @@ public final class HostWorkLock {
         }
         long start = System.nanoTime();
         Files2 files = OPEN.computeIfAbsent(directory, Files2::new);
-        files.jvm.readLock().lock();
+        files.jvm.lockShared();
         try {
             files.acquireWorkShare();
         } catch (RuntimeException | Error e) {
-            files.jvm.readLock().unlock();
+            files.jvm.unlockShared();
             throw e;
         }
         double waited = (System.nanoTime() - start) / 1e9;
@@ -87,7 +86,7 @@ public final class HostWorkLock {
             try {
                 files.releaseWorkShare();
             } finally {
-                files.jvm.readLock().unlock();
+                files.jvm.unlockShared();
             }
         });
     }
@@ -102,7 +101,7 @@ public final class HostWorkLock {
         }
         long start = System.nanoTime();
         Files2 files = OPEN.computeIfAbsent(directory, Files2::new);
-        files.jvm.writeLock().lock();
+        files.jvm.lockExclusive();
         FileLock window = null;
         FileLock work = null;
         try {
@@ -111,7 +110,7 @@ public final class HostWorkLock {
         } catch (IOException e) {
             releaseQuietly(work);
             releaseQuietly(window);
-            files.jvm.writeLock().unlock();
+            files.jvm.unlockExclusive();
             throw new UncheckedIOException("cannot open the measurement window in " + directory, e);
         }
         double waited = (System.nanoTime() - start) / 1e9;
@@ -120,14 +119,14 @@ public final class HostWorkLock {
         return new Once(waited, () -> {
             releaseQuietly(heldWork);
             releaseQuietly(heldWindow);
-            files.jvm.writeLock().unlock();
+            files.jvm.unlockExclusive();
         });
     }
 
     /** Whether a window is open or waiting in this JVM (for tests and health details). */
     public boolean windowPendingInThisJvm() {
         Files2 files = directory == null ? null : OPEN.get(directory);
-        return files != null && (files.jvm.isWriteLocked() || files.jvm.hasQueuedThreads());
+        return files != null && files.jvm.exclusiveHeldOrWaiting();
     }
 
     private static void releaseQuietly(FileLock lock) {
@@ -142,7 +141,7 @@ public final class HostWorkLock {
 
     /** The two lock files of a directory, opened once per JVM, and this JVM's share of the work lock. */
     private static final class Files2 {
-        final ReentrantReadWriteLock jvm = new ReentrantReadWriteLock(true);
+        final SharedExclusive jvm = new SharedExclusive();
         final FileChannel window;
         final FileChannel work;
         private int workShares;
@@ -178,6 +177,70 @@ public final class HostWorkLock {
                 releaseQuietly(workShare);
                 workShare = null;
             }
+        }
+    }
+
+    /**
+     * This JVM's side of the window: shares for work, exclusive for a window, a waiting window blocking new shares
+     * (so it opens at the next pause). Unlike a ReentrantReadWriteLock, a share may be released by another thread than
+     * the one that took it: a prune hands its hold over at block boundaries, which may run on a pool thread.
+     */
+    static final class SharedExclusive {
+        private int shares;
+        private boolean exclusive;
+        private int waitingExclusive;
+
+        synchronized void lockShared() {
+            boolean interrupted = false;
+            while (exclusive || waitingExclusive > 0) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            shares++;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        synchronized void unlockShared() {
+            if (shares <= 0) {
+                throw new IllegalStateException("no share of the host's work is held");
+            }
+            if (--shares == 0) {
+                notifyAll();
+            }
+        }
+
+        synchronized void lockExclusive() {
+            boolean interrupted = false;
+            waitingExclusive++;
+            try {
+                while (exclusive || shares > 0) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                waitingExclusive--;
+            }
+            exclusive = true;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        synchronized void unlockExclusive() {
+            exclusive = false;
+            notifyAll();
+        }
+
+        synchronized boolean exclusiveHeldOrWaiting() {
+            return exclusive || waitingExclusive > 0;
         }
     }
 

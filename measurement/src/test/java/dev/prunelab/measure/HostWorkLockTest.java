@@ -94,6 +94,21 @@ class HostWorkLockTest {
     }
 
     @Test
+    @Timeout(20)
+    void aHoldTakenOnOneThreadIsReleasedOnAnother(@TempDir Path dir) throws Exception {
+        // a prune takes its hold on the service's thread and hands it over at block boundaries on a pool thread
+        HostWorkLock lock = HostWorkLock.at(dir);
+        HostWorkLock.Hold work = lock.work();
+        Thread other = new Thread(work::close);
+        other.start();
+        other.join();
+        try (HostWorkLock.Hold window = lock.measurementWindow()) {
+            assertTrue(lock.windowPendingInThisJvm(), "the window opens once the handed-over hold is released");
+        }
+        assertFalse(lock.windowPendingInThisJvm());
+    }
+
+    @Test
     void withoutADirectoryNothingWaits() {
         HostWorkLock none = HostWorkLock.none();
         assertFalse(none.coordinates());

@@ -59,7 +59,8 @@ class RunProcessorMeasurementWindowTest {
             assertTrue(progressAt.isEmpty(), "the prune worked inside an open measurement window");
             closedAt = System.nanoTime();
         }
-        ModelPruned pruned = assertInstanceOf(ModelPruned.class, result.get(60, TimeUnit.SECONDS));
+        Event outcome = result.get(60, TimeUnit.SECONDS);
+        ModelPruned pruned = assertInstanceOf(ModelPruned.class, outcome, outcome::toString);
         assertTrue(progressAt.get(0)[0] >= closedAt, "work started before the window closed");
         assertNotNull(pruned.energy(), "the pruner's own energy");
         assertEquals(EnergySource.ESTIMATE, pruned.energy().source(), "this machine has no RAPL");
