@@ -26,6 +26,7 @@ import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
 import dev.prunelab.pruning.unstructured.PruneReport;
 import dev.prunelab.pruning.unstructured.PruneRequest;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.RunStage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -242,15 +243,17 @@ public final class RunProcessor {
         Path model = path(request.model().path());
         Optional<Path> tokenizer = Optional.ofNullable(request.model().tokenizer()).map(RunProcessor::path);
         Calibration calibration = calibration(request.calibration());
+        LinearQuantization quantization = LinearQuantization.of(spec.weightBits(), spec.weightBlock());
         if (spec.method().isStructured()) {
             StructuredSpec s = spec.structured();
             PruneJob.prune(model, tokenizer, new StructuredRequest(s.target(), s.ratio(), s.score(), s.allocation(),
-                    s.biasCompensation(), calibration, spec.dtype(), threads), out, listener);
+                    s.biasCompensation(), calibration, spec.dtype(), threads, quantization), out, listener);
         } else {
             SparsityPattern pattern = spec.sparsity() != null ? new SparsityPattern.Unstructured(spec.sparsity())
                     : SparsityPattern.parse(spec.pattern());
             PruneJob.prune(model, tokenizer, new PruneRequest(PruneRequest.method(spec.method()), pattern,
-                    spec.layerSparsity(), calibration, spec.dtype(), threads), out, listener);
+                    spec.layerSparsity(), calibration, spec.dtype(), threads, false, spec.refinement(), quantization,
+                    null), out, listener);
         }
     }
 
