@@ -8,7 +8,8 @@
 #   bench/methods.sh speed    stories15M: dense / wanda 2:4 / structured mlp+heads 0.5 flap, float32 vs 4-bit:
 #                             file size, decode tokens/s at batch 1 and 8 (./lab eval --latency, REPEATS repeats
 #                             after a warm-up: median, p90, min, max), peak RSS
-#   bench/methods.sh llama    the same on the synthesized llama-1b (8 calibration windows of 256)
+#   bench/methods.sh llama    the same on the synthesized llama-1b (8 calibration windows of 256; LLAMA_RUNS picks
+#                             among "dense wanda structured", LLAMA_LATENCY gives its latency flags)
 #   bench/methods.sh report   only the tables, from what ran
 # Everything runs with --threads 1 (THREADS=...; llama uses LLAMA_THREADS, default 2). Runs already done are
 # skipped, so an interrupted run continues; missing cells are listed in the report. Models go to $BENCH_WORK
@@ -87,16 +88,17 @@ quality() {
   done
 }
 
-# dense / wanda 2:4 / structured 0.5, float32 and 4-bit, with latency (size and peak RSS come with it)
-speed_grid() {  # NAME MODEL SAMPLES THREADS [tokenizer flags]
-  local name="$1" model="$2" samples="$3" threads="$4"; shift 4
+# dense / wanda 2:4 / structured 0.5 (RUNS), float32 and 4-bit, with latency (size and peak RSS come with it)
+speed_grid() {  # NAME MODEL SAMPLES THREADS RUNS LATENCY_FLAGS [tokenizer flags]
+  local name="$1" model="$2" samples="$3" threads="$4" kinds="$5" latency_flags="$6"; shift 6
   local runs="$WORK/$name"
   mkdir -p "$runs"
   dense "$model" "$runs" "$@"
   local saved="$THREADS"; THREADS="$threads"
-  pruned "$model" "$runs/wanda-2of4-none" "$@" --method wanda --pattern 2:4 --samples "$samples" --window 256
+  [[ " $kinds " == *" wanda "* ]] && pruned "$model" "$runs/wanda-2of4-none" "$@" --method wanda --pattern 2:4 \
+    --samples "$samples" --window 256
   THREADS="$saved"
-  for bits in 32 4; do
+  [[ " $kinds " == *" structured "* ]] && for bits in 32 4; do
     local out="$runs/structured-0.5" flags=()
     [ "$bits" = 4 ] && out="$runs/structured-0.5-w4" && flags=(--weight-bits 4)
     [ -f "$out/prune-report.json" ] || { log "prune $(basename "$out")"; "$LAB" prune --model "$model" "$@" \
@@ -104,19 +106,21 @@ speed_grid() {  # NAME MODEL SAMPLES THREADS [tokenizer flags]
       --samples "$samples" --window 256 --seed 0 --threads "$threads" "${flags[@]}" --out "$out" > "$out.prune.log"; }
   done
   for run in dense dense-w4 wanda-2of4-none wanda-2of4-none-w4 structured-0.5 structured-0.5-w4; do
-    latency "$runs/$run" "$threads"
+    # shellcheck disable=SC2086
+    [ -d "$runs/$run" ] && latency "$runs/$run" "$threads" $latency_flags
   done
+  return 0
 }
 
 speed() {
-  speed_grid stories15M-speed "$STORIES" 128 "$THREADS"
+  speed_grid stories15M-speed "$STORIES" 128 "$THREADS" "dense wanda structured" ""
 }
 
 llama() {
   local checkpoint="${BENCH_WORK:-/tmp/prune-lab-bench}/llama-1b"
   [ -f "$checkpoint/config.json" ] || "$LAB" synthesize --family llama --preset llama-1b --dtype f16 --out "$checkpoint"
   LAB_JAVA_OPTS="${LAB_JAVA_OPTS:--Xmx12g}" speed_grid llama-1b "$checkpoint" 8 "$LLAMA_THREADS" \
-    --tokenizer "$LLAMA_TOKENIZER"
+    "${LLAMA_RUNS:-dense wanda structured}" "${LLAMA_LATENCY:-}" --tokenizer "$LLAMA_TOKENIZER"
 }
 
 case "${1:-all}" in
