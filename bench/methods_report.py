@@ -184,8 +184,8 @@ def main(work, out, targets, methods):
     if costs:
         rel = sorted(100 * (b - a) / a for _, a, b in costs)
         md.append(f"- **4-bit cost in perplexity**: over {len(costs)} float32/4-bit pairs the 4-bit model is "
-                  f"{rel[len(rel) // 2]:+.1f}% (median; range {rel[0]:+.1f}% to {rel[-1]:+.1f}%); dense "
-                  f"{fmt(dense)} → {fmt(dense4)}.")
+                  f"{rel[len(rel) // 2]:+.1f}% (median; range {rel[0]:+.1f}% to {rel[-1]:+.1f}%): "
+                  + "; ".join(f"{n} {a:.2f} → {b:.2f}" for n, a, b in costs) + ".")
     for model, runs in speed.items():
         parts = []
         for run in ("dense", "wanda-2of4-none", "structured-0.5"):
@@ -204,9 +204,14 @@ def main(work, out, targets, methods):
             md.append(f"- **4-bit buys on {model}**: " + "; ".join(parts) + ".")
     md.append("")
     for model, runs in speed.items():
+        protocol = next((r["latencyProtocol"] for r in runs.values() if r.get("latencyProtocol")), {})
+        threads = next((r["latencyThreads"] for r in runs.values() if r.get("latencyThreads") is not None), None)
         md += [f"## Size, decode speed and memory: {model}", "",
-               "decode tokens/s = batch / TPOT, median [min, max] over the repeats (`./lab eval --latency`, prompt 128, "
-               "64 new tokens, after one warm-up); peak RSS = VmHWM of the evaluating JVM.", "",
+               f"decode tokens/s = batch / TPOT, median [min, max] over {protocol.get('repeats', '?')} repeats "
+               f"(`./lab eval --latency`, prompt {protocol.get('promptTokens', '?')} tokens, "
+               f"{protocol.get('newTokens', '?')} new tokens, {protocol.get('warmups', '?')} warm-up not recorded, "
+               f"{threads} ONNX Runtime thread(s)); peak RSS = VmHWM of the evaluating JVM; file = model.onnx + "
+               "model.onnx.data; perplexity from the quality grid where it is the same model.", "",
                "| run | weights | file MB | decode tok/s b1 | decode tok/s b8 | TPOT ms b1 | peak RSS MB | perplexity |",
                "|---|---|---|---|---|---|---|---|"]
         for run in ("dense", "dense-w4", "wanda-2of4-none", "wanda-2of4-none-w4", "structured-0.5", "structured-0.5-w4"):
@@ -217,9 +222,12 @@ def main(work, out, targets, methods):
             b1 = lat.get("1", {}).get("decodeTokensPerSecond")
             b8 = lat.get("8", {}).get("decodeTokensPerSecond")
             t1 = lat.get("1", {}).get("tpotMillis")
+            ppl = r.get("perplexity")
+            if ppl is None and model.startswith("stories15M"):
+                ppl = rows.get(run, {}).get("perplexity")
             md.append(f"| {run} | {r['weights']} | {r['sizeBytes'] / 1e6:.1f} | {interval(b1) if b1 else '—'} | "
                       f"{interval(b8) if b8 else '—'} | {interval(t1) if t1 else '—'} | "
-                      f"{fmt(r.get('peakRssBytes') and r['peakRssBytes'] / 2**20, '{:.0f}')} | {fmt(r.get('perplexity'))} |")
+                      f"{fmt(r.get('peakRssBytes') and r['peakRssBytes'] / 2**20, '{:.0f}')} | {fmt(ppl)} |")
         md.append("")
     md += ["## Load", "", "The machine (2 cores) is shared with other work; `uptime` load averages (1, 5, 15 min) when "
            "each step started:", "", "```"] + loads[-60:] + ["```", ""]

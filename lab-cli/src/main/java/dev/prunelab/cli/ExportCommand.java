@@ -43,6 +43,11 @@ final class ExportCommand implements Callable<Integer> {
             description = "weights per int4 scale along the input, a power of two >= 16 (default: 32)")
     Integer weightBlock;
 
+    @Option(names = "--weight-accuracy-level", paramLabel = "0-4", defaultValue = "4",
+            description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
+                    + "${DEFAULT-VALUE}); 0 = the provider's float path")
+    int weightAccuracyLevel;
+
     @Option(names = "--pruned-weights", paramLabel = "FILE",
             description = "overlay these linear weights (./lab prune --save-pruned-weights) on the checkpoint's")
     Path prunedWeights;
@@ -50,7 +55,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         WeightDtype exportDtype = WeightDtype.of(dtype);
-        LinearQuantization quantization = LinearQuantization.of(weightBits, weightBlock);
+        LinearQuantization quantization = LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel);
         try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer));
              SafetensorsFile overlay = prunedWeights == null ? null : SafetensorsFile.open(prunedWeights)) {
             TensorSource weights = overlay == null ? loaded.tensors() : new OverlayTensors(loaded.tensors(), overlay);

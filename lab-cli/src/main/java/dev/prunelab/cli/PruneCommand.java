@@ -118,6 +118,11 @@ final class PruneCommand implements Callable<Integer> {
             description = "weights per int4 scale along the input, a power of two >= 16 (default: 32)")
     Integer weightBlock;
 
+    @Option(names = "--weight-accuracy-level", paramLabel = "0-4", defaultValue = "4",
+            description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
+                    + "${DEFAULT-VALUE}); 0 = the provider's float path")
+    int weightAccuracyLevel;
+
     @Option(names = "--save-pruned-weights", paramLabel = "FILE",
             description = "keep the pruned linear weights (safetensors) for ./lab export --pruned-weights, e.g. "
                     + "to export the same mask again with --weight-bits 4")
@@ -141,7 +146,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(), layerSparsity,
                 new Calibration(calibrationText, samples, window, seed), dtype, threads, compressWeights, refine,
-                LinearQuantization.of(weightBits, weightBlock), savePrunedWeights);
+                LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel), savePrunedWeights);
         PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out, new StageBars(""));
         System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
                 report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
@@ -178,7 +183,7 @@ final class PruneCommand implements Callable<Integer> {
         StructuredRequest request = new StructuredRequest(structuredTarget, ratio, score, allocation,
                 score == StructuredScore.FLAP && !noBiasCompensation,
                 new Calibration(calibrationText, samples, window, seed), dtype, threads,
-                LinearQuantization.of(weightBits, weightBlock));
+                LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel));
         StructuredReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
                 new StageBars("structured"));
         System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),

@@ -48,6 +48,11 @@ public record LinearQuantization(int bits, int blockSize, int accuracyLevel) {
         return int4(block);
     }
 
+    /** The same storage with another {@code accuracy_level} (float weights keep 0). */
+    public LinearQuantization withAccuracyLevel(int level) {
+        return quantized() ? new LinearQuantization(bits, blockSize, level) : this;
+    }
+
     public boolean quantized() {
         return bits > 0;
     }
