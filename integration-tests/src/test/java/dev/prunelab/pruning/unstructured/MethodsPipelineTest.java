@@ -45,9 +45,9 @@ class MethodsPipelineTest {
     Path temp;
 
     @ParameterizedTest
-    @CsvSource({"tiny-llama-gqa, ria, 2:4, dsnot", "tiny-llama-gqa, wanda, 0.6, dsnot", "tiny-gpt2, ria, 0.5, none",
-        "tiny-opt, sparsegpt, 4:8, dsnot"})
-    void prunesRefinesAndExportsInFourBits(String preset, String method, String pattern, String refine)
+    @CsvSource({"tiny-llama-gqa, ria, 2:4, dsnot, f32", "tiny-llama-gqa, wanda, 0.6, dsnot, f16",
+        "tiny-gpt2, ria, 0.5, none, f32", "tiny-opt, sparsegpt, 4:8, dsnot, f32"})
+    void prunesRefinesAndExportsInFourBits(String preset, String method, String pattern, String refine, String dtype)
             throws Exception {
         Path checkpoint = temp.resolve("checkpoint");
         CheckpointSynthesizer.write(checkpoint, SynthesisPreset.fromId(preset), DType.F32, 5);
@@ -55,7 +55,7 @@ class MethodsPipelineTest {
         Path saved = temp.resolve("pruned.safetensors");
         SparsityPattern requested = SparsityPattern.parse(pattern);
         PruneRequest request = new PruneRequest(PruneRequest.method(PruneMethod.of(method)), requested,
-                LayerSparsity.UNIFORM, new Calibration(Path.of("random"), 4, 32, 0), WeightDtype.FLOAT32, 1, false,
+                LayerSparsity.UNIFORM, new Calibration(Path.of("random"), 4, 32, 0), WeightDtype.of(dtype), 1, false,
                 MaskRefinement.of(refine), LinearQuantization.int4(16), saved);
         try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
             PruneReport report = SequentialPruner.prune(model, request,
@@ -70,6 +70,7 @@ class MethodsPipelineTest {
             ModelCard card = ModelCard.read(out);
             assertEquals(4, card.linearQuantization().accuracyLevel());
             assertEquals(16, card.linearQuantization().blockSize());
+            assertEquals(dtype.equals("f16") ? "float16" : "float32", card.linearQuantization().scaleType());
             OnnxMl.ModelProto graph = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(out.resolve(DecoderIo.MODEL_FILE)));
             long quantizedNodes = graph.getGraph().getNodeList().stream()
                     .filter(n -> n.getOpType().equals("MatMulNBits") && n.getDomain().equals("com.microsoft")).count();
@@ -94,7 +95,7 @@ class MethodsPipelineTest {
                     }
                 }
                 // the 4-bit graph against the float reference of its own dequantized weights: only the int8
-                // activations of accuracy level 4 differ
+                // activations of accuracy level 4 (and, with float16 scales, the float16 activations) differ
                 double quantizedDifference = OracleAccess.maxLogitDifference(model, new OverlayTensors(model.tensors(),
                         dequantized), out, 7);
                 assertTrue(quantizedDifference < 0.02, "4-bit graph vs its dequantized weights: " + quantizedDifference);
