@@ -78,6 +78,10 @@ quality() {
   dense "$STORIES" "$runs"
   perplexity "$runs/dense"
   perplexity "$runs/dense-w4"
+  # what the int8 activations of accuracy level 4 cost: the same 4-bit weights on the provider's float path
+  [ -f "$runs/dense-w4-level0/model-card.json" ] || "$LAB" export --model "$STORIES" --weight-bits 4 \
+    --weight-accuracy-level 0 --out "$runs/dense-w4-level0" > /dev/null
+  perplexity "$runs/dense-w4-level0"
   for pass in float32 int4; do
     for target in $TARGETS; do
       local flag="--sparsity"; [[ "$target" == *:* ]] && flag="--pattern"

@@ -138,7 +138,12 @@ def main(work, out, targets, methods):
           "skipped as its `skip_layer=mlp`).", ""]
     dense = rows.get("dense", {}).get("perplexity")
     dense4 = rows.get("dense-w4", {}).get("perplexity")
-    md += [f"Dense: perplexity {fmt(dense, '{:.3f}')} float32, {fmt(dense4, '{:.3f}')} 4-bit.", "",
+    level0 = run_row(os.path.join(work, "stories15M", "dense-w4-level0"))
+    if level0:
+        rows["dense-w4-level0"] = level0
+    md += [f"Dense: perplexity {fmt(dense, '{:.3f}')} float32, {fmt(dense4, '{:.3f}')} 4-bit at accuracy level 4, "
+           f"{fmt(level0 and level0.get('perplexity'), '{:.3f}')} with the same 4-bit weights at accuracy level 0 "
+           "(float activations): the int4 weights, not the int8 activations, make the difference.", "",
            "## Perplexity (float32 / 4-bit)", "",
            "| target | method | sparsity achieved | plain f32 | plain 4-bit | DSnoT f32 | DSnoT 4-bit | DSnoT swaps | Σ\\|ε\\| before → after |",
            "|---|---|---|---|---|---|---|---|---|"]
@@ -176,7 +181,7 @@ def main(work, out, targets, methods):
     md.append("- **DSnoT at 60-70%** (float32 perplexity without → with): " + ("; ".join(gains) if gains else "not measured") + ".")
     costs = []
     for n, row in rows.items():
-        if n.endswith("-w4") or n + "-w4" not in rows:
+        if n.endswith("-w4") or n.endswith("-level0") or n + "-w4" not in rows:
             continue
         a, b = row.get("perplexity"), rows[n + "-w4"].get("perplexity")
         if a and b:
@@ -228,6 +233,17 @@ def main(work, out, targets, methods):
             md.append(f"| {run} | {r['weights']} | {r['sizeBytes'] / 1e6:.1f} | {interval(b1) if b1 else '—'} | "
                       f"{interval(b8) if b8 else '—'} | {interval(t1) if t1 else '—'} | "
                       f"{fmt(r.get('peakRssBytes') and r['peakRssBytes'] / 2**20, '{:.0f}')} | {fmt(ppl)} |")
+            earlier = load(os.path.join(work, model, run, "latency-first-run.json"))
+            if earlier and "latency" in earlier:
+                # an earlier measurement of the same model, kept as a repeat across runs (the machine is shared)
+                res = {str(x["batch"]): x for x in earlier["latency"]["results"]}
+                e1 = res.get("1", {}).get("decodeTokensPerSecond")
+                e8 = res.get("8", {}).get("decodeTokensPerSecond")
+                et = res.get("1", {}).get("tpotMillis")
+                rss = earlier.get("memory", {}).get("peakRssBytes")
+                md.append(f"| {run} (earlier run) | {r['weights']} | {r['sizeBytes'] / 1e6:.1f} | "
+                          f"{interval(e1) if e1 else '—'} | {interval(e8) if e8 else '—'} | "
+                          f"{interval(et) if et else '—'} | {fmt(rss and rss / 2**20, '{:.0f}')} | {fmt(ppl)} |")
         md.append("")
     md += ["## Load", "", "The machine (2 cores) is shared with other work; `uptime` load averages (1, 5, 15 min) when "
            "each step started:", "", "```"] + loads[-60:] + ["```", ""]
