@@ -45,7 +45,7 @@ public record LinearQuantization(int bits, int blockSize, int accuracyLevel) {
             }
             return FLOAT;
         }
-        return int4(block);
+        return new LinearQuantization(weightBits, block, DEFAULT_ACCURACY_LEVEL);   // refuses any width but 4
     }
 
     /** The same storage with another {@code accuracy_level} (float weights keep 0). */
