@@ -233,15 +233,17 @@ def main(work, out, targets, methods):
             md.append(f"| {run} | {r['weights']} | {r['sizeBytes'] / 1e6:.1f} | {interval(b1) if b1 else '—'} | "
                       f"{interval(b8) if b8 else '—'} | {interval(t1) if t1 else '—'} | "
                       f"{fmt(r.get('peakRssBytes') and r['peakRssBytes'] / 2**20, '{:.0f}')} | {fmt(ppl)} |")
-            earlier = load(os.path.join(work, model, run, "latency-first-run.json"))
-            if earlier and "latency" in earlier:
+            for which in ("first", "second"):
+                earlier = load(os.path.join(work, model, run, f"latency-{which}-run.json"))
+                if not earlier or "latency" not in earlier:
+                    continue
                 # an earlier measurement of the same model, kept as a repeat across runs (the machine is shared)
                 res = {str(x["batch"]): x for x in earlier["latency"]["results"]}
                 e1 = res.get("1", {}).get("decodeTokensPerSecond")
                 e8 = res.get("8", {}).get("decodeTokensPerSecond")
                 et = res.get("1", {}).get("tpotMillis")
                 rss = earlier.get("memory", {}).get("peakRssBytes")
-                md.append(f"| {run} (earlier run) | {r['weights']} | {r['sizeBytes'] / 1e6:.1f} | "
+                md.append(f"| {run} ({which} run) | {r['weights']} | {r['sizeBytes'] / 1e6:.1f} | "
                           f"{interval(e1) if e1 else '—'} | {interval(e8) if e8 else '—'} | "
                           f"{interval(et) if et else '—'} | {fmt(rss and rss / 2**20, '{:.0f}')} | {fmt(ppl)} |")
         md.append("")
