@@ -5,6 +5,7 @@ import dev.prunelab.vocabulary.StructuredTarget;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredRules;
 import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.PruneMethod;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -31,12 +32,26 @@ import java.util.Map;
  *
  * @param evaluations   absent = one {@link EvaluationSpec#defaults()}
  * @param denseBaseline absent = true
+ * @param refinements   each unstructured / N:M run once per refinement (none, dsnot); absent = [none]
+ * @param weightBits    each run once per weight width: 32 (float, the dtype) or 4 (int4 MatMulNBits); absent =
+ *                      [32]. With 4, the dense reference also runs as "dense w4".
+ * @param weightBlock   weights per int4 scale of the 4-bit runs; absent = 32
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> methods, List<Double> sparsities,
                            List<String> patterns, StructuredSweep structured, CalibrationSpec calibration,
                            List<EvaluationSpec> evaluations, LayerSparsity layerSparsity, WeightDtype dtype,
-                           Boolean denseBaseline) {
+                           Boolean denseBaseline, List<MaskRefinement> refinements, List<Integer> weightBits,
+                           Integer weightBlock) {
+
+    /** Every run with float weights and the methods' own masks. */
+    public SweepRequest(String sweepId, ModelRef model, List<PruneMethod> methods, List<Double> sparsities,
+                        List<String> patterns, StructuredSweep structured, CalibrationSpec calibration,
+                        List<EvaluationSpec> evaluations, LayerSparsity layerSparsity, WeightDtype dtype,
+                        Boolean denseBaseline) {
+        this(sweepId, model, methods, sparsities, patterns, structured, calibration, evaluations, layerSparsity, dtype,
+                denseBaseline, null, null, null);
+    }
 
     /** Leaves room for "-" and 12 hex digits within {@link RunRequested#MAX_RUN_ID_LENGTH}. */
     public static final int MAX_SWEEP_ID_LENGTH = 100;
@@ -68,6 +83,15 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         layerSparsity = layerSparsity == null ? LayerSparsity.UNIFORM : layerSparsity;
         dtype = dtype == null ? WeightDtype.FLOAT32 : dtype;
         denseBaseline = denseBaseline == null || denseBaseline;
+        refinements = refinements == null || refinements.isEmpty() ? List.of(MaskRefinement.NONE)
+                : List.copyOf(refinements);
+        weightBits = weightBits == null || weightBits.isEmpty() ? List.of(32) : List.copyOf(weightBits);
+        for (int i = 0; i < weightBits.size(); i++) {
+            if (weightBits.get(i) == null || (weightBits.get(i) != 32 && weightBits.get(i) != 4)) {
+                throw new InvalidSetting("weightBits[" + i + "]", "must be 32 (float) or 4 (int4), was "
+                        + weightBits.get(i));
+            }
+        }
         if (!expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype).iterator().hasNext()) {
             throw new InvalidSetting("structured", "every target × score combination is refused "
                     + "(block-influence needs target blocks and blocks needs block-influence)");
@@ -77,9 +101,13 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
     /** The runs of this sweep, all stamped {@code occurredAt}. */
     public List<RunRequested> expand(Instant occurredAt) {
         Map<String, RunRequested> runs = new LinkedHashMap<>();
-        List<PruneSpec> prunes = expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype);
+        List<PruneSpec> prunes = widen(expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype));
         if (denseBaseline && prunes.stream().noneMatch(PruneSpec::isDense)) {
-            prunes.add(0, new PruneSpec(PruneMethod.MAGNITUDE, 0.0, null, null, LayerSparsity.UNIFORM, dtype));
+            PruneSpec dense = new PruneSpec(PruneMethod.MAGNITUDE, 0.0, null, null, LayerSparsity.UNIFORM, dtype);
+            prunes.add(0, dense);
+            if (weightBits.contains(4)) {
+                prunes.add(1, dense.withWeightBits(4, weightBlock));
+            }
         }
         PruneSpec dense = prunes.stream().filter(PruneSpec::isDense).findFirst().orElse(null);
         for (PruneSpec prune : prunes) {
@@ -102,6 +130,27 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         identity.put("calibration", calibration);
         identity.put("evaluation", evaluation);
         return sweepId + "-" + EventCodec.sha256Hex(EventCodec.write(identity)).substring(0, 12);
+    }
+
+    /** Each prune once per refinement (unstructured and N:M only) and then once per weight width, in that order. */
+    private List<PruneSpec> widen(List<PruneSpec> prunes) {
+        List<PruneSpec> refined = new ArrayList<>();
+        for (PruneSpec prune : prunes) {
+            if (prune.method().isStructured() || prune.isDense()) {
+                refined.add(prune);
+                continue;
+            }
+            for (MaskRefinement refinement : refinements) {
+                refined.add(prune.withRefine(refinement));
+            }
+        }
+        List<PruneSpec> widened = new ArrayList<>();
+        for (PruneSpec prune : refined) {
+            for (int bits : weightBits) {
+                widened.add(bits == 32 ? prune : prune.withWeightBits(bits, weightBlock));
+            }
+        }
+        return widened;
     }
 
     private static List<PruneSpec> expandPrunes(List<PruneMethod> methods, List<Double> sparsities,

@@ -74,7 +74,7 @@ class EventCodecTest {
 
     @Test
     void problemsNameTheFieldAndTheProblem() {
-        assertEquals("prune.method: unknown method 'lottery' (expected magnitude|wanda|sparsegpt|structured)",
+        assertEquals("prune.method: unknown method 'lottery' (expected magnitude|wanda|sparsegpt|ria|structured)",
                 problemOf(runWith("\"wanda\"", "\"lottery\"")));
         assertEquals("prune.sparsity: 1.5 is outside [0, 1)", problemOf(runWith("0.5", "1.5")));
         assertEquals("prune.sparsity: 1.0 is outside [0, 1)", problemOf(runWith("0.5", "1")));

@@ -87,7 +87,7 @@ class SweepRequestTest {
                 () -> codec.decodeSweep(SWEEP.replace("0.5,", "1.2,"))).getMessage());
         assertEquals("patterns[0]: 4:2 has N >= M; N must be below M (2:4 keeps 2 of every 4)",
                 assertThrows(InvalidEventException.class, () -> codec.decodeSweep(SWEEP.replace("2:4", "4:2"))).getMessage());
-        assertEquals("methods[1]: unknown method 'obs' (expected magnitude|wanda|sparsegpt|structured)",
+        assertEquals("methods[1]: unknown method 'obs' (expected magnitude|wanda|sparsegpt|ria|structured)",
                 assertThrows(InvalidEventException.class, () -> codec.decodeSweep(SWEEP.replace("\"sparsegpt\"", "\"obs\""))).getMessage());
         assertEquals("structured: is missing", assertThrows(InvalidEventException.class,
                 () -> codec.decodeSweep(SWEEP.replaceAll("\"structured\":\\{.*\\},", ""))).getMessage());

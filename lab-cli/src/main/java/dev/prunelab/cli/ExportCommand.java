@@ -3,7 +3,11 @@ package dev.prunelab.cli;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.export.DecoderExporter;
 import dev.prunelab.pruning.family.ModelFamilies;
+import dev.prunelab.pruning.calibration.OverlayTensors;
+import dev.prunelab.pruning.checkpoint.SafetensorsFile;
 import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -30,14 +34,38 @@ final class ExportCommand implements Callable<Integer> {
             description = "weight storage type (default: ${DEFAULT-VALUE}); f16 halves the files, compute stays f32")
     String dtype;
 
+    @Option(names = "--weight-bits", paramLabel = "4",
+            description = "store the decoder blocks' linear layers as int4 com.microsoft.MatMulNBits (symmetric, "
+                    + "block-wise scales; embeddings, norms and the head stay float) (default: float)")
+    Integer weightBits;
+
+    @Option(names = "--weight-block", paramLabel = "B",
+            description = "weights per int4 scale along the input, a power of two >= 16 (default: 32)")
+    Integer weightBlock;
+
+    @Option(names = "--weight-accuracy-level", paramLabel = "0-4", defaultValue = "4",
+            description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
+                    + "${DEFAULT-VALUE}); 0 = the provider's float path")
+    int weightAccuracyLevel;
+
+    @Option(names = "--pruned-weights", paramLabel = "FILE",
+            description = "overlay these linear weights (./lab prune --save-pruned-weights) on the checkpoint's")
+    Path prunedWeights;
+
     @Override
     public Integer call() {
         WeightDtype exportDtype = WeightDtype.of(dtype);
-        try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer))) {
-            DecoderExporter.Result result = DecoderExporter.export(loaded, out, exportDtype);
+        LinearQuantization quantization = LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel);
+        try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer));
+             SafetensorsFile overlay = prunedWeights == null ? null : SafetensorsFile.open(prunedWeights)) {
+            TensorSource weights = overlay == null ? loaded.tensors() : new OverlayTensors(loaded.tensors(), overlay);
+            DecoderExporter.Result result = DecoderExporter.export(loaded, weights, out, exportDtype, false,
+                    quantization, staging -> { });
             System.out.printf("exported %s (%s, %d layers, %,d parameters, %s) to %s%n", model,
                     ModelFamilies.of(loaded.config()).id(), loaded.config().numLayers(), result.parameterCount(),
-                    exportDtype.onnxName(), result.directory());
+                    exportDtype.onnxName() + (quantization.quantized() ? ", linear layers int4 blocks of "
+                            + quantization.blockSize() + " at accuracy level " + quantization.accuracyLevel() : ""),
+                    result.directory());
             System.out.printf("size %,d bytes%s, %.2f s%n", result.modelBytes(),
                     result.externalData() ? " (weights in model.onnx.data)" : "", result.seconds());
         }

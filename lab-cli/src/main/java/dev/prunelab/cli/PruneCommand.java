@@ -8,6 +8,8 @@ import dev.prunelab.pruning.structured.StructuredRequest;
 import dev.prunelab.pruning.unstructured.PruneReport;
 import dev.prunelab.pruning.unstructured.PruneRequest;
 import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.MaskRefinement;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
@@ -33,7 +35,7 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer (default: found next to the model)")
     Path tokenizer;
 
-    @Option(names = "--method", required = true, paramLabel = "magnitude|wanda|sparsegpt|structured",
+    @Option(names = "--method", required = true, paramLabel = "magnitude|wanda|sparsegpt|ria|structured",
             description = "pruning method")
     PruneMethod method;
 
@@ -103,6 +105,30 @@ final class PruneCommand implements Callable<Integer> {
                     + "loads them dense (disk and download shrink, runtime memory and time do not)")
     boolean compressWeights;
 
+    @Option(names = "--refine", defaultValue = "none", paramLabel = "none|dsnot",
+            description = "unstructured and N:M: refine the method's mask with DSnoT's prune-and-grow swaps "
+                    + "(default: ${DEFAULT-VALUE})")
+    MaskRefinement refine;
+
+    @Option(names = "--weight-bits", paramLabel = "4",
+            description = "store the pruned linear layers as int4 com.microsoft.MatMulNBits (symmetric, zeros stay "
+                    + "zero); embeddings, norms and the head stay float (default: float)")
+    Integer weightBits;
+
+    @Option(names = "--weight-block", paramLabel = "B",
+            description = "weights per int4 scale along the input, a power of two >= 16 (default: 32)")
+    Integer weightBlock;
+
+    @Option(names = "--weight-accuracy-level", paramLabel = "0-4", defaultValue = "4",
+            description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
+                    + "${DEFAULT-VALUE}); 0 = the provider's float path")
+    int weightAccuracyLevel;
+
+    @Option(names = "--save-pruned-weights", paramLabel = "FILE",
+            description = "keep the pruned linear weights (safetensors) for ./lab export --pruned-weights, e.g. "
+                    + "to export the same mask again with --weight-bits 4")
+    Path savePrunedWeights;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
     Path out;
 
@@ -120,11 +146,17 @@ final class PruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target, --ratio and --score belong to --method structured");
         }
         PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(), layerSparsity,
-                new Calibration(calibrationText, samples, window, seed), dtype, threads, compressWeights);
+                new Calibration(calibrationText, samples, window, seed), dtype, threads, compressWeights, refine,
+                LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel), savePrunedWeights);
         PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out, new StageBars(""));
         System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
                 report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
                 report.prunedWeights(), report.matrices().size());
+        if (report.refinementSummary() != null) {
+            PruneReport.Refinement r = report.refinementSummary();
+            System.out.printf("  dsnot: %,d swaps in %d matrices, sum |expected error| %.4g -> %.4g%n", r.swaps(),
+                    r.matrices(), r.errorBefore(), r.errorAfter());
+        }
         report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
         System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
                 PruneReport.FILE_NAME);
@@ -139,6 +171,9 @@ final class PruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--compress-weights is for unstructured and N:M results; a "
                     + "structured result is already a smaller dense model");
         }
+        if (refine != MaskRefinement.NONE || savePrunedWeights != null) {
+            throw new IllegalArgumentException("--refine and --save-pruned-weights are for unstructured and N:M methods");
+        }
         if (target != null || layerSparsity != LayerSparsity.UNIFORM) {
             throw new IllegalArgumentException("--method structured takes --target, --ratio and --score, not "
                     + "--sparsity, --pattern or --layer-sparsity");
@@ -148,7 +183,8 @@ final class PruneCommand implements Callable<Integer> {
         }
         StructuredRequest request = new StructuredRequest(structuredTarget, ratio, score, allocation,
                 score == StructuredScore.FLAP && !noBiasCompensation,
-                new Calibration(calibrationText, samples, window, seed), dtype, threads);
+                new Calibration(calibrationText, samples, window, seed), dtype, threads,
+                LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel));
         StructuredReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
                 new StageBars("structured"));
         System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),

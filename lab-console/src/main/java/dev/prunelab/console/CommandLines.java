@@ -3,6 +3,7 @@ package dev.prunelab.console;
 import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.PerplexityProtocol;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.StructuredAllocation;
@@ -26,6 +27,7 @@ public final class CommandLines {
 
     /** The vocabulary's words an option may take, by their ids ("mlp+heads", "wanda-sp", "f16"). */
     private static final List<Class<? extends Word>> WORDS = List.of(PruneMethod.class, LayerSparsity.class,
+            MaskRefinement.class,
             WeightDtype.class, StructuredTarget.class, StructuredScore.class, StructuredAllocation.class,
             PerplexityProtocol.class, ExecutionProvider.class, ZeroShotTaskName.class);
 

@@ -25,6 +25,7 @@ import java.nio.file.Path;
  *                       evaluator before loading: disk and download shrink, ONNX Runtime still holds dense weights)
  * @param expandedWeightBytes size of model.onnx.data as ONNX Runtime reads it; 0 for inline weights
  * @param sourceSha256   sha256 over the source weight files, in the order listed
+ * @param linearQuantization how the blocks' linear layers are quantized; absent (null) when they are float
  *
  * <p>The card holds no timestamp, so the same source exported twice gives byte-identical directories.
  */
@@ -52,7 +53,33 @@ public record ModelCard(
         int eosTokenId,
         String sourcePath,
         java.util.List<String> sourceWeightFiles,
-        String sourceSha256) {
+        String sourceSha256,
+        LinearQuantization linearQuantization) {
+
+    /** A card of float linear layers (no {@code linearQuantization}). */
+    public ModelCard(int schemaVersion, String family, String modelType, int vocabSize, int hiddenSize, int numLayers,
+            int numHeads, int numKvHeads, int headDim, int contextLength, long parameterCount,
+            long nonZeroParameterCount, String weightDtype, String weightStorage, long expandedWeightBytes,
+            String tokenizerFile, String tokenizerKind, int bosTokenId, int eosTokenId, String sourcePath,
+            java.util.List<String> sourceWeightFiles, String sourceSha256) {
+        this(schemaVersion, family, modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
+                contextLength, parameterCount, nonZeroParameterCount, weightDtype, weightStorage, expandedWeightBytes,
+                tokenizerFile, tokenizerKind, bosTokenId, eosTokenId, sourcePath, sourceWeightFiles, sourceSha256, null);
+    }
+
+    /**
+     * How the decoder blocks' linear layers are stored when they are quantized (absent for float layers).
+     *
+     * @param operator      the ONNX operator that multiplies them, "com.microsoft.MatMulNBits"
+     * @param symmetric     true: no zero points are stored (the op's default 8 for 4 bits), so 0 stays exactly 0
+     * @param scaleType     "float32" or "float16"
+     * @param accuracyLevel the node's {@code accuracy_level} (4: the CPU provider multiplies int8-quantized
+     *                      activations; the level every evaluation of this model ran with)
+     * @param quantizer     "rtn" (round to nearest)
+     */
+    public record LinearQuantization(String operator, int bits, int blockSize, boolean symmetric, String scaleType,
+            int accuracyLevel, String quantizer) {
+    }
 
     public static final int SCHEMA_VERSION = 1;
     public static final String STORAGE_INLINE = "inline";

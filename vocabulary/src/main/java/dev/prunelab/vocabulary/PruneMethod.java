@@ -8,6 +8,8 @@ public enum PruneMethod implements Word {
     MAGNITUDE("magnitude"),
     WANDA("wanda"),
     SPARSEGPT("sparsegpt"),
+    /** Relative importance and activations (Zhang et al., ICLR 2024). */
+    RIA("ria"),
     STRUCTURED("structured");
 
     private final String id;

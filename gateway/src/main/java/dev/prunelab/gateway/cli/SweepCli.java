@@ -16,6 +16,7 @@ import dev.prunelab.gateway.SweepView;
 import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
@@ -69,7 +70,7 @@ public final class SweepCli implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--methods", paramLabel = "METHOD", split = ",", required = true,
-            description = "Comma-separated: magnitude, wanda, sparsegpt, structured.")
+            description = "Comma-separated: magnitude, wanda, sparsegpt, ria, structured.")
     List<PruneMethod> methods;
 
     @Option(names = "--sparsities", paramLabel = "S", split = ",", description = "Unstructured sparsities in [0, 1), e.g. 0.3,0.5,0.7.")
@@ -96,6 +97,18 @@ public final class SweepCli implements Callable<Integer> {
 
     @Option(names = "--dtype", paramLabel = "f32|f16", description = "Exported weight storage (default f32).")
     WeightDtype dtype;
+
+    @Option(names = "--refine", paramLabel = "none|dsnot", split = ",",
+            description = "Unstructured and N:M runs once per refinement, e.g. none,dsnot (default none).")
+    List<MaskRefinement> refinements;
+
+    @Option(names = "--weight-bits", paramLabel = "32|4", split = ",",
+            description = "Every run once per weight width: 32 (float) or 4 (int4 MatMulNBits linear layers), e.g. "
+                    + "32,4 (default 32).")
+    List<Integer> weightBits;
+
+    @Option(names = "--weight-block", paramLabel = "B", description = "Weights per int4 scale (default 32).")
+    Integer weightBlock;
 
     @Option(names = "--no-dense", description = "Do not add the dense reference run (magnitude at sparsity 0) that "
             + "the recommendation's limit and the speed-ups are relative to.")
@@ -222,7 +235,8 @@ public final class SweepCli implements Callable<Integer> {
                 evalThreads == 0 ? null : evalThreads);
         String id = sweepId != null ? sweepId : "sweep-" + SWEEP_ID_TIME.format(now);
         return new SweepRequest(id, new ModelRef(absolute(model), absolute(tokenizer)), methods, sparsities, patterns,
-                structured, calibrationSpec, List.of(evaluation), layerSparsity, dtype, noDense ? false : null);
+                structured, calibrationSpec, List.of(evaluation), layerSparsity, dtype, noDense ? false : null,
+                refinements, weightBits, weightBlock);
     }
 
     /** The recommendation's constraints from the options; a bad one is an IllegalArgumentException naming its flag. */

@@ -36,8 +36,9 @@ public final class SweepTable {
             estimated |= r != null && Boolean.TRUE.equals(r.energyEstimated());
             rows.add(List.of(
                     run.runId(),
-                    prune == null ? "-" : prune.isDense() ? "dense" : prune.method().id(),
-                    prune == null || prune.isDense() ? "-" : setting(prune),
+                    prune == null ? "-" : prune.label().startsWith("dense") ? "dense" : prune.method().id(),
+                    prune == null || prune.isDense() ? "-" : prune.label().startsWith("dense") ? "w" + prune.weightBits()
+                            : setting(prune),
                     run.status().id(),
                     number(r, RunView.Results::perplexity, "%.3f"),
                     r == null || r.parameterCount() == null ? "-" : count(r.parameterCount()),
@@ -108,12 +109,15 @@ public final class SweepTable {
                 + (rec.note() == null ? "" : "\n  note: " + rec.note());
     }
 
+    /** "0.5", "2:4 dsnot", "mlp+heads 0.3 flap w4": the target, then the refinement and the weight width. */
     static String setting(PruneSpec prune) {
+        String width = prune.weightBits() == null ? "" : " w" + prune.weightBits();
         if (prune.method().isStructured()) {
             return prune.structured().target().id() + " " + trim(prune.structured().ratio()) + " "
-                    + prune.structured().score().id();
+                    + prune.structured().score().id() + width;
         }
-        return prune.sparsity() != null ? trim(prune.sparsity()) : prune.pattern();
+        return (prune.sparsity() != null ? trim(prune.sparsity()) : prune.pattern())
+                + (prune.refine() == null ? "" : " " + prune.refine().id()) + width;
     }
 
     private static String trim(double value) {

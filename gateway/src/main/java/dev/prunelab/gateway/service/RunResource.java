@@ -104,7 +104,8 @@ public class RunResource {
                 prune.sparsity() == null ? null : List.of(prune.sparsity()),
                 prune.pattern() == null ? null : List.of(prune.pattern()), structured, decoded.calibration(),
                 List.of(decoded.evaluation()), prune.method().isStructured() ? null : prune.layerSparsity(),
-                prune.dtype(), false);
+                prune.dtype(), false, List.of(prune.refinement()),
+                List.of(prune.weightBits() == null ? 32 : prune.weightBits()), prune.weightBlock());
         RunRequested expanded = one.expand(now).get(0);
         return new RunRequested(expanded.runId(), now, null, expanded.model(), expanded.prune(),
                 expanded.calibration(), expanded.evaluation());

@@ -44,7 +44,7 @@ class SweepCliTest {
         Result r = run("--model", "m.bin", "--methods", "wanda,pruneall", "--sparsities", "0.5");
         assertEquals(2, r.exitCode());
         assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().contains("unknown method 'pruneall' (expected magnitude|wanda|sparsegpt|structured)"), r.err());
+        assertTrue(r.err().contains("unknown method 'pruneall' (expected magnitude|wanda|sparsegpt|ria|structured)"), r.err());
     }
 
     @Test

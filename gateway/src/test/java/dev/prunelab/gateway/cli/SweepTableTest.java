@@ -42,4 +42,15 @@ class SweepTableTest {
         assertEquals("* recommendation, perplexity at most 10% above: none\n  note: no completed run with a perplexity yet",
                 SweepTable.recommendation(rec));
     }
+
+    @Test
+    void settingsNameTheRefinementAndTheWeightWidth() {
+        var ria = dev.prunelab.events.PruneSpec.unstructured(dev.prunelab.vocabulary.PruneMethod.RIA, 0.5);
+        assertEquals("0.5 w4", SweepTable.setting(ria.withWeightBits(4, null)));
+        assertEquals("2:4 dsnot", SweepTable.setting(dev.prunelab.events.PruneSpec.nm(
+                dev.prunelab.vocabulary.PruneMethod.WANDA, "2:4").withRefine(dev.prunelab.vocabulary.MaskRefinement.DSNOT)));
+        assertEquals("mlp 0.5 flap w4", SweepTable.setting(dev.prunelab.events.PruneSpec.structured(
+                new dev.prunelab.events.StructuredSpec(dev.prunelab.vocabulary.StructuredTarget.MLP, 0.5,
+                        dev.prunelab.vocabulary.StructuredScore.FLAP, null, null)).withWeightBits(4, null)));
+    }
 }

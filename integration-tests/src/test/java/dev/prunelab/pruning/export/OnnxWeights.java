@@ -21,14 +21,55 @@ public final class OnnxWeights {
     }
 
     public static InMemoryTensors read(Path exportedDirectory) throws IOException {
+        return read(exportedDirectory, false);
+    }
+
+    /**
+     * Also reads int4 {@code MatMulNBits} layers back, dequantized ((code − 8)·scale), under their module's name:
+     * [out, in], or [in, out] when {@code inputMajor} (GPT-2's Conv1D).
+     */
+    public static InMemoryTensors read(Path exportedDirectory, boolean inputMajor) throws IOException {
         Path file = exportedDirectory.resolve(DecoderIo.MODEL_FILE);
         InMemoryTensors weights = new InMemoryTensors(file);
         OnnxMl.ModelProto model;
         try (InputStream in = Files.newInputStream(file)) {
             model = OnnxMl.ModelProto.parseFrom(in);
         }
+        java.util.Map<String, OnnxMl.TensorProto> initializers = new java.util.HashMap<>();
+        for (OnnxMl.TensorProto tensor : model.getGraph().getInitializerList()) {
+            initializers.put(tensor.getName(), tensor);
+        }
+        for (OnnxMl.NodeProto node : model.getGraph().getNodeList()) {
+            if (!node.getOpType().equals("MatMulNBits")) {
+                continue;
+            }
+            java.util.Map<String, Long> attributes = new java.util.HashMap<>();
+            node.getAttributeList().forEach(a -> attributes.put(a.getName(), a.getI()));
+            int k = attributes.get("K").intValue(), n = attributes.get("N").intValue();
+            int block = attributes.get("block_size").intValue();
+            byte[] packed = initializers.get(node.getInput(1)).getRawData().toByteArray();
+            float[] scales = floats(initializers.get(node.getInput(2)));
+            int blocks = (k + block - 1) / block;
+            float[] w = new float[n * k];
+            for (int row = 0; row < n; row++) {
+                for (int col = 0; col < k; col++) {
+                    int b = packed[(row * blocks + col / block) * (block / 2) + (col % block) / 2] & 0xff;
+                    int code = (col % block) % 2 == 0 ? b & 0x0f : b >>> 4;
+                    w[row * k + col] = (code - 8) * scales[row * blocks + col / block];
+                }
+            }
+            String module = node.getInput(1).substring(0, node.getInput(1).length() - ".MatMulNBits.qweight".length());
+            if (inputMajor) {
+                weights.put(module + ".weight", Matrices.transpose(w, n, k), k, n);
+            } else {
+                weights.put(module + ".weight", w, n, k);
+            }
+        }
         for (OnnxMl.TensorProto tensor : model.getGraph().getInitializerList()) {
             String name = tensor.getName();
+            if (name.contains(".MatMulNBits.")) {
+                continue;                                         // read with their node above
+            }
             if (name.startsWith("/") || name.startsWith("model.rotary_emb")) {
                 continue;                                         // graph constants, not weights
             }

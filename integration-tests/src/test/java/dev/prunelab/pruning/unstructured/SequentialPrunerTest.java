@@ -99,7 +99,7 @@ class SequentialPrunerTest {
         if (pattern instanceof SparsityPattern.NM nm) {
             return rows * cols / nm.m() * nm.prunedInGroup(nm.m());
         }
-        if (method.equals("wanda")) {
+        if (method.equals("wanda") || method.equals("ria")) {   // both prune per output row
             return rows * (long) Math.floor(pattern.sparsity() * cols + 1e-9);
         }
         return (long) Math.floor(pattern.sparsity() * rows * cols + 1e-9);

@@ -23,6 +23,7 @@ import dev.prunelab.modelformat.ModelCard;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.job.PruneJob;
 import dev.prunelab.pruning.prune.SparsityPattern;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
@@ -308,15 +309,18 @@ public final class RunProcessor {
     private void prune(RunRequested request, Inputs inputs, Path out, ProgressListener listener) {
         PruneSpec spec = request.prune();
         Calibration calibration = calibration(request.calibration(), inputs.calibrationText());
+        LinearQuantization quantization = LinearQuantization.of(spec.weightBits(), spec.weightBlock());
         if (spec.method().isStructured()) {
             StructuredSpec s = spec.structured();
             PruneJob.prune(inputs.model(), inputs.tokenizer(), new StructuredRequest(s.target(), s.ratio(), s.score(),
-                    s.allocation(), s.biasCompensation(), calibration, spec.dtype(), threads), out, listener);
+                    s.allocation(), s.biasCompensation(), calibration, spec.dtype(), threads, quantization), out,
+                    listener);
         } else {
             SparsityPattern pattern = spec.sparsity() != null ? new SparsityPattern.Unstructured(spec.sparsity())
                     : SparsityPattern.parse(spec.pattern());
             PruneJob.prune(inputs.model(), inputs.tokenizer(), new PruneRequest(PruneRequest.method(spec.method()),
-                    pattern, spec.layerSparsity(), calibration, spec.dtype(), threads), out, listener);
+                    pattern, spec.layerSparsity(), calibration, spec.dtype(), threads, false, spec.refinement(),
+                    quantization, null), out, listener);
         }
     }
 

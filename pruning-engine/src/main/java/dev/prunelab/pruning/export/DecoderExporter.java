@@ -14,6 +14,8 @@ import dev.prunelab.pruning.graph.WeightFormat;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.quantize.LinearQuantization;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -97,6 +99,27 @@ public final class DecoderExporter {
 
     private static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
             boolean compressWeights, java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
+        return export(model, weights, outputDirectory, dtype, compressWeights, LinearQuantization.FLOAT, beforePublish,
+                externalDataThresholdBytes);
+    }
+
+    /**
+     * @param quantization how the decoder blocks' linear modules are stored: float (the dtype's MatMul) or
+     *                     {@code com.microsoft.MatMulNBits} int4 blocks; embeddings, norms and the head stay float
+     */
+    public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
+            boolean compressWeights, LinearQuantization quantization, java.util.function.Consumer<Path> beforePublish) {
+        return export(model, weights, outputDirectory, dtype, compressWeights, quantization, beforePublish,
+                WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
+    }
+
+    static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
+            boolean compressWeights, LinearQuantization quantization, java.util.function.Consumer<Path> beforePublish,
+            long externalDataThresholdBytes) {
+        if (compressWeights && quantization.quantized()) {
+            // the sparse store skips zero floats; packed int4 codes have no float zeros to skip
+            throw new InvalidSetting("compressWeights", "cannot be combined with weightBits " + quantization.bits());
+        }
         long startNanos = System.nanoTime();
         DecoderConfig config = model.config();
         long parameterCount = countParameters(weights);
@@ -116,7 +139,7 @@ public final class DecoderExporter {
             long exportedParameters;
             long nonZeroParameters;
             try (InitializerStore store = new InitializerStore(format, staging.resolve(DecoderIo.EXTERNAL_DATA_FILE))) {
-                OnnxMl.GraphProto graph = buildGraph(config, weights, store);
+                OnnxMl.GraphProto graph = buildGraph(config, weights, store, quantization);
                 exportedParameters = store.parameterCount();
                 nonZeroParameters = store.nonZeroCount();
                 OnnxMl.ModelProto onnx = OnnxMl.ModelProto.newBuilder()
@@ -125,6 +148,8 @@ public final class DecoderExporter {
                         .setProducerVersion("0.1.0")
                         .setDomain("dev.prunelab")
                         .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                        .addAllOpsetImport(quantization.quantized() ? List.of(OnnxMl.OperatorSetIdProto.newBuilder()
+                                .setDomain(GraphBuilder.CONTRIB_DOMAIN).setVersion(1).build()) : List.of())
                         .setGraph(graph)
                         .build();
                 try (OutputStream out = new BufferedOutputStream(
@@ -141,8 +166,8 @@ public final class DecoderExporter {
                 storage = ModelCard.STORAGE_EXTERNAL_SPARSE;
             }
             TokenizerFiles tokenizer = TokenizerFiles.copy(model.tokenizerPath(), staging);
-            card(model, exportedParameters, nonZeroParameters, dtype, tokenizer, storage, expandedWeightBytes)
-                    .write(staging);
+            card(model, exportedParameters, nonZeroParameters, dtype, tokenizer, storage, expandedWeightBytes,
+                    quantization).write(staging);
             long modelBytes = directorySize(staging);
             beforePublish.accept(staging);
             replace(staging, outputDirectory.toAbsolutePath());
@@ -159,11 +184,22 @@ public final class DecoderExporter {
 
     /** The full decoder: embeddings, every layer with its KV cache, the head. */
     static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store) {
+        return buildGraph(config, weights, store, LinearQuantization.FLOAT);
+    }
+
+    /** The full decoder with the blocks' linear modules (the ones pruning touches) stored as {@code quantization}. */
+    static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store,
+            LinearQuantization quantization) {
         GraphBuilder g = new GraphBuilder("decoder", store);
         int[] allLayers = java.util.stream.IntStream.range(0, config.numLayers()).toArray();
         DecoderGraph decoder = new DecoderGraph(g, weights, ModelFamilies.of(config).kvHeadsPerLayer(config, weights),
                 config.headDim(), allLayers, 0);
         FamilyGraphs family = ModelFamilies.of(config).graphs(config);
+        java.util.Set<String> blockLinears = new java.util.HashSet<>();
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            blockLinears.addAll(family.linearInputs(layer).keySet());
+        }
+        decoder.quantize(blockLinears, quantization);
         String x = family.embed(decoder);
         FamilyGraphs.Taps unused = new FamilyGraphs.Taps();
         for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -174,7 +210,7 @@ public final class DecoderExporter {
     }
 
     private static ModelCard card(LoadedModel model, long parameterCount, long nonZeroParameters, WeightDtype dtype,
-            TokenizerFiles tokenizer, String weightStorage, long expandedWeightBytes)
+            TokenizerFiles tokenizer, String weightStorage, long expandedWeightBytes, LinearQuantization quantization)
             throws IOException {
         DecoderConfig c = model.config();
         List<String> files = new ArrayList<>();
@@ -185,7 +221,9 @@ public final class DecoderExporter {
                 c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.contextLength(), parameterCount, nonZeroParameters,
                 dtype.onnxName(), weightStorage, expandedWeightBytes, tokenizer == null ? null : tokenizer.file(), tokenizer == null ? null : tokenizer.kind(),
                 model.bosTokenId(), model.eosTokenId(), model.source().toAbsolutePath().toString(), files,
-                sha256(model.weightFiles()));
+                sha256(model.weightFiles()), !quantization.quantized() ? null : new ModelCard.LinearQuantization(
+                        "com.microsoft.MatMulNBits", quantization.bits(), quantization.blockSize(), true,
+                        dtype == WeightDtype.FLOAT16 ? "float16" : "float32", quantization.accuracyLevel(), "rtn"));
     }
 
     static long countParameters(TensorSource weights) {

@@ -5,6 +5,8 @@ import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.quantize.BlockQuantizer;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 
 /**
  * The parts every decoder family shares: graph inputs, the attention mask, linear layers read from the
@@ -21,6 +23,8 @@ public final class DecoderGraph {
     /** bool [batch, 1, sequence, total_sequence]: key j is visible to query i (causal and not padding). */
     public final String attentionAllowed;
     private String maskedScore;   // created with the first attention, so graphs without one carry no constant
+    private LinearQuantization quantization = LinearQuantization.FLOAT;
+    private java.util.Set<String> quantizedModules = java.util.Set.of();
 
     /** Graph input holding hidden states in block and embedding-free graphs: [batch, sequence, hidden]. */
     public static final String HIDDEN_STATES = "hidden_states";
@@ -125,6 +129,10 @@ public final class DecoderGraph {
         TensorInfo info = weights.info(module + ".weight");
         int out = (int) info.dimension(0);
         int in = (int) info.dimension(1);
+        if (quantizedModules.contains(module)) {
+            float[] w = weights.readFloats(module + ".weight");
+            return addBiasIfPresent(nodePath, module, matMulNBits(nodePath, module, x, w, out, in));
+        }
         String weight = g.weight(module + ".MatMul.weight",
                 Matrices.transpose(weights.readFloats(module + ".weight"), out, in), in, out);
         String y = g.matMul(nodePath + "/MatMul", x, weight);
@@ -133,8 +141,55 @@ public final class DecoderGraph {
 
     /** x @ W (+ b) for a GPT-2 Conv1D whose weight is already [in, out]. */
     public String conv1d(String nodePath, String module, String x) {
+        if (quantizedModules.contains(module)) {
+            TensorInfo info = weights.info(module + ".weight");
+            int in = (int) info.dimension(0);
+            int out = (int) info.dimension(1);
+            float[] w = Matrices.transpose(weights.readFloats(module + ".weight"), in, out); // -> [out, in]
+            return addBiasIfPresent(nodePath, module, matMulNBits(nodePath, module, x, w, out, in));
+        }
         String weight = matrix(module + ".weight");
         return addBiasIfPresent(nodePath, module, g.matMul(nodePath + "/MatMul", x, weight));
+    }
+
+    /**
+     * Stores the linear modules named in {@code modules} (Hugging Face module paths) as {@code quantization} says;
+     * every other matrix (embeddings, head, calibration graphs) stays float.
+     */
+    public void quantize(java.util.Set<String> modules, LinearQuantization quantization) {
+        this.quantization = quantization;
+        this.quantizedModules = quantization.quantized() ? java.util.Set.copyOf(modules) : java.util.Set.of();
+    }
+
+    /**
+     * x @ Wᵀ with W [N=out, K=in] as int4 blocks ({@link BlockQuantizer}); float16 exports keep float16 scales, and
+     * since the op's scales and A share one type, the input is cast to float16 and the output back:
+     * <pre>
+     * x [B,S,K] (--Cast f16) --MatMulNBits(B [N,blocks,blob] uint8, scales [N·blocks]; K, N, bits, block_size,
+     *                           accuracy_level)--> [B,S,N] (--Cast f32)
+     * </pre>
+     */
+    private String matMulNBits(String nodePath, String module, String x, float[] w, int out, int in) {
+        BlockQuantizer.Quantized q = BlockQuantizer.quantize(w, out, in, quantization.blockSize());
+        // weights that dequantize to exactly 0: every code-8 nibble except the padding up to whole blocks
+        long zeros = -(long) out * (q.blocksPerRow() * quantization.blockSize() - in);
+        for (byte b : q.packed()) {
+            zeros += ((b & 0x0f) == BlockQuantizer.ZERO_CODE ? 1 : 0) + (((b & 0xff) >>> 4) == BlockQuantizer.ZERO_CODE ? 1 : 0);
+        }
+        String bName = module + ".MatMulNBits.qweight";
+        g.addInitializer(g.initializers().packedWeight(bName, q.packed(), (long) out * in, zeros, out,
+                q.blocksPerRow(), q.blobBytes()));
+        String scalesName = module + ".MatMulNBits.scales";
+        boolean half = g.initializers().float16();
+        g.addInitializer(half ? g.initializers().float16(scalesName, q.scales(), q.scales().length)
+                : g.initializers().float32(scalesName, q.scales(), q.scales().length));
+        String a = half ? g.cast(nodePath + "/Cast_input", x, OnnxMl.TensorProto.DataType.FLOAT16) : x;
+        String y = g.contribNode("MatMulNBits", nodePath + "/MatMulNBits", new String[] {a, bName, scalesName},
+                GraphBuilder.intAttribute("K", in), GraphBuilder.intAttribute("N", out),
+                GraphBuilder.intAttribute("bits", quantization.bits()),
+                GraphBuilder.intAttribute("block_size", quantization.blockSize()),
+                GraphBuilder.intAttribute("accuracy_level", quantization.accuracyLevel()));
+        return half ? g.cast(nodePath + "/Cast_output", y, FLOAT) : y;
     }
 
     private String addBiasIfPresent(String nodePath, String module, String y) {

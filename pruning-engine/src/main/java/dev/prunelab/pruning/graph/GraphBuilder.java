@@ -115,6 +115,18 @@ public final class GraphBuilder {
         graph.addNode(node);
     }
 
+    /** The domain of ONNX Runtime's contrib operators (MatMulNBits). */
+    public static final String CONTRIB_DOMAIN = "com.microsoft";
+
+    /** Adds a node of ONNX Runtime's {@value #CONTRIB_DOMAIN} domain; its single output is {@code <name>_output_0}. */
+    public String contribNode(String opType, String name, String[] inputs, OnnxMl.AttributeProto... attributes) {
+        String output = name + "_output_0";
+        nodeTo(opType, name, inputs, new String[] {output}, attributes);
+        int last = graph.getNodeCount() - 1;
+        graph.setNode(last, graph.getNode(last).toBuilder().setDomain(CONTRIB_DOMAIN));
+        return output;
+    }
+
     // ---- operators -------------------------------------------------------------------------------------
 
     public String matMul(String name, String a, String b) {

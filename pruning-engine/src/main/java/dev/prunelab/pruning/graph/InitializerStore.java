@@ -73,6 +73,45 @@ public final class InitializerStore implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * A packed quantized weight (MatMulNBits' uint8 B) of {@code parameters} logical weights, {@code zeros} of which
+     * dequantize to exactly 0: counted as parameters like a float weight, stored as its bytes.
+     */
+    public OnnxMl.TensorProto packedWeight(String name, byte[] packed, long parameters, long zeros, long... shape) {
+        parameterCount += parameters;
+        zeroCount += zeros;
+        ByteBuffer bytes = ByteBuffer.wrap(packed);
+        if (externalData == null) {
+            return inline(name, OnnxMl.TensorProto.DataType.UINT8, bytes, shape);
+        }
+        try {
+            long offset = (externalBytes + ALIGNMENT_BYTES - 1) / ALIGNMENT_BYTES * ALIGNMENT_BYTES;
+            externalData.position(offset);
+            while (bytes.hasRemaining()) {
+                externalData.write(bytes);
+            }
+            externalBytes = offset + packed.length;
+            OnnxMl.TensorProto.Builder tensor = OnnxMl.TensorProto.newBuilder()
+                    .setName(name)
+                    .setDataType(OnnxMl.TensorProto.DataType.UINT8_VALUE)
+                    .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL);
+            for (long dimension : shape) {
+                tensor.addDims(dimension);
+            }
+            tensor.addExternalData(entry("location", DecoderIo.EXTERNAL_DATA_FILE));
+            tensor.addExternalData(entry("offset", Long.toString(offset)));
+            tensor.addExternalData(entry("length", Long.toString(packed.length)));
+            return tensor.build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write tensor " + name + " to " + DecoderIo.EXTERNAL_DATA_FILE, e);
+        }
+    }
+
+    /** Whether weights are stored as float16 (scales of quantized weights follow it). */
+    public boolean float16() {
+        return format.float16();
+    }
+
     public static OnnxMl.TensorProto int64(String name, long[] values, long... shape) {
         ByteBuffer bytes = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asLongBuffer().put(values);

@@ -6,7 +6,7 @@ package dev.prunelab.pruning.prune;
  * input and a {@link SparsityPattern}; it zeroes weights in place (SparseGPT also updates the ones it
  * keeps) and returns the sparsity it achieved, measured on W afterwards.
  */
-public sealed interface PruningMethod permits Magnitude, Wanda, SparseGpt {
+public sealed interface PruningMethod permits Magnitude, Wanda, SparseGpt, Ria {
 
     /**
      * Prunes {@code weight} in place.

@@ -3,6 +3,7 @@ package dev.prunelab.pruning.run;
 import dev.prunelab.pruning.export.DecoderExporter;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
@@ -30,10 +31,18 @@ public final class ReportedExport {
     public static <R> R export(LoadedModel model, TensorSource weights, Path out, WeightDtype dtype,
             boolean compressWeights, Map<String, Double> seconds, long startNanos, ProgressListener listener,
             Function<Path, R> report) {
+        return export(model, weights, out, dtype, compressWeights, LinearQuantization.FLOAT, seconds, startNanos,
+                listener, report);
+    }
+
+    /** @param quantization float linear layers or int4 MatMulNBits ({@link DecoderExporter}) */
+    public static <R> R export(LoadedModel model, TensorSource weights, Path out, WeightDtype dtype,
+            boolean compressWeights, LinearQuantization quantization, Map<String, Double> seconds, long startNanos,
+            ProgressListener listener, Function<Path, R> report) {
         Object[] written = new Object[1];
         long exportStart = System.nanoTime();
         listener.progress(RunStage.EXPORT, 0, 1);
-        DecoderExporter.export(model, weights, out, dtype, compressWeights, staging -> {
+        DecoderExporter.export(model, weights, out, dtype, compressWeights, quantization, staging -> {
             seconds.put("export", (System.nanoTime() - exportStart) / 1e9);
             seconds.put("total", (System.nanoTime() - startNanos) / 1e9);
             R built = report.apply(staging);

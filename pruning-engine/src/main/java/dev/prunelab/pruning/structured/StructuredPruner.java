@@ -108,7 +108,7 @@ public final class StructuredPruner {
         double[] scores = layerScores;
         double[] layerRatios = owlRatios;
         try (TensorSource prunedTensors = pruned.tensors()) {
-            return ReportedExport.export(pruned, prunedTensors, out, request.dtype(), false, seconds, startNanos,
+            return ReportedExport.export(pruned, prunedTensors, out, request.dtype(), false, request.quantization(), seconds, startNanos,
                     listener, staging -> new StructuredReport(StructuredReport.SCHEMA,
                             model.source().toAbsolutePath().toString(), ModelFamilies.of(config).id(), "structured",
                             request.target().id(), request.score().id(), request.allocation().id(), request.ratio(),

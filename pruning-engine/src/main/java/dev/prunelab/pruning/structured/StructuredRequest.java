@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.structured;
 
 import dev.prunelab.pruning.calibration.Calibration;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredRules;
@@ -19,9 +20,18 @@ import dev.prunelab.vocabulary.WeightDtype;
  */
 public record StructuredRequest(StructuredTarget target, double ratio, StructuredScore score,
         StructuredAllocation allocation, boolean biasCompensation, Calibration calibration,
-        WeightDtype dtype, int threads) {
+        WeightDtype dtype, int threads, LinearQuantization quantization) {
 
+    /** Float linear layers in the export. */
+    public StructuredRequest(StructuredTarget target, double ratio, StructuredScore score,
+            StructuredAllocation allocation, boolean biasCompensation, Calibration calibration, WeightDtype dtype,
+            int threads) {
+        this(target, ratio, score, allocation, biasCompensation, calibration, dtype, threads, LinearQuantization.FLOAT);
+    }
+
+    /** @param quantization the kept (narrower) linear layers as float MatMul or int4 MatMulNBits */
     public StructuredRequest {
+        quantization = quantization == null ? LinearQuantization.FLOAT : quantization;
         if (!(ratio >= 0 && ratio < 1)) {
             throw new InvalidSetting("ratio", ratio + " is outside [0, 1)");
         }

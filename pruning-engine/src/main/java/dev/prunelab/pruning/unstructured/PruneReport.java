@@ -2,6 +2,7 @@ package dev.prunelab.pruning.unstructured;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.pruning.calibration.CalibrationSummary;
+import dev.prunelab.pruning.prune.Dsnot;
 import dev.prunelab.pruning.run.ReportedExport;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,8 @@ import java.util.Map;
  * @param achievedSparsity  zeros / weights over all pruned matrices, measured after pruning
  * @param layerAllocation   the sparsity each decoder layer was pruned to
  * @param secondsPerStage   wall-clock seconds of each stage (load, calibration forward passes, pruning math, export)
+ * @param refinement        "none" or "dsnot"
+ * @param refinementSummary what DSnoT did (absent without it)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PruneReport(
@@ -34,13 +37,34 @@ public record PruneReport(
         Map<String, Double> secondsPerStage,
         Long peakRssBytes,
         Storage storage,
-        String output) {
+        String output,
+        String refinement,
+        Refinement refinementSummary) {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String FILE_NAME = ReportedExport.FILE_NAME;
 
     /** @param shape as stored in the checkpoint ([out, in] for Linear, [in, out] for GPT-2 Conv1D) */
-    public record MatrixSparsity(String name, long[] shape, double requested, double achieved, long zeros) {
+    public record MatrixSparsity(String name, long[] shape, double requested, double achieved, long zeros,
+            Dsnot.Result refinement) {
+    }
+
+    /**
+     * DSnoT over the whole model: the matrices it refined (the reference skips the MLP), its swaps, and Σ|ε_i| over
+     * their output rows before and after (ε_i: the expected reconstruction error of output i per calibration
+     * sequence, {@link Dsnot}), with the settings it ran with.
+     */
+    public record Refinement(int maxCycles, double updateThreshold, double regrowVariancePower, boolean refinesMlp,
+            int matrices, long swaps, double errorBefore, double errorAfter) {
+        static Refinement empty(Dsnot dsnot) {
+            return new Refinement(dsnot.maxCycles(), dsnot.updateThreshold(), dsnot.regrowVariancePower(),
+                    dsnot.refinesMlp(), 0, 0, 0, 0);
+        }
+
+        Refinement plus(Dsnot.Result matrix) {
+            return new Refinement(maxCycles, updateThreshold, regrowVariancePower, refinesMlp, matrices + 1,
+                    swaps + matrix.swaps(), errorBefore + matrix.errorBefore(), errorAfter + matrix.errorAfter());
+        }
     }
 
     /**

@@ -1,15 +1,20 @@
 package dev.prunelab.pruning.unstructured;
 
 import dev.prunelab.pruning.calibration.Calibration;
+import dev.prunelab.pruning.prune.Dsnot;
 import dev.prunelab.pruning.prune.Magnitude;
+import dev.prunelab.pruning.prune.Ria;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.pruning.prune.PruningMethod;
 import dev.prunelab.pruning.prune.SparseGpt;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.prune.Wanda;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.WeightDtype;
+import java.nio.file.Path;
 
 /**
  * What to prune and how, validated before any work.
@@ -20,7 +25,8 @@ import dev.prunelab.vocabulary.WeightDtype;
  *                      on disk; ONNX Runtime still loads them dense
  */
 public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
-        Calibration calibration, WeightDtype dtype, int threads, boolean compressWeights) {
+        Calibration calibration, WeightDtype dtype, int threads, boolean compressWeights, MaskRefinement refinement,
+        LinearQuantization quantization, Path savePrunedWeights) {
 
     /** A request whose export keeps the weights as ONNX Runtime reads them (not compressed). */
     public PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
@@ -28,7 +34,22 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
         this(method, pattern, layerSparsity, calibration, dtype, threads, false);
     }
 
+    /** The method's mask as it is, float linear layers, the pruned weights not kept. */
+    public PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
+            Calibration calibration, WeightDtype dtype, int threads, boolean compressWeights) {
+        this(method, pattern, layerSparsity, calibration, dtype, threads, compressWeights, MaskRefinement.NONE,
+                LinearQuantization.FLOAT, null);
+    }
+
+    /**
+     * @param refinement        none, or DSnoT's prune-and-grow swaps on the method's mask ({@link Dsnot})
+     * @param quantization      float linear layers, or int4 MatMulNBits in the export
+     * @param savePrunedWeights where to keep the pruned linear weights (safetensors, float32) for a later
+     *                          {@code ./lab export --pruned-weights}; null: removed after the export
+     */
     public PruneRequest {
+        refinement = refinement == null ? MaskRefinement.NONE : refinement;
+        quantization = quantization == null ? LinearQuantization.FLOAT : quantization;
         if (layerSparsity == LayerSparsity.OWL && !(pattern instanceof SparsityPattern.Unstructured)) {
             throw new InvalidSetting(LayerSparsity.FIELD, "owl allocates unstructured sparsity per layer; it cannot be "
                     + "combined with the N:M pattern " + pattern);
@@ -38,9 +59,10 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
         }
     }
 
-    /** Magnitude with uniform sparsity needs no activations at all. */
+    /** Magnitude with uniform sparsity and no DSnoT needs no activations at all. */
     public boolean needsCalibration() {
-        return !(method instanceof Magnitude) || layerSparsity == LayerSparsity.OWL;
+        return !(method instanceof Magnitude) || layerSparsity == LayerSparsity.OWL
+                || refinement != MaskRefinement.NONE;
     }
 
     /** The unstructured method of a word (structured pruning is a request of its own). */
@@ -49,6 +71,7 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
             case MAGNITUDE -> new Magnitude();
             case WANDA -> new Wanda();
             case SPARSEGPT -> new SparseGpt();
+            case RIA -> new Ria();
             case STRUCTURED -> throw new InvalidSetting(PruneMethod.FIELD,
                     "structured is not an unstructured method (it takes a target, a ratio and a score)");
         };
@@ -61,6 +84,9 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
     public static PruneMethod word(PruningMethod method) {
         if (method instanceof Magnitude) {
             return PruneMethod.MAGNITUDE;
+        }
+        if (method instanceof Ria) {
+            return PruneMethod.RIA;
         }
         return method instanceof Wanda ? PruneMethod.WANDA : PruneMethod.SPARSEGPT;
     }

@@ -19,6 +19,7 @@ import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.prune.Dsnot;
 import dev.prunelab.pruning.prune.InputStatistics;
 import dev.prunelab.pruning.prune.OwlAllocation;
 import dev.prunelab.pruning.prune.PruneResult;
@@ -27,6 +28,7 @@ import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.ReportedExport;
 import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.RunStage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,17 +98,22 @@ public final class SequentialPruner {
             long totalParameters = parameters;
             try (SafetensorsFile prunedWeights = SafetensorsFile.open(spill)) {
                 return ReportedExport.export(model, new OverlayTensors(weights, prunedWeights), out, request.dtype(),
-                        request.compressWeights(), seconds, startNanos, listener, staging -> new PruneReport(
+                        request.compressWeights(), request.quantization(), seconds, startNanos, listener,
+                        staging -> new PruneReport(
                                 PruneReport.SCHEMA_VERSION, model.source().toAbsolutePath().toString(),
                                 ModelFamilies.of(config).id(), PruneRequest.methodName(request.method()),
                                 request.pattern().toString(), request.pattern().sparsity(),
                                 (double) blocks.zeros() / blocks.pruned(), blocks.pruned(), blocks.zeros(),
                                 totalParameters, request.layerSparsity().name().toLowerCase(Locale.ROOT), allocation,
                                 calibration.summary(request.calibration(), windows), blocks.matrices(), seconds,
-                                ProcessMemory.peakRssBytes(), storage(staging), out.toAbsolutePath().toString()));
+                                ProcessMemory.peakRssBytes(), storage(staging), out.toAbsolutePath().toString(),
+                                request.refinement().id(), blocks.refinement()));
             }
         } finally {
             try {
+                if (request.savePrunedWeights() != null && Files.exists(spill)) {
+                    Files.move(spill, request.savePrunedWeights(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
                 Files.deleteIfExists(spill);
             } catch (IOException ignored) {
                 // a leftover hidden spill file is harmless and named after the output
@@ -129,7 +136,8 @@ public final class SequentialPruner {
     }
 
     /** What pruning the blocks left: the spill file's matrices and their counts. */
-    private record PrunedBlocks(List<PruneReport.MatrixSparsity> matrices, long zeros, long pruned) {
+    private record PrunedBlocks(List<PruneReport.MatrixSparsity> matrices, long zeros, long pruned,
+            PruneReport.Refinement refinement) {
     }
 
     /** Prunes block by block, each calibrated on the pruned outputs of the blocks before it, into {@code spill}. */
@@ -147,6 +155,8 @@ public final class SequentialPruner {
         List<PruneReport.MatrixSparsity> matrices = new ArrayList<>();
         long zeros = 0;
         long pruned = 0;
+        Dsnot dsnot = request.refinement() == MaskRefinement.DSNOT ? new Dsnot() : null;
+        PruneReport.Refinement refinement = dsnot == null ? null : PruneReport.Refinement.empty(dsnot);
         listener.progress(RunStage.PRUNE, 0, config.numLayers());
         List<float[]> hidden = calibration.embed(weights, windows);
         try (SafetensorsWriter writer = SafetensorsWriter.create(spill, entries, SafetensorsWriter.PT_METADATA)) {
@@ -161,12 +171,20 @@ public final class SequentialPruner {
                     TensorInfo info = weights.info(name);
                     float[] weight = weights.readFloats(name);
                     InputStatistics statistics = stats.get(linear.getValue());
-                    PruneResult result = timer.time("pruning_math",
-                            () -> pruneMatrix(request, family, weight, info, statistics, layerPattern));
+                    FamilyGraphs.Tap tap = linear.getValue();
+                    Dsnot refiner = dsnot != null && (dsnot.refinesMlp()
+                            || tap == FamilyGraphs.Tap.ATTENTION_INPUT || tap == FamilyGraphs.Tap.ATTENTION_CONTEXT)
+                            ? dsnot : null;
+                    Pruned matrix = timer.time("pruning_math", () -> pruneMatrix(request, family, weight, info,
+                            statistics, layerPattern, refiner, windows.size()));
+                    PruneResult result = matrix.result();
+                    if (matrix.refinement() != null) {
+                        refinement = refinement.plus(matrix.refinement());
+                    }
                     writer.write(name, weight);
                     block.put(name, weight, info.shape());
                     matrices.add(new PruneReport.MatrixSparsity(name, info.shape(), layerPattern.sparsity(),
-                            result.achievedSparsity(), result.zeros()));
+                            result.achievedSparsity(), result.zeros(), matrix.refinement()));
                     zeros += result.zeros();
                     pruned += result.total();
                 }
@@ -176,7 +194,7 @@ public final class SequentialPruner {
                 listener.progress(RunStage.PRUNE, layer + 1, config.numLayers());
             }
         }
-        return new PrunedBlocks(matrices, zeros, pruned);
+        return new PrunedBlocks(matrices, zeros, pruned, refinement);
     }
 
     private static PruneReport.Storage storage(Path exportDirectory) {
@@ -196,15 +214,36 @@ public final class SequentialPruner {
     /** Prunes one matrix in place, in the [out, in] orientation the methods expect. */
     static PruneResult pruneMatrix(PruneRequest request, FamilyGraphs family, float[] weight, TensorInfo info,
             InputStatistics stats, SparsityPattern pattern) {
+        return pruneMatrix(request, family, weight, info, stats, pattern, null, 1).result();
+    }
+
+    /** What pruning (and refining) one matrix did; {@code refinement} is null when DSnoT did not run on it. */
+    record Pruned(PruneResult result, Dsnot.Result refinement) {
+    }
+
+    /**
+     * Prunes one matrix in place, in the [out, in] orientation the methods expect, then lets {@code dsnot} (when
+     * not null) refine the mask against the dense weights; {@code sequences} calibration windows made the statistics.
+     */
+    static Pruned pruneMatrix(PruneRequest request, FamilyGraphs family, float[] weight, TensorInfo info,
+            InputStatistics stats, SparsityPattern pattern, Dsnot dsnot, long sequences) {
         int rows = (int) info.dimension(0);
         int cols = (int) info.dimension(1);
-        if (!family.weightsStoredInputMajor()) {
-            return request.method().prune(weight, rows, cols, stats, pattern);
+        boolean inputMajor = family.weightsStoredInputMajor();
+        float[] outMajor = inputMajor ? Matrices.transpose(weight, rows, cols) : weight;   // Conv1D [in, out] -> [out, in]
+        int out = inputMajor ? cols : rows;
+        int in = inputMajor ? rows : cols;
+        float[] dense = dsnot == null ? null : outMajor.clone();
+        PruneResult result = request.method().prune(outMajor, out, in, stats, pattern);
+        Dsnot.Result refinement = null;
+        if (dsnot != null) {
+            refinement = dsnot.refine(dense, outMajor, out, in, stats, sequences, pattern);
+            result = PruneResult.measure(outMajor, pattern);
         }
-        float[] outMajor = Matrices.transpose(weight, rows, cols);          // Conv1D [in, out] -> [out, in]
-        PruneResult result = request.method().prune(outMajor, cols, rows, stats, pattern);
-        System.arraycopy(Matrices.transpose(outMajor, cols, rows), 0, weight, 0, weight.length);
-        return result;
+        if (inputMajor) {
+            System.arraycopy(Matrices.transpose(outMajor, out, in), 0, weight, 0, weight.length);
+        }
+        return new Pruned(result, refinement);
     }
 
     /** Every pruned matrix's input width must take the pattern (N:M groups run along the input). */
