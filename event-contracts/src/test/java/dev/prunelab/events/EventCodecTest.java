@@ -106,7 +106,7 @@ class EventCodecTest {
 
     @Test
     void unknownFieldsAreRefusedWithTheirPath() {
-        assertEquals("prune.spars1ty: unknown field (known: dtype, layerSparsity, method, pattern, sparsity, structured)",
+        assertEquals("prune.spars1ty: unknown field (known: dtype, layerSparsity, method, pattern, refine, sparsity, structured, weightBits, weightBlock)",
                 problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"spars1ty\":0.5")));
         assertTrue(problemOf(runWith("\"tasks\"", "\"evaluaton\":1,\"tasks\""))
                 .startsWith("evaluation.evaluaton: unknown field"), problemOf(runWith("\"tasks\"", "\"evaluaton\":1,\"tasks\"")));

@@ -92,8 +92,8 @@ class SweepRequestTest {
         assertEquals("structured: is missing", assertThrows(InvalidEventException.class,
                 () -> codec.decodeSweep(SWEEP.replaceAll("\"structured\":\\{.*\\},", ""))).getMessage());
         assertEquals("mdl: unknown field (known: calibration, denseBaseline, dtype, evaluations, layerSparsity, methods, "
-                + "model, patterns, sparsities, structured, sweepId)", assertThrows(InvalidEventException.class,
-                () -> codec.decodeSweep(SWEEP.replace("\"model\"", "\"mdl\""))).getMessage());
+                + "model, patterns, refinements, sparsities, structured, sweepId, weightBits, weightBlock)",
+                assertThrows(InvalidEventException.class, () -> codec.decodeSweep(SWEEP.replace("\"model\"", "\"mdl\""))).getMessage());
     }
 
     @Test

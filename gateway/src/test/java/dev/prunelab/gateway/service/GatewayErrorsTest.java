@@ -61,7 +61,7 @@ class GatewayErrorsTest {
     @Test
     void unknownFieldsAreRefusedByName() {
         assertEquals("spars1ties: unknown field (known: calibration, denseBaseline, dtype, evaluations, layerSparsity, "
-                + "methods, model, patterns, sparsities, structured, sweepId)",
+                + "methods, model, patterns, refinements, sparsities, structured, sweepId, weightBits, weightBlock)",
                 refused(postJson("/api/sweeps", sweep("\"spars1ties\": [0.5], ")), 400));
         assertTrue(refused(postJson("/api/sweeps", GatewayResourceTest.sweepJson("s-strict", "0.5")
                 .replace("\"maxWindows\"", "\"maxWindow\"")), 400)
