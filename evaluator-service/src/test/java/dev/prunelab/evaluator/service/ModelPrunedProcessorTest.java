@@ -225,34 +225,17 @@ class ModelPrunedProcessorTest {
         return new String(header.value(), StandardCharsets.UTF_8);
     }
 
-    /** Every prunelab_ metric family on the page, in Prometheus' text format 0.0.4, with its # HELP text. */
-    static java.util.Map<String, String> prunelabHelp(String page) {
-        java.util.Map<String, String> help = new java.util.TreeMap<>();
-        for (String line : page.split("\n")) {
-            if (line.startsWith("# TYPE prunelab_")) {
-                help.putIfAbsent(line.split(" ")[2], "");
-            } else if (line.startsWith("# HELP prunelab_")) {
-                String[] parts = line.split(" ", 4);
-                help.put(parts[2], parts.length > 3 ? parts[3].strip() : "");
-            }
-        }
-        return help;
-    }
-
     @Test
     void everyPrunelabMetricHasHelpText() {
         String page = io.restassured.RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics")
                 .then().statusCode(200).extract().asString();
-        java.util.Map<String, String> help = prunelabHelp(page);
-        try { // the page as scraped, for deploy/prometheus/check-metrics.sh file://.../target/scraped/metrics
-            java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "scraped"));
-            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "scraped", "metrics"), page);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        System.out.println("metric families: " + help.keySet());
-        org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of("prunelab_runs_started_total", "prunelab_runs_finished_total", "prunelab_runs_failed_total")), help.toString());
-        help.forEach((family, text) -> org.junit.jupiter.api.Assertions.assertFalse(text.isEmpty(),
-                family + " has no # HELP text"));
+        dev.prunelab.service.MetricsPage.save(page, java.nio.file.Path.of("target", "scraped", "metrics"));
+        java.util.Map<String, String> help = dev.prunelab.service.MetricsPage.prunelabHelp(page);
+        org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of(
+                "prunelab_runs_started_total",
+                "prunelab_runs_finished_total",
+                "prunelab_runs_failed_total")), help.toString());
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(),
+                dev.prunelab.service.MetricsPage.withoutHelp(help), "families without # HELP text");
     }
 }
