@@ -43,7 +43,7 @@ public record HuggingFaceConfig(DecoderConfig config, int bosTokenId, int eosTok
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(configJson, "does not exist");
         } catch (JsonProcessingException e) {
-            throw new ModelFormatException(configJson, "is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new ModelFormatException(configJson, "is not valid JSON" + Json.where(e), e);
         } catch (IOException e) {
             throw new UncheckedIOException(configJson + ": cannot read: " + e.getMessage(), e);
         }

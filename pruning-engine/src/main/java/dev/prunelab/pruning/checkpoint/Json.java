@@ -14,4 +14,18 @@ final class Json {
 
     private Json() {
     }
+
+    /**
+     * Where a parse failed (" at line L, column C"), for a reason that must not echo the file: Jackson's own
+     * message quotes the bytes it could not read.
+     */
+    static String where(java.io.IOException e) {
+        String where = "";
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException json && json.getLocation() != null
+                && json.getLocation().getLineNr() > 0) {
+            where = " at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr();
+        }
+        boolean duplicate = e.getMessage() != null && e.getMessage().startsWith("Duplicate field");
+        return where + (duplicate ? ": Duplicate field" : "");
+    }
 }

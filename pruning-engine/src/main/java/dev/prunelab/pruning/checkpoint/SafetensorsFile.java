@@ -108,7 +108,8 @@ public final class SafetensorsFile implements TensorSource {
         try {
             root = Json.MAPPER.readTree(headerBytes.array());
         } catch (IOException e) {
-            throw new ModelFormatException(file, "header is not valid JSON: " + firstLine(e.getMessage()), e);
+            // where, not what: Jackson's message quotes the offending bytes, and a reason must not echo a file
+            throw new ModelFormatException(file, "header is not valid JSON" + Json.where(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new ModelFormatException(file, "header is not a JSON object");
@@ -228,14 +229,6 @@ public final class SafetensorsFile implements TensorSource {
             throw new UncheckedIOException(file + ": cannot read header: " + e.getMessage(), e);
         }
         return buffer;
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 
     private static void closeQuietly(FileChannel channel, Throwable failure) {

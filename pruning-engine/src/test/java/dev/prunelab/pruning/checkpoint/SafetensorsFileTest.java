@@ -1,11 +1,17 @@
 package dev.prunelab.pruning.checkpoint;
 
+import static dev.prunelab.pruning.checkpoint.SafetensorsTestFiles.f32;
+import static dev.prunelab.pruning.checkpoint.SafetensorsTestFiles.raw;
+import static dev.prunelab.pruning.checkpoint.SafetensorsTestFiles.write;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,15 +21,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static dev.prunelab.pruning.checkpoint.SafetensorsTestFiles.f32;
-import static dev.prunelab.pruning.checkpoint.SafetensorsTestFiles.raw;
-import static dev.prunelab.pruning.checkpoint.SafetensorsTestFiles.write;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SafetensorsFileTest {
     @TempDir
@@ -164,6 +163,10 @@ class SafetensorsFileTest {
         ModelFormatException duplicate = openFails(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},"
                 + "\"w\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", new byte[0]));
         assertTrue(duplicate.getMessage().contains("Duplicate"), duplicate.getMessage());
+        // the reason says where, never what: no bytes of the file in it
+        ModelFormatException text = openFails(raw("{root:x:0:0:root:/root:/bin/bash}", new byte[0]));
+        assertTrue(text.getMessage().contains("not valid JSON at line 1, column"), text.getMessage());
+        assertFalse(text.getMessage().contains("root"), text.getMessage());
     }
 
     @Test
