@@ -11,13 +11,17 @@
 # "1 0") and per load (LOADS, default "idle busy"):
 #   - seconds per stage of magnitude / Wanda / SparseGPT 50% (prune-report.json's secondsPerStage), wall seconds
 #     and peak RSS, REPEATS times (default 3; PRUNE_METHODS selects methods);
-#   - perplexity tokens/s (stories15M: 100 windows of 256 tokens, REPEATS times);
+#   - perplexity tokens/s (stories15M: 100 windows of 256 tokens, REPEATS times; PERPLEXITY=0 skips it);
 #   - decode tokens/s at batch 1 and 8 with TTFT/TPOT (`./lab eval --latency`, 5 repeats after a warm-up),
 #     weight bytes/s per decode step and the read-bandwidth probe measured in the same process.
 # "busy" = one core kept busy by a shell busy loop (`while :; do :; done`, one process, started before and killed
 # by its pid after each measurement): the case of a machine whose other core is taken by other work.
 # LLAMA2C_RUN=/path/to/run (llama2.c's run.c built by hand OUTSIDE this repository, gcc -Ofast -march=native)
-# adds its stories15M tokens/s, 3 runs, one thread, measured beside ours. Every measurement records `uptime`'s
+# adds its stories15M tokens/s (3 runs of 256 steps) right after each of our stories15M decode measurements, under
+# the same load; where our session used N > 1 threads, LLAMA2C_RUNOMP (the same built with -fopenmp) runs with
+# OMP_NUM_THREADS=N instead, so the two always compare at equal thread counts. DECODE_ROUNDS=N (default 1) repeats
+# that pair N times, alternating, so a drift of the machine's load between the two measurements shows up as the
+# spread of the per-round ratios instead of as a difference. Every measurement records `uptime`'s
 # load averages: on a machine shared with other work the figures move, and the report says how loaded it was.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +34,7 @@ MODELS="${MODELS:-stories15M opt-125m llama-1b}"
 THREADS="${THREADS:-1 0}"
 LOADS="${LOADS:-idle busy}"
 REPEATS="${REPEATS:-3}"
+DECODE_ROUNDS="${DECODE_ROUNDS:-1}"  # >1: our decode and run.c alternate that many times, compared round by round
 PRUNE_METHODS="${PRUNE_METHODS-magnitude wanda sparsegpt}"  # set and empty = no pruning runs
 WORK="${BENCH_WORK:-/tmp/prune-lab-perf}"
 RESULTS="${BENCH_RESULTS:-$ROOT/bench/results}"
@@ -82,7 +87,7 @@ for model in $MODELS; do
     for threads in $THREADS; do
       # evaluation: perplexity (where the model has real text) and latency, each in its own process
       [ "$load" = busy ] && busy_start
-      if [ ${#PPL[@]} -gt 0 ]; then
+      if [ ${#PPL[@]} -gt 0 ] && [ "${PERPLEXITY:-1}" = 1 ]; then
         for repeat in $(seq 1 "$REPEATS"); do
           out="$WORK/$VARIANT/$model-ppl-t$threads-$load-r$repeat.json"
           before="$(load_avg)"
@@ -91,11 +96,31 @@ for model in $MODELS; do
             json="$out" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
         done
       fi
-      out="$WORK/$VARIANT/$model-latency-t$threads-$load.json"
-      before="$(load_avg)"
-      "$LAB" eval --model "$dense" --latency "${LAT[@]}" --threads "$threads" --json "$out" > /dev/null
-      record variant="$VARIANT" model="$model" kind=latency threads="$threads" load="$load" json="$out" \
-        "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
+      for round in $(seq 1 "$DECODE_ROUNDS"); do
+        suffix=""; [ "$DECODE_ROUNDS" -gt 1 ] && suffix="-round$round"
+        out="$WORK/$VARIANT/$model-latency-t$threads-$load$suffix.json"
+        before="$(load_avg)"
+        "$LAB" eval --model "$dense" --latency "${LAT[@]}" --threads "$threads" --json "$out" > /dev/null
+        record variant="$VARIANT" model="$model" kind=latency threads="$threads" load="$load" json="$out" \
+          round="$round" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
+        # llama2.c's run.c right after, under the same load, with the thread count our session used
+        if [ "$model" = stories15M ] && [ -n "${LLAMA2C_RUN:-}" ]; then
+          used=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['latency'].get('threads') or 1)" "$out")
+          runc="$LLAMA2C_RUN"
+          [ "$used" -gt 1 ] && runc="${LLAMA2C_RUNOMP:-}"
+          if [ -n "$runc" ]; then
+            for repeat in 1 2 3; do
+              before="$(load_avg)"
+              rate=$(OMP_NUM_THREADS="$used" "$runc" "$DATA/models/stories15M/stories15M.bin" \
+                -z "$DATA/models/stories15M/tokenizer.bin" -t 0 -n 256 -s "$repeat" -i "Once upon a time" 2>&1 >/dev/null \
+                | sed -n 's/^achieved tok\/s: //p')
+              record variant="$VARIANT" model=stories15M kind=llama2c threads="$threads" threads_used="$used" \
+                load="$load" repeat="$repeat" round="$round" tokens_per_s="$rate" "loadavg_before=\"$before\"" \
+                "loadavg_after=\"$(load_avg)\""
+            done
+          fi
+        fi
+      done
       busy_stop
       for method in $PRUNE_METHODS; do
         for repeat in $(seq 1 "$REPEATS"); do
@@ -119,20 +144,6 @@ for model in $MODELS; do
     done
   done
 done
-
-if [ -n "${LLAMA2C_RUN:-}" ] && [[ " $MODELS " == *" stories15M "* ]]; then
-  for load in $LOADS; do
-    for repeat in 1 2 3; do
-      [ "$load" = busy ] && busy_start
-      before="$(load_avg)"
-      rate=$("$LLAMA2C_RUN" "$DATA/models/stories15M/stories15M.bin" -z "$DATA/models/stories15M/tokenizer.bin" \
-        -t 0 -n 256 -s "$repeat" -i "Once upon a time" 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: //p')
-      busy_stop
-      record variant="$VARIANT" model=stories15M kind=llama2c load="$load" repeat="$repeat" tokens_per_s="$rate" \
-        "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
-    done
-  done
-fi
 
 # same masks: this build's Wanda and SparseGPT exports against the other variant's, where both were run
 if [ -f "$ROOT/lab-cli/target/classpath.txt" ]; then

@@ -47,8 +47,9 @@ def group(items, *keys):
 def main(raw_dir, work, out_prefix):
     measured = rows(raw_dir)
     result = {"note": "wall-clock on the machine that ran bench/performance.sh; loadavg = /proc/loadavg's 1/5/15-minute "
-                      "load averages before and after each measurement (this machine has 2 cores and was shared with "
-                      "other agents' builds and benchmarks)",
+                      "load averages before and after each measurement (a 2-core machine shared with other tenants: "
+                      "nothing else of this project ran during the measurements, yet the 1-minute load stayed "
+                      "between about 1.3 and 2.7)",
               "pytorchReferenceSeconds": PYTORCH_SECONDS, "prune": [], "perplexity": [], "latency": [], "llama2c": [],
               "maskCheck": [], "loadAverages": []}
     for key, items in sorted(group([r for r in measured if r["kind"] == "prune"], "variant", "model", "method",
@@ -88,21 +89,71 @@ def main(raw_dir, work, out_prefix):
                 "probeBytesPerSecond": probe["bytesPerSecond"] if probe else None,
                 "threadsUsed": lat.get("threads"), "peakRssBytes": (doc.get("memory") or {}).get("peakRssBytes"),
                 "loadavg": items[-1].get("loadavg_before")})
-    for key, items in sorted(group([r for r in measured if r["kind"] == "llama2c"], "variant", "load").items(),
-                             key=str):
-        result["llama2c"].append({"variant": key[0], "load": key[1],
+    latency_by_round = group([r for r in measured if r["kind"] == "latency" and r["model"] == "stories15M"],
+                             "variant", "threads", "load", "round")
+    for key, items in sorted(group([r for r in measured if r["kind"] == "llama2c"], "variant", "threads", "load",
+                                   "threads_used").items(), key=str):
+        # pair each round's run.c runs with our decode measured just before them in the same round
+        rounds = []
+        for rnd, runs in sorted(group(items, "round").items(), key=str):
+            ours_rows = latency_by_round.get((key[0], key[1], key[2], rnd[0]), [])
+            doc = load(ours_rows[-1]["json"]) if ours_rows else None
+            b1 = next((x for x in ((doc or {}).get("latency") or {}).get("results", []) if x["batch"] == 1), None)
+            runc = summary([r.get("tokens_per_s") for r in runs])
+            if b1 and runc:
+                ours = b1["decodeTokensPerSecond"]["median"]
+                rounds.append({"round": rnd[0], "ours": ours, "runc": runc["median"], "ratio": ours / runc["median"]})
+        result["llama2c"].append({"variant": key[0], "threads": key[1], "load": key[2], "threadsUsed": key[3],
                                   "tokensPerSecond": summary([r.get("tokens_per_s") for r in items]),
+                                  "rounds": rounds, "ratio": summary([x["ratio"] for x in rounds]),
                                   "loadavg": [r.get("loadavg_before") for r in items]})
     result["maskCheck"] = [r for r in measured if r["kind"] == "maskcheck"]
+    result["defaultVsOneThread"] = default_vs_one(result)
     with open(out_prefix + ".json", "w") as f:
         json.dump(result, f, indent=2)
     with open(out_prefix + ".md", "w") as f:
         f.write(markdown(result))
 
 
+def overlap(a, b):
+    return a and b and a["min"] <= b["max"] and b["min"] <= a["max"]
+
+
+def default_vs_one(result):
+    """Per measured configuration, the default (threads 0) against --threads 1 under the same load: 'faster' or
+    'slower' only where the [min, max] ranges do not overlap, else 'no difference'."""
+    out = []
+    def verdict(auto, one, lower_is_better):
+        if not auto or not one:
+            return None
+        if auto.get("n", 2) < 2 or one.get("n", 2) < 2:
+            return "n = 1: no interval"
+        if overlap(auto, one):
+            return "no difference"
+        better = auto["median"] < one["median"] if lower_is_better else auto["median"] > one["median"]
+        return "faster" if better else "slower"
+    def pairs(rows, keys, what, value, lower_is_better):
+        for p in rows:
+            if p["threads"] != 0:
+                continue
+            one = next((q for q in rows if q["threads"] == 1 and all(q[k] == p[k] for k in keys)), None)
+            if one:
+                out.append({"variant": p["variant"], "what": what(p), "load": p["load"], "default": value(p),
+                            "one": value(one), "verdict": verdict(value(p), value(one), lower_is_better)})
+    pairs(result["prune"], ("variant", "model", "method", "load"), lambda p: f"{p['model']} {p['method']} total s",
+          lambda p: p["secondsPerStage"]["total"], True)
+    pairs(result["perplexity"], ("variant", "model", "load"), lambda p: f"{p['model']} perplexity tok/s",
+          lambda p: p["tokensPerSecond"], False)
+    pairs(result["latency"], ("variant", "model", "load", "batch"),
+          lambda p: f"{p['model']} decode tok/s b{p['batch']}", lambda p: p["decodeTokensPerSecond"], False)
+    return out
+
+
 def fmt(s, scale=1.0, digits=1):
     if not s:
         return "-"
+    if "n" not in s:                       # a Percentiles record of the eval JSON: its repeats are in "samples"
+        return pct(s, scale, digits)
     if s.get("n", 1) == 1:
         return f"{s['median'] * scale:.{digits}f} (n=1)"
     return f"{s['median'] * scale:.{digits}f} [{s['min'] * scale:.{digits}f}, {s['max'] * scale:.{digits}f}]"
@@ -118,7 +169,8 @@ def pct(s, scale=1.0, digits=1):
 def markdown(r):
     lines = ["# Performance (issue 13)", "",
              "Produced by `bench/performance.sh` (see its header for the grid). Figures: median [min, max] over the "
-             "repeats (n = 3 unless said); `before` = the branch before issue 13 (commit 2b2b45c) run through the same "
+             "repeats (n = 2 unless marked n=1; decode: 5 repeats, llama-1b 3); `before` = the branch before issue 13 "
+             "(commit 2b2b45c) run through the same "
              "script (`LAB=<that build's lab> VARIANT=before`), `after` = this build. threads 0 = the default "
              "(auto). busy = one core kept busy by a shell busy loop. " + r["note"] + ".", ""]
     lines += ["## Pruning, seconds per stage (50%)", "",
@@ -151,14 +203,46 @@ def markdown(r):
                      f"{p['batch']} | {pct(p['decodeTokensPerSecond'], digits=0)} | {pct(p['tpotMillis'], digits=2)} | "
                      f"{pct(w, 1e-9, 2)} | {pct(probe, 1e-9, 2)} | {share} |")
     if r["llama2c"]:
-        lines += ["", "## llama2.c run.c (stories15M, one thread, gcc -Ofast -march=native, 256 steps)", "",
-                  "| load | tokens/s |", "|---|---|"]
+        lines += ["", "## llama2.c run.c beside our decode (stories15M, batch 1)", "",
+                  "run.c built outside this repository with gcc -Ofast -march=native (with -fopenmp where more than "
+                  "one thread), 3 runs of 256 steps right after our measurement (5 repeats), under the same load, at "
+                  "the thread count our session used; with DECODE_ROUNDS the pair alternates that many times and each "
+                  "round gives one ratio (our median over run.c's median). With one round: no difference where the "
+                  "ranges overlap; with several: 'at least run.c' only where every round's ratio is >= 1, 'below' "
+                  "where every one is < 1, else no difference.", "",
+                  "| variant | threads (used) | load | rounds | run.c tok/s | ours tok/s | ours / run.c | verdict |",
+                  "|---|---|---|---|---|---|---|---|"]
         for p in r["llama2c"]:
-            lines.append(f"| {p['load']} | {fmt(p['tokensPerSecond'], digits=0)} |")
+            ours_rows = [l for l in r["latency"] if l["variant"] == p["variant"] and l["model"] == "stories15M"
+                         and l["threads"] == p["threads"] and l["load"] == p["load"] and l["batch"] == 1]
+            c, rounds = p["tokensPerSecond"], p.get("rounds") or []
+            if len(rounds) > 1:
+                o = summary([x["ours"] for x in rounds])
+                q = p["ratio"]
+                verdict = ("at least run.c" if q["min"] >= 1 else "below run.c" if q["max"] < 1
+                           else "no difference (rounds on both sides of 1)")
+                ratio = f"{q['median']:.2f} [{q['min']:.2f}, {q['max']:.2f}]"
+            else:
+                o = (ours_rows[-1] if ours_rows else {}).get("decodeTokensPerSecond")
+                ratio, verdict = "-", "-"
+                if o and c:
+                    ratio = f"{o['median'] / c['median']:.2f}"
+                    verdict = ("no difference (ranges overlap)" if overlap(o, c)
+                               else "at least run.c" if o["median"] >= c["median"] else "below run.c")
+            lines.append(f"| {p['variant']} | {p['threads']} ({p['threadsUsed']}) | {p['load']} | {max(1, len(rounds))} | "
+                         f"{fmt(c, digits=0)} | {pct(o, digits=0)} | {ratio} | {verdict} |")
+    if r.get("defaultVsOneThread"):
+        lines += ["", "## Default threads (0 = auto) against --threads 1", "",
+                  "Same variant, model and load; 'faster'/'slower' only where the [min, max] ranges do not overlap.", "",
+                  "| variant | measurement | load | default | --threads 1 | default is |", "|---|---|---|---|---|---|"]
+        for d in r["defaultVsOneThread"]:
+            lines.append(f"| {d['variant']} | {d['what']} | {d['load']} | {fmt(d['default'], digits=2)} | "
+                         f"{fmt(d['one'], digits=2)} | {d['verdict']} |")
     if r["maskCheck"]:
-        lines += ["", "## Same masks", "", "| model | method | against | result |", "|---|---|---|---|"]
+        lines += ["", "## Same masks", "", "Each variant's Wanda / SparseGPT 50% export (--threads 1, idle) against the "
+                  "other variant's.", "", "| variant | model | method | against | result |", "|---|---|---|---|---|"]
         for m in r["maskCheck"]:
-            lines.append(f"| {m['model']} | {m['method']} | {m['against']} | {m['result']} |")
+            lines.append(f"| {m['variant']} | {m['model']} | {m['method']} | {m['against']} | {m['result']} |")
     loads = [l for l in r["loadAverages"] if l]
     if loads:
         lines += ["", f"Load averages seen before the pruning runs (1/5/15 min): first {loads[0]}, last {loads[-1]}, "

@@ -53,7 +53,9 @@ for url in "$@"; do
   fi
   if [ "$all" = 0 ] && [ -n "$theirs" ]; then
     echo "  ignored: $(echo "$theirs" | wc -l) lint findings in library metrics (--all lists them), e.g.:"
-    echo "$theirs" | head -3 | sed 's/^/    /'
+    # not `echo | head`: under pipefail, head leaving early can kill echo with SIGPIPE and end this script
+    # silently before the next URL (seen in CI)
+    sed -n '1,3s/^/    /p' <<< "$theirs"
   fi
 done
 exit "$failed"

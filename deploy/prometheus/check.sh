@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v promtool >/dev/null || { echo "check.sh: promtool not found (apt-get install prometheus)" >&2; exit 1; }
-promtool --version 2>&1 | head -1
+promtool --version 2>&1 | sed -n 1p
 promtool check config prometheus.yml
 promtool check rules prunelab-alerts.yml
 promtool test rules tests/*.yml

@@ -9,7 +9,8 @@ import dev.prunelab.vocabulary.ExecutionProvider;
  *
  * @param energy   the energy stage's workload (README "Energy"); absent = no energy stage
  * @param provider cpu (default), cuda or auto
- * @param threads  ONNX Runtime intra-op threads; absent = one per core
+ * @param threads  ONNX Runtime intra-op threads; absent = the evaluator's prunelab.evaluator.threads (default 0: one
+ *                 per core idle when the evaluation starts)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationSpec(PerplexitySpec perplexity, TasksSpec tasks, LatencySpec latency, EnergySpec energy,

@@ -159,7 +159,7 @@ final class EvalCommand implements Callable<Integer> {
         EvaluationSuite.Settings settings = new EvaluationSuite.Settings(modelOptions.model, modelOptions.provider,
                 modelOptions.threads, perplexity, taskSettings, latencySettings, energySettings,
                 energyReference == null ? null : new EvaluationSuite.ReferenceModel(
-                        energyReference.getFileName().toString(), energyReference));
+                        energyReference.getFileName().toString(), energyReference), modelOptions.spin);
         EvaluationReport report = EvaluationSuite.run(settings, energyOptions.environment(), (section, total) ->
                 new ProgressBar(List.of("perplexity", "latency", "energy").contains(section) ? section
                         : String.format("%-14s", section), total)::update);

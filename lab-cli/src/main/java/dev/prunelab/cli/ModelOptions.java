@@ -16,11 +16,17 @@ final class ModelOptions {
     ExecutionProvider provider;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "ONNX Runtime intra-op threads, never spinning (default: 0 = one per core idle when the session "
+            description = "ONNX Runtime intra-op threads (default: 0 = one per core idle when the session "
                     + "opens; README \"Threads\")")
     int threads;
 
+    @Option(names = "--spin",
+            description = "let ONNX Runtime's pool threads spin between operators instead of sleeping: faster with 2+ "
+                    + "threads on an idle machine, slower when other work needs the cores, and the spinning counts "
+                    + "as CPU time in energy estimates (default: off)")
+    boolean spin;
+
     RuntimeOptions runtimeOptions() {
-        return new RuntimeOptions(provider, threads);
+        return new RuntimeOptions(provider, threads, spin);
     }
 }

@@ -158,6 +158,7 @@ final class PruneCommand implements Callable<Integer> {
                     r.matrices(), r.errorBefore(), r.errorAfter());
         }
         report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+        System.out.printf("  threads %d%n", report.threads());
         System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
                 PruneReport.FILE_NAME);
         System.out.printf("  on disk %,d bytes (%s weights%s)%n", report.storage().directoryBytes(),
@@ -197,6 +198,7 @@ final class PruneCommand implements Callable<Integer> {
             System.out.println("  dropped blocks " + report.droppedLayers());
         }
         report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+        System.out.printf("  threads %d%n", report.threads());
         System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
                 PruneReport.FILE_NAME);
         return 0;

@@ -104,12 +104,20 @@ class EnergyCountersTest {
     @Test
     void theProcessClockResolvesMicroseconds() {
         assertTrue(ProcessCpuClock.fineGrained(), "libc's CLOCK_PROCESS_CPUTIME_ID is reachable on Linux");
-        long first = ProcessCpuClock.nanos();
-        long next;
-        do {
-            next = ProcessCpuClock.nanos();
-        } while (next == first);
-        assertTrue(next - first < 1_000_000, "a step of " + (next - first) + " ns: coarser than a millisecond");
+        // The clock counts every thread of the process, so one step can include a JIT or GC thread's slice (a CI
+        // run saw 1.26 ms between two readings); its resolution is the smallest step among many.
+        long smallestStepNanos = Long.MAX_VALUE;
+        long previous = ProcessCpuClock.nanos();
+        for (int steps = 0; steps < 200; ) {
+            long next = ProcessCpuClock.nanos();
+            if (next != previous) {
+                smallestStepNanos = Math.min(smallestStepNanos, next - previous);
+                previous = next;
+                steps++;
+            }
+        }
+        assertTrue(smallestStepNanos < 1_000_000,
+                "the smallest of 200 steps is " + smallestStepNanos + " ns: coarser than a millisecond");
     }
 
     @Test

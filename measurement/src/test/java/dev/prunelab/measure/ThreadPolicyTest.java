@@ -32,6 +32,18 @@ class ThreadPolicyTest {
     }
 
     @Test
+    void aSampleBegunBeforeAJobsPreparationIsUsedInsteadOfAPauseWhenRecent() {
+        long ms = 1_000_000;
+        assertEquals(ThreadPolicy.SAMPLE_MILLIS, ThreadPolicy.remainingMillis(0, 0));    // just begun: the whole window
+        assertEquals(ThreadPolicy.SAMPLE_MILLIS - 40, ThreadPolicy.remainingMillis(0, 40 * ms));
+        assertEquals(0, ThreadPolicy.remainingMillis(0, 2_000 * ms));                    // loading took 2 s: no pause
+        assertEquals(-1, ThreadPolicy.remainingMillis(0, (ThreadPolicy.MAX_WINDOW_MILLIS + 1) * ms)); // stale: afresh
+        ThreadPolicy.beginSample();
+        int auto = ThreadPolicy.resolve(ThreadPolicy.AUTO);
+        assertTrue(auto >= 1 && auto <= Runtime.getRuntime().availableProcessors(), "auto chose " + auto);
+    }
+
+    @Test
     void parallelStreamsInsideThePoolUseOnlyItsThreads() {
         Set<String> names = ConcurrentHashMap.newKeySet();
         long sum = ThreadPolicy.inPool(1, () -> IntStream.range(0, 10_000).parallel()

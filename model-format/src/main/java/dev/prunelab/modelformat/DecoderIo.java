@@ -1,27 +1,35 @@
 package dev.prunelab.modelformat;
 
 /**
- * Names of the exported decoder graph's inputs and outputs: the names Hugging Face Optimum and ONNX
- * Runtime GenAI use, held once for both the exporter and the evaluator.
+ * Names of the exported decoder graph's inputs and outputs, held once for both the exporter and the evaluator.
+ * The names are Hugging Face Optimum's; the cache is a fixed-capacity buffer updated in place (ONNX
+ * {@code TensorScatter}, opset 24), not one that grows by a copy every step:
  *
  * <pre>
  * input_ids                   int64   [batch, sequence]
- * attention_mask              int64   [batch, past_sequence + sequence]   1 = attend, 0 = padding
+ * attention_mask              int64   [batch, cache_sequence]   1 = a slot holding a visible token (past or new)
  * position_ids                int64   [batch, sequence]
- * past_key_values.{i}.key     float32 [batch, kv_heads, past_sequence, head_dim]   (and .value)
+ * cache_write_indices         int64   [batch]   slot of the first new token (the past length; equal in every row)
+ * past_key_values.{i}.key     float32 [batch, cache_sequence, kv_heads * head_dim]   (and .value)
  * logits                      float32 [batch, sequence, vocab]
- * present.{i}.key             float32 [batch, kv_heads, past_sequence + sequence, head_dim]   (and .value)
+ * present.{i}.key             float32 [batch, cache_sequence, kv_heads * head_dim]   (and .value)
  * </pre>
+ *
+ * present.{i} is past.{i} with the new keys/values written at the write index. Bound as an output to the very
+ * buffer given as the past, ONNX Runtime writes only the new slots (no copy of the cache per step).
  */
 public final class DecoderIo {
     public static final String INPUT_IDS = "input_ids";
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String POSITION_IDS = "position_ids";
     public static final String LOGITS = "logits";
+    public static final String CACHE_WRITE_INDICES = "cache_write_indices";
 
     public static final String BATCH_AXIS = "batch_size";
     public static final String SEQUENCE_AXIS = "sequence_length";
-    public static final String PAST_SEQUENCE_AXIS = "past_sequence_length";
+    /** The cache's capacity in positions: the caller's choice (prompt + new tokens, a window). */
+    public static final String CACHE_SEQUENCE_AXIS = "cache_sequence_length";
+    /** The mask's length in graphs without a cache (calibration): the sequence itself. */
     public static final String TOTAL_SEQUENCE_AXIS = "total_sequence_length";
 
     /** File names inside an exported model directory. */

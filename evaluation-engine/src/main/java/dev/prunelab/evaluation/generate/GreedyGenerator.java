@@ -34,17 +34,16 @@ public final class GreedyGenerator {
             ids[i] = prompt[i];
             positions[i] = i;
         }
-        KvCache cache = session.emptyCache(1);
-        try {
+        try (KvCache cache = session.newCache(1, (int) Math.min(context, (long) prompt.length + maxNewTokens))) {
             int length = 0;
-            while (generated.size() < maxNewTokens && length + ids.length <= context) {
+            while (generated.size() < maxNewTokens && length + ids.length <= cache.capacity()) {
                 long[] mask = new long[length + ids.length];
                 java.util.Arrays.fill(mask, 1L);
-                DecoderSession.Step next = session.forward(ids, mask, positions, 1, cache);
-                cache.close();                     // the past is consumed; the step owns the present cache
-                cache = next.cache();
+                int token;
+                try (DecoderSession.Step next = session.forward(ids, mask, positions, 1, cache)) {
+                    token = LogSoftmax.argmax(next.logitsAt(0, ids.length - 1));
+                }
                 length += ids.length;
-                int token = LogSoftmax.argmax(next.logitsAt(0, ids.length - 1));
                 if (token == eos) {
                     break;
                 }
@@ -53,8 +52,6 @@ public final class GreedyGenerator {
                 ids = new long[] {token};
                 positions = new long[] {length};
             }
-        } finally {
-            cache.close();
         }
         return generated;
     }

@@ -38,7 +38,8 @@ public final class PerplexityEvaluator {
         long scored = 0;
         long start = System.nanoTime();
         int done = 0;
-        try (KvCache empty = session.emptyCache(1)) {
+        // one cache for every window: each starts it empty again and overwrites the same slots
+        try (KvCache cache = session.newCache(1, window)) {
             for (int[] tokens : windows) {
                 if (tokens.length != window) {
                     throw new IllegalArgumentException("windows differ in length: " + tokens.length + " vs " + window);
@@ -51,7 +52,8 @@ public final class PerplexityEvaluator {
                     }
                     ids[i] = tokens[i];
                 }
-                try (DecoderSession.Step step = session.forward(ids, mask, positions, 1, empty)) {
+                cache.truncate(0);
+                try (DecoderSession.Step step = session.forward(ids, mask, positions, 1, cache)) {
                     for (int position = 0; position < window - 1; position++) {
                         totalNll += LogSoftmax.negativeLogLikelihood(step.logits(), position * vocab, vocab,
                                 tokens[position + 1], scratch);

@@ -63,8 +63,10 @@ public record EvaluationReport(
     /**
      * @param providerRequested cpu, cuda or auto as asked; {@code provider} at the top level is what ran
      * @param threads           ONNX Runtime intra-op threads asked for (0 = its default, one per core)
+     * @param spinning          whether ONNX Runtime's pool threads spun between operators (--spin; off by default)
      */
-    public record Runtime(String providerRequested, int threads, String onnxRuntime, double loadSeconds) {
+    public record Runtime(String providerRequested, int threads, boolean spinning, String onnxRuntime,
+                          double loadSeconds) {
     }
 
     public record Host(String name, String os, String arch, int cpus, String javaVersion, long maxHeapBytes) {
@@ -162,7 +164,8 @@ public record EvaluationReport(
         Model model = new Model(session.directory().toAbsolutePath().toString(), card.family(), card.parameterCount(),
                 footprint.nonZeroParameterCount(), card.weightDtype(), footprint.sizeBytes(), card.contextLength(),
                 card.vocabSize(), modelSha256(session.directory()), card.sourceSha256());
-        Runtime runtime = new Runtime(providerRequested, threads, onnxRuntimeVersion(), session.loadSeconds());
+        Runtime runtime = new Runtime(providerRequested, threads, session.spinning(), onnxRuntimeVersion(),
+                session.loadSeconds());
         return new EvaluationReport(SCHEMA_VERSION, model, session.providerUsed(), session.providerNote(),
                 Host.current(), startedAt.toString(), endedAt.toString(), runtime, perplexity, zeroShot, latency,
                 energy, memory);

@@ -1,7 +1,6 @@
 package dev.prunelab.evaluation.runtime;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -25,6 +24,8 @@ import java.util.logging.Logger;
  */
 public final class DecoderSession implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DecoderSession.class.getName());
+    /** A forward pass asks only for the logits; the presents are bound to the cache's own buffers. */
+    private static final java.util.Set<String> LOGITS_ONLY = java.util.Set.of(DecoderIo.LOGITS);
 
     private final OrtEnvironment environment;
     private final OrtSession session;
@@ -32,30 +33,37 @@ public final class DecoderSession implements AutoCloseable {
     private final Path directory;
     private final String providerUsed;
     private final String providerNote;
-    private final int[] kvHeads;
+    private final int[] kvWidths;          // per layer: kv heads x head dim, the cache's last axis
     private final double loadSeconds;
     private final Path expandedCopy;     // temporary expansion of compressed weights, removed on close; or null
     private final int threads;
+    private final boolean spinning;
     private boolean closed;
 
     private DecoderSession(OrtEnvironment environment, OrtSession session, ModelCard card, Path directory,
-            String providerUsed, String providerNote, int[] kvHeads, double loadSeconds, Path expandedCopy,
-            int threads) {
+            String providerUsed, String providerNote, int[] kvWidths, double loadSeconds, Path expandedCopy,
+            int threads, boolean spinning) {
         this.environment = environment;
         this.session = session;
         this.card = card;
         this.directory = directory;
         this.providerUsed = providerUsed;
         this.providerNote = providerNote;
-        this.kvHeads = kvHeads;
+        this.kvWidths = kvWidths;
         this.loadSeconds = loadSeconds;
         this.expandedCopy = expandedCopy;
         this.threads = threads;
+        this.spinning = spinning;
     }
 
     /** ONNX Runtime intra-op threads this session runs with (the request's, or what auto chose). */
     public int threads() {
         return threads;
+    }
+
+    /** Whether ONNX Runtime's pool threads spin between operators (only when asked for). */
+    public boolean spinning() {
+        return spinning;
     }
 
     public static DecoderSession open(Path directory, RuntimeOptions options) {
@@ -114,17 +122,43 @@ public final class DecoderSession implements AutoCloseable {
             }
             // Load by path so ONNX Runtime resolves model.onnx.data next to the graph.
             OrtSession session = environment.createSession(loadFrom.toString(), sessionOptions);
-            int[] kvHeads = new int[card.numLayers()];
-            for (int layer = 0; layer < kvHeads.length; layer++) {
-                long[] shape = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(DecoderIo.pastKey(layer))
-                        .getInfo()).getShape();
-                kvHeads[layer] = (int) shape[1];
+            int[] kvWidths;
+            try {
+                kvWidths = kvWidths(session, card);
+            } catch (IllegalArgumentException e) {
+                session.close();
+                throw new IllegalArgumentException(modelFile + ": " + e.getMessage());
             }
-            return new DecoderSession(environment, session, card, directory, providerUsed, note, kvHeads,
-                    (System.nanoTime() - start) / 1e9, expanded, threads);
+            return new DecoderSession(environment, session, card, directory, providerUsed, note, kvWidths,
+                    (System.nanoTime() - start) / 1e9, expanded, threads, options.spinning());
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + modelFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Each layer's cache width, read from the graph; refuses a graph without the in-place cache (exported before
+     * it, with a past that grew every step), which this session cannot drive.
+     */
+    private static int[] kvWidths(OrtSession session, ModelCard card) throws OrtException {
+        Map<String, ai.onnxruntime.NodeInfo> inputs = session.getInputInfo();
+        if (!inputs.containsKey(DecoderIo.CACHE_WRITE_INDICES)) {
+            throw new IllegalArgumentException("the graph has no " + DecoderIo.CACHE_WRITE_INDICES
+                    + " input: it was exported by an older version of the lab (a KV cache copied every step); "
+                    + "export it again with './lab export' or './lab prune'");
+        }
+        int[] widths = new int[card.numLayers()];
+        for (int layer = 0; layer < widths.length; layer++) {
+            ai.onnxruntime.NodeInfo info = inputs.get(DecoderIo.pastKey(layer));
+            long[] shape = info == null ? new long[0] : ((ai.onnxruntime.TensorInfo) info.getInfo()).getShape();
+            if (shape.length != 3 || shape[2] < 1) {
+                throw new IllegalArgumentException("the graph's " + DecoderIo.pastKey(layer)
+                        + " is not a [batch, cache_sequence_length, kv_width] input (the model card says "
+                        + card.numLayers() + " layers)");
+            }
+            widths[layer] = (int) shape[2];
+        }
+        return widths;
     }
 
     private static String providers() {
@@ -157,70 +191,173 @@ public final class DecoderSession implements AutoCloseable {
         return loadSeconds;
     }
 
-    /** An empty cache for a batch: past tensors with zero positions. */
-    public KvCache emptyCache(int batch) {
-        int layers = card.numLayers();
-        OnnxTensor[] keys = new OnnxTensor[layers];
-        OnnxTensor[] values = new OnnxTensor[layers];
-        try {
-            for (int layer = 0; layer < layers; layer++) {
-                long[] shape = {batch, kvHeads[layer], 0, card.headDim()};
-                keys[layer] = OnnxTensor.createTensor(environment, FloatBuffer.allocate(0), shape);
-                values[layer] = OnnxTensor.createTensor(environment, FloatBuffer.allocate(0), shape);
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("cannot create an empty KV cache", e);
+    /**
+     * An empty cache for {@code batch} rows and up to {@code capacity} positions (at most the model's context): the
+     * buffers every later step of this batch reads and writes in place.
+     */
+    public KvCache newCache(int batch, int capacity) {
+        if (capacity > card.contextLength()) {
+            throw new IllegalArgumentException("a cache of " + capacity + " positions exceeds the model's context of "
+                    + card.contextLength());
         }
-        return new KvCache(keys, values, 0, () -> {
-            for (int layer = 0; layer < layers; layer++) {
-                keys[layer].close();
-                values[layer].close();
-            }
-        });
+        return new KvCache(environment, batch, capacity, kvWidths);
     }
 
     /**
-     * One forward pass. {@code inputIds} and {@code positionIds} are [batch, sequence] flattened;
-     * {@code attentionMask} is [batch, past + sequence] flattened. The given past cache stays owned by the
-     * caller; the returned step owns the new logits and the present cache.
+     * One forward pass of {@code sequence = inputIds.length / batch} new positions per row, written into
+     * {@code cache} after its {@link KvCache#length()} positions and advancing it. {@code inputIds} and
+     * {@code positionIds} are [batch, sequence] flattened; {@code attentionMask} is [batch, length + sequence]
+     * flattened (1 = visible, 0 = padding). The returned step owns the new logits.
      */
-    public Step forward(long[] inputIds, long[] attentionMask, long[] positionIds, int batch, KvCache past) {
+    public Step forward(long[] inputIds, long[] attentionMask, long[] positionIds, int batch, KvCache cache) {
         if (closed) {
             throw new IllegalStateException("session is closed");
         }
         int sequence = inputIds.length / batch;
-        int total = past.length() + sequence;
+        int total = cache.length() + sequence;
+        if (cache.batch() != batch || inputIds.length != (long) batch * sequence) {
+            throw new IllegalArgumentException("input ids must be [batch, sequence] for the cache's " + cache.batch()
+                    + " rows; got " + inputIds.length + " ids for batch " + batch);
+        }
         if (attentionMask.length != (long) batch * total || positionIds.length != inputIds.length) {
             throw new IllegalArgumentException("attention mask must be [batch, past + sequence] = [" + batch + ", "
                     + total + "], position ids [batch, sequence]");
         }
-        Map<String, OnnxTensor> inputs = new HashMap<>();
+        if (total > cache.capacity()) {
+            throw new IllegalArgumentException(sequence + " new positions after " + cache.length()
+                    + " do not fit a cache of " + cache.capacity());
+        }
+        cache.prepare(attentionMask, sequence);
         try (OnnxTensor ids = OnnxTensor.createTensor(environment, LongBuffer.wrap(inputIds), new long[] {batch, sequence});
-             OnnxTensor mask = OnnxTensor.createTensor(environment, LongBuffer.wrap(attentionMask),
-                     new long[] {batch, total});
              OnnxTensor positions = OnnxTensor.createTensor(environment, LongBuffer.wrap(positionIds),
                      new long[] {batch, sequence})) {
-            inputs.put(DecoderIo.INPUT_IDS, ids);
-            inputs.put(DecoderIo.ATTENTION_MASK, mask);
-            inputs.put(DecoderIo.POSITION_IDS, positions);
-            for (int layer = 0; layer < card.numLayers(); layer++) {
-                inputs.put(DecoderIo.pastKey(layer), past.key(layer));
-                inputs.put(DecoderIo.pastValue(layer), past.value(layer));
+            OrtSession.Result result = session.run(inputs(ids, positions, cache), LOGITS_ONLY, cache.outputs());
+            cache.advance(sequence);
+            FloatBuffer logitsBuffer = ((OnnxTensor) result.get(DecoderIo.LOGITS).orElseThrow()).getFloatBuffer();
+            return new Step(logitsBuffer, batch, sequence, card.vocabSize(), result);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed running " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The graph's inputs: ids and positions, and the cache's past, mask and write index. */
+    private static Map<String, OnnxTensor> inputs(OnnxTensor ids, OnnxTensor positions, KvCache cache) {
+        Map<String, OnnxTensor> inputs = new HashMap<>(cache.inputs());
+        inputs.put(DecoderIo.INPUT_IDS, ids);
+        inputs.put(DecoderIo.POSITION_IDS, positions);
+        return inputs;
+    }
+
+    /**
+     * Buffers that one batch's cached decode steps reuse, so a step allocates and copies nothing of its own: the
+     * token and position inputs are direct buffers ONNX Runtime reads in place, and the logits are a pinned output
+     * ONNX Runtime writes straight into (at batch 1 a step of stories15M takes about 3 ms, of which copying and
+     * allocating a fresh [batch, vocab] array and three input tensors took a measurable share); the mask and the
+     * keys and values live in the {@link KvCache}.
+     */
+    public DecodeBuffers decodeBuffers(int batch) {
+        return new DecodeBuffers(batch);
+    }
+
+    /** See {@link #decodeBuffers}; closed by its owner, after the last step that used it. */
+    public final class DecodeBuffers implements AutoCloseable {
+        private final int batch;
+        private final LongBuffer tokens;
+        private final LongBuffer positions;
+        private final FloatBuffer logits;
+        private final OnnxTensor tokensTensor;
+        private final OnnxTensor positionsTensor;
+        private final OnnxTensor logitsTensor;
+
+        private DecodeBuffers(int batch) {
+            this.batch = batch;
+            tokens = DirectBuffers.longs(batch);
+            positions = DirectBuffers.longs(batch);
+            logits = DirectBuffers.floats((long) batch * card.vocabSize());
+            try {
+                tokensTensor = OnnxTensor.createTensor(environment, tokens, new long[] {batch, 1});
+                positionsTensor = OnnxTensor.createTensor(environment, positions, new long[] {batch, 1});
+                logitsTensor = OnnxTensor.createTensor(environment, logits, new long[] {batch, 1, card.vocabSize()});
+            } catch (OrtException e) {
+                throw new IllegalStateException("cannot create decode buffers: " + e.getMessage(), e);
             }
-            OrtSession.Result result = session.run(inputs);
-            OnnxValue logits = result.get(DecoderIo.LOGITS).orElseThrow();
-            FloatBuffer logitsBuffer = ((OnnxTensor) logits).getFloatBuffer();
-            return new Step(logitsBuffer, batch, sequence, card.vocabSize(),
-                    KvCache.fromResult(result, card.numLayers(), total));
+        }
+
+        @Override
+        public void close() {
+            tokensTensor.close();
+            positionsTensor.close();
+            logitsTensor.close();
+        }
+    }
+
+    /**
+     * One cached decode step: token {@code tokens[b]} at position {@code cache.length()} for every row, its slot
+     * visible, the rest of the mask as the earlier steps left it. Writes the new keys and values into the cache and
+     * advances it. The returned step's logits [batch, 1, vocab] live in {@code buffers} and are overwritten by the
+     * next step that uses them.
+     */
+    public Step decode(long[] tokens, KvCache cache, DecodeBuffers buffers) {
+        if (closed) {
+            throw new IllegalStateException("session is closed");
+        }
+        int batch = buffers.batch;
+        if (tokens.length != batch || cache.batch() != batch || cache.length() >= cache.capacity()) {
+            throw new IllegalArgumentException("a decode step takes one token per row of " + batch + " rows into a "
+                    + "cache of " + cache.capacity() + " positions; got " + tokens.length + " tokens for "
+                    + cache.batch() + " rows at position " + cache.length());
+        }
+        for (int b = 0; b < batch; b++) {
+            buffers.tokens.put(b, tokens[b]);
+            buffers.positions.put(b, cache.length());
+        }
+        cache.prepareDecode();
+        Map<String, OnnxTensor> outputs = new HashMap<>(cache.outputs());
+        outputs.put(DecoderIo.LOGITS, buffers.logitsTensor);
+        try (OrtSession.Result result = session.run(inputs(buffers.tokensTensor, buffers.positionsTensor, cache),
+                outputs)) {
+            cache.advance(1);
+            return new Step(buffers.logits, batch, 1, card.vocabSize(), null);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed running " + directory + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * Logits [batch, sequence, vocab] (a copy owned by the step) and the cache after it.
+     * Logits [batch, sequence, vocab], valid until the step is closed (or, for a decode step, until the next step
+     * on the same buffers).
      */
-    public record Step(FloatBuffer logits, int batch, int sequence, int vocab, KvCache cache) implements AutoCloseable {
+    public static final class Step implements AutoCloseable {
+        private final FloatBuffer logits;
+        private final int batch;
+        private final int sequence;
+        private final int vocab;
+        private final OrtSession.Result owner;   // the run's result holding the logits, or null (pinned logits)
+
+        Step(FloatBuffer logits, int batch, int sequence, int vocab, OrtSession.Result owner) {
+            this.logits = logits;
+            this.batch = batch;
+            this.sequence = sequence;
+            this.vocab = vocab;
+            this.owner = owner;
+        }
+
+        public FloatBuffer logits() {
+            return logits;
+        }
+
+        public int batch() {
+            return batch;
+        }
+
+        public int sequence() {
+            return sequence;
+        }
+
+        public int vocab() {
+            return vocab;
+        }
+
         /** Logits of one position as a new array. */
         public float[] logitsAt(int row, int position) {
             float[] out = new float[vocab];
@@ -230,7 +367,9 @@ public final class DecoderSession implements AutoCloseable {
 
         @Override
         public void close() {
-            cache.close();
+            if (owner != null) {
+                owner.close();
+            }
         }
     }
 

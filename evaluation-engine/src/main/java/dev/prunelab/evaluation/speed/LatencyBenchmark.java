@@ -155,42 +155,36 @@ public final class LatencyBenchmark {
         Arrays.fill(mask, 1L);
         edges.prefillStarts();
         long start = System.nanoTime();
-        KvCache cache = session.emptyCache(batch);
-        try {
-            DecoderSession.Step step = session.forward(prompt, mask, positions, batch, cache);
-            cache.close();
-            cache = step.cache();
-            long[] next = nextTokens(step, batch, promptTokens, row);
+        // allocated inside the timed region: a serving loop allocates them once per request too
+        try (KvCache cache = session.newCache(batch, promptTokens + decodeSteps);
+             DecoderSession.DecodeBuffers buffers = session.decodeBuffers(batch)) {
+            long[] next;
+            try (DecoderSession.Step step = session.forward(prompt, mask, positions, batch, cache)) {
+                next = nextTokens(step, batch, promptTokens, row);
+            }
             long firstToken = System.nanoTime();
             edges.firstTokens();
-            int length = promptTokens;
             for (int produced = 0; produced < decodeSteps; produced++) {
-                long[] stepPositions = new long[batch];
-                Arrays.fill(stepPositions, length);
-                long[] stepMask = new long[batch * (length + 1)];
-                Arrays.fill(stepMask, 1L);
-                step = session.forward(next, stepMask, stepPositions, batch, cache);
-                cache.close();                   // the past is consumed; the step owns the present cache
-                cache = step.cache();
-                length++;
-                next = nextTokens(step, batch, 1, row);
+                nextTokens(session.decode(next, cache, buffers), batch, 1, row, next);
             }
             long end = System.nanoTime();
             edges.decodeEnds();
             return new double[] {firstToken - start, end - firstToken};
-        } finally {
-            cache.close();
         }
     }
 
     private static long[] nextTokens(DecoderSession.Step step, int batch, int sequence, float[] row) {
-        int vocab = row.length;
         long[] next = new long[batch];
+        nextTokens(step, batch, sequence, row, next);
+        return next;
+    }
+
+    private static void nextTokens(DecoderSession.Step step, int batch, int sequence, float[] row, long[] next) {
+        int vocab = row.length;
         for (int b = 0; b < batch; b++) {
             step.logits().get(((b * sequence) + sequence - 1) * vocab, row, 0, vocab);
             next[b] = LogSoftmax.argmax(row);
         }
-        return next;
     }
 
     /** [batch, promptTokens] seeded random ids, avoiding the low ids where families keep special tokens. */

@@ -15,13 +15,16 @@ import java.util.Set;
 /**
  * Bytes of weights one decode step reads, from the exported graph itself: every floating-point initializer once,
  * as float32 (the width the CPU kernels read: float16 weights are followed by a Cast that ONNX Runtime folds into
- * float32 constants at load), except a table that only Gather nodes read (an untied embedding), of which a step
- * reads one row per token. The graph's protobuf is read with a minimal wire-format walk (ModelProto.graph = 7;
+ * float32 constants at load), except a table that only Gather or RotaryEmbedding nodes read (an untied
+ * embedding, the rotary cos/sin caches), of which a step reads one row per token. The graph's protobuf is read
+ * with a minimal wire-format walk (ModelProto.graph = 7;
  * GraphProto.node = 1, .initializer = 5; NodeProto.input = 1, .op_type = 4; TensorProto.dims = 1,
  * .data_type = 2, .name = 8), so the evaluation engine needs no ONNX library.
  */
 public final class WeightTraffic {
     private static final Set<Integer> FLOAT_TYPES = Set.of(1, 10, 11, 16); // FLOAT, FLOAT16, DOUBLE, BFLOAT16
+    /** Operators that read one row of a [rows, width] table per token: embeddings, rotary cos/sin caches. */
+    private static final Set<String> ROW_READERS = Set.of("Gather", "RotaryEmbedding");
 
     private WeightTraffic() {
     }
@@ -66,8 +69,8 @@ public final class WeightTraffic {
                 elements *= d;
             }
             Set<String> ops = readers.getOrDefault(e.getKey(), Set.of());
-            boolean gatherOnly = !ops.isEmpty() && ops.stream().allMatch(op -> op.equals("Gather"));
-            bytes += Float.BYTES * (gatherOnly && dims.length == 2 ? dims[1] : elements);
+            boolean rowTable = !ops.isEmpty() && ops.stream().allMatch(ROW_READERS::contains);
+            bytes += Float.BYTES * (rowTable && dims.length == 2 ? dims[1] : elements);
         }
         return bytes;
     }

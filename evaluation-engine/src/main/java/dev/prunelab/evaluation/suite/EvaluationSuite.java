@@ -15,6 +15,7 @@ import dev.prunelab.evaluation.zeroshot.TaskResult;
 import dev.prunelab.evaluation.zeroshot.ZeroShotEvaluator;
 import dev.prunelab.evaluation.zeroshot.ZeroShotItem;
 import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
+import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.measure.ProcessMemory;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.text.corpus.TokenWindows;
@@ -48,10 +49,11 @@ public final class EvaluationSuite {
      *
      * @param providerRequested cpu, cuda or auto as asked (recorded in the report)
      * @param threads           ONNX Runtime intra-op threads, 0 = one per core
+     * @param spinning          let ONNX Runtime's pool threads spin between operators (asked for; off by default)
      */
     public record Settings(Path model, ExecutionProvider providerRequested, int threads, PerplexitySettings perplexity,
                            TaskSettings tasks, LatencyBenchmark.Settings latency, EnergyBenchmark.Settings energy,
-                           ReferenceModel energyReference) {
+                           ReferenceModel energyReference, boolean spinning) {
         public Settings {
             if (model == null) {
                 throw new IllegalArgumentException("the model directory is missing");
@@ -64,6 +66,13 @@ public final class EvaluationSuite {
             }
         }
 
+        /** Pool threads that never spin. */
+        public Settings(Path model, ExecutionProvider providerRequested, int threads, PerplexitySettings perplexity,
+                        TaskSettings tasks, LatencyBenchmark.Settings latency, EnergyBenchmark.Settings energy,
+                        ReferenceModel energyReference) {
+            this(model, providerRequested, threads, perplexity, tasks, latency, energy, energyReference, false);
+        }
+
         /** Without an energy reference. */
         public Settings(Path model, ExecutionProvider providerRequested, int threads, PerplexitySettings perplexity,
                         TaskSettings tasks, LatencyBenchmark.Settings latency, EnergyBenchmark.Settings energy) {
@@ -71,8 +80,7 @@ public final class EvaluationSuite {
         }
 
         public RuntimeOptions runtimeOptions() {
-            return new RuntimeOptions(providerRequested,
-                    threads);
+            return new RuntimeOptions(providerRequested, threads, spinning);
         }
     }
 
@@ -145,6 +153,7 @@ public final class EvaluationSuite {
      */
     public static EvaluationReport run(Settings settings, EnergyBenchmark.Environment environment, Progress progress)
             throws IOException {
+        ThreadPolicy.beginSample();   // auto threads: the idle cores over reading the inputs, no pause of its own
         Path textFile = null;
         if (settings.perplexity() != null) {
             textFile = settings.perplexity().textFile();

@@ -17,9 +17,9 @@ import java.util.List;
  *     at position t attends only to positions <= t of its own row (causal), so padding after it changes
  *     nothing; padded positions get attention mask 0 and position id 0 (always inside the position table).</li>
  * <li>{@link Strategy#SHARED_PREFIX}: the token prefix common to all choices runs once at batch 1; each
- *     choice's remainder then runs from that prefix's KV cache. The prefix step (and its cache) stays open
- *     until every remainder is scored: {@link DecoderSession#forward} leaves the past it is given open, and
- *     each remainder's step is closed as soon as its logits are read.</li>
+ *     choice's remainder then runs from that prefix's KV cache. The prefix step (its logits) stays open until
+ *     every remainder is scored; each remainder writes after the prefix in the same cache, which is truncated
+ *     back to the prefix for the next choice, and its step is closed as soon as its logits are read.</li>
  * </ul>
  *
  * {@link Strategy#AUTO} picks per item whichever processes fewer tokens (a call costs about
@@ -118,8 +118,8 @@ public final class OnnxLoglikelihoodScorer implements LoglikelihoodScorer {
             }
         }
         List<Loglikelihood> out = new ArrayList<>(batch);
-        try (KvCache empty = session.emptyCache(batch);
-             DecoderSession.Step step = session.forward(ids, mask, positions, batch, empty)) {
+        try (KvCache cache = session.newCache(batch, width);
+             DecoderSession.Step step = session.forward(ids, mask, positions, batch, cache)) {
             for (int row = 0; row < batch; row++) {
                 EncodedRequest request = requests.get(row);
                 int[] tokens = request.tokens();
@@ -147,8 +147,12 @@ public final class OnnxLoglikelihoodScorer implements LoglikelihoodScorer {
             prefixPositions[t] = t;
         }
         List<Loglikelihood> out = new ArrayList<>(requests.size());
-        try (KvCache empty = session.emptyCache(1);
-             DecoderSession.Step prefixStep = session.forward(prefixIds, prefixMask, prefixPositions, 1, empty)) {
+        int longest = prefix;
+        for (EncodedRequest request : requests) {
+            longest = Math.max(longest, request.tokens().length - 1);
+        }
+        try (KvCache cache = session.newCache(1, longest);
+             DecoderSession.Step prefixStep = session.forward(prefixIds, prefixMask, prefixPositions, 1, cache)) {
             for (EncodedRequest request : requests) {
                 int[] tokens = request.tokens();
                 int inputLength = tokens.length - 1;
@@ -164,8 +168,9 @@ public final class OnnxLoglikelihoodScorer implements LoglikelihoodScorer {
                             ids[t] = tokens[prefix + t];
                             positions[t] = prefix + t;
                         }
-                        // the prefix cache is read, not consumed: it stays open for the next choice
-                        step = session.forward(ids, mask, positions, 1, prefixStep.cache());
+                        // written after the prefix, then cut back to it for the next choice
+                        cache.truncate(prefix);
+                        step = session.forward(ids, mask, positions, 1, cache);
                     }
                     double sum = 0;
                     boolean greedy = true;

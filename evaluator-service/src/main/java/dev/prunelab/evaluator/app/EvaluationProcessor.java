@@ -67,10 +67,30 @@ public final class EvaluationProcessor {
     private final String host;
     private final EnergyBenchmark.Environment energy;
     private final Clock clock;
+    private final int defaultThreads;
+    private final boolean spinning;
 
     /** @param host the host name measurement windows carry (the energy meter names its samples the same way) */
     public EvaluationProcessor(ArtifactStore store, InputRoots roots, ResultStore results, String host,
             EnergyBenchmark.Environment energy, Clock clock) {
+        this(store, roots, results, host, energy, clock, 0);
+    }
+
+    /** @param defaultThreads ONNX Runtime threads for requests that name none (0 = one per core idle at the start) */
+    public EvaluationProcessor(ArtifactStore store, InputRoots roots, ResultStore results, String host,
+            EnergyBenchmark.Environment energy, Clock clock, int defaultThreads) {
+        this(store, roots, results, host, energy, clock, defaultThreads, false);
+    }
+
+    /** @param spinning whether ONNX Runtime's pool threads spin between operators ({@code prunelab.evaluator.spinning}) */
+    public EvaluationProcessor(ArtifactStore store, InputRoots roots, ResultStore results, String host,
+            EnergyBenchmark.Environment energy, Clock clock, int defaultThreads, boolean spinning) {
+        if (defaultThreads < 0) {
+            throw new IllegalArgumentException("prunelab.evaluator.threads must be >= 0 (0 = auto), was "
+                    + defaultThreads);
+        }
+        this.defaultThreads = defaultThreads;
+        this.spinning = spinning;
         this.store = store;
         this.roots = roots;
         this.results = results;
@@ -167,7 +187,8 @@ public final class EvaluationProcessor {
     private ModelEvaluated evaluate(ModelPruned event, EvaluationSpec spec, Path model,
             Consumer<RunProgress> progressSink) throws IOException {
         String runId = event.runId();
-        EvaluationSuite.Settings settings = EvaluationRequest.settings(model, spec, energyReference(event));
+        EvaluationSuite.Settings settings = EvaluationRequest.settings(model, spec, energyReference(event),
+                defaultThreads, spinning);
         ProgressReporter progress = new ProgressReporter(runId, EvaluationRequest.sections(settings), progressSink,
                 clock);
         progress.started();

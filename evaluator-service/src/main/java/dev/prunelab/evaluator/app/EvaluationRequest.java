@@ -40,6 +40,25 @@ public final class EvaluationRequest {
      */
     public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec,
                                                     EvaluationSuite.ReferenceModel reference) {
+        return settings(model, spec, reference, 0);
+    }
+
+    /**
+     * As {@link #settings(Path, EvaluationSpec, EvaluationSuite.ReferenceModel)}, with the service's thread count
+     * ({@code prunelab.evaluator.threads}; 0 = auto) where the request names none.
+     */
+    public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec,
+                                                    EvaluationSuite.ReferenceModel reference, int defaultThreads) {
+        return settings(model, spec, reference, defaultThreads, false);
+    }
+
+    /**
+     * As {@link #settings(Path, EvaluationSpec, EvaluationSuite.ReferenceModel, int)}, with ONNX Runtime's pool
+     * threads spinning between operators when the service is configured so ({@code prunelab.evaluator.spinning}).
+     */
+    public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec,
+                                                    EvaluationSuite.ReferenceModel reference, int defaultThreads,
+                                                    boolean spinning) {
         PerplexitySpec p = spec.perplexity();
         EvaluationSuite.PerplexitySettings perplexity = p == null ? null
                 : new EvaluationSuite.PerplexitySettings(p.text() == null ? null : Path.of(p.text()), p.protocol(),
@@ -56,8 +75,9 @@ public final class EvaluationRequest {
         EnergyBenchmark.Settings energy = e == null ? null
                 : new EnergyBenchmark.Settings(e.promptTokens(), e.decodeTokens(), e.batch(), e.repeats(), e.warmups(),
                         e.baselineSeconds(), EnergyBenchmark.Settings.SEED);
-        return new EvaluationSuite.Settings(model, spec.provider(), spec.threads() == null ? 0 : spec.threads(),
-                perplexity, tasks, latency, energy, energy == null ? null : reference);
+        int threads = spec.threads() == null ? defaultThreads : spec.threads();
+        return new EvaluationSuite.Settings(model, spec.provider(), threads,
+                perplexity, tasks, latency, energy, energy == null ? null : reference, spinning);
     }
 
     /** The sections that will report progress, in the order the suite runs them. */

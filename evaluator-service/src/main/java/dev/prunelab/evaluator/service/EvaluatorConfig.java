@@ -44,8 +44,9 @@ public class EvaluatorConfig {
     @Produces
     @Singleton
     EvaluationProcessor processor(ArtifactStore store, InputRoots roots, ResultStore results, Host host,
-            EnergyBenchmark.Environment energy) {
-        return new EvaluationProcessor(store, roots, results, host.name(), energy, Clock.systemUTC());
+            EnergyBenchmark.Environment energy, @ConfigProperty(name = "prunelab.evaluator.threads") int threads,
+            @ConfigProperty(name = "prunelab.evaluator.spinning") boolean spinning) {
+        return new EvaluationProcessor(store, roots, results, host.name(), energy, Clock.systemUTC(), threads, spinning);
     }
 
     /** This replica's view of the shared store (its claims carry this process's id). */

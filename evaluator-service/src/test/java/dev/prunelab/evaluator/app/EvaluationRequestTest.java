@@ -61,6 +61,22 @@ class EvaluationRequestTest {
     }
 
     @Test
+    void theServicesThreadSettingAppliesOnlyWhereTheRequestNamesNone() {
+        assertEquals(1, EvaluationRequest.settings(MODEL, EvaluationSpec.defaults(), null, 1).threads());
+        EvaluationSpec twoThreads = new EvaluationSpec(null, null, null, ExecutionProvider.CPU, 2);
+        assertEquals(2, EvaluationRequest.settings(MODEL, twoThreads, null, 1).threads());
+    }
+
+    @Test
+    void poolThreadsSpinOnlyWhenTheServiceIsConfiguredSo() {
+        EvaluationSuite.Settings quiet = EvaluationRequest.settings(MODEL, EvaluationSpec.defaults(), null, 2);
+        assertEquals(false, quiet.runtimeOptions().spinning());
+        EvaluationSuite.Settings spinning = EvaluationRequest.settings(MODEL, EvaluationSpec.defaults(), null, 2, true);
+        assertEquals(true, spinning.runtimeOptions().spinning());
+        assertEquals(2, spinning.runtimeOptions().intraOpThreads());
+    }
+
+    @Test
     void theWindowDeviceIsTheMetersName() {
         assertEquals("cpu", EvaluationRequest.device("cpu"));
         assertEquals("gpu0", EvaluationRequest.device("cuda"));

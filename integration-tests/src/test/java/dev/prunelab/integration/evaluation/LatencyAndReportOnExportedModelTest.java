@@ -61,6 +61,17 @@ class LatencyAndReportOnExportedModelTest {
     }
 
     @Test
+    void spinningIsOnlyWhatTheUserAskedForAndTheDocumentSaysSo() throws Exception {
+        Path json = temp.resolve("spin.json");
+        assertEquals(0, LabCli.run("eval", "--model", exported.toString(), "--latency", "--prompt-tokens", "4",
+                "--new-tokens", "2", "--batch", "1", "--repeats", "1", "--threads", "2", "--spin", "--json",
+                json.toString()));
+        JsonNode root = new ObjectMapper().readTree(Files.readString(json));
+        assertTrue(root.at("/runtime/spinning").asBoolean());
+        assertEquals(2, root.at("/runtime/threads").asInt());
+    }
+
+    @Test
     void evalWritesTheVersion3DocumentWithEverySection() throws Exception {
         Path json = temp.resolve("result.json");
         Path lmEval = temp.resolve("lm-eval.json");
@@ -93,6 +104,8 @@ class LatencyAndReportOnExportedModelTest {
         assertEquals(root.at("/model/parameterCount").asLong(), root.at("/model/nonZeroParameterCount").asLong());
         assertEquals("cpu", root.get("provider").asText());
         assertEquals(1, root.at("/runtime/threads").asInt());
+        assertTrue(root.at("/runtime/spinning").isBoolean() && !root.at("/runtime/spinning").asBoolean(),
+                "pool threads never spin unless asked");
         assertTrue(root.at("/host/cpus").asInt() > 0);
         assertTrue(root.get("startedAt").asText().compareTo(root.get("endedAt").asText()) <= 0);
         assertEquals(64, root.at("/perplexity/window").asInt());

@@ -128,8 +128,8 @@ class ZeroShotOnExportedModelTest {
             positions[t] = t;
         }
         double sum = 0;
-        try (KvCache empty = session.emptyCache(1);
-             DecoderSession.Step step = session.forward(ids, mask, positions, 1, empty)) {
+        try (KvCache cache = session.newCache(1, ids.length);
+             DecoderSession.Step step = session.forward(ids, mask, positions, 1, cache)) {
             for (int j = tokens.length - request.continuationLength(); j < tokens.length; j++) {
                 float[] row = step.logitsAt(0, j - 1);
                 double max = row[LogSoftmax.argmax(row)];

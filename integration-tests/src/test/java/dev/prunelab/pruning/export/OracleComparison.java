@@ -49,27 +49,32 @@ final class OracleComparison {
                 ids[i] = prompt[i];
                 positions[i] = i;
             }
-            KvCache cache = session.emptyCache(1);
+            KvCache cache = session.newCache(1, prompt.length + decodeSteps);
             DecoderSession.Step step = session.forward(ids, ones(prompt.length), positions, 1, cache);
-            cache.close();
             for (int position = 0; position < prompt.length; position++) {
                 maxDifference = Math.max(maxDifference, maxAbs(expectedPrefill[position], step.logitsAt(0, position)));
             }
             float[] last = step.logitsAt(0, prompt.length - 1);
             int length = prompt.length;
-            for (int s = 0; s < decodeSteps; s++) {
-                int token = LogSoftmax.argmax(last);
-                float[] expected = reference.step(token, length);
-                DecoderSession.Step next = session.forward(new long[] {token}, ones(length + 1),
-                        new long[] {length}, 1, step.cache());
-                step.close();
-                step = next;
-                length++;
-                last = step.logitsAt(0, 0);
-                maxDifference = Math.max(maxDifference, maxAbs(expected, last));
-                maxLogit = Math.max(maxLogit, maxAbs(expected, new float[expected.length]));
+            try (DecoderSession.DecodeBuffers buffers = session.decodeBuffers(1)) {
+                for (int s = 0; s < decodeSteps; s++) {
+                    int token = LogSoftmax.argmax(last);
+                    float[] expected = reference.step(token, length);
+                    // steps alternate between the general forward pass and the decode fast path (reused input,
+                    // mask and pinned logits buffers): both must give the reference's logits
+                    DecoderSession.Step next = s % 2 == 0
+                            ? session.decode(new long[] {token}, cache, buffers)
+                            : session.forward(new long[] {token}, ones(length + 1), new long[] {length}, 1, cache);
+                    step.close();
+                    step = next;
+                    length++;
+                    last = step.logitsAt(0, 0);
+                    maxDifference = Math.max(maxDifference, maxAbs(expected, last));
+                    maxLogit = Math.max(maxLogit, maxAbs(expected, new float[expected.length]));
+                }
             }
             step.close();
+            cache.close();
         }
         return new Comparison(maxDifference, maxLogit);
     }

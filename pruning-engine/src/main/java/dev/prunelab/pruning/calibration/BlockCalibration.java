@@ -112,8 +112,7 @@ public final class BlockCalibration {
             EmbeddingRows rows = new EmbeddingRows(weights, ModelFamilies.of(config).graphs(config).embeddingName(),
                     windows);
             List<float[]> hidden = new ArrayList<>(windows.size());
-            try (GraphSession session = new GraphSession(CalibrationGraphs.embedding(config, rows), threads, -1, 0,
-                    config.headDim())) {
+            try (GraphSession session = new GraphSession(CalibrationGraphs.embedding(config, rows), threads)) {
                 for (int[] tokens : windows) {
                     hidden.add(session.runTokens(rows.reindex(tokens), Set.of(CalibrationGraphs.HIDDEN_OUTPUT))
                             .get(CalibrationGraphs.HIDDEN_OUTPUT));
@@ -216,8 +215,6 @@ public final class BlockCalibration {
     }
 
     private GraphSession session(TensorSource weights, int layer, boolean withHiddenOutput) {
-        int kvHeads = ModelFamilies.of(config).kvHeads(config, weights, layer);
-        return new GraphSession(CalibrationGraphs.block(config, weights, layer, width, withHiddenOutput), threads,
-                layer, kvHeads, config.headDim());
+        return new GraphSession(CalibrationGraphs.block(config, weights, layer, width, withHiddenOutput), threads);
     }
 }

@@ -44,7 +44,7 @@ public final class CalibrationGraphs {
         return serialise(g);
     }
 
-    /** One decoder layer with its taps; inputs also include an (empty) past for this layer. */
+    /** One decoder layer with its taps; no KV cache (a calibration pass runs each window once, whole). */
     public static byte[] block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth) {
         return block(config, weights, layer, hiddenWidth, true);
     }
@@ -59,7 +59,7 @@ public final class CalibrationGraphs {
         GraphBuilder g = new GraphBuilder("block_" + layer, new InitializerStore(new WeightFormat(false, false), null));
         ModelFamily family = ModelFamilies.of(config);
         DecoderGraph d = new DecoderGraph(g, weights, family.kvHeadsPerLayer(config, weights), config.headDim(),
-                new int[] {layer}, hiddenWidth);
+                new int[0], hiddenWidth);
         FamilyGraphs.Taps taps = new FamilyGraphs.Taps();
         String out = family.graphs(config).layer(d, layer, HIDDEN_INPUT, taps);
         if (withHiddenOutput) {

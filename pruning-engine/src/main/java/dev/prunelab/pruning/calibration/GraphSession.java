@@ -17,19 +17,16 @@ import java.util.Set;
 
 /**
  * An in-memory ONNX Runtime session over a calibration graph (embedding or one block): input [B, W] ids or
- * [B, W, hidden] states, all-ones mask, positions 0..W-1, empty past.
+ * [B, W, hidden] states, all-ones mask, positions 0..W-1 (the graphs carry no KV cache).
  * <p>
  * Batches of windows run without per-call copies on the Java side: the input is a direct buffer ONNX Runtime
- * reads in place, the constant inputs (mask, positions, empty past) are made once per batch size, and the
+ * reads in place, the constant inputs (mask, positions) are made once per batch size, and the
  * outputs are pinned, preallocated direct buffers ONNX Runtime writes into, reused from batch to batch
  * ({@link #runHiddenBatch}). The pool never spins ({@link ThreadPolicy}).
  */
 public final class GraphSession implements AutoCloseable {
     private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
     private final OrtSession session;
-    private final int cachedLayer;       // -1 for the embedding graph
-    private final int kvHeads;
-    private final int headDim;
     private final Map<Long, Map<String, OnnxTensor>> constants = new HashMap<>(); // (batch, window) -> inputs
     private final Map<String, Pinned> pinned = new LinkedHashMap<>();               // output name -> buffer
     private FloatBuffer input;                                                      // direct, reused
@@ -40,13 +37,10 @@ public final class GraphSession implements AutoCloseable {
     }
 
     /** @param threads ONNX Runtime intra-op threads, already resolved (at least 1) */
-    public GraphSession(byte[] model, int threads, int cachedLayer, int kvHeads, int headDim) {
+    public GraphSession(byte[] model, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be resolved to at least 1, was " + threads);
         }
-        this.cachedLayer = cachedLayer;
-        this.kvHeads = kvHeads;
-        this.headDim = headDim;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setIntraOpNumThreads(threads);
@@ -147,7 +141,7 @@ public final class GraphSession implements AutoCloseable {
         return tensors;
     }
 
-    /** The graph's inputs around the given first input: mask, positions and empty past, made once per shape. */
+    /** The graph's inputs around the given first input: mask and positions, made once per shape. */
     private Map<String, OnnxTensor> inputs(String inputName, OnnxTensor input, int batch, int window)
             throws OrtException {
         Map<String, OnnxTensor> fixed = constants.get(((long) batch << 32) | window);
@@ -163,12 +157,6 @@ public final class GraphSession implements AutoCloseable {
                     new long[] {batch, window}));
             fixed.put(DecoderIo.POSITION_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(positions),
                     new long[] {batch, window}));
-            if (cachedLayer >= 0) {
-                fixed.put(DecoderIo.pastKey(cachedLayer), OnnxTensor.createTensor(environment, FloatBuffer.allocate(0),
-                        new long[] {batch, kvHeads, 0, headDim}));
-                fixed.put(DecoderIo.pastValue(cachedLayer), OnnxTensor.createTensor(environment,
-                        FloatBuffer.allocate(0), new long[] {batch, kvHeads, 0, headDim}));
-            }
             constants.put(((long) batch << 32) | window, fixed);
         }
         Map<String, OnnxTensor> inputs = new HashMap<>(fixed);

@@ -92,13 +92,15 @@ public final class SafetensorsFile implements TensorSource {
         }
         ByteBuffer lengthBytes = readFully(file, channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
         long headerLength = lengthBytes.getLong(0); // a u64: negative here means >= 2^63
+        // The length is the file's first 8 bytes: the messages say what is wrong with it, never its value, so that
+        // pointing the lab at a file that is not a safetensors file does not echo a piece of it.
         if (headerLength < 0 || headerLength > fileSize - 8) {
-            throw new ModelFormatException(file, "header claims " + Long.toUnsignedString(headerLength)
-                    + " bytes but the file has " + fileSize + " (truncated or not a safetensors file)");
+            throw new ModelFormatException(file, "header length is larger than the file's " + fileSize
+                    + " bytes (truncated or not a safetensors file)");
         }
         if (headerLength > MAX_HEADER_BYTES) {
-            throw new ModelFormatException(file, "header claims " + headerLength + " bytes, more than the "
-                    + MAX_HEADER_BYTES + "-byte limit");
+            throw new ModelFormatException(file, "header length is more than the " + MAX_HEADER_BYTES
+                    + "-byte limit (not a safetensors file?)");
         }
         if (headerLength < 2) {
             throw new ModelFormatException(file, "header of " + headerLength + " bytes cannot hold a JSON object");

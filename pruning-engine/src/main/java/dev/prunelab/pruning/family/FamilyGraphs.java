@@ -75,14 +75,10 @@ public abstract class FamilyGraphs {
         return (int) (projectionWidth / headDim);
     }
 
-    /** RMSNorm: x / sqrt(mean(x^2) + eps) * weight (opset 17 has no RMSNormalization operator). */
+    /** RMSNorm: x / sqrt(mean(x^2) + eps) * weight, one ONNX RMSNormalization (opset 23, float32 statistics). */
     protected static String rmsNorm(DecoderGraph d, String path, String weightName, String x, double eps) {
-        GraphBuilder g = d.g;
-        String meanSquare = g.reduceMean(path + "/ReduceMean", g.mul(path + "/Mul_square", x, x), -1);
-        String root = g.unary("Sqrt", path + "/Sqrt",
-                g.add(path + "/Add_eps", meanSquare, g.scalar(path + "/eps", (float) eps)));
-        String normalised = g.div(path + "/Div", x, root);
-        return g.mul(path + "/Mul_weight", normalised, d.vector(weightName));
+        return d.g.node("RMSNormalization", path + "/RMSNormalization", new String[] {x, d.vector(weightName)},
+                GraphBuilder.intAttribute("axis", -1), GraphBuilder.floatAttribute("epsilon", (float) eps));
     }
 
     /** LayerNormalization with the checkpoint's weight and bias (prefix ends with "."). */

@@ -14,8 +14,8 @@ import java.util.Set;
  */
 public final class GraphBuilder {
     /** The ONNX opset and IR version of every graph this lab writes. */
-    public static final int OPSET = 17;
-    public static final int IR_VERSION = 8;
+    public static final int OPSET = 24;   // RMSNormalization, RotaryEmbedding, Attention: one node each; TensorScatter
+    public static final int IR_VERSION = 11;
     static final float MASKED_SCORE = -3.4028234663852886e38f; // float32 lowest: a fully masked row stays finite
 
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
@@ -51,9 +51,9 @@ public final class GraphBuilder {
         return name;
     }
 
-    /** A float32 initializer that is not a model parameter. */
+    /** A float32 initializer that is not a model parameter, inline in the graph (InitializerStore#inlineFloat32). */
     public String floatConstant(String name, float[] values, long... shape) {
-        graph.addInitializer(initializers.float32(name, values, shape));
+        graph.addInitializer(InitializerStore.inlineFloat32(name, values, shape));
         return name;
     }
 
@@ -145,10 +145,6 @@ public final class GraphBuilder {
         return node("Mul", name, new String[] {a, b});
     }
 
-    public String div(String name, String a, String b) {
-        return node("Div", name, new String[] {a, b});
-    }
-
     public String unary(String opType, String name, String x) {
         return node(opType, name, new String[] {x});
     }
@@ -159,10 +155,6 @@ public final class GraphBuilder {
 
     public String reshapeTo(String name, String x, String shape) {
         return node("Reshape", name, new String[] {x, shape});
-    }
-
-    public String transpose(String name, String x, long... perm) {
-        return node("Transpose", name, new String[] {x}, intsAttribute("perm", perm));
     }
 
     public String concat(String name, long axis, String... inputs) {
@@ -185,15 +177,6 @@ public final class GraphBuilder {
         return node("Cast", name, new String[] {x}, intAttribute("to", to.getNumber()));
     }
 
-    public String softmax(String name, String x) {
-        return node("Softmax", name, new String[] {x}, intAttribute("axis", -1));
-    }
-
-    public String reduceMean(String name, String x, long... axes) {
-        // opset 17: ReduceMean takes its axes as an attribute (an input only from opset 18)
-        return node("ReduceMean", name, new String[] {x}, intsAttribute("axes", axes), intAttribute("keepdims", 1));
-    }
-
     public String layerNorm(String name, String x, String scale, String bias, double epsilon) {
         return node("LayerNormalization", name, new String[] {x, scale, bias}, intAttribute("axis", -1),
                 floatAttribute("epsilon", (float) epsilon));
@@ -212,15 +195,6 @@ public final class GraphBuilder {
     public static OnnxMl.AttributeProto intAttribute(String name, long value) {
         return OnnxMl.AttributeProto.newBuilder().setName(name)
                 .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(value).build();
-    }
-
-    public static OnnxMl.AttributeProto intsAttribute(String name, long... values) {
-        OnnxMl.AttributeProto.Builder attribute = OnnxMl.AttributeProto.newBuilder().setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.INTS);
-        for (long value : values) {
-            attribute.addInts(value);
-        }
-        return attribute.build();
     }
 
     public static OnnxMl.AttributeProto floatAttribute(String name, float value) {

@@ -55,6 +55,14 @@ public final class InitializerStore implements AutoCloseable {
         return store(name, OnnxMl.TensorProto.DataType.FLOAT, values, shape, Float.BYTES);
     }
 
+    /**
+     * A float32 constant of the graph itself (rotary cos/sin tables), always inline in model.onnx: not a weight, so
+     * neither counted, compressed nor moved to the external data file with the weights.
+     */
+    public static OnnxMl.TensorProto inlineFloat32(String name, float[] values, long... shape) {
+        return inline(name, OnnxMl.TensorProto.DataType.FLOAT, encode(values, 0, values.length, Float.BYTES), shape);
+    }
+
     public OnnxMl.TensorProto float16(String name, float[] values, long... shape) {
         return store(name, OnnxMl.TensorProto.DataType.FLOAT16, values, shape, 2);
     }

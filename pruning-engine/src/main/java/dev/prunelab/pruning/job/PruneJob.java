@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.job;
 
+import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.calibration.WindowSource;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
@@ -64,6 +65,7 @@ public final class PruneJob {
     private static <R> R run(Path model, Optional<Path> tokenizer, boolean needsCalibration, Calibration calibration,
             BiFunction<LoadedModel, WindowSource, R> pruner) {
         checkCalibrationText(needsCalibration, calibration);
+        ThreadPolicy.beginSample();   // auto threads: the idle cores over the checkpoint's opening, no pause of its own
         try (LoadedModel loaded = ModelLoader.open(model, tokenizer)) {
             return pruner.apply(loaded, windowTokens -> calibrationWindows(loaded, model, calibration, windowTokens));
         }

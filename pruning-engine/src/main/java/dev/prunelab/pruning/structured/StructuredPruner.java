@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.structured;
 
 import dev.prunelab.measure.ProcessMemory;
+import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.pruning.calibration.BlockCalibration;
 import dev.prunelab.pruning.calibration.OwlScores;
@@ -73,6 +74,16 @@ public final class StructuredPruner {
         BlockCalibration calibration = new BlockCalibration(config, request.calibration(), request.threads(),
                 new StageTimer(seconds));
         Plan plan = Plan.check(config, weights, request);   // every refusal happens here, before any work
+        // the statistics' and the 4-bit quantizer's parallel loops run in a pool of the calibration's thread count
+        return ThreadPolicy.inPool(calibration.threads(), () -> pruneWith(model, request, windowSource, out, listener,
+                calibration, seconds, plan, startNanos));
+    }
+
+    private static StructuredReport pruneWith(LoadedModel model, StructuredRequest request, WindowSource windowSource,
+            Path out, ProgressListener listener, BlockCalibration calibration, Map<String, Double> seconds, Plan plan,
+            long startNanos) {
+        DecoderConfig config = model.config();
+        TensorSource weights = model.tensors();
         int contextTokens = Math.min(FLOPS_CONTEXT_TOKENS, config.contextLength());
         ModelCost before = ModelCost.of(config, weights, contextTokens,
                 IntStream.range(0, config.numLayers()).toArray());
@@ -117,7 +128,7 @@ public final class StructuredPruner {
                             after.flopsPerToken(), 1 - (double) after.flopsPerToken() / before.flopsPerToken(),
                             droppedLayers, scores, layerRatios, before.layers(), after.layers(),
                             calibration.summary(request.calibration(), windows), modelBytes(staging), seconds,
-                            ProcessMemory.peakRssBytes(), out.toAbsolutePath().toString()));
+                            calibration.threads(), ProcessMemory.peakRssBytes(), out.toAbsolutePath().toString()));
         }
     }
 

@@ -14,6 +14,8 @@ import java.util.Map;
  * @param layerScores     the score of each block (block influence) or null
  * @param layerRatios     the ratio each layer was pruned to under OWL allocation, or null
  * @param modelBytes      bytes of the exported directory's model files (model.onnx and external data)
+ * @param threads         ONNX Runtime intra-op threads and Java pool workers the run computed with (the request's
+ *                        count, or what auto chose from the cores idle when it started)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StructuredReport(
@@ -41,6 +43,7 @@ public record StructuredReport(
         CalibrationSummary calibration,
         long modelBytes,
         Map<String, Double> secondsPerStage,
+        int threads,
         Long peakRssBytes,
         String output) {
 

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param achievedSparsity  zeros / weights over all pruned matrices, measured after pruning
  * @param layerAllocation   the sparsity each decoder layer was pruned to
  * @param secondsPerStage   wall-clock seconds of each stage (load, calibration forward passes, pruning math, export)
+ * @param threads           ONNX Runtime intra-op threads and Java pool workers the run computed with: the request's
+ *                          count, or what auto ({@code --threads 0}) chose from the cores idle when it started
  * @param refinement        "none" or "dsnot"
  * @param refinementSummary what DSnoT did (absent without it)
  */
@@ -35,6 +37,7 @@ public record PruneReport(
         CalibrationSummary calibration,
         List<MatrixSparsity> matrices,
         Map<String, Double> secondsPerStage,
+        int threads,
         Long peakRssBytes,
         Storage storage,
         String output,

@@ -106,7 +106,8 @@ public final class SequentialPruner {
                                 (double) blocks.zeros() / blocks.pruned(), blocks.pruned(), blocks.zeros(),
                                 totalParameters, request.layerSparsity().name().toLowerCase(Locale.ROOT), allocation,
                                 calibration.summary(request.calibration(), windows), blocks.matrices(), seconds,
-                                ProcessMemory.peakRssBytes(), storage(staging), out.toAbsolutePath().toString(),
+                                calibration.threads(), ProcessMemory.peakRssBytes(), storage(staging),
+                                out.toAbsolutePath().toString(),
                                 request.refinement().id(), blocks.refinement()));
             }
         } finally {

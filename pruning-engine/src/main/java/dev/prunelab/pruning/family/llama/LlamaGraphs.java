@@ -29,7 +29,7 @@ final class LlamaGraphs extends FamilyGraphs {
     public String layer(DecoderGraph d, int layer, String x, Taps taps) {
         GraphBuilder g = d.g;
         if (rotary == null) {
-            rotary = new DecoderGraph.Rotary(g, d.positionIds, c.headDim(), c.ropeTheta());
+            rotary = new DecoderGraph.Rotary(g, d.positionIds, c.headDim(), c.ropeTheta(), c.contextLength());
         }
         String path = "/model/layers." + layer;
         String normed = rmsNorm(d, path + "/input_layernorm", LlamaNames.inputNorm(layer), x, c.rmsNormEps());
