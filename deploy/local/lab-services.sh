@@ -10,6 +10,18 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LAB_HOME="${LAB_HOME:-$ROOT/.lab/services}"
+# The ports a LAB_HOME's services were started on ($LAB_HOME/ports, written by `up`): later commands (status, down,
+# sweep, the Kafka tools) find the same broker and gateway without the variables being set again. A variable set
+# in the environment wins.
+PORTS_FILE="$LAB_HOME/ports"
+if [ -r "$PORTS_FILE" ]; then
+  while IFS='=' read -r key value; do
+    case "$key" in
+      LAB_KAFKA_PORT|LAB_KAFKA_CONTROLLER_PORT|LAB_GATEWAY_PORT|LAB_PRUNER_PORT|LAB_EVALUATOR_PORT|LAB_ENERGY_PORT)
+        [ -n "${!key:-}" ] || printf -v "$key" '%s' "$value" ;;
+    esac
+  done < "$PORTS_FILE"
+fi
 KAFKA_PORT="${LAB_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${LAB_KAFKA_CONTROLLER_PORT:-9093}"
 BOOTSTRAP="localhost:$KAFKA_PORT"
@@ -71,6 +83,21 @@ running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != Z ]
 }
 
+# A TCP port something on this host already listens on (bash's /dev/tcp: no other tool needed).
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Refuses to start NAME on PORT when another process (another LAB_HOME's services, say) already listens there:
+# the new process would fail to bind, or worse, this lab's commands would talk to the other one.
+port_free_or_exit() { # NAME PORT VARIABLE
+  if port_in_use "$2"; then
+    echo "lab: port $2 for $1 is already in use by another process (another ./lab up with a different LAB_HOME?);" \
+      "set $3 to a free port" >&2
+    exit 1
+  fi
+}
+
 start_process() {
   local name="$1"; shift
   mkdir -p "$LAB_HOME/logs" "$LAB_HOME/pids"
@@ -79,7 +106,7 @@ start_process() {
   # setsid: the process outlives this shell and a Ctrl-C in the terminal that ran ./lab up. setsid forks when
   # its caller leads a process group, so $! may not be the service: the process writes its own pid, then execs.
   setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pid_file" "$@" >>"$LAB_HOME/logs/$name.log" 2>&1 < /dev/null &
-  local deadline=$((SECONDS + 10))
+  local deadline=$((SECONDS + 60))
   until [ -s "$pid_file" ]; do
     [ $SECONDS -lt $deadline ] || { echo "lab: $name did not start" >&2; exit 1; }
     sleep 0.1
@@ -88,6 +115,8 @@ start_process() {
 
 start_kafka() {
   if running kafka; then return; fi
+  port_free_or_exit "the Kafka broker" "$KAFKA_PORT" LAB_KAFKA_PORT
+  port_free_or_exit "the Kafka controller" "$CONTROLLER_PORT" LAB_KAFKA_CONTROLLER_PORT
   local dir="$LAB_HOME/kafka"
   mkdir -p "$dir/data"
   cat > "$dir/server.properties" <<PROPS
@@ -117,7 +146,7 @@ PROPS
   fi
   start_process kafka java -Xmx512m -Dlog4j2.configurationFile="$ROOT/deploy/local/log4j2.properties" \
     -cp "$(kafka_classpath)" kafka.Kafka "$dir/server.properties"
-  local deadline=$((SECONDS + 60))
+  local deadline=$((SECONDS + 180))   # a JVM start and a topic listing, each slow on a loaded machine
   until kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; do
     if ! running kafka || [ $SECONDS -ge $deadline ]; then
       echo "lab: the Kafka broker did not start; its log: $LAB_HOME/logs/kafka.log" >&2
@@ -144,7 +173,10 @@ start_service() {
   if running "$name"; then return; fi
   local jar="$ROOT/${name%-[0-9]*}/target/quarkus-app/quarkus-run.jar"
   [ -f "$jar" ] || { echo "lab: $jar is missing (run ./lab build)" >&2; exit 1; }
+  port_free_or_exit "$name" "${HTTP_PORT[$name]}" "$(port_variable "$name")"
   # shellcheck disable=SC2086
+  # huge pages for ONNX Runtime's weights, as ./lab does (see there)
+  GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}" \
   PORT="${HTTP_PORT[$name]}" KAFKA_BOOTSTRAP_SERVERS="$BOOTSTRAP" start_process "$name" \
     java --add-modules jdk.incubator.vector -Xmx"${HEAP[$name]}" ${LAB_SERVICE_JAVA_OPTS:-} -jar "$jar"
 }
@@ -183,8 +215,24 @@ api_token() {
   export PRUNELAB_API_TOKEN
 }
 
+port_variable() { # NAME -> the variable that sets its base port
+  case "${1%-[0-9]*}" in
+    gateway) echo LAB_GATEWAY_PORT ;; pruner-service) echo LAB_PRUNER_PORT ;;
+    evaluator-service) echo LAB_EVALUATOR_PORT ;; *) echo LAB_ENERGY_PORT ;;
+  esac
+}
+
+write_ports() {
+  mkdir -p "$LAB_HOME"
+  printf '%s\n' "LAB_KAFKA_PORT=$KAFKA_PORT" "LAB_KAFKA_CONTROLLER_PORT=$CONTROLLER_PORT" \
+    "LAB_GATEWAY_PORT=${HTTP_PORT[gateway]}" "LAB_PRUNER_PORT=${HTTP_PORT[pruner-service]}" \
+    "LAB_EVALUATOR_PORT=${HTTP_PORT[evaluator-service]}" "LAB_ENERGY_PORT=${HTTP_PORT[energy-meter-service]}" \
+    > "$PORTS_FILE"
+}
+
 up() {
   api_token
+  write_ports
   start_kafka
   create_topics
   local name
@@ -247,7 +295,9 @@ usage() {
                         environment: LAB_HOME (state, default .lab/services), PRUNELAB_ARTIFACTS, PRUNELAB_DATA,
                         PRUNELAB_MODELS (default .lab/models,out), PRUNELAB_API_TOKEN (default: $LAB_HOME/api-token),
                         LAB_KAFKA_PORT (9092), LAB_GATEWAY_PORT (8080), LAB_PRUNER_PORT (8081),
-                        LAB_EVALUATOR_PORT (8082), LAB_ENERGY_PORT (8083), LAB_PRUNER_HEAP, LAB_EVALUATOR_HEAP
+                        LAB_EVALUATOR_PORT (8082), LAB_ENERGY_PORT (8083), LAB_PRUNER_HEAP, LAB_EVALUATOR_HEAP;
+                        the ports are kept in $LAB_HOME/ports for the later commands of the same LAB_HOME, and a
+                        port another process listens on is refused
 ./lab status            which of them run
 ./lab down [--purge]    stop them; --purge also deletes the broker's data, the artifacts and the logs
 ./lab kafka-topics|kafka-console-producer|kafka-console-consumer ARGS

@@ -117,7 +117,7 @@ class SamplerTest {
                 seen.add(s);
                 three.countDown();
             });
-            assertTrue(three.await(5, TimeUnit.SECONDS));
+            assertTrue(three.await(120, TimeUnit.SECONDS), "three samples did not arrive within 120 s");
             running.close();
             assertEquals(List.of(10.0, 20.0, 30.0), seen.subList(0, 3).stream().map(PowerSample::watts).toList());
         } finally {

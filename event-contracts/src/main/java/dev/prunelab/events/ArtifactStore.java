@@ -17,6 +17,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -69,6 +70,10 @@ public final class ArtifactStore {
     private final Path root;
     private final String owner;
     private final Duration lease;
+    /** Judges staleness and stamps heartbeats; the system clock but in tests, which move it past a lease. */
+    private final Clock clock;
+    /** False in tests: no thread renews the heartbeats, the test calls {@link #renewHeartbeats()} instead. */
+    private final boolean heartbeatThread;
     private final Set<Path> heartbeats = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService heartbeat;
     private long renewals;
@@ -83,6 +88,16 @@ public final class ArtifactStore {
      * @param lease how long another replica's silent heartbeat is trusted
      */
     public ArtifactStore(Path root, String owner, Duration lease) {
+        this(root, owner, lease, Clock.systemUTC(), true);
+    }
+
+    /**
+     * A replica whose time and heartbeat the caller controls (tests): {@code clock} stamps this replica's heartbeats
+     * and judges other replicas' staleness; with {@code heartbeatThread} false no thread renews the heartbeats, the
+     * caller does with {@link #renewHeartbeats()}, so a replica that died is one whose heartbeats are no longer
+     * renewed, and a lease runs out when the clock is moved past it, not when a thread happens to lag.
+     */
+    ArtifactStore(Path root, String owner, Duration lease, Clock clock, boolean heartbeatThread) {
         try {
             this.root = Files.createDirectories(root).toRealPath();
         } catch (IOException e) {
@@ -90,6 +105,8 @@ public final class ArtifactStore {
         }
         this.owner = owner;
         this.lease = lease;
+        this.clock = clock;
+        this.heartbeatThread = heartbeatThread;
     }
 
     public Path root() {
@@ -137,7 +154,7 @@ public final class ArtifactStore {
         checkName(name);
         Path tmp = Files.createDirectory(root.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID()));
         Path ownerFile = Files.writeString(tmp.resolve(OWNER_FILE), owner);
-        beat(ownerFile);
+        keepBeating(ownerFile);
         return new Staging(name, tmp);
     }
 
@@ -178,7 +195,7 @@ public final class ArtifactStore {
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
                 Files.writeString(file, owner, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                beat(file);
+                keepBeating(file);
                 return Optional.of(new Claim(file));
             } catch (FileAlreadyExistsException held) {
                 if (!stale(file)) {
@@ -236,16 +253,20 @@ public final class ArtifactStore {
     private boolean stale(Path heartbeatFile) {
         try {
             Instant renewed = Files.getLastModifiedTime(heartbeatFile, LinkOption.NOFOLLOW_LINKS).toInstant();
-            return renewed.plus(lease).isBefore(Instant.now());
+            return renewed.plus(lease).isBefore(clock.instant());
         } catch (IOException e) {
             return true;
         }
     }
 
-    /** Renews the file's modification time every quarter lease while this replica works on it. */
-    private synchronized void beat(Path file) {
+    /**
+     * Stamps the new file's first heartbeat now (by this replica's clock, not the file system's) and renews its
+     * modification time every quarter lease while this replica works on it.
+     */
+    private synchronized void keepBeating(Path file) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(clock.instant()));
         heartbeats.add(file);
-        if (heartbeat == null) {
+        if (heartbeatThread && heartbeat == null) {
             heartbeat = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "artifact-store-heartbeat");
                 thread.setDaemon(true);
@@ -264,7 +285,12 @@ public final class ArtifactStore {
                 // the next round tries again
             }
         }
-        FileTime now = FileTime.from(Instant.now());
+        renewHeartbeats();
+    }
+
+    /** Renews every heartbeat this replica keeps (what its heartbeat thread does every quarter lease). */
+    void renewHeartbeats() {
+        FileTime now = FileTime.from(clock.instant());
         for (Path file : heartbeats) {
             try {
                 Files.setLastModifiedTime(file, now);

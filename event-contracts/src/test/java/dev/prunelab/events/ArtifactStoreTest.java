@@ -9,10 +9,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,22 +104,66 @@ class ArtifactStoreTest {
         assertFalse(Files.exists(staging.directory()));
     }
 
+    /** A clock the test moves by hand: the replicas' heartbeats and leases are read from it. */
+    static final class ManualClock extends Clock {
+        private volatile Instant now;
+
+        ManualClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    /** A replica on the shared clock whose heartbeat only the test renews ({@link ArtifactStore#renewHeartbeats()}). */
+    private ArtifactStore replica(String owner, Duration lease, ManualClock clock) {
+        return new ArtifactStore(dir.resolve("shared"), owner, lease, clock, false);
+    }
+
     @Test
     void aReplicaRemovesOnlyStagingWhoseWriterStoppedBeating() throws Exception {
         Duration lease = Duration.ofSeconds(30);
-        ArtifactStore first = new ArtifactStore(dir.resolve("shared"), "pruner-a", lease);
-        ArtifactStore second = new ArtifactStore(dir.resolve("shared"), "pruner-b", lease);
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-31T12:00:00Z"));
+        ArtifactStore first = replica("pruner-a", lease, clock);
+        ArtifactStore dying = replica("pruner-c", lease, clock);
+        ArtifactStore second = replica("pruner-b", lease, clock);
         ArtifactStore.Staging working = first.stage("run-4");
-        ArtifactStore.Staging dead = first.stage("run-5");
+        ArtifactStore.Staging dead = dying.stage("run-5");
         Files.writeString(working.directory().resolve("model.onnx"), "half");
-        // a second replica starting up keeps the first one's work in progress (the bug: it deleted every .tmp-*)
+        // a second replica starting up keeps the others' work in progress (the bug: it deleted every .tmp-*)
         assertEquals(0, second.removeAbandoned());
         assertTrue(Files.exists(working.directory().resolve("model.onnx")));
-        // the writer of run-5 died: its heartbeat is older than the lease
-        Files.setLastModifiedTime(dead.directory().resolve(ArtifactStore.OWNER_FILE),
-                FileTime.from(Instant.now().minus(lease).minusSeconds(1)));
+        assertTrue(Files.exists(dead.directory()));
+        // a lease later: still inside it, nothing is abandoned yet
+        clock.advance(lease);
+        first.renewHeartbeats();
+        assertEquals(0, second.removeAbandoned(), "a heartbeat exactly one lease old is still trusted");
+        // the writer of run-5 died (its heartbeat stopped); the writer of run-4 keeps beating
+        clock.advance(Duration.ofSeconds(1));
+        first.renewHeartbeats();
         assertEquals(1, second.removeAbandoned());
         assertFalse(Files.exists(dead.directory()));
+        assertTrue(Files.exists(working.directory()));
+        // a replica never removes its own staging, whatever its heartbeat's age
+        clock.advance(lease.multipliedBy(2));
+        assertEquals(0, first.removeAbandoned());
         assertTrue(Files.exists(working.directory()));
         ArtifactRef ref = working.commit();
         assertFalse(Files.exists(first.resolve("run-4").resolve(ArtifactStore.OWNER_FILE)), "no owner file in an artifact");
@@ -127,21 +173,30 @@ class ArtifactStoreTest {
     @Test
     void aClaimIsOneReplicasUntilReleasedOrItsOwnerIsGone() throws Exception {
         Duration lease = Duration.ofSeconds(30);
-        ArtifactStore first = new ArtifactStore(dir.resolve("shared"), "pruner-a", lease);
-        ArtifactStore second = new ArtifactStore(dir.resolve("shared"), "pruner-b", lease);
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-31T12:00:00Z"));
+        ArtifactStore first = replica("pruner-a", lease, clock);
+        ArtifactStore second = replica("pruner-b", lease, clock);
         ArtifactStore.Claim claim = first.claim("prune", "run-6").orElseThrow();
         assertTrue(second.claim("prune", "run-6").isEmpty(), "held by a live replica");
         assertTrue(second.claim("evaluate", "run-6").isPresent(), "another kind of work on the same run is free");
         claim.close();
         ArtifactStore.Claim taken = second.claim("prune", "run-6").orElseThrow();
         assertTrue(first.claim("prune", "run-6").isEmpty());
-        // the holder is SIGKILLed: its heartbeat stops, and after the lease the claim is taken over
-        Path file = dir.resolve("shared").resolve(ArtifactStore.CLAIMS).resolve("prune-run-6");
-        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(lease).minusSeconds(1)));
+        // a holder that keeps beating keeps its claim however long its work takes
+        for (int i = 0; i < 3; i++) {
+            clock.advance(lease.dividedBy(2));
+            second.renewHeartbeats();
+            assertTrue(first.claim("prune", "run-6").isEmpty(), "taken from a live holder after " + (i + 1) + " half leases");
+        }
+        // the holder is SIGKILLed: its heartbeat stops, and once the lease has passed the claim is taken over
+        clock.advance(lease);
+        assertTrue(first.claim("prune", "run-6").isEmpty(), "a heartbeat exactly one lease old is still trusted");
+        clock.advance(Duration.ofSeconds(1));
         ArtifactStore.Claim takenOver = first.claim("prune", "run-6").orElseThrow();
         taken.close(); // the old holder's release must not free the new holder's claim
         assertTrue(second.claim("prune", "run-6").isEmpty());
         takenOver.close();
+        assertTrue(second.claim("prune", "run-6").isPresent(), "released by its holder: free at once");
         assertThrows(IllegalArgumentException.class, () -> first.resolve(ArtifactStore.CLAIMS + "/prune-run-6"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.prunelab.cli;
 
+import dev.prunelab.modelformat.CacheInterface;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.export.DecoderExporter;
 import dev.prunelab.pruning.family.ModelFamilies;
@@ -48,6 +49,12 @@ final class ExportCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}); 0 = the provider's float path")
     int weightAccuracyLevel;
 
+    @Option(names = "--cache", paramLabel = "in-place|growing", defaultValue = "in-place",
+            description = "the graph's KV-cache interface (default: ${DEFAULT-VALUE}): in-place, a fixed-capacity cache "
+                    + "updated by the graph (opset 24; what ./lab eval and the services measure), or growing, the "
+                    + "standard past/present interface of other runtimes (opset 17, float weights; not evaluated here)")
+    String cache;
+
     @Option(names = "--pruned-weights", paramLabel = "FILE",
             description = "overlay these linear weights (./lab prune --save-pruned-weights) on the checkpoint's")
     Path prunedWeights;
@@ -55,17 +62,18 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         WeightDtype exportDtype = WeightDtype.of(dtype);
+        CacheInterface cacheInterface = CacheInterface.of(cache);
         LinearQuantization quantization = LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel);
         try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer));
              SafetensorsFile overlay = prunedWeights == null ? null : SafetensorsFile.open(prunedWeights)) {
             TensorSource weights = overlay == null ? loaded.tensors() : new OverlayTensors(loaded.tensors(), overlay);
             DecoderExporter.Result result = DecoderExporter.export(loaded, weights, out, exportDtype, false,
-                    quantization, staging -> { });
-            System.out.printf("exported %s (%s, %d layers, %,d parameters, %s) to %s%n", model,
+                    quantization, cacheInterface, staging -> { });
+            System.out.printf("exported %s (%s, %d layers, %,d parameters, %s, %s KV cache, opset %d) to %s%n", model,
                     ModelFamilies.of(loaded.config()).id(), loaded.config().numLayers(), result.parameterCount(),
                     exportDtype.onnxName() + (quantization.quantized() ? ", linear layers int4 blocks of "
                             + quantization.blockSize() + " at accuracy level " + quantization.accuracyLevel() : ""),
-                    result.directory());
+                    cacheInterface.id(), cacheInterface.opset(), result.directory());
             System.out.printf("size %,d bytes%s, %.2f s%n", result.modelBytes(),
                     result.externalData() ? " (weights in model.onnx.data)" : "", result.seconds());
         }

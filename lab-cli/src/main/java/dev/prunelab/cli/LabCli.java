@@ -1,6 +1,8 @@
 package dev.prunelab.cli;
 
 import dev.prunelab.console.CommandLines;
+import java.io.PrintWriter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
@@ -20,5 +22,12 @@ public final class LabCli {
     /** Runs a command line; user errors print one line and return a non-zero exit code. */
     public static int run(String... args) {
         return CommandLines.of(new LabCli()).execute(args);
+    }
+
+    /** As {@link #run(String...)}, with the one-line errors written to {@code err} (a test reads them there). */
+    public static int run(PrintWriter err, String... args) {
+        CommandLine commandLine = CommandLines.of(new LabCli());
+        commandLine.setErr(err); // every subcommand's too
+        return commandLine.execute(args);
     }
 }

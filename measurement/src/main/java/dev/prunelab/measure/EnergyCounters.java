@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * Chooses the energy counter for the work a process measures, most trusted first, and says why each better
@@ -14,10 +15,26 @@ import java.util.Locale;
  * @param source    "auto" (the order above), or one of "nvml", "rapl", "estimate" to insist on it
  * @param powercap  normally {@link RaplCounter#SYSFS}
  * @param model     the estimate's per-core watts
+ * @param nvml      how a GPU's counter is opened: normally {@link NvmlOpener#SYSTEM} (the system's libnvidia-ml)
+ * @param cpuNanos  the estimate's process CPU clock in nanoseconds: normally {@link ProcessCpuClock#nanos()}
  */
-public record EnergyCounters(String source, Path powercap, PowerModel model) {
+public record EnergyCounters(String source, Path powercap, PowerModel model, NvmlOpener nvml, LongSupplier cpuNanos) {
 
     public static final List<String> SOURCES = List.of("auto", "nvml", "rapl", "estimate");
+
+    /** One instance, so that two default selections compare equal. */
+    private static final LongSupplier PROCESS_CPU_NANOS = ProcessCpuEstimate::processCpuNanos;
+
+    /**
+     * Opens GPU {@code gpuIndex}'s energy counter, or fails with one line saying why (no driver, no such GPU, a GPU
+     * too old for the total-energy counter). A seam: what a host has is never asked by a test.
+     */
+    @FunctionalInterface
+    public interface NvmlOpener {
+        NvmlOpener SYSTEM = NvmlCounter::open;
+
+        EnergyCounter open(int gpuIndex) throws IOException;
+    }
 
     public EnergyCounters {
         source = source == null ? "auto" : source.toLowerCase(Locale.ROOT);
@@ -31,10 +48,31 @@ public record EnergyCounters(String source, Path powercap, PowerModel model) {
         if (model == null) {
             model = PowerModel.CCF_AWS;
         }
+        if (nvml == null) {
+            nvml = NvmlOpener.SYSTEM;
+        }
+        if (cpuNanos == null) {
+            cpuNanos = PROCESS_CPU_NANOS;
+        }
+    }
+
+    /** The system's NVML and this process's CPU clock. */
+    public EnergyCounters(String source, Path powercap, PowerModel model) {
+        this(source, powercap, model, NvmlOpener.SYSTEM, PROCESS_CPU_NANOS);
     }
 
     public static EnergyCounters auto() {
         return new EnergyCounters("auto", RaplCounter.SYSFS, PowerModel.CCF_AWS);
+    }
+
+    /** The same choice with GPUs' counters opened by {@code nvml}. */
+    public EnergyCounters withNvml(NvmlOpener nvml) {
+        return new EnergyCounters(source, powercap, model, nvml, cpuNanos);
+    }
+
+    /** The same choice with the estimate charging the CPU time {@code cpuNanos} reads (non-decreasing nanoseconds). */
+    public EnergyCounters withCpuClock(LongSupplier cpuNanos) {
+        return new EnergyCounters(source, powercap, model, nvml, cpuNanos);
     }
 
     /** The counter chosen and one line per source considered. */
@@ -57,9 +95,9 @@ public record EnergyCounters(String source, Path powercap, PowerModel model) {
         List<String> reasons = new ArrayList<>();
         if (gpuIndex >= 0 && (source.equals("auto") || source.equals("nvml"))) {
             try {
-                NvmlCounter nvml = NvmlCounter.open(gpuIndex);
+                EnergyCounter gpu = nvml.open(gpuIndex);
                 reasons.add("nvml: GPU " + gpuIndex + " energy counter");
-                return new Selection(nvml, reasons);
+                return new Selection(gpu, reasons);
             } catch (IOException e) {
                 if (source.equals("nvml")) {
                     throw e;
@@ -85,7 +123,7 @@ public record EnergyCounters(String source, Path powercap, PowerModel model) {
                 }
             }
         }
-        ProcessCpuEstimate estimate = new ProcessCpuEstimate(model);
+        ProcessCpuEstimate estimate = new ProcessCpuEstimate(model, cpuNanos);
         reasons.add("estimate: " + estimate.basis());
         return new Selection(estimate, reasons);
     }

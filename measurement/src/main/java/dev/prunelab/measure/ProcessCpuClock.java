@@ -4,6 +4,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import java.lang.management.ManagementFactory;
+import java.util.function.LongSupplier;
 
 /**
  * This process's CPU time, every thread included (ONNX Runtime's native pool threads too), in nanoseconds:
@@ -13,7 +14,7 @@ import java.lang.management.ManagementFactory;
  */
 public final class ProcessCpuClock {
 
-    private static final int CLOCK_PROCESS_CPUTIME_ID = 2; // Linux, <time.h>
+    static final int CLOCK_PROCESS_CPUTIME_ID = 2; // Linux, <time.h>
     private static final LibC LIBC = load();
 
     /** The one libc call used; a long[2] stands for struct timespec {time_t tv_sec; long tv_nsec} on 64-bit Linux. */
@@ -29,28 +30,56 @@ public final class ProcessCpuClock {
             return null;
         }
         try {
-            LibC libc = Native.load("c", LibC.class);
-            return libc.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, new long[2]) == 0 ? libc : null;
+            return usable(Native.load("c", LibC.class));
         } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** {@code libc} when its process clock answers, else null (the JVM's bean is used then). */
+    static LibC usable(LibC libc) {
+        try {
+            return libc.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, new long[2]) == 0 ? libc : null;
+        } catch (RuntimeException e) { // JNA's LastErrorException and the like
             return null;
         }
     }
 
     /** Nanoseconds of CPU time this process has used. */
     public static long nanos() {
-        if (LIBC != null) {
+        return nanos(LIBC, ProcessCpuClock::jvmNanos);
+    }
+
+    /**
+     * The process clock through {@code libc} (null: none), else {@code jvmNanos} (negative: none either).
+     *
+     * @throws IllegalStateException when neither can be read
+     */
+    static long nanos(LibC libc, LongSupplier jvmNanos) {
+        if (libc != null) {
             long[] timespec = new long[2];
-            if (LIBC.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, timespec) == 0) {
-                return timespec[0] * 1_000_000_000L + timespec[1];
+            if (libc.clock_gettime(CLOCK_PROCESS_CPUTIME_ID, timespec) == 0) {
+                return timespecNanos(timespec);
             }
         }
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            long nanos = os.getProcessCpuTime();
-            if (nanos >= 0) {
-                return nanos;
-            }
+        long nanos = jvmNanos.getAsLong();
+        if (nanos >= 0) {
+            return nanos;
         }
         throw new IllegalStateException("this JVM cannot read its process CPU time; the energy estimate needs it");
+    }
+
+    /** struct timespec {tv_sec, tv_nsec} as nanoseconds. */
+    static long timespecNanos(long[] timespec) {
+        return timespec[0] * 1_000_000_000L + timespec[1];
+    }
+
+    /** The JVM's process CPU time (clock-tick resolution), or -1 where the JVM cannot read it. */
+    private static long jvmNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** The clock's resolution in this process: nanoseconds through libc, clock ticks through the JVM's bean. */

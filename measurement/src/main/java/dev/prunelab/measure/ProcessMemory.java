@@ -10,18 +10,30 @@ import java.nio.file.Path;
  */
 public final class ProcessMemory {
     private static final Path STATUS = Path.of("/proc/self/status");
+    static final String PEAK_KEY = "VmHWM:";
+    static final String CURRENT_KEY = "VmRSS:";
 
     private ProcessMemory() {
     }
 
     /** VmHWM ("high water mark") from /proc/self/status in bytes, or null where there is no /proc (not Linux). */
     public static Long peakRssBytes() {
-        return statusKilobytes("VmHWM:");
+        return statusKilobytes(PEAK_KEY);
     }
 
     /** VmRSS: resident memory now, in bytes, or null without /proc. */
     public static Long currentRssBytes() {
-        return statusKilobytes("VmRSS:");
+        return statusKilobytes(CURRENT_KEY);
+    }
+
+    /** VmHWM of a /proc/PID/status text in bytes, or null when the text has no readable VmHWM line. */
+    public static Long peakRssBytes(String statusText) {
+        return statusBytes(statusText, PEAK_KEY);
+    }
+
+    /** VmRSS of a /proc/PID/status text in bytes, or null when the text has no readable VmRSS line. */
+    public static Long currentRssBytes(String statusText) {
+        return statusBytes(statusText, CURRENT_KEY);
     }
 
     private static Long statusKilobytes(String key) {
@@ -29,15 +41,23 @@ public final class ProcessMemory {
             return null;
         }
         try {
-            for (String line : Files.readAllLines(STATUS)) {
-                if (line.startsWith(key)) {
-                    // "VmHWM:\t  123456 kB"
-                    String number = line.substring(key.length()).replace("kB", "").trim();
+            return statusBytes(Files.readString(STATUS), key);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Long statusBytes(String statusText, String key) {
+        for (String line : statusText.split("\n")) {
+            if (line.startsWith(key)) {
+                // "VmHWM:\t  123456 kB"
+                String number = line.substring(key.length()).replace("kB", "").trim();
+                try {
                     return Long.parseLong(number) * 1024;
+                } catch (NumberFormatException e) {
+                    return null;
                 }
             }
-        } catch (IOException | NumberFormatException e) {
-            return null;
         }
         return null;
     }

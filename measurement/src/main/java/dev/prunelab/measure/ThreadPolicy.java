@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * How many threads the lab computes with, for ONNX Runtime's intra-op pool and the lab's own Java pools alike.
@@ -38,10 +39,15 @@ public final class ThreadPolicy {
 
     /** The threads to use for a request of {@code requested} (0 = auto: the idle cores now, at least 1). */
     public static int resolve(int requested) {
+        return resolve(requested, ThreadPolicy::idleCores);
+    }
+
+    /** As {@link #resolve(int)}, with auto's count from {@code idleCores}. */
+    static int resolve(int requested, IntSupplier idleCores) {
         if (requested < 0) {
             throw new IllegalArgumentException("threads must be >= 0 (0 = one per idle core), was " + requested);
         }
-        return requested > 0 ? requested : idleCores();
+        return requested > 0 ? requested : idleCores.getAsInt();
     }
 
     /**
@@ -51,8 +57,12 @@ public final class ThreadPolicy {
      * given (measured: 0.2 s of a 12.8 s Wanda prune of stories15M, the pause and its cold start).
      */
     public static void beginSample() {
+        beginSample(Machine.SYSTEM);
+    }
+
+    static void beginSample(Machine machine) {
         try {
-            begun.set(Sample.take());
+            begun.set(machine.sample());
         } catch (IOException | RuntimeException e) {
             begun.set(null);   // no /proc: auto falls back to every core anyway
         }
@@ -60,18 +70,23 @@ public final class ThreadPolicy {
 
     /** Cores idle now (sampled for ~{@value #SAMPLE_MILLIS} ms), at least 1; all cores where /proc cannot be read. */
     public static int idleCores() {
-        int cores = Runtime.getRuntime().availableProcessors();
+        return idleCores(Machine.SYSTEM);
+    }
+
+    /** As {@link #idleCores()}, reading {@code machine} (from the sample {@link #beginSample} began, when recent). */
+    static int idleCores(Machine machine) {
+        int cores = machine.cores();
         try {
             Sample before = begun.getAndSet(null);
-            long waitMillis = before == null ? -1 : remainingMillis(before.nanos(), System.nanoTime());
+            long waitMillis = before == null ? -1 : remainingMillis(before.nanos(), machine.nanoTime());
             if (waitMillis < 0) {
-                before = Sample.take();
+                before = machine.sample();
                 waitMillis = SAMPLE_MILLIS;
             }
             if (waitMillis > 0) {
-                Thread.sleep(waitMillis);
+                machine.pause(waitMillis);
             }
-            Sample after = Sample.take();
+            Sample after = machine.sample();
             long total = after.host().total() - before.host().total();
             if (total <= 0) {
                 return cores;
@@ -102,11 +117,44 @@ public final class ThreadPolicy {
         return Math.max(0, SAMPLE_MILLIS - elapsedMillis);
     }
 
-    /** The host's CPU times and this process's own, at one moment. */
-    private record Sample(HostCpu.Times host, long ownJiffies, long nanos) {
-        static Sample take() throws IOException {
-            return new Sample(HostCpu.read(HostCpu.PROC_STAT), ThreadPolicy.ownJiffies(), System.nanoTime());
-        }
+    /** The host's CPU times and this process's own (jiffies), at one moment of {@link System#nanoTime()}. */
+    record Sample(HostCpu.Times host, long ownJiffies, long nanos) {
+    }
+
+    /**
+     * What the idle-core count reads of the machine: its cores, a CPU-time sample, the monotonic clock, and the
+     * pause between two samples. {@link #SYSTEM} is this machine; tests pass their own.
+     */
+    interface Machine {
+        Machine SYSTEM = new Machine() {
+            @Override
+            public int cores() {
+                return Runtime.getRuntime().availableProcessors();
+            }
+
+            @Override
+            public Sample sample() throws IOException {
+                return new Sample(HostCpu.read(HostCpu.PROC_STAT), ThreadPolicy.ownJiffies(), System.nanoTime());
+            }
+
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void pause(long millis) throws InterruptedException {
+                Thread.sleep(millis);
+            }
+        };
+
+        int cores();
+
+        Sample sample() throws IOException;
+
+        long nanoTime();
+
+        void pause(long millis) throws InterruptedException;
     }
 
     /** The rule alone: cores not busy with other work, a core idle when {@value #IDLE_SHARE_PER_CORE} of it is. */

@@ -2,8 +2,11 @@ package dev.prunelab.measure;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class EnergyCountersTest {
@@ -49,17 +53,75 @@ class EnergyCountersTest {
         assertTrue(e.getMessage().contains("energy_uj") && !e.getMessage().contains("secret"), e.getMessage());
     }
 
+    /** An NVML opener as a host without an NVIDIA driver answers. */
+    private static final EnergyCounters.NvmlOpener NO_NVML = gpu -> {
+        throw new IOException("NVML is not available: libnvidia-ml cannot be loaded (no NVIDIA driver here)");
+    };
+
     @Test
     void withoutRaplOrAGpuTheEstimateIsChosenAndSaysWhy(@TempDir Path dir) throws IOException {
-        EnergyCounters counters = new EnergyCounters("auto", dir.resolve("no-powercap"), PowerModel.CCF_AWS);
+        EnergyCounters counters = new EnergyCounters("auto", dir.resolve("no-powercap"), PowerModel.CCF_AWS)
+                .withNvml(NO_NVML);
         EnergyCounters.Selection cpu = counters.select(-1);
-        assertInstanceOf(ProcessCpuEstimate.class, cpu.counter());
-        assertTrue(cpu.why().contains("rapl: no RAPL package zone"), cpu.why());
-        assertTrue(cpu.why().contains("Cloud Carbon Footprint"), cpu.why());
+        try (EnergyCounter counter = cpu.counter()) {
+            assertInstanceOf(ProcessCpuEstimate.class, counter);
+            assertEquals(2, cpu.reasons().size(), cpu.why());
+            assertTrue(cpu.why().startsWith("rapl: no RAPL package zone"), cpu.why());
+            assertTrue(cpu.why().contains("Cloud Carbon Footprint"), cpu.why());
+        }
 
         EnergyCounters.Selection gpu = counters.select(0);
-        assertInstanceOf(ProcessCpuEstimate.class, gpu.counter());
-        assertTrue(gpu.why().startsWith("nvml: NVML is not available"), gpu.why());
+        try (EnergyCounter counter = gpu.counter()) {
+            assertInstanceOf(ProcessCpuEstimate.class, counter);
+            assertEquals(3, gpu.reasons().size(), gpu.why());
+            assertEquals("nvml: NVML is not available: libnvidia-ml cannot be loaded (no NVIDIA driver here)",
+                    gpu.reasons().get(0));
+            assertEquals("rapl: not used for GPU work (it counts the CPU packages only)", gpu.reasons().get(1));
+            assertTrue(gpu.reasons().get(2).startsWith("estimate: "), gpu.why());
+        }
+    }
+
+    @Test
+    void gpuWorkIsMeteredByItsNvmlCounterWhenOneOpens(@TempDir Path dir) throws IOException {
+        FakeNvml nvml = new FakeNvml();
+        java.util.List<Integer> opened = new java.util.ArrayList<>();
+        EnergyCounters counters = new EnergyCounters("auto", dir.resolve("no-powercap"), PowerModel.CCF_AWS)
+                .withNvml(gpu -> {
+                    opened.add(gpu);
+                    return NvmlCounter.open(nvml, gpu);
+                });
+        EnergyCounters.Selection selection = counters.select(0);
+        try (EnergyCounter counter = selection.counter()) {
+            assertInstanceOf(NvmlCounter.class, counter);
+            assertEquals(java.util.List.of("nvml: GPU 0 energy counter"), selection.reasons());
+            assertEquals("gpu0", counter.device());
+            nvml.milliJoules += 1_500;
+            assertEquals(1.5, counter.joules(), 1e-12);
+        }
+        assertEquals(0, nvml.initialized, "closing the chosen counter shuts NVML down");
+        try (EnergyCounter insisted = new EnergyCounters("nvml", dir, null)
+                .withNvml(gpu -> NvmlCounter.open(nvml, gpu)).select(0).counter()) {
+            assertInstanceOf(NvmlCounter.class, insisted);
+        }
+        assertEquals(java.util.List.of(0), opened, "CPU work never asks NVML");
+        counters.select(-1).counter().close();
+        assertEquals(java.util.List.of(0), opened, "CPU work never asks NVML");
+        IOException missing = assertThrows(IOException.class,
+                () -> new EnergyCounters("nvml", dir, null).withNvml(NO_NVML).select(0));
+        assertTrue(missing.getMessage().startsWith("NVML is not available"), missing.getMessage());
+        assertEquals(0, nvml.initialized);
+    }
+
+    @Test
+    void theEstimateChargesTheCpuClockItIsGiven(@TempDir Path dir) throws IOException {
+        AtomicLong cpu = new AtomicLong(7_000_000_000L);
+        EnergyCounters counters = new EnergyCounters("estimate", dir, new PowerModel(1, 4, "test")).withCpuClock(cpu::get);
+        try (EnergyCounter estimate = counters.select(-1).counter()) {
+            cpu.addAndGet(500_000_000L);
+            assertEquals(2.0, estimate.joules(), 1e-12, "0.5 CPU-seconds x 4 W");
+        }
+        assertEquals(new EnergyCounters("auto", RaplCounter.SYSFS, PowerModel.CCF_AWS), EnergyCounters.auto(),
+                "the defaults are the same constants, whatever constructor");
     }
 
     @Test
@@ -67,8 +129,11 @@ class EnergyCountersTest {
         assertThrows(IOException.class, () -> new EnergyCounters("rapl", dir, null).select(-1));
         assertThrows(IOException.class, () -> new EnergyCounters("nvml", dir, null).select(-1));
         zone(dir, "intel-rapl:0", 1, 1000);
-        assertInstanceOf(RaplCounter.class, new EnergyCounters("auto", dir, null).select(-1).counter());
-        assertInstanceOf(ProcessCpuEstimate.class, new EnergyCounters("estimate", dir, null).select(-1).counter());
+        try (EnergyCounter rapl = new EnergyCounters("auto", dir, null).select(-1).counter();
+             EnergyCounter estimate = new EnergyCounters("estimate", dir, null).select(-1).counter()) {
+            assertInstanceOf(RaplCounter.class, rapl);
+            assertInstanceOf(ProcessCpuEstimate.class, estimate);
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new EnergyCounters("smi", dir, null));
         assertTrue(e.getMessage().contains("auto|nvml|rapl|estimate"), e.getMessage());
@@ -86,10 +151,13 @@ class EnergyCountersTest {
     }
 
     @Test
+    @Timeout(120)
     void thisProcessesCpuClockAdvancesWithWork() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled(),
+                "this JVM cannot read a thread's CPU time, which the spin below counts");
         ProcessCpuEstimate estimate = new ProcessCpuEstimate(PowerModel.CCF_AWS);
         // spin until this thread has had 0.2 s of CPU (not of wall time: on a busy machine that may be far less)
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         long until = threads.getCurrentThreadCpuTime() + 200_000_000L;
         double sink = 0;
         while (threads.getCurrentThreadCpuTime() < until) {
@@ -98,26 +166,59 @@ class EnergyCountersTest {
             }
         }
         assertTrue(sink > 0);
+        // the process clock counts this thread's 0.2 s and more (other threads); 0.15 leaves a clock tick's slack
+        // for the JVM bean's fallback
         assertTrue(estimate.cpuSeconds() > 0.15, "CPU seconds " + estimate.cpuSeconds());
     }
 
-    @Test
-    void theProcessClockResolvesMicroseconds() {
-        assertTrue(ProcessCpuClock.fineGrained(), "libc's CLOCK_PROCESS_CPUTIME_ID is reachable on Linux");
-        // The clock counts every thread of the process, so one step can include a JIT or GC thread's slice (a CI
-        // run saw 1.26 ms between two readings); its resolution is the smallest step among many.
-        long smallestStepNanos = Long.MAX_VALUE;
-        long previous = ProcessCpuClock.nanos();
-        for (int steps = 0; steps < 200; ) {
-            long next = ProcessCpuClock.nanos();
-            if (next != previous) {
-                smallestStepNanos = Math.min(smallestStepNanos, next - previous);
-                previous = next;
-                steps++;
-            }
+    /** libc's clock_gettime as a test sets it up: a fixed timespec, or a failure. */
+    static final class FakeLibC implements ProcessCpuClock.LibC {
+        final long seconds;
+        final long nanos;
+        final int result;
+        final java.util.List<Integer> clocksAsked = new java.util.ArrayList<>();
+
+        FakeLibC(long seconds, long nanos, int result) {
+            this.seconds = seconds;
+            this.nanos = nanos;
+            this.result = result;
         }
-        assertTrue(smallestStepNanos < 1_000_000,
-                "the smallest of 200 steps is " + smallestStepNanos + " ns: coarser than a millisecond");
+
+        @Override
+        public int clock_gettime(int clock, long[] timespec) {
+            clocksAsked.add(clock);
+            if (result == 0) {
+                timespec[0] = seconds;
+                timespec[1] = nanos;
+            }
+            return result;
+        }
+    }
+
+    @Test
+    void theProcessClockReadsLibcsTimespecAsNanoseconds() {
+        FakeLibC libc = new FakeLibC(3, 250_000_001L, 0);
+        assertEquals(3_250_000_001L, ProcessCpuClock.nanos(libc, () -> {
+            throw new AssertionError("the JVM's coarse clock is not read while libc answers");
+        }));
+        assertEquals(java.util.List.of(ProcessCpuClock.CLOCK_PROCESS_CPUTIME_ID), libc.clocksAsked);
+        assertEquals(2, ProcessCpuClock.CLOCK_PROCESS_CPUTIME_ID, "Linux's CLOCK_PROCESS_CPUTIME_ID");
+        assertEquals(9_223_372_036_854_775_807L, ProcessCpuClock.timespecNanos(new long[] {9_223_372_036L, 854_775_807L}));
+        assertSame(libc, ProcessCpuClock.usable(libc));
+    }
+
+    @Test
+    void theProcessClockFallsBackToTheJvmsWhenLibcFails() {
+        FakeLibC failing = new FakeLibC(99, 99, -1);
+        assertEquals(40_000_000L, ProcessCpuClock.nanos(failing, () -> 40_000_000L));
+        assertEquals(40_000_000L, ProcessCpuClock.nanos(null, () -> 40_000_000L), "no libc at all (not Linux)");
+        assertNull(ProcessCpuClock.usable(failing), "a libc whose clock fails is not used");
+        assertNull(ProcessCpuClock.usable((clock, timespec) -> {
+            throw new IllegalStateException("JNA: clock_gettime not found");
+        }));
+        IllegalStateException neither = assertThrows(IllegalStateException.class,
+                () -> ProcessCpuClock.nanos(failing, () -> -1));
+        assertTrue(neither.getMessage().contains("cannot read its process CPU time"), neither.getMessage());
     }
 
     @Test

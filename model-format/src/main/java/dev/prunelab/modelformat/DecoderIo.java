@@ -2,8 +2,9 @@ package dev.prunelab.modelformat;
 
 /**
  * Names of the exported decoder graph's inputs and outputs, held once for both the exporter and the evaluator.
- * The names are Hugging Face Optimum's; the cache is a fixed-capacity buffer updated in place (ONNX
- * {@code TensorScatter}, opset 24), not one that grows by a copy every step:
+ * The names are Hugging Face Optimum's. Two cache contracts ({@link CacheInterface}); the lab's default and the
+ * only one its evaluator runs is {@linkplain CacheInterface#IN_PLACE in place}, a fixed-capacity buffer updated by
+ * the graph ({@code TensorScatter}, opset 24), not one that grows by a copy every step:
  *
  * <pre>
  * input_ids                   int64   [batch, sequence]
@@ -17,6 +18,16 @@ package dev.prunelab.modelformat;
  *
  * present.{i} is past.{i} with the new keys/values written at the write index. Bound as an output to the very
  * buffer given as the past, ONNX Runtime writes only the new slots (no copy of the cache per step).
+ *
+ * <p>The {@linkplain CacheInterface#GROWING growing} contract (opset 17, for other runtimes) is the standard one:
+ * <pre>
+ * input_ids                   int64   [batch, sequence]
+ * attention_mask              int64   [batch, past_sequence + sequence]   1 = attend, 0 = padding
+ * position_ids                int64   [batch, sequence]
+ * past_key_values.{i}.key     float32 [batch, kv_heads, past_sequence, head_dim]   (and .value; 0 positions at first)
+ * logits                      float32 [batch, sequence, vocab]
+ * present.{i}.key             float32 [batch, kv_heads, past_sequence + sequence, head_dim]   (and .value)
+ * </pre>
  */
 public final class DecoderIo {
     public static final String INPUT_IDS = "input_ids";
@@ -29,8 +40,12 @@ public final class DecoderIo {
     public static final String SEQUENCE_AXIS = "sequence_length";
     /** The cache's capacity in positions: the caller's choice (prompt + new tokens, a window). */
     public static final String CACHE_SEQUENCE_AXIS = "cache_sequence_length";
-    /** The mask's length in graphs without a cache (calibration): the sequence itself. */
+    /** The mask's length in graphs without a cache (calibration: the sequence itself) and in the growing contract. */
     public static final String TOTAL_SEQUENCE_AXIS = "total_sequence_length";
+    /** The positions already cached, in the growing contract's past. */
+    public static final String PAST_SEQUENCE_AXIS = "past_sequence_length";
+    /** The growing contract's present: past and new positions. */
+    public static final String PRESENT_SEQUENCE_AXIS = "present_sequence_length";
 
     /** File names inside an exported model directory. */
     public static final String MODEL_FILE = "model.onnx";

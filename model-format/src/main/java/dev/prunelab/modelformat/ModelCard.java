@@ -26,6 +26,8 @@ import java.nio.file.Path;
  * @param expandedWeightBytes size of model.onnx.data as ONNX Runtime reads it; 0 for inline weights
  * @param sourceSha256   sha256 over the source weight files, in the order listed
  * @param linearQuantization how the blocks' linear layers are quantized; absent (null) when they are float
+ * @param cacheInterface the graph's KV-cache contract, {@link CacheInterface#id()} ("in-place" or "growing");
+ *                       absent in cards written before the in-place cache (their graphs are refused at open)
  *
  * <p>The card holds no timestamp, so the same source exported twice gives byte-identical directories.
  */
@@ -54,17 +56,12 @@ public record ModelCard(
         String sourcePath,
         java.util.List<String> sourceWeightFiles,
         String sourceSha256,
-        LinearQuantization linearQuantization) {
+        LinearQuantization linearQuantization,
+        String cacheInterface) {
 
-    /** A card of float linear layers (no {@code linearQuantization}). */
-    public ModelCard(int schemaVersion, String family, String modelType, int vocabSize, int hiddenSize, int numLayers,
-            int numHeads, int numKvHeads, int headDim, int contextLength, long parameterCount,
-            long nonZeroParameterCount, String weightDtype, String weightStorage, long expandedWeightBytes,
-            String tokenizerFile, String tokenizerKind, int bosTokenId, int eosTokenId, String sourcePath,
-            java.util.List<String> sourceWeightFiles, String sourceSha256) {
-        this(schemaVersion, family, modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
-                contextLength, parameterCount, nonZeroParameterCount, weightDtype, weightStorage, expandedWeightBytes,
-                tokenizerFile, tokenizerKind, bosTokenId, eosTokenId, sourcePath, sourceWeightFiles, sourceSha256, null);
+    /** The card's cache contract, or empty for a card written before the lab named it (an older export). */
+    public java.util.Optional<CacheInterface> cache() {
+        return cacheInterface == null ? java.util.Optional.empty() : java.util.Optional.of(CacheInterface.of(cacheInterface));
     }
 
     /**
@@ -114,8 +111,17 @@ public record ModelCard(
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no model card; is " + modelDirectory
                     + " a directory written by './lab export'?", e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            if (e.getCause() instanceof IllegalArgumentException refused) {
+                throw new IllegalArgumentException(file + ": " + refused.getMessage(), e); // the card's own checks
+            }
+            // never Jackson's own message: it quotes the bytes it read, and the card may not be a card at all
+            String where = e.getLocation() == null || e.getLocation().getLineNr() <= 0 ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new IllegalArgumentException(file + ": malformed model card (not valid JSON, or not the card's "
+                    + "fields and types)" + where, e);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": malformed model card: " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + ": cannot read the model card: " + e.getMessage(), e);
         }
     }
 }

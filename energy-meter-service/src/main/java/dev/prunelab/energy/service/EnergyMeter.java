@@ -58,6 +58,10 @@ public class EnergyMeter {
     @ConfigProperty(name = "prunelab.energy.proc-stat", defaultValue = "/proc/stat")
     Path procStat;
 
+    /** The estimate's core count; 0 = {@link Runtime#availableProcessors()} (a test pins it to its fixture's). */
+    @ConfigProperty(name = "prunelab.energy.cores", defaultValue = "0")
+    int cores;
+
     @ConfigProperty(name = "prunelab.energy.max-failed-ticks", defaultValue = "5")
     int maxFailedTicks;
 
@@ -90,8 +94,8 @@ public class EnergyMeter {
         publishFailures = Counter.builder("prunelab.power.publish.failures").tag("host", host)
                 .description("power samples that could not be published (the broker did not acknowledge them in time)")
                 .register(registry);
-        selection = new PowerSourceSelector(powercap, procStat, powerModel,
-                Runtime.getRuntime().availableProcessors(), nvml ? PowerSourceSelector.Gpus.SYSTEM : null).select();
+        selection = new PowerSourceSelector(powercap, procStat, powerModel, estimateCores(cores),
+                nvml ? PowerSourceSelector.Gpus.SYSTEM : null).select();
         selection.reasons().forEach(reason -> LOG.info("power source " + reason));
         List<PowerSource> sources = selection.sources();
         sampler = new Sampler(sources, host, Clock.systemUTC(), interval);
@@ -178,6 +182,15 @@ public class EnergyMeter {
 
     public String lastFailure() {
         return sampler == null ? null : sampler.lastFailure();
+    }
+
+    /** prunelab.energy.cores as the estimate takes it: 0 means every core this JVM may use. */
+    static int estimateCores(int configured) {
+        if (configured < 0) {
+            throw new IllegalArgumentException("prunelab.energy.cores " + configured
+                    + " must be 0 (every core) or a count of cores");
+        }
+        return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     }
 
     /** Same default as the evaluator's measurement windows: {@code InetAddress.getLocalHost().getHostName()}. */

@@ -3,9 +3,16 @@ package dev.prunelab.energy.service;
 import dev.prunelab.events.Topics;
 import dev.prunelab.kafka.InJvmKafka;
 import dev.prunelab.kafka.InJvmKafkaResource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.HashMap;
 import java.util.Map;
 
-/** A real single-node KRaft broker in the test JVM, with every pipeline topic created. */
+/**
+ * A real single-node KRaft broker in the test JVM, with every pipeline topic created, and the machine
+ * {@link InMemorySamples} describes (the test moves its /proc/stat fixture).
+ */
 public class RealKafka extends InJvmKafkaResource {
 
     public RealKafka() {
@@ -14,8 +21,14 @@ public class RealKafka extends InJvmKafkaResource {
 
     @Override
     protected Map<String, String> settings(InJvmKafka broker) {
-        return Map.of("prunelab.host", InMemorySamples.HOST,
-                "prunelab.energy.interval", "PT0.2S",
-                "prunelab.energy.nvml", "false");
+        Map<String, String> settings = new HashMap<>();
+        settings.put("prunelab.host", InMemorySamples.HOST);
+        settings.put("prunelab.energy.interval", "PT0.2S");
+        try {
+            settings.putAll(InMemorySamples.describedMachine(Files.createTempDirectory("energy-meter-machine-")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return settings;
     }
 }

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * The energy stage: a fixed generation workload measured with an energy counter read at the edges of every
@@ -85,8 +86,25 @@ public final class EnergyBenchmark {
     public record Reference(String runId, DecoderSession session) {
     }
 
-    /** Where the stage measures: the counter chosen for this work and the host's lock. */
-    public record Environment(EnergyCounters counters, HostWorkLock lock) {
+    /**
+     * Where the stage measures: the counter chosen for this work, the host's lock, and the monotonic clock in
+     * nanoseconds that times the phases and the baseline (and the latency section's runs).
+     */
+    public record Environment(EnergyCounters counters, HostWorkLock lock, LongSupplier monotonicNanos) {
+        /** One instance, so that two default environments compare equal. */
+        private static final LongSupplier SYSTEM_NANOS = System::nanoTime;
+
+        public Environment {
+            if (monotonicNanos == null) {
+                monotonicNanos = SYSTEM_NANOS;
+            }
+        }
+
+        /** Timed with {@link System#nanoTime()}. */
+        public Environment(EnergyCounters counters, HostWorkLock lock) {
+            this(counters, lock, SYSTEM_NANOS);
+        }
+
         public static Environment alone() {
             return new Environment(EnergyCounters.auto(), HostWorkLock.none());
         }
@@ -122,16 +140,17 @@ public final class EnergyBenchmark {
         } catch (IOException e) {
             throw new IllegalStateException("energy: " + e.getMessage(), e);
         }
+        LongSupplier clock = environment.monotonicNanos();
         try (EnergyCounter counter = selection.counter();
              HostWorkLock.Hold window = environment.lock().measurementWindow()) {
-            Baseline baseline = baseline(counter, settings.baselineSeconds());
+            Baseline baseline = baseline(counter, settings.baselineSeconds(), clock);
             int done = 0;
             for (int w = 0; w < settings.warmups(); w++) {
                 LatencyBenchmark.generate(session, prompt, batch, promptTokens, decodeTokens,
-                        LatencyBenchmark.PhaseEdges.NONE);
+                        LatencyBenchmark.PhaseEdges.NONE, clock);
                 if (reference != null) {
                     LatencyBenchmark.generate(reference.session(), prompt, batch, promptTokens, decodeTokens,
-                            LatencyBenchmark.PhaseEdges.NONE);
+                            LatencyBenchmark.PhaseEdges.NONE, clock);
                 }
                 progress.accept(++done);
             }
@@ -143,12 +162,12 @@ public final class EnergyBenchmark {
                 boolean referenceFirst = reference != null && r % 2 == 1;
                 if (referenceFirst) {
                     referenceRepeats.add(repeat(reference.session(), counter, baseline, prompt, batch, promptTokens,
-                            decodeTokens));
+                            decodeTokens, clock));
                 }
-                repeats.add(repeat(session, counter, baseline, prompt, batch, promptTokens, decodeTokens));
+                repeats.add(repeat(session, counter, baseline, prompt, batch, promptTokens, decodeTokens, clock));
                 if (reference != null && !referenceFirst) {
                     referenceRepeats.add(repeat(reference.session(), counter, baseline, prompt, batch, promptTokens,
-                            decodeTokens));
+                            decodeTokens, clock));
                 }
                 progress.accept(++done);
             }
@@ -164,9 +183,9 @@ public final class EnergyBenchmark {
 
     /** One timed, metered generation. */
     private static Repeat repeat(DecoderSession session, EnergyCounter counter, Baseline baseline, long[] prompt,
-            int batch, int promptTokens, int decodeTokens) {
+            int batch, int promptTokens, int decodeTokens, LongSupplier clock) {
         Edges edges = new Edges(counter);
-        double[] nanos = LatencyBenchmark.generate(session, prompt, batch, promptTokens, decodeTokens, edges);
+        double[] nanos = LatencyBenchmark.generate(session, prompt, batch, promptTokens, decodeTokens, edges, clock);
         double prefillSeconds = nanos[0] / 1e9;
         double decodeSeconds = nanos[1] / 1e9;
         double prefillJoules = edges.readings[1] - edges.readings[0];
@@ -176,8 +195,11 @@ public final class EnergyBenchmark {
                 counter.idleJoules(decodeJoules, decodeSeconds, baseline.watts()));
     }
 
-    /** The reference's own figures in this window, and the pairs' ratios. */
-    private static EnergyMeasurement.Reference reference(String runId, EnergyMeasurement.Workload workload,
+    /**
+     * The reference's own figures in this window, and the pairs' ratios: repeat i of this model against repeat i
+     * of the reference (measured next to each other), each pair one ratio, the mean over the pairs with its interval.
+     */
+    static EnergyMeasurement.Reference reference(String runId, EnergyMeasurement.Workload workload,
             List<Repeat> repeats, List<Repeat> referenceRepeats) {
         int n = repeats.size();
         double tokens = (double) workload.batch() * workload.decodeTokens();
@@ -247,16 +269,16 @@ public final class EnergyBenchmark {
     record Baseline(double seconds, double watts, Double hostUtilisation) {
     }
 
-    private static Baseline baseline(EnergyCounter counter, double seconds) {
+    private static Baseline baseline(EnergyCounter counter, double seconds, LongSupplier clock) {
         try {
             HostCpu.Times hostBefore = hostTimes();
-            long start = System.nanoTime();
+            long start = clock.getAsLong();
             double before = counter.joules();
             if (seconds > 0) {
                 Thread.sleep(Math.round(seconds * 1000));
             }
             double after = counter.joules();
-            double elapsed = (System.nanoTime() - start) / 1e9;
+            double elapsed = (clock.getAsLong() - start) / 1e9;
             HostCpu.Times hostAfter = hostTimes();
             Double utilisation = hostBefore == null || hostAfter == null ? null
                     : HostCpu.utilisation(hostBefore, hostAfter);

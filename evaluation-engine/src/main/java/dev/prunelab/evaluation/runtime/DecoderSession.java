@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.prunelab.measure.ThreadPolicy;
+import dev.prunelab.modelformat.CacheInterface;
 import dev.prunelab.modelformat.CompressedWeights;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
@@ -74,6 +75,11 @@ public final class DecoderSession implements AutoCloseable {
                     + " a directory written by './lab export' or './lab prune'?");
         }
         ModelCard card = ModelCard.read(directory);
+        if (card.cache().orElse(null) == CacheInterface.GROWING) {
+            throw new IllegalArgumentException(modelFile + ": the graph has the growing KV-cache interface (opset "
+                    + CacheInterface.GROWING.opset() + ", for other runtimes); the lab measures the in-place one: "
+                    + "export it again without '--cache growing'");
+        }
         Path loadFrom = modelFile;
         Path expanded = null;
         if (ModelCard.STORAGE_EXTERNAL_SPARSE.equals(card.weightStorage())) {

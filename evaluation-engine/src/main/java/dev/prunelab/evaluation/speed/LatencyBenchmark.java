@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * Latency and throughput of greedy generation with the KV cache, with MLPerf's names. One run at batch B:
@@ -80,6 +81,15 @@ public final class LatencyBenchmark {
 
     /** @param progress called with the number of runs done (warm-ups included) */
     public static List<BatchLatency> run(DecoderSession session, Settings settings, IntConsumer progress) {
+        return run(session, settings, progress, System::nanoTime);
+    }
+
+    /**
+     * @param progress       called with the number of runs done (warm-ups included)
+     * @param monotonicNanos the clock the phases are timed with ({@link System#nanoTime()}; a test passes its own)
+     */
+    public static List<BatchLatency> run(DecoderSession session, Settings settings, IntConsumer progress,
+            LongSupplier monotonicNanos) {
         ModelCard card = session.card();
         int total = settings.promptTokens() + settings.newTokens();
         if (total > card.contextLength()) {
@@ -98,7 +108,7 @@ public final class LatencyBenchmark {
             double[] weightRate = new double[settings.repeats()];
             for (int run = 0; run < settings.warmups() + settings.repeats(); run++) {
                 double[] timing = generate(session, prompt, batch, settings.promptTokens(), settings.newTokens() - 1,
-                        PhaseEdges.NONE);
+                        PhaseEdges.NONE, monotonicNanos);
                 int r = run - settings.warmups();
                 if (r >= 0) {
                     double ttftNanos = timing[0];
@@ -143,6 +153,12 @@ public final class LatencyBenchmark {
      */
     public static double[] generate(DecoderSession session, long[] prompt, int batch, int promptTokens, int decodeSteps,
             PhaseEdges edges) {
+        return generate(session, prompt, batch, promptTokens, decodeSteps, edges, System::nanoTime);
+    }
+
+    /** As above, timed with {@code monotonicNanos}: read before the prefill, at the first tokens, after the last. */
+    public static double[] generate(DecoderSession session, long[] prompt, int batch, int promptTokens, int decodeSteps,
+            PhaseEdges edges, LongSupplier monotonicNanos) {
         int vocab = session.card().vocabSize();
         float[] row = new float[vocab];
         long[] positions = new long[batch * promptTokens];
@@ -154,7 +170,7 @@ public final class LatencyBenchmark {
         long[] mask = new long[batch * promptTokens];
         Arrays.fill(mask, 1L);
         edges.prefillStarts();
-        long start = System.nanoTime();
+        long start = monotonicNanos.getAsLong();
         // allocated inside the timed region: a serving loop allocates them once per request too
         try (KvCache cache = session.newCache(batch, promptTokens + decodeSteps);
              DecoderSession.DecodeBuffers buffers = session.decodeBuffers(batch)) {
@@ -162,12 +178,12 @@ public final class LatencyBenchmark {
             try (DecoderSession.Step step = session.forward(prompt, mask, positions, batch, cache)) {
                 next = nextTokens(step, batch, promptTokens, row);
             }
-            long firstToken = System.nanoTime();
+            long firstToken = monotonicNanos.getAsLong();
             edges.firstTokens();
             for (int produced = 0; produced < decodeSteps; produced++) {
                 nextTokens(session.decode(next, cache, buffers), batch, 1, row, next);
             }
-            long end = System.nanoTime();
+            long end = monotonicNanos.getAsLong();
             edges.decodeEnds();
             return new double[] {firstToken - start, end - firstToken};
         }

@@ -149,7 +149,8 @@ public final class EvaluationSuite {
     /**
      * Runs every section asked for, in the order perplexity, tasks, latency, energy. Inputs (text file, task
      * files) are read before the model is loaded, so a missing file fails fast. The energy stage measures inside
-     * the environment's exclusive window; the other sections may overlap other work.
+     * the environment's exclusive window; the other sections may overlap other work. The latency and energy
+     * sections time their phases with the environment's clock.
      */
     public static EvaluationReport run(Settings settings, EnergyBenchmark.Environment environment, Progress progress)
             throws IOException {
@@ -198,7 +199,7 @@ public final class EvaluationSuite {
             LatencyBenchmark.Settings latency = settings.latency();
             if (latency != null) {
                 IntConsumer bar = progress.begin("latency", latency.runs());
-                var latencies = LatencyBenchmark.run(session, latency, bar);
+                var latencies = LatencyBenchmark.run(session, latency, bar, environment.monotonicNanos());
                 // the probe runs right after, in the same process and with the session's threads, so the two
                 // figures describe the same machine state
                 var bandwidth = ReadBandwidthProbe.measure(session.threads(), ReadBandwidthProbe.DEFAULT_BYTES,

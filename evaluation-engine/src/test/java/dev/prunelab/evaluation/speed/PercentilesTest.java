@@ -2,7 +2,6 @@ package dev.prunelab.evaluation.speed;
 
 import dev.prunelab.measure.ProcessMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,10 +30,9 @@ class PercentilesTest {
     }
 
     @Test
-    void peakRssIsReadFromProc() {
-        Long current = ProcessMemory.currentRssBytes();
+    void peakRssIsAbsentOrPositive() {
+        // the parsing is ProcessMemoryTest's (measurement), on fixture text; here only what holds on any machine
         Long peak = ProcessMemory.peakRssBytes();
-        assertNotNull(peak, "this test runs on Linux");
-        assertTrue(peak >= current && peak > 1 << 20, "peak " + peak + ", current " + current);
+        assertTrue(peak == null || peak > 0, "peak " + peak);
     }
 }

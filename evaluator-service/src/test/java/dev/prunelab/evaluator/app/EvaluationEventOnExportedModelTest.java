@@ -1,14 +1,15 @@
 package dev.prunelab.evaluator.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.cli.LabCli;
+import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluation.report.EvaluationReport;
+import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
 import dev.prunelab.evaluator.app.EvaluationRequest;
 import dev.prunelab.events.EvaluationMetrics;
@@ -16,6 +17,7 @@ import dev.prunelab.events.EvaluationSpec;
 import dev.prunelab.events.LatencySpec;
 import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.TasksSpec;
+import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.pruning.export.DecoderExporter;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.vocabulary.ExecutionProvider;
@@ -25,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +52,11 @@ class EvaluationEventOnExportedModelTest {
         assertEquals(List.of("perplexity", "copa", "latency"), EvaluationRequest.sections(settings));
 
         List<String> begun = new ArrayList<>();
-        EvaluationReport report = EvaluationSuite.run(settings, dev.prunelab.evaluation.energy.EnergyBenchmark.Environment.alone(), (section, total) -> {
+        // the latency section's clock moves 1 ms at every read: its figures follow from the code, not the machine
+        AtomicLong clockNanos = new AtomicLong();
+        EnergyBenchmark.Environment environment = new EnergyBenchmark.Environment(EnergyBenchmark.Environment.alone()
+                .counters(), HostWorkLock.none(), () -> clockNanos.addAndGet(1_000_000));
+        EvaluationReport report = EvaluationSuite.run(settings, environment, (section, total) -> {
             begun.add(section);
             return done -> { };
         });
@@ -63,10 +70,19 @@ class EvaluationEventOnExportedModelTest {
         assertEquals(cli.at("/perplexity/perplexity").asDouble(), metrics.perplexity(), 1e-9);
         assertEquals(cli.at("/zeroShot/meanAcc").asDouble(), metrics.meanAcc(), 1e-12);
         assertEquals(Files.size(exported.resolve("model.onnx")), metrics.modelSizeBytes());
-        assertNotNull(metrics.ttftMillis());
-        assertTrue(metrics.ttftMillis() > 0 && metrics.tpotMillis() > 0 && metrics.decodeTokensPerSecond() > 0,
-                metrics.toString());
-        assertTrue(metrics.peakRssBytes() > 0);
+        // 8 prompt tokens, 4 new ones at batch 1: the prefill is one 1 ms step, so are the 3 decode steps together
+        LatencyBenchmark.BatchLatency batch1 = report.latency().results().get(0);
+        assertEquals(1, batch1.batch());
+        assertEquals(batch1.ttftMillis().median(), metrics.ttftMillis());
+        assertEquals(batch1.tpotMillis().median(), metrics.tpotMillis());
+        assertEquals(batch1.decodeTokensPerSecond().median(), metrics.decodeTokensPerSecond());
+        assertEquals(1.0, metrics.ttftMillis(), 1e-12);
+        assertEquals(1.0 / 3, metrics.tpotMillis(), 1e-12);
+        assertEquals(3_000, metrics.decodeTokensPerSecond(), 1e-9, "1 token per 1/3 ms");
+        assertEquals(4 / 0.002, batch1.outputTokensPerSecond().median(), 1e-9, "4 tokens in 2 ms");
+        // resident memory comes from /proc where there is one: the report's figure, absent or positive
+        assertEquals(report.memory().peakRssBytes(), metrics.peakRssBytes());
+        assertTrue(metrics.peakRssBytes() == null || metrics.peakRssBytes() > 0, metrics.toString());
         assertEquals("cpu", EvaluationRequest.device("cpu"));
         assertEquals("gpu0", EvaluationRequest.device("cuda"));
     }

@@ -13,6 +13,21 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
 
     static final String HOST = "test-host";
 
+    /**
+     * What the service would otherwise take from the shell (PRUNELAB_HOST_LOCK, PRUNELAB_ENERGY_SOURCE) or the
+     * machine (RAPL under /sys/class/powercap): a host lock of its own that no other process shares, the labelled
+     * estimate, no powercap to read.
+     */
+    static Map<String, String> pinnedMachine() {
+        try {
+            return Map.of("prunelab.host-lock.dir", Files.createTempDirectory("evaluator-host-lock-").toString(),
+                    "prunelab.energy.source", "estimate",
+                    "prunelab.energy.powercap", "/nonexistent/powercap");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>();
@@ -25,6 +40,7 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         config.put("prunelab.host", HOST);
+        config.putAll(pinnedMachine());
         return config;
     }
 

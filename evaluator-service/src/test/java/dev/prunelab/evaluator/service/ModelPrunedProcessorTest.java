@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Test;
 class ModelPrunedProcessorTest {
 
     private static final EventCodec CODEC = new EventCodec();
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final Duration DEADLINE = Duration.ofSeconds(120);
     private static final String SHA = "0".repeat(64);
     private static final PruneSummary REPORT = new PruneSummary("magnitude", "magnitude-0.5", 0.5, 0.5, 260032L,
             130016L, 1.0, null);

@@ -6,6 +6,7 @@ import dev.prunelab.kafka.InJvmKafkaResource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.HashMap;
 import java.util.Map;
 
 /** A real single-node KRaft broker in the test JVM, with every pipeline topic created, and a fresh store. */
@@ -18,8 +19,10 @@ public class RealKafka extends InJvmKafkaResource {
     @Override
     protected Map<String, String> settings(InJvmKafka broker) {
         try {
-            return Map.of("prunelab.artifacts.dir", Files.createTempDirectory("evaluator-store-").toString(),
-                    "prunelab.host", InMemoryChannels.HOST);
+            Map<String, String> settings = new HashMap<>(InMemoryChannels.pinnedMachine());
+            settings.put("prunelab.artifacts.dir", Files.createTempDirectory("evaluator-store-").toString());
+            settings.put("prunelab.host", InMemoryChannels.HOST);
+            return settings;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -68,7 +68,7 @@ class RealKafkaTest {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(Topics.RUN_FAILED));
-            Instant deadline = Instant.now().plusSeconds(90);
+            Instant deadline = Instant.now().plusSeconds(120);
             while (answer == null && Instant.now().isBefore(deadline)) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     if (runId.equals(record.key())) {

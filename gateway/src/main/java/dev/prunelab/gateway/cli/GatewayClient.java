@@ -38,14 +38,31 @@ final class GatewayClient {
         }
     }
 
+    /** How a request reaches the gateway: {@link HttpClient} but in tests, which stand in for the network. */
+    @FunctionalInterface
+    interface Transport {
+        HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException;
+
+        /** The JDK's HTTP client, giving up on a connection after 10 s. */
+        static Transport http() {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            return request -> http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     private final URI base;
     private final String apiToken;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final Transport transport;
 
     /** @param apiToken the bearer token state-changing requests send (the gateway's prunelab.api-token), or null */
     GatewayClient(String baseUrl, String apiToken) {
+        this(baseUrl, apiToken, Transport.http());
+    }
+
+    GatewayClient(String baseUrl, String apiToken, Transport transport) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         this.apiToken = apiToken;
+        this.transport = transport;
     }
 
     Reply submitSweep(String json) throws IOException, InterruptedException {
@@ -80,8 +97,8 @@ final class GatewayClient {
 
     private Reply send(HttpRequest.Builder request, String accept) throws IOException, InterruptedException {
         try {
-            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60))
-                    .header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = transport.send(request.timeout(Duration.ofSeconds(60))
+                    .header("Accept", accept).build());
             return new Reply(response.statusCode(), response.body());
         } catch (ConnectException e) {
             throw new UnreachableException("cannot reach the gateway at " + base + " (is it running? ./lab up starts it)", e);

@@ -58,8 +58,9 @@ public final class SweepCli implements Callable<Integer> {
     /** Where the bearer token for the gateway comes from (./lab sweep sets it from $LAB_HOME/api-token). */
     static final String API_TOKEN_VARIABLE = "PRUNELAB_API_TOKEN";
 
-    @Option(names = "--gateway", paramLabel = "URL", defaultValue = "http://localhost:8080",
-            description = "The gateway's base URL (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--gateway", paramLabel = "URL", defaultValue = "http://localhost:${env:LAB_GATEWAY_PORT:-8080}",
+            description = "The gateway's base URL (default: ${DEFAULT-VALUE}; ./lab sweep sets LAB_GATEWAY_PORT to the "
+                    + "port ./lab up recorded).")
     String gateway;
 
     @Option(names = "--model", paramLabel = "PATH", required = true,
@@ -188,6 +189,23 @@ public final class SweepCli implements Callable<Integer> {
     @Option(names = "--poll-millis", hidden = true, defaultValue = "1000")
     long pollMillis;
 
+    /** Opens the client for a base URL and an API token (or null). */
+    @FunctionalInterface
+    interface Clients {
+        GatewayClient open(String baseUrl, String apiToken);
+    }
+
+    /** {@link GatewayClient} over HTTP; tests pass one whose transport they control. */
+    private final Clients clients;
+
+    public SweepCli() {
+        this(GatewayClient::new);
+    }
+
+    SweepCli(Clients clients) {
+        this.clients = clients;
+    }
+
     public static void main(String[] args) {
         quietJdkLogging();
         System.exit(run(args));
@@ -258,7 +276,7 @@ public final class SweepCli implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SweepRequest sweep = request(Instant.now());
-        GatewayClient client = new GatewayClient(gateway, System.getenv(API_TOKEN_VARIABLE));
+        GatewayClient client = clients.open(gateway, System.getenv(API_TOKEN_VARIABLE));
         Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
         try {
             GatewayClient.Reply submitted = client.submitSweep(new EventCodec().encode(sweep));

@@ -12,7 +12,7 @@ import dev.prunelab.events.SweepRequest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +30,13 @@ class SweepCliTest {
     }
 
     static Result run(String... args) {
+        return run(new SweepCli(), args);
+    }
+
+    static Result run(SweepCli command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = CommandLines.of(new SweepCli());
+        CommandLine cli = CommandLines.of(command);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);
@@ -49,8 +53,7 @@ class SweepCliTest {
 
     @Test
     void invalidValuesAreOneLineAndExitCode2() {
-        Result sparsity = run("--model", "m.bin", "--methods", "wanda", "--sparsities", "1.5",
-                "--gateway", "http://127.0.0.1:9");
+        Result sparsity = run("--model", "m.bin", "--methods", "wanda", "--sparsities", "1.5");
         assertEquals(2, sparsity.exitCode());
         assertEquals("error: --sparsities: 1.5 is outside [0, 1)", sparsity.err().strip());
 
@@ -90,15 +93,20 @@ class SweepCliTest {
     }
 
     @Test
-    void anUnreachableGatewayIsExitCode1() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        Result r = run("--model", "m.bin", "--methods", "wanda", "--sparsities", "0.5",
-                "--gateway", "http://127.0.0.1:" + port);
-        assertEquals(1, r.exitCode());
-        assertTrue(r.err().startsWith("error: cannot reach the gateway"), r.err());
+    void anUnreachableGatewayIsExitCode1() {
+        // the network is stood in for: every connection is refused, as by a host where nothing listens
+        List<String> tried = new CopyOnWriteArrayList<>();
+        SweepCli refused = new SweepCli((url, token) -> new GatewayClient(url, token, request -> {
+            tried.add(request.method() + " " + request.uri());
+            throw new ConnectException("Connection refused");
+        }));
+        Result r = run(refused, "--model", "m.bin", "--methods", "wanda", "--sparsities", "0.5",
+                "--gateway", "http://gateway.test:8080");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertEquals("error: cannot reach the gateway at http://gateway.test:8080/ (is it running? ./lab up starts it)",
+                r.err().strip());
+        assertEquals(List.of("POST http://gateway.test:8080/api/sweeps"), tried, "one submission, no retry");
+        assertEquals("", r.out());
     }
 
     /** A stand-in gateway: accepts the sweep, answers one in-progress poll, then the canned finished sweep. */

@@ -114,7 +114,7 @@ class DashboardBrowserTest {
         ChromeDriver browser = chromium(profile);
         try {
             browser.get(dashboard.toString());
-            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
             wait.until(ExpectedConditions.numberOfElementsToBe(
                     By.cssSelector("section[data-sweep='ui-sweep'] svg[data-plot='energy'] circle.point"), 4));
 

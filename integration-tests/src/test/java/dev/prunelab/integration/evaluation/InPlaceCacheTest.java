@@ -9,6 +9,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.KvCache;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
+import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.pruning.export.DecoderExporter;
 import dev.prunelab.pruning.graph.GraphBuilder;
@@ -31,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * gives, and its capacity is a limit.
  */
 class InPlaceCacheTest {
+    /** One intra-op thread: the outputs compared here do not depend on the machine's cores or their load. */
+    static final RuntimeOptions ONE_THREAD = new RuntimeOptions(ExecutionProvider.CPU, 1);
+
     @TempDir
     static Path temp;
     static Path exported;
@@ -83,7 +87,7 @@ class InPlaceCacheTest {
 
     @Test
     void aReusedCacheGivesExactlyTheLogitsOfAFreshOne() {
-        try (DecoderSession session = DecoderSession.open(exported, RuntimeOptions.cpu());
+        try (DecoderSession session = DecoderSession.open(exported, ONE_THREAD);
              KvCache fresh = session.newCache(1, 40);
              KvCache reused = session.newCache(1, 40)) {
             // fill every slot of the reused cache with another sequence's keys and values first
@@ -108,7 +112,7 @@ class InPlaceCacheTest {
 
     @Test
     void aCacheRefusesPositionsBeyondItsCapacityAndTheContext() {
-        try (DecoderSession session = DecoderSession.open(exported, RuntimeOptions.cpu());
+        try (DecoderSession session = DecoderSession.open(exported, ONE_THREAD);
              KvCache cache = session.newCache(1, 8)) {
             IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
                     () -> session.forward(tokens(9, 4), ones(9), range(0, 9), 1, cache));
@@ -156,7 +160,7 @@ class InPlaceCacheTest {
                 .setGraph(g.build()).build().toByteArray());
 
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> DecoderSession.open(old, RuntimeOptions.cpu()));
+                () -> DecoderSession.open(old, ONE_THREAD));
         assertEquals(old.resolve(DecoderIo.MODEL_FILE) + ": the graph has no cache_write_indices input: it was "
                 + "exported by an older version of the lab (a KV cache copied every step); export it again with "
                 + "'./lab export' or './lab prune'", refused.getMessage());

@@ -128,7 +128,7 @@ class ExportOracleTest {
                 Optional.empty())) {
             Path exported = temp.resolve("stories");
             DecoderExporter.export(model, exported, WeightDtype.FLOAT32);
-            try (DecoderSession session = DecoderSession.open(exported, RuntimeOptions.cpu());
+            try (DecoderSession session = DecoderSession.open(exported, OracleComparison.ONE_THREAD);
                  TextTokenizer tokenizer = ModelTokenizer.open(session)) {
                 int[] prompt = tokenizer.encode("Once upon a time");
                 List<Integer> generated = GreedyGenerator.generate(session,

@@ -4,6 +4,7 @@ import dev.prunelab.evaluation.quality.LogSoftmax;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.KvCache;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
+import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.reference.ReferenceDecoder;
@@ -14,6 +15,9 @@ import java.nio.file.Path;
  * the prompt, then greedy cached decode steps, comparing every position's logits.
  */
 final class OracleComparison {
+    /** One intra-op thread: the outputs compared here do not depend on the machine's cores or their load. */
+    static final RuntimeOptions ONE_THREAD = new RuntimeOptions(ExecutionProvider.CPU, 1);
+
     private OracleComparison() {
     }
 
@@ -42,7 +46,7 @@ final class OracleComparison {
         for (float[] row : expectedPrefill) {
             maxLogit = Math.max(maxLogit, maxAbs(row, new float[row.length]));
         }
-        try (DecoderSession session = DecoderSession.open(exported, RuntimeOptions.cpu())) {
+        try (DecoderSession session = DecoderSession.open(exported, ONE_THREAD)) {
             long[] ids = new long[prompt.length];
             long[] positions = new long[prompt.length];
             for (int i = 0; i < prompt.length; i++) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.calibration.WindowSource;
@@ -24,6 +25,7 @@ import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,9 +84,15 @@ class SequentialPrunerTest {
             }
             var written = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                     out.resolve(PruneReport.FILE_NAME).toFile());
-            assertTrue(written.at("/secondsPerStage/export").asDouble() > 0, written.at("/secondsPerStage").toString());
+            // wall-clock seconds and RSS are the machine's figures: present and sane, their size a benchmark's
+            for (String stage : List.of("export", "total")) {
+                JsonNode seconds = written.at("/secondsPerStage/" + stage);
+                assertTrue(seconds.isNumber() && Double.isFinite(seconds.asDouble()) && seconds.asDouble() >= 0,
+                        stage + ": " + written.at("/secondsPerStage"));
+            }
             assertEquals(report.zeroWeights(), written.get("zeroWeights").asLong());
-            assertTrue(report.peakRssBytes() > 0);
+            // where the platform reports it (Linux /proc); a process's resident set is never empty
+            assertTrue(report.peakRssBytes() == null || report.peakRssBytes() > 0, "peak RSS " + report.peakRssBytes());
         }
         try (var siblings = Files.list(temp)) {
             assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains("pruned-weights")),

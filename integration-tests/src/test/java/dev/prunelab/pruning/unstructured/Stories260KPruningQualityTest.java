@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.evaluation.quality.PerplexityEvaluator;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
+import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.model.LoadedModel;
@@ -27,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * magnitude pruning: perplexity on the whole TinyStories validation text (paragraphs protocol, W = 512).
  */
 class Stories260KPruningQualityTest {
+    /** One intra-op thread: the outputs compared here do not depend on the machine's cores or their load. */
+    static final RuntimeOptions ONE_THREAD = new RuntimeOptions(ExecutionProvider.CPU, 1);
+
     static final int WINDOW = 512;
 
     @TempDir
@@ -58,10 +62,10 @@ class Stories260KPruningQualityTest {
         Path out = temp.resolve(method);
         PruneRequest request = new PruneRequest(PruneRequest.method(dev.prunelab.vocabulary.PruneMethod.of(method)), new SparsityPattern.Unstructured(0.5),
                 LayerSparsity.UNIFORM, new Calibration(Path.of("calibration.txt"), 64,
-                        WINDOW, 0), WeightDtype.FLOAT32, 0);
+                        WINDOW, 0), WeightDtype.FLOAT32, 1); // one calibration thread, not one per idle core
         SequentialPruner.prune(model, request, window -> CalibrationSampler.sample(calibrationStream, 64, window, 0),
                 out);
-        try (DecoderSession session = DecoderSession.open(out, RuntimeOptions.cpu())) {
+        try (DecoderSession session = DecoderSession.open(out, ONE_THREAD)) {
             return PerplexityEvaluator.evaluate(session, validationWindows, done -> { }).perplexity();
         }
     }

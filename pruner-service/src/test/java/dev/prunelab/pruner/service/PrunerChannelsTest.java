@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(InMemoryChannels.class)
 class PrunerChannelsTest {
-    static final Duration DEADLINE = Duration.ofSeconds(60);
+    static final Duration DEADLINE = Duration.ofSeconds(120);
     static final EventCodec CODEC = new EventCodec();
 
     @Inject

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(InJvmKafkaBroker.class)
 class PrunerKafkaTest {
-    static final Duration DEADLINE = Duration.ofSeconds(90);
+    static final Duration DEADLINE = Duration.ofSeconds(120);
     static final EventCodec CODEC = new EventCodec();
 
     @Test

@@ -106,7 +106,9 @@ class RunProcessorTest {
         long nonZero = pruned.report().nonZeroParameterCount();
         assertTrue(parameters > 200_000 && nonZero < parameters && nonZero > parameters / 3,
                 parameters + " parameters, " + nonZero + " non-zero");
-        assertTrue(pruned.report().seconds() > 0);
+        Double seconds = pruned.report().seconds(); // a wall-clock figure: present and sane, its size is the machine's
+        assertNotNull(seconds, "the report's total seconds");
+        assertTrue(Double.isFinite(seconds) && seconds >= 0, "total seconds " + seconds);
         assertEquals(request.evaluation(), pruned.evaluation());
 
         assertEquals(1, first.started);
@@ -186,9 +188,11 @@ class RunProcessorTest {
 
     @Test
     void twoReplicasOnOneStorePruneARunOnce() throws Exception {
-        // two pruners share the store, each with its own owner id, and both receive the run (a rebalance)
-        ArtifactStore first = new ArtifactStore(temp.resolve("shared"), "pruner-a", Duration.ofSeconds(30));
-        ArtifactStore second = new ArtifactStore(temp.resolve("shared"), "pruner-b", Duration.ofSeconds(30));
+        // two pruners share the store, each with its own owner id, and both receive the run (a rebalance); a lease
+        // no pause of a loaded machine outlasts: this is about the claim, not about taking over a dead holder's
+        Duration lease = Duration.ofMinutes(10);
+        ArtifactStore first = new ArtifactStore(temp.resolve("shared"), "pruner-a", lease);
+        ArtifactStore second = new ArtifactStore(temp.resolve("shared"), "pruner-b", lease);
         first.removeAbandoned();
         RunRequested request = request("stories-twice", null, stories(),
                 PruneSpec.unstructured(PruneMethod.WANDA, 0.5));

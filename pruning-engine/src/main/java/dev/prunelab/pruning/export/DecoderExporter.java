@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.export;
 
 import ai.onnx.proto.OnnxMl;
+import dev.prunelab.modelformat.CacheInterface;
 import dev.prunelab.modelformat.CompressedWeights;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
@@ -40,7 +41,7 @@ import java.util.stream.Stream;
  * earlier export at the same path survives a failed one.
  */
 public final class DecoderExporter {
-    /** Opset 17: LayerNormalization is native; ReduceMean still takes axes as an attribute. */
+    /** The in-place decoder's opset (the default); the growing-cache export imports {@link CacheInterface#opset()}. */
     public static final int OPSET = GraphBuilder.OPSET;
 
     private DecoderExporter() {
@@ -109,16 +110,39 @@ public final class DecoderExporter {
      */
     public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
             boolean compressWeights, LinearQuantization quantization, java.util.function.Consumer<Path> beforePublish) {
-        return export(model, weights, outputDirectory, dtype, compressWeights, quantization, beforePublish,
+        return export(model, weights, outputDirectory, dtype, compressWeights, quantization, CacheInterface.IN_PLACE,
+                beforePublish);
+    }
+
+    /**
+     * @param cache the graph's KV-cache contract: in place (what the lab evaluates) or growing (opset 17, the
+     *              standard interface for other runtimes; float weights only)
+     */
+    public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
+            boolean compressWeights, LinearQuantization quantization, CacheInterface cache,
+            java.util.function.Consumer<Path> beforePublish) {
+        return export(model, weights, outputDirectory, dtype, compressWeights, quantization, cache, beforePublish,
                 WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
     }
 
     static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
             boolean compressWeights, LinearQuantization quantization, java.util.function.Consumer<Path> beforePublish,
             long externalDataThresholdBytes) {
+        return export(model, weights, outputDirectory, dtype, compressWeights, quantization, CacheInterface.IN_PLACE,
+                beforePublish, externalDataThresholdBytes);
+    }
+
+    static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
+            boolean compressWeights, LinearQuantization quantization, CacheInterface cache,
+            java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
         if (compressWeights && quantization.quantized()) {
             // the sparse store skips zero floats; packed int4 codes have no float zeros to skip
             throw new InvalidSetting("compressWeights", "cannot be combined with weightBits " + quantization.bits());
+        }
+        if (cache == CacheInterface.GROWING && quantization.quantized()) {
+            // MatMulNBits is ONNX Runtime's own operator: a graph for other runtimes cannot carry it
+            throw new InvalidSetting("weightBits", quantization.bits() + " is written as ONNX Runtime's MatMulNBits; "
+                    + "the growing-cache interface (opset " + cache.opset() + ", for other runtimes) takes float weights");
         }
         long startNanos = System.nanoTime();
         DecoderConfig config = model.config();
@@ -139,15 +163,15 @@ public final class DecoderExporter {
             long exportedParameters;
             long nonZeroParameters;
             try (InitializerStore store = new InitializerStore(format, staging.resolve(DecoderIo.EXTERNAL_DATA_FILE))) {
-                OnnxMl.GraphProto graph = buildGraph(config, weights, store, quantization);
+                OnnxMl.GraphProto graph = buildGraph(config, weights, store, quantization, cache);
                 exportedParameters = store.parameterCount();
                 nonZeroParameters = store.nonZeroCount();
                 OnnxMl.ModelProto onnx = OnnxMl.ModelProto.newBuilder()
-                        .setIrVersion(GraphBuilder.IR_VERSION)
+                        .setIrVersion(cache.irVersion())
                         .setProducerName("prune-lab")
                         .setProducerVersion("0.1.0")
                         .setDomain("dev.prunelab")
-                        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(cache.opset()))
                         .addAllOpsetImport(quantization.quantized() ? List.of(OnnxMl.OperatorSetIdProto.newBuilder()
                                 .setDomain(GraphBuilder.CONTRIB_DOMAIN).setVersion(1).build()) : List.of())
                         .setGraph(graph)
@@ -167,7 +191,7 @@ public final class DecoderExporter {
             }
             TokenizerFiles tokenizer = TokenizerFiles.copy(model.tokenizerPath(), staging);
             card(model, exportedParameters, nonZeroParameters, dtype, tokenizer, storage, expandedWeightBytes,
-                    quantization).write(staging);
+                    quantization, cache).write(staging);
             long modelBytes = directorySize(staging);
             beforePublish.accept(staging);
             replace(staging, outputDirectory.toAbsolutePath());
@@ -190,10 +214,15 @@ public final class DecoderExporter {
     /** The full decoder with the blocks' linear modules (the ones pruning touches) stored as {@code quantization}. */
     static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store,
             LinearQuantization quantization) {
-        GraphBuilder g = new GraphBuilder("decoder", store);
+        return buildGraph(config, weights, store, quantization, CacheInterface.IN_PLACE);
+    }
+
+    static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store,
+            LinearQuantization quantization, CacheInterface cache) {
+        GraphBuilder g = new GraphBuilder("decoder", store, cache.opset());
         int[] allLayers = java.util.stream.IntStream.range(0, config.numLayers()).toArray();
         DecoderGraph decoder = new DecoderGraph(g, weights, ModelFamilies.of(config).kvHeadsPerLayer(config, weights),
-                config.headDim(), allLayers, 0);
+                config.headDim(), allLayers, 0, cache);
         FamilyGraphs family = ModelFamilies.of(config).graphs(config);
         java.util.Set<String> blockLinears = new java.util.HashSet<>();
         for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -210,8 +239,8 @@ public final class DecoderExporter {
     }
 
     private static ModelCard card(LoadedModel model, long parameterCount, long nonZeroParameters, WeightDtype dtype,
-            TokenizerFiles tokenizer, String weightStorage, long expandedWeightBytes, LinearQuantization quantization)
-            throws IOException {
+            TokenizerFiles tokenizer, String weightStorage, long expandedWeightBytes, LinearQuantization quantization,
+            CacheInterface cache) throws IOException {
         DecoderConfig c = model.config();
         List<String> files = new ArrayList<>();
         for (Path file : model.weightFiles()) {
@@ -223,7 +252,8 @@ public final class DecoderExporter {
                 model.bosTokenId(), model.eosTokenId(), model.source().toAbsolutePath().toString(), files,
                 sha256(model.weightFiles()), !quantization.quantized() ? null : new ModelCard.LinearQuantization(
                         "com.microsoft.MatMulNBits", quantization.bits(), quantization.blockSize(), true,
-                        dtype == WeightDtype.FLOAT16 ? "float16" : "float32", quantization.accuracyLevel(), "rtn"));
+                        dtype == WeightDtype.FLOAT16 ? "float16" : "float32", quantization.accuracyLevel(), "rtn"),
+                cache.id());
     }
 
     static long countParameters(TensorSource weights) {

@@ -75,9 +75,20 @@ public abstract class FamilyGraphs {
         return (int) (projectionWidth / headDim);
     }
 
-    /** RMSNorm: x / sqrt(mean(x^2) + eps) * weight, one ONNX RMSNormalization (opset 23, float32 statistics). */
+    /**
+     * RMSNorm: x / sqrt(mean(x^2) + eps) * weight, one ONNX RMSNormalization (opset 23, float32 statistics); below
+     * opset 23 (the growing-cache export) the same in primitives (ReduceMean takes its axes as an attribute there).
+     */
     protected static String rmsNorm(DecoderGraph d, String path, String weightName, String x, double eps) {
-        return d.g.node("RMSNormalization", path + "/RMSNormalization", new String[] {x, d.vector(weightName)},
+        GraphBuilder g = d.g;
+        if (!g.hasFusedOps()) {
+            String meanSquare = g.node("ReduceMean", path + "/ReduceMean", new String[] {g.mul(path + "/Mul_square", x, x)},
+                    GraphBuilder.intsAttribute("axes", -1), GraphBuilder.intAttribute("keepdims", 1));
+            String rms = g.unary("Sqrt", path + "/Sqrt",
+                    g.add(path + "/Add_epsilon", meanSquare, g.scalar(path + "/epsilon", (float) eps)));
+            return g.mul(path + "/Mul_weight", g.div(path + "/Div", x, rms), d.vector(weightName));
+        }
+        return g.node("RMSNormalization", path + "/RMSNormalization", new String[] {x, d.vector(weightName)},
                 GraphBuilder.intAttribute("axis", -1), GraphBuilder.floatAttribute("epsilon", (float) eps));
     }
 

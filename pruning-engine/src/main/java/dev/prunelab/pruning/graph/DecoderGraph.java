@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.graph;
 
 import ai.onnx.proto.OnnxMl;
+import dev.prunelab.modelformat.CacheInterface;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
@@ -24,6 +25,7 @@ public final class DecoderGraph {
     public final String attentionAllowed;
     private String attentionBias;   // created with the first attention, so graphs without one carry no constant
     private final java.util.Set<Integer> cachedLayers;
+    private final CacheInterface cacheInterface;
     private LinearQuantization quantization = LinearQuantization.FLOAT;
     private java.util.Set<String> quantizedModules = java.util.Set.of();
 
@@ -46,8 +48,22 @@ public final class DecoderGraph {
      */
     public DecoderGraph(GraphBuilder g, TensorSource weights, int[] kvHeadsPerLayer, int headDim, int[] cachedLayers,
             int hiddenInputWidth) {
+        this(g, weights, kvHeadsPerLayer, headDim, cachedLayers, hiddenInputWidth, CacheInterface.IN_PLACE);
+    }
+
+    /**
+     * @param cacheInterface the cached layers' contract ({@link DecoderIo}): in place (opset 24), or growing, whose
+     *                       past and present are [B, kv_heads, positions, D] and whose graph must be built at opset 17
+     */
+    public DecoderGraph(GraphBuilder g, TensorSource weights, int[] kvHeadsPerLayer, int headDim, int[] cachedLayers,
+            int hiddenInputWidth, CacheInterface cacheInterface) {
+        if (cacheInterface == CacheInterface.GROWING && g.hasFusedOps()) {
+            throw new IllegalArgumentException("the growing cache is written with opset " + cacheInterface.opset()
+                    + " operators; the graph imports opset " + g.opset());
+        }
         this.g = g;
         this.weights = weights;
+        this.cacheInterface = cacheInterface;
         if (hiddenInputWidth == 0) {
             g.input(DecoderIo.INPUT_IDS, INT64, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS);
             inputIds = DecoderIo.INPUT_IDS;
@@ -55,19 +71,29 @@ public final class DecoderGraph {
             g.input(HIDDEN_STATES, FLOAT, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS, hiddenInputWidth);
             inputIds = null;
         }
-        boolean cached = cachedLayers.length > 0;
+        // "in place": a cache of fixed capacity and a write index; "growing" and calibration: a mask as long as
+        // the past and the new positions, the new ones last
+        boolean inPlace = cachedLayers.length > 0 && cacheInterface == CacheInterface.IN_PLACE;
         g.input(DecoderIo.ATTENTION_MASK, INT64, DecoderIo.BATCH_AXIS,
-                cached ? DecoderIo.CACHE_SEQUENCE_AXIS : DecoderIo.TOTAL_SEQUENCE_AXIS);
+                inPlace ? DecoderIo.CACHE_SEQUENCE_AXIS : DecoderIo.TOTAL_SEQUENCE_AXIS);
         g.input(DecoderIo.POSITION_IDS, INT64, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS);
-        if (cached) {
+        if (inPlace) {
             g.input(DecoderIo.CACHE_WRITE_INDICES, INT64, DecoderIo.BATCH_AXIS);
         }
         this.cachedLayers = new java.util.HashSet<>();
         for (int layer : cachedLayers) {
             this.cachedLayers.add(layer);
-            int width = kvHeadsPerLayer[layer] * headDim;
-            g.input(DecoderIo.pastKey(layer), FLOAT, DecoderIo.BATCH_AXIS, DecoderIo.CACHE_SEQUENCE_AXIS, width);
-            g.input(DecoderIo.pastValue(layer), FLOAT, DecoderIo.BATCH_AXIS, DecoderIo.CACHE_SEQUENCE_AXIS, width);
+            if (inPlace) {
+                int width = kvHeadsPerLayer[layer] * headDim;
+                g.input(DecoderIo.pastKey(layer), FLOAT, DecoderIo.BATCH_AXIS, DecoderIo.CACHE_SEQUENCE_AXIS, width);
+                g.input(DecoderIo.pastValue(layer), FLOAT, DecoderIo.BATCH_AXIS, DecoderIo.CACHE_SEQUENCE_AXIS, width);
+            } else {
+                int heads = kvHeadsPerLayer[layer];
+                g.input(DecoderIo.pastKey(layer), FLOAT, DecoderIo.BATCH_AXIS, heads, DecoderIo.PAST_SEQUENCE_AXIS,
+                        headDim);
+                g.input(DecoderIo.pastValue(layer), FLOAT, DecoderIo.BATCH_AXIS, heads, DecoderIo.PAST_SEQUENCE_AXIS,
+                        headDim);
+            }
         }
         positionIds = DecoderIo.POSITION_IDS;
 
@@ -77,7 +103,7 @@ public final class DecoderGraph {
         String total = g.gather(p + "Gather_total",
                 g.unary("Shape", p + "Shape_mask", DecoderIo.ATTENTION_MASK), g.int64Scalar(1), 0);
         String queryPositions;
-        if (cached) {
+        if (inPlace) {
             // rows share the write index (one batch advances together): row 0's is every row's
             String past = g.gather(p + "Gather_write_index", DecoderIo.CACHE_WRITE_INDICES, g.int64Scalar(0), 0);
             queryPositions = g.node("Range", p + "Range_query",
@@ -246,6 +272,9 @@ public final class DecoderGraph {
             q = rotary.apply(path + "/rotary_q", q, queryHeads);
             k = rotary.apply(path + "/rotary_k", k, kvHeads);
         }
+        if (!g.hasFusedOps()) {
+            return attentionOfPrimitives(path, layer, q, k, v, queryHeads, kvHeads, headDim);
+        }
         String keys = k;
         String values = v;
         if (cachedLayers.contains(layer)) {
@@ -266,6 +295,60 @@ public final class DecoderGraph {
                 GraphBuilder.intAttribute("q_num_heads", queryHeads),
                 GraphBuilder.intAttribute("kv_num_heads", kvHeads));
         return context;
+    }
+
+    /**
+     * The same attention in operators every runtime has had since opset 13, for the growing-cache contract: the
+     * past [B,Hkv,P,D] is concatenated with the new keys and values into the present [B,Hkv,P+S,D], key/value heads
+     * are repeated for their query-head groups (Hugging Face's {@code repeat_kv}: kv head j serves query heads
+     * j*G .. j*G+G-1), and the scores are scaled by 1/sqrt(D) before the mask's bias is added, as
+     * {@code Attention} does:
+     * <pre>
+     * q [B,S,Hq*D] -Reshape-Transpose-> [B,Hq,S,D] ----------------------------------------+
+     * k [B,S,Hkv*D] -Reshape-Transpose-Concat(past_k)-> present_k -repeat G-> [B,Hq,T,D] -MatMul(q, kᵀ) x 1/sqrt(D)
+     *   + bias [B,1,S,T] -Softmax-> MatMul(v repeated) [B,Hq,S,D] -Transpose-Reshape-> [B,S,Hq*D]
+     * </pre>
+     */
+    private String attentionOfPrimitives(String path, int layer, String q, String k, String v, int queryHeads,
+            int kvHeads, int headDim) {
+        String queries = g.transpose(path + "/Transpose_q", g.reshape(path + "/Reshape_q", q, 0, 0, queryHeads, headDim),
+                0, 2, 1, 3);
+        String keys = g.transpose(path + "/Transpose_k", g.reshape(path + "/Reshape_k", k, 0, 0, kvHeads, headDim),
+                0, 2, 1, 3);
+        String values = g.transpose(path + "/Transpose_v", g.reshape(path + "/Reshape_v", v, 0, 0, kvHeads, headDim),
+                0, 2, 1, 3);
+        if (cachedLayers.contains(layer)) {
+            g.nodeTo("Concat", path + "/Concat_key", new String[] {DecoderIo.pastKey(layer), keys},
+                    new String[] {DecoderIo.presentKey(layer)}, GraphBuilder.intAttribute("axis", 2));
+            g.nodeTo("Concat", path + "/Concat_value", new String[] {DecoderIo.pastValue(layer), values},
+                    new String[] {DecoderIo.presentValue(layer)}, GraphBuilder.intAttribute("axis", 2));
+            keys = DecoderIo.presentKey(layer);
+            values = DecoderIo.presentValue(layer);
+            g.output(keys, FLOAT, DecoderIo.BATCH_AXIS, kvHeads, DecoderIo.PRESENT_SEQUENCE_AXIS, headDim);
+            g.output(values, FLOAT, DecoderIo.BATCH_AXIS, kvHeads, DecoderIo.PRESENT_SEQUENCE_AXIS, headDim);
+        }
+        if (queryHeads != kvHeads) {
+            keys = repeatKv(path + "/repeat_k", keys, kvHeads, queryHeads / kvHeads, headDim);
+            values = repeatKv(path + "/repeat_v", values, kvHeads, queryHeads / kvHeads, headDim);
+        }
+        String scores = g.matMul(path + "/MatMul_scores", queries, g.transpose(path + "/Transpose_key", keys, 0, 1, 3, 2));
+        String scaled = g.mul(path + "/Mul_scale", scores,
+                g.scalar(path + "/scale", (float) (1.0 / Math.sqrt(headDim))));
+        String probabilities = g.node("Softmax", path + "/Softmax",
+                new String[] {g.add(path + "/Add_bias", scaled, attentionBias())}, GraphBuilder.intAttribute("axis", -1));
+        String context = g.matMul(path + "/MatMul_context", probabilities, values);
+        return g.reshape(path + "/Reshape_context", g.transpose(path + "/Transpose_context", context, 0, 2, 1, 3),
+                0, 0, (long) queryHeads * headDim);
+    }
+
+    /** [B,Hkv,T,D] -> [B,Hkv*G,T,D], each kv head repeated G times in place (Unsqueeze, Expand, Reshape). */
+    private String repeatKv(String path, String x, int kvHeads, int groups, int headDim) {
+        String shape = g.unary("Shape", path + "/Shape", x);
+        String expanded = g.concat(path + "/Concat_shape", 0, g.slice(path + "/Slice_batch_heads", shape, 0, 2, 0),
+                g.int64(groups), g.slice(path + "/Slice_positions_dim", shape, 2, 4, 0));
+        String repeated = g.node("Expand", path + "/Expand",
+                new String[] {g.unsqueeze(path + "/Unsqueeze", x, 2), expanded});
+        return g.reshape(path + "/Reshape", repeated, 0, (long) kvHeads * groups, -1, headDim);
     }
 
     /**
@@ -292,11 +375,15 @@ public final class DecoderGraph {
         private final String positionIds;
         private final String cos;
         private final String sin;
+        private final int headDim;
+        private String cosByPosition;  // the tables gathered for this graph's positions, [B,S,1,D] (primitive path)
+        private String sinByPosition;
 
         /** angle[p, i] = p * theta^(-2i/D), i < D/2, p < {@code positions}. */
         public Rotary(GraphBuilder g, String positionIds, int headDim, double theta, int positions) {
             this.g = g;
             this.positionIds = positionIds;
+            this.headDim = headDim;
             int half = headDim / 2;
             float[] cosTable = new float[positions * half];
             float[] sinTable = new float[positions * half];
@@ -314,8 +401,38 @@ public final class DecoderGraph {
 
         /** x*cos + rotate_half(x)*sin per head of x [B,S,heads*D], rotate_half(x) = [-x2, x1] for halves x1 | x2. */
         public String apply(String path, String x, int heads) {
+            if (!g.hasFusedOps()) {
+                return applyWithPrimitives(path, x, heads);
+            }
             return g.node("RotaryEmbedding", path + "/RotaryEmbedding", new String[] {x, cos, sin, positionIds},
                     GraphBuilder.intAttribute("num_heads", heads));
+        }
+
+        /**
+         * The same rotation in opset-13 operators (the growing-cache export):
+         * <pre>
+         * cos [P,D/2] -Gather(position_ids)-> [B,S,D/2] -Concat(itself)-> [B,S,D] -Unsqueeze-> [B,S,1,D]  (once)
+         * x [B,S,H*D] -Reshape-> [B,S,H,D]: x*cos + Concat(-x2, x1)*sin -Reshape-> [B,S,H*D]
+         * </pre>
+         */
+        private String applyWithPrimitives(String path, String x, int heads) {
+            if (cosByPosition == null) {
+                cosByPosition = byPosition("/model/rotary_emb/cos", cos);
+                sinByPosition = byPosition("/model/rotary_emb/sin", sin);
+            }
+            int half = headDim / 2;
+            String perHead = g.reshape(path + "/Reshape_heads", x, 0, 0, heads, headDim);
+            String first = g.slice(path + "/Slice_first_half", perHead, 0, half, 3);
+            String second = g.slice(path + "/Slice_second_half", perHead, half, headDim, 3);
+            String rotated = g.concat(path + "/Concat_rotate_half", 3, g.unary("Neg", path + "/Neg", second), first);
+            String sum = g.add(path + "/Add", g.mul(path + "/Mul_cos", perHead, cosByPosition),
+                    g.mul(path + "/Mul_sin", rotated, sinByPosition));
+            return g.reshape(path + "/Reshape", sum, 0, 0, (long) heads * headDim);
+        }
+
+        private String byPosition(String path, String table) {
+            String gathered = g.gather(path + "/Gather", table, positionIds, 0);
+            return g.unsqueeze(path + "/Unsqueeze", g.concat(path + "/Concat", -1, gathered, gathered), 2);
         }
     }
 }

@@ -13,19 +13,40 @@ import java.util.Set;
  * of its output ({@code <node name>_output_0}), so graph code reads like the model's forward pass.
  */
 public final class GraphBuilder {
-    /** The ONNX opset and IR version of every graph this lab writes. */
-    public static final int OPSET = 24;   // RMSNormalization, RotaryEmbedding, Attention: one node each; TensorScatter
+    /**
+     * The ONNX opset and IR version of the graphs the lab runs itself (calibration, the in-place decoder):
+     * RMSNormalization, RotaryEmbedding, Attention one node each (opset 23); TensorScatter (24).
+     */
+    public static final int OPSET = 24;
     public static final int IR_VERSION = 11;
+    /** The first opset with RMSNormalization, RotaryEmbedding and Attention; below it they are written out. */
+    public static final int FUSED_OPS_OPSET = 23;
     static final float MASKED_SCORE = -3.4028234663852886e38f; // float32 lowest: a fully masked row stays finite
 
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
     private final InitializerStore initializers;
     private final Map<String, String> int64Constants = new HashMap<>();
     private final Set<String> nodeNames = new HashSet<>();
+    private final int opset;
 
     public GraphBuilder(String name, InitializerStore initializers) {
+        this(name, initializers, OPSET);
+    }
+
+    /** @param opset the default-domain opset the graph will import: it decides which operators may be used */
+    public GraphBuilder(String name, InitializerStore initializers, int opset) {
         this.initializers = initializers;
+        this.opset = opset;
         graph.setName(name);
+    }
+
+    public int opset() {
+        return opset;
+    }
+
+    /** Whether RMSNormalization, RotaryEmbedding and Attention exist as single operators at this opset. */
+    public boolean hasFusedOps() {
+        return opset >= FUSED_OPS_OPSET;
     }
 
     public InitializerStore initializers() {
@@ -186,6 +207,14 @@ public final class GraphBuilder {
         return node("Gemm", name, new String[] {a, b}, intAttribute("transB", 1));
     }
 
+    public String transpose(String name, String x, long... perm) {
+        return node("Transpose", name, new String[] {x}, intsAttribute("perm", perm));
+    }
+
+    public String div(String name, String a, String b) {
+        return node("Div", name, new String[] {a, b});
+    }
+
     public String where(String name, String condition, String x, String y) {
         return node("Where", name, new String[] {condition, x, y});
     }
@@ -195,6 +224,15 @@ public final class GraphBuilder {
     public static OnnxMl.AttributeProto intAttribute(String name, long value) {
         return OnnxMl.AttributeProto.newBuilder().setName(name)
                 .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    public static OnnxMl.AttributeProto intsAttribute(String name, long... values) {
+        OnnxMl.AttributeProto.Builder attribute = OnnxMl.AttributeProto.newBuilder().setName(name)
+                .setType(OnnxMl.AttributeProto.AttributeType.INTS);
+        for (long value : values) {
+            attribute.addInts(value);
+        }
+        return attribute.build();
     }
 
     public static OnnxMl.AttributeProto floatAttribute(String name, float value) {

@@ -78,24 +78,5 @@ class SparseGptTest {
                 () -> new SparseGpt(0.01, 6).prune(w, 4, 16, withH, new SparsityPattern.NM(2, 4)));
     }
 
-    /** Not an assertion: the seconds to quote. */
-    @Test
-    void speedOnGpt2AndSquareLayers() {
-        int[][] shapes = {{768, 3072}, {2048, 2048}};
-        for (int[] shape : shapes) {
-            int out = shape[0], in = shape[1], tokens = 512;
-            float[] x = TestLayers.weight(tokens, in, 31); // i.i.d. inputs: the cost does not depend on them
-            long t0 = System.nanoTime();
-            InputStatistics stats = TestLayers.statistics(x, tokens, in, true);
-            long t1 = System.nanoTime();
-            float[] w = TestLayers.weight(out, in, 32);
-            PruneResult result = new SparseGpt().prune(w, out, in, stats, new SparsityPattern.Unstructured(0.5));
-            long t2 = System.nanoTime();
-            float[] w24 = TestLayers.weight(out, in, 33);
-            new SparseGpt().prune(w24, out, in, stats, new SparsityPattern.NM(2, 4));
-            long t3 = System.nanoTime();
-            System.out.printf("SparseGPT %dx%d (out x in): Hessian of %d tokens %.2f s, prune 0.5 %.2f s, prune 2:4 %.2f s; %s%n",
-                    out, in, tokens, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, result);
-        }
-    }
+    // SparseGPT's speed on layers of real shapes is a benchmark, not a test: bench/sparsegpt-speed.sh
 }
