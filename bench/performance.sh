@@ -35,6 +35,7 @@ THREADS="${THREADS:-1 0}"
 LOADS="${LOADS:-idle busy}"
 REPEATS="${REPEATS:-3}"
 DECODE_ROUNDS="${DECODE_ROUNDS:-1}"  # >1: our decode and run.c alternate that many times, compared round by round
+ROUND_OFFSET="${ROUND_OFFSET:-0}"    # rounds are numbered from ROUND_OFFSET + 1 (bench/decode-vs-runc.sh interleaves builds)
 PRUNE_METHODS="${PRUNE_METHODS-magnitude wanda sparsegpt}"  # set and empty = no pruning runs
 WORK="${BENCH_WORK:-/tmp/prune-lab-perf}"
 RESULTS="${BENCH_RESULTS:-$ROOT/bench/results}"
@@ -96,8 +97,8 @@ for model in $MODELS; do
             json="$out" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
         done
       fi
-      for round in $(seq 1 "$DECODE_ROUNDS"); do
-        suffix=""; [ "$DECODE_ROUNDS" -gt 1 ] && suffix="-round$round"
+      for round in $(seq $((ROUND_OFFSET + 1)) $((ROUND_OFFSET + DECODE_ROUNDS))); do
+        suffix=""; [ "$DECODE_ROUNDS" -gt 1 ] || [ "$ROUND_OFFSET" -gt 0 ] && suffix="-round$round"
         out="$WORK/$VARIANT/$model-latency-t$threads-$load$suffix.json"
         before="$(load_avg)"
         "$LAB" eval --model "$dense" --latency "${LAT[@]}" --threads "$threads" --json "$out" > /dev/null

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The local deployment behind `./lab up`, `./lab down`, `./lab status` and the Kafka tools: a single-node KRaft
 # Kafka broker started from the Kafka jars on Maven Central (module local-kafka; no Docker) and the four
-# Quarkus services, each a separate process. Run through ./lab, which builds first.
+# Quarkus services, each a separate process; with `./lab up --monitoring` also a Prometheus server (Debian's
+# `prometheus`) that scrapes them and evaluates deploy/prometheus's alert rules. Run through ./lab, which builds
+# first.
 #
 # State lives in $LAB_HOME (default .lab/services): the broker's log dirs, each process's log and pid, and the
 # artifact store ($PRUNELAB_ARTIFACTS, default $LAB_HOME/artifacts). `./lab down` keeps it, so a restarted
@@ -17,7 +19,8 @@ PORTS_FILE="$LAB_HOME/ports"
 if [ -r "$PORTS_FILE" ]; then
   while IFS='=' read -r key value; do
     case "$key" in
-      LAB_KAFKA_PORT|LAB_KAFKA_CONTROLLER_PORT|LAB_GATEWAY_PORT|LAB_PRUNER_PORT|LAB_EVALUATOR_PORT|LAB_ENERGY_PORT)
+      LAB_KAFKA_PORT|LAB_KAFKA_CONTROLLER_PORT|LAB_GATEWAY_PORT|LAB_PRUNER_PORT|LAB_EVALUATOR_PORT|LAB_ENERGY_PORT \
+        | LAB_PROMETHEUS_PORT)
         [ -n "${!key:-}" ] || printf -v "$key" '%s' "$value" ;;
     esac
   done < "$PORTS_FILE"
@@ -25,6 +28,10 @@ fi
 KAFKA_PORT="${LAB_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${LAB_KAFKA_CONTROLLER_PORT:-9093}"
 BOOTSTRAP="localhost:$KAFKA_PORT"
+PROMETHEUS_PORT="${LAB_PROMETHEUS_PORT:-9090}"
+# Scrape and rule evaluation interval of the local Prometheus: short, so that an alert's `for:` (the rules' own,
+# unchanged: PrunelabServiceDown fires after 2 minutes) is what a test waits for, not the intervals.
+PROMETHEUS_INTERVAL="${LAB_PROMETHEUS_INTERVAL:-5s}"
 export PRUNELAB_ARTIFACTS="${PRUNELAB_ARTIFACTS:-$LAB_HOME/artifacts}"
 export PRUNELAB_DATA="${PRUNELAB_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
 # The only places a request may name a file in (README "Security"): the data root above (shipped models, texts,
@@ -54,15 +61,19 @@ for ((replica = 2; replica <= ${LAB_REPLICAS:-1}; replica++)); do
 done
 
 # topic -> configs. Compacted topics keep the last event per key forever: the gateway replays them on start.
-# Progress, power samples and dead letters are history and expire after 7 days.
+# A run's terminal events live as long as its request: run.failed is compacted like model.pruned and
+# model.evaluated (keyed by run id; dead letters without one by invalid-<topic>-<partition>-<offset>), so a
+# gateway that restarts after a week still shows a failed run as failed. Progress and power samples are history
+# and expire after 7 days. (Topics are created once: a lab whose run.failed was created before keeps its config
+# until ./lab down --purge, or kafka-configs --alter --add-config cleanup.policy=compact.)
 declare -A TOPIC_CONFIG=(
   [prunelab.run.requested]="cleanup.policy=compact"
   [prunelab.model.pruned]="cleanup.policy=compact"
   [prunelab.model.evaluated]="cleanup.policy=compact"
   [prunelab.sweep.cancelled]="cleanup.policy=compact"
+  [prunelab.run.failed]="cleanup.policy=compact"
   [prunelab.run.progress]="retention.ms=604800000"
   [prunelab.power.sample]="retention.ms=604800000"
-  [prunelab.run.failed]="retention.ms=604800000"
 )
 
 kafka_classpath() {
@@ -159,11 +170,21 @@ PROPS
 
 create_topics() {
   local existing; existing="$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list)"
-  local topic
+  local described="" topic
   for topic in "${!TOPIC_CONFIG[@]}"; do
     if ! grep -qx "$topic" <<<"$existing"; then
       kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
         --topic "$topic" --partitions "${LAB_TOPIC_PARTITIONS:-1}" --replication-factor 1 --config "${TOPIC_CONFIG[$topic]}" >/dev/null
+      continue
+    fi
+    # A topic created by an older lab keeps the configuration it was created with (run.failed was once deleted after
+    # 7 days): bring it to this one's, reading every topic's overrides once and altering only a topic that differs.
+    [ -n "$described" ] || described="$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
+      --describe --topics-with-overrides 2>/dev/null | grep -a 'Configs:' || echo none)"
+    if ! grep -a "Topic: $topic[[:space:]]" <<<"$described" | grep -q "${TOPIC_CONFIG[$topic]}"; then
+      kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" --alter --entity-type topics \
+        --entity-name "$topic" --add-config "${TOPIC_CONFIG[$topic]}" >/dev/null
+      echo "lab: $topic now has ${TOPIC_CONFIG[$topic]}"
     fi
   done
 }
@@ -227,21 +248,90 @@ write_ports() {
   printf '%s\n' "LAB_KAFKA_PORT=$KAFKA_PORT" "LAB_KAFKA_CONTROLLER_PORT=$CONTROLLER_PORT" \
     "LAB_GATEWAY_PORT=${HTTP_PORT[gateway]}" "LAB_PRUNER_PORT=${HTTP_PORT[pruner-service]}" \
     "LAB_EVALUATOR_PORT=${HTTP_PORT[evaluator-service]}" "LAB_ENERGY_PORT=${HTTP_PORT[energy-meter-service]}" \
-    > "$PORTS_FILE"
+    "LAB_PROMETHEUS_PORT=$PROMETHEUS_PORT" > "$PORTS_FILE"
 }
 
-up() {
+# ./lab up --monitoring: Prometheus (Debian's `prometheus` binary) as one more process of the lab, on
+# LAB_PROMETHEUS_PORT (127.0.0.1 only), its data in $LAB_HOME/prometheus. The scrape configuration is generated from
+# the ports in use: deploy/prometheus/prometheus.yml's job `prunelab` with the target label `app` = the service's
+# name, which the alert rules select on, one target per instance (replicas included). The rules are
+# deploy/prometheus/prunelab-alerts.yml as they are, `for:` durations included; only the intervals are short.
+prometheus_config() {
+  local file="$1" name
+  {
+    echo "# Written by ./lab up --monitoring for the ports in $PORTS_FILE; deploy/prometheus/prometheus.yml is"
+    echo "# the same configuration for the default ports (with 15 s intervals)."
+    echo "global:"
+    echo "  scrape_interval: $PROMETHEUS_INTERVAL"
+    echo "  scrape_timeout: $PROMETHEUS_INTERVAL"
+    echo "  evaluation_interval: $PROMETHEUS_INTERVAL"
+    echo "rule_files:"
+    echo "  - \"$ROOT/deploy/prometheus/prunelab-alerts.yml\""
+    echo "scrape_configs:"
+    echo "  - job_name: prunelab"
+    echo "    metrics_path: /q/metrics"
+    echo "    static_configs:"
+    for name in "${INSTANCES[@]}"; do
+      echo "      - targets: [\"localhost:${HTTP_PORT[$name]}\"]"
+      echo "        labels:"
+      echo "          app: ${name%-[0-9]*}"
+    done
+  } > "$file"
+}
+
+prometheus_binary_or_exit() {
+  command -v prometheus >/dev/null || {
+    echo "lab: --monitoring needs the prometheus binary: install Debian's package prometheus" \
+      "(apt-get install --no-install-recommends prometheus)" >&2
+    exit 1
+  }
+}
+
+start_prometheus() {
+  local dir="$LAB_HOME/prometheus"
+  mkdir -p "$dir/data"
+  prometheus_config "$dir/prometheus.yml"
+  if running prometheus; then
+    kill -HUP "$(pid_of prometheus)" # reload: the targets follow the ports of this start
+    return
+  fi
+  port_free_or_exit "Prometheus" "$PROMETHEUS_PORT" LAB_PROMETHEUS_PORT
+  start_process prometheus prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --storage.tsdb.retention.time=7d
+}
+
+wait_prometheus_ready() {
+  local url="http://localhost:$PROMETHEUS_PORT/-/ready" deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+  until curl -sf -o /dev/null "$url"; do
+    if ! running prometheus || [ $SECONDS -ge $deadline ]; then
+      echo "lab: Prometheus did not become ready ($url); its log: $LAB_HOME/logs/prometheus.log" >&2
+      tail -20 "$LAB_HOME/logs/prometheus.log" >&2 || true
+      exit 1
+    fi
+    sleep 1
+  done
+}
+
+up() { # [--monitoring]
+  local monitoring=0
+  [ "${1:-}" != --monitoring ] || { monitoring=1; prometheus_binary_or_exit; }
   api_token
   write_ports
   start_kafka
   create_topics
   local name
   for name in "${INSTANCES[@]}"; do start_service "$name"; done
+  [ "$monitoring" = 0 ] || start_prometheus
   for name in "${INSTANCES[@]}"; do wait_ready "$name"; done
+  [ "$monitoring" = 0 ] || wait_prometheus_ready
   echo "Kafka broker          $BOOTSTRAP"
   for name in "${INSTANCES[@]}"; do
     printf '%-21s http://localhost:%s  (health /q/health, metrics /q/metrics)\n' "$name" "${HTTP_PORT[$name]}"
   done
+  if running prometheus; then
+    echo "prometheus            http://localhost:$PROMETHEUS_PORT/   alerts /alerts; scrapes every $PROMETHEUS_INTERVAL" \
+      "with deploy/prometheus/prunelab-alerts.yml"
+  fi
   echo "dashboard             http://localhost:${HTTP_PORT[gateway]}/   REST API /api   OpenAPI /q/openapi"
   echo "artifacts             $PRUNELAB_ARTIFACTS"
   echo "inputs read from      $PRUNELAB_DATA, ${PRUNELAB_MODELS//,/, } and the artifacts"
@@ -287,17 +377,25 @@ status() {
       printf '%-21s stopped\n' "$name"
     fi
   done
+  if running prometheus; then
+    printf '%-21s running (pid %s)  http://localhost:%s/\n' prometheus "$(pid_of prometheus)" "$PROMETHEUS_PORT"
+  elif [ -e "$LAB_HOME/prometheus/prometheus.yml" ]; then
+    printf '%-21s stopped (./lab up --monitoring starts it)\n' prometheus
+  fi
 }
 
 usage() {
   cat <<'USAGE'
-./lab up                start the local Kafka broker and the four services (restarts any that is not running);
+./lab up [--monitoring] start the local Kafka broker and the four services (restarts any that is not running);
                         environment: LAB_HOME (state, default .lab/services), PRUNELAB_ARTIFACTS, PRUNELAB_DATA,
                         PRUNELAB_MODELS (default .lab/models,out), PRUNELAB_API_TOKEN (default: $LAB_HOME/api-token),
                         LAB_KAFKA_PORT (9092), LAB_GATEWAY_PORT (8080), LAB_PRUNER_PORT (8081),
                         LAB_EVALUATOR_PORT (8082), LAB_ENERGY_PORT (8083), LAB_PRUNER_HEAP, LAB_EVALUATOR_HEAP;
                         the ports are kept in $LAB_HOME/ports for the later commands of the same LAB_HOME, and a
                         port another process listens on is refused
+                        --monitoring: also Prometheus (Debian package prometheus) on LAB_PROMETHEUS_PORT (9090),
+                        scraping the services every LAB_PROMETHEUS_INTERVAL (5s) and evaluating
+                        deploy/prometheus/prunelab-alerts.yml; a later ./lab up without it leaves Prometheus as it is
 ./lab status            which of them run
 ./lab down [--purge]    stop them; --purge also deletes the broker's data, the artifacts and the logs
 ./lab kafka-topics|kafka-console-producer|kafka-console-consumer ARGS
@@ -312,7 +410,8 @@ case "$command" in
     case "${1:-}" in
       -h|--help) usage; exit 0 ;;
     esac
-    if [ "$command" = down ] && [ "${1:-}" = --purge ] && [ $# -eq 1 ]; then
+    if { [ "$command" = down ] && [ "${1:-}" = --purge ]; } \
+        || { [ "$command" = up ] && [ "${1:-}" = --monitoring ]; } && [ $# -eq 1 ]; then
       :
     elif [ $# -gt 0 ]; then
       echo "lab: $command does not take '$*' (see ./lab $command --help)" >&2
@@ -321,12 +420,12 @@ case "$command" in
 esac
 
 case "$command" in
-  up) up ;;
+  up) up "${1:-}" ;;
   down) down "${1:-}" ;;
   status) status ;;
   kafka-topics) shift; kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "$@" ;;
   kafka-console-producer) shift; kafka_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$BOOTSTRAP" "$@" ;;
   kafka-console-consumer) shift; kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" "$@" ;;
-  *) echo "usage: lab-services.sh up|down [--purge]|status|kafka-topics|kafka-console-producer|kafka-console-consumer" >&2
+  *) echo "usage: lab-services.sh up [--monitoring]|down [--purge]|status|kafka-topics|kafka-console-producer|kafka-console-consumer" >&2
      exit 2 ;;
 esac

@@ -159,6 +159,58 @@ class ManifestPolicyTest {
         assertEquals(new TreeMap<>(WRITERS), writers);
     }
 
+    /**
+     * Topics kept forever, compacted by key (README "Services"): the requests, and every event that ends a run, so
+     * that a gateway replaying them after a week never shows a failed run as queued (run.failed expired while its
+     * run.requested stayed). The others are history, kept 7 days.
+     */
+    private static final Set<String> COMPACTED = Set.of("prunelab.run.requested", "prunelab.sweep.cancelled",
+            "prunelab.model.pruned", "prunelab.model.evaluated", "prunelab.run.failed");
+
+    @ParameterizedTest
+    @MethodSource("targets")
+    void terminalEventsLiveAsLongAsTheRequestsTheyEndAndTheLocalTopicsAgree(String target) throws IOException {
+        Map<String, Map<String, String>> local = localTopicConfigs();
+        Map<String, JsonNode> topics = new TreeMap<>();
+        kind(Renders.documents(target), "KafkaTopic").forEach(t -> topics.put(t.at("/spec/topicName").asText(),
+                t.at("/spec/config")));
+        assertEquals(new TreeSet<>(local.keySet()), new TreeSet<>(topics.keySet()),
+                "the topics of deploy/local/lab-services.sh (TOPIC_CONFIG) and of the KafkaTopics");
+        for (Map.Entry<String, JsonNode> topic : topics.entrySet()) {
+            String name = topic.getKey();
+            JsonNode config = topic.getValue();
+            if (COMPACTED.contains(name)) {
+                assertEquals("compact", config.path("cleanup.policy").asText(), name + " cleanup.policy");
+                assertTrue(config.path("retention.ms").isMissingNode(), name + " has a retention");
+            } else {
+                assertEquals("delete", config.path("cleanup.policy").asText("delete"), name + " cleanup.policy");
+                assertEquals(604800000L, config.path("retention.ms").asLong(), name + " retention.ms");
+            }
+            local.get(name).forEach((key, value) -> assertEquals(value, config.path(key).asText(),
+                    name + " " + key + ": locally " + value));
+        }
+    }
+
+    /** deploy/local/lab-services.sh's {@code TOPIC_CONFIG}: topic -> its --config key=value pairs. */
+    private static Map<String, Map<String, String>> localTopicConfigs() throws IOException {
+        String script = Files.readString(Renders.repo().resolve("deploy/local/lab-services.sh"));
+        int from = script.indexOf("declare -A TOPIC_CONFIG=(");
+        assertTrue(from >= 0, "lab-services.sh declares TOPIC_CONFIG");
+        String block = script.substring(from, script.indexOf("\n)", from));
+        Map<String, Map<String, String>> topics = new TreeMap<>();
+        var entry = java.util.regex.Pattern.compile("\\[([^\\]]+)\\]=\"([^\"]*)\"").matcher(block);
+        while (entry.find()) {
+            Map<String, String> config = new TreeMap<>();
+            for (String pair : entry.group(2).split("[ ,]+")) {
+                String[] keyValue = pair.split("=", 2);
+                config.put(keyValue[0], keyValue[1]);
+            }
+            topics.put(entry.group(1), config);
+        }
+        assertFalse(topics.isEmpty(), "no topics in TOPIC_CONFIG");
+        return topics;
+    }
+
     @ParameterizedTest
     @MethodSource("targets")
     void noPodMountsAServiceAccountToken(String target) {

@@ -31,10 +31,15 @@ final class Check {
     static String id(String field, String value, int maxLength) {
         text(field, value);
         if (value.length() > maxLength || !ID.matcher(value).matches()) {
-            throw new InvalidSetting(field, "'" + value + "' must be 1 to " + maxLength
+            throw new InvalidSetting(field, "'" + shortened(value) + "' must be 1 to " + maxLength
                     + " characters of A-Z a-z 0-9 . _ - and start with a letter or digit");
         }
         return value;
+    }
+
+    /** A value as a refusal quotes it: at most 40 characters and the length, since an input may be huge. */
+    static String shortened(String value) {
+        return value.length() <= 40 ? value : value.substring(0, 40) + "... (" + value.length() + " characters)";
     }
 
     static Instant instant(String field, Instant value) {

@@ -77,12 +77,19 @@ public record EnergyMeasurement(EnergySource source, String device, String basis
     }
 
     /**
-     * @param watts           mean power of the counter over the baseline (the estimate charges only this process,
-     *                        which sleeps: about 0)
+     * @param seconds         how long the process slept while the counter was read at both ends
+     * @param watts           the idle power net figures subtract: a counter's (RAPL, NVML) mean power over the sleep,
+     *                        measured; the estimate's idle share from its power model (idle watts per core x the
+     *                        cores it charged over the repeats), not a measurement
      * @param hostUtilisation the whole machine's busy CPU fraction over the baseline (/proc/stat), when readable
+     * @param basis           one line: measured or modelled, and how; absent in events written before it existed
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Baseline(double seconds, double watts, Double hostUtilisation) {
+    public record Baseline(double seconds, double watts, Double hostUtilisation, String basis) {
+        /** Without a basis (as events before it). */
+        public Baseline(double seconds, double watts, Double hostUtilisation) {
+            this(seconds, watts, hostUtilisation, null);
+        }
     }
 
     /** Joules per token, gross and net of idle. */

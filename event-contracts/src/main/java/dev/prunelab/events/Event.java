@@ -10,8 +10,15 @@ import java.time.Instant;
  */
 public sealed interface Event permits RunEvent, PowerSample, SweepCancelled {
 
-    /** The schema version this build writes and reads. A reader refuses versions it does not know. */
-    int SCHEMA_VERSION = 1;
+    /**
+     * The schema version this build writes. Version 2 added fields: run.failed's bounded {@code excerpt} and the
+     * offending {@code record}'s topic, partition and offset (version 1 carried the whole {@code payload}), an
+     * interval's {@code scale} and the energy baseline's {@code basis}. A reader refuses versions it does not know.
+     */
+    int SCHEMA_VERSION = 2;
+
+    /** The versions this build reads: version 1 events (in compacted topics, from older producers) decode as before. */
+    java.util.Set<Integer> READABLE_SCHEMA_VERSIONS = java.util.Set.of(1, 2);
 
     /** Every event this build writes carries {@link #SCHEMA_VERSION}. */
     @JsonProperty("schemaVersion")

@@ -51,7 +51,6 @@ public final class EventCodec {
             PowerSample.TYPE, PowerSample.class,
             RunFailed.TYPE, RunFailed.class,
             SweepCancelled.TYPE, SweepCancelled.class);
-    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     /**
      * Strict on input (README "Events"): an unknown field is refused (a new field needs a new schema version), and so
@@ -110,7 +109,7 @@ public final class EventCodec {
         Event event = decode(json);
         if (!expected.isInstance(event)) {
             throw new InvalidEventException("type", "'" + event.type() + "' does not belong here (expected "
-                    + typeOf(expected) + ")", json, event.key());
+                    + typeOf(expected) + ")", json, event instanceof RunEvent run ? run.runId() : null);
         }
         return expected.cast(event);
     }
@@ -132,17 +131,17 @@ public final class EventCodec {
 
     private static JsonNode tree(String json) {
         if (json == null || json.isBlank()) {
-            throw new InvalidEventException("(json)", "the payload is empty", json, fallbackRunId(json));
+            throw new InvalidEventException("(json)", "the payload is empty", json, null);
         }
         JsonNode node;
         try {
             node = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new InvalidEventException("(json)", notJson(e), json, fallbackRunId(json));
+            throw new InvalidEventException("(json)", notJson(e), json, null);
         }
         if (node == null || !node.isObject()) {
             throw new InvalidEventException("(json)", "expected a JSON object, got "
-                    + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()), json, fallbackRunId(json));
+                    + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()), json, null);
         }
         return node;
     }
@@ -155,9 +154,10 @@ public final class EventCodec {
         if (!version.isInt()) {
             throw new InvalidEventException("schemaVersion", "expected an integer, got " + version, json, runId);
         }
-        if (version.intValue() != Event.SCHEMA_VERSION) {
-            throw new InvalidEventException("schemaVersion", version.intValue()
-                    + " is not supported (this build reads " + Event.SCHEMA_VERSION + ")", json, runId);
+        if (!Event.READABLE_SCHEMA_VERSIONS.contains(version.intValue())) {
+            throw new InvalidEventException("schemaVersion", version.intValue() + " is not supported (this build reads "
+                    + String.join(", ", Event.READABLE_SCHEMA_VERSIONS.stream().sorted().map(String::valueOf).toList())
+                    + ")", json, runId);
         }
         JsonNode type = node.get("type");
         if (type == null || type.isNull()) {
@@ -363,8 +363,10 @@ public final class EventCodec {
         return "an object";
     }
 
+    /** The value given, shortened like {@link #given}: a refused input can be as large as the broker takes. */
     private static String quoted(Object value) {
-        return value instanceof String s ? "'" + s + "'" : String.valueOf(value);
+        String text = value instanceof String s ? "'" + s + "'" : String.valueOf(value);
+        return text.length() > 60 ? text.substring(0, 57) + "..." : text;
     }
 
     private static String firstLine(String message) {
@@ -375,22 +377,13 @@ public final class EventCodec {
         return newline < 0 ? message : message.substring(0, newline);
     }
 
+    /**
+     * The payload's run id as written, or null; {@link InvalidEventException} takes it only when it is a valid run
+     * id (a huge or escaped one is not), and otherwise keys the dead letter another way.
+     */
     private static String runIdOf(JsonNode node, String json) {
         JsonNode id = node.get("runId");
-        if (id != null && id.isTextual() && RUN_ID.matcher(id.asText()).matches()) {
-            return id.asText();
-        }
-        return fallbackRunId(json);
-    }
-
-    private static String fallbackRunId(String json) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((json == null ? "" : json).getBytes(StandardCharsets.UTF_8));
-            return "invalid-" + HexFormat.of().formatHex(digest).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return id != null && id.isTextual() ? id.asText() : null;
     }
 
     /** The wire type of an event class (its {@code TYPE}). */

@@ -35,6 +35,14 @@ class EventCodecTest {
     }
 
     @Test
+    void versionOneAndTwoAreReadAndTwoIsWritten() {
+        RunRequested v1 = codec.decode(RUN, RunRequested.class);
+        RunRequested v2 = codec.decode(runWith("\"schemaVersion\":1", "\"schemaVersion\":2"), RunRequested.class);
+        assertEquals(v1, v2);
+        assertTrue(codec.encode(v1).startsWith("{\"schemaVersion\":2,"), codec.encode(v1));
+    }
+
+    @Test
     void decodesARunRequestWithDefaults() {
         RunRequested run = codec.decode(RUN, RunRequested.class);
         assertEquals("run-1", run.key());
@@ -65,7 +73,7 @@ class EventCodecTest {
                 new SweepCancelled("sweep-1", T, "superseded by sweep-2"));
         for (Event event : events) {
             String json = codec.encode(event);
-            assertTrue(json.startsWith("{\"schemaVersion\":1,\"type\":\"" + event.type() + "\""), json);
+            assertTrue(json.startsWith("{\"schemaVersion\":" + Event.SCHEMA_VERSION + ",\"type\":\"" + event.type() + "\""), json);
             Event back = codec.decode(json);
             assertEquals(event, back);
             assertEquals(json, codec.encode(back));
@@ -95,8 +103,8 @@ class EventCodecTest {
                 problemOf(runWith("\"2026-01-31T12:00:00Z\"", "\"yesterday\"")));
         assertEquals("runId: '../etc' must be 1 to 128 characters of A-Z a-z 0-9 . _ - and start with a letter or digit",
                 problemOf(runWith("\"run-1\"", "\"../etc\"")));
-        assertEquals("schemaVersion: 2 is not supported (this build reads 1)",
-                problemOf(runWith("\"schemaVersion\":1", "\"schemaVersion\":2")));
+        assertEquals("schemaVersion: 3 is not supported (this build reads 1, 2)",
+                problemOf(runWith("\"schemaVersion\":1", "\"schemaVersion\":3")));
         assertTrue(problemOf(runWith("run.requested", "run.started"))
                 .startsWith("type: unknown event type 'run.started' (expected one of "));
         assertTrue(problemOf("{\"schemaVersion\":1, \"type\":").startsWith("(json): not valid JSON at line 1"));
@@ -188,7 +196,7 @@ class EventCodecTest {
     }
 
     @Test
-    void aTopicRefusesAnotherTypeAndTheDeadLetterKeepsThePayload() {
+    void aTopicRefusesAnotherTypeAndTheDeadLetterKeepsAnExcerptOfThePayload() {
         String power = "{\"schemaVersion\":1,\"type\":\"power.sample\",\"occurredAt\":\"2026-01-31T12:00:00Z\",\"host\":\"h\",\"device\":\"cpu\",\"watts\":1,\"source\":\"rapl\"}";
         InvalidEventException wrong = assertThrows(InvalidEventException.class, () -> codec.decode(power, RunRequested.class));
         assertEquals("type: 'power.sample' does not belong here (expected run.requested)", wrong.getMessage());
@@ -198,7 +206,7 @@ class EventCodecTest {
         RunFailed dead = RunFailed.invalidInput(e, T);
         assertEquals("run-1", dead.runId());
         assertEquals(RunStage.DECODE, dead.stage());
-        assertEquals(bad, dead.payload());
+        assertEquals(new RunFailed.Excerpt(bad, bad.length(), false), dead.excerpt(), "short: all of it");
         assertInstanceOf(RunFailed.class, codec.decode(codec.encode(dead)));
 
         InvalidEventException garbage = assertThrows(InvalidEventException.class, () -> codec.decode("not json"));

@@ -50,7 +50,7 @@ class ReadmeExamplesTest {
         assertEquals(12, sweep.expand(Instant.parse("2026-01-31T12:00:00Z")).size());
         RunFailed failed = (RunFailed) events.stream().filter(e -> e instanceof RunFailed).findFirst().orElseThrow();
         InvalidEventException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidEventException.class,
-                () -> codec.decode(failed.payload()));
+                () -> codec.decode(failed.excerpt().text()));
         assertEquals(failed.reason(), e.getMessage(), "the dead-letter example's reason is what the codec says");
     }
 }

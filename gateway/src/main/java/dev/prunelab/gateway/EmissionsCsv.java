@@ -15,7 +15,9 @@ import java.util.Locale;
  * emissions kg CO2e, emissions_rate kg/s, power W, energy kWh, energy_consumed = (cpu + gpu + ram) x PUE), one row
  * per run with measured energy, so tools that read CodeCarbon's file read this one. A row covers what was measured
  * for the run: the pruner's window and the evaluator's energy stage (not the quality evaluation around it). The
- * region is not known, so the configured intensity stands in trailing columns of our own, with the source.
+ * region is not known, so the configured intensity stands in trailing columns of our own, with the sources:
+ * {@code energy_source} is the row's, "estimate" when any part of its joules is the CPU-time estimate (else the one
+ * counter, or both joined: "nvml+rapl"); {@code energy_stage_source} and {@code prune_energy_source} name each part's.
  */
 public final class EmissionsCsv {
 
@@ -25,7 +27,8 @@ public final class EmissionsCsv {
             "cloud_provider", "cloud_region", "os", "python_version", "codecarbon_version", "cpu_count", "cpu_model",
             "gpu_count", "gpu_model", "longitude", "latitude", "ram_total_size", "tracking_mode", "on_cloud", "pue",
             // ours, after CodeCarbon's
-            "carbon_intensity_g_per_kwh", "energy_source", "prune_joules", "energy_stage_joules", "label");
+            "carbon_intensity_g_per_kwh", "energy_source", "prune_joules", "energy_stage_joules", "label",
+            "energy_stage_source", "prune_energy_source");
 
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
             .withZone(ZoneOffset.UTC);
@@ -50,7 +53,7 @@ public final class EmissionsCsv {
             double kwhAtMachine = (cpuJoules + gpuJoules) / Carbon.JOULES_PER_KWH;
             double kg = carbon.grams(cpuJoules + gpuJoules) / 1000;
             Instant at = stage != null ? stage.end() : run.window() != null ? run.window().end() : null;
-            EnergySource source = stage != null ? stage.source() : prune.source();
+            String source = source(stage == null ? null : stage.source(), prune == null ? null : prune.source());
             List<String> row = new ArrayList<>();
             row.add(at == null ? "" : TIMESTAMP.format(at));
             row.add("prune-lab");
@@ -81,17 +84,33 @@ public final class EmissionsCsv {
             row.add("");                  // longitude
             row.add("");                  // latitude
             row.add("");                  // ram_total_size
-            row.add(source == EnergySource.ESTIMATE ? "process" : "machine");
+            row.add(source.equals(EnergySource.ESTIMATE.id()) ? "process" : "machine");
             row.add("");                  // on_cloud
             row.add(number(carbon.pue()));
             row.add(number(carbon.intensityGramsPerKwh()));
-            row.add(source.id());
+            row.add(source);
             row.add(number(pruneJoules));
             row.add(number(stageJoules));
             row.add(quoted(run.label()));
+            row.add(stage == null ? "" : stage.source().id());
+            row.add(prune == null ? "" : prune.source().id());
             out.append(String.join(",", row)).append('\n');
         }
         return out.toString();
+    }
+
+    /**
+     * The source of joules summed from the parts: "estimate" when any part is estimated (the sum is then an
+     * estimate), else the one counter, or both joined in a fixed order.
+     */
+    public static String source(EnergySource stage, EnergySource prune) {
+        if (stage == EnergySource.ESTIMATE || prune == EnergySource.ESTIMATE) {
+            return EnergySource.ESTIMATE.id();
+        }
+        if (stage == null || prune == null || stage == prune) {
+            return (stage != null ? stage : prune).id();
+        }
+        return stage.compareTo(prune) < 0 ? stage.id() + "+" + prune.id() : prune.id() + "+" + stage.id();
     }
 
     private static String number(double value) {

@@ -2,9 +2,9 @@ package dev.prunelab.gateway;
 
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.EvaluationSpec;
-import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.work.InputRoots;
 
 /**
  * The files a request names, checked at submission: each must lie inside the lab's input roots (models, data,

@@ -2,50 +2,72 @@ package dev.prunelab.gateway;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The non-dominated runs over perplexity and size (exact, lower is better), decode energy (lower) and decode speed
  * (higher). Run a dominates run b when a is no worse on every axis and better on at least one.
  *
- * <p>Energy and speed are the ratios against the sweep's dense run measured paired in the same window
- * ({@code decodeEnergyRatio}, {@code decodeSpeedup}: the machine's drift between windows cancels) when every
- * candidate has them, else the absolute {@code decodeJoulesPerToken} and {@code decodeTokensPerSecond}.
+ * <p>Energy and speed, whenever the sweep's dense run has them, are each run's ratios to dense ({@link VersusDense},
+ * decided per run): the paired ratios of a run measured with dense in its own window, the conservative ratios from
+ * two windows' absolute figures for a run measured alone. Only a sweep without a measured dense run compares the
+ * absolute {@code decodeJoulesPerToken} and {@code decodeTokensPerSecond}, from separate windows, and
+ * {@link Front#note()} says so.
  *
  * <p>On a measured axis "better" and "worse" need the two 95% intervals to be disjoint; overlapping intervals are a
- * tie, so noise never puts a run on the front or takes it off. Exact axes compare values.
+ * tie, so noise never puts a run on the front or takes it off. Exact axes compare values. A run whose ratio is
+ * missing (dense's figure divides nothing) is not compared on that axis: it neither dominates nor is dominated
+ * through it.
  *
- * <p>An axis is compared only when every candidate has it (a sweep without an energy stage is compared on
- * perplexity and size); {@link Front#objectives()} names the ones used.
+ * <p>Size and the measured axes are compared only when every candidate has them (a sweep without an energy stage is
+ * compared on perplexity and size); {@link Front#objectives()} names the ones used.
  */
 public final class ParetoFront {
 
-    /** The axes, in the order they are reported: the paired ratios are used instead of the absolute figures. */
+    /** The axes, in the order they are reported: the ratios to dense are used instead of the absolute figures. */
     public static final List<String> OBJECTIVES = List.of("perplexity", "sizeBytes", "decodeEnergyRatio",
             "decodeSpeedup", "decodeJoulesPerToken", "decodeTokensPerSecond");
 
     private ParetoFront() {
     }
 
-    /** The front in the candidates' order, and the objectives it was computed on. */
-    public record Front(List<ParetoPoint> points, List<String> objectives) {
+    /**
+     * The front in the candidates' order, the objectives it was computed on, and how energy and speed were compared
+     * (null when they were not).
+     */
+    public record Front(List<ParetoPoint> points, List<String> objectives, String note) {
     }
 
+    /** Without a dense run: the absolute figures. */
     public static Front of(Collection<ParetoPoint> candidates) {
-        List<String> objectives = new ArrayList<>();
-        for (String axis : OBJECTIVES) {
-            if (candidates.stream().allMatch(p -> has(p, axis))) {
-                objectives.add(axis);
-            }
+        return of(candidates, null);
+    }
+
+    /** @param dense the sweep's dense run, or null */
+    public static Front of(Collection<ParetoPoint> candidates, ParetoPoint dense) {
+        List<String> objectives = new ArrayList<>(List.of("perplexity"));
+        if (candidates.stream().allMatch(p -> p.sizeBytes() != null)) {
+            objectives.add("sizeBytes");
         }
-        if (objectives.contains("decodeEnergyRatio")) {
-            objectives.removeAll(List.of("decodeJoulesPerToken", "decodeTokensPerSecond"));
+        Map<ParetoPoint, VersusDense> versus = new IdentityHashMap<>();
+        String note = null;
+        if (!candidates.isEmpty() && candidates.stream().allMatch(ParetoPoint::measured)) {
+            if (dense != null && dense.measured()) {
+                objectives.addAll(List.of("decodeEnergyRatio", "decodeSpeedup"));
+                candidates.forEach(p -> versus.put(p, VersusDense.of(p, dense)));
+                note = "energy and speed as each run's ratio to dense " + dense.runId() + ": " + pairing(versus);
+            } else {
+                objectives.addAll(List.of("decodeJoulesPerToken", "decodeTokensPerSecond"));
+                note = "no dense run measured: energy and speed as absolute figures, each from its run's own window";
+            }
         }
         List<ParetoPoint> front = new ArrayList<>();
         for (ParetoPoint p : candidates) {
             boolean dominated = false;
             for (ParetoPoint q : candidates) {
-                if (q != p && dominates(q, p, objectives)) {
+                if (q != p && dominates(q, p, objectives, versus)) {
                     dominated = true;
                     break;
                 }
@@ -54,14 +76,36 @@ public final class ParetoFront {
                 front.add(p);
             }
         }
-        return new Front(List.copyOf(front), List.copyOf(objectives));
+        return new Front(List.copyOf(front), List.copyOf(objectives), note);
     }
 
-    static boolean dominates(ParetoPoint a, ParetoPoint b, List<String> axes) {
+    /** Which runs were compared by their paired ratios and which conservatively. */
+    static String pairing(Map<ParetoPoint, VersusDense> versus) {
+        List<String> unpaired = new ArrayList<>();
+        int paired = 0;
+        for (var e : versus.entrySet()) {
+            if (e.getValue() != null && !VersusDense.ITSELF.equals(e.getValue().comparison())) {
+                if (e.getValue().paired()) {
+                    paired++;
+                } else {
+                    unpaired.add(e.getKey().runId());
+                }
+            }
+        }
+        unpaired.sort(null);
+        if (unpaired.isEmpty()) {
+            return "every run paired with dense in its own window";
+        }
+        return paired == 0 ? "every run unpaired: conservative, from two windows"
+                : "paired in its own window, except " + String.join(", ", unpaired)
+                        + " (unpaired: conservative, from two windows)";
+    }
+
+    static boolean dominates(ParetoPoint a, ParetoPoint b, List<String> axes, Map<ParetoPoint, VersusDense> versus) {
         boolean better = false;
         for (String axis : axes) {
-            int c = compare(a, b, axis);
-            if (c > 0) {
+            Integer c = compare(a, b, axis, versus);
+            if (c == null || c > 0) {
                 return false;
             }
             better |= c < 0;
@@ -69,8 +113,11 @@ public final class ParetoFront {
         return better;
     }
 
-    /** Negative when a is better than b on the axis, positive when worse, 0 for a tie (or overlapping intervals). */
-    static int compare(ParetoPoint a, ParetoPoint b, String axis) {
+    /**
+     * Negative when a is better than b on the axis, positive when worse, 0 for a tie (or overlapping intervals);
+     * null when either lacks the figure.
+     */
+    static Integer compare(ParetoPoint a, ParetoPoint b, String axis, Map<ParetoPoint, VersusDense> versus) {
         return switch (axis) {
             case "perplexity" -> Double.compare(a.perplexity(), b.perplexity());
             case "sizeBytes" -> Long.compare(a.sizeBytes(), b.sizeBytes());
@@ -84,29 +131,23 @@ public final class ParetoFront {
                 var y = b.decodeTokensPerSecond();
                 yield x.low() > y.high() ? -1 : y.low() > x.high() ? 1 : 0;
             }
-            case "decodeEnergyRatio" -> {
-                var x = a.pairedEnergyRatio();
-                var y = b.pairedEnergyRatio();
-                yield x.high() < y.low() ? -1 : y.high() < x.low() ? 1 : 0;
-            }
+            case "decodeEnergyRatio" -> lowerIsBetter(ratio(versus.get(a), true), ratio(versus.get(b), true));
             case "decodeSpeedup" -> {
-                var x = a.pairedSpeedup();
-                var y = b.pairedSpeedup();
-                yield x.low() > y.high() ? -1 : y.low() > x.high() ? 1 : 0;
+                Integer lower = lowerIsBetter(ratio(versus.get(a), false), ratio(versus.get(b), false));
+                yield lower == null ? null : -lower;
             }
             default -> throw new IllegalArgumentException("unknown objective " + axis);
         };
     }
 
-    static boolean has(ParetoPoint p, String axis) {
-        return switch (axis) {
-            case "perplexity" -> true;
-            case "sizeBytes" -> p.sizeBytes() != null;
-            case "decodeJoulesPerToken" -> p.decodeJoulesPerToken() != null;
-            case "decodeTokensPerSecond" -> p.decodeTokensPerSecond() != null;
-            case "decodeEnergyRatio" -> p.pairedEnergyRatio() != null;
-            case "decodeSpeedup" -> p.pairedSpeedup() != null;
-            default -> throw new IllegalArgumentException("unknown objective " + axis);
-        };
+    private static Ratio ratio(VersusDense versus, boolean energy) {
+        return versus == null ? null : energy ? versus.decodeEnergyRatio() : versus.decodeSpeedup();
+    }
+
+    private static Integer lowerIsBetter(Ratio x, Ratio y) {
+        if (x == null || y == null) {
+            return null;
+        }
+        return x.high() < y.low() ? -1 : y.high() < x.low() ? 1 : 0;
     }
 }

@@ -32,7 +32,8 @@ public record RunResult(String runId, String sweepId, RunState state, RunRequest
                 pruned != null && pruned.energy() != null ? pruned.energy().joules() : null,
                 reference == null ? null : reference.runId(),
                 reference == null ? null : reference.decodeEnergyRatio(),
-                reference == null ? null : reference.decodeSpeedup());
+                reference == null ? null : reference.decodeSpeedup(),
+                energy == null ? null : energy.source());
         return Optional.of(isDense() && energy != null ? point.asReference() : point);
     }
 

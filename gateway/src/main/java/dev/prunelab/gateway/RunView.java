@@ -17,6 +17,8 @@ import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.vocabulary.RunStage;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One run as the REST API shows it (and {@code ./lab sweep} reads it back): status and progress, what was asked,
@@ -27,9 +29,11 @@ import java.time.Instant;
  * @param energy      the evaluator's energy stage as measured (window, baseline, source, intervals)
  * @param prunedAt    when the pruner published the model (its window ended then)
  * @param pruneEnergy the pruner's own energy for this run
- * @param versusDense speed-up, energy ratio and break-even against the sweep's dense run
+ * @param versusDense speed-up, energy ratio and break-even against the sweep's dense run (paired or not, per run)
  * @param pareto      on the sweep's Pareto front (false outside a sweep view)
  * @param recommended the sweep's recommendation (false outside a sweep view)
+ * @param notes       why a figure of this run is missing (e.g. no ratio to a dense figure that is not positive);
+ *                    the rest of the run, and of the sweep, is shown
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -37,7 +41,8 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
                       Request request, Results results, PruneSummary pruneSummary, ArtifactRef artifact,
                       EvaluationMetrics metrics, MeasurementWindow window, EnergyMeasurement energy,
                       Instant prunedAt, EnergyUse pruneEnergy, VersusDense versusDense, Failure failure,
-                      boolean pareto, boolean recommended) {
+                      boolean pareto, boolean recommended,
+                      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> notes) {
 
     /** The latest {@code run.progress} of the run. */
     public record Progress(RunStage stage, double fraction, String message, Instant at) {
@@ -56,15 +61,21 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
      * @param latencyMillis          median time per output token, same source
      * @param decodeTokensPerSecond  the energy stage's median decode tokens/s with its 95% interval
      * @param ttftMillis             the energy stage's median time to first token with its interval
-     * @param decodeJoulesPerToken   gross decode J/token, mean and 95% interval
-     * @param decodeJoulesPerTokenNet net of the idle baseline
+     * @param decodeJoulesPerToken   gross decode J/token with its 95% interval (scale log: geometric mean), absolute:
+     *                               measured in this run's own window ({@code energyWindowStart}), so compare runs
+     *                               through {@code decodeEnergyRatio}
+     * @param decodeJoulesPerTokenNet net of the idle baseline (linear: it may be 0 or below)
      * @param prefillJoulesPerToken  gross prefill J/token
      * @param energyJoules           gross joules of the energy stage's recorded repeats
      * @param pruneJoules            the pruner's joules for this run
      * @param carbonGrams            (prune + energy stage) kWh x PUE x intensity
-     * @param energySource           nvml | rapl | estimate
-     * @param energyEstimated        the joules come from a model, not a counter
+     * @param energySource           the energy stage's source: nvml | rapl | estimate
+     * @param energyEstimated        any of the run's joules (stage or pruner), so its carbon, come from a model, not
+     *                               a counter
      * @param decodeSpeedup          against the dense run, with its interval and verdict
+     * @param decodeEnergyRatio      decode J/token over the dense run's, likewise (paired or not: see versusDense)
+     * @param pruneEnergySource      the pruner's energy's source
+     * @param energyWindowStart      when the window of this run's absolute energy and speed figures began
      * @param breakEvenTokens        generated tokens after which pruning paid for itself (null: never)
      * @param peakRssBytes           the evaluator's peak resident memory for this run
      */
@@ -75,7 +86,8 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
                           MeanInterval decodeJoulesPerToken, MeanInterval decodeJoulesPerTokenNet,
                           MeanInterval prefillJoulesPerToken, Double energyJoules, Double pruneJoules,
                           Double carbonGrams, EnergySource energySource, Boolean energyEstimated,
-                          Ratio decodeSpeedup, Double breakEvenTokens, Long peakRssBytes) {
+                          Ratio decodeSpeedup, Double breakEvenTokens, Long peakRssBytes, Ratio decodeEnergyRatio,
+                          EnergySource pruneEnergySource, Instant energyWindowStart) {
     }
 
     public record Failure(RunStage stage, String reason) {
@@ -86,17 +98,35 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
         return of(run, false, false, null, carbon);
     }
 
-    /** @param dense the sweep's dense run's point, or null */
-    public static RunView of(RunResult run, boolean pareto, boolean recommended, ParetoPoint dense, Carbon carbon) {
+    /**
+     * @param dense the sweep's dense run's point, or null
+     * @param notes what is already known to be missing for this run (more are added here)
+     */
+    public static RunView of(RunResult run, boolean pareto, boolean recommended, ParetoPoint dense, Carbon carbon,
+                             List<String> notes) {
+        List<String> missing = new ArrayList<>(notes);
         Progress progress = run.progress() == null ? null : new Progress(run.progress().stage(),
                 run.progress().fraction(), run.progress().message(), run.progress().occurredAt());
         Request request = run.request() == null ? null : new Request(run.request().model(), run.request().prune(),
                 run.request().calibration(), run.request().evaluation(), run.request().occurredAt());
         String label = run.request() != null ? run.request().prune().label() : run.runId();
         Failure failure = run.failure() == null ? null : new Failure(run.failure().stage(), run.failure().reason());
-        VersusDense versus = run.point().map(p -> VersusDense.of(p, dense)).orElse(null);
-        return new RunView(run.runId(), run.sweepId(), RunStatus.of(run), progress, label, request,
-                results(run, versus, carbon),
+        VersusDense versus = null;
+        try {
+            versus = run.point().map(p -> VersusDense.of(p, dense)).orElse(null);
+        } catch (RuntimeException e) {
+            missing.add("no comparison with dense: " + e.getMessage());
+        }
+        if (versus != null && versus.note() != null) {
+            missing.add(versus.note());
+        }
+        Results results = null;
+        try {
+            results = results(run, versus, carbon);
+        } catch (RuntimeException e) {
+            missing.add("no results: " + e.getMessage());
+        }
+        return new RunView(run.runId(), run.sweepId(), RunStatus.of(run), progress, label, request, results,
                 run.pruned() == null ? null : run.pruned().report(),
                 run.pruned() == null ? null : run.pruned().artifact(),
                 run.evaluated() == null ? null : run.evaluated().metrics(),
@@ -104,7 +134,12 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
                 run.evaluated() == null ? null : run.evaluated().energy(),
                 run.pruned() == null ? null : run.pruned().occurredAt(),
                 run.pruned() == null ? null : run.pruned().energy(),
-                versus, failure, pareto, recommended);
+                versus, failure, pareto, recommended, List.copyOf(missing));
+    }
+
+    /** @param dense the sweep's dense run's point, or null */
+    public static RunView of(RunResult run, boolean pareto, boolean recommended, ParetoPoint dense, Carbon carbon) {
+        return of(run, pareto, recommended, dense, carbon, List.of());
     }
 
     private static Results results(RunResult run, VersusDense versus, Carbon carbon) {
@@ -136,10 +171,13 @@ public record RunView(String runId, String sweepId, RunStatus status, Progress p
                 energy == null ? null : energy.joules(),
                 pruneEnergy == null ? null : pruneEnergy.joules(),
                 carbonGrams,
-                energy != null ? energy.source() : pruneEnergy != null ? pruneEnergy.source() : null,
+                energy == null ? null : energy.source(),
                 energy == null && pruneEnergy == null ? null : estimated,
                 versus == null ? null : versus.decodeSpeedup(),
                 versus == null ? null : versus.breakEvenTokens(),
-                metrics == null ? null : metrics.peakRssBytes());
+                metrics == null ? null : metrics.peakRssBytes(),
+                versus == null ? null : versus.decodeEnergyRatio(),
+                pruneEnergy == null ? null : pruneEnergy.source(),
+                energy == null ? null : energy.start());
     }
 }

@@ -5,16 +5,21 @@ import dev.prunelab.events.PruneSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Builds a {@link SweepView} from a sweep's joined runs: status per run, the Pareto front ({@link ParetoFront})
  * over the completed runs with a perplexity, and the recommendation ({@link Recommender}).
+ *
+ * <p>One run's figures never take the sweep down: a figure that cannot be computed (a ratio to a dense figure that
+ * is not positive, an event the code does not expect) is null with a note in that run's view
+ * ({@link RunView#notes()}), a front or recommendation that cannot be computed is absent with a note, and every
+ * other figure is shown.
  *
  * <p>The recommendation's baseline perplexity, in order of precedence:
  * <ol>
@@ -48,18 +53,51 @@ public final class SweepReports {
             throw new IllegalArgumentException("baselinePerplexity: " + baselinePerplexity
                     + " must be a finite number >= 1");
         }
-        List<ParetoPoint> points = runs.stream().flatMap(r -> r.point().stream()).toList();
-        ParetoFront.Front front = ParetoFront.of(points);
-        Set<String> onFront = front.points().stream().map(ParetoPoint::runId).collect(Collectors.toSet());
+        Map<String, List<String>> notes = new HashMap<>();
+        List<ParetoPoint> points = new ArrayList<>();
+        Map<String, ParetoPoint> byRun = new HashMap<>();
+        for (RunResult run : runs) {
+            try {
+                run.point().ifPresent(p -> {
+                    points.add(p);
+                    byRun.put(run.runId(), p);
+                });
+            } catch (RuntimeException e) {
+                note(notes, run.runId(), "left out of the front and the recommendation: " + e.getMessage());
+            }
+        }
         Optional<RunResult> denseRun = denseRun(runs);
-        ParetoPoint dense = denseRun.flatMap(RunResult::point).orElse(null);
-        SweepView.Recommendation recommendation = recommend(runs, points, dense, constraints, baselinePerplexity);
+        ParetoPoint dense = denseRun.map(r -> byRun.get(r.runId())).orElse(null);
+        SweepView.Front front;
+        try {
+            ParetoFront.Front computed = ParetoFront.of(points, dense);
+            front = new SweepView.Front(computed.objectives(), computed.points().stream().map(ParetoPoint::runId)
+                    .toList(), computed.note());
+        } catch (RuntimeException e) {
+            front = new SweepView.Front(List.of(), List.of(), "no Pareto front: " + e.getMessage());
+        }
+        Set<String> onFront = Set.copyOf(front.runIds());
+        SweepView.Recommendation recommendation;
+        try {
+            recommendation = recommend(runs, points, dense, constraints, baselinePerplexity);
+        } catch (RuntimeException e) { // the caller's constraints and baseline were checked before
+            recommendation = new SweepView.Recommendation(constraints.maxPerplexityIncrease(), constraints, null, null,
+                    null, null, List.of(), Recommender.RULE, null, "no recommendation: " + e.getMessage());
+        }
 
         Map<RunStatus, Integer> byStatus = new EnumMap<>(RunStatus.class);
         List<RunView> views = new ArrayList<>();
         for (RunResult run : runs) {
-            RunView view = RunView.of(run, onFront.contains(run.runId()), run.runId().equals(recommendation.runId()),
-                    dense, carbon);
+            List<String> known = notes.getOrDefault(run.runId(), List.of());
+            RunView view;
+            try {
+                view = RunView.of(run, onFront.contains(run.runId()), run.runId().equals(recommendation.runId()),
+                        dense, carbon, known);
+            } catch (RuntimeException e) {
+                List<String> all = new ArrayList<>(known);
+                all.add("no figures: " + e.getMessage());
+                view = RunView.of(bare(run), false, false, null, carbon, all);
+            }
             byStatus.merge(view.status(), 1, Integer::sum);
             views.add(view);
         }
@@ -69,9 +107,18 @@ public final class SweepReports {
         String status = cancelled ? (finished ? "cancelled" : "cancelling") : finished ? "done" : "running";
         String model = runs.stream().filter(r -> r.request() != null).map(r -> r.request().model().path())
                 .findFirst().orElse(null);
-        return new SweepView(sweepId, status, finished, cancelled, counts, views,
-                new SweepView.Front(front.objectives(), front.points().stream().map(ParetoPoint::runId).toList()),
-                recommendation, model, denseRun.map(RunResult::runId).orElse(null), carbon);
+        return new SweepView(sweepId, status, finished, cancelled, counts, views, front, recommendation, model,
+                denseRun.map(RunResult::runId).orElse(null), carbon);
+    }
+
+    private static void note(Map<String, List<String>> notes, String runId, String note) {
+        notes.computeIfAbsent(runId, id -> new ArrayList<>()).add(note);
+    }
+
+    /** The run's request, progress and failure only: what a view shows when its figures cannot be computed. */
+    private static RunResult bare(RunResult run) {
+        return new RunResult(run.runId(), run.sweepId(), run.state(), run.request(), run.progress(), null, null,
+                run.failure());
     }
 
     /** The sweep's dense reference: a run that pruned nothing; completed ones first, then the lowest perplexity. */

@@ -25,8 +25,12 @@ public record SweepView(String sweepId, String status, boolean finished, boolean
     /**
      * @param objectives the axes compared (an axis a completed run lacks is left out)
      * @param runIds     the non-dominated completed runs
+     * @param note       how energy and speed were compared: as each run's ratio to dense (which runs paired, which
+     *                   conservatively from two windows), or as absolute figures when the sweep has no measured
+     *                   dense run
      */
-    public record Front(List<String> objectives, List<String> runIds) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Front(List<String> objectives, List<String> runIds, String note) {
     }
 
     /**

@@ -67,12 +67,19 @@ public final class Fixtures {
 
     public static EnergyMeasurement energy(double joulesPerToken, double joulesHalfWidth, double tokensPerSecond,
                                     double speedHalfWidth) {
+        return energy(EnergySource.ESTIMATE, joulesPerToken, joulesHalfWidth, tokensPerSecond, speedHalfWidth);
+    }
+
+    /** As {@link #energy(double, double, double, double)}, read from {@code source}. */
+    public static EnergyMeasurement energy(EnergySource source, double joulesPerToken, double joulesHalfWidth,
+                                           double tokensPerSecond, double speedHalfWidth) {
         MeanInterval decode = new MeanInterval(joulesPerToken, joulesPerToken - joulesHalfWidth,
                 joulesPerToken + joulesHalfWidth, 12, 0.95);
         MeanInterval net = new MeanInterval(joulesPerToken * 0.8, (joulesPerToken - joulesHalfWidth) * 0.8,
                 (joulesPerToken + joulesHalfWidth) * 0.8, 12, 0.95);
         MeanInterval prefill = new MeanInterval(joulesPerToken / 10, joulesPerToken / 11, joulesPerToken / 9, 12, 0.95);
-        return new EnergyMeasurement(EnergySource.ESTIMATE, "cpu", "cpu time x 3.5 W", "estimate: no sensor",
+        return new EnergyMeasurement(source, "cpu", source == EnergySource.ESTIMATE ? "cpu time x 3.5 W" : "package-0",
+                source == EnergySource.ESTIMATE ? "estimate: no sensor" : "rapl: readable",
                 new EnergyMeasurement.Workload(64, 192, 1, 12, 1), T0.plusSeconds(30), T0.plusSeconds(40), 0.5,
                 new EnergyMeasurement.Baseline(2.0, 0.01, 0.02), joulesPerToken * 192 * 12 * 1.1, 9.0,
                 new EnergyMeasurement.PerToken(prefill, prefill),
@@ -80,6 +87,23 @@ public final class Fixtures {
                 new MedianInterval(12.0, 11.0, 13.0, 12, 0.96),
                 new MedianInterval(tokensPerSecond, tokensPerSecond - speedHalfWidth, tokensPerSecond + speedHalfWidth,
                         12, 0.96));
+    }
+
+    /**
+     * The same evaluation with dense's model measured in its window: decode J/token ratio and speed-up to
+     * {@code denseRunId} +- half widths, on the log scale as the evaluator writes them.
+     */
+    public static ModelEvaluated pairedWith(ModelEvaluated evaluated, String denseRunId, double ratio, double ratioHalf,
+                                            double speedup, double speedupHalf) {
+        EnergyMeasurement e = evaluated.energy();
+        var reference = new EnergyMeasurement.Reference(denseRunId, e.decodeJoulesPerToken(), e.decodeTokensPerSecond(),
+                new MeanInterval(ratio, ratio - ratioHalf, ratio + ratioHalf, 12, 0.95, MeanInterval.Scale.LOG),
+                new MeanInterval(speedup, speedup - speedupHalf, speedup + speedupHalf, 12, 0.95, MeanInterval.Scale.LOG));
+        EnergyMeasurement paired = new EnergyMeasurement(e.source(), e.device(), e.basis(), e.selection(), e.workload(),
+                e.start(), e.end(), e.waitedSeconds(), e.baseline(), e.joules(), e.seconds(), e.prefillJoulesPerToken(),
+                e.decodeJoulesPerToken(), e.ttftMillis(), e.decodeTokensPerSecond(), reference);
+        return new ModelEvaluated(evaluated.runId(), evaluated.occurredAt(), evaluated.metrics(), evaluated.window(),
+                paired);
     }
 
     public static PowerSample power(int second, double watts) {

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.EvaluationSpec;
-import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.work.InputRoots;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;

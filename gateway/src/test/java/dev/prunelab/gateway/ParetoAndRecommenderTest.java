@@ -41,7 +41,7 @@ class ParetoAndRecommenderTest {
         return new ParetoPoint(p.runId(), p.label(), p.perplexity(), p.sizeBytes(), p.decodeJoulesPerToken(),
                 p.decodeTokensPerSecond(), p.peakRssBytes(), p.pruneJoules(), DENSE.runId(),
                 new MeanInterval(ratio, ratio - ratioHalf, ratio + ratioHalf, 12, 0.95),
-                new MeanInterval(speedup, speedup - speedupHalf, speedup + speedupHalf, 12, 0.95));
+                new MeanInterval(speedup, speedup - speedupHalf, speedup + speedupHalf, 12, 0.95), null);
     }
 
     @Test
@@ -53,8 +53,10 @@ class ParetoAndRecommenderTest {
         ParetoPoint noisy = paired(NOISY, 1.0, 0.02, 1.0, 0.02);
         ParetoPoint drifted = paired(point("structured-0.3", 11.0, 700, 0.0200, 0.0005, 410, 10, 500, 40.0),
                 0.75, 0.02, 1.30, 0.03);
-        var front = ParetoFront.of(List.of(dense, noisy, drifted));
+        var front = ParetoFront.of(List.of(dense, noisy, drifted), dense);
         assertEquals(List.of("perplexity", "sizeBytes", "decodeEnergyRatio", "decodeSpeedup"), front.objectives());
+        assertEquals("energy and speed as each run's ratio to dense dense: every run paired with dense in its own window",
+                front.note());
         assertEquals(List.of(dense, drifted), front.points(), "the paired ratios put the structured run on the front");
         var rec = Recommender.recommend(List.of(dense, noisy, drifted), dense, 10.0, Constraints.perplexityOnly(0.1))
                 .orElseThrow();
@@ -86,7 +88,7 @@ class ParetoAndRecommenderTest {
         assertEquals(List.of(S30, NOISY, DENSE), rec.admissible(),
                 "after S30 by J/token: NOISY (lower mean), then dense");
         assertTrue(rec.reason().startsWith("structured-0.3: decode 1.30x dense's speed [1.24, 1.36] (faster), 0.75x its "
-                + "J/token [0.69, 0.82] (less)"), rec.reason());
+                + "J/token [0.69, 0.82] (less, unpaired: conservative, two windows)"), rec.reason());
         assertTrue(rec.reason().endsWith("the lowest decode energy of the 3 admissible runs, outside the noise"),
                 rec.reason());
     }
@@ -97,8 +99,94 @@ class ParetoAndRecommenderTest {
         var rec = Recommender.recommend(List.of(DENSE, NOISY, W50, S30, S50), DENSE, 10.0,
                 Constraints.perplexityOnly(0.06)).orElseThrow();
         assertEquals(DENSE, rec.choice());
-        assertTrue(rec.reason().contains("of the 2 admissible runs with the lowest decode energy (intervals overlapping), "
+        assertTrue(rec.reason().contains("of the 2 admissible runs no other beats on decode energy outside the noise, "
                 + "the lowest perplexity"), rec.reason());
+    }
+
+    @Test
+    void aSweepWithOneUnpairedRunKeepsTheOthersPairs() {
+        // structured-0.3 was measured paired with dense in a window where the machine ran 8% slow: its absolute
+        // J/token looks like dense's, its paired ratio says 25% less. wanda-0.3's evaluator measured it alone
+        // ("measuring unpaired"): only it is compared conservatively, from two windows.
+        ParetoPoint dense = DENSE.asReference();
+        ParetoPoint structured = paired(point("structured-0.3", 10.8, 700, 0.0200, 0.0005, 410, 10, 500, 40.0),
+                0.75, 0.02, 1.30, 0.03);
+        List<ParetoPoint> all = List.of(dense, structured, NOISY);
+
+        VersusDense pairedOne = VersusDense.of(structured, dense);
+        assertTrue(pairedOne.paired());
+        assertEquals(VersusDense.PAIRED, pairedOne.comparison());
+        assertEquals(new Ratio(0.75, 0.75 - 0.02, 0.75 + 0.02, "lower"), pairedOne.decodeEnergyRatio());
+        VersusDense alone = VersusDense.of(NOISY, dense);
+        assertEquals(false, alone.paired());
+        assertEquals(VersusDense.UNPAIRED, alone.comparison());
+        assertEquals(0.0185 / 0.021, alone.decodeEnergyRatio().low(), 1e-12, "[low / dense high, high / dense low]");
+        assertEquals(0.0205 / 0.019, alone.decodeEnergyRatio().high(), 1e-12);
+
+        var front = ParetoFront.of(all, dense);
+        assertEquals(List.of("perplexity", "sizeBytes", "decodeEnergyRatio", "decodeSpeedup"), front.objectives(),
+                "one unpaired run does not turn the whole sweep to absolute figures");
+        assertEquals("energy and speed as each run's ratio to dense dense: paired in its own window, except wanda-0.3 "
+                + "(unpaired: conservative, from two windows)", front.note());
+        assertEquals(List.of(dense, structured), front.points(), "dense's better perplexity dominates wanda-0.3");
+
+        var rec = Recommender.recommend(all, dense, 10.0, Constraints.perplexityOnly(0.1)).orElseThrow();
+        assertEquals(structured, rec.choice(), "its paired ratio is below dense's and wanda-0.3's outside the noise");
+        assertTrue(rec.reason().contains("0.75x its J/token [0.73, 0.77] (less, paired in one window)"), rec.reason());
+        assertTrue(rec.reason().endsWith("the lowest decode energy of the 3 admissible runs, outside the noise"),
+                rec.reason());
+    }
+
+    @Test
+    void theTieSetDoesNotHangOnWhoseMeanIsLowest() {
+        // Paired ratios to dense. wide has the lowest mean but a wide interval; narrow is below steady outside the
+        // noise (0.92 < 0.95) and below dense (0.92 < 1). Anchored on the lowest mean (wide), every run overlapped it
+        // and the best perplexity, dense's, won; yet narrow beats dense outside the noise. Only wide and narrow are
+        // beaten by no run: narrow has the better perplexity of the two.
+        ParetoPoint dense = DENSE.asReference();
+        ParetoPoint wide = paired(point("wide", 10.9, 700, 0.02, 0.001, 400, 10, 500, 40.0), 0.85, 0.25, 1.0, 0.01);
+        ParetoPoint narrow = paired(point("narrow", 10.6, 700, 0.02, 0.001, 400, 10, 500, 40.0), 0.90, 0.02, 1.0, 0.01);
+        ParetoPoint steady = paired(point("steady", 10.2, 700, 0.02, 0.001, 400, 10, 500, 40.0), 1.00, 0.05, 1.0, 0.01);
+        var rec = Recommender.recommend(List.of(dense, wide, narrow, steady), dense, 10.0,
+                Constraints.perplexityOnly(0.1)).orElseThrow();
+        assertEquals(narrow, rec.choice());
+        assertEquals(List.of(narrow, wide, dense, steady), rec.admissible(),
+                "the tie set by perplexity, then the runs beaten outside the noise by their ratio (1.00 both: run id)");
+        assertTrue(rec.reason().endsWith("of the 2 admissible runs no other beats on decode energy outside the noise, "
+                + "the lowest perplexity"), rec.reason());
+        assertTrue(Recommender.RULE.contains("no interval wholly below theirs"), Recommender.RULE);
+    }
+
+    @Test
+    void aDenseFigureThatIsNotPositiveGivesNoRatioAndNoError() {
+        // An older event's linear interval at n = 3 reaching below 0: dense's J/token divides nothing.
+        ParetoPoint brokenDense = point("dense", 10.0, 1000, 0.0200, 0.0250, 400, 10, 600, 1.0);
+        assertNull(Ratio.of(NOISY.decodeJoulesPerToken(), brokenDense.decodeJoulesPerToken()));
+        VersusDense alone = VersusDense.of(NOISY, brokenDense);
+        assertNull(alone.decodeEnergyRatio());
+        assertNull(alone.breakEvenTokens());
+        assertEquals("energy ratio: dense's decode J/token 0.02000 [-0.005000, 0.04500] reaches 0 or below: no ratio "
+                + "to it", alone.note());
+        assertEquals(Ratio.NO_DIFFERENCE, alone.decodeSpeedup().verdict(), "the speed-up is unaffected");
+        ParetoPoint pairedRun = new ParetoPoint(S30.runId(), S30.label(), S30.perplexity(), S30.sizeBytes(),
+                S30.decodeJoulesPerToken(), S30.decodeTokensPerSecond(), S30.peakRssBytes(), S30.pruneJoules(), "dense",
+                new MeanInterval(0.75, 0.73, 0.77, 12, 0.95, MeanInterval.Scale.LOG),
+                new MeanInterval(1.3, 1.27, 1.33, 12, 0.95, MeanInterval.Scale.LOG), null);
+        assertEquals(new Ratio(0.75, 0.73, 0.77, "lower"), VersusDense.of(pairedRun, brokenDense).decodeEnergyRatio(),
+                "a paired run keeps its own ratio");
+        // The recommendation leaves out the run it cannot rank, and says so.
+        var rec = Recommender.recommend(List.of(brokenDense, NOISY, pairedRun), brokenDense, 10.0,
+                Constraints.perplexityOnly(0.1)).orElseThrow();
+        assertEquals(pairedRun, rec.choice());
+        assertTrue(rec.reason().endsWith("left out for want of an energy ratio to dense: wanda-0.3"), rec.reason());
+        assertEquals(List.of("perplexity", "sizeBytes", "decodeEnergyRatio", "decodeSpeedup"),
+                ParetoFront.of(List.of(brokenDense, NOISY, pairedRun), brokenDense).objectives());
+    }
+
+    @Test
+    void aPairedRatioFromAnOlderEventThatReachesBelowZeroIsReadFromZero() {
+        Ratio r = Ratio.measured(new MeanInterval(0.5, -0.2, 1.2, 3, 0.95));
+        assertEquals(new Ratio(0.5, 0, 1.2, Ratio.NO_DIFFERENCE), r);
     }
 
     @Test

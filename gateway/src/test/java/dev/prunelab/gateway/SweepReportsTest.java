@@ -13,7 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
@@ -131,6 +133,89 @@ class SweepReportsTest {
         assertEquals("475", s50[header.indexOf("carbon_intensity_g_per_kwh")]);
         assertEquals("1.5", s50[header.indexOf("pue")]);
         assertEquals("estimate", s50[header.indexOf("energy_source")]);
+        assertEquals("estimate", s50[header.indexOf("energy_stage_source")]);
+        assertEquals("estimate", s50[header.indexOf("prune_energy_source")]);
+    }
+
+    @Test
+    void aRowWhosePruneJoulesAreEstimatedSaysEstimateThoughItsStageWasMeasured() {
+        join.accept(request("s50", "s", S50));
+        join.accept(pruned("s50", S50, 35_000_000, 30.0));                // the pruner's CPU-time estimate
+        ModelEvaluated rapl = evaluated("s50", 8.5, 35_000_000, 0.012, 0.0006, 660, 20, 500L << 20);
+        join.accept(new ModelEvaluated(rapl.runId(), rapl.occurredAt(), rapl.metrics(), rapl.window(),
+                Fixtures.energy(EnergySource.RAPL, 0.012, 0.0006, 660, 20)));
+        String csv = EmissionsCsv.of(view(Constraints.perplexityOnly(0.1), null).runs(), carbon);
+        List<String> header = Arrays.asList(csv.lines().findFirst().orElseThrow().split(","));
+        String[] row = csv.lines().skip(1).findFirst().orElseThrow().split(",", -1);
+        assertEquals("estimate", row[header.indexOf("energy_source")], "the row's joules include an estimate");
+        assertEquals("rapl", row[header.indexOf("energy_stage_source")]);
+        assertEquals("estimate", row[header.indexOf("prune_energy_source")]);
+        assertEquals("process", row[header.indexOf("tracking_mode")]);
+        assertEquals("rapl", EmissionsCsv.source(EnergySource.RAPL, null));
+        assertEquals("nvml+rapl", EmissionsCsv.source(EnergySource.RAPL, EnergySource.NVML));
+        RunView.Results results = view(Constraints.perplexityOnly(0.1), null).runs().get(0).results();
+        assertEquals(EnergySource.RAPL, results.energySource());
+        assertEquals(EnergySource.ESTIMATE, results.pruneEnergySource());
+        assertTrue(results.energyEstimated(), "its carbon includes an estimate");
+    }
+
+    @Test
+    void oneRunWhoseIntervalReachesBelowZeroLeavesItsFiguresMissingNotTheSweep() {
+        // dense's energy stage is an older event: a linear interval at small n, 0.020 +- 0.025 J/token.
+        join.accept(request("dense", "s", DENSE));
+        join.accept(pruned("dense", DENSE, 60_000_000, 2.0));
+        join.accept(evaluated("dense", 6.0, 60_000_000, 0.020, 0.025, 400, 12, 500L << 20));
+        run("w50", W50, 7.0, 60_000_000, 0.0201, 404, 25.0);        // measured alone: needs dense's absolute figure
+        join.accept(request("s50", "s", S50));                          // measured with dense in its window
+        join.accept(pruned("s50", S50, 35_000_000, 30.0));
+        join.accept(Fixtures.pairedWith(evaluated("s50", 8.5, 35_000_000, 0.012, 0.0006, 660, 20, 500L << 20),
+                "dense", 0.6, 0.02, 1.65, 0.04));
+
+        SweepView view = view(Constraints.perplexityOnly(0.5), null);
+
+        assertEquals("done", view.status());
+        RunView w50 = view.runs().get(1);
+        assertEquals(7.0, w50.results().perplexity(), "the run's own figures are shown");
+        assertEquals(0.0201, w50.results().decodeJoulesPerToken().mean(), 1e-12);
+        assertNull(w50.results().decodeEnergyRatio(), "no ratio to a dense figure that is not positive");
+        assertEquals(Ratio.NO_DIFFERENCE, w50.results().decodeSpeedup().verdict(), "its speed-up is unaffected");
+        assertEquals(List.of("energy ratio: dense's decode J/token 0.02000 [-0.005000, 0.04500] reaches 0 or below: "
+                + "no ratio to it"), w50.notes());
+        RunView s50 = view.runs().get(2);
+        assertTrue(s50.versusDense().paired(), "the paired run keeps its pair");
+        assertEquals(new Ratio(0.6, 0.6 - 0.02, 0.6 + 0.02, "lower"), s50.results().decodeEnergyRatio());
+        assertEquals(List.of(), s50.notes());
+        assertEquals(List.of("perplexity", "sizeBytes", "decodeEnergyRatio", "decodeSpeedup"), view.pareto().objectives());
+        assertEquals("s50", view.recommendation().runId());
+        assertTrue(view.recommendation().reason().endsWith("left out for want of an energy ratio to dense: w50"),
+                view.recommendation().reason());
+    }
+
+    @Test
+    void aSweepWithOneUnpairedRunKeepsTheOthersPairs() {
+        join.accept(request("dense", "s", DENSE));
+        join.accept(pruned("dense", DENSE, 60_000_000, 2.0));
+        join.accept(evaluated("dense", 6.0, 60_000_000, 0.020, 0.001, 400, 12, 500L << 20));
+        // s50 was measured with dense in a window where the machine ran slow: absolute figures like dense's.
+        join.accept(request("s50", "s", S50));
+        join.accept(pruned("s50", S50, 35_000_000, 30.0));
+        join.accept(Fixtures.pairedWith(evaluated("s50", 8.5, 35_000_000, 0.0200, 0.0006, 400, 12, 500L << 20),
+                "dense", 0.6, 0.02, 1.65, 0.04));
+        run("w50", W50, 7.0, 60_000_000, 0.0201, 404, 25.0);         // "measuring unpaired"
+
+        SweepView view = view(Constraints.perplexityOnly(0.5), null);
+        RunView s50 = view.runs().get(1);
+        RunView w50 = view.runs().get(2);
+        assertTrue(s50.versusDense().paired());
+        assertEquals(new Ratio(1.65, 1.65 - 0.04, 1.65 + 0.04, "higher"), s50.results().decodeSpeedup());
+        assertEquals(false, w50.versusDense().paired());
+        assertEquals(VersusDense.UNPAIRED, w50.versusDense().comparison());
+        assertEquals(List.of("perplexity", "sizeBytes", "decodeEnergyRatio", "decodeSpeedup"), view.pareto().objectives());
+        assertTrue(view.pareto().note().endsWith("paired in its own window, except w50 (unpaired: conservative, from "
+                + "two windows)"), view.pareto().note());
+        assertEquals(List.of("dense", "s50"), view.pareto().runIds());
+        assertEquals("s50", view.recommendation().runId(), "on absolute figures of two windows s50 would tie dense");
+        assertEquals(Fixtures.T0.plusSeconds(30), s50.results().energyWindowStart());
     }
 
     @Test

@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
 /** Where energy comes from and which host lock the measurement window takes (README "Energy"). */
 final class EnergyOptions {
     @Option(names = "--energy-source", defaultValue = "auto", paramLabel = "auto|nvml|rapl|estimate",
-            description = "energy counter: auto takes NVML for CUDA work, else RAPL, else the labelled CPU-time "
-                    + "estimate (default: ${DEFAULT-VALUE})")
+            description = "energy counter: auto takes the GPU's NVML counter for CUDA work (none without NVML: no CPU "
+                    + "figure for GPU work), RAPL, else the labelled CPU-time estimate, for CPU work (default: "
+                    + "${DEFAULT-VALUE})")
     String source;
 
     @Option(names = "--idle-watts-per-core", defaultValue = "0.74", paramLabel = "W",

@@ -160,7 +160,8 @@ final class EvalCommand implements Callable<Integer> {
                 modelOptions.threads, perplexity, taskSettings, latencySettings, energySettings,
                 energyReference == null ? null : new EvaluationSuite.ReferenceModel(
                         energyReference.getFileName().toString(), energyReference), modelOptions.spin);
-        EvaluationReport report = EvaluationSuite.run(settings, energyOptions.environment(), (section, total) ->
+        EvaluationReport report = EvaluationSuite.run(settings,
+                energyOptions.environment().withGpu(modelOptions.gpu()), (section, total) ->
                 new ProgressBar(List.of("perplexity", "latency", "energy").contains(section) ? section
                         : String.format("%-14s", section), total)::update);
         System.out.print(ResultTable.render(report));

@@ -40,7 +40,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             System.out.println(prompt + ModelTokenizer.continuation(tokenizer, tokenizer.encode(prompt), all));
             System.err.printf("%d tokens in %.2f s (%.1f tokens/s, %s)%n", all.length, seconds, all.length / seconds,
-                    session.providerUsed());
+                    session.cudaDevice() < 0 ? session.providerUsed() : "cuda device " + session.cudaDevice());
         }
         return 0;
     }

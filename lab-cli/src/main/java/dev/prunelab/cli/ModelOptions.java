@@ -2,6 +2,7 @@ package dev.prunelab.cli;
 
 import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
+import dev.prunelab.measure.GpuDevice;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -15,6 +16,12 @@ final class ModelOptions {
             description = "execution provider (default: ${DEFAULT-VALUE}); auto prefers CUDA and falls back to CPU")
     ExecutionProvider provider;
 
+    @Option(names = "--device", defaultValue = "0", paramLabel = "N",
+            description = "CUDA device ordinal for cuda and auto (default: ${DEFAULT-VALUE}): entry N of "
+                    + "CUDA_VISIBLE_DEVICES when set; the energy stage meters the same GPU, found in NVML by UUID "
+                    + "(README \"Energy\")")
+    int device;
+
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = "ONNX Runtime intra-op threads (default: 0 = one per core idle when the session "
                     + "opens; README \"Threads\")")
@@ -27,6 +34,14 @@ final class ModelOptions {
     boolean spin;
 
     RuntimeOptions runtimeOptions() {
-        return new RuntimeOptions(provider, threads, spin);
+        return new RuntimeOptions(provider, threads, spin).onCudaDevice(gpu().cudaOrdinal());
+    }
+
+    /** The GPU chosen once, for the session and the meter, under this process's CUDA_VISIBLE_DEVICES. */
+    GpuDevice gpu() {
+        if (device < 0) {
+            throw new IllegalArgumentException("--device must be 0 or more, was " + device);
+        }
+        return GpuDevice.of(device);
     }
 }

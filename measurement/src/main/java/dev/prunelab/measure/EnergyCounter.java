@@ -22,13 +22,22 @@ public interface EnergyCounter extends AutoCloseable {
     /** "nvml", "rapl" or "estimate". */
     String source();
 
-    /** The power device as windows and samples name it: "cpu" or "gpu0". */
+    /** The power device as windows and samples name it: "cpu", or a GPU board as "gpu2 (GPU-8f1c…)". */
     String device();
 
     /** One line: which counter or which model produced the joules. */
     String basis();
 
     Scope scope();
+
+    /**
+     * How often the reading changes, in seconds, as measured when the counter was opened (NVML's counter: every few
+     * tens of milliseconds); 0 for a counter that changes faster than any phase it times (RAPL's about every
+     * millisecond, the estimate continuously). A window shorter than a few periods reads 0 J or one whole step.
+     */
+    default double updatePeriodSeconds() {
+        return 0;
+    }
 
     /** Joules since this counter was opened; never decreases (wrap-around is handled inside). */
     double joules() throws IOException;

@@ -9,8 +9,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Chooses the energy counter for the work a process measures, most trusted first, and says why each better
- * one was not taken: for work on a GPU its NVML counter; for work on the CPU the RAPL package counters; else the
- * labelled CPU-time estimate.
+ * one was not taken: for work on a GPU its board's NVML counter, or none (RAPL and the estimate count the CPU, so
+ * GPU work without NVML has no energy figure rather than a CPU one); for work on the CPU the RAPL package counters,
+ * else the labelled CPU-time estimate.
  *
  * @param source    "auto" (the order above), or one of "nvml", "rapl", "estimate" to insist on it
  * @param powercap  normally {@link RaplCounter#SYSFS}
@@ -26,14 +27,15 @@ public record EnergyCounters(String source, Path powercap, PowerModel model, Nvm
     private static final LongSupplier PROCESS_CPU_NANOS = ProcessCpuEstimate::processCpuNanos;
 
     /**
-     * Opens GPU {@code gpuIndex}'s energy counter, or fails with one line saying why (no driver, no such GPU, a GPU
-     * too old for the total-energy counter). A seam: what a host has is never asked by a test.
+     * Opens the energy counter of the board behind {@code gpu}, or fails with one line saying why (no driver, a board
+     * that cannot be named from the CUDA ordinal, a GPU too old for the total-energy counter). A seam: what a host
+     * has is never asked by a test.
      */
     @FunctionalInterface
     public interface NvmlOpener {
         NvmlOpener SYSTEM = NvmlCounter::open;
 
-        EnergyCounter open(int gpuIndex) throws IOException;
+        EnergyCounter open(GpuDevice gpu) throws IOException;
     }
 
     public EnergyCounters {
@@ -75,10 +77,18 @@ public record EnergyCounters(String source, Path powercap, PowerModel model, Nvm
         return new EnergyCounters(source, powercap, model, nvml, cpuNanos);
     }
 
-    /** The counter chosen and one line per source considered. */
+    /**
+     * The counter chosen and one line per source considered; the counter is null when GPU work has no GPU energy
+     * counter ({@link #NO_GPU_COUNTER} and why, in the reasons).
+     */
     public record Selection(EnergyCounter counter, List<String> reasons) {
         public Selection {
             reasons = List.copyOf(reasons);
+        }
+
+        /** Whether a counter was chosen. */
+        public boolean available() {
+            return counter != null;
         }
 
         /** The reasons on one line, for a report. */
@@ -87,40 +97,57 @@ public record EnergyCounters(String source, Path powercap, PowerModel model, Nvm
         }
     }
 
+    /** The last reason of a selection for GPU work that found no counter. */
+    public static final String NO_GPU_COUNTER = "no GPU energy counter: RAPL and the CPU-time estimate count the "
+            + "CPU, not the GPU this work runs on, so no energy is reported for it";
+
     /**
-     * @param gpuIndex the GPU the work runs on, or -1 for work on the CPU
+     * @param gpuIndex -1 for work on the CPU; else the CUDA ordinal of the work's GPU under this process's
+     *                 environment ({@link GpuDevice#of(int)})
      * @throws IOException when a source was insisted on and cannot be read
      */
     public Selection select(int gpuIndex) throws IOException {
+        return select(gpuIndex < 0 ? null : GpuDevice.of(gpuIndex));
+    }
+
+    /**
+     * @param gpu the GPU the work runs on, or null for work on the CPU
+     * @throws IOException when a source was insisted on and cannot be read, or cannot count this work (RAPL or the
+     *                     estimate for GPU work, NVML for CPU work)
+     */
+    public Selection select(GpuDevice gpu) throws IOException {
         List<String> reasons = new ArrayList<>();
-        if (gpuIndex >= 0 && (source.equals("auto") || source.equals("nvml"))) {
+        if (gpu != null) {
+            if (!source.equals("auto") && !source.equals("nvml")) {
+                throw new IOException("energy source " + source + " counts the CPU; this work runs on CUDA device "
+                        + gpu.cudaOrdinal() + ": ask for nvml or auto");
+            }
             try {
-                EnergyCounter gpu = nvml.open(gpuIndex);
-                reasons.add("nvml: GPU " + gpuIndex + " energy counter");
-                return new Selection(gpu, reasons);
+                EnergyCounter counter = nvml.open(gpu);
+                reasons.add("nvml: " + counter.device() + " energy counter (" + gpu.mapping() + ")");
+                return new Selection(counter, reasons);
             } catch (IOException e) {
                 if (source.equals("nvml")) {
                     throw e;
                 }
                 reasons.add("nvml: " + e.getMessage());
+                reasons.add(NO_GPU_COUNTER);
+                return new Selection(null, reasons);
             }
-        } else if (source.equals("nvml")) {
+        }
+        if (source.equals("nvml")) {
             throw new IOException("energy source nvml needs work on a GPU; this work runs on the CPU");
         }
         if (source.equals("auto") || source.equals("rapl")) {
-            if (gpuIndex >= 0 && source.equals("auto")) {
-                reasons.add("rapl: not used for GPU work (it counts the CPU packages only)");
-            } else {
-                try {
-                    RaplCounter rapl = RaplCounter.open(powercap);
-                    reasons.add("rapl: package counters readable");
-                    return new Selection(rapl, reasons);
-                } catch (IOException e) {
-                    if (source.equals("rapl")) {
-                        throw e;
-                    }
-                    reasons.add("rapl: " + e.getMessage());
+            try {
+                RaplCounter rapl = RaplCounter.open(powercap);
+                reasons.add("rapl: package counters readable");
+                return new Selection(rapl, reasons);
+            } catch (IOException e) {
+                if (source.equals("rapl")) {
+                    throw e;
                 }
+                reasons.add("rapl: " + e.getMessage());
             }
         }
         ProcessCpuEstimate estimate = new ProcessCpuEstimate(model, cpuNanos);

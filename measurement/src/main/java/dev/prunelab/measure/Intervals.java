@@ -3,8 +3,8 @@ package dev.prunelab.measure;
 import java.util.Arrays;
 
 /**
- * 95% confidence intervals of repeated measurements: of the mean (Student's t) and of the median
- * (distribution-free, from order statistics).
+ * 95% confidence intervals of repeated measurements: of the mean (Student's t), of the geometric mean of a positive
+ * quantity (Student's t on the log scale) and of the median (distribution-free, from order statistics).
  */
 public final class Intervals {
 
@@ -43,6 +43,32 @@ public final class Intervals {
         }
         double half = tQuantile975(n - 1) * Math.sqrt(squares / (n - 1) / n);
         return new Interval(mean, mean - half, mean + half, n, 0.95);
+    }
+
+    /**
+     * For a quantity that cannot be negative (joules per token, a ratio of two such): the t interval of the
+     * values' logarithms, back-transformed, so both ends stay positive whatever n and the spread. The center is
+     * the geometric mean exp(mean(ln x)), at most the arithmetic mean, and the interval is asymmetric around it
+     * (wider above). Equal values give exactly [x, x]. A symmetric interval of the values themselves can reach
+     * below 0 at small n (x = {1, 1, 5}: 2.33 +- 5.74), which no energy or ratio can.
+     *
+     * @throws IllegalArgumentException for a value that is not positive (the log scale does not apply: use
+     *                                  {@link #mean} and say so)
+     */
+    public static Interval logMean(double[] values) {
+        check(values);
+        for (double v : values) {
+            if (!(v > 0)) {
+                throw new IllegalArgumentException("a log-scale interval needs positive values, got " + v);
+            }
+        }
+        if (Arrays.stream(values).allMatch(v -> v == values[0])) {
+            return new Interval(values[0], values[0], values[0], values.length, values.length == 1 ? 0 : 0.95);
+        }
+        double[] logs = Arrays.stream(values).map(Math::log).toArray();
+        Interval log = mean(logs);
+        return new Interval(Math.exp(log.center()), Math.exp(log.low()), Math.exp(log.high()), log.n(),
+                log.confidence());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.prunelab.measure;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -8,13 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.jna.Pointer;
-import com.sun.jna.ptr.LongByReference;
-import com.sun.jna.ptr.PointerByReference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,56 +60,84 @@ class EnergyCountersTest {
         throw new IOException("NVML is not available: libnvidia-ml cannot be loaded (no NVIDIA driver here)");
     };
 
+    /** One GPU, no CUDA_VISIBLE_DEVICES: CUDA device 0 is NVML's only board. */
+    private static final GpuDevice GPU_0 = GpuDevice.of(0, Map.of());
+
+    /** A clock that moves 1 ms at every read: a period measurement over a counter that never changes ends at once. */
+    private static LongSupplier millisecondPerRead() {
+        AtomicLong now = new AtomicLong();
+        return () -> now.addAndGet(1_000_000);
+    }
+
     @Test
-    void withoutRaplOrAGpuTheEstimateIsChosenAndSaysWhy(@TempDir Path dir) throws IOException {
+    void withoutRaplTheEstimateIsChosenForCpuWorkAndSaysWhy(@TempDir Path dir) throws IOException {
         EnergyCounters counters = new EnergyCounters("auto", dir.resolve("no-powercap"), PowerModel.CCF_AWS)
                 .withNvml(NO_NVML);
-        EnergyCounters.Selection cpu = counters.select(-1);
+        EnergyCounters.Selection cpu = counters.select((GpuDevice) null);
         try (EnergyCounter counter = cpu.counter()) {
             assertInstanceOf(ProcessCpuEstimate.class, counter);
             assertEquals(2, cpu.reasons().size(), cpu.why());
             assertTrue(cpu.why().startsWith("rapl: no RAPL package zone"), cpu.why());
             assertTrue(cpu.why().contains("Cloud Carbon Footprint"), cpu.why());
         }
+        assertEquals(cpu.reasons(), counters.select(-1).reasons(), "-1 is CPU work");
+    }
 
-        EnergyCounters.Selection gpu = counters.select(0);
-        try (EnergyCounter counter = gpu.counter()) {
-            assertInstanceOf(ProcessCpuEstimate.class, counter);
-            assertEquals(3, gpu.reasons().size(), gpu.why());
-            assertEquals("nvml: NVML is not available: libnvidia-ml cannot be loaded (no NVIDIA driver here)",
-                    gpu.reasons().get(0));
-            assertEquals("rapl: not used for GPU work (it counts the CPU packages only)", gpu.reasons().get(1));
-            assertTrue(gpu.reasons().get(2).startsWith("estimate: "), gpu.why());
+    @Test
+    void gpuWorkWithoutNvmlHasNoEnergyCounterNeverTheCpuEstimate(@TempDir Path dir) throws IOException {
+        Path powercap = dir.resolve("powercap");
+        zone(powercap, "intel-rapl:0", 1, 1000);   // RAPL is readable, and still not used for GPU work
+        EnergyCounters.Selection gpu = new EnergyCounters("auto", powercap, PowerModel.CCF_AWS).withNvml(NO_NVML)
+                .select(GPU_0);
+        assertFalse(gpu.available());
+        assertNull(gpu.counter());
+        assertEquals(List.of("nvml: NVML is not available: libnvidia-ml cannot be loaded (no NVIDIA driver here)",
+                EnergyCounters.NO_GPU_COUNTER), gpu.reasons());
+        assertFalse(gpu.why().contains("estimate:"), gpu.why());
+
+        for (String cpuSource : List.of("rapl", "estimate")) {
+            IOException e = assertThrows(IOException.class,
+                    () -> new EnergyCounters(cpuSource, powercap, null).withNvml(NO_NVML).select(GPU_0));
+            assertEquals("energy source " + cpuSource + " counts the CPU; this work runs on CUDA device 0: ask for "
+                    + "nvml or auto", e.getMessage());
         }
+        // a board that cannot be named (here: a hidden ordinal) is the same case: no GPU energy, with the reason
+        GpuDevice hidden = GpuDevice.of(1, Map.of("CUDA_VISIBLE_DEVICES", "0"));
+        EnergyCounters.Selection refused = new EnergyCounters("auto", powercap, null)
+                .withNvml(g -> NvmlCounter.open(new FakeNvml(), g, millisecondPerRead())).select(hidden);
+        assertFalse(refused.available());
+        assertEquals("nvml: CUDA device 1 is not visible: CUDA_VISIBLE_DEVICES='0' makes 1 GPU(s) visible",
+                refused.reasons().get(0));
     }
 
     @Test
     void gpuWorkIsMeteredByItsNvmlCounterWhenOneOpens(@TempDir Path dir) throws IOException {
         FakeNvml nvml = new FakeNvml();
-        java.util.List<Integer> opened = new java.util.ArrayList<>();
+        List<GpuDevice> opened = new ArrayList<>();
         EnergyCounters counters = new EnergyCounters("auto", dir.resolve("no-powercap"), PowerModel.CCF_AWS)
                 .withNvml(gpu -> {
                     opened.add(gpu);
-                    return NvmlCounter.open(nvml, gpu);
+                    return NvmlCounter.open(nvml, gpu, millisecondPerRead());
                 });
-        EnergyCounters.Selection selection = counters.select(0);
+        EnergyCounters.Selection selection = counters.select(GPU_0);
         try (EnergyCounter counter = selection.counter()) {
             assertInstanceOf(NvmlCounter.class, counter);
-            assertEquals(java.util.List.of("nvml: GPU 0 energy counter"), selection.reasons());
-            assertEquals("gpu0", counter.device());
+            assertEquals(List.of("nvml: gpu0 (" + FakeNvml.UUID_0 + ") energy counter (" + GPU_0.mapping() + ")"),
+                    selection.reasons());
+            assertEquals("gpu0 (" + FakeNvml.UUID_0 + ")", counter.device());
             nvml.milliJoules += 1_500;
             assertEquals(1.5, counter.joules(), 1e-12);
         }
         assertEquals(0, nvml.initialized, "closing the chosen counter shuts NVML down");
         try (EnergyCounter insisted = new EnergyCounters("nvml", dir, null)
-                .withNvml(gpu -> NvmlCounter.open(nvml, gpu)).select(0).counter()) {
+                .withNvml(gpu -> NvmlCounter.open(nvml, gpu, millisecondPerRead())).select(GPU_0).counter()) {
             assertInstanceOf(NvmlCounter.class, insisted);
         }
-        assertEquals(java.util.List.of(0), opened, "CPU work never asks NVML");
-        counters.select(-1).counter().close();
-        assertEquals(java.util.List.of(0), opened, "CPU work never asks NVML");
+        assertEquals(List.of(GPU_0), opened, "CPU work never asks NVML");
+        counters.select((GpuDevice) null).counter().close();
+        assertEquals(List.of(GPU_0), opened, "CPU work never asks NVML");
         IOException missing = assertThrows(IOException.class,
-                () -> new EnergyCounters("nvml", dir, null).withNvml(NO_NVML).select(0));
+                () -> new EnergyCounters("nvml", dir, null).withNvml(NO_NVML).select(GPU_0));
         assertTrue(missing.getMessage().startsWith("NVML is not available"), missing.getMessage());
         assertEquals(0, nvml.initialized);
     }
@@ -127,7 +157,7 @@ class EnergyCountersTest {
     @Test
     void aSourceInsistedOnMustBeReadable(@TempDir Path dir) throws IOException {
         assertThrows(IOException.class, () -> new EnergyCounters("rapl", dir, null).select(-1));
-        assertThrows(IOException.class, () -> new EnergyCounters("nvml", dir, null).select(-1));
+        assertThrows(IOException.class, () -> new EnergyCounters("nvml", dir, null).select((GpuDevice) null));
         zone(dir, "intel-rapl:0", 1, 1000);
         try (EnergyCounter rapl = new EnergyCounters("auto", dir, null).select(-1).counter();
              EnergyCounter estimate = new EnergyCounters("estimate", dir, null).select(-1).counter()) {
@@ -228,66 +258,16 @@ class EnergyCountersTest {
         assertEquals(PowerModel.CCF_AWS, PowerModel.configured(0.74, 3.5));
     }
 
-    /** NVML's calls as a driver answers them, without a GPU. */
-    static final class FakeNvml implements NvmlCounter.Nvml {
-        long milliJoules = 1_000_000;
-        int energyResult = 0;
-        int initialized;
-
-        @Override
-        public int nvmlInit_v2() {
-            initialized++;
-            return 0;
-        }
-
-        @Override
-        public int nvmlShutdown() {
-            initialized--;
-            return 0;
-        }
-
-        @Override
-        public int nvmlDeviceGetCount_v2(com.sun.jna.ptr.IntByReference count) {
-            count.setValue(1);
-            return 0;
-        }
-
-        @Override
-        public int nvmlDeviceGetHandleByIndex_v2(int index, PointerByReference device) {
-            if (index != 0) {
-                return 2; // NVML_ERROR_INVALID_ARGUMENT
-            }
-            device.setValue(new Pointer(42));
-            return 0;
-        }
-
-        @Override
-        public int nvmlDeviceGetTotalEnergyConsumption(Pointer device, LongByReference energy) {
-            energy.setValue(milliJoules);
-            return energyResult;
-        }
-
-        @Override
-        public int nvmlDeviceGetName(Pointer device, byte[] name, int length) {
-            byte[] text = "NVIDIA H200".getBytes();
-            System.arraycopy(text, 0, name, 0, text.length);
-            return 0;
-        }
-
-        @Override
-        public String nvmlErrorString(int result) {
-            return result == 3 ? "Not Supported" : "Invalid Argument";
-        }
-    }
-
     @Test
     void nvmlCountsMillijoulesSinceOpenedAndShutsDownOnce() throws IOException {
         FakeNvml nvml = new FakeNvml();
         NvmlCounter counter = NvmlCounter.open(nvml, 0);
         nvml.milliJoules += 2_500;
         assertEquals(2.5, counter.joules(), 1e-12);
-        assertEquals("gpu0", counter.device());
+        assertEquals("gpu0 (" + FakeNvml.UUID_0 + ")", counter.device());
         assertTrue(counter.basis().contains("NVIDIA H200"), counter.basis());
+        assertNull(counter.updatePeriod(), "opened by NVML index, for sampling: no period measured");
+        assertEquals(0, counter.updatePeriodSeconds());
         counter.close();
         counter.close();
         assertEquals(0, nvml.initialized);

@@ -20,6 +20,32 @@ class IntervalsTest {
     }
 
     @Test
+    void aPositiveQuantitysIntervalStaysPositiveOnTheLogScale() {
+        // Three repeats, one slow: the symmetric interval reaches below 0, which no J/token or ratio can.
+        double[] values = {1, 1, 5};
+        assertTrue(Intervals.mean(values).low() < 0, Intervals.mean(values).toString());
+        Intervals.Interval i = Intervals.logMean(values);
+        // ln x = {0, 0, ln 5}: mean ln5/3, sample sd ln5/sqrt(3), half width 4.303 x ln5/3
+        double center = Math.log(5) / 3;
+        double half = 4.303 * Math.log(5) / 3;
+        assertEquals(Math.exp(center), i.center(), 1e-12, "the geometric mean");
+        assertEquals(Math.exp(center - half), i.low(), 1e-12);
+        assertEquals(Math.exp(center + half), i.high(), 1e-9);
+        assertTrue(i.low() > 0 && i.low() < i.center() && i.center() < i.high(), i.toString());
+        assertEquals(3, i.n());
+        assertEquals(0.95, i.confidence());
+    }
+
+    @Test
+    void equalPositiveValuesGiveExactlyTheirValueAndNonPositiveOnesAreRefused() {
+        assertEquals(new Intervals.Interval(0.5, 0.5, 0.5, 4, 0.95), Intervals.logMean(new double[] {0.5, 0.5, 0.5, 0.5}));
+        assertEquals(new Intervals.Interval(2, 2, 2, 1, 0), Intervals.logMean(new double[] {2}));
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> Intervals.logMean(new double[] {1, 0, 2}));
+        assertTrue(zero.getMessage().contains("positive values, got 0.0"), zero.getMessage());
+    }
+
+    @Test
     void tQuantilesBeyondTheTableFollowTheExpansion() {
         assertEquals(2.042, Intervals.tQuantile975(30), 1e-9);
         assertEquals(2.021, Intervals.tQuantile975(40), 2e-3);

@@ -1,6 +1,6 @@
 package dev.prunelab.service;
 
-import dev.prunelab.events.InputRoots;
+import dev.prunelab.work.InputRoots;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.speed.ReadBandwidthProbe;
 import dev.prunelab.evaluation.speed.ModelFootprint;
 import dev.prunelab.evaluation.zeroshot.TaskResult;
+import dev.prunelab.measure.GpuDevice;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,7 +25,8 @@ import java.util.List;
  * measured (model identity, the protocol and settings of every metric), the figures, where (provider, host)
  * and when. Sections for metrics that did not run are absent. Version 2 adds the zeroShot, latency, memory
  * and runtime sections to version 1, turns {@code host} into an object and adds size and non-zero count to
- * {@code model}; version 3 adds the energy section.
+ * {@code model}; version 3 adds the energy section, and later within it the gpu section and the energy section's
+ * {@code unavailable} (both absent where they do not apply).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationReport(
@@ -32,6 +34,7 @@ public record EvaluationReport(
         Model model,
         String provider,
         String providerNote,
+        Gpu gpu,
         Host host,
         String startedAt,
         String endedAt,
@@ -67,6 +70,38 @@ public record EvaluationReport(
      */
     public record Runtime(String providerRequested, int threads, boolean spinning, String onnxRuntime,
                           double loadSeconds) {
+    }
+
+    /**
+     * The GPU the session ran on (the section is absent on the CPU): the CUDA ordinal chosen once, how it maps to the
+     * physical board, and the board NVML named when the energy stage read its counter.
+     *
+     * @param cudaDevice the CUDA device ordinal ({@code --device}, {@code prunelab.evaluator.device})
+     * @param mapping    one line: how the ordinal maps to NVML's board (CUDA_VISIBLE_DEVICES, CUDA_DEVICE_ORDER), or
+     *                   why it cannot
+     * @param nvmlIndex  NVML's index of the board (PCI bus order) when the energy stage opened it, else null
+     * @param uuid       the board's UUID: NVML's, else the CUDA_VISIBLE_DEVICES entry when it names one, else null
+     * @param name       the board's name from NVML, else null
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Gpu(int cudaDevice, String mapping, Integer nvmlIndex, String uuid, String name) {
+        /** @param board the board the meter opened, or null */
+        public static Gpu of(GpuDevice device, GpuDevice.Board board) {
+            return board == null
+                    ? new Gpu(device.cudaOrdinal(), device.mapping(), null, device.visibleUuid(), null)
+                    : new Gpu(device.cudaOrdinal(), device.mapping(), board.nvmlIndex(), board.uuid(), board.name());
+        }
+
+        /**
+         * The power device as a measurement window names it: "gpu2 (GPU-…)" as the meter names the board; "gpu:GPU-…"
+         * when only CUDA_VISIBLE_DEVICES named it; else "cuda:N" (the ordinal; the board unknown).
+         */
+        public String deviceName() {
+            if (nvmlIndex != null) {
+                return new GpuDevice.Board(nvmlIndex, uuid, name).meterName();
+            }
+            return uuid != null ? "gpu:" + uuid : "cuda:" + cudaDevice;
+        }
     }
 
     public record Host(String name, String os, String arch, int cpus, String javaVersion, long maxHeapBytes) {
@@ -135,18 +170,33 @@ public record EvaluationReport(
 
     /**
      * The energy stage (README "Energy"): its summary as model.evaluated carries it, and every repeat's raw
-     * seconds and joules per phase.
+     * seconds and joules per phase; or, when it could not measure (GPU work without an NVML counter, a phase too
+     * short for the counter), no summary and {@code unavailable}: why, in one line.
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Energy(String provider, String protocol, dev.prunelab.events.EnergyMeasurement summary,
             List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> repeats,
-            List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> referenceRepeats) {
+            List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> referenceRepeats, String unavailable) {
+        public Energy(String provider, String protocol, dev.prunelab.events.EnergyMeasurement summary,
+                List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> repeats,
+                List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> referenceRepeats) {
+            this(provider, protocol, summary, repeats, referenceRepeats, null);
+        }
+
+        /** The stage's result as the report holds it. */
+        public static Energy of(String provider, dev.prunelab.evaluation.energy.EnergyBenchmark.Result result) {
+            return new Energy(provider, PROTOCOL, result.measurement(), result.repeats(), result.referenceRepeats(),
+                    result.unavailable());
+        }
+
         public static final String PROTOCOL = "inside the host's exclusive measurement window: idle baseline, "
                 + "warm-up, then R repeats of a prefill of B seeded random prompts of P tokens and N greedy cached "
                 + "decode steps; an energy counter read at each phase's edges; J/token = phase joules / (B*P) or "
-                + "(B*N), mean and Student's t 95% interval; TTFT and decode tokens/s medians with order-statistic "
-                + "95% intervals; net = gross - idle (counters: baseline watts x seconds; estimate: its idle share); "
-                + "with a reference model its repeats alternate with this model's (A B B A ...) and the pairs' "
-                + "ratios are averaged";
+                + "(B*N), Student's t 95% interval: gross on the log scale (geometric mean), net linear (mean); TTFT "
+                + "and decode tokens/s medians with order-statistic 95% intervals; net = gross - idle (counters: "
+                + "measured baseline watts x seconds; estimate: its model's idle share); with a reference model its "
+                + "repeats alternate with this model's (A B B A ...) and the pairs' ratios are averaged on the log "
+                + "scale (geometric mean)";
     }
 
     /** @param peakRssBytes VmHWM of the evaluating process at the end of the run (null off Linux) */
@@ -155,8 +205,8 @@ public record EvaluationReport(
                 + "Runtime arenas, weights), /proc/self/status VmHWM";
     }
 
-    /** The document with the sections given (null for metrics that did not run). */
-    public static EvaluationReport of(DecoderSession session, String providerRequested, int threads,
+    /** The document with the sections given (null for metrics that did not run, and gpu for a CPU session). */
+    public static EvaluationReport of(DecoderSession session, String providerRequested, int threads, Gpu gpu,
             Instant startedAt, Instant endedAt, Perplexity perplexity, ZeroShot zeroShot, Latency latency,
             Energy energy, Memory memory) {
         var card = session.card();
@@ -166,7 +216,7 @@ public record EvaluationReport(
                 card.vocabSize(), modelSha256(session.directory()), card.sourceSha256());
         Runtime runtime = new Runtime(providerRequested, threads, session.spinning(), onnxRuntimeVersion(),
                 session.loadSeconds());
-        return new EvaluationReport(SCHEMA_VERSION, model, session.providerUsed(), session.providerNote(),
+        return new EvaluationReport(SCHEMA_VERSION, model, session.providerUsed(), session.providerNote(), gpu,
                 Host.current(), startedAt.toString(), endedAt.toString(), runtime, perplexity, zeroShot, latency,
                 energy, memory);
     }

@@ -20,6 +20,10 @@ public final class ResultTable {
                                         / Math.max(1, model.parameterCount()))));
         line(out, "size", String.format(Locale.ROOT, "%,d bytes (%s)", model.sizeBytes(), mebibytes(model.sizeBytes())));
         line(out, "provider", report.provider() + (report.providerNote() == null ? "" : " (" + report.providerNote() + ")"));
+        if (report.gpu() != null) {
+            line(out, "gpu", report.gpu().deviceName() + (report.gpu().name() == null ? "" : ", " + report.gpu().name())
+                    + "; " + report.gpu().mapping());
+        }
         line(out, "load", String.format(Locale.ROOT, "%.2f s", report.runtime().loadSeconds()));
         EvaluationReport.Perplexity perplexity = report.perplexity();
         if (perplexity != null) {
@@ -82,7 +86,10 @@ public final class ResultTable {
             }
         }
         EvaluationReport.Energy energy = report.energy();
-        if (energy != null) {
+        if (energy != null && energy.summary() == null) {
+            out.append('\n');
+            line(out, "energy", "not measured: " + energy.unavailable());
+        } else if (energy != null) {
             var m = energy.summary();
             var w = m.workload();
             out.append('\n');
@@ -90,8 +97,14 @@ public final class ResultTable {
                     + "(mean [95%% interval]; speed: median [interval])%n", m.source().id(), w.promptTokens(),
                     w.decodeTokens(), w.batch(), w.repeats()));
             line(out, "source", m.basis());
-            line(out, "baseline", String.format(Locale.ROOT, "%.2f W over %.1f s%s, waited %.1f s for the window",
-                    m.baseline().watts(), m.baseline().seconds(), m.baseline().hostUtilisation() == null ? ""
+            if (m.selection() != null) {
+                line(out, "selection", m.selection());
+            }
+            line(out, "baseline", String.format(Locale.ROOT, "%.2f W %s%s, waited %.1f s for the window",
+                    m.baseline().watts(), m.baseline().basis() == null
+                            ? String.format(Locale.ROOT, "over %.1f s", m.baseline().seconds())
+                            : "(" + m.baseline().basis() + ")",
+                    m.baseline().hostUtilisation() == null ? ""
                             : String.format(Locale.ROOT, ", host %.0f%% busy", 100 * m.baseline().hostUtilisation()),
                     m.waitedSeconds()));
             line(out, "prefill", perToken(m.prefillJoulesPerToken()));

@@ -33,6 +33,7 @@ public final class DecoderSession implements AutoCloseable {
     private final ModelCard card;
     private final Path directory;
     private final String providerUsed;
+    private final int cudaDevice;         // the CUDA ordinal the session runs on, or -1 on the CPU
     private final String providerNote;
     private final int[] kvWidths;          // per layer: kv heads x head dim, the cache's last axis
     private final double loadSeconds;
@@ -42,13 +43,14 @@ public final class DecoderSession implements AutoCloseable {
     private boolean closed;
 
     private DecoderSession(OrtEnvironment environment, OrtSession session, ModelCard card, Path directory,
-            String providerUsed, String providerNote, int[] kvWidths, double loadSeconds, Path expandedCopy,
-            int threads, boolean spinning) {
+            String providerUsed, int cudaDevice, String providerNote, int[] kvWidths, double loadSeconds,
+            Path expandedCopy, int threads, boolean spinning) {
         this.environment = environment;
         this.session = session;
         this.card = card;
         this.directory = directory;
         this.providerUsed = providerUsed;
+        this.cudaDevice = cudaDevice;
         this.providerNote = providerNote;
         this.kvWidths = kvWidths;
         this.loadSeconds = loadSeconds;
@@ -94,29 +96,24 @@ public final class DecoderSession implements AutoCloseable {
             loadFrom = expanded.resolve(DecoderIo.MODEL_FILE);
         }
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        // 0 = one thread per core idle now (ThreadPolicy): on a machine whose other cores are busy, a pool sized to
+        // every core waits on the descheduled part of each operator
+        int threads = ThreadPolicy.resolve(options.intraOpThreads());
         String providerUsed = "cpu";
+        int cudaDevice = -1;
         String note = null;
-        int threads;
-        try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-            sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            // 0 = one thread per core idle now (ThreadPolicy): on a machine whose other cores are busy, a pool
-            // sized to every core waits on the descheduled part of each operator
-            threads = ThreadPolicy.resolve(options.intraOpThreads());
-            sessionOptions.setIntraOpNumThreads(threads);
-            sessionOptions.setInterOpNumThreads(1); // sequential execution: an inter-op pool would only idle
-            if (!options.spinning()) {
-                // ONNX Runtime's pool threads spin between ops by default: on a machine whose other cores are busy
-                // that spinning steals the cores the work needs, and it burns CPU time the energy figures count.
-                sessionOptions.addConfigEntry(ThreadPolicy.ORT_INTRA_SPINNING, "0");
-                sessionOptions.addConfigEntry(ThreadPolicy.ORT_INTER_SPINNING, "0");
-            }
+        OrtSession session = null;
+        try {
             if (options.provider() != ExecutionProvider.CPU) {
-                try {
-                    sessionOptions.addCUDA(0);
+                // Attaching the provider and creating the session can each fail where CUDA is not usable: a -Pcuda
+                // build on a host without a usable GPU attaches, then fails to create. Either way auto falls back.
+                try (OrtSession.SessionOptions cuda = sessionOptions(options, threads)) {
+                    session = options.sessions().create(environment, loadFrom.toString(), cuda, options.cudaDevice());
                     providerUsed = "cuda";
+                    cudaDevice = options.cudaDevice();
                 } catch (OrtException | UnsatisfiedLinkError | RuntimeException e) {
-                    String reason = "CUDA execution provider unavailable (" + e.getMessage()
-                            + "); this build has " + providers();
+                    String reason = "CUDA execution provider on CUDA device " + options.cudaDevice() + " unavailable ("
+                            + oneLine(e.getMessage()) + "); this build has " + providers();
                     if (options.provider() == ExecutionProvider.CUDA) {
                         throw new InvalidSetting(ExecutionProvider.FIELD, "cuda: " + reason
                                 + ". Build with './mvnw -Pcuda' (onnxruntime_gpu) on a machine with CUDA, or ask for cpu "
@@ -126,8 +123,12 @@ public final class DecoderSession implements AutoCloseable {
                     LOG.warning(note);
                 }
             }
-            // Load by path so ONNX Runtime resolves model.onnx.data next to the graph.
-            OrtSession session = environment.createSession(loadFrom.toString(), sessionOptions);
+            if (session == null) {
+                try (OrtSession.SessionOptions cpu = sessionOptions(options, threads)) {
+                    // Load by path so ONNX Runtime resolves model.onnx.data next to the graph.
+                    session = options.sessions().create(environment, loadFrom.toString(), cpu, -1);
+                }
+            }
             int[] kvWidths;
             try {
                 kvWidths = kvWidths(session, card);
@@ -135,11 +136,31 @@ public final class DecoderSession implements AutoCloseable {
                 session.close();
                 throw new IllegalArgumentException(modelFile + ": " + e.getMessage());
             }
-            return new DecoderSession(environment, session, card, directory, providerUsed, note, kvWidths,
+            return new DecoderSession(environment, session, card, directory, providerUsed, cudaDevice, note, kvWidths,
                     (System.nanoTime() - start) / 1e9, expanded, threads, options.spinning());
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + modelFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Options with the lab's threading; fresh for each try, since a provider once attached cannot be removed. */
+    private static OrtSession.SessionOptions sessionOptions(RuntimeOptions options, int threads) throws OrtException {
+        OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
+        sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        sessionOptions.setIntraOpNumThreads(threads);
+        sessionOptions.setInterOpNumThreads(1); // sequential execution: an inter-op pool would only idle
+        if (!options.spinning()) {
+            // ONNX Runtime's pool threads spin between ops by default: on a machine whose other cores are busy that
+            // spinning steals the cores the work needs, and it burns CPU time the energy figures count.
+            sessionOptions.addConfigEntry(ThreadPolicy.ORT_INTRA_SPINNING, "0");
+            sessionOptions.addConfigEntry(ThreadPolicy.ORT_INTER_SPINNING, "0");
+        }
+        return sessionOptions;
+    }
+
+    /** A native library's message on one line (ONNX Runtime's CUDA errors span several). */
+    private static String oneLine(String message) {
+        return message == null ? "no message" : message.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     /**
@@ -186,6 +207,11 @@ public final class DecoderSession implements AutoCloseable {
     /** "cpu" or "cuda": the provider this session really runs on. */
     public String providerUsed() {
         return providerUsed;
+    }
+
+    /** The CUDA device ordinal this session runs on, or -1 when it runs on the CPU. */
+    public int cudaDevice() {
+        return cudaDevice;
     }
 
     /** Why a preferred provider was not used, or null. */

@@ -159,6 +159,21 @@ public final class LatencyBenchmark {
     /** As above, timed with {@code monotonicNanos}: read before the prefill, at the first tokens, after the last. */
     public static double[] generate(DecoderSession session, long[] prompt, int batch, int promptTokens, int decodeSteps,
             PhaseEdges edges, LongSupplier monotonicNanos) {
+        return generate(session, prompt, batch, promptTokens, decodeSteps, 1, 1, edges, monotonicNanos);
+    }
+
+    /**
+     * As above, each phase run several times back to back between its two edges, so that a phase too short for an
+     * energy counter's update period is read over a window long enough: {@code prefillPasses} prefills of the same
+     * prompts (the cache emptied before each), then {@code decodePasses} times the {@code decodeSteps} steps from
+     * the same first tokens (the cache cut back to the prompt before each). Returns the whole windows' nanos
+     * {prefill passes, decode passes}; one pass of each is the plain generation.
+     */
+    public static double[] generate(DecoderSession session, long[] prompt, int batch, int promptTokens, int decodeSteps,
+            int prefillPasses, int decodePasses, PhaseEdges edges, LongSupplier monotonicNanos) {
+        if (prefillPasses < 1 || decodePasses < 1) {
+            throw new IllegalArgumentException("passes must be positive, were " + prefillPasses + " and " + decodePasses);
+        }
         int vocab = session.card().vocabSize();
         float[] row = new float[vocab];
         long[] positions = new long[batch * promptTokens];
@@ -174,14 +189,24 @@ public final class LatencyBenchmark {
         // allocated inside the timed region: a serving loop allocates them once per request too
         try (KvCache cache = session.newCache(batch, promptTokens + decodeSteps);
              DecoderSession.DecodeBuffers buffers = session.decodeBuffers(batch)) {
-            long[] next;
-            try (DecoderSession.Step step = session.forward(prompt, mask, positions, batch, cache)) {
-                next = nextTokens(step, batch, promptTokens, row);
+            long[] next = null;
+            for (int pass = 0; pass < prefillPasses; pass++) {
+                cache.truncate(0);
+                try (DecoderSession.Step step = session.forward(prompt, mask, positions, batch, cache)) {
+                    next = nextTokens(step, batch, promptTokens, row);
+                }
             }
             long firstToken = monotonicNanos.getAsLong();
             edges.firstTokens();
-            for (int produced = 0; produced < decodeSteps; produced++) {
-                nextTokens(session.decode(next, cache, buffers), batch, 1, row, next);
+            long[] first = next.clone();
+            for (int pass = 0; pass < decodePasses; pass++) {
+                if (pass > 0) {
+                    cache.truncate(promptTokens);
+                    System.arraycopy(first, 0, next, 0, batch);
+                }
+                for (int produced = 0; produced < decodeSteps; produced++) {
+                    nextTokens(session.decode(next, cache, buffers), batch, 1, row, next);
+                }
             }
             long end = monotonicNanos.getAsLong();
             edges.decodeEnds();

@@ -174,7 +174,9 @@ public final class EvaluationSuite {
         Instant startedAt = Instant.now();
         // latency alone needs no tokenizer (synthesized checkpoints are exported without one)
         boolean needsTokenizer = textFile != null || tasks != null;
-        try (DecoderSession session = DecoderSession.open(settings.model(), settings.runtimeOptions());
+        // one CUDA ordinal for the session and the meter: the environment's GPU
+        RuntimeOptions runtime = environment.runtime(settings.runtimeOptions());
+        try (DecoderSession session = DecoderSession.open(settings.model(), runtime);
              TextTokenizer tokenizer = needsTokenizer ? ModelTokenizer.open(session) : null) {
             String provider = session.providerUsed();
             EvaluationReport.Perplexity perplexity = null;
@@ -208,6 +210,7 @@ public final class EvaluationSuite {
                         session.threads(), WeightTraffic.bytesPerToken(session.directory()), bandwidth);
             }
             EvaluationReport.Energy energy = null;
+            dev.prunelab.measure.GpuDevice.Board board = null;
             if (settings.energy() != null) {
                 IntConsumer bar = progress.begin("energy", settings.energy().runs());
                 EnergyBenchmark.Result result;
@@ -215,17 +218,18 @@ public final class EvaluationSuite {
                 if (reference == null) {
                     result = EnergyBenchmark.run(session, settings.energy(), environment, bar);
                 } else {
-                    try (DecoderSession referenceSession = DecoderSession.open(reference.directory(),
-                            settings.runtimeOptions())) {
+                    try (DecoderSession referenceSession = DecoderSession.open(reference.directory(), runtime)) {
                         result = EnergyBenchmark.run(session,
                                 new EnergyBenchmark.Reference(reference.runId(), referenceSession), settings.energy(),
                                 environment, bar);
                     }
                 }
-                energy = new EvaluationReport.Energy(provider, EvaluationReport.Energy.PROTOCOL, result.measurement(),
-                        result.repeats(), result.referenceRepeats());
+                energy = EvaluationReport.Energy.of(provider, result);
+                board = result.board();
             }
-            return EvaluationReport.of(session, settings.providerRequested().id(), settings.threads(),
+            EvaluationReport.Gpu gpu = session.cudaDevice() < 0 ? null
+                    : EvaluationReport.Gpu.of(environment.gpu(), board);
+            return EvaluationReport.of(session, settings.providerRequested().id(), settings.threads(), gpu,
                     startedAt, Instant.now(), perplexity, zeroShot, latencyResult, energy,
                     new EvaluationReport.Memory(ProcessMemory.peakRssBytes(), EvaluationReport.Memory.NOTE));
         }

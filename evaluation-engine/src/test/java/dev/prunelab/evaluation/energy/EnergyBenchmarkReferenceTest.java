@@ -2,15 +2,19 @@ package dev.prunelab.evaluation.energy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.MedianInterval;
+import dev.prunelab.measure.EnergyCounter;
 import dev.prunelab.measure.Intervals;
+import dev.prunelab.measure.PowerModel;
+import dev.prunelab.measure.ProcessCpuEstimate;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The pairing math of a reference measured in the same window, on repeats the test writes. */
+/** The pairing math of a reference measured in the same window, the intervals and the baseline, on repeats the test writes. */
 class EnergyBenchmarkReferenceTest {
 
     /** B = 2, N = 50: 100 decode tokens per repeat. */
@@ -21,8 +25,9 @@ class EnergyBenchmarkReferenceTest {
         return new EnergyBenchmark.Repeat(0.01, seconds, 0.5, joules, 0.1, idleJoules);
     }
 
+    /** Equal repeats of a quantity that cannot be negative: exactly their value, on the log scale. */
     private static void assertExactly(double value, MeanInterval interval, int n) {
-        assertEquals(new MeanInterval(value, value, value, n, 0.95), interval);
+        assertEquals(new MeanInterval(value, value, value, n, 0.95, MeanInterval.Scale.LOG), interval);
     }
 
     @Test
@@ -34,7 +39,8 @@ class EnergyBenchmarkReferenceTest {
         assertExactly(1.0, reference.decodeEnergyRatio(), 4);
         assertExactly(1.0, reference.decodeSpeedup(), 4);
         assertExactly(8.0 / TOKENS, reference.decodeJoulesPerToken().gross(), 4);
-        assertExactly((8.0 - 1.6) / TOKENS, reference.decodeJoulesPerToken().net(), 4);
+        assertEquals(new MeanInterval((8.0 - 1.6) / TOKENS, (8.0 - 1.6) / TOKENS, (8.0 - 1.6) / TOKENS, 4, 0.95),
+                reference.decodeJoulesPerToken().net(), "net may be 0 or below: linear");
         assertEquals(TOKENS / 2.0, reference.decodeTokensPerSecond().median());
     }
 
@@ -56,13 +62,96 @@ class EnergyBenchmarkReferenceTest {
         List<EnergyBenchmark.Repeat> reference = List.of(decode(1, 1, 0), decode(4, 4, 0), decode(1, 3, 0));
         EnergyMeasurement.Reference paired = EnergyBenchmark.reference("dense", three, model, reference);
 
-        Intervals.Interval energy = Intervals.mean(new double[] {1.0, 0.5, 2.0});        // 1/1, 2/4, 6/3
-        assertEquals(new MeanInterval(energy.center(), energy.low(), energy.high(), 3, 0.95), paired.decodeEnergyRatio());
+        Intervals.Interval energy = Intervals.logMean(new double[] {1.0, 0.5, 2.0});        // 1/1, 2/4, 6/3
+        assertEquals(new MeanInterval(energy.center(), energy.low(), energy.high(), 3, 0.95, MeanInterval.Scale.LOG),
+                paired.decodeEnergyRatio());
+        assertEquals(1.0, paired.decodeEnergyRatio().mean(), 1e-12, "the geometric mean of 1, 1/2 and 2");
         assertNotEquals(9.0 / 8.0, paired.decodeEnergyRatio().mean(), "not the ratio of the means");
-        Intervals.Interval speed = Intervals.mean(new double[] {1.0, 4.0, 1.0 / 3});       // 1/1, 4/1, 1/3
-        assertEquals(new MeanInterval(speed.center(), speed.low(), speed.high(), 3, 0.95), paired.decodeSpeedup());
+        Intervals.Interval speed = Intervals.logMean(new double[] {1.0, 4.0, 1.0 / 3});       // 1/1, 4/1, 1/3
+        assertEquals(new MeanInterval(speed.center(), speed.low(), speed.high(), 3, 0.95, MeanInterval.Scale.LOG),
+                paired.decodeSpeedup());
         Intervals.Interval rate = Intervals.median(new double[] {TOKENS / 1, TOKENS / 4, TOKENS / 1});
         assertEquals(new MedianInterval(rate.center(), rate.low(), rate.high(), 3, rate.confidence()),
                 paired.decodeTokensPerSecond());
+    }
+
+    @Test
+    void aRatioOfFewWidelySpreadPairsKeepsAPositiveLowEnd() {
+        // Three pairs, one of them 5 times the others: the symmetric interval 2.33 +- 5.74 would reach below 0.
+        EnergyMeasurement.Workload three = new EnergyMeasurement.Workload(16, 50, 2, 3, 0);
+        List<EnergyBenchmark.Repeat> model = List.of(decode(1, 1, 0), decode(1, 1, 0), decode(1, 5, 0));
+        List<EnergyBenchmark.Repeat> reference = List.of(decode(1, 1, 0), decode(1, 1, 0), decode(1, 1, 0));
+        MeanInterval ratio = EnergyBenchmark.reference("dense", three, model, reference).decodeEnergyRatio();
+        assertTrue(Intervals.mean(new double[] {1, 1, 5}).low() < 0, "the linear interval would");
+        assertEquals(MeanInterval.Scale.LOG, ratio.scale());
+        assertTrue(ratio.low() > 0 && ratio.low() < ratio.mean() && ratio.mean() < ratio.high(), ratio.toString());
+        assertEquals(Math.cbrt(5), ratio.mean(), 1e-12, "the geometric mean of the pairs' ratios");
+    }
+
+    @Test
+    void aPhaseThatReadZeroJoulesGivesALinearIntervalClampedAtZeroAndSaysSo() {
+        MeanInterval i = EnergyBenchmark.positive(new double[] {0, 0, 3});
+        assertEquals(MeanInterval.Scale.CLAMPED, i.scale());
+        assertEquals(0, i.low());
+        assertEquals(1, i.mean(), 1e-12);
+        assertEquals(1 + 4.303 * Math.sqrt(3.0 / 3), i.high(), 1e-9);
+    }
+
+    /** A counter of the given scope whose joules the test never reads. */
+    private static EnergyCounter counter(EnergyCounter.Scope scope) {
+        return new EnergyCounter() {
+            @Override
+            public String source() {
+                return "rapl";
+            }
+
+            @Override
+            public String device() {
+                return "cpu";
+            }
+
+            @Override
+            public String basis() {
+                return "test";
+            }
+
+            @Override
+            public Scope scope() {
+                return scope;
+            }
+
+            @Override
+            public double joules() {
+                return 0;
+            }
+        };
+    }
+
+    @Test
+    void theEstimatesBaselineIsItsModelsIdleShareNotTheSleepingProcesssCpuTime() {
+        // 3.5 W per busy core, 0.74 W of it idle; the sleeping process spent some CPU time (JIT, GC): 0.05 W.
+        ProcessCpuEstimate estimate = new ProcessCpuEstimate(PowerModel.CCF_AWS, () -> 0L);
+        EnergyBenchmark.Baseline slept = new EnergyBenchmark.Baseline(2.0, 0.05, 0.1);
+        // Two repeats that kept 1.5 cores busy: 3 s of phases, 4.5 CPU-seconds, 15.75 J gross.
+        double share = 0.74 / 3.5;
+        List<EnergyBenchmark.Repeat> repeats = List.of(
+                new EnergyBenchmark.Repeat(0.5, 1.0, 2.625, 5.25, 2.625 * share, 5.25 * share),
+                new EnergyBenchmark.Repeat(0.5, 1.0, 2.625, 5.25, 2.625 * share, 5.25 * share));
+        EnergyMeasurement.Baseline reported = EnergyBenchmark.reportedBaseline(estimate, slept, repeats);
+        assertEquals(0.74 * 1.5, reported.watts(), 1e-12, "idle watts per core x the cores charged");
+        assertEquals(2.0, reported.seconds());
+        assertEquals(0.1, reported.hostUtilisation());
+        assertTrue(reported.basis().startsWith("not measured: the estimate's idle share, 0.74 W per core x 1.50 cores "
+                + "charged"), reported.basis());
+        // net = gross - baseline x seconds, as for a counter
+        double gross = 2 * (2.625 + 5.25);
+        double idle = repeats.stream().mapToDouble(r -> r.prefillIdleJoules() + r.decodeIdleJoules()).sum();
+        assertEquals(idle, reported.watts() * 3.0, 1e-12);
+        assertEquals(gross * (1 - share), gross - reported.watts() * 3.0, 1e-12);
+
+        EnergyMeasurement.Baseline measured = EnergyBenchmark.reportedBaseline(counter(EnergyCounter.Scope.HOST),
+                slept, repeats);
+        assertEquals(new EnergyMeasurement.Baseline(2.0, 0.05, 0.1,
+                "measured: the rapl counter's mean power over 2.0 s with this process asleep"), measured);
     }
 }

@@ -4,12 +4,10 @@ import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluation.report.EvaluationReport;
 import dev.prunelab.evaluation.report.LmEvalResults;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
-import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
-import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.InvalidEventException;
 import dev.prunelab.events.MeasurementWindow;
 import dev.prunelab.events.ModelEvaluated;
@@ -19,6 +17,9 @@ import dev.prunelab.events.RunProgress;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
+import dev.prunelab.work.ArtifactStore;
+import dev.prunelab.work.ClaimedWork;
+import dev.prunelab.work.InputRoots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,11 +34,12 @@ import java.util.logging.Logger;
  * publish (or a {@link RunFailed} with its stage and one-line reason). The Kafka adapter decodes, calls
  * {@link #process} one model at a time and publishes.
  *
- * <p>Idempotent by run id, and safe with several evaluators on one store: the event is stored in the artifact store
- * before it is returned, and a redelivered run gets that stored event back (same occurredAt, so the same
+ * <p>Idempotent by run id, and safe with several evaluators on one store, by the {@link ClaimedWork} protocol: the
+ * outcome is recorded in the artifact store before it is returned (a model.evaluated also under
+ * {@code evaluations/}, with its report), and a redelivered run gets that event back (same occurredAt, so the same
  * CloudEvents id) instead of a second evaluation; a failure is recorded and answered again the same way; and a run
- * is evaluated by one replica at a time (a {@link ArtifactStore#claim claim}): another replica that receives it waits
- * for that one's outcome, or takes over once its heartbeat has been silent for the lease (it died).
+ * is evaluated by one replica at a time (a claim in the store): another replica that receives it waits for that
+ * one's outcome, or takes over once its heartbeat has been silent for the lease (it died).
  *
  * <p>The perplexity text a request names is read only inside the {@link InputRoots}; failure reasons name files
  * relative to their root.
@@ -59,9 +61,10 @@ public final class EvaluationProcessor {
     }
 
     /** The store's name for the work of evaluating a run (claims and recorded outcomes). */
-    static final String WORK = "evaluate";
+    public static final String WORK = "evaluate";
 
     private final ArtifactStore store;
+    private final ClaimedWork work;
     private final InputRoots roots;
     private final ResultStore results;
     private final String host;
@@ -92,6 +95,7 @@ public final class EvaluationProcessor {
         this.defaultThreads = defaultThreads;
         this.spinning = spinning;
         this.store = store;
+        this.work = new ClaimedWork(store);
         this.roots = roots;
         this.results = results;
         this.host = host;
@@ -101,57 +105,19 @@ public final class EvaluationProcessor {
 
     /** Evaluates one pruned model; never throws for a bad artifact or a failed evaluation. */
     public Event process(ModelPruned event, Observer observer) {
+        return perform(event, observer).event();
+    }
+
+    /**
+     * Evaluates one pruned model by the {@link ClaimedWork} protocol: its recorded outcome (or stored evaluation) if
+     * it has one, else the evaluation under this replica's claim, its outcome recorded before it is returned. What
+     * the work lets out, and a store that fails, is a failure at stage evaluate: the evaluator's own stage, so the
+     * gateway believes it from this source.
+     */
+    public ClaimedWork.Outcome perform(ModelPruned event, Observer observer) {
         String runId = event.runId();
-        try {
-            Optional<Event> done = outcome(runId);
-            if (done.isPresent()) {
-                LOG.info("run " + runId + " was evaluated before: its stored outcome again");
-                return done.get();
-            }
-            try (ArtifactStore.Claim claim = claimOrWait(runId)) {
-                if (claim == null) {
-                    return outcome(runId).orElseThrow();
-                }
-                done = outcome(runId);
-                if (done.isPresent()) {
-                    return done.get();
-                }
-                Event result = run(event, observer);
-                if (result instanceof RunFailed failure) {
-                    store.recordOutcome(WORK, runId, CODEC.encode(failure));
-                }
-                return result;
-            }
-        } catch (IOException | RuntimeException e) {
-            return failed(runId, RunStage.STORE, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return failed(runId, RunStage.STORE, e);
-        }
-    }
-
-    /** The run's stored outcome: its model.evaluated, or its recorded failure. */
-    private Optional<Event> outcome(String runId) throws IOException {
-        Optional<ModelEvaluated> evaluated = previousResult(runId);
-        if (evaluated.isPresent()) {
-            return Optional.of(evaluated.get());
-        }
-        return store.outcome(WORK, runId).map(json -> CODEC.decode(json, RunFailed.class));
-    }
-
-    /** This replica's claim, or null once the replica that held it left an outcome (see the class comment). */
-    private ArtifactStore.Claim claimOrWait(String runId) throws IOException, InterruptedException {
-        long pollMillis = Math.max(100, Math.min(1000, store.lease().toMillis() / 20));
-        while (true) {
-            Optional<ArtifactStore.Claim> claim = store.claim(WORK, runId);
-            if (claim.isPresent()) {
-                return claim.get();
-            }
-            if (outcome(runId).isPresent()) {
-                return null;
-            }
-            Thread.sleep(pollMillis);
-        }
+        return work.perform(WORK, runId, () -> previousResult(runId), () -> run(event, observer),
+                e -> failed(runId, RunStage.EVALUATE, e));
     }
 
     private Event run(ModelPruned event, Observer observer) {
@@ -203,7 +169,7 @@ public final class EvaluationProcessor {
         }
         EvaluationMetrics metrics = EvaluationRequest.metrics(report, reportFile.toUri().toString());
         MeasurementWindow window = new MeasurementWindow(start, end, host,
-                EvaluationRequest.device(report.provider()), report.provider());
+                EvaluationRequest.device(report), report.provider());
         ModelEvaluated evaluated = new ModelEvaluated(runId, clock.instant(), metrics, window,
                 report.energy() == null ? null : report.energy().summary());
         results.writeEvent(runId, CODEC.encode(evaluated));
@@ -246,6 +212,6 @@ public final class EvaluationProcessor {
     /** The failure with its reason naming files relative to their roots, not where they are on the server. */
     private RunFailed failed(String runId, RunStage stage, Throwable e) {
         String reason = roots.redact(RunFailed.reasonOf(e)).replace(store.root() + "/", "artifacts:");
-        return new RunFailed(runId, clock.instant(), stage, reason, null);
+        return new RunFailed(runId, clock.instant(), stage, reason);
     }
 }

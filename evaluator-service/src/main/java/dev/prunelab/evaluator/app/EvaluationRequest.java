@@ -127,8 +127,12 @@ public final class EvaluationRequest {
                 resultUri);
     }
 
-    /** The power device the meter names for a provider: the GPU's board for CUDA, else the CPU. */
-    public static String device(String providerUsed) {
-        return "cuda".equals(providerUsed) ? "gpu0" : "cpu";
+    /**
+     * The power device a measurement window names: "cpu", or the GPU the session ran on, chosen once
+     * ({@code prunelab.evaluator.device}): "gpu2 (GPU-…)" as the meter names the board NVML found, "gpu:GPU-…" when
+     * only CUDA_VISIBLE_DEVICES named it (no NVML), else "cuda:N" (the ordinal; which board is not known).
+     */
+    public static String device(EvaluationReport report) {
+        return report.gpu() == null ? "cpu" : report.gpu().deviceName();
     }
 }

@@ -3,11 +3,12 @@ package dev.prunelab.evaluator.service;
 import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluator.app.EvaluationProcessor;
 import dev.prunelab.evaluator.app.ResultStore;
-import dev.prunelab.events.ArtifactStore;
-import dev.prunelab.events.InputRoots;
 import dev.prunelab.measure.EnergyCounters;
+import dev.prunelab.measure.GpuDevice;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.service.ReplicaId;
+import dev.prunelab.work.ArtifactStore;
+import dev.prunelab.work.InputRoots;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -34,11 +35,24 @@ public class EvaluatorConfig {
     @ConfigProperty(name = "prunelab.host")
     Optional<String> host;
 
-    /** The energy stage's counters and the host's measurement lock, as every service reads them. */
+    /**
+     * The energy stage's counters and the host's measurement lock, as every service reads them, and the GPU chosen
+     * once ({@code prunelab.evaluator.device}): the CUDA ordinal sessions run on and the board the meter reads.
+     */
     @Produces
     @Singleton
-    EnergyBenchmark.Environment energyEnvironment(EnergyCounters counters, HostWorkLock lock) {
-        return new EnergyBenchmark.Environment(counters, lock);
+    EnergyBenchmark.Environment energyEnvironment(EnergyCounters counters, HostWorkLock lock,
+            @ConfigProperty(name = "prunelab.evaluator.device") int device) {
+        return new EnergyBenchmark.Environment(counters, lock).withGpu(gpu(device));
+    }
+
+    /** CUDA device {@code ordinal} under this process's CUDA_VISIBLE_DEVICES; refuses a negative one at start. */
+    static GpuDevice gpu(int ordinal) {
+        if (ordinal < 0) {
+            throw new IllegalArgumentException("prunelab.evaluator.device must be a CUDA device ordinal, 0 or more; was "
+                    + ordinal);
+        }
+        return GpuDevice.of(ordinal);
     }
 
     @Produces

@@ -100,10 +100,14 @@ class EnergyStageOnExportedModelTest {
         return EvaluationSuite.run(settings, environment, EvaluationSuite.Progress.NONE);
     }
 
-    /** The interval is Student's t over the repeats' own per-token figures, each positive. */
+    /**
+     * The interval is Student's t over the repeats' own per-token figures, each positive: on the log scale, so it
+     * stays positive (the center is their geometric mean).
+     */
     private static void assertIntervalOfRepeats(MeanInterval i, double[] perRepeat) {
         assertTrue(Arrays.stream(perRepeat).allMatch(v -> v > 0 && Double.isFinite(v)), Arrays.toString(perRepeat));
-        Intervals.Interval expected = Intervals.mean(perRepeat);
+        assertEquals(MeanInterval.Scale.LOG, i.scale(), i.toString());
+        Intervals.Interval expected = Intervals.logMean(perRepeat);
         assertEquals(perRepeat.length, i.n());
         assertEquals(expected.center(), i.mean(), 1e-12 * Math.abs(expected.center()));
         assertEquals(expected.low(), i.low(), 1e-12 * Math.abs(expected.center()));
@@ -117,14 +121,18 @@ class EnergyStageOnExportedModelTest {
         return repeats.stream().mapToDouble(r -> joules.applyAsDouble(r) / tokens).toArray();
     }
 
-    /** The estimate's net is its gross less the model's idle share, 0.74 W of 3.5 W: an identity, bound for bound. */
-    private static void assertNetIsGrossLessTheIdleShare(EnergyMeasurement.PerToken perToken) {
+    /**
+     * The estimate's net is its gross less the model's idle share, 0.74 W of 3.5 W, repeat for repeat: its linear
+     * interval (net may be 0 or below) is the gross figures' linear interval scaled, bound for bound.
+     */
+    private static void assertNetIsGrossLessTheIdleShare(EnergyMeasurement.PerToken perToken, double[] grossPerRepeat) {
         double share = 1 - 0.74 / 3.5;
-        MeanInterval gross = perToken.gross();
+        Intervals.Interval gross = Intervals.mean(grossPerRepeat);
         MeanInterval net = perToken.net();
-        assertEquals(gross.mean() * share, net.mean(), 1e-12 * gross.mean(), perToken.toString());
-        assertEquals(gross.low() * share, net.low(), 1e-12 * gross.mean(), perToken.toString());
-        assertEquals(gross.high() * share, net.high(), 1e-12 * gross.mean(), perToken.toString());
+        assertEquals(MeanInterval.Scale.LINEAR, net.scale());
+        assertEquals(gross.center() * share, net.mean(), 1e-12 * gross.center(), perToken.toString());
+        assertEquals(gross.low() * share, net.low(), 1e-12 * gross.center(), perToken.toString());
+        assertEquals(gross.high() * share, net.high(), 1e-12 * gross.center(), perToken.toString());
     }
 
     @Test
@@ -141,11 +149,16 @@ class EnergyStageOnExportedModelTest {
         List<EnergyBenchmark.Repeat> repeats = report.energy().repeats();
         assertIntervalOfRepeats(m.decodeJoulesPerToken().gross(), perToken(repeats, r -> r.decodeJoules(), 2 * 448.0));
         assertIntervalOfRepeats(m.prefillJoulesPerToken().gross(), perToken(repeats, r -> r.prefillJoules(), 2 * 64.0));
-        assertNetIsGrossLessTheIdleShare(m.decodeJoulesPerToken());
-        assertNetIsGrossLessTheIdleShare(m.prefillJoulesPerToken());
+        assertNetIsGrossLessTheIdleShare(m.decodeJoulesPerToken(), perToken(repeats, r -> r.decodeJoules(), 2 * 448.0));
+        assertNetIsGrossLessTheIdleShare(m.prefillJoulesPerToken(), perToken(repeats, r -> r.prefillJoules(), 2 * 64.0));
         // the baseline's two clock reads are one step apart, whatever its sleep really took
         assertEquals(0.001, m.baseline().seconds(), 1e-15, m.baseline().toString());
-        assertTrue(m.baseline().watts() > 0 && Double.isFinite(m.baseline().watts()), m.baseline().toString());
+        // under the estimate the baseline is the model's idle share of the repeats, not the sleeping process's CPU time
+        double idleJoules = repeats.stream().mapToDouble(r -> r.prefillIdleJoules() + r.decodeIdleJoules()).sum();
+        double phaseSeconds = repeats.stream().mapToDouble(r -> r.prefillSeconds() + r.decodeSeconds()).sum();
+        assertEquals(idleJoules / phaseSeconds, m.baseline().watts(), 1e-12 * m.baseline().watts(), m.baseline().toString());
+        assertTrue(m.baseline().basis().startsWith("not measured: the estimate's idle share, 0.74 W per core x "),
+                m.baseline().basis());
         double joules = repeats.stream().mapToDouble(r -> r.prefillJoules() + r.decodeJoules()).sum();
         assertEquals(joules, m.joules(), 1e-15);
         // every phase is one step of the clock: 1 ms prefill, 1 ms for 2 x 448 decode tokens
@@ -197,13 +210,13 @@ class EnergyStageOnExportedModelTest {
             assertEquals(modelFirst, energyRatios[i] < 1, "pair " + i + " ran in the wrong order: " + energyRatios[i]);
             assertEquals(modelFirst, speedups[i] > 1, "pair " + i + " ran in the wrong order: " + speedups[i]);
         }
-        assertEquals(mean(energyRatios), reference.decodeEnergyRatio(), "the mean over the pairs' own ratios");
-        assertEquals(mean(speedups), reference.decodeSpeedup(), "the mean over the pairs' own speed-ups");
+        assertEquals(logMean(energyRatios), reference.decodeEnergyRatio(), "the geometric mean over the pairs' own ratios");
+        assertEquals(logMean(speedups), reference.decodeSpeedup(), "the geometric mean over the pairs' own speed-ups");
     }
 
-    private static MeanInterval mean(double[] values) {
-        Intervals.Interval i = Intervals.mean(values);
-        return new MeanInterval(i.center(), i.low(), i.high(), i.n(), i.confidence());
+    private static MeanInterval logMean(double[] values) {
+        Intervals.Interval i = Intervals.logMean(values);
+        return new MeanInterval(i.center(), i.low(), i.high(), i.n(), i.confidence(), MeanInterval.Scale.LOG);
     }
 
     @Test

@@ -1,15 +1,22 @@
 package dev.prunelab.evaluator.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.prunelab.evaluation.report.EvaluationReport;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
 import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
+import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
+import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.LatencySpec;
+import dev.prunelab.events.MeasurementWindow;
+import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.TasksSpec;
+import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.vocabulary.PerplexityProtocol;
 import dev.prunelab.vocabulary.RunStage;
@@ -76,10 +83,48 @@ class EvaluationRequestTest {
         assertEquals(2, spinning.runtimeOptions().intraOpThreads());
     }
 
+    /** A result document holding only what the window's device and the event's figures are read from. */
+    private static EvaluationReport report(String provider, EvaluationReport.Gpu gpu, EvaluationReport.Energy energy) {
+        return new EvaluationReport(EvaluationReport.SCHEMA_VERSION, null, provider, null, gpu, null, null, null, null,
+                null, null, null, energy, null);
+    }
+
     @Test
-    void theWindowDeviceIsTheMetersName() {
-        assertEquals("cpu", EvaluationRequest.device("cpu"));
-        assertEquals("gpu0", EvaluationRequest.device("cuda"));
+    void theWindowDeviceIsTheBoardTheSessionRanOn() {
+        assertEquals("cpu", EvaluationRequest.device(report("cpu", null, null)));
+        String uuid = "GPU-2c2c2c2c-1111-2222-3333-444444444444";
+        assertEquals("gpu2 (" + uuid + ")", EvaluationRequest.device(report("cuda",
+                new EvaluationReport.Gpu(1, "CUDA device 1 = CUDA_VISIBLE_DEVICES entry 1", 2, uuid, "NVIDIA H200"),
+                null)), "as the meter names the board NVML found: its index in PCI order, not the CUDA ordinal");
+        assertEquals("gpu:" + uuid, EvaluationRequest.device(report("cuda",
+                new EvaluationReport.Gpu(0, "CUDA device 0 = CUDA_VISIBLE_DEVICES entry 0", null, uuid, null), null)),
+                "no NVML: the UUID CUDA_VISIBLE_DEVICES gave");
+        assertEquals("cuda:3", EvaluationRequest.device(report("cuda",
+                new EvaluationReport.Gpu(3, "CUDA device 3 = NVML index 3", null, null, null), null)),
+                "no NVML, no UUID: the ordinal, never a guessed gpu0");
+    }
+
+    @Test
+    void aGpuRunWithoutGpuEnergyGivesAnEventWithoutEnergyFigures() {
+        String why = "nvml: NVML is not available: libnvidia-ml cannot be loaded (no NVIDIA driver here); "
+                + EnergyCounters.NO_GPU_COUNTER;
+        EvaluationReport report = report("cuda", new EvaluationReport.Gpu(0, "CUDA device 0 = NVML index 0", null,
+                null, null), new EvaluationReport.Energy("cuda", EvaluationReport.Energy.PROTOCOL, null, List.of(),
+                List.of(), why));
+        EvaluationMetrics metrics = EvaluationRequest.metrics(report, "file:/store/evaluations/run-1.json");
+        assertNull(metrics.ttftMillis(), "no energy window, no latency section: no speed headline");
+        assertNull(metrics.decodeTokensPerSecond());
+        assertNull(metrics.tpotMillis());
+
+        Instant start = Instant.parse("2026-01-31T12:00:00Z");
+        ModelEvaluated evaluated = new ModelEvaluated("run-1", start.plusSeconds(60), metrics,
+                new MeasurementWindow(start, start.plusSeconds(59), "host-a", EvaluationRequest.device(report), "cuda"),
+                report.energy().summary());
+        EventCodec codec = new EventCodec();
+        ModelEvaluated decoded = codec.decode(codec.encode(evaluated), ModelEvaluated.class);
+        assertNull(decoded.energy(), "the event carries no energy rather than a CPU figure");
+        assertEquals("cuda:0", decoded.window().device());
+        assertFalse(codec.encode(evaluated).contains("\"energy\""), codec.encode(evaluated));
     }
 
     @Test

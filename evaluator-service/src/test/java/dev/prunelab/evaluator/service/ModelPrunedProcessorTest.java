@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.ArtifactRef;
-import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
@@ -19,6 +18,7 @@ import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.vocabulary.RunStage;
+import dev.prunelab.work.ArtifactStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -165,14 +165,46 @@ class ModelPrunedProcessorTest {
     void malformedJsonBecomesADeadLetter() {
         String json = "{\"schemaVersion\":1,\"type\":\"model.pruned\",\"runId\":\"eval-bad-1\",";
         connector.source("model-pruned").send(json);
-        Message<String> message = await(sink("run-failed"),
-                m -> json.equals(CODEC.decode(m.getPayload(), RunFailed.class).payload()));
+        Message<String> message = await(sink("run-failed"), m -> excerptOf(m).equals(json));
         RunFailed failed = CODEC.decode(message.getPayload(), RunFailed.class);
         assertEquals(RunStage.DECODE, failed.stage());
-        assertEquals(json, failed.payload());
+        assertEquals(new RunFailed.Excerpt(json, json.length(), false), failed.excerpt());
         assertTrue(failed.reason().startsWith("(json): not valid JSON"), failed.reason());
         assertEquals(failed.runId(), key(message));
         assertEquals("dev.prunelab.run.failed", header(message, CloudEvents.TYPE));
+    }
+
+    private static String excerptOf(Message<String> message) {
+        RunFailed.Excerpt excerpt = CODEC.decode(message.getPayload(), RunFailed.class).excerpt();
+        return excerpt == null ? "" : excerpt.text();
+    }
+
+    @Test
+    void aMegabyteOfJunkAndEscapedQuotesAreSmallDeadLettersAndTheNextModelIsStillEvaluated() throws Exception {
+        String junk = "#".repeat(1_000_000);
+        String quotes = "\\\"".repeat(300_000);
+        connector.source("model-pruned").send(junk);
+        connector.source("model-pruned").send(quotes);
+        String next = "eval-after-junk";
+        Path outside = Files.createTempDirectory("not-the-store-");
+        connector.source("model-pruned").send(CODEC.encode(new ModelPruned(next, Instant.now(),
+                new ArtifactRef(outside.toUri().toString(), SHA, 0), REPORT, null)));
+
+        for (String input : List.of(junk, quotes)) {
+            Message<String> message = await(sink("run-failed"), m -> {
+                RunFailed.Excerpt excerpt = CODEC.decode(m.getPayload(), RunFailed.class).excerpt();
+                return excerpt != null && excerpt.totalChars() == input.length();
+            });
+            assertTrue(message.getPayload().getBytes(StandardCharsets.UTF_8).length < 4096,
+                    message.getPayload().length() + " characters");
+            RunFailed failed = CODEC.decode(message.getPayload(), RunFailed.class);
+            assertEquals(RunStage.DECODE, failed.stage());
+            assertTrue(failed.reason().startsWith("(json): not valid JSON"), failed.reason());
+            assertEquals(failed.runId(), key(message));
+        }
+        RunFailed answered = CODEC.decode(await(sink("run-failed"), m -> next.equals(key(m))).getPayload(),
+                RunFailed.class);
+        assertEquals(RunStage.VALIDATE, answered.stage());
     }
 
     @Test

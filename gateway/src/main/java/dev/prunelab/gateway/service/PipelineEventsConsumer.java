@@ -49,9 +49,11 @@ public class PipelineEventsConsumer {
                 metrics.eventAccepted(event);
             }
         } catch (InvalidEventException e) {
-            // The topic's owning service dead-letters it; replaying it here every start would duplicate that.
-            Log.debugf("skipping an invalid record on %s: %s", kafka.map(IncomingKafkaRecordMetadata::getTopic)
-                    .orElse(CHANNEL), e.getMessage());
+            // Not dead-lettered here (a request's owning service does that, and this replay repeats at every start),
+            // but never silent: a record this gateway cannot read (from a newer producer, say) leaves its run
+            // stuck, so its place and reason are logged.
+            Log.warnf("skipping a record this gateway cannot read at %s: %s", kafka.map(m -> m.getTopic() + "/"
+                    + m.getPartition() + "@" + m.getOffset()).orElse(CHANNEL), e.getMessage());
         } finally {
             kafka.ifPresent(m -> state.catchUp().consumed(m.getTopic(), m.getPartition(), m.getOffset()));
         }

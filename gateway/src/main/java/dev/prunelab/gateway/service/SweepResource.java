@@ -1,7 +1,6 @@
 package dev.prunelab.gateway.service;
 
 import dev.prunelab.events.EventCodec;
-import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.events.SweepRequest;
@@ -14,6 +13,7 @@ import dev.prunelab.gateway.service.ApiErrors.UnknownIdException;
 import dev.prunelab.gateway.service.ApiResponses.ApiError;
 import dev.prunelab.gateway.service.ApiResponses.SweepAccepted;
 import dev.prunelab.gateway.service.ApiResponses.SweepCancellation;
+import dev.prunelab.work.InputRoots;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -109,10 +109,12 @@ public class SweepResource {
     @GET
     @Path("/{sweepId}")
     @Operation(summary = "Get a sweep", description = "Status per run (queued, pruning, evaluating, done, failed, "
-            + "cancelled) with progress, joined results (prune summary, evaluation metrics, the energy stage's J/token "
-            + "and speed with 95% intervals, the pruner's energy, carbon, speed-up and break-even against dense), the "
-            + "Pareto front (perplexity, size, decode J/token, decode tokens/s; noise is a tie) and the recommended "
-            + "run under the constraints, with the reason")
+            + "cancelled) with progress, joined results (prune summary, evaluation metrics, the decode energy ratio and "
+            + "speed-up against dense with 95% intervals, paired in one window or unpaired and conservative per run, "
+            + "the energy stage's absolute J/token and speed with its window, the pruner's energy, carbon, each with "
+            + "its source, break-even; a figure that cannot be computed is absent with a note, never an error), the "
+            + "Pareto front (perplexity, size, energy ratio, speed-up; noise is a tie) and the recommended run under "
+            + "the constraints, with the reason")
     @APIResponse(responseCode = "200", description = "The sweep",
             content = @Content(schema = @Schema(implementation = SweepView.class)))
     @APIResponse(responseCode = "404", description = "No run of this sweep is known",

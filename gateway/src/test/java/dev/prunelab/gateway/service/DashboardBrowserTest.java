@@ -40,10 +40,13 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The dashboard in a real headless browser (Debian's chromium through its chromedriver; .ci/run installs both):
- * a finished sweep loads, each plot has one point per measured run, the Pareto front and the recommendation are
- * drawn, and a click on a point opens that run's detail with its per-layer chart. The screenshot is kept in
- * {@code target/dashboard.png} and, when {@code PRUNELAB_CI_ARTIFACTS} names a folder, copied there.
+ * The dashboard in a real headless browser (Debian's chromium through its chromedriver; .ci/run installs both), 1280
+ * px wide: a finished sweep loads, each plot has one point per measured run (energy and speed as ratios to dense,
+ * paired and unpaired runs told apart), the Pareto front and the recommendation are drawn, the energy figures carry
+ * "estimate", no two labels overlap, the runs table fits the page, and a click on a point opens that run's detail
+ * with its per-layer chart. The screenshots are kept in {@code target/dashboard.png} (the page) and
+ * {@code target/dashboard-detail.png} (a run's detail open) and, when {@code PRUNELAB_CI_ARTIFACTS} names a folder,
+ * copied there.
  */
 @QuarkusTest
 @WithTestResource(InMemoryChannels.class)
@@ -76,8 +79,10 @@ class DashboardBrowserTest {
         long[] sizes = {61_274_862, 61_274_862, 53_430_000, 48_910_000};
         for (int i = 0; i < 4; i++) {
             events.add(Fixtures.pruned(ids[i], specs[i], sizes[i], 20.0 + i));
-            events.add(Fixtures.evaluated(ids[i], figures[i][0], sizes[i], figures[i][1], figures[i][2], figures[i][3],
-                    figures[i][4], 800L << 20));
+            var evaluated = Fixtures.evaluated(ids[i], figures[i][0], sizes[i], figures[i][1], figures[i][2],
+                    figures[i][3], figures[i][4], 800L << 20);
+            // ui-s30 measured dense's model in its own window; the others were measured alone
+            events.add(i == 2 ? Fixtures.pairedWith(evaluated, "ui-dense", 0.81, 0.02, 1.16, 0.02) : evaluated);
         }
         events.add(new RunFailed(ids[4], Fixtures.T0.plusSeconds(2), RunStage.PRUNE, "out of memory", null));
         for (int i = 0; i < 2; i++) {
@@ -101,7 +106,7 @@ class DashboardBrowserTest {
         // Headless, as root in CI, and without the background connections this closed network refuses.
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1500,1900", "--user-data-dir=" + profile);
+                "--no-first-run", "--window-size=1280,1900", "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
                 .usingAnyFreePort().build();
         return new ChromeDriver(service, options);
@@ -117,6 +122,11 @@ class DashboardBrowserTest {
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
             wait.until(ExpectedConditions.numberOfElementsToBe(
                     By.cssSelector("section[data-sweep='ui-sweep'] svg[data-plot='energy'] circle.point"), 4));
+            // every event read (both sweeps drawn): the page is redrawn only when the data changes
+            wait.until(ExpectedConditions.numberOfElementsToBe(
+                    By.cssSelector("[data-testid='model-plots'] svg[data-plot='model-energy'] circle.point"), 6));
+            wait.until(ExpectedConditions.numberOfElementsToBe(
+                    By.cssSelector("section[data-sweep='ui-sweep'] table[data-testid='runs'] td.status-failed"), 1));
 
             WebElement sweep = browser.findElement(By.cssSelector("section[data-sweep='ui-sweep']"));
             for (String plot : List.of("energy", "speed")) {
@@ -126,6 +136,52 @@ class DashboardBrowserTest {
                 assertEquals(1, sweep.findElements(By.cssSelector("svg[data-plot='" + plot + "'] polyline[data-front]")).size(),
                         plot + ": the Pareto front is drawn");
             }
+            // Energy and speed as ratios to dense: paired (ui-s30) and unpaired runs told apart.
+            WebElement energyPlot = sweep.findElement(By.cssSelector("svg[data-plot='energy']"));
+            assertEquals("ratio", energyPlot.getAttribute("data-x"));
+            assertEquals("true", energyPlot.findElement(By.cssSelector("circle.point[data-run='ui-s30']"))
+                    .getAttribute("data-paired"));
+            assertEquals("false", energyPlot.findElement(By.cssSelector("circle.point[data-run='ui-wanda']"))
+                    .getAttribute("data-paired"));
+            // "estimate" is visible on every energy figure: the plot, the ratio and carbon columns
+            WebElement mark = energyPlot.findElement(By.cssSelector("text.src-mark"));
+            assertTrue(mark.isDisplayed() && mark.getText().equals("estimate"), mark.getText());
+            assertTrue(energyPlot.getText().contains("decode J/token \u00f7 dense's (estimate)"), energyPlot.getText());
+            for (String figure : List.of("energy-ratio", "carbon")) {
+                WebElement header = sweep.findElement(By.cssSelector("table[data-testid='runs'] th[data-figure='" + figure + "']"));
+                WebElement tag = header.findElement(By.cssSelector(".src.est"));
+                assertTrue(tag.isDisplayed() && tag.getText().equals("estimate"), figure + ": " + header.getText());
+            }
+            // No two labels of a plot overlap, and the runs table fits the page at 1280 px.
+            @SuppressWarnings("unchecked")
+            List<Object> overlaps = (List<Object>) browser.executeScript("""
+                    const found = [];
+                    for (const svg of document.querySelectorAll("svg.plot")) {
+                      const boxes = [...svg.querySelectorAll("text.label")].map((t) => [t.textContent, t.getBBox()]);
+                      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+                        const [a, p] = boxes[i], [b, q] = boxes[j];
+                        if (p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height)
+                          found.push(svg.dataset.plot + ": " + a + " / " + b);
+                      }
+                    }
+                    return found;""");
+            assertEquals(List.of(), overlaps);
+            assertTrue(sweep.findElements(By.cssSelector("svg[data-plot='energy'] text.label")).size() >= 3,
+                    "the front's runs are labelled");
+            @SuppressWarnings("unchecked")
+            List<Number> widths = (List<Number>) browser.executeScript("""
+                    const wrap = document.querySelector("section[data-sweep='ui-sweep'] [data-testid='runs-wrap']");
+                    const table = wrap.querySelector("table");
+                    return [table.scrollWidth, wrap.clientWidth, document.documentElement.scrollWidth,
+                            document.documentElement.clientWidth];""");
+            assertTrue(widths.get(0).intValue() <= widths.get(1).intValue(), "the runs table overflows its container: "
+                    + widths);
+            assertTrue(widths.get(2).intValue() <= widths.get(3).intValue(), "the page scrolls sideways: " + widths);
+            List<WebElement> pairing = sweep.findElements(By.cssSelector("table[data-testid='runs'] tr.run td.l"));
+            assertTrue(pairing.stream().anyMatch(td -> td.getText().equals("unpaired"))
+                    && pairing.stream().anyMatch(td -> td.getText().equals("paired")), "paired and unpaired runs are marked");
+            save(browser, "dashboard.png");
+
             // Under the default 10% limit only dense is admissible: it is the one marked.
             assertEquals("ui-dense", sweep.findElement(By.cssSelector("svg[data-plot='energy'] circle[data-recommended]"))
                     .getAttribute("data-recommended"));
@@ -150,17 +206,23 @@ class DashboardBrowserTest {
             assertTrue(bars.get(0).findElement(By.tagName("title")).getAttribute("textContent")
                     .contains("50.0% removed, kept 3 heads, MLP 384"));
 
-            Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
-            Path kept = Files.createDirectories(Path.of("target")).resolve("dashboard.png");
-            Files.copy(shot, kept, StandardCopyOption.REPLACE_EXISTING);
-            String artifacts = System.getenv("PRUNELAB_CI_ARTIFACTS");
-            if (artifacts != null && !artifacts.isBlank()) {
-                Files.copy(shot, Files.createDirectories(Path.of(artifacts)).resolve("dashboard.png"),
-                        StandardCopyOption.REPLACE_EXISTING);
-            }
-            assertTrue(Files.size(kept) > 10_000, "the screenshot is an image of the page");
+            assertTrue(detail.getText().contains("unpaired"), "ui-s50 was measured alone: " + detail.getText());
+            assertTrue(detail.getText().contains("estimate"), detail.getText());
+            save(browser, "dashboard-detail.png");
         } finally {
             browser.quit();
         }
+    }
+
+    /** The page as the browser shows it, in target/ and, when PRUNELAB_CI_ARTIFACTS names a folder, there too. */
+    private static void save(ChromeDriver browser, String name) throws IOException {
+        Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
+        Path kept = Files.createDirectories(Path.of("target")).resolve(name);
+        Files.copy(shot, kept, StandardCopyOption.REPLACE_EXISTING);
+        String artifacts = System.getenv("PRUNELAB_CI_ARTIFACTS");
+        if (artifacts != null && !artifacts.isBlank()) {
+            Files.copy(shot, Files.createDirectories(Path.of(artifacts)).resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertTrue(Files.size(kept) > 10_000, "the screenshot is an image of the page");
     }
 }

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.events.ArtifactRef;
@@ -19,12 +20,15 @@ import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.MeasurementWindow;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
+import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PowerSample;
+import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.gateway.Fixtures;
 import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.PruneMethod;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -248,6 +252,39 @@ class GatewayResourceTest {
                 .body("results.decodeSpeedup.verdict", equalTo("no difference"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("prunelab_power_last_watts"))
                 .body(containsString("prunelab_runs_started_total"));
+    }
+
+    @Test
+    void aSweepWithOneRunWhoseIntervalReachesBelowZeroStillRenders() {
+        // dense's energy stage is an older event: a linear interval at small n, 0.020 +- 0.025 J/token. Before, the
+        // ratio to it threw and GET /api/sweeps/{id} answered 400: the dashboard and ./lab sweep lost the sweep.
+        var source = connector.<String>source(PipelineEventsConsumer.CHANNEL);
+        ModelRef model = new ModelRef(MODEL.toString(), null);
+        PruneSpec dense = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.0);
+        PruneSpec wanda = PruneSpec.unstructured(PruneMethod.WANDA, 0.5);
+        PruneSpec magnitude = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5);
+        source.send(encode(new RunRequested("neg-dense", Fixtures.T0, "s-negative", model, dense, null, null)));
+        source.send(encode(new RunRequested("neg-wanda", Fixtures.T0, "s-negative", model, wanda, null, null)));
+        source.send(encode(new RunRequested("neg-magnitude", Fixtures.T0, "s-negative", model, magnitude, null, null)));
+        source.send(encode(Fixtures.evaluated("neg-dense", 6.0, 1000, 0.020, 0.025, 400, 12, 1L << 20)));
+        source.send(encode(Fixtures.evaluated("neg-wanda", 7.0, 1000, 0.0201, 0.001, 404, 12, 1L << 20)));
+        source.send(encode(Fixtures.pairedWith(Fixtures.evaluated("neg-magnitude", 7.5, 1000, 0.0199, 0.001, 401, 12,
+                1L << 20), "neg-dense", 0.99, 0.02, 1.0, 0.02)));
+        JsonPath sweep = poll(() -> new JsonPath(given().get("/api/sweeps/s-negative").then().statusCode(200).extract()
+                .asString()).using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE)),
+                j -> j.getBoolean("finished"));
+        assertEquals(7.0, sweep.getDouble("runs[1].results.perplexity"), 1e-12, "the other runs' figures are shown");
+        assertEquals(0.0201, sweep.getDouble("runs[1].results.decodeJoulesPerToken.mean"), 1e-12);
+        assertNull(sweep.get("runs[1].results.decodeEnergyRatio"));
+        assertTrue(sweep.getString("runs[1].notes[0]").contains("reaches 0 or below: no ratio to it"),
+                sweep.getString("runs[1].notes"));
+        assertEquals(true, sweep.getBoolean("runs[2].versusDense.paired"), "the paired run keeps its ratio");
+        assertEquals("no difference", sweep.getString("runs[2].results.decodeEnergyRatio.verdict"));
+        assertEquals("log", sweep.getString("runs[2].energy.reference.decodeEnergyRatio.scale"));
+        assertNotNull(sweep.getString("recommendation.runId"));
+        given().get("/api/sweeps").then().statusCode(200);
+        given().get("/api/sweeps/s-negative/emissions.csv").then().statusCode(200);
+        given().get("/api/runs/neg-wanda").then().statusCode(200).body("results.perplexity", equalTo(7.0f));
     }
 
     @Test

@@ -3,12 +3,9 @@ package dev.prunelab.pruner.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.events.ArtifactRef;
-import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.Event;
-import dev.prunelab.events.EventCodec;
-import dev.prunelab.events.InputRoots;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
@@ -31,6 +28,9 @@ import dev.prunelab.pruning.unstructured.PruneReport;
 import dev.prunelab.pruning.unstructured.PruneRequest;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
+import dev.prunelab.work.ArtifactStore;
+import dev.prunelab.work.ClaimedWork;
+import dev.prunelab.work.InputRoots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,12 +53,13 @@ import java.util.stream.Stream;
  * {@link ArtifactStore} and the event that says so ({@link ModelPruned}, or {@link RunFailed} with the stage and
  * a one-line reason). The Kafka adapter decodes, calls {@link #process} one request at a time and publishes.
  *
- * <p>Idempotent by run id, and safe with several pruners on one store: a run whose artifact is already committed
- * is not pruned again (its {@link ModelPruned} is rebuilt from the stored {@code prune-report.json} and model
- * card), a run that failed answers its recorded failure again, and a run is pruned by one replica at a time (a
- * {@link ArtifactStore#claim claim} in the store); a replica that receives a run another one holds waits until that
- * one has finished (and answers its outcome) or died (its claim's lease runs out, and this one takes over). So a
- * run never ends both failed and pruned. A prune writes into the store's staging directory (scratch files
+ * <p>Idempotent by run id, and safe with several pruners on one store, by the {@link ClaimedWork} protocol: a run
+ * answers its recorded outcome (its {@link ModelPruned} or {@link RunFailed}, the same event each time), or, pruned
+ * by an older version or killed between commit and record, its committed artifact (its {@link ModelPruned} rebuilt
+ * from the stored {@code prune-report.json} and model card); a run is pruned by one replica at a time (a claim in the
+ * store); a replica that receives a run another one holds waits until that one has finished (and answers its
+ * outcome) or died (its claim's lease runs out, and this one takes over). So a run never ends both failed and
+ * pruned. A prune writes into the store's staging directory (scratch files
  * included), so a pruner killed mid-way leaves only that directory, which {@link ArtifactStore#removeAbandoned()}
  * deletes once its heartbeat is older than the lease.
  *
@@ -67,10 +68,9 @@ import java.util.stream.Stream;
  */
 public final class RunProcessor {
     /** The store's name for the work of pruning a run (claims and recorded outcomes). */
-    static final String WORK = "prune";
+    public static final String WORK = "prune";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final EventCodec CODEC = new EventCodec();
     private static final ObjectMapper CODEC_JSON = new ObjectMapper();
     private static final String WORK_DIRECTORY = ".work";
 
@@ -96,6 +96,7 @@ public final class RunProcessor {
     private final int threads;
     private final EnergyCounters energy;
     private final HostWorkLock hostLock;
+    private final ClaimedWork work;
     private final Map<String, String> cancelledSweeps = new ConcurrentHashMap<>();
 
     /** @param threads calibration threads (ONNX Runtime and the statistics' pool); 0 = one per idle core (ThreadPolicy) */
@@ -112,6 +113,7 @@ public final class RunProcessor {
     public RunProcessor(ArtifactStore store, InputRoots roots, Clock clock, int threads, EnergyCounters energy,
             HostWorkLock hostLock) {
         this.store = store;
+        this.work = new ClaimedWork(store);
         this.roots = roots;
         this.clock = clock;
         this.threads = threads;
@@ -126,59 +128,17 @@ public final class RunProcessor {
 
     /** Runs one request; never throws for a bad request or a failed prune (that is the {@link RunFailed}). */
     public Event process(RunRequested request, Observer observer) {
-        String runId = request.runId();
-        try {
-            Optional<Event> done = outcome(request);
-            if (done.isPresent()) {
-                return done.get();
-            }
-            try (ArtifactStore.Claim claim = claimOrWait(request)) {
-                if (claim == null) { // the replica that held it finished meanwhile
-                    return outcome(request).orElseThrow();
-                }
-                done = outcome(request); // finished between the first look and the claim
-                if (done.isPresent()) {
-                    return done.get();
-                }
-                Event result = run(request, observer);
-                if (result instanceof RunFailed failure) {
-                    store.recordOutcome(WORK, runId, CODEC.encode(failure));
-                }
-                return result;
-            }
-        } catch (RuntimeException | IOException e) {
-            return failed(runId, RunStage.STORE, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return failed(runId, RunStage.STORE, e);
-        }
-    }
-
-    /** The run's outcome if it has one: its committed artifact, or its recorded failure. */
-    private Optional<Event> outcome(RunRequested request) throws IOException {
-        Optional<ModelPruned> pruned = alreadyPruned(request);
-        if (pruned.isPresent()) {
-            return Optional.of(pruned.get());
-        }
-        return store.outcome(WORK, request.runId()).map(json -> CODEC.decode(json, RunFailed.class));
+        return perform(request, observer).event();
     }
 
     /**
-     * This replica's claim on the run; while another live replica holds it, waits, and returns null when that one
-     * left an outcome, or the claim once it is free (released without an outcome, or its holder's lease ran out).
+     * Runs one request by the {@link ClaimedWork} protocol: its recorded outcome (or committed artifact) if it has
+     * one, else the prune under this replica's claim, its outcome recorded in the store before it is returned.
      */
-    private ArtifactStore.Claim claimOrWait(RunRequested request) throws IOException, InterruptedException {
-        long pollMillis = Math.max(100, Math.min(1000, store.lease().toMillis() / 20));
-        while (true) {
-            Optional<ArtifactStore.Claim> claim = store.claim(WORK, request.runId());
-            if (claim.isPresent()) {
-                return claim.get();
-            }
-            if (outcome(request).isPresent()) {
-                return null;
-            }
-            Thread.sleep(pollMillis);
-        }
+    public ClaimedWork.Outcome perform(RunRequested request, Observer observer) {
+        String runId = request.runId();
+        return work.perform(WORK, runId, () -> alreadyPruned(request), () -> run(request, observer),
+                e -> failed(runId, RunStage.STORE, e));
     }
 
     /** The prune itself, under this replica's claim. */
@@ -186,13 +146,13 @@ public final class RunProcessor {
         String runId = request.runId();
         if (request.sweepId() != null && cancelledSweeps.containsKey(request.sweepId())) {
             return new RunFailed(runId, clock.instant(), RunStage.CANCELLED, "sweep " + request.sweepId()
-                    + " was cancelled (" + cancelledSweeps.get(request.sweepId()) + "); the run was skipped", null);
+                    + " was cancelled (" + cancelledSweeps.get(request.sweepId()) + "); the run was skipped");
         }
         Inputs inputs;
         try {
             inputs = inputs(request);
         } catch (InvalidSetting refused) {
-            return new RunFailed(runId, clock.instant(), RunStage.VALIDATE, refused.getMessage(), null);
+            return new RunFailed(runId, clock.instant(), RunStage.VALIDATE, refused.getMessage());
         }
         observer.started(request);
         RunStage[] stage = {RunStage.PRUNE};
@@ -411,7 +371,7 @@ public final class RunProcessor {
     /** The failure with its reason naming files relative to their roots, not where they are on the server. */
     private RunFailed failed(String runId, RunStage stage, Throwable e) {
         String reason = roots.redact(RunFailed.reasonOf(e)).replace(store.root() + "/", "artifacts:");
-        return new RunFailed(runId, clock.instant(), stage, reason, null);
+        return new RunFailed(runId, clock.instant(), stage, reason);
     }
 
     private static void deleteTree(Path dir) throws IOException {

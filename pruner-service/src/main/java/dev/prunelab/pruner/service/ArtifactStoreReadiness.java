@@ -1,6 +1,6 @@
 package dev.prunelab.pruner.service;
 
-import dev.prunelab.events.ArtifactStore;
+import dev.prunelab.work.ArtifactStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Files;

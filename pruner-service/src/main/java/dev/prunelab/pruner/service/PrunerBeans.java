@@ -1,11 +1,11 @@
 package dev.prunelab.pruner.service;
 
-import dev.prunelab.events.ArtifactStore;
-import dev.prunelab.events.InputRoots;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.pruner.app.RunProcessor;
 import dev.prunelab.service.ReplicaId;
+import dev.prunelab.work.ArtifactStore;
+import dev.prunelab.work.InputRoots;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;

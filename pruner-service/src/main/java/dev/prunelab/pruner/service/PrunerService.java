@@ -1,6 +1,5 @@
 package dev.prunelab.pruner.service;
 
-import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.InvalidEventException;
 import dev.prunelab.events.ModelPruned;
@@ -11,7 +10,14 @@ import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.pruner.app.RunProcessor;
 import dev.prunelab.service.Inbox;
 import dev.prunelab.service.RunMetrics;
+import dev.prunelab.service.WorkEdge;
+import dev.prunelab.work.ArtifactStore;
+import dev.prunelab.work.Backoff;
+import dev.prunelab.work.ClaimedWork;
+import dev.prunelab.work.Outbox;
+import dev.prunelab.work.Pause;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -25,13 +31,15 @@ import org.jboss.logging.Logger;
 
 /**
  * The Kafka edge of the pruner: run requests are decoded (or dead-lettered), pruned one at a time in order on a
- * worker thread ({@link RunProcessor}), and acknowledged only after their result (model.pruned or run.failed) was
- * sent.
+ * worker thread ({@link RunProcessor}, which records each run's outcome in the store), and acknowledged once that
+ * outcome was recorded and sent, or, with the broker away, left to the relay ({@link WorkEdge}).
  */
 @ApplicationScoped
 public class PrunerService {
     private static final Logger LOG = Logger.getLogger(PrunerService.class);
     static final String SERVICE = "pruner-service";
+    /** The store's name for the pruner's dead letters (its relay publishes those and the runs' outcomes). */
+    static final String DEAD_LETTERS = "decode.pruner";
 
     /** Stage timer name of the time from validation to the engine's first stage: checkpoint and tokenizer loading. */
     static final String STAGE_LOAD = "load";
@@ -40,36 +48,44 @@ public class PrunerService {
     private final RunProcessor processor;
     private final EventPublisher publisher;
     private final RunMetrics metrics;
-    private final Inbox<RunRequested> inbox;
+    private final Outbox outbox;
+    private final WorkEdge<RunRequested> edge;
 
     @Inject
-    public PrunerService(RunProcessor processor, EventPublisher publisher, MeterRegistry registry) {
+    public PrunerService(RunProcessor processor, EventPublisher publisher, ArtifactStore store, Backoff backoff,
+            MeterRegistry registry) {
         this.processor = processor;
         this.publisher = publisher;
         this.metrics = new RunMetrics(registry, SERVICE, dev.prunelab.vocabulary.RunStage.Owner.PRUNER);
-        this.inbox = new Inbox<>(RunRequested.class, Clock.systemUTC(), deadLetter -> {
-            LOG.warnf("dead letter %s: %s", deadLetter.runId(), deadLetter.reason());
-            metrics.failed(deadLetter.stage());
-            publisher.sender().sendAndAwait(deadLetter);
-        });
+        this.outbox = new Outbox(store.outcomes(), publisher.sender()::sendAndAwait, backoff, Pause.SLEEP,
+                Clock.systemUTC());
+        this.edge = new WorkEdge<>(RunRequested.class, RunProcessor.WORK, DEAD_LETTERS, outbox, Clock.systemUTC(),
+                deadLetter -> {
+                    LOG.warnf("dead letter %s: %s", deadLetter.runId(), deadLetter.reason());
+                    metrics.failed(deadLetter.stage());
+                });
     }
 
     @Incoming(PrunerChannels.RUN_REQUESTED)
     @Blocking(ordered = true)
     public CompletionStage<Void> onRunRequested(Message<String> message) {
-        // acknowledged after the work, as a String payload would be (post-processing): a crash mid-run redelivers it
-        try {
-            inbox.receive(message).ifPresent(this::prune);
-            return message.ack();
-        } catch (RuntimeException e) {
-            return message.nack(e);
-        }
+        // acknowledged after the outcome is recorded, as a String payload would be after processing: a crash mid-run
+        // redelivers it
+        return edge.onMessage(message, this::prune);
     }
 
-    private void prune(RunRequested request) {
+    /** Publishes the outcomes the broker did not take when they were recorded, this replica's or another's. */
+    // the first pass waits until the outgoing channels are connected: an emitter used before that logs an error
+    @Scheduled(every = "${prunelab.relay.every}", delayed = "${prunelab.relay.first-after}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void relay() {
+        edge.relay();
+    }
+
+    private ClaimedWork.Outcome prune(RunRequested request) {
         LOG.infof("run %s: %s on %s", request.runId(), request.prune().label(), request.model().path());
         StageClock stages = new StageClock();
-        Event result = processor.process(request, new RunProcessor.Observer() {
+        ClaimedWork.Outcome outcome = processor.perform(request, new RunProcessor.Observer() {
             @Override
             public void started(RunRequested started) {
                 metrics.started();
@@ -83,19 +99,27 @@ public class PrunerService {
             }
         });
         stages.end();
-        if (result instanceof ModelPruned pruned) {
+        if (outcome.event() instanceof ModelPruned pruned) {
             if (stages.ran()) {
                 metrics.finished();
             }
             LOG.infof("run %s: pruned to %s (%d bytes)", request.runId(), pruned.artifact().uri(),
                     pruned.artifact().sizeBytes());
-        } else if (result instanceof RunFailed failed) {
+        } else if (outcome.event() instanceof RunFailed failed) {
             metrics.failed(failed.stage());
             LOG.warnf("run %s failed at %s: %s", request.runId(), failed.stage().id(), failed.reason());
         }
-        publisher.sender().sendAndAwait(result);
+        return outcome;
     }
 
+    /**
+     * Cancellations, handled at once on the connector's thread (a run requested after its sweep's cancellation finds
+     * it). A record the codec refuses is dead-lettered like a bad request, keyed by where it was (it belongs to no
+     * run, so it must not end one), and once: every instance reads the whole topic again at each start; it is
+     * recorded, and the relay publishes it, since no thread here may wait for the broker. Anything else that goes
+     * wrong is logged and the record acknowledged, never nacked (it would stop the channel, and with it every later
+     * cancellation).
+     */
     @Incoming(PrunerChannels.SWEEP_CANCELLED)
     public CompletionStage<Void> onSweepCancelled(Message<String> message) {
         try {
@@ -108,11 +132,25 @@ public class PrunerService {
             processor.cancel(cancelled);
             LOG.infof("sweep %s cancelled: its runs not yet started will be skipped", cancelled.sweepId());
         } catch (InvalidEventException e) {
-            // sweep.cancelled is the gateway's compacted topic: a bad record there is logged, not dead-lettered
-            // (run.failed is keyed by run, and this record belongs to no run)
-            LOG.warnf("ignored an invalid sweep.cancelled record: %s", e.getMessage());
+            RunFailed deadLetter = RunFailed.invalidRecord(e, Clock.systemUTC().instant(),
+                    Inbox.sourceRecord(message).orElse(null));
+            LOG.warnf("invalid sweep.cancelled record%s: %s", where(message), deadLetter.reason());
+            try {
+                if (outbox.recordOnce(DEAD_LETTERS, deadLetter.runId(), deadLetter)) {
+                    metrics.failed(deadLetter.stage());
+                }
+            } catch (java.io.IOException notRecorded) {
+                LOG.errorf("could not record the dead letter %s: %s", deadLetter.runId(), notRecorded);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "ignored a sweep.cancelled record%s that could not be handled", where(message));
         }
         return message.ack();
+    }
+
+    private static String where(Message<String> message) {
+        return Inbox.sourceRecord(message).map(r -> " at " + r.topic() + "-" + r.partition() + "@" + r.offset())
+                .orElse("");
     }
 
     /** Times each stage of one run (from the progress the engine reports) into prunelab.stage.duration. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
@@ -19,6 +18,7 @@ import dev.prunelab.events.Topics;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.RunStage;
+import dev.prunelab.work.ArtifactStore;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -121,7 +121,8 @@ class PrunerChannelsTest {
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5))).replace("\"magnitude\"", "\"random\"");
         connector.source(PrunerChannels.RUN_REQUESTED).send(unknownMethod);
 
-        Message<String> message = await(failed, RunFailed.class, f -> malformed.equals(f.payload()));
+        Message<String> message = await(failed, RunFailed.class,
+                f -> f.excerpt() != null && malformed.equals(f.excerpt().text()));
         RunFailed deadLetter = CODEC.decode(message.getPayload(), RunFailed.class);
         assertEquals(RunStage.DECODE, deadLetter.stage());
         assertTrue(deadLetter.reason().contains("(json)"), deadLetter.reason());
@@ -132,6 +133,40 @@ class PrunerChannelsTest {
                 .getPayload(), RunFailed.class);
         assertEquals(RunStage.DECODE, unknown.stage());
         assertTrue(unknown.reason().contains("prune.method") && unknown.reason().contains("random"), unknown.reason());
+    }
+
+    /** A dead letter far below Kafka's default max.request.size (1 MB), whatever the input was. */
+    static final int SMALL_DEAD_LETTER_BYTES = 4096;
+
+    @Test
+    void aMegabyteOfJunkAndAnInputOfEscapedQuotesAreSmallDeadLettersAndTheNextRequestIsStillWorkedOn()
+            throws Exception {
+        InMemorySink<String> failed = connector.sink(PrunerChannels.RUN_FAILED);
+        String junk = "junk ".repeat(200_000);
+        String quotes = "{\"schemaVersion\":1,\"type\":\"run.requested\",\"runId\":\"mem-quotes\",\"note\":\""
+                + "\\\"".repeat(300_000) + "\"}";
+        connector.source(PrunerChannels.RUN_REQUESTED).send(junk);
+        connector.source(PrunerChannels.RUN_REQUESTED).send(quotes);
+        connector.source(PrunerChannels.RUN_REQUESTED).send(CODEC.encode(request("mem-after-junk", null,
+                "/nonexistent/after-junk.bin", PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5))));
+
+        for (String input : List.of(junk, quotes)) {
+            Message<String> message = await(failed, RunFailed.class,
+                    f -> f.excerpt() != null && f.excerpt().totalChars() == input.length());
+            RunFailed deadLetter = CODEC.decode(message.getPayload(), RunFailed.class);
+            assertTrue(message.getPayload().getBytes(StandardCharsets.UTF_8).length < SMALL_DEAD_LETTER_BYTES,
+                    message.getPayload().length() + " characters: " + message.getPayload().substring(0, 200));
+            assertEquals(RunStage.DECODE, deadLetter.stage());
+            assertFalse(deadLetter.reason().isBlank());
+            assertTrue(deadLetter.excerpt().cut());
+            assertKeyedWithCloudEvents(message, deadLetter.runId(), Topics.RUN_FAILED, RunFailed.TYPE);
+        }
+        assertEquals("mem-quotes", CODEC.decode(await(failed, RunFailed.class, f -> f.excerpt() != null
+                && f.excerpt().totalChars() == quotes.length()).getPayload(), RunFailed.class).runId());
+        // the channel goes on: the next request is answered
+        RunFailed next = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-after-junk"))
+                .getPayload(), RunFailed.class);
+        assertEquals(RunStage.VALIDATE, next.stage());
     }
 
     @Test
@@ -180,6 +215,27 @@ class PrunerChannelsTest {
         assertEquals(RunStage.CANCELLED, event.stage());
         assertTrue(event.reason().contains("changed my mind"), event.reason());
         assertTrue(!Files.exists(store.root().resolve("mem-sweep-run-0")), "nothing was pruned");
+    }
+
+    @Test
+    void aBadCancellationIsADeadLetterOfNoRunAndLaterCancellationsStillCount() throws Exception {
+        InMemorySink<String> failed = connector.sink(PrunerChannels.RUN_FAILED);
+        String poison = "{\"schemaVersion\":1,\"type\":\"sweep.cancelled\",\"sweepId\":\"mem-poison\","
+                + "\"runId\":\"mem-victim\",\"occurredAt\":\"2026-01-31T12:00:00Z\"}";
+        connector.source(PrunerChannels.SWEEP_CANCELLED).send(poison);
+        connector.source(PrunerChannels.SWEEP_CANCELLED).send(CODEC.encode(
+                new SweepCancelled("mem-after-poison", Instant.now(), "after the poison")));
+        connector.source(PrunerChannels.RUN_REQUESTED).send(CODEC.encode(request("mem-after-poison-run-0",
+                "mem-after-poison", stories(), PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5))));
+
+        RunFailed deadLetter = CODEC.decode(await(failed, RunFailed.class,
+                f -> f.excerpt() != null && poison.equals(f.excerpt().text())).getPayload(), RunFailed.class);
+        assertEquals(RunStage.DECODE, deadLetter.stage());
+        assertTrue(deadLetter.reason().startsWith("runId: unknown field"), deadLetter.reason());
+        assertTrue(deadLetter.runId().startsWith("invalid-"), "keyed as no run's, not as " + deadLetter.runId());
+        RunFailed skipped = CODEC.decode(await(failed, RunFailed.class,
+                f -> f.runId().equals("mem-after-poison-run-0")).getPayload(), RunFailed.class);
+        assertEquals(RunStage.CANCELLED, skipped.stage());
     }
 
     @Test

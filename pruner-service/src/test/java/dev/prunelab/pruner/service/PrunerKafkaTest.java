@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.events.CalibrationSpec;
 import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
@@ -36,13 +38,14 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
  * Against a real broker: a request published with a plain Kafka producer comes back as model.pruned; one whose
- * CloudEvents source is not the gateway is ignored.
+ * CloudEvents source is not the gateway is ignored; poison records become small dead letters and the pruner goes on.
  */
 @QuarkusTest
 @WithTestResource(InJvmKafkaBroker.class)
@@ -83,6 +86,76 @@ class PrunerKafkaTest {
                 // one run: the forged request was not worked on
                 .body(containsString("prunelab_runs_finished_total{service=\"pruner-service\"} 1.0"))
                 .body(containsString("prunelab_stage_duration_seconds_count{service=\"pruner-service\",stage=\"prune\"}"));
+    }
+
+    /**
+     * The records that stopped the pruner for good (issue 20): a 1 MB record of junk and a 600 KB record of escaped
+     * quotes gave dead letters over max.request.size, and the channel stopped on the failed send. Now each is a dead
+     * letter of a few kilobytes that says where the record was and why, and the next request is worked on.
+     */
+    @Test
+    void poisonRecordsBecomeSmallDeadLettersNamingTheirRecordAndTheNextRequestIsAnswered() throws Exception {
+        String junk = "j".repeat(1_000_000);
+        String quotes = "\\\"".repeat(300_000);
+        RunRequested next = new RunRequested("kafka-after-poison", Instant.now(), null,
+                new ModelRef("/nonexistent/after-poison.bin", null), PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5),
+                null, null);
+        RecordMetadata junkAt;
+        RecordMetadata quotesAt;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
+            junkAt = producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, "poison-junk", junk)).get();
+            quotesAt = producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, "poison-quotes", quotes)).get();
+            producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, null, next.runId(), CODEC.encode(next),
+                    CloudEvents.kafkaHeaders(next, EventSources.GATEWAY))).get();
+        }
+
+        Map<String, ConsumerRecord<String, String>> answers = awaitKeys(Topics.RUN_FAILED, List.of(
+                deadLetterKey(junkAt), deadLetterKey(quotesAt), next.runId()));
+        for (RecordMetadata at : List.of(junkAt, quotesAt)) {
+            ConsumerRecord<String, String> answer = answers.get(deadLetterKey(at));
+            assertTrue(answer.serializedValueSize() < 4096, answer.serializedValueSize() + " bytes");
+            JsonNode deadLetter = new ObjectMapper().readTree(answer.value());
+            assertEquals(Topics.RUN_REQUESTED, deadLetter.at("/record/topic").asText());
+            assertEquals(at.partition(), deadLetter.at("/record/partition").asInt());
+            assertEquals(at.offset(), deadLetter.at("/record/offset").asLong());
+            assertEquals("decode", deadLetter.path("stage").asText());
+            assertTrue(deadLetter.path("reason").asText().startsWith("(json): not valid JSON"), answer.value());
+            assertTrue(deadLetter.at("/excerpt/cut").asBoolean());
+        }
+        assertEquals("validate", new ObjectMapper().readTree(answers.get(next.runId()).value()).path("stage").asText());
+        given().when().get("/q/health/ready").then().statusCode(200);
+    }
+
+    private static String deadLetterKey(RecordMetadata at) {
+        return "invalid-" + at.topic() + "-" + at.partition() + "-" + at.offset();
+    }
+
+    /** The first record of each key on the topic, polled until the deadline. */
+    private static Map<String, ConsumerRecord<String, String>> awaitKeys(String topic, List<String> keys) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "pruner-kafka-test-" + UUID.randomUUID());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        Map<String, ConsumerRecord<String, String>> found = new java.util.HashMap<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
+            consumer.subscribe(List.of(topic));
+            long end = System.nanoTime() + DEADLINE.toNanos();
+            while (System.nanoTime() < end && !found.keySet().containsAll(keys)) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (keys.contains(record.key())) {
+                        found.putIfAbsent(record.key(), record);
+                    }
+                }
+            }
+        }
+        assertTrue(found.keySet().containsAll(keys), "on " + topic + " within " + DEADLINE + ": " + found.keySet()
+                + " of " + keys);
+        return found;
     }
 
     private static ConsumerRecord<String, String> awaitModelPruned(String runId) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.ArtifactStore;
 import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.ModelPruned;
@@ -18,6 +17,7 @@ import dev.prunelab.measure.PowerModel;
 import dev.prunelab.pruner.app.RunProcessor;
 import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.work.ArtifactStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

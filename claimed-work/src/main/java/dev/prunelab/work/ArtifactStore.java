@@ -1,10 +1,9 @@
-package dev.prunelab.events;
+package dev.prunelab.work;
 
+import dev.prunelab.events.ArtifactRef;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -13,23 +12,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -47,11 +35,10 @@ import java.util.stream.Stream;
  * deletes only staging directories whose heartbeat is older than the lease, so a starting replica never deletes
  * another's work in progress. {@link #claim} makes a piece of work (pruning a run, evaluating it) one replica's at a
  * time: a file created exclusively in {@code .claims}, renewed by the same heartbeat, released when the work ends,
- * and taken over by another replica only once its owner's heartbeat is older than the lease.
+ * and taken over by another replica only once its owner's heartbeat is older than the lease ({@link Heartbeats}).
+ * {@link #outcomes()} records how each piece of work ended; {@link ClaimedWork} is the protocol over both.
  *
- * <p>sha256 of a directory artifact: over its regular files in sorted relative-path order ('/'-separated), each
- * as {@code path '\n' size '\n' bytes}; of a single file, the plain sha256 of its bytes (as sha256sum).
- * Size: the sum of the files' sizes.
+ * <p>sha256 and size of an artifact: {@link ArtifactHash}.
  *
  * <p>{@link #resolve} refuses anything outside the store: relative paths with {@code ..}, absolute paths and
  * URIs elsewhere, and symbolic links (in the path or inside an artifact) that lead out.
@@ -63,20 +50,13 @@ public final class ArtifactStore {
     /** In a staging directory: its writer's id; the file's modification time is the writer's heartbeat. */
     static final String OWNER_FILE = ".owner";
     static final String CLAIMS = ".claims";
-    static final String OUTCOMES = ".outcomes";
     /** How long a replica's heartbeat may be silent before its staging directories and claims count as abandoned. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
 
     private final Path root;
     private final String owner;
-    private final Duration lease;
-    /** Judges staleness and stamps heartbeats; the system clock but in tests, which move it past a lease. */
-    private final Clock clock;
-    /** False in tests: no thread renews the heartbeats, the test calls {@link #renewHeartbeats()} instead. */
-    private final boolean heartbeatThread;
-    private final Set<Path> heartbeats = ConcurrentHashMap.newKeySet();
-    private ScheduledExecutorService heartbeat;
-    private long renewals;
+    private final Heartbeats heartbeats;
+    private final Outcomes outcomes;
 
     /** Creates the directory when missing; this process's owner id is random, its lease {@link #DEFAULT_LEASE}. */
     public ArtifactStore(Path root) {
@@ -104,9 +84,14 @@ public final class ArtifactStore {
             throw new UncheckedIOException("cannot create the artifact store " + root, e);
         }
         this.owner = owner;
-        this.lease = lease;
-        this.clock = clock;
-        this.heartbeatThread = heartbeatThread;
+        this.heartbeats = new Heartbeats(lease, clock, heartbeatThread, () -> {
+            try {
+                removeAbandoned();
+            } catch (IOException e) {
+                // the next round tries again
+            }
+        });
+        this.outcomes = new Outcomes(this.root);
     }
 
     public Path root() {
@@ -142,7 +127,7 @@ public final class ArtifactStore {
 
         /** Deletes what was staged (a failed write); nothing is left behind. */
         public void discard() throws IOException {
-            heartbeats.remove(directory.resolve(OWNER_FILE));
+            heartbeats.forget(directory.resolve(OWNER_FILE));
             if (Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
                 deleteTree(directory);
             }
@@ -154,7 +139,7 @@ public final class ArtifactStore {
         checkName(name);
         Path tmp = Files.createDirectory(root.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID()));
         Path ownerFile = Files.writeString(tmp.resolve(OWNER_FILE), owner);
-        keepBeating(ownerFile);
+        heartbeats.keep(ownerFile);
         return new Staging(name, tmp);
     }
 
@@ -169,7 +154,7 @@ public final class ArtifactStore {
         /** Releases the claim, if this replica still holds it. */
         @Override
         public void close() {
-            heartbeats.remove(file);
+            heartbeats.forget(file);
             try {
                 if (owner.equals(Files.readString(file))) {
                     Files.deleteIfExists(file);
@@ -188,23 +173,22 @@ public final class ArtifactStore {
      * @param kind what is claimed ("prune", "evaluate"), so one name can be claimed for different work
      */
     public Optional<Claim> claim(String kind, String name) throws IOException {
-        checkName(kind);
-        checkName(name);
+        String fileName = Outcomes.fileName(kind, name);
         Path claims = Files.createDirectories(root.resolve(CLAIMS));
-        Path file = claims.resolve(kind + "-" + name);
+        Path file = claims.resolve(fileName);
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
                 Files.writeString(file, owner, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                keepBeating(file);
+                heartbeats.keep(file);
                 return Optional.of(new Claim(file));
             } catch (FileAlreadyExistsException held) {
-                if (!stale(file)) {
+                if (!heartbeats.stale(file)) {
                     return Optional.empty();
                 }
                 // Its owner is gone. Move it aside under a unique name: of several replicas taking over at once,
                 // exactly one rename succeeds, and only then is the name free to be created again.
                 try {
-                    Path aside = claims.resolve(TEMP_PREFIX + kind + "-" + name + "-" + UUID.randomUUID());
+                    Path aside = claims.resolve(TEMP_PREFIX + fileName + "-" + UUID.randomUUID());
                     Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
                     Files.deleteIfExists(aside);
                 } catch (NoSuchFileException gone) {
@@ -215,27 +199,9 @@ public final class ArtifactStore {
         return Optional.empty();
     }
 
-    /**
-     * Records how a piece of work ended without an artifact (the failure event's JSON), written atomically, so that
-     * a replica that waited for the claim, or receives the work again, answers the same instead of trying again.
-     */
-    public void recordOutcome(String kind, String name, String json) throws IOException {
-        checkName(kind);
-        checkName(name);
-        Path outcomes = Files.createDirectories(root.resolve(OUTCOMES));
-        Path tmp = outcomes.resolve(TEMP_PREFIX + kind + "-" + name + "-" + UUID.randomUUID());
-        Files.writeString(tmp, json, StandardCharsets.UTF_8);
-        Files.move(tmp, outcomes.resolve(kind + "-" + name + ".json"), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** The recorded outcome of a piece of work, if it ended without an artifact. */
-    public Optional<String> outcome(String kind, String name) throws IOException {
-        checkName(kind);
-        checkName(name);
-        Path file = root.resolve(OUTCOMES).resolve(kind + "-" + name + ".json");
-        return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
-                ? Optional.of(Files.readString(file, StandardCharsets.UTF_8)) : Optional.empty();
+    /** How each piece of work ended, and which of those outcomes the broker has not acknowledged yet. */
+    public Outcomes outcomes() {
+        return outcomes;
     }
 
     /** True while the committed artifact {@code name} exists. */
@@ -246,63 +212,17 @@ public final class ArtifactStore {
 
     /** How long another replica's silent heartbeat is trusted. */
     public Duration lease() {
-        return lease;
-    }
-
-    /** True when the heartbeat file's last renewal is older than the lease (or the file is gone). */
-    private boolean stale(Path heartbeatFile) {
-        try {
-            Instant renewed = Files.getLastModifiedTime(heartbeatFile, LinkOption.NOFOLLOW_LINKS).toInstant();
-            return renewed.plus(lease).isBefore(clock.instant());
-        } catch (IOException e) {
-            return true;
-        }
-    }
-
-    /**
-     * Stamps the new file's first heartbeat now (by this replica's clock, not the file system's) and renews its
-     * modification time every quarter lease while this replica works on it.
-     */
-    private synchronized void keepBeating(Path file) throws IOException {
-        Files.setLastModifiedTime(file, FileTime.from(clock.instant()));
-        heartbeats.add(file);
-        if (heartbeatThread && heartbeat == null) {
-            heartbeat = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "artifact-store-heartbeat");
-                thread.setDaemon(true);
-                return thread;
-            });
-            long periodMillis = Math.max(1, lease.toMillis() / 4);
-            heartbeat.scheduleAtFixedRate(this::renew, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void renew() {
-        if (++renewals % 4 == 0) {
-            try {
-                removeAbandoned(); // a dead replica's staging goes within about two leases, not at the next start
-            } catch (IOException | RuntimeException e) {
-                // the next round tries again
-            }
-        }
-        renewHeartbeats();
+        return heartbeats.lease();
     }
 
     /** Renews every heartbeat this replica keeps (what its heartbeat thread does every quarter lease). */
     void renewHeartbeats() {
-        FileTime now = FileTime.from(clock.instant());
-        for (Path file : heartbeats) {
-            try {
-                Files.setLastModifiedTime(file, now);
-            } catch (IOException e) {
-                heartbeats.remove(file); // committed, discarded or taken over: nothing to renew
-            }
-        }
+        heartbeats.renewAll();
     }
 
     private ArtifactRef commit(Staging staging) throws IOException {
         Path ownerFile = staging.directory.resolve(OWNER_FILE);
-        heartbeats.remove(ownerFile);
+        heartbeats.forget(ownerFile);
         // Deleting the owner file touches the directory, whose modification time then stands in as the heartbeat
         // for the moment until the rename.
         Files.deleteIfExists(ownerFile);
@@ -338,9 +258,7 @@ public final class ArtifactStore {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalArgumentException("no artifact '" + name + "' in the artifact store");
         }
-        long[] size = {0};
-        String sha256 = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? hashDirectory(path, size) : hashFile(path, size);
-        return new ArtifactRef(path.toUri().toString(), sha256, size[0]);
+        return ArtifactHash.of(path);
     }
 
     /** Recomputes sha256 and size; refuses an artifact that changed or is outside the store. */
@@ -399,9 +317,9 @@ public final class ArtifactStore {
         List<Path> abandoned;
         try (Stream<Path> entries = Files.list(root)) {
             abandoned = entries.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX))
-                    .filter(p -> !heartbeats.contains(p.resolve(OWNER_FILE)))
+                    .filter(p -> !heartbeats.keeps(p.resolve(OWNER_FILE)))
                     .filter(p -> Files.exists(p.resolve(OWNER_FILE), LinkOption.NOFOLLOW_LINKS)
-                            ? stale(p.resolve(OWNER_FILE)) : stale(p))
+                            ? heartbeats.stale(p.resolve(OWNER_FILE)) : heartbeats.stale(p))
                     .toList();
         }
         int removed = 0;
@@ -420,49 +338,10 @@ public final class ArtifactStore {
         return new IllegalArgumentException("'" + reference + "' is outside the artifact store");
     }
 
-    private static void checkName(String name) {
+    static void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("artifact name '" + name + "' must be 1 to 128 characters of "
                     + "A-Z a-z 0-9 . _ - starting with a letter or digit");
-        }
-    }
-
-    private static String hashDirectory(Path dir, long[] size) throws IOException {
-        MessageDigest digest = sha256();
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
-                    .sorted(Comparator.comparing(p -> relative(dir, p))).toList();
-        }
-        for (Path file : files) {
-            long bytes = Files.size(file);
-            digest.update((relative(dir, file) + "\n" + bytes + "\n").getBytes(StandardCharsets.UTF_8));
-            try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-            size[0] += bytes;
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static String hashFile(Path file, long[] size) throws IOException {
-        MessageDigest digest = sha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        size[0] = Files.size(file);
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static String relative(Path dir, Path file) {
-        return dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 

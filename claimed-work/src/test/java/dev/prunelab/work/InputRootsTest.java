@@ -1,4 +1,4 @@
-package dev.prunelab.events;
+package dev.prunelab.work;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

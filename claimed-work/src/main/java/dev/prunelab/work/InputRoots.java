@@ -1,4 +1,4 @@
-package dev.prunelab.events;
+package dev.prunelab.work;
 
 import dev.prunelab.vocabulary.InvalidSetting;
 import java.io.IOException;
