@@ -28,4 +28,31 @@ for round in $(seq 0 $((ROUNDS - 1))); do
       "$ROOT/bench/performance.sh" > /dev/null
   done
 done
-sed -n '/^## llama2.c run.c beside/,/^## Default threads/p' "$RESULTS/performance.md" | sed '$d'
+# The two builds compared round by round: each round's ratio of their ratios to run.c (run.c's own drift between
+# the two measurements of a round cancels too), with the median and [min, max] over the rounds.
+python3 - "$RESULTS/performance.json" "${BEFORE:-before}" "${AFTER:-after}" > "$RESULTS/summary.md" <<'PY'
+import json, statistics, sys
+report, before, after = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+rows = {r["variant"]: r for r in report["llama2c"] if r["threads"] == 1 and r["load"] == "idle"}
+b = {x["round"]: x for x in rows[before]["rounds"]}
+a = {x["round"]: x for x in rows[after]["rounds"]}
+rounds = sorted(set(a) & set(b))
+print(f"# Batch-1 decode of stories15M at one thread, {after} against {before}, each beside llama2.c run.c\n")
+print("| round | " + before + " tok/s | run.c | ratio | " + after + " tok/s | run.c | ratio | " + after + " / " + before + " |")
+print("|---|---|---|---|---|---|---|---|")
+both = []
+for r in rounds:
+    x, y = b[r], a[r]
+    both.append(y["ratio"] / x["ratio"])
+    print(f"| {r} | {x['ours']:.0f} | {x['runc']:.0f} | {x['ratio']:.3f} | {y['ours']:.0f} | {y['runc']:.0f} | "
+          f"{y['ratio']:.3f} | {both[-1]:.3f} |")
+def line(name, values):
+    return f"{name}: median {statistics.median(values):.3f} [{min(values):.3f}, {max(values):.3f}] over {len(values)} rounds"
+print()
+print("- " + line(f"{before} / run.c", [b[r]["ratio"] for r in rounds]))
+print("- " + line(f"{after} / run.c", [a[r]["ratio"] for r in rounds]))
+print("- " + line(f"{after} / {before}", both) + (f"; above 1 in every round" if min(both) > 1 else
+      "; below 1 in every round" if max(both) < 1 else "; on both sides of 1: no difference"))
+print("\n[min, max] over 6 rounds is the median's order-statistic interval (coverage 1 - 2 x 0.5^6 = 97%).")
+PY
+cat "$RESULTS/summary.md"
