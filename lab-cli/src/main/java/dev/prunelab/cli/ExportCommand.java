@@ -3,6 +3,8 @@ package dev.prunelab.cli;
 import dev.prunelab.modelformat.CacheInterface;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.export.DecoderExporter;
+import dev.prunelab.pruning.export.HuggingFaceWriteBack;
+import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.calibration.OverlayTensors;
 import dev.prunelab.pruning.checkpoint.SafetensorsFile;
@@ -28,8 +30,14 @@ final class ExportCommand implements Callable<Integer> {
                     + "(default: found next to the model)")
     Path tokenizer;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
+    @Option(names = "--out", paramLabel = "DIR", description = "output directory of the ONNX model")
     Path out;
+
+    @Option(names = "--hf-out", paramLabel = "DIR",
+            description = "write the model (with --pruned-weights: the pruned model) as a Hugging Face directory in "
+                    + "the source's layout: tensor names, dtype, shards, config.json and tokenizer files; a llama2.c "
+                    + "source becomes a Hugging Face Llama directory (float32, tokenizer.bin copied)")
+    Path hfOut;
 
     @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16",
             description = "weight storage type (default: ${DEFAULT-VALUE}); f16 halves the files, compute stays f32")
@@ -61,11 +69,25 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (out == null && hfOut == null) {
+            throw new IllegalArgumentException("--out or --hf-out is required: where to write the ONNX model or the "
+                    + "Hugging Face directory");
+        }
+        if (hfOut != null) {
+            HuggingFaceWriteBack.checkTarget(model, hfOut);
+        }
         WeightDtype exportDtype = WeightDtype.of(dtype);
         CacheInterface cacheInterface = CacheInterface.of(cache);
         LinearQuantization quantization = LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel);
         try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer));
              SafetensorsFile overlay = prunedWeights == null ? null : SafetensorsFile.open(prunedWeights)) {
+            if (hfOut != null) {
+                PruneCommand.printWriteBack(HuggingFaceWriteBack.write(loaded,
+                        overlay == null ? new InMemoryTensors(Path.of("<no pruned weights>")) : overlay, hfOut));
+                if (out == null) {
+                    return 0;
+                }
+            }
             TensorSource weights = overlay == null ? loaded.tensors() : new OverlayTensors(loaded.tensors(), overlay);
             DecoderExporter.Result result = DecoderExporter.export(loaded, weights, out, exportDtype, false,
                     quantization, cacheInterface, staging -> { });

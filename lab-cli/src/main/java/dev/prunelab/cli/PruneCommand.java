@@ -1,6 +1,7 @@
 package dev.prunelab.cli;
 
 import dev.prunelab.pruning.calibration.Calibration;
+import dev.prunelab.pruning.export.HuggingFaceWriteBack;
 import dev.prunelab.pruning.job.PruneJob;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.structured.StructuredReport;
@@ -129,6 +130,12 @@ final class PruneCommand implements Callable<Integer> {
                     + "to export the same mask again with --weight-bits 4")
     Path savePrunedWeights;
 
+    @Option(names = "--save-hf", paramLabel = "DIR",
+            description = "unstructured and N:M: also write the pruned model as a Hugging Face directory in the "
+                    + "source's layout (tensor names, dtype, shards, config.json and tokenizer files), so it loads "
+                    + "wherever the original did; a llama2.c source becomes a Hugging Face Llama directory")
+    Path saveHf;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
     Path out;
 
@@ -145,25 +152,28 @@ final class PruneCommand implements Callable<Integer> {
         if (structuredTarget != null || ratio != null || score != null) {
             throw new IllegalArgumentException("--target, --ratio and --score belong to --method structured");
         }
+        if (saveHf != null) {
+            HuggingFaceWriteBack.checkTarget(model, saveHf);
+        }
+        // --save-hf writes from the pruned weights, kept in a hidden file beside the output unless asked for
+        Path prunedWeights = savePrunedWeights != null || saveHf == null ? savePrunedWeights
+                : out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".hf-pruned-weights.safetensors");
         PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(), layerSparsity,
                 new Calibration(calibrationText, samples, window, seed), dtype, threads, compressWeights, refine,
-                LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel), savePrunedWeights);
-        PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out, new StageBars(""));
-        System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
-                report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
-                report.prunedWeights(), report.matrices().size());
-        if (report.refinementSummary() != null) {
-            PruneReport.Refinement r = report.refinementSummary();
-            System.out.printf("  dsnot: %,d swaps in %d matrices, sum |expected error| %.4g -> %.4g%n", r.swaps(),
-                    r.matrices(), r.errorBefore(), r.errorAfter());
+                LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel), prunedWeights);
+        try {
+            PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
+                    new StageBars(""));
+            printReport(report);
+            if (saveHf != null) {
+                printWriteBack(HuggingFaceWriteBack.write(model, Optional.ofNullable(tokenizer),
+                        Optional.of(prunedWeights), saveHf));
+            }
+        } finally {
+            if (saveHf != null && savePrunedWeights == null) {
+                deleteQuietly(prunedWeights);
+            }
         }
-        report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
-        System.out.printf("  threads %d%n", report.threads());
-        System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
-                PruneReport.FILE_NAME);
-        System.out.printf("  on disk %,d bytes (%s weights%s)%n", report.storage().directoryBytes(),
-                report.storage().weightStorage(), report.storage().expandedWeightBytes() > 0
-                        ? String.format(", %,d bytes expanded", report.storage().expandedWeightBytes()) : "");
         return 0;
     }
 
@@ -171,6 +181,10 @@ final class PruneCommand implements Callable<Integer> {
         if (compressWeights) {
             throw new IllegalArgumentException("--compress-weights is for unstructured and N:M results; a "
                     + "structured result is already a smaller dense model");
+        }
+        if (saveHf != null) {
+            throw new IllegalArgumentException("--save-hf: a structured result has different widths per layer, which "
+                    + "no Hugging Face config.json describes; it can only be exported to ONNX (--out)");
         }
         if (refine != MaskRefinement.NONE || savePrunedWeights != null) {
             throw new IllegalArgumentException("--refine and --save-pruned-weights are for unstructured and N:M methods");
@@ -202,6 +216,40 @@ final class PruneCommand implements Callable<Integer> {
         System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
                 PruneReport.FILE_NAME);
         return 0;
+    }
+
+    private void printReport(PruneReport report) {
+        System.out.printf("%s %s on %s: requested sparsity %.4f, achieved %.4f over %,d weights in %d matrices%n",
+                report.method(), report.pattern(), model, report.requestedSparsity(), report.achievedSparsity(),
+                report.prunedWeights(), report.matrices().size());
+        if (report.refinementSummary() != null) {
+            PruneReport.Refinement r = report.refinementSummary();
+            System.out.printf("  dsnot: %,d swaps in %d matrices, sum |expected error| %.4g -> %.4g%n", r.swaps(),
+                    r.matrices(), r.errorBefore(), r.errorAfter());
+        }
+        report.secondsPerStage().forEach((stage, s) -> System.out.printf("  %-20s %8.2f s%n", stage, s));
+        System.out.printf("  threads %d%n", report.threads());
+        System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
+                PruneReport.FILE_NAME);
+        System.out.printf("  on disk %,d bytes (%s weights%s)%n", report.storage().directoryBytes(),
+                report.storage().weightStorage(), report.storage().expandedWeightBytes() > 0
+                        ? String.format(", %,d bytes expanded", report.storage().expandedWeightBytes()) : "");
+    }
+
+    static void printWriteBack(HuggingFaceWriteBack.Result result) {
+        System.out.printf("wrote Hugging Face directory %s: %d pruned tensors (%s) in %d safetensors file%s%s; %s%n",
+                result.directory(), result.prunedTensors(), String.join(", ", result.dtypes()), result.shards(),
+                result.shards() == 1 ? "" : "s", result.keptFromZero() == 0 ? ""
+                        : String.format(" (%,d kept weights below the dtype's range written as its smallest subnormal)",
+                                result.keptFromZero()), String.join(" ", result.files()));
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+        } catch (java.io.IOException ignored) {
+            // a hidden leftover named after the output is harmless
+        }
     }
 
     static String megabytes(Long bytes) {

@@ -14,12 +14,14 @@ import picocli.CommandLine.Option;
         description = "Write a random-weight checkpoint in the exact Hugging Face layout of a real model's shape "
                 + "(for benchmarks and tests; no hub download).")
 final class SynthesizeCommand implements Callable<Integer> {
-    @Option(names = "--family", required = true, paramLabel = "llama|opt|gpt2", description = "model family")
+    @Option(names = "--family", required = true, paramLabel = "llama|opt|gpt2|gemma|phi3",
+            description = "model family (qwen3 presets are llama)")
     String family;
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "opt-125m, opt-350m, opt-1.3b, gpt2, llama-1b, llama-7b, tiny-llama-gqa, tiny-opt, "
-                    + "tiny-opt-post-ln, tiny-gpt2")
+                    + "tiny-opt-post-ln, tiny-gpt2, gemma-2-2b, gemma-3-1b, tiny-gemma2, tiny-gemma3, qwen3-0.6b, "
+                    + "phi-3-mini, tiny-llama3, tiny-qwen3, tiny-phi3")
     String preset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")

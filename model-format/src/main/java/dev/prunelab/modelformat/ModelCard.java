@@ -28,6 +28,9 @@ import java.nio.file.Path;
  * @param linearQuantization how the blocks' linear layers are quantized; absent (null) when they are float
  * @param cacheInterface the graph's KV-cache contract, {@link CacheInterface#id()} ("in-place" or "growing");
  *                       absent in cards written before the in-place cache (their graphs are refused at open)
+ * @param bosRule        which file and field chose {@code bosTokenId}, e.g. "&lt;s&gt; (1) prepended:
+ *                       tokenizer_config.json add_bos_token" or "no BOS: tokenizer.json post_processor ByteLevel";
+ *                       absent in older cards
  *
  * <p>The card holds no timestamp, so the same source exported twice gives byte-identical directories.
  */
@@ -57,7 +60,8 @@ public record ModelCard(
         java.util.List<String> sourceWeightFiles,
         String sourceSha256,
         LinearQuantization linearQuantization,
-        String cacheInterface) {
+        String cacheInterface,
+        String bosRule) {
 
     /** The card's cache contract, or empty for a card written before the lab named it (an older export). */
     public java.util.Optional<CacheInterface> cache() {

@@ -21,6 +21,7 @@ import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.checkpoint.SynthesisPreset;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.pruning.reference.ReferenceDecoder;
 import dev.prunelab.text.corpus.SharedData;
@@ -123,7 +124,7 @@ class GrowingCacheExportTest {
         return exported;
     }
 
-    private static void assertOpset17Graph(Path exported) throws Exception {
+    static void assertOpset17Graph(Path exported) throws Exception {
         OnnxMl.ModelProto onnx;
         try (InputStream in = Files.newInputStream(exported.resolve(DecoderIo.MODEL_FILE))) {
             onnx = OnnxMl.ModelProto.parseFrom(in);
@@ -143,12 +144,23 @@ class GrowingCacheExportTest {
      * Prefill then greedy decode through the growing contract as another runtime would drive it: the past starts
      * with 0 positions, each step's presents become the next step's pasts and the mask grows by one.
      */
-    private static double maxDifferenceToReference(LoadedModel model, Path exported, int[] prompt, int decodeSteps)
+    static double maxDifferenceToReference(LoadedModel model, Path exported, int[] prompt, int decodeSteps)
             throws OrtException {
-        ReferenceDecoder reference = ReferenceDecoder.create(model.config(), model.tensors());
+        double[] differences = differencesToReference(model, model.tensors(), exported, prompt, decodeSteps);
+        return Math.max(differences[0], differences[1]);
+    }
+
+    /**
+     * The same drive, the reference reading {@code weights}: the largest |logit difference| over the prefill
+     * positions, [0], and over the decode steps, [1].
+     */
+    static double[] differencesToReference(LoadedModel model, TensorSource weights,
+            Path exported, int[] prompt, int decodeSteps) throws OrtException {
+        ReferenceDecoder reference = ReferenceDecoder.create(model.config(), weights);
         float[][] expectedPrefill = reference.run(prompt);
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        double max = 0;
+        double maxDecode = 0;
+        double maxPrefill = 0;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);
             try (OrtSession session = environment.createSession(exported.resolve(DecoderIo.MODEL_FILE).toString(),
@@ -183,11 +195,12 @@ class GrowingCacheExportTest {
                         float[][][] logits = (float[][][]) result.get(DecoderIo.LOGITS).orElseThrow().getValue();
                         if (step == 0) {
                             for (int position = 0; position < sequence; position++) {
-                                max = Math.max(max, OracleComparison.maxAbs(expectedPrefill[position], logits[0][position]));
+                                maxPrefill = Math.max(maxPrefill,
+                                        OracleComparison.maxAbs(expectedPrefill[position], logits[0][position]));
                             }
                         } else {
                             float[] expected = reference.step((int) ids[0], length);
-                            max = Math.max(max, OracleComparison.maxAbs(expected, logits[0][0]));
+                            maxDecode = Math.max(maxDecode, OracleComparison.maxAbs(expected, logits[0][0]));
                         }
                         last = logits[0][sequence - 1];
                         for (int layer = 0; layer < layers; layer++) {
@@ -211,6 +224,6 @@ class GrowingCacheExportTest {
                 past.values().forEach(OnnxTensor::close);
             }
         }
-        return max;
+        return new double[] {maxPrefill, maxDecode};
     }
 }

@@ -22,12 +22,18 @@ final class OracleComparison {
     }
 
     /**
-     * @param maxDifference largest |logit difference| over the prefill positions and the decode steps
-     * @param maxLogit      largest |reference logit|, the scale the difference is judged against
+     * @param maxPrefillDifference largest |logit difference| over the prefill positions
+     * @param maxDecodeDifference  largest |logit difference| over the cached decode steps
+     * @param maxLogit             largest |reference logit|, the scale the difference is judged against
      */
-    record Comparison(double maxDifference, double maxLogit) {
+    record Comparison(double maxPrefillDifference, double maxDecodeDifference, double maxLogit) {
+        /** Largest |logit difference| over the prefill positions and the decode steps. */
+        double maxDifference() {
+            return Math.max(maxPrefillDifference, maxDecodeDifference);
+        }
+
         double relative() {
-            return maxDifference / maxLogit;
+            return maxDifference() / maxLogit;
         }
     }
 
@@ -41,7 +47,8 @@ final class OracleComparison {
             int decodeSteps) {
         ReferenceDecoder reference = ReferenceDecoder.create(model.config(), weights);
         float[][] expectedPrefill = reference.run(prompt);
-        double maxDifference = 0;
+        double maxPrefill = 0;
+        double maxDecode = 0;
         double maxLogit = 0;
         for (float[] row : expectedPrefill) {
             maxLogit = Math.max(maxLogit, maxAbs(row, new float[row.length]));
@@ -56,7 +63,7 @@ final class OracleComparison {
             KvCache cache = session.newCache(1, prompt.length + decodeSteps);
             DecoderSession.Step step = session.forward(ids, ones(prompt.length), positions, 1, cache);
             for (int position = 0; position < prompt.length; position++) {
-                maxDifference = Math.max(maxDifference, maxAbs(expectedPrefill[position], step.logitsAt(0, position)));
+                maxPrefill = Math.max(maxPrefill, maxAbs(expectedPrefill[position], step.logitsAt(0, position)));
             }
             float[] last = step.logitsAt(0, prompt.length - 1);
             int length = prompt.length;
@@ -73,14 +80,14 @@ final class OracleComparison {
                     step = next;
                     length++;
                     last = step.logitsAt(0, 0);
-                    maxDifference = Math.max(maxDifference, maxAbs(expected, last));
+                    maxDecode = Math.max(maxDecode, maxAbs(expected, last));
                     maxLogit = Math.max(maxLogit, maxAbs(expected, new float[expected.length]));
                 }
             }
             step.close();
             cache.close();
         }
-        return new Comparison(maxDifference, maxLogit);
+        return new Comparison(maxPrefill, maxDecode, maxLogit);
     }
 
     static long[] ones(int length) {

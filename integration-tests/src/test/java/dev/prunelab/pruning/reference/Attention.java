@@ -33,20 +33,29 @@ final class Attention {
      * @return [heads * headDim]: per head, the softmax-weighted sum of cached values
      */
     static float[] attend(float[] q, int heads, int kvHeads, int headDim, double scale, Cache cache) {
+        return attend(q, heads, kvHeads, headDim, scale, 0, cache);
+    }
+
+    /**
+     * @param window a sliding window (Mistral, Phi-3): only the last {@code window} cached positions, the current one
+     *               included, are attended (masking_utils' sliding_window_overlay: kv &gt; q - window); 0 for all
+     */
+    static float[] attend(float[] q, int heads, int kvHeads, int headDim, double scale, int window, Cache cache) {
         int group = heads / kvHeads;
-        int length = cache.length();
+        int first = window > 0 ? Math.max(0, cache.length() - window) : 0;
+        int length = cache.length() - first;
         float[] out = new float[heads * headDim];
         double[] weights = new double[length];
         for (int h = 0; h < heads; h++) {
             int kvOffset = (h / group) * headDim;
             for (int t = 0; t < length; t++) {
-                weights[t] = Ops.dot(q, h * headDim, cache.keys.get(t), kvOffset, headDim) * scale;
+                weights[t] = Ops.dot(q, h * headDim, cache.keys.get(first + t), kvOffset, headDim) * scale;
             }
             Ops.softmax(weights, length);
             for (int i = 0; i < headDim; i++) {
                 double sum = 0;
                 for (int t = 0; t < length; t++) {
-                    sum += weights[t] * cache.values.get(t)[kvOffset + i];
+                    sum += weights[t] * cache.values.get(first + t)[kvOffset + i];
                 }
                 out[h * headDim + i] = (float) sum;
             }

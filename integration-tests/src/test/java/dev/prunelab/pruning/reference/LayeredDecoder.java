@@ -12,12 +12,19 @@ abstract class LayeredDecoder implements ReferenceDecoder {
     record Projected(float[] q, float[] k, float[] v) {
     }
 
-    /** Attention shape of one layer; {@code scale} multiplies q.k. */
-    record AttentionShape(int heads, int kvHeads, int headDim, double scale) {
+    /**
+     * Attention shape of one layer; {@code scale} multiplies q.k; {@code window}: a sliding window (a query sees the
+     * last {@code window} positions, itself included), 0 for every earlier position.
+     */
+    record AttentionShape(int heads, int kvHeads, int headDim, double scale, int window) {
         AttentionShape {
             if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
                 throw new IllegalArgumentException(heads + " query heads cannot share " + kvHeads + " kv heads");
             }
+        }
+
+        AttentionShape(int heads, int kvHeads, int headDim, double scale) {
+            this(heads, kvHeads, headDim, scale, 0);
         }
     }
 
@@ -52,7 +59,8 @@ abstract class LayeredDecoder implements ReferenceDecoder {
             Projected p = project(layer, x, position);
             caches[layer].append(p.k(), p.v());
             AttentionShape s = attentionShape(layer);
-            float[] attention = Attention.attend(p.q(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), caches[layer]);
+            float[] attention = Attention.attend(p.q(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.window(),
+                    caches[layer]);
             x = finishLayer(layer, x, attention);
         }
         return logits(x);
@@ -72,7 +80,8 @@ abstract class LayeredDecoder implements ReferenceDecoder {
 
     /**
      * The logits of every position of {@code tokens} (positions 0..n-1) without a cache: layer by layer,
-     * all positions' q/k/v first, then a full [n, n] score matrix per head with -inf above the diagonal.
+     * all positions' q/k/v first, then a full [n, n] score matrix per head with -inf above the diagonal (and, with
+     * a sliding window, at and below the window's lower edge).
      * Does not touch the cache.
      */
     final float[][] forwardWithoutCache(int[] tokens) {
@@ -95,7 +104,7 @@ abstract class LayeredDecoder implements ReferenceDecoder {
                 double[][] scores = new double[n][n];
                 for (int t = 0; t < n; t++) {
                     for (int u = 0; u < n; u++) {
-                        scores[t][u] = u > t ? Double.NEGATIVE_INFINITY
+                        scores[t][u] = u > t || (s.window() > 0 && u <= t - s.window()) ? Double.NEGATIVE_INFINITY
                                 : Ops.dot(p[t].q(), h * d, p[u].k(), kvOffset, d) * s.scale();
                     }
                     Ops.softmax(scores[t], n);

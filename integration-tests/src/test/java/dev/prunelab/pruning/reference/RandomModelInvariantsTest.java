@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.prunelab.pruning.family.RotaryScaling;
 import dev.prunelab.pruning.family.gpt2.Gpt2Config;
 import dev.prunelab.pruning.family.gpt2.Gpt2Names;
 import dev.prunelab.pruning.family.llama.LlamaConfig;
@@ -57,6 +58,25 @@ class RandomModelInvariantsTest {
     void llamaGqaCachedStepsEqualRecomputation() {
         assertCacheMatchesRecomputation(llama(2, true), RandomWeights.llama(llama(2, true), 1));
         assertCacheMatchesRecomputation(llama(2, false), RandomWeights.llama(llama(2, false), 2));
+    }
+
+    /**
+     * Qwen3's per-head q/k norms (head_dim 16 beside hidden 24) with Llama 3's scaled frequencies, and Phi-3's fused
+     * projections, half-rotated heads and a sliding window of 9 (which the 16 tokens pass; over two layers the first
+     * token still reaches the last).
+     */
+    @Test
+    void qwen3AndPhi3CachedStepsEqualRecomputation() {
+        LlamaConfig qwen3 = new LlamaConfig("qwen3", 40, 24, 40, 2, 4, 2, 16, 64, 1e-6, 500000, false, false, false,
+                RotaryScaling.llama3(8, 1, 4, 32), 16, 0);
+        assertCacheMatchesRecomputation(qwen3, RandomWeights.llama(qwen3, 6));
+        LlamaConfig phi3 = new LlamaConfig("phi3", 40, 24, 40, 2, 4, 2, 8, 64, 1e-5, 10000, false, false, false,
+                RotaryScaling.NONE, 4, 9);
+        MapTensorSource fused = RandomWeights.phi3(phi3, 7);
+        assertCacheMatchesRecomputation(phi3, fused);
+        float[] windowed = ReferenceDecoder.create(phi3, fused).run(TOKENS)[TOKENS.length - 1];
+        float[] full = ReferenceDecoder.create(phi3.withRotary(phi3.ropeScaling(), 4, 0), fused).run(TOKENS)[TOKENS.length - 1];
+        assertTrue(Ops.maxAbsDiff(windowed, full) > 1e-4, "the sliding window changes nothing");
     }
 
     @Test

@@ -68,6 +68,10 @@ final class RandomWeights {
             w.linear(LlamaNames.attention(l, "k_proj"), kv, c.hiddenSize(), c.attentionBias());
             w.linear(LlamaNames.attention(l, "v_proj"), kv, c.hiddenSize(), c.attentionBias());
             w.linear(LlamaNames.attention(l, "o_proj"), c.hiddenSize(), q, false);
+            if (c.qkNorm()) {
+                w.vector(LlamaNames.attention(l, "q_norm.weight"), c.headDim(), 1, 0.1);
+                w.vector(LlamaNames.attention(l, "k_norm.weight"), c.headDim(), 1, 0.1);
+            }
             w.vector(LlamaNames.postAttentionNorm(l), c.hiddenSize(), 1, 0.1);
             w.linear(LlamaNames.mlp(l, "gate_proj"), c.intermediateSize(), c.hiddenSize(), c.mlpBias());
             w.linear(LlamaNames.mlp(l, "up_proj"), c.intermediateSize(), c.hiddenSize(), c.mlpBias());
@@ -78,6 +82,36 @@ final class RandomWeights {
             w.matrix(LlamaNames.LM_HEAD, c.vocabSize(), c.hiddenSize());
         }
         return w.source;
+    }
+
+    /** A Phi-3 checkpoint: {@link #llama}'s tensors with q/k/v rows fused into qkv_proj and gate/up into gate_up_proj. */
+    static MapTensorSource phi3(LlamaConfig c, long seed) {
+        MapTensorSource w = llama(c, seed);
+        for (int l = 0; l < c.numLayers(); l++) {
+            fuseRows(w, LlamaNames.attention(l, "qkv_proj.weight"), LlamaNames.attention(l, "q_proj.weight"),
+                    LlamaNames.attention(l, "k_proj.weight"), LlamaNames.attention(l, "v_proj.weight"));
+            fuseRows(w, LlamaNames.mlp(l, "gate_up_proj.weight"), LlamaNames.mlp(l, "gate_proj.weight"),
+                    LlamaNames.mlp(l, "up_proj.weight"));
+        }
+        return w;
+    }
+
+    private static void fuseRows(MapTensorSource w, String fused, String... parts) {
+        long columns = w.info(parts[0]).dimension(1);
+        float[][] values = new float[parts.length][];
+        int length = 0;
+        for (int i = 0; i < parts.length; i++) {
+            values[i] = w.get(parts[i]);
+            length += values[i].length;
+            w.remove(parts[i]);
+        }
+        float[] all = new float[length];
+        int offset = 0;
+        for (float[] part : values) {
+            System.arraycopy(part, 0, all, offset, part.length);
+            offset += part.length;
+        }
+        w.put(fused, all, length / columns, columns);
     }
 
     /** Every tensor of {@code config}, including the final LayerNorm even where the config does not use it. */

@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.reference;
 
+import dev.prunelab.pruning.family.gemma.GemmaConfig;
 import dev.prunelab.pruning.family.gpt2.Gpt2Config;
 import dev.prunelab.pruning.family.llama.LlamaConfig;
 import dev.prunelab.pruning.family.opt.OptConfig;
@@ -8,8 +9,9 @@ import dev.prunelab.pruning.model.TensorSource;
 
 /**
  * The oracle: a plain-Java, float32, one-token-at-a-time forward pass of a decoder-only model, written from
- * the Hugging Face modeling code (modeling_llama.py, modeling_opt.py, modeling_gpt2.py) and independent of
- * the ONNX exporter. Slow on purpose; used only to check other implementations.
+ * the Hugging Face modeling code (modeling_llama.py, modeling_opt.py, modeling_gpt2.py, modeling_gemma2.py,
+ * modeling_gemma3.py) and independent of the ONNX exporter. Slow on purpose; used only to check other
+ * implementations.
  *
  * <p>A decoder keeps its own key/value cache: {@link #step} consumes the token at the next position, so a
  * sequence is fed as step(t0, 0), step(t1, 1), ... Per-layer widths (heads, MLP width) are read from the
@@ -45,6 +47,9 @@ public interface ReferenceDecoder {
         }
         if (config instanceof OptConfig opt) {
             return new OptReference(opt, weights);
+        }
+        if (config instanceof GemmaConfig gemma) {
+            return new GemmaReference(gemma, weights);
         }
         if (config instanceof Gpt2Config gpt2) {
             return new Gpt2Reference(gpt2, weights);

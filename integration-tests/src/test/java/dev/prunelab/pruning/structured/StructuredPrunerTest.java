@@ -73,6 +73,13 @@ class StructuredPrunerTest {
         "tiny-opt-post-ln, mlp+heads, 0.5, flap, uniform", "tiny-opt-post-ln, heads, 0.5, wanda-sp, global",
         "tiny-gpt2, mlp+heads, 0.5, flap, uniform", "tiny-gpt2, heads, 0.25, magnitude, uniform",
         "tiny-llama-gqa, blocks, 0.5, block-influence, uniform", "tiny-opt-post-ln, blocks, 0.5, block-influence, uniform",
+        "tiny-llama3, mlp+heads, 0.3, flap, uniform", "tiny-qwen3, mlp+heads, 0.3, wanda-sp, uniform",
+        "tiny-qwen3, mlp, 0.5, flap, global", "tiny-phi3, mlp+heads, 0.3, flap, uniform",
+        "tiny-phi3, heads, 0.5, magnitude, global", "tiny-llama3, blocks, 0.5, block-influence, uniform",
+        "tiny-qwen3, blocks, 0.5, block-influence, uniform", "tiny-phi3, blocks, 0.5, block-influence, uniform",
+        "tiny-gemma2, mlp+heads, 0.3, flap, uniform", "tiny-gemma3, mlp+heads, 0.3, wanda-sp, uniform",
+        "tiny-gemma3, heads, 0.5, magnitude, global", "tiny-gemma2, blocks, 0.5, block-influence, uniform",
+        "tiny-gemma3, blocks, 0.5, block-influence, uniform",
         "tiny-gpt2, blocks, 0.5, block-influence, uniform"})
     void prunedExportIsSmallerAndMatchesTheReferenceOfItsWeights(String preset, String target, double ratio,
             String score, String allocation) throws Exception {
@@ -82,8 +89,10 @@ class StructuredPrunerTest {
             StructuredRequest request = request(target, ratio, score, allocation);
             StructuredReport report = StructuredPruner.prune(model, request,
                     randomWindows(config.vocabSize(), 4, 1), out);
+            // the kept blocks keep their own kinds of layer (Gemma's sliding and full attention)
             DecoderConfig exportedConfig = report.droppedLayers() == null ? config
-                    : config.withLayers(report.layersAfter().size());
+                    : config.keepingLayers(report.layersAfter().stream().mapToInt(ModelCost.LayerCost::sourceLayer)
+                            .toArray());
             try (TensorSource exported = OnnxWeights.read(out)) {
                 LoadedModel exportedModel = new LoadedModel(exportedConfig, exported, model.source(),
                         model.weightFiles(), model.tokenizerPath(), model.bosTokenId(), model.eosTokenId());

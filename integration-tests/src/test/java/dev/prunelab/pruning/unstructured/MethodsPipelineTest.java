@@ -53,7 +53,9 @@ class MethodsPipelineTest {
 
     @ParameterizedTest
     @CsvSource({"tiny-llama-gqa, ria, 2:4, dsnot, f32", "tiny-llama-gqa, wanda, 0.6, dsnot, f16",
-        "tiny-gpt2, ria, 0.5, none, f32", "tiny-opt, sparsegpt, 4:8, dsnot, f32"})
+        "tiny-gpt2, ria, 0.5, none, f32", "tiny-opt, sparsegpt, 4:8, dsnot, f32",
+        "tiny-llama3, wanda, 0.5, none, f32", "tiny-qwen3, sparsegpt, 2:4, dsnot, f32", "tiny-phi3, ria, 0.5, dsnot, f32",
+        "tiny-gemma2, ria, 0.5, dsnot, f16", "tiny-gemma3, sparsegpt, 2:4, dsnot, f32"})
     void prunesRefinesAndExportsInFourBits(String preset, String method, String pattern, String refine, String dtype)
             throws Exception {
         Path checkpoint = temp.resolve("checkpoint");

@@ -50,7 +50,14 @@ class SequentialPrunerTest {
     @CsvSource({
         "tiny-llama-gqa, magnitude, 0.5", "tiny-llama-gqa, wanda, 0.5", "tiny-llama-gqa, sparsegpt, 0.5",
         "tiny-llama-gqa, wanda, 2:4", "tiny-llama-gqa, sparsegpt, 4:8", "tiny-opt-post-ln, sparsegpt, 0.5",
-        "tiny-opt, wanda, 2:4", "tiny-gpt2, sparsegpt, 2:4", "tiny-gpt2, wanda, 0.3"})
+        "tiny-opt, wanda, 2:4", "tiny-gpt2, sparsegpt, 2:4", "tiny-gpt2, wanda, 0.3",
+        "tiny-llama3, magnitude, 0.5", "tiny-llama3, wanda, 0.5", "tiny-llama3, sparsegpt, 0.5", "tiny-llama3, ria, 0.5",
+        "tiny-llama3, sparsegpt, 2:4", "tiny-qwen3, magnitude, 0.5", "tiny-qwen3, wanda, 0.5",
+        "tiny-qwen3, sparsegpt, 0.5", "tiny-qwen3, ria, 0.5", "tiny-qwen3, wanda, 2:4", "tiny-phi3, magnitude, 0.5",
+        "tiny-phi3, wanda, 0.5", "tiny-phi3, sparsegpt, 0.5", "tiny-phi3, ria, 0.5", "tiny-phi3, ria, 2:4",
+        "tiny-gemma2, magnitude, 0.5", "tiny-gemma2, wanda, 0.5", "tiny-gemma2, sparsegpt, 0.5", "tiny-gemma2, ria, 0.5",
+        "tiny-gemma2, wanda, 2:4", "tiny-gemma3, magnitude, 0.5", "tiny-gemma3, wanda, 0.5",
+        "tiny-gemma3, sparsegpt, 0.5", "tiny-gemma3, ria, 0.5", "tiny-gemma3, sparsegpt, 2:4"})
     void prunedExportHasTheTargetSparsityAndMatchesTheReferenceOfItsWeights(String preset, String method,
             String pattern) throws Exception {
         Path checkpoint = temp.resolve("checkpoint");

@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.calibration;
 
+import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
@@ -14,6 +15,8 @@ import java.util.List;
  */
 public final class EmbeddingRows extends OverlayTensors {
     private final int[] rows;           // sorted distinct token ids
+    private final String embeddingName;
+    private final DType embeddingDtype;
 
     public EmbeddingRows(TensorSource base, String embeddingName, List<int[]> windows) {
         this(base, embeddingName, windows.stream().flatMapToInt(Arrays::stream).distinct().sorted().toArray(),
@@ -23,7 +26,9 @@ public final class EmbeddingRows extends OverlayTensors {
     private EmbeddingRows(TensorSource base, String embeddingName, int[] rows, InMemoryTensors cut) {
         super(base, cut);
         this.rows = rows;
+        this.embeddingName = embeddingName;
         TensorInfo info = base.info(embeddingName);
+        this.embeddingDtype = info.dtype();
         int width = (int) info.dimension(1);
         float[] table = base.readFloats(embeddingName);
         float[] kept = new float[rows.length * width];
@@ -35,6 +40,16 @@ public final class EmbeddingRows extends OverlayTensors {
             System.arraycopy(table, rows[r] * width, kept, r * width, width);
         }
         cut.put(embeddingName, kept, rows.length, width);
+    }
+
+    /**
+     * The cut table keeps the stored dtype of the whole one (its values are widened exactly), which a family may
+     * compute with (Gemma's embedding scale is rounded to it).
+     */
+    @Override
+    public TensorInfo info(String name) {
+        TensorInfo info = super.info(name);
+        return name.equals(embeddingName) ? new TensorInfo(name, embeddingDtype, info.shape(), info.file()) : info;
     }
 
     /** The window with every token id replaced by its row in the cut table. */

@@ -67,6 +67,8 @@ public record HuggingFaceConfig(DecoderConfig config, int bosTokenId, int eosTok
             return new HuggingFaceConfig(family.readConfig(fields, modelType),
                     fields.tokenId("bos_token_id", family.defaultBosTokenId()),
                     fields.tokenId("eos_token_id", family.defaultEosTokenId()));
+        } catch (ModelFormatException e) {
+            throw e;                      // a field's error (ConfigFields#invalid) already names the file
         } catch (IllegalArgumentException e) {
             // The records' own checks name the Hugging Face field; add the file.
             throw new ModelFormatException(source, e.getMessage());

@@ -6,6 +6,7 @@ import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.text.tokenizer.BosRule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,7 +61,7 @@ public final class ModelLoader {
         Llama2cCheckpoint checkpoint = Llama2cCheckpoint.open(file);
         Optional<Path> foundTokenizer = tokenizer.isPresent() ? tokenizer : llama2cTokenizer(file);
         return new LoadedModel(checkpoint.config(), checkpoint, file, List.of(file), foundTokenizer,
-                LLAMA2C_BOS, LLAMA2C_EOS);
+                LLAMA2C_BOS, LLAMA2C_EOS, new BosRule(LLAMA2C_BOS, "<s>", "llama2.c").describe());
     }
 
     /** tokenizer.bin next to the model, else the only tok*.bin there (llama2.c names them tok512.bin etc.). */
@@ -112,8 +113,32 @@ public final class ModelLoader {
                     + " model.safetensors.index.json");
         }
         Optional<Path> foundTokenizer = tokenizer.isPresent() ? tokenizer : directoryTokenizer(directory);
+        BosRule bos;
+        try {
+            bos = bosRule(foundTokenizer, config);
+            // a family whose checkpoint fuses matrices the lab reads apart (Phi-3's qkv_proj) presents them split
+            tensors = ModelFamilies.of(config.config()).fromCheckpoint(config.config(), tensors, directory);
+        } catch (RuntimeException e) {
+            tensors.close();
+            throw e;
+        }
         return new LoadedModel(config.config(), tensors, directory, weightFiles, foundTokenizer,
-                config.bosTokenId(), config.eosTokenId());
+                bos.tokenId(), config.eosTokenId(), bos.describe());
+    }
+
+    /**
+     * The BOS the tokenizer files prescribe ({@link BosRule}: tokenizer_config.json's add_bos_token, else
+     * tokenizer.json's post-processor), else config.json's bos_token_id; an id beyond the model's vocabulary is
+     * refused naming the tokenizer.
+     */
+    private static BosRule bosRule(Optional<Path> tokenizer, HuggingFaceConfig config) {
+        // a tokenizer file that is not JSON or names an unknown BOS is refused by BosRule, naming the file
+        BosRule rule = tokenizer.flatMap(BosRule::fromTokenizerFiles).orElse(BosRule.configJson(config.bosTokenId()));
+        if (rule.tokenId() >= config.config().vocabSize()) {
+            throw new ModelFormatException(tokenizer.get(), "BOS token id " + rule.tokenId() + " (" + rule.token()
+                    + ", from " + rule.source() + ") is outside the model's vocab_size " + config.config().vocabSize());
+        }
+        return rule;
     }
 
     private static Optional<Path> directoryTokenizer(Path directory) {
@@ -128,9 +153,13 @@ public final class ModelLoader {
         return Files.isRegularFile(bin) ? Optional.of(bin) : Optional.empty();
     }
 
-    /** {@link #checkLayout(DecoderConfig, TensorSource, Path)} for an opened model. */
+    /**
+     * {@link #checkLayout(DecoderConfig, TensorSource, Path)} for an opened model, whose every width must also be the
+     * one its config says (a config.json that contradicts its tensors is named, field and tensor).
+     */
     public static void checkLayout(LoadedModel model) {
-        checkLayout(model.config(), model.tensors(), model.source());
+        ModelFamilies.of(model.config()).checkLayout(model.config(),
+                LayoutCheck.ofCheckpoint(model.tensors(), model.source(), model.config()));
     }
 
     /**

@@ -253,7 +253,7 @@ public final class DecoderExporter {
                 sha256(model.weightFiles()), !quantization.quantized() ? null : new ModelCard.LinearQuantization(
                         "com.microsoft.MatMulNBits", quantization.bits(), quantization.blockSize(), true,
                         dtype == WeightDtype.FLOAT16 ? "float16" : "float32", quantization.accuracyLevel(), "rtn"),
-                cache.id());
+                cache.id(), model.bosRule());
     }
 
     static long countParameters(TensorSource weights) {
@@ -295,7 +295,7 @@ public final class DecoderExporter {
     }
 
     /** Moves the finished staging directory into place; an earlier export there is removed only after. */
-    private static void replace(Path staging, Path target) throws IOException {
+    static void replace(Path staging, Path target) throws IOException {
         Path previous = null;
         if (Files.exists(target)) {
             if (!Files.isDirectory(target)) {

@@ -92,6 +92,18 @@ public abstract class FamilyGraphs {
                 GraphBuilder.intAttribute("axis", -1), GraphBuilder.floatAttribute("epsilon", (float) eps));
     }
 
+    /**
+     * RMSNorm of each head of x [B,S,heads*D] with one weight [D] shared by every head (Qwen3's q_norm/k_norm):
+     * <pre>
+     * x [B,S,H*D] -Reshape-> [B,S,H,D] -RMSNorm(axis -1, weight [D])-> -Reshape-> [B,S,H*D]
+     * </pre>
+     */
+    protected static String headRmsNorm(DecoderGraph d, String path, String weightName, String x, int heads,
+            int headDim, double eps) {
+        String perHead = d.g.reshape(path + "/Reshape_heads", x, 0, 0, heads, headDim);
+        return d.g.reshape(path + "/Reshape", rmsNorm(d, path, weightName, perHead, eps), 0, 0, (long) heads * headDim);
+    }
+
     /** LayerNormalization with the checkpoint's weight and bias (prefix ends with "."). */
     protected static String layerNorm(DecoderGraph d, String path, String prefix, String x, double eps) {
         return d.g.layerNorm(path + "/LayerNormalization", x, d.vector(prefix + "weight"), d.vector(prefix + "bias"),

@@ -12,12 +12,37 @@ public final class LayoutCheck {
     private final TensorSource tensors;
     private final Path source;
     private final DecoderConfig config;
+    private final boolean asPublished;
 
-    /** @param source named in the error when a tensor is missing */
+    /**
+     * A check of per-layer widths for consistency only (a structurally pruned model narrows layers).
+     *
+     * @param source named in the error when a tensor is missing
+     */
     public LayoutCheck(TensorSource tensors, Path source, DecoderConfig config) {
+        this(tensors, source, config, false);
+    }
+
+    private LayoutCheck(TensorSource tensors, Path source, DecoderConfig config, boolean asPublished) {
         this.tensors = tensors;
         this.source = source;
         this.config = config;
+        this.asPublished = asPublished;
+    }
+
+    /** A check of a checkpoint as it was opened, whose every width must also be the one its config.json gives. */
+    public static LayoutCheck ofCheckpoint(TensorSource tensors, Path source, DecoderConfig config) {
+        return new LayoutCheck(tensors, source, config, true);
+    }
+
+    /**
+     * In a checkpoint as opened ({@link #ofCheckpoint}), {@code actual} (a width read off tensor {@code name}) must
+     * be {@code expected}, the width config.json's {@code fields} give; the error names the tensor and the fields.
+     */
+    public void configured(String name, long actual, long expected, String what, String fields) {
+        if (asPublished && actual != expected) {
+            throw invalid(name, actual + " " + what + " where config.json's " + fields + " says " + expected);
+        }
     }
 
     public boolean present(String name) {

@@ -1,8 +1,10 @@
 package dev.prunelab.pruning.family;
 
+import dev.prunelab.pruning.family.gemma.GemmaFamily;
 import dev.prunelab.pruning.family.gpt2.Gpt2Family;
 import dev.prunelab.pruning.family.llama.LlamaFamily;
 import dev.prunelab.pruning.family.opt.OptFamily;
+import dev.prunelab.pruning.family.phi3.Phi3Family;
 import dev.prunelab.pruning.model.DecoderConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +13,8 @@ import java.util.Map;
 /** The families this lab loads, exports and prunes, keyed by config.json's {@code model_type}. */
 public final class ModelFamilies {
     /** Adding a family: its package, and one entry here. */
-    private static final List<ModelFamily> FAMILIES = List.of(new LlamaFamily(), new OptFamily(), new Gpt2Family());
+    private static final List<ModelFamily> FAMILIES = List.of(new LlamaFamily(), new OptFamily(), new Gpt2Family(),
+            new GemmaFamily(), new Phi3Family());
 
     private static final Map<String, ModelFamily> BY_MODEL_TYPE = new LinkedHashMap<>();
 

@@ -3,6 +3,7 @@ package dev.prunelab.pruning.family;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -58,6 +59,26 @@ public interface ModelFamily {
 
     /** Multiply-accumulates per token outside the decoder layers: the LM head and any embedding projections. */
     long headMacs(DecoderConfig config, TensorSource weights);
+
+    /**
+     * A Hugging Face checkpoint's tensors as the rest of the lab reads them: the checkpoint itself, except in a
+     * family whose checkpoint fuses matrices that are pruned and cut as the separate matrices they hold (Phi-3's
+     * qkv_proj and gate_up_proj), which presents them split under its neighbour's names. Errors about the fused
+     * tensors name them as the checkpoint stores them. Closing the result closes the checkpoint.
+     *
+     * @param source the checkpoint's directory, named in the error about a missing tensor
+     */
+    default TensorSource fromCheckpoint(DecoderConfig config, TensorSource checkpoint, Path source) {
+        return checkpoint;
+    }
+
+    /**
+     * The inverse of {@link #fromCheckpoint}: tensors the lab names (pruned weights) under the names and layout of
+     * the family's checkpoint, for writing them back as a Hugging Face directory. Closing it closes {@code tensors}.
+     */
+    default TensorSource toCheckpoint(DecoderConfig config, TensorSource tensors) {
+        return tensors;
+    }
 
     /** {@link #kvHeads} of every layer. */
     default int[] kvHeadsPerLayer(DecoderConfig config, TensorSource weights) {

@@ -24,6 +24,11 @@ public final class DecoderGraph {
     /** bool [batch, 1, sequence, total_sequence]: key j is visible to query i (causal and not padding). */
     public final String attentionAllowed;
     private String attentionBias;   // created with the first attention, so graphs without one carry no constant
+    private String visibleScore;
+    private String maskedScore;
+    private final java.util.Map<Integer, String> windowBiases = new java.util.HashMap<>();   // by sliding window
+    private final String queryPositions;   // int64 [S,1]: each new token's slot (its cache position)
+    private final String keyPositions;     // int64 [1,T]: every key's slot
     private final java.util.Set<Integer> cachedLayers;
     private final CacheInterface cacheInterface;
     private LinearQuantization quantization = LinearQuantization.FLOAT;
@@ -115,6 +120,8 @@ public final class DecoderGraph {
         queryPositions = g.unsqueeze(p + "Unsqueeze_query", queryPositions, 1);
         String keyPositions = g.unsqueeze(p + "Unsqueeze_key",
                 g.node("Range", p + "Range_key", new String[] {g.int64Scalar(0), total, g.int64Scalar(1)}), 0);
+        this.queryPositions = queryPositions;
+        this.keyPositions = keyPositions;
         String causal = g.node("LessOrEqual", p + "LessOrEqual_causal", new String[] {keyPositions, queryPositions});
         String padding = g.unsqueeze(p + "Unsqueeze_padding",
                 g.cast(p + "Cast_padding", DecoderIo.ATTENTION_MASK, OnnxMl.TensorProto.DataType.BOOL), 1, 2);
@@ -128,9 +135,17 @@ public final class DecoderGraph {
     }
 
     public void logitsOutput(String hidden, String embeddingOrHead, int width, int vocab) {
+        logitsOutput(hidden, embeddingOrHead, width, vocab, 0);
+    }
+
+    /** @param softcap logits become softcap·tanh(logits/softcap) (Gemma 2's final_logit_softcapping); 0 for none */
+    public void logitsOutput(String hidden, String embeddingOrHead, int width, int vocab, double softcap) {
         // [B,S,H] -> [B*S,H] x [V,H]^T -> [B*S,V] -> [B,S,V]: Gemm reads the tied embedding without a copy
         String flat = g.reshape("/lm_head/Reshape_flat", hidden, -1, width);
         String logits = g.gemmTransB("/lm_head/Gemm", flat, embeddingOrHead);
+        if (softcap > 0) {
+            logits = softcap("/lm_head/softcap", logits, softcap);
+        }
         String shape = g.concat("/lm_head/Concat_shape", 0,
                 g.slice("/lm_head/Slice_shape", g.unary("Shape", "/lm_head/Shape", hidden), 0, 2, 0), g.int64(vocab));
         g.nodeTo("Reshape", "/lm_head/Reshape", new String[] {logits, shape}, new String[] {DecoderIo.LOGITS});
@@ -264,6 +279,50 @@ public final class DecoderGraph {
      */
     public String attention(String path, int layer, String q, String k, String v, int queryHeads, int kvHeads, int headDim,
             Rotary rotary) {
+        return attention(path, layer, q, k, v, queryHeads, kvHeads, headDim, rotary, AttentionOptions.standard(headDim));
+    }
+
+    /**
+     * How one layer's attention departs from softmax(q·kᵀ/sqrt(D) + mask) over every earlier position: Gemma's
+     * query_pre_attn_scalar and attention logit soft-capping, the sliding windows of Gemma, Mistral and Phi-3.
+     *
+     * @param scale         multiplies q·kᵀ
+     * @param softcap       scores become softcap·tanh(scores/softcap) before the mask is added; 0 for none
+     * @param slidingWindow a query at position i sees keys at positions i - window &lt; j &lt;= i (Hugging Face's
+     *                      sliding_window_overlay); 0 for every earlier position
+     */
+    public record AttentionOptions(double scale, double softcap, int slidingWindow) {
+        public AttentionOptions {
+            if (!(scale > 0) || Double.isInfinite(scale)) {
+                throw new IllegalArgumentException("attention scale must be positive and finite, was " + scale);
+            }
+            if (!(softcap >= 0) || Double.isInfinite(softcap)) {
+                throw new IllegalArgumentException("attention softcap must be 0 (none) or positive, was " + softcap);
+            }
+            if (slidingWindow < 0) {
+                throw new IllegalArgumentException("sliding window must be 0 (none) or positive, was " + slidingWindow);
+            }
+        }
+
+        /** 1/sqrt(D), no soft cap, every earlier position visible. */
+        public static AttentionOptions standard(int headDim) {
+            return new AttentionOptions(1.0 / Math.sqrt(headDim), 0, 0);
+        }
+
+        boolean standardScale(int headDim) {
+            return (float) scale == (float) (1.0 / Math.sqrt(headDim));
+        }
+    }
+
+    /**
+     * {@link #attention(String, int, String, String, String, int, int, int, Rotary)} with these departures: the
+     * {@code Attention} operator's {@code scale} and {@code softcap} attributes (ONNX Runtime's CPU kernel caps the
+     * scores before it adds the mask, so masked keys keep zero weight), and for a sliding-window layer a second mask
+     * bias that also hides the keys the window has passed. The in-place cache keeps every position, so the banded
+     * mask is exact at any length.
+     */
+    public String attention(String path, int layer, String q, String k, String v, int queryHeads, int kvHeads, int headDim,
+            Rotary rotary, AttentionOptions options) {
         if (queryHeads % kvHeads != 0) {
             throw new IllegalArgumentException("layer " + layer + ": " + queryHeads
                     + " query heads are not a multiple of " + kvHeads + " key/value heads");
@@ -273,7 +332,7 @@ public final class DecoderGraph {
             k = rotary.apply(path + "/rotary_k", k, kvHeads);
         }
         if (!g.hasFusedOps()) {
-            return attentionOfPrimitives(path, layer, q, k, v, queryHeads, kvHeads, headDim);
+            return attentionOfPrimitives(path, layer, q, k, v, queryHeads, kvHeads, headDim, options);
         }
         String keys = k;
         String values = v;
@@ -290,10 +349,17 @@ public final class DecoderGraph {
             g.output(values, FLOAT, DecoderIo.BATCH_AXIS, DecoderIo.CACHE_SEQUENCE_AXIS, kvHeads * headDim);
         }
         String context = path + "/Attention_output_0";
-        g.nodeTo("Attention", path + "/Attention", new String[] {q, keys, values, attentionBias()},
-                new String[] {context},
+        java.util.List<OnnxMl.AttributeProto> attributes = new java.util.ArrayList<>(java.util.List.of(
                 GraphBuilder.intAttribute("q_num_heads", queryHeads),
-                GraphBuilder.intAttribute("kv_num_heads", kvHeads));
+                GraphBuilder.intAttribute("kv_num_heads", kvHeads)));
+        if (!options.standardScale(headDim)) {
+            attributes.add(GraphBuilder.floatAttribute("scale", (float) options.scale()));
+        }
+        if (options.softcap() > 0) {
+            attributes.add(GraphBuilder.floatAttribute("softcap", (float) options.softcap()));
+        }
+        g.nodeTo("Attention", path + "/Attention", new String[] {q, keys, values, attentionBias(options)},
+                new String[] {context}, attributes.toArray(new OnnxMl.AttributeProto[0]));
         return context;
     }
 
@@ -310,7 +376,7 @@ public final class DecoderGraph {
      * </pre>
      */
     private String attentionOfPrimitives(String path, int layer, String q, String k, String v, int queryHeads,
-            int kvHeads, int headDim) {
+            int kvHeads, int headDim, AttentionOptions options) {
         String queries = g.transpose(path + "/Transpose_q", g.reshape(path + "/Reshape_q", q, 0, 0, queryHeads, headDim),
                 0, 2, 1, 3);
         String keys = g.transpose(path + "/Transpose_k", g.reshape(path + "/Reshape_k", k, 0, 0, kvHeads, headDim),
@@ -332,10 +398,14 @@ public final class DecoderGraph {
             values = repeatKv(path + "/repeat_v", values, kvHeads, queryHeads / kvHeads, headDim);
         }
         String scores = g.matMul(path + "/MatMul_scores", queries, g.transpose(path + "/Transpose_key", keys, 0, 1, 3, 2));
-        String scaled = g.mul(path + "/Mul_scale", scores,
-                g.scalar(path + "/scale", (float) (1.0 / Math.sqrt(headDim))));
+        String scaled = g.mul(path + "/Mul_scale", scores, g.scalar(path + "/scale", (float) options.scale()));
+        if (options.softcap() > 0) {
+            // softcap·tanh(scores/softcap), before the mask: a masked key keeps float32's lowest score
+            scaled = softcap(path + "/softcap", scaled, options.softcap());
+        }
         String probabilities = g.node("Softmax", path + "/Softmax",
-                new String[] {g.add(path + "/Add_bias", scaled, attentionBias())}, GraphBuilder.intAttribute("axis", -1));
+                new String[] {g.add(path + "/Add_bias", scaled, attentionBias(options))},
+                GraphBuilder.intAttribute("axis", -1));
         String context = g.matMul(path + "/MatMul_context", probabilities, values);
         return g.reshape(path + "/Reshape_context", g.transpose(path + "/Transpose_context", context, 0, 2, 1, 3),
                 0, 0, (long) queryHeads * headDim);
@@ -358,11 +428,51 @@ public final class DecoderGraph {
      */
     private String attentionBias() {
         if (attentionBias == null) {
-            attentionBias = g.where("/model/attn_mask/Where_bias", attentionAllowed,
-                    g.scalar("/model/constants/visible_score", 0f),
-                    g.scalar("/model/constants/masked_score", GraphBuilder.MASKED_SCORE));
+            attentionBias = g.where("/model/attn_mask/Where_bias", attentionAllowed, visibleScore(), maskedScore());
         }
         return attentionBias;
+    }
+
+    private String attentionBias(AttentionOptions options) {
+        return options.slidingWindow() > 0 ? slidingWindowBias(options.slidingWindow()) : attentionBias();
+    }
+
+    /**
+     * The bias of a sliding-window layer, one per window size: the causal and padding mask, and also hidden every
+     * key the window has passed (key position j &lt;= query position i - window):
+     * <pre>
+     * query positions [S,1] - key positions [1,T] -LessOrEqual(window - 1)-> [S,T] --And(allowed)-> Where -> [B,1,S,T]
+     * </pre>
+     */
+    private String slidingWindowBias(int window) {
+        return windowBiases.computeIfAbsent(window, w -> {
+            String p = "/model/attn_mask/sliding_window_" + w + "/";
+            String distance = g.sub(p + "Sub_distance", queryPositions, keyPositions);
+            String inWindow = g.node("LessOrEqual", p + "LessOrEqual_window",
+                    new String[] {distance, g.int64Scalar(w - 1L)});
+            String allowed = g.node("And", p + "And", new String[] {attentionAllowed, inWindow});
+            return g.where(p + "Where_bias", allowed, visibleScore(), maskedScore());
+        });
+    }
+
+    private String visibleScore() {
+        if (visibleScore == null) {
+            visibleScore = g.scalar("/model/constants/visible_score", 0f);
+        }
+        return visibleScore;
+    }
+
+    private String maskedScore() {
+        if (maskedScore == null) {
+            maskedScore = g.scalar("/model/constants/masked_score", GraphBuilder.MASKED_SCORE);
+        }
+        return maskedScore;
+    }
+
+    /** cap·tanh(x/cap), elementwise (Gemma 2's attention and final logit soft-capping). */
+    public String softcap(String path, String x, double cap) {
+        String capValue = g.scalar(path + "/cap", (float) cap);
+        return g.mul(path + "/Mul", g.unary("Tanh", path + "/Tanh", g.div(path + "/Div", x, capValue)), capValue);
     }
 
     /**
@@ -376,33 +486,68 @@ public final class DecoderGraph {
         private final String cos;
         private final String sin;
         private final int headDim;
+        private final int rotaryDim;   // the leading dimensions of each head that rotate (Phi-3's partial rotary)
+        private final String module;   // "model.rotary_emb": names the tables and the nodes that gather them
         private String cosByPosition;  // the tables gathered for this graph's positions, [B,S,1,D] (primitive path)
         private String sinByPosition;
 
         /** angle[p, i] = p * theta^(-2i/D), i < D/2, p < {@code positions}. */
         public Rotary(GraphBuilder g, String positionIds, int headDim, double theta, int positions) {
+            this(g, positionIds, "model.rotary_emb", headDim, inverseFrequencies(headDim, theta, 1.0), positions);
+        }
+
+        /**
+         * angle[p, i] = p * inverseFrequencies[i], i < R/2, p < {@code positions}; {@code module} names the tables, so a
+         * graph can hold two rotations (Gemma 3's global and local bases). R = 2 * inverseFrequencies.length is the
+         * rotary dimension: the first R dimensions of each head rotate (rotate_half within them) and the other D - R
+         * pass through, as Phi-3's partial_rotary_factor says (R = D for every other model).
+         */
+        public Rotary(GraphBuilder g, String positionIds, String module, int headDim, double[] inverseFrequencies,
+                int positions) {
             this.g = g;
             this.positionIds = positionIds;
             this.headDim = headDim;
-            int half = headDim / 2;
+            this.module = module;
+            int half = inverseFrequencies.length;
+            this.rotaryDim = 2 * half;
+            if (half == 0 || rotaryDim > headDim) {
+                throw new IllegalArgumentException(module + ": " + inverseFrequencies.length
+                        + " inverse frequencies for head_dim " + headDim);
+            }
             float[] cosTable = new float[positions * half];
             float[] sinTable = new float[positions * half];
             for (int i = 0; i < half; i++) {
-                double inverseFrequency = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
                 for (int p = 0; p < positions; p++) {
-                    double angle = p * inverseFrequency;
+                    double angle = p * inverseFrequencies[i];
                     cosTable[p * half + i] = (float) Math.cos(angle);
                     sinTable[p * half + i] = (float) Math.sin(angle);
                 }
             }
-            cos = g.floatConstant("model.rotary_emb.cos_cache", cosTable, positions, half);
-            sin = g.floatConstant("model.rotary_emb.sin_cache", sinTable, positions, half);
+            cos = g.floatConstant(module + ".cos_cache", cosTable, positions, half);
+            sin = g.floatConstant(module + ".sin_cache", sinTable, positions, half);
         }
 
-        /** x*cos + rotate_half(x)*sin per head of x [B,S,heads*D], rotate_half(x) = [-x2, x1] for halves x1 | x2. */
+        /** theta^(-2i/D) / linearFactor for i < D/2 (Hugging Face's default rotary, and its "linear" scaling). */
+        public static double[] inverseFrequencies(int headDim, double theta, double linearFactor) {
+            double[] inverse = new double[headDim / 2];
+            for (int i = 0; i < inverse.length; i++) {
+                inverse[i] = 1.0 / Math.pow(theta, (2.0 * i) / headDim) / linearFactor;
+            }
+            return inverse;
+        }
+
+        /**
+         * x*cos + rotate_half(x)*sin per head of x [B,S,heads*D], rotate_half(x) = [-x2, x1] for halves x1 | x2 of the
+         * first R dimensions (the operator's rotary_embedding_dim where R &lt; D; the rest pass through).
+         */
         public String apply(String path, String x, int heads) {
             if (!g.hasFusedOps()) {
                 return applyWithPrimitives(path, x, heads);
+            }
+            if (rotaryDim < headDim) {
+                return g.node("RotaryEmbedding", path + "/RotaryEmbedding", new String[] {x, cos, sin, positionIds},
+                        GraphBuilder.intAttribute("num_heads", heads),
+                        GraphBuilder.intAttribute("rotary_embedding_dim", rotaryDim));
             }
             return g.node("RotaryEmbedding", path + "/RotaryEmbedding", new String[] {x, cos, sin, positionIds},
                     GraphBuilder.intAttribute("num_heads", heads));
@@ -411,22 +556,28 @@ public final class DecoderGraph {
         /**
          * The same rotation in opset-13 operators (the growing-cache export):
          * <pre>
-         * cos [P,D/2] -Gather(position_ids)-> [B,S,D/2] -Concat(itself)-> [B,S,D] -Unsqueeze-> [B,S,1,D]  (once)
+         * cos [P,R/2] -Gather(position_ids)-> [B,S,R/2] -Concat(itself)-> [B,S,R] -Unsqueeze-> [B,S,1,R]  (once)
          * x [B,S,H*D] -Reshape-> [B,S,H,D]: x*cos + Concat(-x2, x1)*sin -Reshape-> [B,S,H*D]
          * </pre>
+         * With R &lt; D the rotation is of the slice x[..., :R], concatenated with the untouched x[..., R:].
          */
         private String applyWithPrimitives(String path, String x, int heads) {
             if (cosByPosition == null) {
-                cosByPosition = byPosition("/model/rotary_emb/cos", cos);
-                sinByPosition = byPosition("/model/rotary_emb/sin", sin);
+                String nodePath = "/" + module.replace('.', '/');
+                cosByPosition = byPosition(nodePath + "/cos", cos);
+                sinByPosition = byPosition(nodePath + "/sin", sin);
             }
-            int half = headDim / 2;
+            int half = rotaryDim / 2;
             String perHead = g.reshape(path + "/Reshape_heads", x, 0, 0, heads, headDim);
-            String first = g.slice(path + "/Slice_first_half", perHead, 0, half, 3);
-            String second = g.slice(path + "/Slice_second_half", perHead, half, headDim, 3);
+            String rotating = rotaryDim < headDim ? g.slice(path + "/Slice_rotary", perHead, 0, rotaryDim, 3) : perHead;
+            String first = g.slice(path + "/Slice_first_half", rotating, 0, half, 3);
+            String second = g.slice(path + "/Slice_second_half", rotating, half, rotaryDim, 3);
             String rotated = g.concat(path + "/Concat_rotate_half", 3, g.unary("Neg", path + "/Neg", second), first);
-            String sum = g.add(path + "/Add", g.mul(path + "/Mul_cos", perHead, cosByPosition),
+            String sum = g.add(path + "/Add", g.mul(path + "/Mul_cos", rotating, cosByPosition),
                     g.mul(path + "/Mul_sin", rotated, sinByPosition));
+            if (rotaryDim < headDim) {
+                sum = g.concat(path + "/Concat_pass", 3, sum, g.slice(path + "/Slice_pass", perHead, rotaryDim, headDim, 3));
+            }
             return g.reshape(path + "/Reshape", sum, 0, 0, (long) heads * headDim);
         }
 

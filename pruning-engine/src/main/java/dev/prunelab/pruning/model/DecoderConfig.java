@@ -34,8 +34,17 @@ public interface DecoderConfig {
     /** The longest sequence the model was trained for (max_position_embeddings, n_positions, seq_len). */
     int contextLength();
 
-    /** The same model with only its first {@code layers} decoder blocks (what dropping blocks leaves). */
+    /** The same model with only its first {@code layers} decoder blocks. */
     DecoderConfig withLayers(int layers);
+
+    /**
+     * The model that dropping blocks leaves: layer k is source layer {@code sourceLayers[k]}. The same as
+     * {@link #withLayers} where every layer is alike; a family whose layers differ by index (Gemma's sliding-window
+     * layers) keeps each kept layer's own kind.
+     */
+    default DecoderConfig keepingLayers(int[] sourceLayers) {
+        return withLayers(sourceLayers.length);
+    }
 
     static void requirePositive(String field, long value) {
         if (value <= 0) {

@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param tokenizerPath a tokenizer file or directory found with or given for the model, if any
  * @param bosTokenId    id prepended to every text (config.json bos_token_id; 1 for llama2.c), -1 if none
  * @param eosTokenId    end-of-text id (config.json eos_token_id; 2 for llama2.c), -1 if none
+ * @param bosRule       which file and field chose {@code bosTokenId}, for the model card
+ *                      ({@code dev.prunelab.text.tokenizer.BosRule#describe()})
  */
 public record LoadedModel(
         DecoderConfig config,
@@ -20,10 +22,26 @@ public record LoadedModel(
         java.util.List<Path> weightFiles,
         Optional<Path> tokenizerPath,
         int bosTokenId,
-        int eosTokenId) implements AutoCloseable {
+        int eosTokenId,
+        String bosRule) implements AutoCloseable {
 
     public LoadedModel {
         weightFiles = java.util.List.copyOf(weightFiles);
+        if (bosRule == null) {
+            bosRule = bosTokenId < 0 ? "no BOS" : "id " + bosTokenId + " prepended";
+        }
+    }
+
+    /** A model whose BOS id is given as it is (no rule recorded beyond the id). */
+    public LoadedModel(DecoderConfig config, TensorSource tensors, Path source, java.util.List<Path> weightFiles,
+            Optional<Path> tokenizerPath, int bosTokenId, int eosTokenId) {
+        this(config, tensors, source, weightFiles, tokenizerPath, bosTokenId, eosTokenId, null);
+    }
+
+    /** The same model over other tensors and config (a structured cut), keeping its source, tokenizer and BOS. */
+    public LoadedModel withTensors(DecoderConfig newConfig, TensorSource newTensors) {
+        return new LoadedModel(newConfig, newTensors, source, weightFiles, tokenizerPath, bosTokenId, eosTokenId,
+                bosRule);
     }
 
     @Override

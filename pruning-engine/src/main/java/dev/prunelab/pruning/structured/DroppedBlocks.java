@@ -12,7 +12,7 @@ import java.util.TreeSet;
 /**
  * The model without some decoder blocks: kept block k' presents the tensors of source block
  * {@code kept[k']} under layer k' names ({@code model.layers.5.} read as {@code model.layers.7.}), so the
- * exporter, which counts layers from the config ({@link DecoderConfig#withLayers}), sees a shallower model of the
+ * exporter, which counts layers from the config ({@link DecoderConfig#keepingLayers}), sees a shallower model of the
  * same family.
  */
 final class DroppedBlocks implements TensorSource {

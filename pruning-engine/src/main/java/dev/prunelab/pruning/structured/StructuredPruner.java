@@ -100,7 +100,7 @@ public final class StructuredPruner {
             int[] order = Surgery.lowest(layerScores, 1, plan.blocksToDrop());
             Arrays.stream(order).forEach(dropped::add);
             int[] kept = IntStream.range(0, config.numLayers()).filter(l -> !dropped.contains(l)).toArray();
-            pruned = rebuilt(model, config.withLayers(kept.length), new DroppedBlocks(config, weights, kept));
+            pruned = rebuilt(model, config.keepingLayers(kept), new DroppedBlocks(config, weights, kept));
         } else {
             if (request.allocation() == StructuredAllocation.OWL) {
                 listener.progress(RunStage.CALIBRATE, 0, config.numLayers());
@@ -133,8 +133,7 @@ public final class StructuredPruner {
     }
 
     private static LoadedModel rebuilt(LoadedModel model, DecoderConfig config, TensorSource tensors) {
-        return new LoadedModel(config, tensors, model.source(), model.weightFiles(), model.tokenizerPath(),
-                model.bosTokenId(), model.eosTokenId());
+        return model.withTensors(config, tensors);
     }
 
     private static long modelBytes(Path staging) {

@@ -55,8 +55,8 @@ class HuggingFaceConfigTest {
 
     @Test
     void unsupportedFeaturesAreNamed() throws Exception {
-        assertTrue(fails("{\"model_type\":\"llama\"," + LLAMA + ",\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8}}")
-                .contains("rope_scaling"));
+        assertTrue(fails("{\"model_type\":\"llama\"," + LLAMA + ",\"rope_scaling\":{\"rope_type\":\"yarn\",\"factor\":8}}")
+                .contains("rope_scaling.rope_type 'yarn' is not supported"));
         assertTrue(fails("{\"model_type\":\"falcon\"}").contains("unknown model_type 'falcon'"));
         assertTrue(fails("{\"model_type\":\"gpt2\",\"vocab_size\":50257,\"n_embd\":768,\"n_layer\":12,\"n_head\":12,"
                 + "\"n_positions\":1024,\"scale_attn_by_inverse_layer_idx\":true}").contains("scale_attn_by_inverse_layer_idx"));

@@ -20,7 +20,8 @@ import java.util.Map;
  * library, so this class switches DJL to offline mode ({@code ai.djl.offline=true}) unless the user already chose
  * with that property or the {@code DJL_OFFLINE} environment variable; the CPU build from the jar is then used.
  *
- * <p>Encoding adds no special tokens (no BOS/EOS from the post-processor); decoding keeps special tokens, so that
+ * <p>Encoding adds no special tokens (no BOS/EOS from the post-processor: the caller prepends the BOS that
+ * {@link BosRule} reads from the tokenizer files); decoding keeps special tokens, so that
  * a "&lt;s&gt;" typed in the text survives the round trip. Whether {@code decode(encode(t))} reproduces {@code t}
  * exactly depends on the tokenizer.json (normalizers such as lower-casing lose information); byte-level and
  * byte-fallback tokenizers round-trip.

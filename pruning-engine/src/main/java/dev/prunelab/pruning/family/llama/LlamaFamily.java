@@ -8,6 +8,7 @@ import dev.prunelab.pruning.family.ConfigFields;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
 import dev.prunelab.pruning.family.ModelFamily;
+import dev.prunelab.pruning.family.RotaryScaling;
 import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
@@ -15,9 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Llama, and the configs that differ from it only in fields (Mistral, Qwen2): rotary positions, RMSNorm, SwiGLU
- * MLP, grouped-query attention. Qwen2 always has q/k/v biases and no o_proj bias; Llama's attention_bias puts a
- * bias on all four projections.
+ * Llama, and the configs that differ from it only in fields (Mistral, Qwen2, Qwen3): rotary positions (scaled as
+ * rope_scaling says), RMSNorm, SwiGLU MLP, grouped-query attention. Qwen2 always has q/k/v biases and no o_proj
+ * bias; Llama's (and Qwen3's) attention_bias puts a bias on all four projections; Qwen3 normalises each query and
+ * key head (q_norm, k_norm) before the rotation; Mistral slides a window over every layer.
  */
 public final class LlamaFamily implements ModelFamily {
 
@@ -28,7 +30,7 @@ public final class LlamaFamily implements ModelFamily {
 
     @Override
     public List<String> modelTypes() {
-        return List.of("llama", "mistral", "qwen2");
+        return List.of("llama", "mistral", "qwen2", "qwen3");
     }
 
     @Override
@@ -41,23 +43,30 @@ public final class LlamaFamily implements ModelFamily {
         return 2;
     }
 
+    /**
+     * Reads every config of the Llama shape: Llama, Mistral, Qwen2, Qwen3 and Phi-3 (whose {@code Phi3Family} reads
+     * its config here), each with its own Hugging Face defaults for absent fields. Refused, naming the field: a
+     * rope_scaling other than default, linear or llama3; an activation other than SiLU; Qwen2/Qwen3 sliding-window
+     * layers ({@code use_sliding_window}).
+     */
     @Override
     public LlamaConfig readConfig(ConfigFields f, String modelType) {
-        JsonNode ropeScaling = f.raw("rope_scaling");
-        if (ropeScaling != null && !ropeScaling.isNull()) {
-            JsonNode type = ropeScaling.isObject()
-                    ? (ropeScaling.hasNonNull("rope_type") ? ropeScaling.get("rope_type") : ropeScaling.get("type"))
-                    : null;
-            if (type == null || !"default".equals(type.asText())) {
-                throw f.invalid("field 'rope_scaling': " + ropeScaling
-                        + " is not supported (only unscaled rotary embeddings)");
-            }
+        boolean qwen = modelType.startsWith("qwen");
+        boolean qwen3 = "qwen3".equals(modelType);
+        boolean phi3 = "phi3".equals(modelType);
+        String activation = f.optionalString("hidden_act", "silu");
+        if (!"silu".equals(activation)) {
+            throw f.invalid("field 'hidden_act': '" + activation + "' is not supported (the " + modelType
+                    + " MLP is gated by silu)");
         }
+        RotaryScaling ropeScaling = RotaryScaling.read(f);
         int hidden = f.requiredInt("hidden_size");
         int heads = f.requiredInt("num_attention_heads");
         int headDim;
         if (f.has("head_dim")) {
             headDim = f.requiredInt("head_dim");
+        } else if (qwen3) {
+            headDim = QWEN3_DEFAULT_HEAD_DIM;
         } else {
             if (heads <= 0 || hidden % heads != 0) {
                 throw f.invalid("field 'head_dim' is absent and hidden_size " + hidden
@@ -65,22 +74,72 @@ public final class LlamaFamily implements ModelFamily {
             }
             headDim = hidden / heads;
         }
-        // Qwen2's q/k/v projections always carry biases; its config has no attention_bias field.
-        boolean attentionBias = "qwen2".equals(modelType) || f.optionalBoolean("attention_bias", false);
+        int rotaryDim = headDim;
+        if (phi3) {
+            double partial = f.optionalDouble("partial_rotary_factor", 1.0);
+            rotaryDim = (int) (headDim * partial);   // as transformers' int(head_dim * partial_rotary_factor)
+            if (!(partial > 0 && partial <= 1) || rotaryDim <= 0 || rotaryDim % 2 != 0) {
+                throw f.invalid("field 'partial_rotary_factor': " + partial + " x head_dim " + headDim + " = "
+                        + rotaryDim + " rotary dimensions; they must be even, positive and at most head_dim");
+            }
+        }
+        int slidingWindow = 0;
+        if (qwen) {
+            refuseQwenSlidingLayers(f, modelType);
+        } else if (!"llama".equals(modelType)) {
+            slidingWindow = f.optionalInt("sliding_window", 0);   // Mistral and Phi-3: every layer; null is none
+            if (slidingWindow < 0) {
+                throw f.invalid("field 'sliding_window' must be positive or null, was " + slidingWindow);
+            }
+        }
+        // Qwen2's q/k/v projections always carry biases; its config has no attention_bias field. Phi-3's fused
+        // projections never do.
+        boolean attentionBias = "qwen2".equals(modelType) || (!phi3 && f.optionalBoolean("attention_bias", false));
         return new LlamaConfig(modelType,
                 f.requiredInt("vocab_size"),
                 hidden,
                 f.requiredInt("intermediate_size"),
                 f.requiredInt("num_hidden_layers"),
                 heads,
-                f.optionalInt("num_key_value_heads", heads),
+                f.optionalInt("num_key_value_heads", qwen3 ? QWEN3_DEFAULT_KV_HEADS : heads),
                 headDim,
                 f.requiredInt("max_position_embeddings"),
-                f.optionalDouble("rms_norm_eps", 1e-6),
-                f.optionalDouble("rope_theta", 10000.0),
+                f.optionalDouble("rms_norm_eps", phi3 ? 1e-5 : 1e-6),
+                RotaryScaling.theta(f, 10000.0),
                 f.optionalBoolean("tie_word_embeddings", false),
                 attentionBias,
-                f.optionalBoolean("mlp_bias", false));
+                "llama".equals(modelType) && f.optionalBoolean("mlp_bias", false),
+                ropeScaling,
+                rotaryDim,
+                slidingWindow);
+    }
+
+    /** Qwen3Config's defaults where config.json leaves the field out (transformers' configuration_qwen3.py). */
+    private static final int QWEN3_DEFAULT_HEAD_DIM = 128;
+    private static final int QWEN3_DEFAULT_KV_HEADS = 32;
+
+    /**
+     * Qwen2/Qwen3 slide a window only with use_sliding_window, and then over the layers from max_window_layers on
+     * (or those layer_types names "sliding_attention"): refused, since the layers would differ.
+     */
+    private static void refuseQwenSlidingLayers(ConfigFields f, String modelType) {
+        if (!f.optionalBoolean("use_sliding_window", false)) {
+            return;
+        }
+        int layers = f.requiredInt("num_hidden_layers");
+        boolean sliding = f.optionalInt("max_window_layers", 28) < layers;
+        JsonNode types = f.raw("layer_types");
+        if (types != null && types.isArray()) {
+            sliding = false;
+            for (JsonNode type : types) {
+                sliding |= "sliding_attention".equals(type.asText());
+            }
+        }
+        JsonNode window = f.raw("sliding_window");
+        if (sliding && (window == null || !window.isNull())) {   // absent: Qwen's default window 4096
+            throw f.invalid("field 'use_sliding_window': " + modelType
+                    + " sliding-window layers are not supported (only full attention in every layer)");
+        }
     }
 
     @Override
@@ -89,6 +148,8 @@ public final class LlamaFamily implements ModelFamily {
         json.putArray("architectures").add(switch (c.modelType()) {
             case "mistral" -> "MistralForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
+            case "qwen3" -> "Qwen3ForCausalLM";
+            case "phi3" -> "Phi3ForCausalLM";
             default -> "LlamaForCausalLM";
         });
         json.put("model_type", c.modelType());
@@ -103,7 +164,20 @@ public final class LlamaFamily implements ModelFamily {
         json.put("hidden_act", "silu");
         json.put("rms_norm_eps", c.rmsNormEps());
         json.put("rope_theta", c.ropeTheta());
-        json.putNull("rope_scaling");
+        c.ropeScaling().write(json);
+        if ("phi3".equals(c.modelType())) {
+            json.put("partial_rotary_factor", (double) c.rotaryDim() / c.headDim());
+        }
+        if (c.modelType().startsWith("qwen")) {
+            json.put("use_sliding_window", false);
+            json.putNull("sliding_window");
+        } else if (!"llama".equals(c.modelType())) {
+            if (c.slidingWindow() > 0) {
+                json.put("sliding_window", c.slidingWindow());
+            } else {
+                json.putNull("sliding_window");
+            }
+        }
         json.put("tie_word_embeddings", c.tieWordEmbeddings());
         json.put("attention_bias", c.attentionBias());
         json.put("mlp_bias", c.mlpBias());
@@ -114,6 +188,10 @@ public final class LlamaFamily implements ModelFamily {
         return c.attentionBias() && !"qwen2".equals(c.modelType());
     }
 
+    /**
+     * Also, in a checkpoint as opened, that every width is config.json's: query heads (num_attention_heads),
+     * key/value heads (num_key_value_heads) and the MLP (intermediate_size).
+     */
     @Override
     public void checkLayout(DecoderConfig config, LayoutCheck check) {
         LlamaConfig c = (LlamaConfig) config;
@@ -137,6 +215,10 @@ public final class LlamaFamily implements ModelFamily {
             check.exact(o + "weight", hidden, qRows);
             long qHeads = qRows / headDim;
             long kvHeads = kvRows / headDim;
+            check.configured(q + "weight", qHeads, c.numHeads(), "query heads (rows / head_dim " + headDim + ")",
+                    "num_attention_heads");
+            check.configured(k + "weight", kvHeads, c.numKvHeads(), "key/value heads (rows / head_dim " + headDim
+                    + ")", "num_key_value_heads");
             if (kvHeads == 0 ? qHeads != 0 : qHeads % kvHeads != 0) {
                 throw check.invalid(q + "weight", qHeads + " query heads cannot be grouped over " + kvHeads
                         + " key/value heads");
@@ -149,10 +231,15 @@ public final class LlamaFamily implements ModelFamily {
             if (outputBias(c)) {
                 check.exact(o + "bias", hidden);
             }
+            if (c.qkNorm()) {
+                check.exact(LlamaNames.attention(layer, "q_norm.weight"), headDim);
+                check.exact(LlamaNames.attention(layer, "k_norm.weight"), headDim);
+            }
             String gate = LlamaNames.mlp(layer, "gate_proj.");
             String up = LlamaNames.mlp(layer, "up_proj.");
             String down = LlamaNames.mlp(layer, "down_proj.");
             long width = check.rows(gate + "weight", hidden, 1, "1");
+            check.configured(gate + "weight", width, c.intermediateSize(), "rows", "intermediate_size");
             check.exact(up + "weight", width, hidden);
             check.exact(down + "weight", hidden, width);
             if (c.mlpBias()) {
@@ -187,6 +274,12 @@ public final class LlamaFamily implements ModelFamily {
                     Init.WEIGHT));
             if (outputBias(c)) {
                 t.add(new CheckpointTensor(LlamaNames.attention(layer, "o_proj.bias"), new long[] {hidden}, Init.BIAS));
+            }
+            if (c.qkNorm()) {
+                t.add(new CheckpointTensor(LlamaNames.attention(layer, "q_norm.weight"), new long[] {c.headDim()},
+                        Init.NORM));
+                t.add(new CheckpointTensor(LlamaNames.attention(layer, "k_norm.weight"), new long[] {c.headDim()},
+                        Init.NORM));
             }
             t.add(new CheckpointTensor(LlamaNames.mlp(layer, "gate_proj.weight"), new long[] {mlp, hidden}, Init.WEIGHT));
             t.add(new CheckpointTensor(LlamaNames.mlp(layer, "up_proj.weight"), new long[] {mlp, hidden}, Init.WEIGHT));
@@ -227,6 +320,10 @@ public final class LlamaFamily implements ModelFamily {
                 LlamaNames.mlp(layer, "down_proj"));
     }
 
+    /**
+     * Query heads (and, without GQA, whole heads). Qwen3's q_norm/k_norm are one [head_dim] weight shared by every
+     * head, so they belong to no head and removing heads leaves them as they are.
+     */
     @Override
     public Units headUnits(DecoderConfig config, TensorSource weights, int layer) {
         return Units.projectionHeads(config, weights, layer, LlamaNames.attention(layer, "q_proj"),

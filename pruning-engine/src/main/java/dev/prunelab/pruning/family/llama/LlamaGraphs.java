@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Llama: x = embed(ids); per layer x += o(attn(rope(q,k), v)(rms(x))); x += down(silu(gate(h)) * up(h)),
- * h = rms(x); logits = lm_head(rms(x)).
+ * h = rms(x); logits = lm_head(rms(x)). Qwen3 normalises q and k per head before the rotation; Phi-3 rotates only
+ * the leading rotaryDim dimensions of each head; Mistral and Phi-3 attend within a sliding window.
  */
 final class LlamaGraphs extends FamilyGraphs {
     private final LlamaConfig c;
@@ -29,7 +30,8 @@ final class LlamaGraphs extends FamilyGraphs {
     public String layer(DecoderGraph d, int layer, String x, Taps taps) {
         GraphBuilder g = d.g;
         if (rotary == null) {
-            rotary = new DecoderGraph.Rotary(g, d.positionIds, c.headDim(), c.ropeTheta(), c.contextLength());
+            rotary = new DecoderGraph.Rotary(g, d.positionIds, "model.rotary_emb", c.headDim(),
+                    c.inverseFrequencies(), c.contextLength());
         }
         String path = "/model/layers." + layer;
         String normed = rmsNorm(d, path + "/input_layernorm", LlamaNames.inputNorm(layer), x, c.rmsNormEps());
@@ -41,7 +43,16 @@ final class LlamaGraphs extends FamilyGraphs {
                 LlamaNames.attention(layer, "q_proj"));
         int kvHeads = heads(d.info(LlamaNames.attention(layer, "k_proj") + ".weight").dimension(0), c.headDim(),
                 LlamaNames.attention(layer, "k_proj"));
-        String context = d.attention(path + "/self_attn", layer, q, k, v, queryHeads, kvHeads, c.headDim(), rotary);
+        if (c.qkNorm()) {
+            q = headRmsNorm(d, path + "/self_attn/q_norm", LlamaNames.attention(layer, "q_norm.weight"), q, queryHeads,
+                    c.headDim(), c.rmsNormEps());
+            k = headRmsNorm(d, path + "/self_attn/k_norm", LlamaNames.attention(layer, "k_norm.weight"), k, kvHeads,
+                    c.headDim(), c.rmsNormEps());
+        }
+        DecoderGraph.AttentionOptions options = new DecoderGraph.AttentionOptions(1.0 / Math.sqrt(c.headDim()), 0,
+                c.effectiveSlidingWindow());
+        String context = d.attention(path + "/self_attn", layer, q, k, v, queryHeads, kvHeads, c.headDim(), rotary,
+                options);
         taps.record(Tap.ATTENTION_CONTEXT, context);
         String attended = d.linear(path + "/self_attn/o_proj", LlamaNames.attention(layer, "o_proj"), context);
         x = g.add(path + "/Add_attention_residual", x, attended);
