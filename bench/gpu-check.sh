@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU path end to end, on the first machine with an NVIDIA GPU (README "Benchmarks", "Energy"): builds ./lab with
+# The GPU path end to end, on the first machine with an NVIDIA GPU (docs/benchmarks.md, docs/energy.md): builds ./lab with
 # the cuda profile (onnxruntime_gpu), lists the GPUs and the NVML energy counter's update period, exports stories15M
 # dense and structured 0.5 (mlp+heads, flap), evaluates both with --provider cuda (perplexity on 8 windows, latency at
 # batch 1 and 8, and the energy stage metered by NVML: J/token with 95% intervals, structured paired against dense in
@@ -17,7 +17,7 @@ RESULTS="$ROOT/bench/results"
 DEVICE="${DEVICE:-0}"
 MODEL="$DATA/models/stories15M/stories15M.bin"
 # CUDA counts GPUs fastest first unless told otherwise, NVML in PCI bus order: the same order for both, so that an
-# integer CUDA_VISIBLE_DEVICES entry names the board the meter reads (README "Energy")
+# integer CUDA_VISIBLE_DEVICES entry names the board the meter reads (docs/energy.md "The GPU")
 export CUDA_DEVICE_ORDER="${CUDA_DEVICE_ORDER:-PCI_BUS_ID}"
 start=$(date +%s)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 14's benchmark (README "Benchmarks"): RIA, DSnoT and 4-bit weights. Writes bench/results/methods.{json,md}.
+# Issue 14's benchmark (docs/benchmarks.md): RIA, DSnoT and 4-bit weights. Writes bench/results/methods.{json,md}.
 #   bench/methods.sh quality  stories15M: dense and magnitude / wanda / ria / sparsegpt, each without and with
 #                             --refine dsnot, at 0.5, 0.6, 0.7, 2:4 and 4:8, each float32 and --weight-bits 4;
 #                             128 calibration windows of 256 tokens, seed 0; perplexity on the first 200

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Performance benchmark (issue 13; README "Benchmarks" and "Threads"). Writes bench/results/performance.{json,md}.
+# Performance benchmark (issue 13; docs/benchmarks.md and docs/commands.md "Threads"). Writes bench/results/performance.{json,md}.
 #
 #   bench/performance.sh                 every model, threads 1 and default (0 = auto), machine idle and busy
 #   MODELS="stories15M" bench/performance.sh

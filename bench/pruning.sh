@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pruning-engine benchmarks (README "Benchmarks"). Writes bench/results/pruning-<part>.json and .md.
+# Pruning-engine benchmarks (docs/benchmarks.md). Writes bench/results/pruning-<part>.json and .md.
 #   bench/pruning.sh quality   stories260K: dense and magnitude/wanda/sparsegpt at 0.1..0.9, 2:4, 4:8;
 #                              perplexity (paragraphs, W=512); 128 calibration windows of 512 tokens, seed 0
 #   bench/pruning.sh speed     seconds per stage of each method: synthesized opt-125m (32 windows x 512)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Structured pruning benchmark (README "Structured pruning"). Writes bench/results/structured.json and .md.
+# Structured pruning benchmark (docs/structured-pruning.md "Benchmark"). Writes bench/results/structured.json and .md.
 #   bench/structured.sh stories   stories260K: dense vs mlp+heads at 0.2/0.3/0.5 by magnitude, wanda-sp, flap,
 #                                 and blocks (block-influence); perplexity (paragraphs, W=512) and latency
 #   bench/structured.sh opt       synthesized opt-125m (random weights, f16 checkpoint, exported f32): the same

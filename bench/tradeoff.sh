@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The trade-off benchmark of issue "energy and speed per token as measurements" (README "Energy"): the README's
+# The trade-off benchmark of issue "energy and speed per token as measurements" (docs/energy.md): the README's
 # main command on stories15M, timed end to end; the same sweep a second time (each run's decode J/token against the
 # other sweep's interval); one run's energy stage measured again alone with nothing else of the lab running (an
 # evaluation of the sweep overlapped pruning work); dense against structured mlp+heads 0.5. Writes

@@ -34,11 +34,11 @@ PROMETHEUS_PORT="${LAB_PROMETHEUS_PORT:-9090}"
 PROMETHEUS_INTERVAL="${LAB_PROMETHEUS_INTERVAL:-5s}"
 export PRUNELAB_ARTIFACTS="${PRUNELAB_ARTIFACTS:-$LAB_HOME/artifacts}"
 export PRUNELAB_DATA="${PRUNELAB_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
-# The only places a request may name a file in (README "Security"): the data root above (shipped models, texts,
+# The only places a request may name a file in (docs/services.md "Security and replicas"): the data root above (shipped models, texts,
 # tokenizers), the models root (your own checkpoints: .lab/models and out/, where ./lab synthesize and export
 # write) and the artifact store. Anything else is refused by the gateway, the pruner and the evaluator.
 export PRUNELAB_MODELS="${PRUNELAB_MODELS:-$ROOT/.lab/models,$ROOT/out}"
-# The host's exclusive measurement window (README "Energy"): the pruner pauses between blocks while the
+# The host's exclusive measurement window (docs/energy.md "The exclusive window"): the pruner pauses between blocks while the
 # evaluator's energy window is open; both lock files live here.
 export PRUNELAB_HOST_LOCK="${PRUNELAB_HOST_LOCK:-$LAB_HOME/host-lock}"
 READY_TIMEOUT_SECONDS="${LAB_READY_TIMEOUT_SECONDS:-240}"

@@ -27,36 +27,39 @@ final class ArtifactHash {
     }
 
     static ArtifactRef of(Path path) throws IOException {
-        long[] size = {0};
-        String sha256 = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? directory(path, size) : file(path, size);
-        return new ArtifactRef(path.toUri().toString(), sha256, size[0]);
+        Hashed hashed = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? directory(path) : file(path);
+        return new ArtifactRef(path.toUri().toString(), hashed.sha256(), hashed.sizeBytes());
     }
 
-    private static String directory(Path dir, long[] size) throws IOException {
+    /** What hashing read: the digest, and how many bytes it read. */
+    private record Hashed(String sha256, long sizeBytes) {
+    }
+
+    private static Hashed directory(Path dir) throws IOException {
         MessageDigest digest = sha256();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
             files = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
                     .sorted(Comparator.comparing(p -> relative(dir, p))).toList();
         }
+        long size = 0;
         for (Path file : files) {
             long bytes = Files.size(file);
             digest.update((relative(dir, file) + "\n" + bytes + "\n").getBytes(StandardCharsets.UTF_8));
             try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
                 in.transferTo(OutputStream.nullOutputStream());
             }
-            size[0] += bytes;
+            size += bytes;
         }
-        return HexFormat.of().formatHex(digest.digest());
+        return new Hashed(HexFormat.of().formatHex(digest.digest()), size);
     }
 
-    private static String file(Path file, long[] size) throws IOException {
+    private static Hashed file(Path file) throws IOException {
         MessageDigest digest = sha256();
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
             in.transferTo(OutputStream.nullOutputStream());
         }
-        size[0] = Files.size(file);
-        return HexFormat.of().formatHex(digest.digest());
+        return new Hashed(HexFormat.of().formatHex(digest.digest()), Files.size(file));
     }
 
     private static String relative(Path dir, Path file) {

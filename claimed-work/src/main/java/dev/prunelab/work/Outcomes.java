@@ -3,8 +3,10 @@ package dev.prunelab.work;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -64,7 +66,7 @@ public final class Outcomes {
         try {
             return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
                     ? Optional.of(Files.readString(file, StandardCharsets.UTF_8)) : Optional.empty();
-        } catch (java.nio.file.NoSuchFileException removed) { // removed between the look and the read
+        } catch (NoSuchFileException removed) { // removed between the look and the read
             return Optional.empty();
         }
     }
@@ -81,7 +83,7 @@ public final class Outcomes {
         if (!Files.exists(mark, LinkOption.NOFOLLOW_LINKS)) {
             try {
                 Files.createFile(mark);
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
+            } catch (FileAlreadyExistsException raced) {
                 // another replica marked it at the same moment: one mark is enough
             }
         }

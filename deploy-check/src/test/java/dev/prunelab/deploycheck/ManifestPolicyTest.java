@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ManifestPolicyTest {
 
-    /** Who may write each topic (README "Services" and "Events"; users.yaml). */
+    /** Who may write each topic (docs/services.md and docs/events.md; users.yaml). */
     private static final Map<String, Set<String>> WRITERS = Map.of(
             "prunelab.run.requested", Set.of("prunelab-gateway"),
             "prunelab.sweep.cancelled", Set.of("prunelab-gateway"),
@@ -160,7 +160,7 @@ class ManifestPolicyTest {
     }
 
     /**
-     * Topics kept forever, compacted by key (README "Services"): the requests, and every event that ends a run, so
+     * Topics kept forever, compacted by key (docs/deployment.md, docs/services.md "Gateway state"): the requests, and every event that ends a run, so
      * that a gateway replaying them after a week never shows a failed run as queued (run.failed expired while its
      * run.requested stayed). The others are history, kept 7 days.
      */

@@ -1,10 +1,11 @@
 package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.CalibrationDefaults;
 
 /**
  * Calibration data for wanda, sparsegpt and the calibrated structured scores; every field optional (absent =
- * the pruner's default, README "Pruning").
+ * {@link CalibrationDefaults}, docs/pruning.md "Calibration").
  *
  * @param text    calibration text file
  * @param samples windows drawn

@@ -46,15 +46,6 @@ final class Check {
         return present(field, value);
     }
 
-    /** A pruning fraction: [0, 1), 1 would remove everything. */
-    static double fraction(String field, Double value) {
-        present(field, value);
-        if (!(value >= 0 && value < 1)) {
-            throw new InvalidSetting(field, value + " is outside [0, 1)");
-        }
-        return value;
-    }
-
     /** A closed fraction [0, 1], e.g. progress or achieved sparsity. */
     static double closedFraction(String field, Double value) {
         present(field, value);

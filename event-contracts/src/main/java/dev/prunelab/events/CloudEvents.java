@@ -1,10 +1,7 @@
 package dev.prunelab.events;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.header.Headers;
@@ -43,11 +40,12 @@ public final class CloudEvents {
     /**
      * The headers to publish an event with.
      *
+     * @param json   the event as {@link EventCodec#encode} wrote it, the record's value
      * @param source the producing service as a URI reference, e.g. {@code /prunelab/pruner-service}
      */
-    public static Map<String, String> headers(Event event, String source) {
+    public static Map<String, String> headers(Event event, String json, String source) {
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put(ID, id(event));
+        headers.put(ID, id(event, json));
         headers.put(SOURCE, source);
         headers.put(TYPE, TYPE_PREFIX + event.type());
         headers.put(SPEC_VERSION, SPEC_VERSION_VALUE);
@@ -57,29 +55,44 @@ public final class CloudEvents {
         return headers;
     }
 
-    /** The event's {@code ce_id}. */
+    /** {@link #headers(Event, String, String)} of an event not yet encoded (encodes it). */
+    public static Map<String, String> headers(Event event, String source) {
+        return headers(event, CODEC.encode(event), source);
+    }
+
+    /** The event's {@code ce_id}, of an event not yet encoded (encodes a run request). */
     public static String id(Event event) {
-        if (event instanceof RunRequested run) {
-            RunRequested timeless = new RunRequested(run.runId(), Instant.EPOCH, run.sweepId(), run.model(),
-                    run.prune(), run.calibration(), run.evaluation());
-            return event.type() + ":" + event.key() + ":" + sha256Hex(CODEC.encode(timeless)).substring(0, 16);
+        return event instanceof RunRequested ? id(event, CODEC.encode(event)) : id(event, null);
+    }
+
+    /**
+     * The event's {@code ce_id}, a run request's hashed from its JSON as encoded for the record ({@code json}) with
+     * its occurredAt read as the epoch: the JSON the request would have at {@link Instant#EPOCH}, without encoding it
+     * again (the codec writes occurredAt as {@link Instant#toString()}, fourth after schemaVersion, type, runId).
+     */
+    public static String id(Event event, String json) {
+        if (event instanceof RunRequested) {
+            String at = "\"occurredAt\":\"" + event.occurredAt() + "\"";
+            int from = json.indexOf(at);
+            if (from < 0) {
+                throw new IllegalArgumentException("the JSON given is not this run request's: no " + at);
+            }
+            String timeless = json.substring(0, from) + "\"occurredAt\":\"" + Instant.EPOCH + "\""
+                    + json.substring(from + at.length());
+            return event.type() + ":" + event.key() + ":" + EventCodec.sha256Hex(timeless).substring(0, 16);
         }
         return event.type() + ":" + event.key() + ":" + event.occurredAt();
     }
 
-    private static String sha256Hex(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+    /** {@link #headers} as Kafka record headers (UTF-8 values), what every service publishes with. */
+    public static Headers kafkaHeaders(Event event, String json, String source) {
+        RecordHeaders headers = new RecordHeaders();
+        headers(event, json, source).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
+        return headers;
     }
 
-    /** {@link #headers} as Kafka record headers (UTF-8 values), what every service publishes with. */
+    /** {@link #kafkaHeaders(Event, String, String)} of an event not yet encoded (encodes it). */
     public static Headers kafkaHeaders(Event event, String source) {
-        RecordHeaders headers = new RecordHeaders();
-        headers(event, source).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
-        return headers;
+        return kafkaHeaders(event, CODEC.encode(event), source);
     }
 }

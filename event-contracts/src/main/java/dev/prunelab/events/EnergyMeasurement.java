@@ -1,11 +1,13 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.EnergySource;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.measure.MeanInterval;
+import dev.prunelab.measure.MedianInterval;
+import dev.prunelab.vocabulary.EnergySource;
 import java.time.Instant;
 
 /**
- * The energy stage of an evaluation (README "Energy"): its fixed workload measured inside the host's exclusive
+ * The energy stage of an evaluation (docs/energy.md): its fixed workload measured inside the host's exclusive
  * window, per token and per phase, gross and net of the idle baseline, with 95% intervals over the repeats; and the
  * speed the same window saw.
  *

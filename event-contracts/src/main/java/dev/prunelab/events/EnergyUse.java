@@ -1,11 +1,11 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.InvalidSetting;
-import dev.prunelab.vocabulary.EnergySource;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.InvalidSetting;
 
 /**
- * Energy of one piece of work, read from an energy counter at its edges (README "Energy").
+ * Energy of one piece of work, read from an energy counter at its edges (docs/energy.md).
  *
  * @param source      nvml | rapl | estimate
  * @param basis       which counter or which model produced the joules

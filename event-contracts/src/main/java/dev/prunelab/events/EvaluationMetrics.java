@@ -1,10 +1,10 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.InvalidSetting;
 
 /**
- * The headline numbers of the evaluation result document (README "Evaluation result"); a metric whose
+ * The headline numbers of the evaluation result document (docs/evaluation.md "The result document"); a metric whose
  * section did not run is absent.
  *
  * @param perplexity            exp(mean NLL), at least 1

@@ -7,7 +7,7 @@ import dev.prunelab.vocabulary.ExecutionProvider;
  * What the evaluator measures for a run. Sections that are absent do not run; with none at all, perplexity runs
  * with its defaults (a run without a quality number would be useless to the Pareto front).
  *
- * @param energy   the energy stage's workload (README "Energy"); absent = no energy stage
+ * @param energy   the energy stage's workload (docs/energy.md "The energy stage"); absent = no energy stage
  * @param provider cpu (default), cuda or auto
  * @param threads  ONNX Runtime intra-op threads; absent = the evaluator's prunelab.evaluator.threads (default 0: one
  *                 per core idle when the evaluation starts)

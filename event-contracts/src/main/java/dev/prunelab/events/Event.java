@@ -2,6 +2,7 @@ package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * One pipeline event. On the wire every event is a JSON object with {@code schemaVersion}, {@code type} and
@@ -18,7 +19,7 @@ public sealed interface Event permits RunEvent, PowerSample, SweepCancelled {
     int SCHEMA_VERSION = 2;
 
     /** The versions this build reads: version 1 events (in compacted topics, from older producers) decode as before. */
-    java.util.Set<Integer> READABLE_SCHEMA_VERSIONS = java.util.Set.of(1, 2);
+    Set<Integer> READABLE_SCHEMA_VERSIONS = Set.of(1, 2);
 
     /** Every event this build writes carries {@link #SCHEMA_VERSION}. */
     @JsonProperty("schemaVersion")

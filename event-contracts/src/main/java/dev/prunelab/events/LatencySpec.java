@@ -1,26 +1,28 @@
 package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.LatencyDefaults;
 import java.util.List;
 
 /**
- * Latency settings (README "Evaluation result"), defaults as {@code ./lab eval --latency}.
+ * Latency settings (docs/evaluation.md "Latency"); absent fields take {@link LatencyDefaults}.
  *
- * @param promptTokens P prompt tokens prefilled (default 128)
- * @param newTokens    N tokens generated (default 64)
- * @param batch        batch sizes (default [1])
- * @param repeats      recorded repeats (default 5)
+ * @param promptTokens P prompt tokens prefilled
+ * @param newTokens    N tokens generated
+ * @param batch        batch sizes (default: one batch of {@value LatencyDefaults#BATCH})
+ * @param repeats      recorded repeats
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LatencySpec(Integer promptTokens, Integer newTokens, List<Integer> batch, Integer repeats) {
 
     public LatencySpec {
-        promptTokens = promptTokens == null ? 128 : Check.positiveOrNull("promptTokens", promptTokens);
-        newTokens = newTokens == null ? 64 : Check.positiveOrNull("newTokens", newTokens);
-        batch = batch == null ? List.of(1) : Check.nonEmpty("batch", batch);
+        promptTokens = promptTokens == null ? LatencyDefaults.PROMPT_TOKENS
+                : Check.positiveOrNull("promptTokens", promptTokens);
+        newTokens = newTokens == null ? LatencyDefaults.NEW_TOKENS : Check.positiveOrNull("newTokens", newTokens);
+        batch = batch == null ? List.of(LatencyDefaults.BATCH) : Check.nonEmpty("batch", batch);
         for (int i = 0; i < batch.size(); i++) {
             Check.positiveOrNull("batch[" + i + "]", batch.get(i));
         }
-        repeats = repeats == null ? 5 : Check.positiveOrNull("repeats", repeats);
+        repeats = repeats == null ? LatencyDefaults.REPEATS : Check.positiveOrNull("repeats", repeats);
     }
 }

@@ -1,11 +1,11 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.PerplexityProtocol;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.PerplexityProtocol;
 import java.util.List;
 
 /**
- * Perplexity settings (README "Perplexity protocols"); absent fields take the evaluator's defaults.
+ * Perplexity settings (docs/evaluation.md "Perplexity protocols"); absent fields take the evaluator's defaults.
  *
  * @param text       text file; absent = the shipped TinyStories validation text
  * @param protocol   paragraphs (default) or wikitext

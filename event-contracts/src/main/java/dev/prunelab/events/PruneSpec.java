@@ -1,13 +1,15 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.WeightDtype;
-import dev.prunelab.vocabulary.LayerSparsity;
-import dev.prunelab.vocabulary.MaskRefinement;
-import dev.prunelab.vocabulary.InvalidSetting;
-import dev.prunelab.vocabulary.PruneMethod;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import java.util.List;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.MaskRefinement;
+import dev.prunelab.vocabulary.NmPattern;
+import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.PruneRules;
+import dev.prunelab.vocabulary.WeightBits;
+import dev.prunelab.vocabulary.WeightDtype;
 
 /**
  * What to prune and how, as {@code ./lab prune} takes it.
@@ -18,21 +20,19 @@ import java.util.List;
  * @param structured    the structured target, ratio and score; only (and required) for method structured
  * @param layerSparsity uniform (default) or owl; unstructured methods only
  * @param dtype         exported weight storage: f32 (default) or f16
- * @param refine        dsnot refines an unstructured or N:M mask (DSnoT's prune-and-grow); absent = none
+ * @param refine        dsnot refines an unstructured or N:M mask (DSnoT's prune-and-grow); absent = none (and so
+ *                      at sparsity 0, where there is no mask to refine)
  * @param weightBits    4: the pruned linear layers exported as int4 com.microsoft.MatMulNBits; absent = float
- *                      (dtype); 32 and 16 read as absent
+ *                      (dtype); 32 and 16 read as absent ({@link WeightBits})
  * @param weightBlock   weights per int4 scale (a power of two >= 16); absent = 32; only with weightBits 4
  *
- * <p>Absent refine and weightBits are left out of the JSON, so requests without them keep their run ids.
+ * <p>The combinations a method refuses are {@link PruneRules}'. Absent refine and weightBits are left out of the
+ * JSON, so requests without them keep their run ids.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PruneSpec(PruneMethod method, Double sparsity, String pattern, StructuredSpec structured,
                         LayerSparsity layerSparsity, WeightDtype dtype, MaskRefinement refine, Integer weightBits,
                         Integer weightBlock) {
-
-    /** Field names of the weight width, as requests and errors name them. */
-    public static final String WEIGHT_BITS = "weightBits";
-    public static final String WEIGHT_BLOCK = "weightBlock";
 
     /** Float weights, the method's mask as it is. */
     public PruneSpec(PruneMethod method, Double sparsity, String pattern, StructuredSpec structured,
@@ -41,42 +41,19 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
     }
 
     public PruneSpec {
-        Check.present("method", method);
-        refine = refine == MaskRefinement.NONE ? null : refine;
-        if (refine != null && method.isStructured()) {
-            throw new InvalidSetting(MaskRefinement.FIELD, refine.id() + " refines unstructured and N:M masks, not "
-                    + "method structured");
+        Check.present(PruneMethod.FIELD, method);
+        InvalidSetting refusal = PruneRules.optionsRefusal(method, sparsity != null, pattern != null,
+                structured != null, layerSparsity, refine);
+        if (refusal != null) {
+            throw refusal;
         }
-        weightBits = weightBits == null || weightBits == 32 || weightBits == 16 ? null : weightBits;
-        if (weightBits != null && weightBits != 4) {
-            throw new InvalidSetting(WEIGHT_BITS, "must be 4 (int4 MatMulNBits) or absent for float, was " + weightBits);
-        }
-        if (weightBlock != null && (weightBits == null || weightBlock < 16 || Integer.bitCount(weightBlock) != 1)) {
-            throw new InvalidSetting(WEIGHT_BLOCK, weightBits == null ? "is only for weightBits 4"
-                    : "must be a power of two >= 16, was " + weightBlock);
-        }
-        if (method.isStructured()) {
-            if (sparsity != null || pattern != null) {
-                throw new InvalidSetting(sparsity != null ? "sparsity" : "pattern",
-                        "is not used by method structured (give structured.ratio)");
-            }
-            Check.present("structured", structured);
-            if (layerSparsity != null && layerSparsity != LayerSparsity.UNIFORM) {
-                throw new InvalidSetting("layerSparsity", layerSparsity.id() + " is for unstructured methods only");
-            }
-        } else {
-            if (structured != null) {
-                throw new InvalidSetting("structured", "is only for method structured, not " + method.id());
-            }
-            if ((sparsity == null) == (pattern == null)) {
-                throw new InvalidSetting("sparsity", "give exactly one of sparsity or pattern for method "
-                        + method.id());
-            }
-            if (sparsity != null) {
-                Check.fraction("sparsity", sparsity);
-            } else {
-                pattern = NmPattern.parse("pattern", pattern).toString();
-            }
+        refine = refine == MaskRefinement.NONE || (sparsity != null && sparsity == 0.0) ? null : refine;
+        weightBits = WeightBits.read(WeightBits.FIELD, weightBits);
+        weightBlock = WeightBits.block(weightBits, weightBlock);
+        if (sparsity != null) {
+            PruneRules.fraction(PruneRules.SPARSITY, sparsity);
+        } else if (pattern != null) {
+            pattern = NmPattern.parse(NmPattern.FIELD, pattern).toString();
         }
         layerSparsity = layerSparsity == null ? LayerSparsity.UNIFORM : layerSparsity;
         dtype = dtype == null ? WeightDtype.FLOAT32 : dtype;

@@ -1,6 +1,7 @@
 package dev.prunelab.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 
 /**
  * The headline numbers of {@code prune-report.json} (the full report is in the artifact).
@@ -18,7 +19,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PruneSummary(String method, String label, Double requestedSparsity, Double achievedSparsity,
                            Long parameterCount, Long nonZeroParameterCount, Double seconds, Long peakRssBytes,
-                           java.util.List<Layer> layers) {
+                           List<Layer> layers) {
 
     /**
      * One decoder layer of the source model.
@@ -50,6 +51,6 @@ public record PruneSummary(String method, String label, Double requestedSparsity
         Check.nonNegativeOrNull("parameterCount", parameterCount);
         Check.nonNegativeOrNull("nonZeroParameterCount", nonZeroParameterCount);
         Check.nonNegativeOrNull("peakRssBytes", peakRssBytes);
-        layers = layers == null ? null : java.util.List.copyOf(layers);
+        layers = layers == null ? null : List.copyOf(layers);
     }
 }

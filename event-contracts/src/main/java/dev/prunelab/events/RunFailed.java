@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 
 /**
@@ -172,7 +173,7 @@ public record RunFailed(String runId, Instant occurredAt, RunStage stage, String
         String message = e.getMessage();
         if (message == null || message.isBlank()) {
             message = e.getClass().getSimpleName() + (e.getCause() != null ? ": " + reasonOf(e.getCause()) : "");
-        } else if (e instanceof java.io.UncheckedIOException && e.getCause() != null
+        } else if (e instanceof UncheckedIOException && e.getCause() != null
                 && e.getCause().getMessage() != null) {
             message = message + ": " + e.getCause().getMessage();
         }

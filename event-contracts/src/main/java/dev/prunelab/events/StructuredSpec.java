@@ -1,15 +1,16 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.StructuredTarget;
-import dev.prunelab.vocabulary.StructuredScore;
-import dev.prunelab.vocabulary.StructuredRules;
-import dev.prunelab.vocabulary.StructuredAllocation;
-import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.PruneRules;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredRules;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
 import java.util.List;
 
 /**
- * Structured pruning (README "Structured pruning"): remove {@code ratio} of each {@code target} structure,
+ * Structured pruning (docs/structured-pruning.md): remove {@code ratio} of each {@code target} structure,
  * ranked by {@code score}. The combinations the pruner refuses are refused here, before any work.
  *
  * @param target           mlp|heads|blocks|mlp+heads
@@ -24,7 +25,7 @@ public record StructuredSpec(StructuredTarget target, Double ratio, StructuredSc
 
     public StructuredSpec {
         Check.present("target", target);
-        Check.fraction("ratio", ratio);
+        PruneRules.fraction("ratio", ratio);
         Check.present("score", score);
         allocation = allocation == null ? StructuredAllocation.UNIFORM : allocation;
         // FLAP compensates by default; the other scores have no bias compensation to turn off.

@@ -1,9 +1,10 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.StructuredTarget;
-import dev.prunelab.vocabulary.StructuredScore;
-import dev.prunelab.vocabulary.StructuredAllocation;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.PruneRules;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
 import java.util.List;
 
 /**
@@ -19,7 +20,7 @@ public record StructuredSweep(List<StructuredTarget> targets, List<Double> ratio
         targets = Check.nonEmpty("targets", targets);
         ratios = Check.nonEmpty("ratios", ratios);
         for (int i = 0; i < ratios.size(); i++) {
-            Check.fraction("ratios[" + i + "]", ratios.get(i));
+            PruneRules.fraction("ratios[" + i + "]", ratios.get(i));
         }
         scores = Check.nonEmpty("scores", scores);
         allocation = allocation == null ? StructuredAllocation.UNIFORM : allocation;

@@ -1,14 +1,17 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.WeightDtype;
-import dev.prunelab.vocabulary.StructuredTarget;
-import dev.prunelab.vocabulary.StructuredScore;
-import dev.prunelab.vocabulary.StructuredRules;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
-import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.NmPattern;
 import dev.prunelab.vocabulary.PruneMethod;
-import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.PruneRules;
+import dev.prunelab.vocabulary.StructuredRules;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.WeightBits;
+import dev.prunelab.vocabulary.WeightDtype;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,8 +24,8 @@ import java.util.Map;
  *
  * <p>{@link #expand} is deterministic: runs come in the order methods, then sparsities before patterns (or
  * targets, ratios, scores), then evaluations, each list in its given order; a run's id is
- * {@code sweepId-} + the first 12 hex digits of the sha256 of its canonical JSON (model, prune, calibration,
- * evaluation). The same sweep submitted twice gives the same run ids, and a configuration listed twice runs
+ * {@link RunConfiguration#runId} under the sweep id: {@code sweepId-} + the first 12 hex digits of the sha256 of its
+ * canonical JSON (model, prune, calibration, evaluation). The same sweep submitted twice gives the same run ids, and a configuration listed twice runs
  * once.
  *
  * <p>The grid gets a dense reference first, unless {@code denseBaseline} is false or the grid already has
@@ -33,8 +36,8 @@ import java.util.Map;
  * @param evaluations   absent = one {@link EvaluationSpec#defaults()}
  * @param denseBaseline absent = true
  * @param refinements   each unstructured / N:M run once per refinement (none, dsnot); absent = [none]
- * @param weightBits    each run once per weight width: 32 (float, the dtype) or 4 (int4 MatMulNBits); absent =
- *                      [32]. With 4, the dense reference also runs as "dense w4".
+ * @param weightBits    each run once per weight width ({@link WeightBits}): 32 (float, the dtype) or 4 (int4
+ *                      MatMulNBits); absent = [32]. With 4, the dense reference also runs as "dense w4".
  * @param weightBlock   weights per int4 scale of the 4-bit runs; absent = 32
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -63,7 +66,7 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         sparsities = sparsities == null ? List.of() : List.copyOf(sparsities);
         patterns = patterns == null ? List.of() : List.copyOf(patterns);
         for (int i = 0; i < sparsities.size(); i++) {
-            Check.fraction("sparsities[" + i + "]", sparsities.get(i));
+            PruneRules.fraction("sparsities[" + i + "]", sparsities.get(i));
         }
         for (int i = 0; i < patterns.size(); i++) {
             NmPattern.parse("patterns[" + i + "]", patterns.get(i));
@@ -85,12 +88,10 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         denseBaseline = denseBaseline == null || denseBaseline;
         refinements = refinements == null || refinements.isEmpty() ? List.of(MaskRefinement.NONE)
                 : List.copyOf(refinements);
-        weightBits = weightBits == null || weightBits.isEmpty() ? List.of(32) : List.copyOf(weightBits);
+        weightBits = weightBits == null || weightBits.isEmpty() ? List.of(WeightBits.FLOAT_IN_A_LIST)
+                : Check.nonEmpty(WeightBits.FIELD, weightBits);
         for (int i = 0; i < weightBits.size(); i++) {
-            if (weightBits.get(i) == null || (weightBits.get(i) != 32 && weightBits.get(i) != 4)) {
-                throw new InvalidSetting("weightBits[" + i + "]", "must be 32 (float) or 4 (int4), was "
-                        + weightBits.get(i));
-            }
+            WeightBits.read(WeightBits.FIELD + "[" + i + "]", weightBits.get(i));
         }
         if (!expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype).iterator().hasNext()) {
             throw new InvalidSetting("structured", "every target × score combination is refused "
@@ -105,8 +106,8 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         if (denseBaseline && prunes.stream().noneMatch(PruneSpec::isDense)) {
             PruneSpec dense = new PruneSpec(PruneMethod.MAGNITUDE, 0.0, null, null, LayerSparsity.UNIFORM, dtype);
             prunes.add(0, dense);
-            if (weightBits.contains(4)) {
-                prunes.add(1, dense.withWeightBits(4, weightBlock));
+            if (weightBits.contains(WeightBits.INT4)) {
+                prunes.add(1, dense.withWeightBits(WeightBits.INT4, weightBlock));
             }
         }
         PruneSpec dense = prunes.stream().filter(PruneSpec::isDense).findFirst().orElse(null);
@@ -114,22 +115,14 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
             for (EvaluationSpec evaluation : evaluations) {
                 // Every pruned run's energy stage is measured paired with the dense run of the same evaluation.
                 EvaluationSpec measured = dense == null || prune == dense ? evaluation
-                        : evaluation.withEnergyReference(runIdOf(model, dense, calibration, evaluation));
-                RunRequested run = new RunRequested(runIdOf(model, prune, calibration, measured), occurredAt,
-                        sweepId, model, prune, calibration, measured);
+                        : evaluation.withEnergyReference(
+                                new RunConfiguration(model, dense, calibration, evaluation).runId(sweepId));
+                RunRequested run = new RunConfiguration(model, prune, calibration, measured)
+                        .request(sweepId, occurredAt, sweepId);
                 runs.putIfAbsent(run.runId(), run);
             }
         }
         return List.copyOf(runs.values());
-    }
-
-    private String runIdOf(ModelRef model, PruneSpec prune, CalibrationSpec calibration, EvaluationSpec evaluation) {
-        Map<String, Object> identity = new LinkedHashMap<>();
-        identity.put("model", model);
-        identity.put("prune", prune);
-        identity.put("calibration", calibration);
-        identity.put("evaluation", evaluation);
-        return sweepId + "-" + EventCodec.sha256Hex(EventCodec.write(identity)).substring(0, 12);
     }
 
     /** Each prune once per refinement (unstructured and N:M only) and then once per weight width, in that order. */
@@ -146,8 +139,9 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         }
         List<PruneSpec> widened = new ArrayList<>();
         for (PruneSpec prune : refined) {
-            for (int bits : weightBits) {
-                widened.add(bits == 32 ? prune : prune.withWeightBits(bits, weightBlock));
+            for (Integer bits : weightBits) {
+                widened.add(WeightBits.read(WeightBits.FIELD, bits) == null ? prune
+                        : prune.withWeightBits(bits, weightBlock));
             }
         }
         return widened;

@@ -1,12 +1,12 @@
 package dev.prunelab.events;
 
-import dev.prunelab.vocabulary.ZeroShotTaskName;
-import dev.prunelab.vocabulary.InvalidSetting;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.ZeroShotTaskName;
 import java.util.List;
 
 /**
- * Zero-shot tasks (README "Zero-shot tasks").
+ * Zero-shot tasks (docs/evaluation.md "Zero-shot tasks").
  *
  * @param names the shipped task names, or "all"
  * @param limit first N items of each task; absent = all

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.prunelab.measure.MeanInterval;
+import dev.prunelab.measure.MedianInterval;
 import dev.prunelab.vocabulary.EnergySource;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

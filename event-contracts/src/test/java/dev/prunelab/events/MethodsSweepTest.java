@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.WeightBits;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -48,10 +49,10 @@ class MethodsSweepTest {
     void refusesWhatCannotBeBuiltNamingTheField() {
         InvalidSetting bits = assertThrows(InvalidSetting.class,
                 () -> PruneSpec.unstructured(PruneMethod.WANDA, 0.5).withWeightBits(3, null));
-        assertEquals(PruneSpec.WEIGHT_BITS, bits.field());
+        assertEquals(WeightBits.FIELD, bits.field());
         InvalidSetting block = assertThrows(InvalidSetting.class,
                 () -> PruneSpec.unstructured(PruneMethod.WANDA, 0.5).withWeightBits(4, 24));
-        assertEquals(PruneSpec.WEIGHT_BLOCK, block.field());
+        assertEquals(WeightBits.BLOCK_FIELD, block.field());
         InvalidSetting refine = assertThrows(InvalidSetting.class, () -> PruneSpec.structured(
                 new StructuredSpec(dev.prunelab.vocabulary.StructuredTarget.MLP, 0.3,
                         dev.prunelab.vocabulary.StructuredScore.FLAP, null, null)).withRefine(MaskRefinement.DSNOT));

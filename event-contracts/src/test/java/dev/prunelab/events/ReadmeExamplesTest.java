@@ -13,17 +13,15 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Every JSON example of the README's "Events" section is what the codec accepts, so users can copy them. */
+/** Every JSON example of the events page (docs/events.md) is what the codec accepts, so users can copy them. */
 class ReadmeExamplesTest {
 
     private final EventCodec codec = new EventCodec();
 
     static List<String> examples() throws IOException {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        int from = readme.indexOf("\n## Events\n");
-        assertTrue(from >= 0, "README has an Events section");
-        int to = readme.indexOf("\n## ", from + 1);
-        String section = readme.substring(from, to < 0 ? readme.length() : to);
+        Path page = Path.of("..", "docs", "events.md");
+        assertTrue(Files.isRegularFile(page), "docs/events.md exists");
+        String section = Files.readString(page);
         List<String> blocks = new ArrayList<>();
         for (int at = section.indexOf("```json\n"); at >= 0; at = section.indexOf("```json\n", at + 1)) {
             int start = at + "```json\n".length();

@@ -1,7 +1,7 @@
 package dev.prunelab.gateway;
 
-import dev.prunelab.events.MeanInterval;
-import dev.prunelab.events.MedianInterval;
+import dev.prunelab.measure.MeanInterval;
+import dev.prunelab.measure.MedianInterval;
 import dev.prunelab.vocabulary.EnergySource;
 
 /**

@@ -1,8 +1,8 @@
 package dev.prunelab.gateway;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import dev.prunelab.events.MeanInterval;
-import dev.prunelab.events.MedianInterval;
+import dev.prunelab.measure.MeanInterval;
+import dev.prunelab.measure.MedianInterval;
 import java.util.Locale;
 
 /**

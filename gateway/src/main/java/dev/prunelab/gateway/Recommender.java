@@ -1,7 +1,7 @@
 package dev.prunelab.gateway;
 
-import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.PruneSpec;
+import dev.prunelab.measure.MeanInterval;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;

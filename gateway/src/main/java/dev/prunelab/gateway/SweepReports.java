@@ -1,7 +1,7 @@
 package dev.prunelab.gateway;
 
-import dev.prunelab.events.NmPattern;
 import dev.prunelab.events.PruneSpec;
+import dev.prunelab.vocabulary.NmPattern;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -183,7 +183,7 @@ public final class SweepReports {
         if (prune.sparsity() != null) {
             return prune.sparsity();
         }
-        NmPattern nm = NmPattern.parse("pattern", prune.pattern());
+        NmPattern nm = NmPattern.parse(NmPattern.FIELD, prune.pattern());
         return (nm.m() - nm.n()) / (double) nm.m();
     }
 }

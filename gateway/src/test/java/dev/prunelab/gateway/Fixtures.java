@@ -4,17 +4,17 @@ import dev.prunelab.events.ArtifactRef;
 import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.events.EnergyUse;
 import dev.prunelab.events.EvaluationMetrics;
-import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.MeasurementWindow;
-import dev.prunelab.events.MedianInterval;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PowerSample;
-import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
+import dev.prunelab.measure.MeanInterval;
+import dev.prunelab.measure.MedianInterval;
+import dev.prunelab.vocabulary.EnergySource;
 import java.time.Instant;
 
 /** Events of runs as the services publish them, for the gateway's tests. */

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.MeanInterval;
-import dev.prunelab.events.MedianInterval;
+import dev.prunelab.measure.MeanInterval;
+import dev.prunelab.measure.MedianInterval;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

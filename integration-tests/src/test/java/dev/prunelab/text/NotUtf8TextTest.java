@@ -8,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.cli.LabCli;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
-import dev.prunelab.pruning.export.DecoderExporter;
+import dev.prunelab.pruning.export.ExportedStories260K;
 import dev.prunelab.pruning.job.PruneJob;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.vocabulary.InvalidSetting;
-import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,9 +51,7 @@ class NotUtf8TextTest {
 
     @Test
     void perplexityTextThroughTheCli() throws Exception {
-        Path exported = temp.resolve("stories");
-        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
-                WeightDtype.FLOAT32);
+        Path exported = ExportedStories260K.exportTo(temp.resolve("stories"));
         Path text = binaryText();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         java.io.PrintStream before = System.err;

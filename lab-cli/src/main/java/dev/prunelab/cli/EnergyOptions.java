@@ -8,7 +8,7 @@ import dev.prunelab.measure.RaplCounter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Where energy comes from and which host lock the measurement window takes (README "Energy"). */
+/** Where energy comes from and which host lock the measurement window takes (docs/energy.md). */
 final class EnergyOptions {
     @Option(names = "--energy-source", defaultValue = "auto", paramLabel = "auto|nvml|rapl|estimate",
             description = "energy counter: auto takes the GPU's NVML counter for CUDA work (none without NVML: no CPU "

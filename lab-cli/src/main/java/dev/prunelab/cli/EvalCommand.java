@@ -1,6 +1,5 @@
 package dev.prunelab.cli;
 
-import dev.prunelab.vocabulary.PerplexityProtocol;
 import dev.prunelab.console.ProgressBar;
 import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluation.report.EvaluationReport;
@@ -10,6 +9,7 @@ import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
 import dev.prunelab.evaluation.zeroshot.OnnxLoglikelihoodScorer;
 import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
+import dev.prunelab.vocabulary.PerplexityProtocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Measure an exported model: perplexity, zero-shot tasks (lm-evaluation-harness definitions), "
                 + "latency and throughput, energy per token, memory. With no metric option it runs perplexity on the "
-                + "default text.", "Result document: README \"Evaluation result\" (schema version 3)."})
+                + "default text.", "Result document: docs/evaluation.md \"The result document\" (schema version 3)."})
 final class EvalCommand implements Callable<Integer> {
 
     @Mixin
@@ -87,7 +87,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "latency: unrecorded warm-up runs per batch size (default: ${DEFAULT-VALUE})")
     int warmups;
 
-    @Option(names = "--energy", description = "measure energy per token and speed with intervals (README \"Energy\"): "
+    @Option(names = "--energy", description = "measure energy per token and speed with intervals (docs/energy.md): "
             + "idle baseline, warm-up, repeats of a prefill and cached decode, inside the host's exclusive window")
     boolean energy;
 

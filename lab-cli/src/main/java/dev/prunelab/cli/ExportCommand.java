@@ -1,16 +1,17 @@
 package dev.prunelab.cli;
 
 import dev.prunelab.modelformat.CacheInterface;
+import dev.prunelab.pruning.calibration.OverlayTensors;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
+import dev.prunelab.pruning.checkpoint.SafetensorsFile;
 import dev.prunelab.pruning.export.DecoderExporter;
 import dev.prunelab.pruning.export.HuggingFaceWriteBack;
-import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.family.ModelFamilies;
-import dev.prunelab.pruning.calibration.OverlayTensors;
-import dev.prunelab.pruning.checkpoint.SafetensorsFile;
+import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.quantize.LinearQuantization;
+import dev.prunelab.vocabulary.WeightBits;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -49,10 +50,12 @@ final class ExportCommand implements Callable<Integer> {
     Integer weightBits;
 
     @Option(names = "--weight-block", paramLabel = "B",
-            description = "weights per int4 scale along the input, a power of two >= 16 (default: 32)")
+            description = "weights per int4 scale along the input, a power of two >= 16 (default: "
+                    + WeightBits.DEFAULT_BLOCK + ")")
     Integer weightBlock;
 
-    @Option(names = "--weight-accuracy-level", paramLabel = "0-4", defaultValue = "4",
+    @Option(names = "--weight-accuracy-level", paramLabel = "0-4",
+            defaultValue = "" + LinearQuantization.DEFAULT_ACCURACY_LEVEL,
             description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
                     + "${DEFAULT-VALUE}); 0 = the provider's float path")
     int weightAccuracyLevel;
@@ -78,7 +81,8 @@ final class ExportCommand implements Callable<Integer> {
         }
         WeightDtype exportDtype = WeightDtype.of(dtype);
         CacheInterface cacheInterface = CacheInterface.of(cache);
-        LinearQuantization quantization = LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel);
+        LinearQuantization quantization = LinearQuantization.of(weightBits, weightBlock)
+                .withAccuracyLevel(weightAccuracyLevel);
         try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer));
              SafetensorsFile overlay = prunedWeights == null ? null : SafetensorsFile.open(prunedWeights)) {
             if (hfOut != null) {

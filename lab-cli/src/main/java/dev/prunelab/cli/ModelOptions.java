@@ -1,8 +1,8 @@
 package dev.prunelab.cli;
 
-import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
 import dev.prunelab.measure.GpuDevice;
+import dev.prunelab.vocabulary.ExecutionProvider;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -19,12 +19,12 @@ final class ModelOptions {
     @Option(names = "--device", defaultValue = "0", paramLabel = "N",
             description = "CUDA device ordinal for cuda and auto (default: ${DEFAULT-VALUE}): entry N of "
                     + "CUDA_VISIBLE_DEVICES when set; the energy stage meters the same GPU, found in NVML by UUID "
-                    + "(README \"Energy\")")
+                    + "(docs/energy.md \"The GPU\")")
     int device;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = "ONNX Runtime intra-op threads (default: 0 = one per core idle when the session "
-                    + "opens; README \"Threads\")")
+                    + "opens; docs/commands.md \"Threads\")")
     int threads;
 
     @Option(names = "--spin",

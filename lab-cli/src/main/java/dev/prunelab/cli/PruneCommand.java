@@ -4,18 +4,25 @@ import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.export.HuggingFaceWriteBack;
 import dev.prunelab.pruning.job.PruneJob;
 import dev.prunelab.pruning.prune.SparsityPattern;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
 import dev.prunelab.pruning.unstructured.PruneReport;
 import dev.prunelab.pruning.unstructured.PruneRequest;
+import dev.prunelab.vocabulary.CalibrationDefaults;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
-import dev.prunelab.pruning.quantize.LinearQuantization;
+import dev.prunelab.vocabulary.NmPattern;
 import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.PruneRules;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.WeightBits;
 import dev.prunelab.vocabulary.WeightDtype;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -69,7 +76,8 @@ final class PruneCommand implements Callable<Integer> {
         String pattern;
 
         SparsityPattern toPattern() {
-            return sparsity != null ? new SparsityPattern.Unstructured(sparsity) : SparsityPattern.parse(pattern);
+            return sparsity != null ? new SparsityPattern.Unstructured(sparsity)
+                    : SparsityPattern.of(NmPattern.parse(NmPattern.FIELD, pattern));
         }
     }
 
@@ -77,15 +85,16 @@ final class PruneCommand implements Callable<Integer> {
             description = "calibration text (default: the shipped TinyStories calibration text)")
     Path calibration;
 
-    @Option(names = "--samples", defaultValue = "128", paramLabel = "N",
+    @Option(names = "--samples", defaultValue = "" + CalibrationDefaults.SAMPLES, paramLabel = "N",
             description = "calibration windows (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--window", defaultValue = "0", paramLabel = "W",
-            description = "tokens per window (default: the model's context length, capped at 2048)")
+    @Option(names = "--window", defaultValue = "" + CalibrationDefaults.WINDOW, paramLabel = "W",
+            description = "tokens per window (default: ${DEFAULT-VALUE} = the model's context length, capped at 2048)")
     int window;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "window sampling seed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "" + CalibrationDefaults.SEED, paramLabel = "N",
+            description = "window sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--layer-sparsity", defaultValue = "uniform", paramLabel = "uniform|owl",
@@ -97,7 +106,7 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = "threads for calibration (ONNX Runtime, never spinning) and the statistics' and SparseGPT's Java pool "
-                    + "(default: 0 = one per core idle when the run starts; README \"Threads\")")
+                    + "(default: 0 = one per core idle when the run starts; docs/commands.md \"Threads\")")
     int threads;
 
     @Option(names = "--compress-weights",
@@ -117,10 +126,12 @@ final class PruneCommand implements Callable<Integer> {
     Integer weightBits;
 
     @Option(names = "--weight-block", paramLabel = "B",
-            description = "weights per int4 scale along the input, a power of two >= 16 (default: 32)")
+            description = "weights per int4 scale along the input, a power of two >= 16 (default: "
+                    + WeightBits.DEFAULT_BLOCK + ")")
     Integer weightBlock;
 
-    @Option(names = "--weight-accuracy-level", paramLabel = "0-4", defaultValue = "4",
+    @Option(names = "--weight-accuracy-level", paramLabel = "0-4",
+            defaultValue = "" + LinearQuantization.DEFAULT_ACCURACY_LEVEL,
             description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
                     + "${DEFAULT-VALUE}); 0 = the provider's float path")
     int weightAccuracyLevel;
@@ -142,28 +153,26 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Everything that can be wrong with the request fails here, before any model work.
-        Path calibrationText = calibration != null ? calibration : PruneJob.defaultCalibrationText();
-        if (method.isStructured()) {
-            return structured(calibrationText);
+        boolean structuredOptions = structuredTarget != null || ratio != null || score != null;
+        InvalidSetting refused = PruneRules.optionsRefusal(method, target != null && target.sparsity != null,
+                target != null && target.pattern != null, structuredOptions, layerSparsity, refine);
+        if (refused != null) {
+            throw refused.field().equals(PruneRules.STRUCTURED)
+                    ? new IllegalArgumentException("--target, --ratio and --score: " + refused.problem()) : refused;
         }
-        if (target == null) {
-            throw new IllegalArgumentException("--method " + method.id() + " needs --sparsity or --pattern");
-        }
-        if (structuredTarget != null || ratio != null || score != null) {
-            throw new IllegalArgumentException("--target, --ratio and --score belong to --method structured");
-        }
+        return method.isStructured() ? structured() : unstructured();
+    }
+
+    private int unstructured() {
         if (saveHf != null) {
             HuggingFaceWriteBack.checkTarget(model, saveHf);
         }
         // --save-hf writes from the pruned weights, kept in a hidden file beside the output unless asked for
         Path prunedWeights = savePrunedWeights != null || saveHf == null ? savePrunedWeights
                 : out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".hf-pruned-weights.safetensors");
-        PruneRequest request = new PruneRequest(PruneRequest.method(method), target.toPattern(), layerSparsity,
-                new Calibration(calibrationText, samples, window, seed), dtype, threads, compressWeights, refine,
-                LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel), prunedWeights);
         try {
-            PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
-                    new StageBars(""));
+            PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), unstructuredRequest(prunedWeights),
+                    out, new StageBars(""));
             printReport(report);
             if (saveHf != null) {
                 printWriteBack(HuggingFaceWriteBack.write(model, Optional.ofNullable(tokenizer),
@@ -177,7 +186,7 @@ final class PruneCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int structured(Path calibrationText) {
+    private int structured() {
         if (compressWeights) {
             throw new IllegalArgumentException("--compress-weights is for unstructured and N:M results; a "
                     + "structured result is already a smaller dense model");
@@ -186,21 +195,13 @@ final class PruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--save-hf: a structured result has different widths per layer, which "
                     + "no Hugging Face config.json describes; it can only be exported to ONNX (--out)");
         }
-        if (refine != MaskRefinement.NONE || savePrunedWeights != null) {
-            throw new IllegalArgumentException("--refine and --save-pruned-weights are for unstructured and N:M methods");
-        }
-        if (target != null || layerSparsity != LayerSparsity.UNIFORM) {
-            throw new IllegalArgumentException("--method structured takes --target, --ratio and --score, not "
-                    + "--sparsity, --pattern or --layer-sparsity");
+        if (savePrunedWeights != null) {
+            throw new IllegalArgumentException("--save-pruned-weights is for unstructured and N:M methods");
         }
         if (structuredTarget == null || ratio == null || score == null) {
             throw new IllegalArgumentException("--method structured needs --target, --ratio and --score");
         }
-        StructuredRequest request = new StructuredRequest(structuredTarget, ratio, score, allocation,
-                score == StructuredScore.FLAP && !noBiasCompensation,
-                new Calibration(calibrationText, samples, window, seed), dtype, threads,
-                LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel));
-        StructuredReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), request, out,
+        StructuredReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), structuredRequest(), out,
                 new StageBars("structured"));
         System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),
                 report.score(), report.allocation(), model);
@@ -216,6 +217,26 @@ final class PruneCommand implements Callable<Integer> {
         System.out.printf("  peak RSS %s; wrote %s and %s%n", megabytes(report.peakRssBytes()), out,
                 PruneReport.FILE_NAME);
         return 0;
+    }
+
+    /** The engine's unstructured or N:M request these options describe (the one mapping of the flags). */
+    private PruneRequest unstructuredRequest(Path prunedWeights) {
+        return new PruneRequest(PruneRequest.method(method), target.toPattern(), layerSparsity, calibration(), dtype,
+                threads, compressWeights, refine, quantization(), prunedWeights);
+    }
+
+    /** The engine's structured request these options describe. */
+    private StructuredRequest structuredRequest() {
+        return new StructuredRequest(structuredTarget, ratio, score, allocation,
+                score == StructuredScore.FLAP && !noBiasCompensation, calibration(), dtype, threads, quantization());
+    }
+
+    private Calibration calibration() {
+        return PruneJob.calibration(calibration, samples, window, seed);
+    }
+
+    private LinearQuantization quantization() {
+        return LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel);
     }
 
     private void printReport(PruneReport report) {
@@ -246,8 +267,8 @@ final class PruneCommand implements Callable<Integer> {
 
     private static void deleteQuietly(Path file) {
         try {
-            java.nio.file.Files.deleteIfExists(file);
-        } catch (java.io.IOException ignored) {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
             // a hidden leftover named after the output is harmless
         }
     }

@@ -6,6 +6,7 @@ import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.family.ModelFamily;
 import dev.prunelab.pruning.model.DType;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,7 +44,7 @@ final class SynthesizeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("preset " + preset + " is a " + presetFamily.id() + " model, not "
                     + family);
         }
-        DType storedType = switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
+        DType storedType = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f16", "float16" -> DType.F16;
             case "f32", "float32" -> DType.F32;
             case "bf16", "bfloat16" -> DType.BF16;

@@ -13,8 +13,10 @@ import dev.prunelab.vocabulary.WeightDtype;
 import dev.prunelab.vocabulary.Word;
 import dev.prunelab.vocabulary.ZeroShotTaskName;
 import java.io.PrintWriter;
-import java.util.List;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine;
 
 /**
@@ -52,7 +54,7 @@ public final class CommandLines {
             try {
                 // the word's own reading: aliases ("heads+mlp", "float16") and its message for an unknown id
                 return word.cast(word.getMethod("of", String.class).invoke(null, id));
-            } catch (java.lang.reflect.InvocationTargetException e) {
+            } catch (InvocationTargetException e) {
                 throw new CommandLine.TypeConversionException(e.getCause().getMessage());
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(word.getSimpleName() + " has no of(String)", e);
@@ -68,7 +70,7 @@ public final class CommandLines {
     public static String flag(String field) {
         String plain = field.replaceAll("\\[\\d+]", "").replaceAll("\\.text$", "");
         String last = plain.substring(plain.lastIndexOf('.') + 1);
-        return "--" + last.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+        return "--" + last.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
     }
 
     static int wrongArguments(CommandLine.ParameterException e, String[] args) {

@@ -3,6 +3,7 @@ package dev.prunelab.kafka;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,7 +19,7 @@ public abstract class InJvmKafkaResource implements QuarkusTestResourceLifecycle
 
     /** @param topics the topics to create before the application starts */
     protected InJvmKafkaResource(Collection<String> topics) {
-        this.topics = java.util.List.copyOf(topics);
+        this.topics = List.copyOf(topics);
     }
 
     /** Where the running test's broker listens, for the test's own producers and consumers. */

@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * 95% confidence intervals of repeated measurements: of the mean (Student's t), of the geometric mean of a positive
- * quantity (Student's t on the log scale) and of the median (distribution-free, from order statistics).
+ * quantity (Student's t on the log scale) and of the median (distribution-free, from order statistics), as
+ * {@link MeanInterval} and {@link MedianInterval}.
  */
 public final class Intervals {
 
@@ -17,32 +18,20 @@ public final class Intervals {
     private Intervals() {
     }
 
-    /**
-     * @param center     the mean or the median
-     * @param confidence the coverage the interval really has (the median's is at least 0.95 from 6 samples on;
-     *                   with fewer it is 1 - 2 x 0.5^n of min..max)
-     */
-    public record Interval(double center, double low, double high, int n, double confidence) {
-        /** True when the two intervals share no point: a difference outside the noise. */
-        public boolean disjointFrom(Interval other) {
-            return high < other.low || other.high < low;
-        }
-    }
-
     /** Mean +- t(0.975, n - 1) x s / sqrt(n); a single value has the degenerate interval [x, x]. */
-    public static Interval mean(double[] values) {
+    public static MeanInterval mean(double[] values) {
         check(values);
         int n = values.length;
         double mean = Arrays.stream(values).average().orElseThrow();
         if (n == 1) {
-            return new Interval(mean, mean, mean, 1, 0);
+            return new MeanInterval(mean, mean, mean, 1, 0);
         }
         double squares = 0;
         for (double v : values) {
             squares += (v - mean) * (v - mean);
         }
         double half = tQuantile975(n - 1) * Math.sqrt(squares / (n - 1) / n);
-        return new Interval(mean, mean - half, mean + half, n, 0.95);
+        return new MeanInterval(mean, mean - half, mean + half, n, 0.95);
     }
 
     /**
@@ -55,7 +44,7 @@ public final class Intervals {
      * @throws IllegalArgumentException for a value that is not positive (the log scale does not apply: use
      *                                  {@link #mean} and say so)
      */
-    public static Interval logMean(double[] values) {
+    public static MeanInterval logMean(double[] values) {
         check(values);
         for (double v : values) {
             if (!(v > 0)) {
@@ -63,12 +52,27 @@ public final class Intervals {
             }
         }
         if (Arrays.stream(values).allMatch(v -> v == values[0])) {
-            return new Interval(values[0], values[0], values[0], values.length, values.length == 1 ? 0 : 0.95);
+            return new MeanInterval(values[0], values[0], values[0], values.length, values.length == 1 ? 0 : 0.95,
+                    MeanInterval.Scale.LOG);
         }
         double[] logs = Arrays.stream(values).map(Math::log).toArray();
-        Interval log = mean(logs);
-        return new Interval(Math.exp(log.center()), Math.exp(log.low()), Math.exp(log.high()), log.n(),
-                log.confidence());
+        MeanInterval log = mean(logs);
+        return new MeanInterval(Math.exp(log.mean()), Math.exp(log.low()), Math.exp(log.high()), log.n(),
+                log.confidence(), MeanInterval.Scale.LOG);
+    }
+
+    /**
+     * A quantity that cannot be negative (gross J/token, a ratio of two): {@link #logMean}, so the low end stays
+     * positive at any n. A value of 0 (a counter that had not ticked) rules the log out: then the linear interval,
+     * its low end raised to 0 and marked {@link MeanInterval.Scale#CLAMPED}.
+     */
+    public static MeanInterval positiveMean(double[] values) {
+        if (Arrays.stream(values).allMatch(v -> v > 0)) {
+            return logMean(values);
+        }
+        MeanInterval i = mean(values);
+        return new MeanInterval(i.mean(), Math.max(0, i.low()), i.high(), i.n(), i.confidence(),
+                MeanInterval.Scale.CLAMPED);
     }
 
     /**
@@ -76,7 +80,7 @@ public final class Intervals {
      * <= x(n+1-j)) = 1 - 2 P(Binomial(n, 1/2) < j), is at least 0.95 (with fewer than 6 samples min..max, with
      * its lower coverage).
      */
-    public static Interval median(double[] values) {
+    public static MedianInterval median(double[] values) {
         check(values);
         double[] sorted = values.clone();
         Arrays.sort(sorted);
@@ -92,7 +96,7 @@ public final class Intervals {
             j++;
             coverage = next;
         }
-        return new Interval(median, sorted[j - 1], sorted[n - j], n, coverage);
+        return new MedianInterval(median, sorted[j - 1], sorted[n - j], n, coverage);
     }
 
     /** P(Binomial(n, 1/2) <= k). */

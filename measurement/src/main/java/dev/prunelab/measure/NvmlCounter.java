@@ -31,7 +31,7 @@ public final class NvmlCounter implements EnergyCounter {
 
         int nvmlShutdown();
 
-        int nvmlDeviceGetCount_v2(com.sun.jna.ptr.IntByReference count);
+        int nvmlDeviceGetCount_v2(IntByReference count);
 
         int nvmlDeviceGetHandleByIndex_v2(int index, PointerByReference device);
 
@@ -115,7 +115,7 @@ public final class NvmlCounter implements EnergyCounter {
     public static int deviceCount(Nvml nvml) throws IOException {
         check(nvml, nvml.nvmlInit_v2(), "nvmlInit_v2");
         try {
-            com.sun.jna.ptr.IntByReference count = new com.sun.jna.ptr.IntByReference();
+            IntByReference count = new IntByReference();
             check(nvml, nvml.nvmlDeviceGetCount_v2(count), "nvmlDeviceGetCount_v2");
             return count.getValue();
         } finally {

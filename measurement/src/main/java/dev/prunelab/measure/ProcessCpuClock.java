@@ -3,6 +3,7 @@ package dev.prunelab.measure;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.function.LongSupplier;
 
@@ -76,7 +77,7 @@ public final class ProcessCpuClock {
 
     /** The JVM's process CPU time (clock-tick resolution), or -1 where the JVM cannot read it. */
     private static long jvmNanos() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }
         return -1;

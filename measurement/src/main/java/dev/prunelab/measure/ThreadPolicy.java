@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 
 /**
@@ -30,8 +31,8 @@ public final class ThreadPolicy {
     static final double IDLE_SHARE_PER_CORE = 0.75;
     static final long SAMPLE_MILLIS = 60;   // 6 ticks of /proc/stat's 100 Hz per core: enough to tell a busy core
     static final long MAX_WINDOW_MILLIS = 5_000;
-    private static final java.util.concurrent.atomic.AtomicReference<Sample> begun =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private static final AtomicReference<Sample> begun =
+            new AtomicReference<>();
     private static final Path PROC_SELF_STAT = Path.of("/proc/self/stat");
 
     private ThreadPolicy() {

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 
 /**
  * Zero-skipping storage of {@code model.onnx.data} for pruned models: the file is read as elements of the
@@ -111,7 +112,7 @@ public final class CompressedWeights {
                 int bytes = (int) Math.min(group.length, length - done);
                 in.readFully(maskBytes);
                 long mask = ByteBuffer.wrap(maskBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-                java.util.Arrays.fill(group, (byte) 0);
+                Arrays.fill(group, (byte) 0);
                 for (int e = 0; e * elementBytes < bytes; e++) {
                     if ((mask & (1L << e)) != 0) {
                         in.readFully(group, e * elementBytes, elementBytes);

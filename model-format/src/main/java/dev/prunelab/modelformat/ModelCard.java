@@ -2,6 +2,7 @@ package dev.prunelab.modelformat;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -9,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The small JSON written next to an exported graph ({@value DecoderIo#MODEL_CARD_FILE}) so an evaluator
@@ -18,7 +21,8 @@ import java.nio.file.Path;
  * @param tokenizerFile  tokenizer file or directory name relative to the model directory
  * @param tokenizerKind  "llama2c" (tokenizer.bin), "gpt2-bpe" (vocab.json + merges.txt), "hf-json" (tokenizer.json)
  * @param bosTokenId     the id prepended to every text, or -1 when the family prepends none
- * @param nonZeroParameterCount weights that are not exactly zero (pruning zeros them; dense storage keeps them)
+ * @param nonZeroParameterCount weights that are not exactly zero (pruning zeros them; dense storage keeps them); null
+ *                       in cards written before the field
  * @param weightDtype    "float32" or "float16": how the graph's initializers are stored
  * @param weightStorage  {@value #STORAGE_INLINE} (in model.onnx), {@value #STORAGE_EXTERNAL} (model.onnx.data) or
  *                       {@value #STORAGE_EXTERNAL_SPARSE} (model.onnx.data.sparse, zeros skipped; expanded by the
@@ -48,7 +52,7 @@ public record ModelCard(
         int headDim,
         int contextLength,
         long parameterCount,
-        long nonZeroParameterCount,
+        Long nonZeroParameterCount,
         String weightDtype,
         String weightStorage,
         long expandedWeightBytes,
@@ -57,15 +61,15 @@ public record ModelCard(
         int bosTokenId,
         int eosTokenId,
         String sourcePath,
-        java.util.List<String> sourceWeightFiles,
+        List<String> sourceWeightFiles,
         String sourceSha256,
         LinearQuantization linearQuantization,
         String cacheInterface,
         String bosRule) {
 
     /** The card's cache contract, or empty for a card written before the lab named it (an older export). */
-    public java.util.Optional<CacheInterface> cache() {
-        return cacheInterface == null ? java.util.Optional.empty() : java.util.Optional.of(CacheInterface.of(cacheInterface));
+    public Optional<CacheInterface> cache() {
+        return cacheInterface == null ? Optional.empty() : Optional.of(CacheInterface.of(cacheInterface));
     }
 
     /**
@@ -115,7 +119,7 @@ public record ModelCard(
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no model card; is " + modelDirectory
                     + " a directory written by './lab export'?", e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             if (e.getCause() instanceof IllegalArgumentException refused) {
                 throw new IllegalArgumentException(file + ": " + refused.getMessage(), e); // the card's own checks
             }

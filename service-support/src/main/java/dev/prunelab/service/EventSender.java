@@ -41,12 +41,16 @@ public final class EventSender {
         return source;
     }
 
-    /** The Kafka message of an event: its JSON value with key, topic and CloudEvents headers. */
-    public static Message<String> message(Event event, String source) {
-        return Message.of(CODEC.encode(event)).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+    /**
+     * The Kafka message of an event: its JSON value with key, topic and CloudEvents headers, the event encoded once
+     * (the value, and the {@code ce_id} of a run request, come from the same JSON).
+     */
+    private static Message<String> message(Event event, String source) {
+        String json = CODEC.encode(event);
+        return Message.of(json).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(event.key())
                 .withTopic(Topics.of(event))
-                .withHeaders(CloudEvents.kafkaHeaders(event, source))
+                .withHeaders(CloudEvents.kafkaHeaders(event, json, source))
                 .build());
     }
 

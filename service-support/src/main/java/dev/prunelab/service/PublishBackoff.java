@@ -7,7 +7,7 @@ import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * How a service retries publishing an outcome ({@code prunelab.publish.*}, README "Services"): each try waits for
+ * How a service retries publishing an outcome ({@code prunelab.publish.*}, docs/services.md "Reliability"): each try waits for
  * the broker at most {@code prunelab.send-timeout}; after a failure the next try waits {@code backoff}, doubled each
  * time up to {@code max-backoff}; after {@code attempts} tries the outcome is left to the relay, whose passes back off
  * the same way.

@@ -3,7 +3,7 @@ package dev.prunelab.vocabulary;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** How a text becomes perplexity windows (README "Perplexity protocols"). */
+/** How a text becomes perplexity windows (docs/evaluation.md "Perplexity protocols"). */
 public enum PerplexityProtocol implements Word {
     /** Blank-line paragraphs as BOS + pieces, one stream. */
     PARAGRAPHS("paragraphs"),

@@ -74,7 +74,7 @@ public class EnergyMeter {
     @Inject
     MeterRegistry registry;
 
-    private final Map<String, double[]> lastWatts = new ConcurrentHashMap<>();
+    private final Map<String, LastWatts> lastWatts = new ConcurrentHashMap<>();
     private volatile PowerSourceSelector.Selection selection;
     private volatile Sampler sampler;
     private volatile String host;
@@ -144,16 +144,29 @@ public class EnergyMeter {
     /** The gauge prunelab.power.watts{host, device, source} holds the last sample of each device. */
     private void record(PowerSample sample) {
         String key = sample.device() + "|" + sample.source().id();
-        double[] holder = lastWatts.computeIfAbsent(key, k -> {
-            double[] cell = new double[1];
-            Gauge.builder("prunelab.power.watts", cell, c -> c[0])
+        LastWatts last = lastWatts.computeIfAbsent(key, k -> {
+            LastWatts created = new LastWatts();
+            Gauge.builder("prunelab.power.watts", created, LastWatts::watts)
                     .tags("host", sample.host(), "device", sample.device(), "source", sample.source().id())
                     .description("the last power sample of the device")
                     .baseUnit("watts")
                     .register(registry);
-            return cell;
+            return created;
         });
-        holder[0] = sample.watts();
+        last.set(sample.watts());
+    }
+
+    /** One device's last sample, as its gauge reads it (the sampling thread writes, the scrape reads). */
+    private static final class LastWatts {
+        private volatile double watts;
+
+        double watts() {
+            return watts;
+        }
+
+        void set(double watts) {
+            this.watts = watts;
+        }
     }
 
     public boolean started() {

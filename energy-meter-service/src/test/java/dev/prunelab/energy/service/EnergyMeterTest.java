@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.PowerSample;
+import dev.prunelab.service.MetricsPage;
 import dev.prunelab.vocabulary.EnergySource;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -127,15 +128,7 @@ class EnergyMeterTest {
 
     @Test
     void everyPrunelabMetricHasHelpText() {
-        String page = io.restassured.RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics")
-                .then().statusCode(200).extract().asString();
-        dev.prunelab.service.MetricsPage.save(page, java.nio.file.Path.of("target", "scraped", "metrics"));
-        java.util.Map<String, String> help = dev.prunelab.service.MetricsPage.prunelabHelp(page);
-        org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of(
-                "prunelab_power_samples_published_total",
-                "prunelab_power_sampling_failures_total",
-                "prunelab_power_publish_failures_total")), help.toString());
-        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(),
-                dev.prunelab.service.MetricsPage.withoutHelp(help), "families without # HELP text");
+        MetricsPage.assertHelpedFamilies("prunelab_power_samples_published_total",
+                "prunelab_power_sampling_failures_total", "prunelab_power_publish_failures_total");
     }
 }

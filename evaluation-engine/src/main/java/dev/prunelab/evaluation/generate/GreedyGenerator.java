@@ -4,6 +4,7 @@ import dev.prunelab.evaluation.quality.LogSoftmax;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.KvCache;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -38,7 +39,7 @@ public final class GreedyGenerator {
             int length = 0;
             while (generated.size() < maxNewTokens && length + ids.length <= cache.capacity()) {
                 long[] mask = new long[length + ids.length];
-                java.util.Arrays.fill(mask, 1L);
+                Arrays.fill(mask, 1L);
                 int token;
                 try (DecoderSession.Step next = session.forward(ids, mask, positions, 1, cache)) {
                     token = LogSoftmax.argmax(next.logitsAt(0, ids.length - 1));

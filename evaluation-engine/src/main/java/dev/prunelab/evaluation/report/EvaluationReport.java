@@ -1,13 +1,20 @@
 package dev.prunelab.evaluation.report;
 
+import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.prunelab.evaluation.energy.EnergyBenchmark;
+import dev.prunelab.evaluation.energy.EnergySummary;
 import dev.prunelab.evaluation.quality.PerplexityEvaluator.PerplexityResult;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.speed.LatencyBenchmark;
-import dev.prunelab.evaluation.speed.ReadBandwidthProbe;
 import dev.prunelab.evaluation.speed.ModelFootprint;
+import dev.prunelab.evaluation.speed.ReadBandwidthProbe;
 import dev.prunelab.evaluation.zeroshot.TaskResult;
 import dev.prunelab.measure.GpuDevice;
+import dev.prunelab.modelformat.DecoderIo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,11 +24,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The evaluator's result document, schema version 2 (documented in README "Evaluation result"): what was
+ * The evaluator's result document, schema version 2 (documented in docs/evaluation.md "The result document"): what was
  * measured (model identity, the protocol and settings of every metric), the figures, where (provider, host)
  * and when. Sections for metrics that did not run are absent. Version 2 adds the zeroShot, latency, memory
  * and runtime sections to version 1, turns {@code host} into an object and adds size and non-zero count to
@@ -38,7 +46,7 @@ public record EvaluationReport(
         Host host,
         String startedAt,
         String endedAt,
-        Runtime runtime,
+        SessionRuntime runtime,
         Perplexity perplexity,
         ZeroShot zeroShot,
         Latency latency,
@@ -48,10 +56,10 @@ public record EvaluationReport(
     public static final int SCHEMA_VERSION = 3;
 
     /** How result documents are written: indented, instants as ISO-8601 text. */
-    public static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
-            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
-            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * @param sha256                of model.onnx (and model.onnx.data when present), identifying exactly what ran
@@ -64,12 +72,14 @@ public record EvaluationReport(
     }
 
     /**
+     * How the ONNX Runtime session ran (the document's {@code runtime} section).
+     *
      * @param providerRequested cpu, cuda or auto as asked; {@code provider} at the top level is what ran
      * @param threads           ONNX Runtime intra-op threads asked for (0 = its default, one per core)
      * @param spinning          whether ONNX Runtime's pool threads spun between operators (--spin; off by default)
      */
-    public record Runtime(String providerRequested, int threads, boolean spinning, String onnxRuntime,
-                          double loadSeconds) {
+    public record SessionRuntime(String providerRequested, int threads, boolean spinning, String onnxRuntime,
+                                 double loadSeconds) {
     }
 
     /**
@@ -107,12 +117,12 @@ public record EvaluationReport(
     public record Host(String name, String os, String arch, int cpus, String javaVersion, long maxHeapBytes) {
         public static Host current() {
             return new Host(hostName(), System.getProperty("os.name") + " " + System.getProperty("os.version"),
-                    System.getProperty("os.arch"), java.lang.Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("java.version"), java.lang.Runtime.getRuntime().maxMemory());
+                    System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"), Runtime.getRuntime().maxMemory());
         }
     }
 
-    /** @param protocol "paragraphs" or "wikitext" (README "Perplexity protocols") */
+    /** @param protocol "paragraphs" or "wikitext" (docs/evaluation.md "Perplexity protocols") */
     public record Perplexity(String provider, String text, String protocol, int window, int windows, long scoredTokens,
             double loss, double perplexity, double seconds, double tokensPerSecond) {
         public Perplexity(String provider, String text, String protocol, PerplexityResult result) {
@@ -137,14 +147,14 @@ public record EvaluationReport(
         public static ZeroShot of(String provider, Integer limit, String scoring, List<TaskResult> tasks) {
             double meanAcc = tasks.stream().mapToDouble(TaskResult::acc).average().orElse(Double.NaN);
             var norms = tasks.stream().filter(t -> t.accNorm() != null).mapToDouble(TaskResult::accNorm).toArray();
-            Double meanNorm = norms.length == 0 ? null : java.util.Arrays.stream(norms).average().orElseThrow();
+            Double meanNorm = norms.length == 0 ? null : Arrays.stream(norms).average().orElseThrow();
             return new ZeroShot(provider, PROTOCOL, limit, scoring, List.copyOf(tasks), meanAcc, meanNorm);
         }
     }
 
     /**
      * @param promptTokens P; @param newTokens N; @param warmups runs per batch size not recorded
-     * @param results      per batch size (README "Evaluation result" defines TTFT, TPOT and the rates)
+     * @param results      per batch size (docs/evaluation.md "Latency" defines TTFT, TPOT and the rates)
      */
     public record Latency(String provider, String protocol, int promptTokens, int newTokens, int repeats, int warmups,
             double loadSeconds, List<LatencyBenchmark.BatchLatency> results, Integer threads,
@@ -169,23 +179,21 @@ public record EvaluationReport(
     }
 
     /**
-     * The energy stage (README "Energy"): its summary as model.evaluated carries it, and every repeat's raw
+     * The energy stage (docs/energy.md): its figures (which model.evaluated carries as they are), and every repeat's raw
      * seconds and joules per phase; or, when it could not measure (GPU work without an NVML counter, a phase too
      * short for the counter), no summary and {@code unavailable}: why, in one line.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Energy(String provider, String protocol, dev.prunelab.events.EnergyMeasurement summary,
-            List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> repeats,
-            List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> referenceRepeats, String unavailable) {
-        public Energy(String provider, String protocol, dev.prunelab.events.EnergyMeasurement summary,
-                List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> repeats,
-                List<dev.prunelab.evaluation.energy.EnergyBenchmark.Repeat> referenceRepeats) {
+    public record Energy(String provider, String protocol, EnergySummary summary,
+            List<EnergyBenchmark.Repeat> repeats, List<EnergyBenchmark.Repeat> referenceRepeats, String unavailable) {
+        public Energy(String provider, String protocol, EnergySummary summary, List<EnergyBenchmark.Repeat> repeats,
+                List<EnergyBenchmark.Repeat> referenceRepeats) {
             this(provider, protocol, summary, repeats, referenceRepeats, null);
         }
 
         /** The stage's result as the report holds it. */
-        public static Energy of(String provider, dev.prunelab.evaluation.energy.EnergyBenchmark.Result result) {
-            return new Energy(provider, PROTOCOL, result.measurement(), result.repeats(), result.referenceRepeats(),
+        public static Energy of(String provider, EnergyBenchmark.Result result) {
+            return new Energy(provider, PROTOCOL, result.summary(), result.repeats(), result.referenceRepeats(),
                     result.unavailable());
         }
 
@@ -214,7 +222,7 @@ public record EvaluationReport(
         Model model = new Model(session.directory().toAbsolutePath().toString(), card.family(), card.parameterCount(),
                 footprint.nonZeroParameterCount(), card.weightDtype(), footprint.sizeBytes(), card.contextLength(),
                 card.vocabSize(), modelSha256(session.directory()), card.sourceSha256());
-        Runtime runtime = new Runtime(providerRequested, threads, session.spinning(), onnxRuntimeVersion(),
+        SessionRuntime runtime = new SessionRuntime(providerRequested, threads, session.spinning(), onnxRuntimeVersion(),
                 session.loadSeconds());
         return new EvaluationReport(SCHEMA_VERSION, model, session.providerUsed(), session.providerNote(), gpu,
                 Host.current(), startedAt.toString(), endedAt.toString(), runtime, perplexity, zeroShot, latency,
@@ -222,7 +230,7 @@ public record EvaluationReport(
     }
 
     static String onnxRuntimeVersion() {
-        Package onnx = ai.onnxruntime.OrtEnvironment.class.getPackage();
+        Package onnx = OrtEnvironment.class.getPackage();
         String version = onnx == null ? null : onnx.getImplementationVersion();
         return version == null ? "unknown" : version;
     }
@@ -239,8 +247,7 @@ public record EvaluationReport(
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 20];
-            for (String name : new String[] {dev.prunelab.modelformat.DecoderIo.MODEL_FILE,
-                    dev.prunelab.modelformat.DecoderIo.EXTERNAL_DATA_FILE}) {
+            for (String name : new String[] {DecoderIo.MODEL_FILE, DecoderIo.EXTERNAL_DATA_FILE}) {
                 Path file = directory.resolve(name);
                 if (!Files.exists(file)) {
                     continue;

@@ -1,5 +1,6 @@
 package dev.prunelab.evaluation.report;
 
+import dev.prunelab.evaluation.energy.EnergySummary;
 import dev.prunelab.evaluation.speed.LatencyBenchmark.BatchLatency;
 import dev.prunelab.evaluation.zeroshot.TaskResult;
 import java.util.Locale;
@@ -131,7 +132,7 @@ public final class ResultTable {
         return out.toString();
     }
 
-    private static String perToken(dev.prunelab.events.EnergyMeasurement.PerToken perToken) {
+    private static String perToken(EnergySummary.PerToken perToken) {
         return String.format(Locale.ROOT, "%.3e J/token [%.3e, %.3e] gross, %.3e [%.3e, %.3e] net",
                 perToken.gross().mean(), perToken.gross().low(), perToken.gross().high(), perToken.net().mean(),
                 perToken.net().low(), perToken.net().high());

@@ -4,29 +4,24 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.modelformat.CacheInterface;
-import dev.prunelab.modelformat.CompressedWeights;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
-import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.vocabulary.InvalidSetting;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.logging.Logger;
+import java.util.Set;
 
 /**
  * An exported decoder loaded into ONNX Runtime: one call runs prefill or a cached decode step for a batch.
  * Records which execution provider it actually runs on.
  */
 public final class DecoderSession implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(DecoderSession.class.getName());
     /** A forward pass asks only for the logits; the presents are bound to the cache's own buffers. */
-    private static final java.util.Set<String> LOGITS_ONLY = java.util.Set.of(DecoderIo.LOGITS);
+    private static final Set<String> LOGITS_ONLY = Set.of(DecoderIo.LOGITS);
 
     private final OrtEnvironment environment;
     private final OrtSession session;
@@ -42,21 +37,20 @@ public final class DecoderSession implements AutoCloseable {
     private final boolean spinning;
     private boolean closed;
 
-    private DecoderSession(OrtEnvironment environment, OrtSession session, ModelCard card, Path directory,
-            String providerUsed, int cudaDevice, String providerNote, int[] kvWidths, double loadSeconds,
-            Path expandedCopy, int threads, boolean spinning) {
+    private DecoderSession(OrtEnvironment environment, OrtSessions.Created created, ModelCard card, Path directory,
+            int[] kvWidths, double loadSeconds, Path expandedCopy) {
         this.environment = environment;
-        this.session = session;
+        this.session = created.session();
         this.card = card;
         this.directory = directory;
-        this.providerUsed = providerUsed;
-        this.cudaDevice = cudaDevice;
-        this.providerNote = providerNote;
+        this.providerUsed = created.providerUsed();
+        this.cudaDevice = created.cudaDevice();
+        this.providerNote = created.providerNote();
         this.kvWidths = kvWidths;
         this.loadSeconds = loadSeconds;
         this.expandedCopy = expandedCopy;
-        this.threads = threads;
-        this.spinning = spinning;
+        this.threads = created.threads();
+        this.spinning = created.spinning();
     }
 
     /** ONNX Runtime intra-op threads this session runs with (the request's, or what auto chose). */
@@ -82,117 +76,24 @@ public final class DecoderSession implements AutoCloseable {
                     + CacheInterface.GROWING.opset() + ", for other runtimes); the lab measures the in-place one: "
                     + "export it again without '--cache growing'");
         }
-        Path loadFrom = modelFile;
-        Path expanded = null;
-        if (ModelCard.STORAGE_EXTERNAL_SPARSE.equals(card.weightStorage())) {
-            // ONNX Runtime reads only plain external data: expand next to a copy of the graph, load, delete on close
-            try {
-                expanded = Files.createTempDirectory("prunelab-expanded-");
-                CompressedWeights.expand(directory, expanded);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot expand " + directory.resolve(DecoderIo.COMPRESSED_DATA_FILE)
-                        + ": " + e.getMessage(), e);
-            }
-            loadFrom = expanded.resolve(DecoderIo.MODEL_FILE);
-        }
+        // ONNX Runtime reads only plain external data: expand next to a copy of the graph, load, delete on close
+        Path expanded = ModelCard.STORAGE_EXTERNAL_SPARSE.equals(card.weightStorage())
+                ? ExpandedWeights.expand(directory) : null;
+        Path loadFrom = expanded == null ? modelFile : expanded.resolve(DecoderIo.MODEL_FILE);
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        // 0 = one thread per core idle now (ThreadPolicy): on a machine whose other cores are busy, a pool sized to
-        // every core waits on the descheduled part of each operator
-        int threads = ThreadPolicy.resolve(options.intraOpThreads());
-        String providerUsed = "cpu";
-        int cudaDevice = -1;
-        String note = null;
-        OrtSession session = null;
         try {
-            if (options.provider() != ExecutionProvider.CPU) {
-                // Attaching the provider and creating the session can each fail where CUDA is not usable: a -Pcuda
-                // build on a host without a usable GPU attaches, then fails to create. Either way auto falls back.
-                try (OrtSession.SessionOptions cuda = sessionOptions(options, threads)) {
-                    session = options.sessions().create(environment, loadFrom.toString(), cuda, options.cudaDevice());
-                    providerUsed = "cuda";
-                    cudaDevice = options.cudaDevice();
-                } catch (OrtException | UnsatisfiedLinkError | RuntimeException e) {
-                    String reason = "CUDA execution provider on CUDA device " + options.cudaDevice() + " unavailable ("
-                            + oneLine(e.getMessage()) + "); this build has " + providers();
-                    if (options.provider() == ExecutionProvider.CUDA) {
-                        throw new InvalidSetting(ExecutionProvider.FIELD, "cuda: " + reason
-                                + ". Build with './mvnw -Pcuda' (onnxruntime_gpu) on a machine with CUDA, or ask for cpu "
-                                + "or auto");
-                    }
-                    note = reason + "; fell back to CPU";
-                    LOG.warning(note);
-                }
-            }
-            if (session == null) {
-                try (OrtSession.SessionOptions cpu = sessionOptions(options, threads)) {
-                    // Load by path so ONNX Runtime resolves model.onnx.data next to the graph.
-                    session = options.sessions().create(environment, loadFrom.toString(), cpu, -1);
-                }
-            }
+            OrtSessions.Created created = OrtSessions.create(environment, loadFrom, options);
             int[] kvWidths;
             try {
-                kvWidths = kvWidths(session, card);
+                kvWidths = OrtSessions.kvWidths(created.session(), card);
             } catch (IllegalArgumentException e) {
-                session.close();
+                created.session().close();
                 throw new IllegalArgumentException(modelFile + ": " + e.getMessage());
             }
-            return new DecoderSession(environment, session, card, directory, providerUsed, cudaDevice, note, kvWidths,
-                    (System.nanoTime() - start) / 1e9, expanded, threads, options.spinning());
+            return new DecoderSession(environment, created, card, directory, kvWidths,
+                    (System.nanoTime() - start) / 1e9, expanded);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + modelFile + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Options with the lab's threading; fresh for each try, since a provider once attached cannot be removed. */
-    private static OrtSession.SessionOptions sessionOptions(RuntimeOptions options, int threads) throws OrtException {
-        OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
-        sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        sessionOptions.setIntraOpNumThreads(threads);
-        sessionOptions.setInterOpNumThreads(1); // sequential execution: an inter-op pool would only idle
-        if (!options.spinning()) {
-            // ONNX Runtime's pool threads spin between ops by default: on a machine whose other cores are busy that
-            // spinning steals the cores the work needs, and it burns CPU time the energy figures count.
-            sessionOptions.addConfigEntry(ThreadPolicy.ORT_INTRA_SPINNING, "0");
-            sessionOptions.addConfigEntry(ThreadPolicy.ORT_INTER_SPINNING, "0");
-        }
-        return sessionOptions;
-    }
-
-    /** A native library's message on one line (ONNX Runtime's CUDA errors span several). */
-    private static String oneLine(String message) {
-        return message == null ? "no message" : message.strip().replaceAll("\\s*\\R\\s*", " ");
-    }
-
-    /**
-     * Each layer's cache width, read from the graph; refuses a graph without the in-place cache (exported before
-     * it, with a past that grew every step), which this session cannot drive.
-     */
-    private static int[] kvWidths(OrtSession session, ModelCard card) throws OrtException {
-        Map<String, ai.onnxruntime.NodeInfo> inputs = session.getInputInfo();
-        if (!inputs.containsKey(DecoderIo.CACHE_WRITE_INDICES)) {
-            throw new IllegalArgumentException("the graph has no " + DecoderIo.CACHE_WRITE_INDICES
-                    + " input: it was exported by an older version of the lab (a KV cache copied every step); "
-                    + "export it again with './lab export' or './lab prune'");
-        }
-        int[] widths = new int[card.numLayers()];
-        for (int layer = 0; layer < widths.length; layer++) {
-            ai.onnxruntime.NodeInfo info = inputs.get(DecoderIo.pastKey(layer));
-            long[] shape = info == null ? new long[0] : ((ai.onnxruntime.TensorInfo) info.getInfo()).getShape();
-            if (shape.length != 3 || shape[2] < 1) {
-                throw new IllegalArgumentException("the graph's " + DecoderIo.pastKey(layer)
-                        + " is not a [batch, cache_sequence_length, kv_width] input (the model card says "
-                        + card.numLayers() + " layers)");
-            }
-            widths[layer] = (int) shape[2];
-        }
-        return widths;
-    }
-
-    private static String providers() {
-        try {
-            return ai.onnxruntime.OrtEnvironment.getAvailableProviders().toString();
-        } catch (RuntimeException e) {
-            return "unknown providers";
         }
     }
 
@@ -416,21 +317,9 @@ public final class DecoderSession implements AutoCloseable {
         } catch (OrtException e) {
             throw new IllegalStateException("cannot close session", e);
         } finally {
-            deleteExpandedCopy();
-        }
-    }
-
-    private void deleteExpandedCopy() {
-        if (expandedCopy == null) {
-            return;
-        }
-        try (var files = Files.list(expandedCopy)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(file);
+            if (expandedCopy != null) {
+                ExpandedWeights.remove(expandedCopy);
             }
-            Files.deleteIfExists(expandedCopy);
-        } catch (java.io.IOException e) {
-            LOG.warning("cannot remove the expanded weights in " + expandedCopy + ": " + e.getMessage());
         }
     }
 }

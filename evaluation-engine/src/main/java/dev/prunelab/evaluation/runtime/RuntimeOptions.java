@@ -11,7 +11,7 @@ import dev.prunelab.vocabulary.ExecutionProvider;
  * @param intraOpThreads threads ONNX Runtime uses inside one operator; 0 = one per core idle when the session
  *                       opens (ThreadPolicy)
  * @param spinning       let ONNX Runtime's pool threads spin while waiting for work (its default; off here)
- * @param cudaDevice     the CUDA device ordinal the CUDA provider runs on (cuda and auto; README "Energy": the same
+ * @param cudaDevice     the CUDA device ordinal the CUDA provider runs on (cuda and auto; docs/energy.md "The GPU": the same
  *                       ordinal names the GPU the energy meter reads)
  * @param sessions       how ONNX Runtime creates the session, the CUDA provider attached first when asked:
  *                       {@link SessionFactory#ONNX_RUNTIME}; a seam, so a test can stand in for a GPU

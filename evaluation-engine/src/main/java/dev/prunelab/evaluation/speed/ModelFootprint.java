@@ -1,7 +1,5 @@
 package dev.prunelab.evaluation.speed;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
 import java.io.IOException;
@@ -30,16 +28,6 @@ public record ModelFootprint(long sizeBytes, long parameterCount, Long nonZeroPa
                 throw new UncheckedIOException("cannot read the size of " + file, e);
             }
         }
-        return new ModelFootprint(size, card.parameterCount(), nonZeroCount(modelDirectory, card));
-    }
-
-    /** The card's nonZeroParameterCount, or null when the written card has no such field (older exports). */
-    private static Long nonZeroCount(Path modelDirectory, ModelCard card) {
-        try {
-            JsonNode node = new ObjectMapper().readTree(modelDirectory.resolve(DecoderIo.MODEL_CARD_FILE).toFile());
-            return node.has("nonZeroParameterCount") ? card.nonZeroParameterCount() : null;
-        } catch (IOException e) {
-            return null;
-        }
+        return new ModelFootprint(size, card.parameterCount(), card.nonZeroParameterCount());
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -86,7 +87,7 @@ public final class ReadBandwidthProbe {
             s2 = s2.add(FloatVector.fromArray(F, a, i + 2 * step));
             s3 = s3.add(FloatVector.fromArray(F, a, i + 3 * step));
         }
-        float sum = s0.add(s1).add(s2).add(s3).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float sum = s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
         for (; i < to; i++) {
             sum += a[i];
         }

@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -119,12 +121,12 @@ public final class WeightTraffic {
             }
         }
         if (name != null && FLOAT_TYPES.contains(type)) {
-            initializers.put(name, java.util.Arrays.copyOf(dims, rank));
+            initializers.put(name, Arrays.copyOf(dims, rank));
         }
     }
 
     private static long[] grow(long[] dims, int rank) {
-        return rank < dims.length ? dims : java.util.Arrays.copyOf(dims, dims.length * 2);
+        return rank < dims.length ? dims : Arrays.copyOf(dims, dims.length * 2);
     }
 
     /** A protobuf message: a window [position, limit) of the buffer. */
@@ -175,7 +177,7 @@ public final class WeightTraffic {
             byte[] bytes = new byte[length];
             buffer.get(position, bytes);
             position += length;
-            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+            return new String(bytes, StandardCharsets.UTF_8);
         }
 
         void skip(int tag) {

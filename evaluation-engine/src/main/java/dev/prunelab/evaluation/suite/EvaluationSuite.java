@@ -15,13 +15,14 @@ import dev.prunelab.evaluation.zeroshot.TaskResult;
 import dev.prunelab.evaluation.zeroshot.ZeroShotEvaluator;
 import dev.prunelab.evaluation.zeroshot.ZeroShotItem;
 import dev.prunelab.evaluation.zeroshot.ZeroShotTask;
-import dev.prunelab.measure.ThreadPolicy;
+import dev.prunelab.measure.GpuDevice;
 import dev.prunelab.measure.ProcessMemory;
+import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.text.corpus.StrictUtf8;
 import dev.prunelab.text.corpus.TokenWindows;
 import dev.prunelab.text.tokenizer.TextTokenizer;
 import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.text.corpus.StrictUtf8;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.PerplexityProtocol;
 import java.io.IOException;
@@ -210,7 +211,7 @@ public final class EvaluationSuite {
                         session.threads(), WeightTraffic.bytesPerToken(session.directory()), bandwidth);
             }
             EvaluationReport.Energy energy = null;
-            dev.prunelab.measure.GpuDevice.Board board = null;
+            GpuDevice.Board board = null;
             if (settings.energy() != null) {
                 IntConsumer bar = progress.begin("energy", settings.energy().runs());
                 EnergyBenchmark.Result result;

@@ -57,6 +57,8 @@ public enum ZeroShotTask {
 
     /** Folder of the task files relative to the shared data root. */
     public static final String DATA_FOLDER = "eval";
+    /** Every task at once. */
+    static final String ALL = "all";
     static final String DELIMITER = " ";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern BRACKETS = Pattern.compile("\\[.*?\\]");
@@ -119,21 +121,30 @@ public enum ZeroShotTask {
 
     /** "all" or a comma-separated list of task ids, in the given order without duplicates. */
     public static List<ZeroShotTask> parseList(String text) {
-        if (text.trim().equalsIgnoreCase("all")) {
+        return text.trim().equalsIgnoreCase(ALL) ? List.of(values()) : distinct(Arrays.asList(text.split(",")), text);
+    }
+
+    /** "all" alone, or task ids (a request's list), in the given order without duplicates. */
+    public static List<ZeroShotTask> ofIds(List<String> ids) {
+        if (ids.size() == 1 && ids.get(0).trim().equalsIgnoreCase(ALL)) {
             return List.of(values());
         }
+        return distinct(ids, String.join(",", ids));
+    }
+
+    private static List<ZeroShotTask> distinct(List<String> ids, String asWritten) {
         List<ZeroShotTask> tasks = new ArrayList<>();
-        for (String part : text.split(",")) {
-            if (part.isBlank()) {
+        for (String id : ids) {
+            if (id.isBlank()) {
                 continue;
             }
-            ZeroShotTask task = fromId(part);
+            ZeroShotTask task = fromId(id);
             if (!tasks.contains(task)) {
                 tasks.add(task);
             }
         }
         if (tasks.isEmpty()) {
-            throw new InvalidSetting(ZeroShotTaskName.FIELD, "no task named in '" + text + "'");
+            throw new InvalidSetting(ZeroShotTaskName.FIELD, "no task named in '" + asWritten + "'");
         }
         return tasks;
     }

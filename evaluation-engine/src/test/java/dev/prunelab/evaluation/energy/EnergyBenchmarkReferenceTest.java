@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.prunelab.events.EnergyMeasurement;
-import dev.prunelab.events.MeanInterval;
-import dev.prunelab.events.MedianInterval;
 import dev.prunelab.measure.EnergyCounter;
 import dev.prunelab.measure.Intervals;
+import dev.prunelab.measure.MeanInterval;
+import dev.prunelab.measure.MedianInterval;
 import dev.prunelab.measure.PowerModel;
 import dev.prunelab.measure.ProcessCpuEstimate;
 import java.util.List;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class EnergyBenchmarkReferenceTest {
 
     /** B = 2, N = 50: 100 decode tokens per repeat. */
-    private static final EnergyMeasurement.Workload WORKLOAD = new EnergyMeasurement.Workload(16, 50, 2, 4, 0);
+    private static final EnergySummary.Workload WORKLOAD = new EnergySummary.Workload(16, 50, 2, 4, 0);
     private static final double TOKENS = 100;
 
     private static EnergyBenchmark.Repeat decode(double seconds, double joules, double idleJoules) {
@@ -34,7 +33,7 @@ class EnergyBenchmarkReferenceTest {
     void aModelAgainstItselfIsExactlyOneWithNoWidth() {
         List<EnergyBenchmark.Repeat> same = List.of(decode(2.0, 8.0, 1.6), decode(2.0, 8.0, 1.6),
                 decode(2.0, 8.0, 1.6), decode(2.0, 8.0, 1.6));
-        EnergyMeasurement.Reference reference = EnergyBenchmark.reference("dense", WORKLOAD, same, same);
+        EnergySummary.Reference reference = RepeatFigures.reference("dense", WORKLOAD, same, same);
         assertEquals("dense", reference.runId());
         assertExactly(1.0, reference.decodeEnergyRatio(), 4);
         assertExactly(1.0, reference.decodeSpeedup(), 4);
@@ -50,38 +49,38 @@ class EnergyBenchmarkReferenceTest {
                 decode(2.5, 10, 0));
         List<EnergyBenchmark.Repeat> twice = List.of(decode(2.0, 8, 0), decode(3.0, 12, 0), decode(4.0, 16, 0),
                 decode(5.0, 20, 0));
-        EnergyMeasurement.Reference reference = EnergyBenchmark.reference("dense", WORKLOAD, model, twice);
+        EnergySummary.Reference reference = RepeatFigures.reference("dense", WORKLOAD, model, twice);
         assertExactly(0.5, reference.decodeEnergyRatio(), 4);
         assertExactly(2.0, reference.decodeSpeedup(), 4);   // the reference took twice as long per pair
     }
 
     @Test
     void ratiosArePerPairNotRatiosOfMeans() {
-        EnergyMeasurement.Workload three = new EnergyMeasurement.Workload(16, 50, 2, 3, 0);
+        EnergySummary.Workload three = new EnergySummary.Workload(16, 50, 2, 3, 0);
         List<EnergyBenchmark.Repeat> model = List.of(decode(1, 1, 0), decode(1, 2, 0), decode(3, 6, 0));
         List<EnergyBenchmark.Repeat> reference = List.of(decode(1, 1, 0), decode(4, 4, 0), decode(1, 3, 0));
-        EnergyMeasurement.Reference paired = EnergyBenchmark.reference("dense", three, model, reference);
+        EnergySummary.Reference paired = RepeatFigures.reference("dense", three, model, reference);
 
-        Intervals.Interval energy = Intervals.logMean(new double[] {1.0, 0.5, 2.0});        // 1/1, 2/4, 6/3
-        assertEquals(new MeanInterval(energy.center(), energy.low(), energy.high(), 3, 0.95, MeanInterval.Scale.LOG),
+        MeanInterval energy = Intervals.logMean(new double[] {1.0, 0.5, 2.0});        // 1/1, 2/4, 6/3
+        assertEquals(new MeanInterval(energy.mean(), energy.low(), energy.high(), 3, 0.95, MeanInterval.Scale.LOG),
                 paired.decodeEnergyRatio());
         assertEquals(1.0, paired.decodeEnergyRatio().mean(), 1e-12, "the geometric mean of 1, 1/2 and 2");
         assertNotEquals(9.0 / 8.0, paired.decodeEnergyRatio().mean(), "not the ratio of the means");
-        Intervals.Interval speed = Intervals.logMean(new double[] {1.0, 4.0, 1.0 / 3});       // 1/1, 4/1, 1/3
-        assertEquals(new MeanInterval(speed.center(), speed.low(), speed.high(), 3, 0.95, MeanInterval.Scale.LOG),
+        MeanInterval speed = Intervals.logMean(new double[] {1.0, 4.0, 1.0 / 3});       // 1/1, 4/1, 1/3
+        assertEquals(new MeanInterval(speed.mean(), speed.low(), speed.high(), 3, 0.95, MeanInterval.Scale.LOG),
                 paired.decodeSpeedup());
-        Intervals.Interval rate = Intervals.median(new double[] {TOKENS / 1, TOKENS / 4, TOKENS / 1});
-        assertEquals(new MedianInterval(rate.center(), rate.low(), rate.high(), 3, rate.confidence()),
+        MedianInterval rate = Intervals.median(new double[] {TOKENS / 1, TOKENS / 4, TOKENS / 1});
+        assertEquals(new MedianInterval(rate.median(), rate.low(), rate.high(), 3, rate.confidence()),
                 paired.decodeTokensPerSecond());
     }
 
     @Test
     void aRatioOfFewWidelySpreadPairsKeepsAPositiveLowEnd() {
         // Three pairs, one of them 5 times the others: the symmetric interval 2.33 +- 5.74 would reach below 0.
-        EnergyMeasurement.Workload three = new EnergyMeasurement.Workload(16, 50, 2, 3, 0);
+        EnergySummary.Workload three = new EnergySummary.Workload(16, 50, 2, 3, 0);
         List<EnergyBenchmark.Repeat> model = List.of(decode(1, 1, 0), decode(1, 1, 0), decode(1, 5, 0));
         List<EnergyBenchmark.Repeat> reference = List.of(decode(1, 1, 0), decode(1, 1, 0), decode(1, 1, 0));
-        MeanInterval ratio = EnergyBenchmark.reference("dense", three, model, reference).decodeEnergyRatio();
+        MeanInterval ratio = RepeatFigures.reference("dense", three, model, reference).decodeEnergyRatio();
         assertTrue(Intervals.mean(new double[] {1, 1, 5}).low() < 0, "the linear interval would");
         assertEquals(MeanInterval.Scale.LOG, ratio.scale());
         assertTrue(ratio.low() > 0 && ratio.low() < ratio.mean() && ratio.mean() < ratio.high(), ratio.toString());
@@ -90,7 +89,7 @@ class EnergyBenchmarkReferenceTest {
 
     @Test
     void aPhaseThatReadZeroJoulesGivesALinearIntervalClampedAtZeroAndSaysSo() {
-        MeanInterval i = EnergyBenchmark.positive(new double[] {0, 0, 3});
+        MeanInterval i = Intervals.positiveMean(new double[] {0, 0, 3});
         assertEquals(MeanInterval.Scale.CLAMPED, i.scale());
         assertEquals(0, i.low());
         assertEquals(1, i.mean(), 1e-12);
@@ -131,13 +130,13 @@ class EnergyBenchmarkReferenceTest {
     void theEstimatesBaselineIsItsModelsIdleShareNotTheSleepingProcesssCpuTime() {
         // 3.5 W per busy core, 0.74 W of it idle; the sleeping process spent some CPU time (JIT, GC): 0.05 W.
         ProcessCpuEstimate estimate = new ProcessCpuEstimate(PowerModel.CCF_AWS, () -> 0L);
-        EnergyBenchmark.Baseline slept = new EnergyBenchmark.Baseline(2.0, 0.05, 0.1);
+        IdleBaseline slept = new IdleBaseline(2.0, 0.05, 0.1);
         // Two repeats that kept 1.5 cores busy: 3 s of phases, 4.5 CPU-seconds, 15.75 J gross.
         double share = 0.74 / 3.5;
         List<EnergyBenchmark.Repeat> repeats = List.of(
                 new EnergyBenchmark.Repeat(0.5, 1.0, 2.625, 5.25, 2.625 * share, 5.25 * share),
                 new EnergyBenchmark.Repeat(0.5, 1.0, 2.625, 5.25, 2.625 * share, 5.25 * share));
-        EnergyMeasurement.Baseline reported = EnergyBenchmark.reportedBaseline(estimate, slept, repeats);
+        EnergySummary.Baseline reported = slept.reported(estimate, repeats);
         assertEquals(0.74 * 1.5, reported.watts(), 1e-12, "idle watts per core x the cores charged");
         assertEquals(2.0, reported.seconds());
         assertEquals(0.1, reported.hostUtilisation());
@@ -149,9 +148,8 @@ class EnergyBenchmarkReferenceTest {
         assertEquals(idle, reported.watts() * 3.0, 1e-12);
         assertEquals(gross * (1 - share), gross - reported.watts() * 3.0, 1e-12);
 
-        EnergyMeasurement.Baseline measured = EnergyBenchmark.reportedBaseline(counter(EnergyCounter.Scope.HOST),
-                slept, repeats);
-        assertEquals(new EnergyMeasurement.Baseline(2.0, 0.05, 0.1,
+        EnergySummary.Baseline measured = slept.reported(counter(EnergyCounter.Scope.HOST), repeats);
+        assertEquals(new EnergySummary.Baseline(2.0, 0.05, 0.1,
                 "measured: the rapl counter's mean power over 2.0 s with this process asleep"), measured);
     }
 }

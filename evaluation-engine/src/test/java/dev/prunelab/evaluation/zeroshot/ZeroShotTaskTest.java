@@ -151,6 +151,11 @@ class ZeroShotTaskTest {
                 () -> ZeroShotTask.parseList("copa,mmlu"));
         assertTrue(error.getMessage().contains("mmlu"));
         assertFalse(ZeroShotTask.PIQA.isLambada());
+        // a request's list, as it is: the same tasks as the text would give
+        assertEquals(9, ZeroShotTask.ofIds(List.of("all")).size());
+        assertEquals(List.of(ZeroShotTask.COPA, ZeroShotTask.PIQA), ZeroShotTask.ofIds(List.of("copa", "piqa", "copa")));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ZeroShotTask.ofIds(List.of("copa", "all")))
+                .getMessage().contains("'all'"), "all stands alone");
         assertArrayEquals(new int[] {2, 3}, ZeroShotItem.ofChoices(
                 List.of(new Request("c", " ab"), new Request("c", " é€d")), 0, " ", 1).normalizationLengths());
     }

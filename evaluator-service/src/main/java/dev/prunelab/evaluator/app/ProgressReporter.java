@@ -23,7 +23,7 @@ public final class ProgressReporter implements EvaluationSuite.Progress {
     private final Clock clock;
     private int begun;
 
-    /** @param sections the section names, {@link EvaluationRequest#sections} */
+    /** @param sections the section names, {@link EvaluationMapper#sections} */
     public ProgressReporter(String runId, List<String> sections, Consumer<RunProgress> sink, Clock clock) {
         this.runId = runId;
         this.sections = Math.max(1, sections.size());
@@ -45,14 +45,31 @@ public final class ProgressReporter implements EvaluationSuite.Progress {
     public IntConsumer begin(String section, int total) {
         int index = Math.min(begun++, sections - 1);
         send(fraction(index, 0, total), section + " 0/" + total);
-        int step = Math.max(1, total / STEPS_PER_SECTION);
-        int[] lastSent = {0};
-        return done -> {
-            if (done >= total || done - lastSent[0] >= step) {
-                lastSent[0] = done;
-                send(fraction(index, done, total), section + " " + done + "/" + total);
+        return new Section(section, index, total);
+    }
+
+    /** One section's steps: sends about every tenth of them, and the last. */
+    private final class Section implements IntConsumer {
+        private final String name;
+        private final int index;
+        private final int total;
+        private final int step;
+        private int lastSent;
+
+        Section(String name, int index, int total) {
+            this.name = name;
+            this.index = index;
+            this.total = total;
+            this.step = Math.max(1, total / STEPS_PER_SECTION);
+        }
+
+        @Override
+        public void accept(int done) {
+            if (done >= total || done - lastSent >= step) {
+                lastSent = done;
+                send(fraction(index, done, total), name + " " + done + "/" + total);
             }
-        };
+        }
     }
 
     private double fraction(int index, int done, int total) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -61,7 +62,7 @@ public final class ResultStore {
                         if (Files.getLastModifiedTime(p).toInstant().isBefore(before) && Files.deleteIfExists(p)) {
                             removed++;
                         }
-                    } catch (java.nio.file.NoSuchFileException raced) {
+                    } catch (NoSuchFileException raced) {
                         // renamed into place (or removed) meanwhile
                     }
                 }

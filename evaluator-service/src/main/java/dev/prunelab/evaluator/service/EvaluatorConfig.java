@@ -1,7 +1,7 @@
 package dev.prunelab.evaluator.service;
 
 import dev.prunelab.evaluation.energy.EnergyBenchmark;
-import dev.prunelab.evaluator.app.EvaluationProcessor;
+import dev.prunelab.evaluator.app.Evaluator;
 import dev.prunelab.evaluator.app.ResultStore;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.GpuDevice;
@@ -57,10 +57,10 @@ public class EvaluatorConfig {
 
     @Produces
     @Singleton
-    EvaluationProcessor processor(ArtifactStore store, InputRoots roots, ResultStore results, Host host,
+    Evaluator evaluator(ArtifactStore store, InputRoots roots, ResultStore results, Host host,
             EnergyBenchmark.Environment energy, @ConfigProperty(name = "prunelab.evaluator.threads") int threads,
             @ConfigProperty(name = "prunelab.evaluator.spinning") boolean spinning) {
-        return new EvaluationProcessor(store, roots, results, host.name(), energy, Clock.systemUTC(), threads, spinning);
+        return new Evaluator(store, roots, results, host.name(), energy, Clock.systemUTC(), threads, spinning);
     }
 
     /** This replica's view of the shared store (its claims carry this process's id). */

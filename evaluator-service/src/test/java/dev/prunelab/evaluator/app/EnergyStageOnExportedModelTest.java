@@ -9,29 +9,26 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluation.report.EvaluationReport;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
-import dev.prunelab.evaluator.app.EvaluationRequest;
+import dev.prunelab.evaluator.app.EvaluationMapper;
 import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.events.EnergySpec;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
-import dev.prunelab.events.MeanInterval;
 import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.measure.Intervals;
+import dev.prunelab.measure.MeanInterval;
 import dev.prunelab.measure.PowerModel;
-import dev.prunelab.pruning.export.DecoderExporter;
-import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.pruning.export.ExportedStories260K;
 import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.vocabulary.WeightDtype;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -40,13 +37,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The evaluator's energy stage on a real exported stories260K (README "Energy"). The machine is the test's: the
+ * The evaluator's energy stage on a real exported stories260K (docs/energy.md "The energy stage"). The machine is the test's: the
  * source is pinned to the estimate (no RAPL under a powercap that does not exist, no NVML), and both clocks the stage
  * reads are the test's, so every figure follows from the code alone, never from how fast or busy this machine is.
  */
@@ -56,16 +53,10 @@ class EnergyStageOnExportedModelTest {
     private static final Duration LIMIT = Duration.ofSeconds(120);
     private static final long MILLI_NANOS = 1_000_000;
 
+    @RegisterExtension
+    static final ExportedStories260K STORIES = new ExportedStories260K();
     @TempDir
     static Path temp;
-    static Path exported;
-
-    @BeforeAll
-    static void export() {
-        exported = temp.resolve("stories");
-        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
-                WeightDtype.FLOAT32);
-    }
 
     /** auto on a host without RAPL or NVML, the estimate charging the CPU time {@code cpuNanos} reads. */
     static EnergyCounters estimateOnly(LongSupplier cpuNanos) {
@@ -95,8 +86,8 @@ class EnergyStageOnExportedModelTest {
     private static EvaluationReport evaluate(EnergySpec energy, EnergyBenchmark.Environment environment)
             throws Exception {
         EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec(null, null, 64, 2), null, null, energy, ExecutionProvider.CPU, 1);
-        EvaluationSuite.Settings settings = EvaluationRequest.settings(exported, spec);
-        assertEquals(List.of("perplexity", "energy"), EvaluationRequest.sections(settings));
+        EvaluationSuite.Settings settings = EvaluationMapper.settings(STORIES.directory(), spec);
+        assertEquals(List.of("perplexity", "energy"), EvaluationMapper.sections(settings));
         return EvaluationSuite.run(settings, environment, EvaluationSuite.Progress.NONE);
     }
 
@@ -107,11 +98,11 @@ class EnergyStageOnExportedModelTest {
     private static void assertIntervalOfRepeats(MeanInterval i, double[] perRepeat) {
         assertTrue(Arrays.stream(perRepeat).allMatch(v -> v > 0 && Double.isFinite(v)), Arrays.toString(perRepeat));
         assertEquals(MeanInterval.Scale.LOG, i.scale(), i.toString());
-        Intervals.Interval expected = Intervals.logMean(perRepeat);
+        MeanInterval expected = Intervals.logMean(perRepeat);
         assertEquals(perRepeat.length, i.n());
-        assertEquals(expected.center(), i.mean(), 1e-12 * Math.abs(expected.center()));
-        assertEquals(expected.low(), i.low(), 1e-12 * Math.abs(expected.center()));
-        assertEquals(expected.high(), i.high(), 1e-12 * Math.abs(expected.center()));
+        assertEquals(expected.mean(), i.mean(), 1e-12 * Math.abs(expected.mean()));
+        assertEquals(expected.low(), i.low(), 1e-12 * Math.abs(expected.mean()));
+        assertEquals(expected.high(), i.high(), 1e-12 * Math.abs(expected.mean()));
         // the slowing CPU clock makes no two repeats cost the same: the interval has a width
         assertTrue(i.low() < i.mean() && i.mean() < i.high() && i.confidence() == 0.95, i.toString());
     }
@@ -127,12 +118,12 @@ class EnergyStageOnExportedModelTest {
      */
     private static void assertNetIsGrossLessTheIdleShare(EnergyMeasurement.PerToken perToken, double[] grossPerRepeat) {
         double share = 1 - 0.74 / 3.5;
-        Intervals.Interval gross = Intervals.mean(grossPerRepeat);
+        MeanInterval gross = Intervals.mean(grossPerRepeat);
         MeanInterval net = perToken.net();
         assertEquals(MeanInterval.Scale.LINEAR, net.scale());
-        assertEquals(gross.center() * share, net.mean(), 1e-12 * gross.center(), perToken.toString());
-        assertEquals(gross.low() * share, net.low(), 1e-12 * gross.center(), perToken.toString());
-        assertEquals(gross.high() * share, net.high(), 1e-12 * gross.center(), perToken.toString());
+        assertEquals(gross.mean() * share, net.mean(), 1e-12 * gross.mean(), perToken.toString());
+        assertEquals(gross.low() * share, net.low(), 1e-12 * gross.mean(), perToken.toString());
+        assertEquals(gross.high() * share, net.high(), 1e-12 * gross.mean(), perToken.toString());
     }
 
     @Test
@@ -140,7 +131,7 @@ class EnergyStageOnExportedModelTest {
         // stories260K's context is 512: 64 + 1000 decode steps is capped to 448.
         EvaluationReport report = evaluate(new EnergySpec(64, 1000, 2, 4, 1, 0.3), new EnergyBenchmark.Environment(
                 estimateOnly(slowingClock(1_000)), HostWorkLock.none(), steadyClock(MILLI_NANOS)));
-        EnergyMeasurement m = report.energy().summary();
+        EnergyMeasurement m = EvaluationMapper.energy(report);
         assertEquals(new EnergyMeasurement.Workload(64, 448, 2, 4, 1), m.workload());
         assertEquals(EnergySource.ESTIMATE, m.source(), m.selection());
         assertTrue(m.selection().startsWith("rapl: no RAPL package zone under "), m.selection());
@@ -174,7 +165,7 @@ class EnergyStageOnExportedModelTest {
         assertEquals(m.decodeTokensPerSecond().low(), m.decodeTokensPerSecond().high(), 1e-6);
         assertTrue(!m.start().isAfter(m.end()));
 
-        EvaluationMetrics metrics = EvaluationRequest.metrics(report, null);
+        EvaluationMetrics metrics = EvaluationMapper.metrics(report, null);
         assertEquals(m.decodeTokensPerSecond().median(), metrics.decodeTokensPerSecond(),
                 "without a latency section the speed headline is the energy window's");
         assertEquals(m.ttftMillis().median(), metrics.ttftMillis());
@@ -185,12 +176,12 @@ class EnergyStageOnExportedModelTest {
     @Test
     void aReferenceModelIsMeasuredInTheSameWindowRepeatForRepeat() throws Exception {
         EvaluationSpec spec = new EvaluationSpec(null, null, null, new EnergySpec(16, 64, 1, 4, 0, 0.0), ExecutionProvider.CPU, 1);
-        EvaluationSuite.Settings settings = EvaluationRequest.settings(exported, spec,
-                new EvaluationSuite.ReferenceModel("dense-run", exported));
+        EvaluationSuite.Settings settings = EvaluationMapper.settings(STORIES.directory(), spec,
+                new EvaluationSuite.ReferenceModel("dense-run", STORIES.directory()));
         EvaluationReport report = EvaluationSuite.run(settings, new EnergyBenchmark.Environment(
                 estimateOnly(slowingClock(1_000)), HostWorkLock.none(), slowingClock(MILLI_NANOS)),
                 EvaluationSuite.Progress.NONE);
-        EnergyMeasurement.Reference reference = report.energy().summary().reference();
+        EnergyMeasurement.Reference reference = EvaluationMapper.energy(report).reference();
         assertEquals("dense-run", reference.runId());
         List<EnergyBenchmark.Repeat> model = report.energy().repeats();
         List<EnergyBenchmark.Repeat> dense = report.energy().referenceRepeats();
@@ -215,8 +206,8 @@ class EnergyStageOnExportedModelTest {
     }
 
     private static MeanInterval logMean(double[] values) {
-        Intervals.Interval i = Intervals.logMean(values);
-        return new MeanInterval(i.center(), i.low(), i.high(), i.n(), i.confidence(), MeanInterval.Scale.LOG);
+        MeanInterval i = Intervals.logMean(values);
+        return new MeanInterval(i.mean(), i.low(), i.high(), i.n(), i.confidence(), MeanInterval.Scale.LOG);
     }
 
     @Test
@@ -250,7 +241,7 @@ class EnergyStageOnExportedModelTest {
         EvaluationReport report = evaluation.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
         next.join(LIMIT.toMillis());
         assertFalse(next.isAlive(), "the next block never ran");
-        EnergyMeasurement m = report.energy().summary();
+        EnergyMeasurement m = EvaluationMapper.energy(report);
         assertFalse(m.start().isBefore(releasedAt), "the window's repeats began (" + m.start()
                 + ") before the block under way ended (" + releasedAt + ")");
         assertTrue(m.waitedSeconds() > 0 && m.waitedSeconds() >= (releasedNanos - pendingSeenNanos) / 1e9,

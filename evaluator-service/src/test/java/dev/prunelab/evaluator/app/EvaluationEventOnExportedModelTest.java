@@ -11,24 +11,22 @@ import dev.prunelab.evaluation.energy.EnergyBenchmark;
 import dev.prunelab.evaluation.report.EvaluationReport;
 import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
-import dev.prunelab.evaluator.app.EvaluationRequest;
+import dev.prunelab.evaluator.app.EvaluationMapper;
 import dev.prunelab.events.EvaluationMetrics;
 import dev.prunelab.events.EvaluationSpec;
 import dev.prunelab.events.LatencySpec;
 import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.TasksSpec;
 import dev.prunelab.measure.HostWorkLock;
-import dev.prunelab.pruning.export.DecoderExporter;
-import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.pruning.export.ExportedStories260K;
 import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,18 +36,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EvaluationEventOnExportedModelTest {
 
+    @RegisterExtension
+    static final ExportedStories260K STORIES = new ExportedStories260K();
     @TempDir
     Path temp;
 
     @Test
     void theEventsMetricsAreTheCliReportsFigures() throws Exception {
-        Path exported = temp.resolve("stories");
-        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
-                WeightDtype.FLOAT32);
+        Path exported = STORIES.directory();
         EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec(null, null, 64, 4),
                 new TasksSpec(List.of("copa"), 4), new LatencySpec(8, 4, List.of(1), 1), ExecutionProvider.CPU, 1);
-        EvaluationSuite.Settings settings = EvaluationRequest.settings(exported, spec);
-        assertEquals(List.of("perplexity", "copa", "latency"), EvaluationRequest.sections(settings));
+        EvaluationSuite.Settings settings = EvaluationMapper.settings(exported, spec);
+        assertEquals(List.of("perplexity", "copa", "latency"), EvaluationMapper.sections(settings));
 
         List<String> begun = new ArrayList<>();
         // the latency section's clock moves 1 ms at every read: its figures follow from the code, not the machine
@@ -61,7 +59,7 @@ class EvaluationEventOnExportedModelTest {
             return done -> { };
         });
         assertEquals(List.of("perplexity", "copa", "latency"), begun);
-        EvaluationMetrics metrics = EvaluationRequest.metrics(report, "file:/store/evaluations/r.json");
+        EvaluationMetrics metrics = EvaluationMapper.metrics(report, "file:/store/evaluations/r.json");
 
         Path json = temp.resolve("cli.json");
         assertEquals(0, LabCli.run("eval", "--model", exported.toString(), "--window", "64",
@@ -83,18 +81,16 @@ class EvaluationEventOnExportedModelTest {
         // resident memory comes from /proc where there is one: the report's figure, absent or positive
         assertEquals(report.memory().peakRssBytes(), metrics.peakRssBytes());
         assertTrue(metrics.peakRssBytes() == null || metrics.peakRssBytes() > 0, metrics.toString());
-        assertEquals("cpu", EvaluationRequest.device(report), "a CPU session's window names the CPU");
+        assertEquals("cpu", EvaluationMapper.device(report), "a CPU session's window names the CPU");
     }
 
     @Test
     void aPerplexityOnlyEvaluationHasNoSpeedFigures() throws Exception {
-        Path exported = temp.resolve("stories");
-        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
-                WeightDtype.FLOAT32);
+        Path exported = STORIES.directory();
         EvaluationSpec spec = new EvaluationSpec(new PerplexitySpec(null, null, 64, 2), null, null, null, null);
-        EvaluationReport report = EvaluationSuite.run(EvaluationRequest.settings(exported, spec),
+        EvaluationReport report = EvaluationSuite.run(EvaluationMapper.settings(exported, spec),
                 dev.prunelab.evaluation.energy.EnergyBenchmark.Environment.alone(), (section, total) -> done -> { });
-        EvaluationMetrics metrics = EvaluationRequest.metrics(report, null);
+        EvaluationMetrics metrics = EvaluationMapper.metrics(report, null);
         assertTrue(metrics.perplexity() > 1, metrics.toString());
         assertNull(metrics.ttftMillis());
         assertNull(metrics.decodeTokensPerSecond());

@@ -13,6 +13,8 @@ import dev.prunelab.events.SweepRequest;
 import dev.prunelab.gateway.Constraints;
 import dev.prunelab.gateway.RunStatus;
 import dev.prunelab.gateway.SweepView;
+import dev.prunelab.vocabulary.CalibrationDefaults;
+import dev.prunelab.vocabulary.EnergyWorkloadDefaults;
 import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
@@ -21,6 +23,7 @@ import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredTarget;
+import dev.prunelab.vocabulary.WeightBits;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -105,10 +108,11 @@ public final class SweepCli implements Callable<Integer> {
 
     @Option(names = "--weight-bits", paramLabel = "32|4", split = ",",
             description = "Every run once per weight width: 32 (float) or 4 (int4 MatMulNBits linear layers), e.g. "
-                    + "32,4 (default 32).")
+                    + "32,4 (default " + WeightBits.FLOAT_IN_A_LIST + ").")
     List<Integer> weightBits;
 
-    @Option(names = "--weight-block", paramLabel = "B", description = "Weights per int4 scale (default 32).")
+    @Option(names = "--weight-block", paramLabel = "B",
+            description = "Weights per int4 scale (default " + WeightBits.DEFAULT_BLOCK + ").")
     Integer weightBlock;
 
     @Option(names = "--no-dense", description = "Do not add the dense reference run (magnitude at sparsity 0) that "
@@ -118,13 +122,15 @@ public final class SweepCli implements Callable<Integer> {
     @Option(names = "--calibration", paramLabel = "FILE", description = "Calibration text (default: the pruner's).")
     Path calibration;
 
-    @Option(names = "--samples", paramLabel = "N", description = "Calibration windows.")
+    @Option(names = "--samples", paramLabel = "N",
+            description = "Calibration windows (default " + CalibrationDefaults.SAMPLES + ").")
     Integer samples;
 
     @Option(names = "--window", paramLabel = "W", description = "Tokens per calibration window.")
     Integer window;
 
-    @Option(names = "--seed", paramLabel = "S", description = "Calibration offsets' seed.")
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Calibration offsets' seed (default " + CalibrationDefaults.SEED + ").")
     Long seed;
 
     @Option(names = "--eval-windows", paramLabel = "N", description = "Perplexity: at most N windows scored.")
@@ -140,16 +146,21 @@ public final class SweepCli implements Callable<Integer> {
             + "measured in the host's exclusive window) that every run gets by default.")
     boolean noEnergy;
 
-    @Option(names = "--energy-prompt-tokens", paramLabel = "P", description = "Energy stage: prompt tokens (default 64).")
+    @Option(names = "--energy-prompt-tokens", paramLabel = "P",
+            description = "Energy stage: prompt tokens (default " + EnergyWorkloadDefaults.PROMPT_TOKENS + ").")
     Integer energyPromptTokens;
 
-    @Option(names = "--energy-decode-tokens", paramLabel = "N", description = "Energy stage: decode steps (default 192).")
+    @Option(names = "--energy-decode-tokens", paramLabel = "N",
+            description = "Energy stage: decode steps (default " + EnergyWorkloadDefaults.DECODE_TOKENS + ").")
     Integer energyDecodeTokens;
 
-    @Option(names = "--energy-batch", paramLabel = "B", description = "Energy stage: batch (default 1).")
+    @Option(names = "--energy-batch", paramLabel = "B",
+            description = "Energy stage: batch (default " + EnergyWorkloadDefaults.BATCH + ").")
     Integer energyBatch;
 
-    @Option(names = "--energy-repeats", paramLabel = "R", description = "Energy stage: recorded repeats, >= 3 (default 20).")
+    @Option(names = "--energy-repeats", paramLabel = "R",
+            description = "Energy stage: recorded repeats, >= " + EnergyWorkloadDefaults.MIN_REPEATS + " (default "
+                    + EnergyWorkloadDefaults.REPEATS + ").")
     Integer energyRepeats;
 
     @Option(names = "--provider", paramLabel = "cpu|cuda|auto", description = "ONNX Runtime provider (default cpu).")
@@ -168,7 +179,7 @@ public final class SweepCli implements Callable<Integer> {
     double maxPerplexityIncrease;
 
     @Option(names = "--min-speedup", paramLabel = "S",
-            description = "Recommendation limit: decode speed-up against dense, its lower 95% bound, at least S.")
+            description = "Recommendation limit: decode speed-up against dense, its lower 95%% bound, at least S.")
     Double minSpeedup;
 
     @Option(names = "--max-memory-mb", paramLabel = "MB",

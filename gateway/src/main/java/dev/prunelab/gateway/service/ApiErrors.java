@@ -1,6 +1,8 @@
 package dev.prunelab.gateway.service;
 
 import dev.prunelab.gateway.service.ApiResponses.ApiError;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -27,7 +29,7 @@ public class ApiErrors {
 
     /** The REST layer's own refusals (no such resource, method not allowed, unsupported media type...) as JSON. */
     @ServerExceptionMapper
-    public Response refused(jakarta.ws.rs.WebApplicationException e, io.vertx.core.http.HttpServerRequest request) {
+    public Response refused(WebApplicationException e, HttpServerRequest request) {
         int status = e.getResponse().getStatus();
         if (status < 400 || status >= 500) {
             return e.getResponse();

@@ -5,8 +5,10 @@ import dev.prunelab.gateway.ReplayCatchUp;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -44,8 +47,8 @@ public class EndOffsetsProbe {
 
     /** The kafka.* configuration (prefix stripped): its security settings go to the Admin client too. */
     @Inject
-    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
-    jakarta.enterprise.inject.Instance<Map<String, Object>> kafkaConfig;
+    @Identifier("default-kafka-broker")
+    Instance<Map<String, Object>> kafkaConfig;
 
     private volatile boolean stopping;
 
@@ -88,7 +91,7 @@ public class EndOffsetsProbe {
 
     /** "topic/partition" -> {begin, end} of every existing pipeline topic. */
     private Map<String, long[]> offsets() throws InterruptedException, ExecutionException,
-            java.util.concurrent.TimeoutException {
+            TimeoutException {
         Properties properties = new Properties();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);

@@ -7,11 +7,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The gateway's meters, and its clock: every tick drops old power samples ({@link dev.prunelab.gateway.RunJoin#tick})
@@ -38,10 +40,10 @@ public class GatewayMetrics {
     private Counter failed;
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong sweepsActive = new AtomicLong();
-    private final Map<String, double[]> lastWatts = new ConcurrentHashMap<>();
+    private final Map<String, AtomicReference<Double>> lastWatts = new ConcurrentHashMap<>();
     private Map<RunState, Integer> baseline; // counts when the replay caught up; null before
 
-    @jakarta.annotation.PostConstruct
+    @PostConstruct
     void register() {
         started = Counter.builder("prunelab.runs.started").tag("service", SERVICE)
                 .description("runs requested, seen by the gateway since it caught up").register(registry);
@@ -59,13 +61,13 @@ public class GatewayMetrics {
     void eventAccepted(Event event) {
         if (event instanceof PowerSample sample) {
             lastWatts.computeIfAbsent(sample.key(), k -> {
-                double[] holder = new double[1];
-                Gauge.builder("prunelab.power.last.watts", holder, h -> h[0]).tags("service", SERVICE,
+                AtomicReference<Double> watts = new AtomicReference<>(0.0);
+                Gauge.builder("prunelab.power.last.watts", watts, AtomicReference::get).tags("service", SERVICE,
                         "host", sample.host(), "device", sample.device())
                         .description("the last power sample seen per host and device").baseUnit("watts")
                         .register(registry);
-                return holder;
-            })[0] = sample.watts();
+                return watts;
+            }).set(sample.watts());
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Every 4xx of the gateway carries {@code {"error": "<one line>"}} (README "Services"), also those that never reach a
+ * Every 4xx of the gateway carries {@code {"error": "<one line>"}} (docs/services.md "Errors"), also those that never reach a
  * resource: a body over {@code quarkus.http.limits.max-body-size} (413, refused from its Content-Length before it is
  * read, as Quarkus does, and the connection closed), a path no route serves (404), and whatever else Vert.x fails
  * with a 4xx. The refusals of the REST layer (405, 406, 415, 404 under {@code /api}) are {@link ApiErrors}'.

@@ -1,14 +1,8 @@
 package dev.prunelab.gateway.service;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
-import dev.prunelab.events.PruneSpec;
+import dev.prunelab.events.RunConfiguration;
 import dev.prunelab.events.RunRequested;
-import dev.prunelab.events.StructuredSweep;
-import dev.prunelab.events.SweepRequest;
 import dev.prunelab.gateway.InputFiles;
 import dev.prunelab.gateway.RunView;
 import dev.prunelab.gateway.service.ApiErrors.UnknownIdException;
@@ -38,77 +32,39 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "runs", description = "Single runs, and every run of every sweep")
 public class RunResource {
 
-    /** The sweep id a single run is expanded under; the published run carries no sweep id. */
+    /** The prefix of a single run's id; the published run carries no sweep id. */
     static final String SINGLE_RUN_PREFIX = "run";
 
     private final EventCodec codec = new EventCodec();
-    private final ObjectMapper json = new ObjectMapper();
 
     @Inject
     GatewayState state;
 
     @Inject
-    EventPublisher publisher;
+    RunRequestPublisher publisher;
 
     @Inject
     InputRoots inputRoots;
 
-    /** The body of POST /api/runs, for the OpenAPI document. */
-    @Schema(description = "One run: {model, prune, calibration, evaluation} as in run.requested (README \"Events\")")
-    public record RunBody(dev.prunelab.events.ModelRef model, PruneSpec prune,
-                          dev.prunelab.events.CalibrationSpec calibration, dev.prunelab.events.EvaluationSpec evaluation) {
-    }
-
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit one run", description = "The run id is \"run-\" + the first 12 hex digits of the "
-            + "sha256 of the configuration's canonical JSON (model, prune, calibration, evaluation): the one-element "
-            + "sweep \"run\" expanded, so the same configuration always gets the same id and is published once. "
+            + "sha256 of the configuration's canonical JSON (model, prune, calibration, evaluation), as a sweep's "
+            + "runs are named, so the same configuration always gets the same id and is published once. "
             + "The run belongs to no sweep.")
-    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = RunBody.class)))
+    @RequestBody(required = true, description = "One run: {model, prune, calibration, evaluation} as in "
+            + "run.requested", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = RunConfiguration.class)))
     @APIResponse(responseCode = "202", description = "Accepted",
             content = @Content(schema = @Schema(implementation = RunAccepted.class)))
     @APIResponse(responseCode = "400", description = "Invalid run; the error names the field",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response submit(String body) {
         state.requireReady();
-        RunRequested run = single(body, Instant.now());
+        // decoded once, identified once: the run's id is computed as a sweep's runs' are
+        RunRequested run = codec.decodeRun(body).request(SINGLE_RUN_PREFIX, Instant.now(), null);
         new InputFiles(inputRoots).check(run.model(), run.calibration(), run.evaluation());
         return Response.accepted(new RunAccepted(run.runId(), publisher.submit(run))).build();
-    }
-
-    /** Validates a run body as the codec validates run.requested, and gives it its deterministic id. */
-    RunRequested single(String body, Instant now) {
-        JsonNode node;
-        try {
-            node = body == null || body.isBlank() ? null : json.readTree(body);
-        } catch (java.io.IOException e) {
-            node = null;
-        }
-        if (!(node instanceof ObjectNode object)) {
-            codec.decodeSweep(body); // throws the codec's own "(json): ..." message
-            throw new IllegalArgumentException("(json): expected a JSON object");
-        }
-        object.put("schemaVersion", Event.SCHEMA_VERSION).put("type", RunRequested.TYPE)
-                .put("runId", "pending").put("occurredAt", now.toString());
-        object.remove("sweepId");
-        RunRequested decoded = codec.decode(object.toString(), RunRequested.class);
-        PruneSpec prune = decoded.prune();
-        StructuredSweep structured = prune.method().isStructured()
-                ? new StructuredSweep(List.of(prune.structured().target()), List.of(prune.structured().ratio()),
-                        List.of(prune.structured().score()), prune.structured().allocation(),
-                        prune.structured().biasCompensation())
-                : null;
-        SweepRequest one = new SweepRequest(SINGLE_RUN_PREFIX, decoded.model(), List.of(prune.method()),
-                prune.sparsity() == null ? null : List.of(prune.sparsity()),
-                prune.pattern() == null ? null : List.of(prune.pattern()), structured, decoded.calibration(),
-                List.of(decoded.evaluation()), prune.method().isStructured() ? null : prune.layerSparsity(),
-                prune.dtype(), false, List.of(prune.refinement()),
-                List.of(prune.weightBits() == null ? 32 : prune.weightBits()), prune.weightBlock());
-        RunRequested expanded = one.expand(now).get(0);
-        return new RunRequested(expanded.runId(), now, null, expanded.model(), expanded.prune(),
-                expanded.calibration(), expanded.evaluation());
     }
 
     @GET

@@ -56,7 +56,7 @@ public class SweepResource {
     GatewayState state;
 
     @Inject
-    EventPublisher publisher;
+    RunRequestPublisher publisher;
 
     @Inject
     InputRoots inputRoots;
@@ -160,7 +160,7 @@ public class SweepResource {
             throw new UnknownIdException("unknown sweep '" + sweepId + "'");
         }
         SweepCancelled cancelled = new SweepCancelled(sweepId, Instant.now(), reason);
-        publisher.publish(cancelled);
+        publisher.cancel(cancelled);
         state.accept(cancelled); // the consumer will read it back; recorded now so a GET right after shows it
         return Response.accepted(new SweepCancellation(sweepId, cancelled.reason())).build();
     }

@@ -9,10 +9,12 @@ import dev.prunelab.console.CommandLines;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +51,23 @@ class SweepCliTest {
         assertEquals(2, r.exitCode());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains("unknown method 'pruneall' (expected magnitude|wanda|sparsegpt|ria|structured)"), r.err());
+    }
+
+    @Test
+    void theHelpIsFormattedWithoutWarnings() {
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        Result help;
+        try {
+            help = run("--help");
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals(0, help.exitCode(), help.err());
+        assertTrue(help.out().contains("its lower 95% bound"), help.out());
+        assertTrue(help.out().contains("decode steps (default 192)"), help.out());
+        assertEquals("", warnings.toString(StandardCharsets.UTF_8) + help.err(), "picocli's warnings");
     }
 
     @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.prunelab.service.MetricsPage;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -22,7 +23,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Strict input and every 4xx as {"error": "<one line>"} (README "Services"). */
+/** Strict input and every 4xx as {"error": "<one line>"} (docs/services.md "Errors"). */
 @QuarkusTest
 @WithTestResource(InMemoryChannels.class)
 class GatewayErrorsTest {
@@ -35,7 +36,7 @@ class GatewayErrorsTest {
 
     @BeforeEach
     void sinks() {
-        runRequests = connector.sink(EventPublisher.RUN_REQUESTED);
+        runRequests = connector.sink(RunRequestPublisher.RUN_REQUESTED);
         runRequests.clear();
     }
 
@@ -142,17 +143,7 @@ class GatewayErrorsTest {
 
     @Test
     void everyPrunelabMetricHasHelpText() {
-        String page = io.restassured.RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics")
-                .then().statusCode(200).extract().asString();
-        dev.prunelab.service.MetricsPage.save(page, java.nio.file.Path.of("target", "scraped", "metrics"));
-        java.util.Map<String, String> help = dev.prunelab.service.MetricsPage.prunelabHelp(page);
-        org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of(
-                "prunelab_runs_started_total",
-                "prunelab_runs_finished_total",
-                "prunelab_runs_failed_total",
-                "prunelab_runs_in_flight",
-                "prunelab_sweeps_active")), help.toString());
-        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(),
-                dev.prunelab.service.MetricsPage.withoutHelp(help), "families without # HELP text");
+        MetricsPage.assertHelpedFamilies("prunelab_runs_started_total", "prunelab_runs_finished_total",
+                "prunelab_runs_failed_total", "prunelab_runs_in_flight", "prunelab_sweeps_active");
     }
 }

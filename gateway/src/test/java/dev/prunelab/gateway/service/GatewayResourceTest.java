@@ -85,9 +85,9 @@ class GatewayResourceTest {
 
     @BeforeEach
     void sinks() {
-        runRequests = connector.sink(EventPublisher.RUN_REQUESTED);
+        runRequests = connector.sink(RunRequestPublisher.RUN_REQUESTED);
         runRequests.clear();
-        connector.sink(EventPublisher.SWEEP_CANCELLED).clear();
+        connector.sink(RunRequestPublisher.SWEEP_CANCELLED).clear();
     }
 
     @Test
@@ -292,7 +292,7 @@ class GatewayResourceTest {
         post("/api/sweeps", sweepJson("s-cancel", "0.5"), 202);
         authorized().queryParam("reason", "changed my mind").delete("/api/sweeps/s-cancel").then().statusCode(202)
                 .body("sweepId", equalTo("s-cancel"));
-        InMemorySink<String> sink = connector.sink(EventPublisher.SWEEP_CANCELLED);
+        InMemorySink<String> sink = connector.sink(RunRequestPublisher.SWEEP_CANCELLED);
         assertEquals(1, sink.received().size());
         SweepCancelled cancelled = CODEC.decode(sink.received().get(0).getPayload(), SweepCancelled.class);
         assertEquals("changed my mind", cancelled.reason());

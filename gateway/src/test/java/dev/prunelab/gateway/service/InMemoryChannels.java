@@ -12,8 +12,8 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>();
         config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory(PipelineEventsConsumer.CHANNEL));
-        config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(EventPublisher.RUN_REQUESTED,
-                EventPublisher.SWEEP_CANCELLED));
+        config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(RunRequestPublisher.RUN_REQUESTED,
+                RunRequestPublisher.SWEEP_CANCELLED));
         config.put("prunelab.gateway.catch-up", "false");
         return config;
     }

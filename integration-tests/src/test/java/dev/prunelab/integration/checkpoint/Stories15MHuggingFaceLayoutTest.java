@@ -342,7 +342,7 @@ class Stories15MHuggingFaceLayoutTest {
         assertEquals(1.0, f32Perplexity / llama2cPerplexity, 1e-4, "HF float32 vs the llama2.c file");
         assertEquals(1.0, bf16Perplexity / roundedPerplexity, 1e-4, "HF bfloat16 vs the llama2.c weights rounded");
         if (windows == 200) {
-            assertEquals(5.470, llama2cPerplexity, 5e-4, "the README's figure for the first 200 windows");
+            assertEquals(5.470, llama2cPerplexity, 5e-4, "the figure of docs/tests.md for the first 200 windows");
         }
     }
 }

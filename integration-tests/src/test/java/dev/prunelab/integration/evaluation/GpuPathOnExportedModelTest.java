@@ -11,24 +11,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.cli.LabCli;
 import dev.prunelab.evaluation.energy.EnergyBenchmark;
+import dev.prunelab.evaluation.energy.EnergySummary;
 import dev.prunelab.evaluation.report.EvaluationReport;
 import dev.prunelab.evaluation.report.ResultTable;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
-import dev.prunelab.events.EnergyMeasurement;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.FakeNvml;
 import dev.prunelab.measure.GpuDevice;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.measure.NvmlCounter;
 import dev.prunelab.measure.PowerModel;
-import dev.prunelab.pruning.export.DecoderExporter;
-import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.pruning.export.ExportedStories260K;
 import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.vocabulary.InvalidSetting;
-import dev.prunelab.vocabulary.WeightDtype;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -37,11 +35,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -50,16 +47,10 @@ import org.junit.jupiter.api.io.TempDir;
  * GPU), NVML is measurement's FakeNvml, and every clock is the test's.
  */
 class GpuPathOnExportedModelTest {
+    @RegisterExtension
+    static final ExportedStories260K STORIES = new ExportedStories260K();
     @TempDir
     static Path temp;
-    static Path exported;
-
-    @BeforeAll
-    static void export() {
-        exported = temp.resolve("stories");
-        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
-                WeightDtype.FLOAT32);
-    }
 
     /** What a -Pcuda build says creating a session on a host without a usable GPU (attaching the provider worked). */
     static final String NO_DEVICE = "CUDA failure 100: no CUDA-capable device is detected ; GPU=0 ;\n"
@@ -89,7 +80,7 @@ class GpuPathOnExportedModelTest {
     @Test
     void autoFallsBackToTheCpuWhenCreatingTheCudaSessionFails() {
         Sessions sessions = new Sessions(true);
-        try (DecoderSession session = DecoderSession.open(exported,
+        try (DecoderSession session = DecoderSession.open(STORIES.directory(),
                 new RuntimeOptions(ExecutionProvider.AUTO, 1, false, 1, sessions))) {
             assertEquals("cpu", session.providerUsed());
             assertEquals(-1, session.cudaDevice());
@@ -107,7 +98,7 @@ class GpuPathOnExportedModelTest {
     @Test
     void explicitCudaFailsInOneLineWhenCreatingTheSessionFails() {
         Sessions sessions = new Sessions(true);
-        InvalidSetting e = assertThrows(InvalidSetting.class, () -> DecoderSession.open(exported,
+        InvalidSetting e = assertThrows(InvalidSetting.class, () -> DecoderSession.open(STORIES.directory(),
                 new RuntimeOptions(ExecutionProvider.CUDA, 1, false, 0, sessions)));
         assertEquals(List.of(0), sessions.asked, "no CPU session for an explicit cuda");
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -126,7 +117,7 @@ class GpuPathOnExportedModelTest {
             }
             return environment.createSession(modelPath, options);
         };
-        try (DecoderSession session = DecoderSession.open(exported,
+        try (DecoderSession session = DecoderSession.open(STORIES.directory(),
                 new RuntimeOptions(ExecutionProvider.AUTO, 1, false, 0, noProvider))) {
             assertEquals("cpu", session.providerUsed());
             assertEquals(List.of(0, -1), asked);
@@ -137,13 +128,13 @@ class GpuPathOnExportedModelTest {
     @Test
     void theCliGivesItsDeviceToTheSessionAndRefusesANegativeOne() throws IOException {
         StringWriter err = new StringWriter();
-        assertEquals(2, LabCli.run(new PrintWriter(err, true), "eval", "--model", exported.toString(), "--device", "-1",
+        assertEquals(2, LabCli.run(new PrintWriter(err, true), "eval", "--model", STORIES.directory().toString(), "--device", "-1",
                 "--max-windows", "1", "--threads", "1"));
         assertEquals(1, err.toString().lines().count(), err.toString());
         assertTrue(err.toString().contains("--device must be 0 or more, was -1"), err.toString());
 
         Path json = temp.resolve("auto-device-3.json");
-        assertEquals(0, LabCli.run("eval", "--model", exported.toString(), "--provider", "auto", "--device", "3",
+        assertEquals(0, LabCli.run("eval", "--model", STORIES.directory().toString(), "--provider", "auto", "--device", "3",
                 "--max-windows", "1", "--threads", "1", "--json", json.toString()));
         JsonNode report = new ObjectMapper().readTree(Files.readString(json));
         if (report.get("provider").asText().equals("cuda")) {
@@ -157,7 +148,7 @@ class GpuPathOnExportedModelTest {
 
     /** Energy only: P 16, N 8, batch 1, 3 repeats, no warm-up, no idle baseline. */
     private static EvaluationSuite.Settings energyOnly() {
-        return new EvaluationSuite.Settings(exported, ExecutionProvider.CUDA, 1, null, null, null,
+        return new EvaluationSuite.Settings(STORIES.directory(), ExecutionProvider.CUDA, 1, null, null, null,
                 new EnergyBenchmark.Settings(16, 8, 1, 3, 0, 0.0, EnergyBenchmark.Settings.SEED));
     }
 
@@ -213,7 +204,7 @@ class GpuPathOnExportedModelTest {
         assertEquals(0, nvml.initialized, "the counter was closed");
         assertEquals(new EvaluationReport.Gpu(1, device.mapping(), 2, FakeNvml.UUID_2, "NVIDIA H200"), report.gpu(),
                 "CUDA device 1 is the second board CUDA_VISIBLE_DEVICES lists: NVML's board 2");
-        EnergyMeasurement m = report.energy().summary();
+        EnergySummary m = report.energy().summary();
         assertEquals(EnergySource.NVML, m.source());
         assertEquals("gpu2 (" + FakeNvml.UUID_2 + ")", m.device());
         assertTrue(m.basis().contains("the counter updates every 50.0 ms (median of 5 intervals read at open)"),

@@ -9,21 +9,18 @@ import ai.onnx.proto.OnnxMl;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.KvCache;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
-import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.modelformat.DecoderIo;
-import dev.prunelab.pruning.export.DecoderExporter;
+import dev.prunelab.pruning.export.ExportedStories260K;
 import dev.prunelab.pruning.graph.GraphBuilder;
 import dev.prunelab.pruning.graph.InitializerStore;
 import dev.prunelab.pruning.graph.WeightFormat;
-import dev.prunelab.text.corpus.SharedData;
-import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.vocabulary.ExecutionProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,16 +32,10 @@ class InPlaceCacheTest {
     /** One intra-op thread: the outputs compared here do not depend on the machine's cores or their load. */
     static final RuntimeOptions ONE_THREAD = new RuntimeOptions(ExecutionProvider.CPU, 1);
 
+    @RegisterExtension
+    static final ExportedStories260K STORIES = new ExportedStories260K();
     @TempDir
     static Path temp;
-    static Path exported;
-
-    @BeforeAll
-    static void export() {
-        exported = temp.resolve("stories260K");
-        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
-                WeightDtype.FLOAT32);
-    }
 
     private static long[] tokens(int count, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -87,7 +78,7 @@ class InPlaceCacheTest {
 
     @Test
     void aReusedCacheGivesExactlyTheLogitsOfAFreshOne() {
-        try (DecoderSession session = DecoderSession.open(exported, ONE_THREAD);
+        try (DecoderSession session = DecoderSession.open(STORIES.directory(), ONE_THREAD);
              KvCache fresh = session.newCache(1, 40);
              KvCache reused = session.newCache(1, 40)) {
             // fill every slot of the reused cache with another sequence's keys and values first
@@ -112,7 +103,7 @@ class InPlaceCacheTest {
 
     @Test
     void aCacheRefusesPositionsBeyondItsCapacityAndTheContext() {
-        try (DecoderSession session = DecoderSession.open(exported, ONE_THREAD);
+        try (DecoderSession session = DecoderSession.open(STORIES.directory(), ONE_THREAD);
              KvCache cache = session.newCache(1, 8)) {
             IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
                     () -> session.forward(tokens(9, 4), ones(9), range(0, 9), 1, cache));
@@ -140,7 +131,7 @@ class InPlaceCacheTest {
     void aModelExportedBeforeTheInPlaceCacheIsRefusedWithAnExportHint() throws Exception {
         Path old = temp.resolve("old-contract");
         Files.createDirectories(old);
-        Files.copy(exported.resolve(DecoderIo.MODEL_CARD_FILE), old.resolve(DecoderIo.MODEL_CARD_FILE));
+        Files.copy(STORIES.directory().resolve(DecoderIo.MODEL_CARD_FILE), old.resolve(DecoderIo.MODEL_CARD_FILE));
         GraphBuilder g = new GraphBuilder("decoder", new InitializerStore(new WeightFormat(false, false), null));
         OnnxMl.TensorProto.DataType int64 = OnnxMl.TensorProto.DataType.INT64;
         OnnxMl.TensorProto.DataType float32 = OnnxMl.TensorProto.DataType.FLOAT;

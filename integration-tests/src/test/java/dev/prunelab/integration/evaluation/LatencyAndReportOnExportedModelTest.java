@@ -13,10 +13,9 @@ import dev.prunelab.evaluation.runtime.RuntimeOptions;
 import dev.prunelab.evaluation.speed.LatencyBenchmark.BatchLatency;
 import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.speed.Percentiles;
-import dev.prunelab.pruning.export.DecoderExporter;
+import dev.prunelab.pruning.export.ExportedStories260K;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.vocabulary.ExecutionProvider;
-import dev.prunelab.vocabulary.WeightDtype;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -24,23 +23,16 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Latency figures and the result document from {@code ./lab eval} on an exported stories260K. */
+/** Latency figures and the result document from {@code ./lab eval} on an STORIES.directory() stories260K. */
 class LatencyAndReportOnExportedModelTest {
+    @RegisterExtension
+    static final ExportedStories260K STORIES = new ExportedStories260K();
     @TempDir
     static Path temp;
-    static Path exported;
-
-    @BeforeAll
-    static void export() {
-        exported = temp.resolve("stories");
-        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
-                WeightDtype.FLOAT32);
-    }
 
     /** One intra-op thread: nothing here depends on how many cores the machine has or how busy they are. */
     static final RuntimeOptions ONE_THREAD = new RuntimeOptions(ExecutionProvider.CPU, 1);
@@ -58,7 +50,7 @@ class LatencyAndReportOnExportedModelTest {
     @Test
     void latencyFiguresAreSaneAndConsistent() {
         int newTokens = 8;
-        try (DecoderSession session = DecoderSession.open(exported, ONE_THREAD)) {
+        try (DecoderSession session = DecoderSession.open(STORIES.directory(), ONE_THREAD)) {
             var settings = new LatencyBenchmark.Settings(16, newTokens, List.of(1, 8), 3, 1, 7);
             int[] runs = new int[1];
             List<BatchLatency> results = LatencyBenchmark.run(session, settings, done -> runs[0] = done);
@@ -82,7 +74,7 @@ class LatencyAndReportOnExportedModelTest {
     @Test
     void spinningIsOnlyWhatTheUserAskedForAndTheDocumentSaysSo() throws Exception {
         Path json = temp.resolve("spin.json");
-        assertEquals(0, LabCli.run("eval", "--model", exported.toString(), "--latency", "--prompt-tokens", "4",
+        assertEquals(0, LabCli.run("eval", "--model", STORIES.directory().toString(), "--latency", "--prompt-tokens", "4",
                 "--new-tokens", "2", "--batch", "1", "--repeats", "1", "--threads", "2", "--spin", "--json",
                 json.toString()));
         JsonNode root = new ObjectMapper().readTree(Files.readString(json));
@@ -94,7 +86,7 @@ class LatencyAndReportOnExportedModelTest {
     void evalWritesTheVersion3DocumentWithEverySection() throws Exception {
         Path json = temp.resolve("result.json");
         Path lmEval = temp.resolve("lm-eval.json");
-        int code = LabCli.run("eval", "--model", exported.toString(), "--perplexity",
+        int code = LabCli.run("eval", "--model", STORIES.directory().toString(), "--perplexity",
                 SharedData.path("text/tinystories/validation.txt").toString(), "--window", "64", "--max-windows", "2",
                 "--tasks", "copa,lambada_openai,openbook_qa", "--limit", "4", "--latency", "--prompt-tokens", "8",
                 "--new-tokens", "4", "--batch", "1,2", "--repeats", "1", "--energy", "--energy-prompt-tokens", "8",
@@ -122,7 +114,7 @@ class LatencyAndReportOnExportedModelTest {
         assertEquals(0, harness.at("/n-shot/copa").asInt());
         assertEquals(4, harness.at("/n-samples/copa/effective").asInt());
         assertEquals(64, root.at("/model/sha256").asText().length());
-        assertEquals(Files.size(exported.resolve("model.onnx")), root.at("/model/sizeBytes").asLong());
+        assertEquals(Files.size(STORIES.directory().resolve("model.onnx")), root.at("/model/sizeBytes").asLong());
         assertEquals(root.at("/model/parameterCount").asLong(), root.at("/model/nonZeroParameterCount").asLong());
         assertEquals("cpu", root.get("provider").asText());
         assertEquals(1, root.at("/runtime/threads").asInt());
@@ -157,7 +149,7 @@ class LatencyAndReportOnExportedModelTest {
     void cudaRunsOrFailsClearlyAndAutoAgrees() throws Exception {
         StringWriter err = new StringWriter();
         Path json = temp.resolve("cuda.json");
-        int code = LabCli.run(new PrintWriter(err, true), "eval", "--model", exported.toString(), "--provider", "cuda",
+        int code = LabCli.run(new PrintWriter(err, true), "eval", "--model", STORIES.directory().toString(), "--provider", "cuda",
                 "--max-windows", "1", "--threads", "1", "--json", json.toString());
         boolean cudaWorks = code == 0;
         if (cudaWorks) {
@@ -169,7 +161,7 @@ class LatencyAndReportOnExportedModelTest {
                     err.toString());
             assertFalse(Files.exists(json), "no result document for a run that did not happen");
         }
-        try (DecoderSession session = DecoderSession.open(exported, new RuntimeOptions(ExecutionProvider.AUTO, 1))) {
+        try (DecoderSession session = DecoderSession.open(STORIES.directory(), new RuntimeOptions(ExecutionProvider.AUTO, 1))) {
             if (cudaWorks) {
                 assertEquals("cuda", session.providerUsed());
             } else {

@@ -8,7 +8,6 @@ import dev.prunelab.evaluation.report.ModelTokenizer;
 import dev.prunelab.evaluation.runtime.DecoderSession;
 import dev.prunelab.evaluation.runtime.KvCache;
 import dev.prunelab.evaluation.runtime.RuntimeOptions;
-import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.evaluation.zeroshot.EncodedRequest;
 import dev.prunelab.evaluation.zeroshot.Loglikelihood;
 import dev.prunelab.evaluation.zeroshot.OnnxLoglikelihoodScorer.Strategy;
@@ -20,10 +19,12 @@ import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.checkpoint.SynthesisPreset;
 import dev.prunelab.pruning.export.DecoderExporter;
+import dev.prunelab.pruning.export.ExportedStories260K;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.text.tokenizer.TextTokenizer;
+import dev.prunelab.vocabulary.ExecutionProvider;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,14 +46,14 @@ class ZeroShotOnExportedModelTest {
 
     static final double TOLERANCE = 1e-4;
 
+    @RegisterExtension
+    static final ExportedStories260K STORIES = new ExportedStories260K();
     @TempDir
     Path temp;
 
     @Test
     void stories260KScoresTheSameBatchedFromACachedPrefixAndAlone() throws Exception {
-        Path exported = temp.resolve("stories");
-        DecoderExporter.export(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty(), exported,
-                WeightDtype.FLOAT32);
+        Path exported = STORIES.directory();
         try (DecoderSession session = DecoderSession.open(exported, ONE_THREAD);
              TextTokenizer tokenizer = ModelTokenizer.open(session)) {
             List<ZeroShotItem> items = new ArrayList<>(ZeroShotTask.HELLASWAG.load(SharedData.path("eval"), 3));

@@ -1,16 +1,16 @@
 package dev.prunelab.pruner.app;
 
 import dev.prunelab.events.EnergyUse;
-import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.measure.EnergyCounter;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostCpu;
 import dev.prunelab.measure.ProcessCpuEstimate;
+import dev.prunelab.vocabulary.EnergySource;
 import java.io.IOException;
 import java.util.Locale;
 
 /**
- * The pruner's own energy for one run (README "Energy"), read from an energy counter at the run's edges and
+ * The pruner's own energy for one run (docs/energy.md "The pruner's energy and break-even"), read from an energy counter at the run's edges and
  * attributed to this process: the estimate charges this process's CPU time only; a host counter (RAPL) is
  * scaled by this process's share of the host's busy CPU time over the run, because evaluations may overlap a
  * prune (outside their exclusive windows). Time the run spent paused for a measurement window costs nothing

@@ -2,7 +2,7 @@ package dev.prunelab.pruner.service;
 
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
-import dev.prunelab.pruner.app.RunProcessor;
+import dev.prunelab.pruner.app.Pruner;
 import dev.prunelab.service.ReplicaId;
 import dev.prunelab.work.ArtifactStore;
 import dev.prunelab.work.InputRoots;
@@ -16,7 +16,7 @@ import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-/** The artifact store and the plain-Java run processor, configured from application.properties. */
+/** The artifact store and the pruner's plain-Java core, configured from application.properties. */
 public class PrunerBeans {
     private static final Logger LOG = Logger.getLogger(PrunerBeans.class);
 
@@ -34,7 +34,7 @@ public class PrunerBeans {
      */
     @Produces
     @Singleton
-    RunProcessor processor(ArtifactStore store, @ConfigProperty(name = "prunelab.pruner.threads") int threads,
+    Pruner pruner(ArtifactStore store, @ConfigProperty(name = "prunelab.pruner.threads") int threads,
             EnergyCounters energy, HostWorkLock hostLock, InputRoots roots) {
         try {
             int removed = store.removeAbandoned();
@@ -45,6 +45,6 @@ public class PrunerBeans {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean the artifact store " + store.root(), e);
         }
-        return new RunProcessor(store, roots, Clock.systemUTC(), threads, energy, hostLock);
+        return new Pruner(store, roots, Clock.systemUTC(), threads, energy, hostLock);
     }
 }

@@ -1,6 +1,6 @@
 package dev.prunelab.pruner.service;
 
-/** The service's channels; application.properties maps each to its topic in {@link dev.prunelab.events.Topics}. */
+/** The service's channels; application.properties maps each to its topic in {@code Topics}. */
 final class PrunerChannels {
     static final String RUN_REQUESTED = "run-requested";
     static final String SWEEP_CANCELLED = "sweep-cancelled";

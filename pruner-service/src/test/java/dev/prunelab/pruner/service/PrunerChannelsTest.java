@@ -15,7 +15,10 @@ import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.events.Topics;
+import dev.prunelab.measure.PowerModel;
+import dev.prunelab.service.MetricsPage;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.vocabulary.CpuPowerDefaults;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.work.ArtifactStore;
@@ -49,6 +52,9 @@ class PrunerChannelsTest {
 
     @Inject
     ArtifactStore store;
+
+    @Inject
+    PowerModel powerModel;
 
     static RunRequested request(String runId, String sweepId, String modelPath, PruneSpec prune) {
         return new RunRequested(runId, Instant.now(), sweepId, new ModelRef(modelPath, null), prune,
@@ -239,16 +245,14 @@ class PrunerChannelsTest {
     }
 
     @Test
+    void theEstimatesWattsAreTheVocabularysDefaultsWhenNothingSetsThem() {
+        assertEquals(CpuPowerDefaults.IDLE_WATTS_PER_CORE, powerModel.idleWattsPerCore());
+        assertEquals(CpuPowerDefaults.FULL_WATTS_PER_CORE, powerModel.fullWattsPerCore());
+    }
+
+    @Test
     void everyPrunelabMetricHasHelpText() {
-        String page = io.restassured.RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics")
-                .then().statusCode(200).extract().asString();
-        dev.prunelab.service.MetricsPage.save(page, java.nio.file.Path.of("target", "scraped", "metrics"));
-        java.util.Map<String, String> help = dev.prunelab.service.MetricsPage.prunelabHelp(page);
-        org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of(
-                "prunelab_runs_started_total",
-                "prunelab_runs_finished_total",
-                "prunelab_runs_failed_total")), help.toString());
-        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(),
-                dev.prunelab.service.MetricsPage.withoutHelp(help), "families without # HELP text");
+        MetricsPage.assertHelpedFamilies("prunelab_runs_started_total", "prunelab_runs_finished_total",
+                "prunelab_runs_failed_total");
     }
 }

@@ -12,6 +12,7 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -68,23 +69,12 @@ public final class GraphSession implements AutoCloseable {
         }
     }
 
-    /** Runs a block graph on one window of hidden states [W, width]. */
-    public Map<String, float[]> runHidden(float[] hidden, int window, int width, Set<String> outputs) {
-        try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(hidden),
-                new long[] {1, window, width});
-             OrtSession.Result result = session.run(inputs(CalibrationGraphs.HIDDEN_INPUT, input, 1, window), outputs)) {
-            return copies(result, outputs);
-        } catch (OrtException e) {
-            throw new IllegalStateException("calibration forward pass failed: " + e.getMessage(), e);
-        }
-    }
-
     /**
      * Runs a block graph on {@code batch} windows at once, the hidden states [batch, W, width] of windows
      * {@code from..from+batch-1} of {@code hidden}. Returns each output [batch, W, width_out] as a read-only view
      * of its pinned buffer, valid until the next call; the caller copies what it keeps.
      */
-    public Map<String, FloatBuffer> runHiddenBatch(java.util.List<float[]> hidden, int from, int batch, int window,
+    public Map<String, FloatBuffer> runHiddenBatch(List<float[]> hidden, int from, int batch, int window,
             int width, Set<String> outputs) {
         int values = batch * window * width;
         if (input == null || input.capacity() < values) {

@@ -1,9 +1,11 @@
 package dev.prunelab.pruning.checkpoint;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
 
 /** The one Jackson mapper of this package: duplicate keys and trailing garbage are errors, not silently accepted. */
 final class Json {
@@ -19,9 +21,9 @@ final class Json {
      * Where a parse failed (" at line L, column C"), for a reason that must not echo the file: Jackson's own
      * message quotes the bytes it could not read.
      */
-    static String where(java.io.IOException e) {
+    static String where(IOException e) {
         String where = "";
-        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException json && json.getLocation() != null
+        if (e instanceof JsonProcessingException json && json.getLocation() != null
                 && json.getLocation().getLineNr() > 0) {
             where = " at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr();
         }

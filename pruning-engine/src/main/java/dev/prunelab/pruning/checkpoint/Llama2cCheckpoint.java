@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
 
 /**
  * A llama2.c checkpoint (fp32), in either layout its export.py writes:
@@ -261,7 +262,7 @@ public final class Llama2cCheckpoint implements TensorSource {
             add(name, 0, shape);
         }
 
-        void stack(int layers, java.util.function.IntFunction<String> name, int permuteHeads, long... shape) {
+        void stack(int layers, IntFunction<String> name, int permuteHeads, long... shape) {
             if (slots == null) {
                 long bytes = 4;
                 for (long dimension : shape) {

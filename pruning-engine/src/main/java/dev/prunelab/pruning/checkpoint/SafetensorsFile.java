@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.Arrays;
 
 /**
  * One safetensors file: an 8-byte little-endian header length N, N bytes of JSON describing every tensor
@@ -164,13 +165,13 @@ public final class SafetensorsFile implements TensorSource {
                 }
                 expectedBytes = Math.multiplyExact(count, dtype.sizeBytes());
             } catch (ArithmeticException e) {
-                throw new ModelFormatException(file, stored, "shape " + java.util.Arrays.toString(shape)
+                throw new ModelFormatException(file, stored, "shape " + Arrays.toString(shape)
                         + " overflows a 64-bit byte count");
             }
             if (offsets[1] - offsets[0] != expectedBytes) {
                 throw new ModelFormatException(file, stored, "data_offsets [" + offsets[0] + ", " + offsets[1]
                         + "] span " + (offsets[1] - offsets[0]) + " bytes but " + dtype + " shape "
-                        + java.util.Arrays.toString(shape) + " needs " + expectedBytes);
+                        + Arrays.toString(shape) + " needs " + expectedBytes);
             }
             String name = canonical.get();
             Entry previous = tensors.put(name, new Entry(new TensorInfo(name, dtype, shape, file), stored, offsets[0]));

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * A checkpoint split over several safetensors files by {@code model.safetensors.index.json}, whose
@@ -46,7 +47,7 @@ public final class ShardedSafetensors implements TensorSource {
             root = Json.MAPPER.readTree(Files.readAllBytes(indexFile));
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(indexFile, "does not exist");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new ModelFormatException(indexFile, "is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(indexFile + ": cannot read: " + e.getMessage(), e);

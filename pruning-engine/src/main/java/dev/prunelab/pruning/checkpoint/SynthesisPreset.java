@@ -4,6 +4,10 @@ import dev.prunelab.pruning.family.gpt2.Gpt2Config;
 import dev.prunelab.pruning.family.llama.LlamaConfig;
 import dev.prunelab.pruning.family.opt.OptConfig;
 import dev.prunelab.pruning.model.DecoderConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Shapes of real models (for memory and speed measurements without downloading weights) and tiny shapes that
@@ -109,9 +113,9 @@ public enum SynthesisPreset {
     SynthesisPreset(String id, String configJson) {
         this.id = id;
         try {
-            this.config = HuggingFaceConfig.parse(Json.MAPPER.readTree(configJson), java.nio.file.Path.of(id));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("preset " + id + " is not JSON", e);
+            this.config = HuggingFaceConfig.parse(Json.MAPPER.readTree(configJson), Path.of(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("preset " + id + " is not JSON", e);
         }
     }
 
@@ -136,6 +140,6 @@ public enum SynthesisPreset {
             }
         }
         throw new IllegalArgumentException("unknown preset '" + id + "' (known: "
-                + java.util.Arrays.stream(values()).map(SynthesisPreset::id).toList() + ")");
+                + Arrays.stream(values()).map(SynthesisPreset::id).toList() + ")");
     }
 }

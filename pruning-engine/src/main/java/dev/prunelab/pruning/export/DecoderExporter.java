@@ -26,12 +26,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -77,13 +83,13 @@ public final class DecoderExporter {
      *                      appear together with the model
      */
     public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
-            java.util.function.Consumer<Path> beforePublish) {
+            Consumer<Path> beforePublish) {
         return export(model, weights, outputDirectory, dtype, beforePublish, WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
     }
 
     /** @param externalDataThresholdBytes weights larger than this go to model.onnx.data (tests lower it) */
     static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
-            java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
+            Consumer<Path> beforePublish, long externalDataThresholdBytes) {
         return export(model, weights, outputDirectory, dtype, false, beforePublish, externalDataThresholdBytes);
     }
 
@@ -93,13 +99,13 @@ public final class DecoderExporter {
      *                        loads the model, which then holds the weights dense as always
      */
     public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
-            boolean compressWeights, java.util.function.Consumer<Path> beforePublish) {
+            boolean compressWeights, Consumer<Path> beforePublish) {
         return export(model, weights, outputDirectory, dtype, compressWeights, beforePublish,
                 WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
     }
 
     private static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
-            boolean compressWeights, java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
+            boolean compressWeights, Consumer<Path> beforePublish, long externalDataThresholdBytes) {
         return export(model, weights, outputDirectory, dtype, compressWeights, LinearQuantization.FLOAT, beforePublish,
                 externalDataThresholdBytes);
     }
@@ -109,7 +115,7 @@ public final class DecoderExporter {
      *                     {@code com.microsoft.MatMulNBits} int4 blocks; embeddings, norms and the head stay float
      */
     public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
-            boolean compressWeights, LinearQuantization quantization, java.util.function.Consumer<Path> beforePublish) {
+            boolean compressWeights, LinearQuantization quantization, Consumer<Path> beforePublish) {
         return export(model, weights, outputDirectory, dtype, compressWeights, quantization, CacheInterface.IN_PLACE,
                 beforePublish);
     }
@@ -120,13 +126,13 @@ public final class DecoderExporter {
      */
     public static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
             boolean compressWeights, LinearQuantization quantization, CacheInterface cache,
-            java.util.function.Consumer<Path> beforePublish) {
+            Consumer<Path> beforePublish) {
         return export(model, weights, outputDirectory, dtype, compressWeights, quantization, cache, beforePublish,
                 WeightFormat.EXTERNAL_DATA_THRESHOLD_BYTES);
     }
 
     static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
-            boolean compressWeights, LinearQuantization quantization, java.util.function.Consumer<Path> beforePublish,
+            boolean compressWeights, LinearQuantization quantization, Consumer<Path> beforePublish,
             long externalDataThresholdBytes) {
         return export(model, weights, outputDirectory, dtype, compressWeights, quantization, CacheInterface.IN_PLACE,
                 beforePublish, externalDataThresholdBytes);
@@ -134,7 +140,7 @@ public final class DecoderExporter {
 
     static Result export(LoadedModel model, TensorSource weights, Path outputDirectory, WeightDtype dtype,
             boolean compressWeights, LinearQuantization quantization, CacheInterface cache,
-            java.util.function.Consumer<Path> beforePublish, long externalDataThresholdBytes) {
+            Consumer<Path> beforePublish, long externalDataThresholdBytes) {
         if (compressWeights && quantization.quantized()) {
             // the sparse store skips zero floats; packed int4 codes have no float zeros to skip
             throw new InvalidSetting("compressWeights", "cannot be combined with weightBits " + quantization.bits());
@@ -155,7 +161,7 @@ public final class DecoderExporter {
             Files.createDirectories(parent);
             staging = Files.createTempDirectory(parent, "." + outputDirectory.getFileName() + ".partial-");
             // temp directories are private (700); an export is shared with evaluators, possibly other users
-            Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a staging directory in " + parent, e);
         }
@@ -220,11 +226,11 @@ public final class DecoderExporter {
     static OnnxMl.GraphProto buildGraph(DecoderConfig config, TensorSource weights, InitializerStore store,
             LinearQuantization quantization, CacheInterface cache) {
         GraphBuilder g = new GraphBuilder("decoder", store, cache.opset());
-        int[] allLayers = java.util.stream.IntStream.range(0, config.numLayers()).toArray();
+        int[] allLayers = IntStream.range(0, config.numLayers()).toArray();
         DecoderGraph decoder = new DecoderGraph(g, weights, ModelFamilies.of(config).kvHeadsPerLayer(config, weights),
                 config.headDim(), allLayers, 0, cache);
         FamilyGraphs family = ModelFamilies.of(config).graphs(config);
-        java.util.Set<String> blockLinears = new java.util.HashSet<>();
+        Set<String> blockLinears = new HashSet<>();
         for (int layer = 0; layer < config.numLayers(); layer++) {
             blockLinears.addAll(family.linearInputs(layer).keySet());
         }
@@ -315,7 +321,7 @@ public final class DecoderExporter {
             return;
         }
         try (Stream<Path> walk = Files.walk(directory)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // best effort: a leftover staging directory is harmless and named as such
         }

@@ -1,12 +1,12 @@
 package dev.prunelab.pruning.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prunelab.pruning.calibration.OverlayTensors;
 import dev.prunelab.pruning.checkpoint.HuggingFaceConfig;
 import dev.prunelab.pruning.checkpoint.Llama2cCheckpoint;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.checkpoint.SafetensorsFile;
 import dev.prunelab.pruning.checkpoint.SafetensorsWriter;
-import dev.prunelab.pruning.calibration.OverlayTensors;
 import dev.prunelab.pruning.family.CheckpointTensor;
 import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.model.DType;
@@ -23,6 +23,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -95,7 +96,7 @@ public final class HuggingFaceWriteBack {
         try {
             Files.createDirectories(parent);
             staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".partial-");
-            Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a staging directory in " + parent, e);
         }

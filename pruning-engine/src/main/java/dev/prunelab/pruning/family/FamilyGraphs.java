@@ -2,7 +2,9 @@ package dev.prunelab.pruning.family;
 
 import dev.prunelab.pruning.graph.DecoderGraph;
 import dev.prunelab.pruning.graph.GraphBuilder;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -25,7 +27,7 @@ public abstract class FamilyGraphs {
         MLP_HIDDEN;
 
         public String outputName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -39,7 +41,7 @@ public abstract class FamilyGraphs {
 
         /** The graph value of each tap, in the order they were recorded. */
         public Map<Tap, String> values() {
-            return java.util.Collections.unmodifiableMap(values);
+            return Collections.unmodifiableMap(values);
         }
     }
 

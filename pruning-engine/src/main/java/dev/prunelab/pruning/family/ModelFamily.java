@@ -34,6 +34,22 @@ public interface ModelFamily {
     void writeConfig(DecoderConfig config, ObjectNode json);
 
     /**
+     * The fields every Llama-like config.json spells the same way, in transformers' order: model_type, the widths,
+     * the layer and head counts, head_dim and max_position_embeddings.
+     */
+    static void writeShape(DecoderConfig c, ObjectNode json) {
+        json.put("model_type", c.modelType());
+        json.put("vocab_size", c.vocabSize());
+        json.put("hidden_size", c.hiddenSize());
+        json.put("intermediate_size", c.intermediateSize());
+        json.put("num_hidden_layers", c.numLayers());
+        json.put("num_attention_heads", c.numHeads());
+        json.put("num_key_value_heads", c.numKvHeads());
+        json.put("head_dim", c.headDim());
+        json.put("max_position_embeddings", c.contextLength());
+    }
+
+    /**
      * Checks that every tensor the family needs is present with a consistent shape: model-wide widths from the
      * config, per-layer widths (heads and MLP channels kept by structured pruning) from the tensors themselves.
      */

@@ -174,10 +174,6 @@ public final class GraphBuilder {
         return node("Reshape", name, new String[] {x, int64(shape)});
     }
 
-    public String reshapeTo(String name, String x, String shape) {
-        return node("Reshape", name, new String[] {x, shape});
-    }
-
     public String concat(String name, long axis, String... inputs) {
         return node("Concat", name, inputs, intAttribute("axis", axis));
     }
@@ -217,6 +213,12 @@ public final class GraphBuilder {
 
     public String where(String name, String condition, String x, String y) {
         return node("Where", name, new String[] {condition, x, y});
+    }
+
+    /** cap·tanh(x/cap), elementwise (Gemma 2's attention and final logit soft-capping). */
+    public String softcap(String path, String x, double cap) {
+        String capValue = scalar(path + "/cap", (float) cap);
+        return mul(path + "/Mul", unary("Tanh", path + "/Tanh", div(path + "/Div", x, capValue)), capValue);
     }
 
     // ---- attributes and value infos ---------------------------------------------------------------------

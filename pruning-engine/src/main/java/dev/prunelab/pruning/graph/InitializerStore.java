@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Turns weight arrays into ONNX initializers, either inline ({@code raw_data}) or appended to the external
@@ -198,7 +199,7 @@ public final class InitializerStore implements AutoCloseable {
         }
         if (expected != count) {
             throw new IllegalStateException("initializer " + name + " has " + count + " values for shape "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
     }
 

@@ -1,11 +1,16 @@
 package dev.prunelab.pruning.job;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.calibration.WindowSource;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.run.ProgressListener;
+import dev.prunelab.pruning.run.ReportedExport;
+import dev.prunelab.pruning.run.RunReport;
 import dev.prunelab.pruning.structured.StructuredPruner;
 import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
@@ -14,9 +19,10 @@ import dev.prunelab.pruning.unstructured.PruneRequest;
 import dev.prunelab.pruning.unstructured.SequentialPruner;
 import dev.prunelab.text.corpus.CalibrationSampler;
 import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.text.corpus.StrictUtf8;
 import dev.prunelab.text.corpus.TokenWindows;
 import dev.prunelab.text.tokenizer.TextTokenizer;
-import dev.prunelab.text.corpus.StrictUtf8;
+import dev.prunelab.vocabulary.CalibrationDefaults;
 import dev.prunelab.vocabulary.InvalidSetting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,19 +38,40 @@ import java.util.function.BiFunction;
  * the pruner service both call this.
  */
 public final class PruneJob {
-    /** The shipped TinyStories calibration text, relative to the shared data folder. */
-    public static final String DEFAULT_CALIBRATION = "text/tinystories/calibration.txt";
-    public static final int DEFAULT_SAMPLES = 128;
-    /** 0 = the model's context length, capped at 2048. */
-    public static final int DEFAULT_WINDOW = 0;
-    public static final long DEFAULT_SEED = 0;
+    /** Reads the reports back; what this engine did not write (a later version's fields) is left out. */
+    private static final ObjectMapper REPORTS = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private PruneJob() {
     }
 
-    /** The shipped calibration text (fails naming the data folder when it is missing). */
+    /** The shipped calibration text ({@link CalibrationDefaults#TEXT}; fails naming the data folder when missing). */
     public static Path defaultCalibrationText() {
-        return SharedData.path(DEFAULT_CALIBRATION);
+        return SharedData.path(CalibrationDefaults.TEXT);
+    }
+
+    /** The calibration of a request's fields, each absent one ({@code null}) taking {@link CalibrationDefaults}. */
+    public static Calibration calibration(Path text, Integer samples, Integer window, Long seed) {
+        return new Calibration(text != null ? text : defaultCalibrationText(),
+                samples != null ? samples : CalibrationDefaults.SAMPLES,
+                window != null ? window : CalibrationDefaults.WINDOW,
+                seed != null ? seed : CalibrationDefaults.SEED);
+    }
+
+    /**
+     * The report a prune wrote next to its model ({@value ReportedExport#FILE_NAME}) as the record that wrote it: a
+     * {@link StructuredReport} (schema {@value StructuredReport#SCHEMA}) or a {@link PruneReport}.
+     */
+    public static RunReport report(Path exportDirectory) {
+        Path file = exportDirectory.resolve(ReportedExport.FILE_NAME);
+        try {
+            JsonNode report = REPORTS.readTree(file.toFile());
+            return StructuredReport.SCHEMA.equals(report.path("schema").asText(null))
+                    ? REPORTS.treeToValue(report, StructuredReport.class)
+                    : REPORTS.treeToValue(report, PruneReport.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 
     /** Unstructured or N:M pruning of {@code model} into {@code out}. */

@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.model;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,7 +29,7 @@ public final class InMemoryTensors implements TensorSource {
         }
         if (count != data.length) {
             throw new IllegalArgumentException(name + ": " + data.length + " values for shape "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
         values.put(name, data);
         shapes.put(name, shape.clone());

@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.model;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,21 +20,21 @@ public record LoadedModel(
         DecoderConfig config,
         TensorSource tensors,
         Path source,
-        java.util.List<Path> weightFiles,
+        List<Path> weightFiles,
         Optional<Path> tokenizerPath,
         int bosTokenId,
         int eosTokenId,
         String bosRule) implements AutoCloseable {
 
     public LoadedModel {
-        weightFiles = java.util.List.copyOf(weightFiles);
+        weightFiles = List.copyOf(weightFiles);
         if (bosRule == null) {
             bosRule = bosTokenId < 0 ? "no BOS" : "id " + bosTokenId + " prepended";
         }
     }
 
     /** A model whose BOS id is given as it is (no rule recorded beyond the id). */
-    public LoadedModel(DecoderConfig config, TensorSource tensors, Path source, java.util.List<Path> weightFiles,
+    public LoadedModel(DecoderConfig config, TensorSource tensors, Path source, List<Path> weightFiles,
             Optional<Path> tokenizerPath, int bosTokenId, int eosTokenId) {
         this(config, tensors, source, weightFiles, tokenizerPath, bosTokenId, eosTokenId, null);
     }

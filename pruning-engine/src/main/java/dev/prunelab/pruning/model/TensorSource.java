@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.model;
 
+import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -27,9 +28,9 @@ public interface TensorSource extends AutoCloseable {
     /** {@link #readFloats} after checking the shape; a different shape is an error naming both shapes. */
     default float[] readFloats(String name, long... expectedShape) {
         TensorInfo info = info(name);
-        if (!java.util.Arrays.equals(info.shape(), expectedShape)) {
-            throw new ModelFormatException(info.file(), name, "shape " + java.util.Arrays.toString(info.shape())
-                    + " where " + java.util.Arrays.toString(expectedShape) + " was expected");
+        if (!Arrays.equals(info.shape(), expectedShape)) {
+            throw new ModelFormatException(info.file(), name, "shape " + Arrays.toString(info.shape())
+                    + " where " + Arrays.toString(expectedShape) + " was expected");
         }
         return readFloats(name);
     }

@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.prune;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -37,7 +38,7 @@ public final class Cholesky {
             });
         }
         for (int i = 0; i < n; i++) {
-            java.util.Arrays.fill(a, i * n + i + 1, i * n + n, 0.0);
+            Arrays.fill(a, i * n + i + 1, i * n + n, 0.0);
         }
     }
 

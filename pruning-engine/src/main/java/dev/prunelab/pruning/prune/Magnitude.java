@@ -1,5 +1,7 @@
 package dev.prunelab.pruning.prune;
 
+import dev.prunelab.vocabulary.PruneMethod;
+
 /**
  * Magnitude pruning (Han et al. 2015; the baseline of the SparseGPT and Wanda papers): score |W_ij|.
  * Unstructured: one threshold for the whole matrix, exactly floor(s·out·in) weights with the smallest
@@ -7,6 +9,11 @@ package dev.prunelab.pruning.prune;
  * would prune one more plus any ties. N:M: in each group of m columns of a row, the m−n smallest |W|.
  */
 public record Magnitude() implements PruningMethod {
+
+    @Override
+    public PruneMethod word() {
+        return PruneMethod.MAGNITUDE;
+    }
 
     @Override
     public PruneResult prune(float[] weight, int out, int in, InputStatistics stats, SparsityPattern pattern) {

@@ -63,17 +63,4 @@ final class MethodKernels {
             out[j] = w[off + j] * factor[j];
         }
     }
-
-    /** max |w[off+i]| over i < len. */
-    static float maxAbs(float[] w, int off, int len) {
-        float max = 0;
-        int i = 0;
-        for (int bound = F.loopBound(len); i < bound; i += F.length()) {
-            max = Math.max(max, FloatVector.fromArray(F, w, off + i).abs().reduceLanes(VectorOperators.MAX));
-        }
-        for (; i < len; i++) {
-            max = Math.max(max, Math.abs(w[off + i]));
-        }
-        return max;
-    }
 }

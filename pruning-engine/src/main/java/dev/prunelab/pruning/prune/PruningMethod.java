@@ -1,5 +1,7 @@
 package dev.prunelab.pruning.prune;
 
+import dev.prunelab.vocabulary.PruneMethod;
+
 /**
  * One-shot pruning of a linear layer's weight. Every method takes the weight W [out, in] (row-major,
  * Hugging Face Linear layout: rows are output features), the calibration statistics of the layer's
@@ -7,6 +9,9 @@ package dev.prunelab.pruning.prune;
  * keeps) and returns the sparsity it achieved, measured on W afterwards.
  */
 public sealed interface PruningMethod permits Magnitude, Wanda, SparseGpt, Ria {
+
+    /** The vocabulary's word for this method (its id in requests and reports). */
+    PruneMethod word();
 
     /**
      * Prunes {@code weight} in place.

@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.prune;
 
+import dev.prunelab.vocabulary.PruneMethod;
 import java.util.stream.IntStream;
 
 /**
@@ -30,6 +31,11 @@ public record Ria(double activationPower) implements PruningMethod {
 
     public Ria() {
         this(DEFAULT_ACTIVATION_POWER);
+    }
+
+    @Override
+    public PruneMethod word() {
+        return PruneMethod.RIA;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.prunelab.pruning.prune;
 
+import java.util.Arrays;
+
 /**
  * Picks the weights to prune from their scores with an exact count: the {@code k} smallest, ties
  * broken by index (lower index pruned first), so the achieved count never drifts from the target the
@@ -29,7 +31,7 @@ final class Selection {
             return;
         }
         if (k >= len) {
-            java.util.Arrays.fill(prune, maskOff, maskOff + len, true);
+            Arrays.fill(prune, maskOff, maskOff + len, true);
             return;
         }
         int prefix = 0;

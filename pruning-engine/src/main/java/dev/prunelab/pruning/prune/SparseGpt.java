@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.prune;
 
+import dev.prunelab.vocabulary.PruneMethod;
 import java.util.stream.IntStream;
 
 /**
@@ -39,6 +40,11 @@ public record SparseGpt(double dampeningFraction, int blockSize) implements Prun
     /** The paper's defaults: 1% dampening, blocks of 128 columns. */
     public SparseGpt() {
         this(0.01, 128);
+    }
+
+    @Override
+    public PruneMethod word() {
+        return PruneMethod.SPARSEGPT;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.prunelab.pruning.prune;
 
+import dev.prunelab.vocabulary.NmPattern;
+import dev.prunelab.vocabulary.PruneRules;
+
 /**
  * Which weights a pruner may keep. {@link Unstructured}: any fraction {@code sparsity} of the weights
  * becomes zero. {@link NM}: semi-structured N:M sparsity (Mishra et al. 2021, the 2:4 pattern of sparse
@@ -17,9 +20,7 @@ public sealed interface SparsityPattern {
     /** Any fraction {@code sparsity} in [0, 1) of the weights becomes zero. */
     record Unstructured(double sparsity) implements SparsityPattern {
         public Unstructured {
-            if (!(sparsity >= 0 && sparsity < 1)) {
-                throw new IllegalArgumentException("sparsity must be in [0, 1), was " + sparsity);
-            }
+            PruneRules.fraction(PruneRules.SPARSITY, sparsity);
         }
 
         @Override
@@ -37,20 +38,14 @@ public sealed interface SparsityPattern {
 
     /** At most {@code n} weights kept in every group of {@code m} consecutive input columns of a row. */
     record NM(int n, int m) implements SparsityPattern {
+        /** Refused as the vocabulary's {@link NmPattern} refuses it (0 < N < M). */
         public NM {
-            if (!(n > 0 && n < m)) {
-                throw new IllegalArgumentException("N:M needs 0 < N < M, was " + n + ":" + m);
-            }
+            new NmPattern(n, m);
         }
 
         @Override
         public double sparsity() {
             return 1.0 - (double) n / m;
-        }
-
-        /** How many weights of a group of {@code m} become zero. */
-        public int prunedPerGroup() {
-            return m - n;
         }
 
         /**
@@ -76,17 +71,21 @@ public sealed interface SparsityPattern {
         }
     }
 
-    /** Parses "0.5" (unstructured) or "2:4", "4:8" (N:M). */
+    /** Parses "0.5" (unstructured) or "2:4", "4:8" (N:M, read by the vocabulary's {@link NmPattern}). */
     static SparsityPattern parse(String text) {
         String s = text.strip();
+        if (s.indexOf(':') >= 0) {
+            return of(NmPattern.parse(NmPattern.FIELD, s));
+        }
         try {
-            int colon = s.indexOf(':');
-            if (colon < 0) {
-                return new Unstructured(Double.parseDouble(s));
-            }
-            return new NM(Integer.parseInt(s.substring(0, colon).strip()), Integer.parseInt(s.substring(colon + 1).strip()));
+            return new Unstructured(Double.parseDouble(s));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("sparsity pattern must look like 0.5 or 2:4, was '" + text + "'", e);
         }
+    }
+
+    /** The N:M pattern a request names. */
+    static SparsityPattern of(NmPattern pattern) {
+        return new NM(pattern.n(), pattern.m());
     }
 }

@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.prune;
 
+import dev.prunelab.vocabulary.PruneMethod;
 import java.util.stream.IntStream;
 
 /**
@@ -9,6 +10,11 @@ import java.util.stream.IntStream;
  * lower column first). N:M: the m−n lowest scores of every group of m columns.
  */
 public record Wanda() implements PruningMethod {
+
+    @Override
+    public PruneMethod word() {
+        return PruneMethod.WANDA;
+    }
 
     @Override
     public PruneResult prune(float[] weight, int out, int in, InputStatistics stats, SparsityPattern pattern) {

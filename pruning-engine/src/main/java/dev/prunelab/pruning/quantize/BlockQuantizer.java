@@ -1,5 +1,7 @@
 package dev.prunelab.pruning.quantize;
 
+import java.util.Arrays;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -65,7 +67,7 @@ public final class BlockQuantizer {
         int blob = blockSize / 2;
         byte[] packed = new byte[n * blocks * blob];
         float[] scales = new float[n * blocks];
-        java.util.stream.IntStream.range(0, n).parallel().forEach(row -> {
+        IntStream.range(0, n).parallel().forEach(row -> {
             int[] codes = new int[blockSize];
             for (int block = 0; block < blocks; block++) {
                 int from = row * k + block * blockSize;
@@ -73,7 +75,7 @@ public final class BlockQuantizer {
                 float scale = maxAbs(w, from, len) / MAX_LEVEL;
                 scales[row * blocks + block] = scale;
                 encode(w, from, len, scale, codes);
-                java.util.Arrays.fill(codes, len, blockSize, ZERO_CODE);
+                Arrays.fill(codes, len, blockSize, ZERO_CODE);
                 int out = (row * blocks + block) * blob;
                 for (int b = 0; b < blob; b++) {
                     packed[out + b] = (byte) (codes[2 * b] | (codes[2 * b + 1] << 4));

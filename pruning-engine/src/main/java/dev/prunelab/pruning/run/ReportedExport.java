@@ -8,6 +8,7 @@ import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -24,22 +25,15 @@ public final class ReportedExport {
     }
 
     /**
-     * @param seconds    the run's seconds per stage; {@code export} and {@code total} are added
-     * @param startNanos when the run started ({@link System#nanoTime()})
-     * @param report     builds the report, given the staging directory (to measure what was written)
+     * @param quantization float linear layers or int4 MatMulNBits ({@link DecoderExporter})
+     * @param seconds      the run's seconds per stage; {@code export} and {@code total} are added
+     * @param startNanos   when the run started ({@link System#nanoTime()})
+     * @param report       builds the report, given the staging directory (to measure what was written)
      */
-    public static <R> R export(LoadedModel model, TensorSource weights, Path out, WeightDtype dtype,
-            boolean compressWeights, Map<String, Double> seconds, long startNanos, ProgressListener listener,
-            Function<Path, R> report) {
-        return export(model, weights, out, dtype, compressWeights, LinearQuantization.FLOAT, seconds, startNanos,
-                listener, report);
-    }
-
-    /** @param quantization float linear layers or int4 MatMulNBits ({@link DecoderExporter}) */
     public static <R> R export(LoadedModel model, TensorSource weights, Path out, WeightDtype dtype,
             boolean compressWeights, LinearQuantization quantization, Map<String, Double> seconds, long startNanos,
             ProgressListener listener, Function<Path, R> report) {
-        Object[] written = new Object[1];
+        AtomicReference<R> written = new AtomicReference<>();
         long exportStart = System.nanoTime();
         listener.progress(RunStage.EXPORT, 0, 1);
         DecoderExporter.export(model, weights, out, dtype, compressWeights, quantization, staging -> {
@@ -47,11 +41,9 @@ public final class ReportedExport {
             seconds.put("total", (System.nanoTime() - startNanos) / 1e9);
             R built = report.apply(staging);
             Reports.write(built, staging.resolve(FILE_NAME));
-            written[0] = built;
+            written.set(built);
         });
         listener.progress(RunStage.EXPORT, 1, 1);
-        @SuppressWarnings("unchecked")
-        R result = (R) written[0];
-        return result;
+        return written.get();
     }
 }

@@ -5,6 +5,7 @@ import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
@@ -65,7 +66,7 @@ final class DroppedBlocks implements TensorSource {
     public TensorInfo info(String name) {
         String source = sourceName(name);
         if (source == null) {
-            throw new ModelFormatException(java.nio.file.Path.of("<dropped blocks>"), name, "layer was dropped");
+            throw new ModelFormatException(Path.of("<dropped blocks>"), name, "layer was dropped");
         }
         TensorInfo info = base.info(source);
         return new TensorInfo(name, info.dtype(), info.shape(), info.file());

@@ -2,6 +2,9 @@ package dev.prunelab.pruning.structured;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.pruning.calibration.CalibrationSummary;
+import dev.prunelab.pruning.run.RunReport;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,7 +48,32 @@ public record StructuredReport(
         Map<String, Double> secondsPerStage,
         int threads,
         Long peakRssBytes,
-        String output) {
+        String output) implements RunReport {
 
     public static final String SCHEMA = "structured-1";
+
+    /** Structured pruning removes units rather than zeroing weights: no sparsity. */
+    @Override
+    public Sparsity sparsity() {
+        return null;
+    }
+
+    /** Each source layer's parameters removed, and the heads and MLP channels it kept (a dropped block: all). */
+    @Override
+    public List<LayerRemoval> layerRemovals() {
+        Map<Integer, ModelCost.LayerCost> keptBySource = new HashMap<>();
+        for (ModelCost.LayerCost kept : layersAfter) {
+            keptBySource.put(kept.sourceLayer(), kept);
+        }
+        List<LayerRemoval> layers = new ArrayList<>();
+        for (ModelCost.LayerCost before : layersBefore) {
+            ModelCost.LayerCost kept = keptBySource.get(before.layer());
+            double parameters = before.parameters();
+            double removed = kept == null ? 1 : parameters <= 0 ? 0
+                    : Math.min(1, Math.max(0, 1 - kept.parameters() / parameters));
+            layers.add(new LayerRemoval(before.layer(), removed, kept == null ? 0 : kept.queryHeads(),
+                    kept == null ? 0 : kept.mlpWidth()));
+        }
+        return layers;
+    }
 }

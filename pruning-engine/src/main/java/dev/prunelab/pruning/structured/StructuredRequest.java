@@ -3,6 +3,7 @@ package dev.prunelab.pruning.structured;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.PruneRules;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredRules;
 import dev.prunelab.vocabulary.StructuredScore;
@@ -32,9 +33,7 @@ public record StructuredRequest(StructuredTarget target, double ratio, Structure
     /** @param quantization the kept (narrower) linear layers as float MatMul or int4 MatMulNBits */
     public StructuredRequest {
         quantization = quantization == null ? LinearQuantization.FLOAT : quantization;
-        if (!(ratio >= 0 && ratio < 1)) {
-            throw new InvalidSetting("ratio", ratio + " is outside [0, 1)");
-        }
+        PruneRules.fraction("ratio", ratio);
         InvalidSetting refusal = StructuredRules.refusal(target, score, allocation, biasCompensation);
         if (refusal != null) {
             throw refusal;

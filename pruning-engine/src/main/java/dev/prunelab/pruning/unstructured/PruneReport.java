@@ -4,8 +4,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.pruning.calibration.CalibrationSummary;
 import dev.prunelab.pruning.prune.Dsnot;
 import dev.prunelab.pruning.run.ReportedExport;
+import dev.prunelab.pruning.run.RunReport;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code prune-report.json}, schema version 1: what was asked, what was achieved per matrix and overall, how
@@ -42,14 +45,47 @@ public record PruneReport(
         Storage storage,
         String output,
         String refinement,
-        Refinement refinementSummary) {
+        Refinement refinementSummary) implements RunReport {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String FILE_NAME = ReportedExport.FILE_NAME;
 
-    /** @param shape as stored in the checkpoint ([out, in] for Linear, [in, out] for GPT-2 Conv1D) */
-    public record MatrixSparsity(String name, long[] shape, double requested, double achieved, long zeros,
-            Dsnot.Result refinement) {
+    @Override
+    public Sparsity sparsity() {
+        return new Sparsity(requestedSparsity, achievedSparsity);
+    }
+
+    /** Zeros over elements of each layer's pruned matrices (a report older than the matrices' layers: none). */
+    @Override
+    public List<LayerRemoval> layerRemovals() {
+        Map<Integer, Long> zerosByLayer = new TreeMap<>();
+        Map<Integer, Long> elementsByLayer = new TreeMap<>();
+        for (MatrixSparsity matrix : matrices == null ? List.<MatrixSparsity>of() : matrices) {
+            if (matrix.layer() != null) {
+                zerosByLayer.merge(matrix.layer(), matrix.zeros(), Long::sum);
+                elementsByLayer.merge(matrix.layer(), matrix.elements(), Long::sum);
+            }
+        }
+        List<LayerRemoval> layers = new ArrayList<>();
+        elementsByLayer.forEach((layer, elements) -> layers.add(new LayerRemoval(layer,
+                elements == 0 ? 0 : (double) zerosByLayer.get(layer) / elements, null, null)));
+        return layers;
+    }
+
+    /**
+     * @param layer the decoder layer of the source model the matrix belongs to
+     * @param shape as stored in the checkpoint ([out, in] for Linear, [in, out] for GPT-2 Conv1D)
+     */
+    public record MatrixSparsity(String name, Integer layer, long[] shape, double requested, double achieved,
+            long zeros, Dsnot.Result refinement) {
+
+        long elements() {
+            long elements = 1;
+            for (long dimension : shape) {
+                elements *= dimension;
+            }
+            return elements;
+        }
     }
 
     /**

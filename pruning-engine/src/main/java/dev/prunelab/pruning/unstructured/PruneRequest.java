@@ -3,12 +3,12 @@ package dev.prunelab.pruning.unstructured;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.prune.Dsnot;
 import dev.prunelab.pruning.prune.Magnitude;
-import dev.prunelab.pruning.prune.Ria;
-import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.pruning.prune.PruningMethod;
+import dev.prunelab.pruning.prune.Ria;
 import dev.prunelab.pruning.prune.SparseGpt;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.prune.Wanda;
+import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
@@ -61,7 +61,7 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
 
     /** Magnitude with uniform sparsity and no DSnoT needs no activations at all. */
     public boolean needsCalibration() {
-        return !(method instanceof Magnitude) || layerSparsity == LayerSparsity.OWL
+        return method.word() != PruneMethod.MAGNITUDE || layerSparsity == LayerSparsity.OWL
                 || refinement != MaskRefinement.NONE;
     }
 
@@ -75,19 +75,5 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
             case STRUCTURED -> throw new InvalidSetting(PruneMethod.FIELD,
                     "structured is not an unstructured method (it takes a target, a ratio and a score)");
         };
-    }
-
-    public static String methodName(PruningMethod method) {
-        return word(method).id();
-    }
-
-    public static PruneMethod word(PruningMethod method) {
-        if (method instanceof Magnitude) {
-            return PruneMethod.MAGNITUDE;
-        }
-        if (method instanceof Ria) {
-            return PruneMethod.RIA;
-        }
-        return method instanceof Wanda ? PruneMethod.WANDA : PruneMethod.SPARSEGPT;
     }
 }

@@ -31,8 +31,10 @@ import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.RunStage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -101,7 +103,7 @@ public final class SequentialPruner {
                         request.compressWeights(), request.quantization(), seconds, startNanos, listener,
                         staging -> new PruneReport(
                                 PruneReport.SCHEMA_VERSION, model.source().toAbsolutePath().toString(),
-                                ModelFamilies.of(config).id(), PruneRequest.methodName(request.method()),
+                                ModelFamilies.of(config).id(), request.method().word().id(),
                                 request.pattern().toString(), request.pattern().sparsity(),
                                 (double) blocks.zeros() / blocks.pruned(), blocks.pruned(), blocks.zeros(),
                                 totalParameters, request.layerSparsity().name().toLowerCase(Locale.ROOT), allocation,
@@ -113,7 +115,7 @@ public final class SequentialPruner {
         } finally {
             try {
                 if (request.savePrunedWeights() != null && Files.exists(spill)) {
-                    Files.move(spill, request.savePrunedWeights(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(spill, request.savePrunedWeights(), StandardCopyOption.REPLACE_EXISTING);
                 }
                 Files.deleteIfExists(spill);
             } catch (IOException ignored) {
@@ -184,7 +186,7 @@ public final class SequentialPruner {
                     }
                     writer.write(name, weight);
                     block.put(name, weight, info.shape());
-                    matrices.add(new PruneReport.MatrixSparsity(name, info.shape(), layerPattern.sparsity(),
+                    matrices.add(new PruneReport.MatrixSparsity(name, layer, info.shape(), layerPattern.sparsity(),
                             result.achievedSparsity(), result.zeros(), matrix.refinement()));
                     zeros += result.zeros();
                     pruned += result.total();
@@ -206,7 +208,7 @@ public final class SequentialPruner {
                 bytes += Files.size(file);
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot measure " + exportDirectory, e);
+            throw new UncheckedIOException("cannot measure " + exportDirectory, e);
         }
         return new PruneReport.Storage(card.weightStorage(), bytes, card.expandedWeightBytes(),
                 PruneReport.Storage.NOTE);

@@ -18,15 +18,16 @@ class SparsityPatternTest {
 
     @Test
     void rejectsInvalidPatternsWithClearMessages() {
-        assertEquals("sparsity must be in [0, 1), was 1.2",
+        // the vocabulary's rules (PruneRules, NmPattern), worded as the requests word them
+        assertEquals("sparsity: 1.2 is outside [0, 1)",
                 assertThrows(IllegalArgumentException.class, () -> SparsityPattern.parse("1.2")).getMessage());
-        assertEquals("sparsity must be in [0, 1), was -0.1",
+        assertEquals("sparsity: -0.1 is outside [0, 1)",
                 assertThrows(IllegalArgumentException.class, () -> new SparsityPattern.Unstructured(-0.1)).getMessage());
-        assertEquals("sparsity must be in [0, 1), was NaN",
+        assertEquals("sparsity: NaN is outside [0, 1)",
                 assertThrows(IllegalArgumentException.class, () -> new SparsityPattern.Unstructured(Double.NaN)).getMessage());
-        assertEquals("N:M needs 0 < N < M, was 4:4",
+        assertEquals("pattern: 4:4 has N >= M; N must be below M (2:4 keeps 2 of every 4)",
                 assertThrows(IllegalArgumentException.class, () -> SparsityPattern.parse("4:4")).getMessage());
-        assertEquals("N:M needs 0 < N < M, was 0:4",
+        assertEquals("0:4 keeps N=0 weights per group; N must be at least 1",
                 assertThrows(IllegalArgumentException.class, () -> new SparsityPattern.NM(0, 4)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new SparsityPattern.NM(4, 8).checkColumns(0));
         assertThrows(IllegalArgumentException.class, () -> SparsityPattern.parse("half"));

@@ -12,6 +12,7 @@ import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.WeightBits;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class PruneRequestWordsTest {
             if (word.isStructured()) {
                 continue;
             }
-            assertEquals(word, PruneRequest.word(PruneRequest.method(word)), word.id());
+            assertEquals(word, PruneRequest.method(word).word(), word.id());
         }
     }
 
@@ -44,11 +45,11 @@ class PruneRequestWordsTest {
 
     @Test
     void weightWidthsNameTheirField() {
-        assertEquals(LinearQuantization.BITS_FIELD, assertThrows(InvalidSetting.class,
+        assertEquals(WeightBits.FIELD, assertThrows(InvalidSetting.class,
                 () -> LinearQuantization.of(8, null)).field());
-        assertEquals(LinearQuantization.BLOCK_FIELD, assertThrows(InvalidSetting.class,
+        assertEquals(WeightBits.BLOCK_FIELD, assertThrows(InvalidSetting.class,
                 () -> LinearQuantization.of(4, 48)).field());
-        assertEquals(LinearQuantization.BLOCK_FIELD, assertThrows(InvalidSetting.class,
+        assertEquals(WeightBits.BLOCK_FIELD, assertThrows(InvalidSetting.class,
                 () -> LinearQuantization.of(null, 32)).field());
         assertEquals(LinearQuantization.FLOAT, LinearQuantization.of(32, null));
         assertEquals(new LinearQuantization(4, 64, 4), LinearQuantization.of(4, 64));

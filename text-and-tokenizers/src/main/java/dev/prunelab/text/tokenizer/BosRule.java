@@ -1,5 +1,6 @@
 package dev.prunelab.text.tokenizer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -192,7 +193,7 @@ public record BosRule(int tokenId, String token, String source) {
             return root;
         } catch (IOException e) {
             // where, not what: Jackson's message quotes the bytes it read
-            String where = e instanceof com.fasterxml.jackson.core.JsonProcessingException p && p.getLocation() != null
+            String where = e instanceof JsonProcessingException p && p.getLocation() != null
                     ? " at line " + p.getLocation().getLineNr() + ", column " + p.getLocation().getColumnNr() : "";
             throw new IllegalArgumentException(file + " is not valid JSON" + where, e);
         }

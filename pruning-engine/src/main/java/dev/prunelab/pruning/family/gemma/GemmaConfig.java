@@ -6,6 +6,7 @@ import dev.prunelab.pruning.model.HalfFloats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * Gemma 2 ({@code gemma2}) and Gemma 3's text model ({@code gemma3_text}): RMSNorm scaling by (1 + weight),
@@ -195,7 +196,7 @@ public record GemmaConfig(
 
     @Override
     public GemmaConfig withLayers(int layers) {
-        return keepingLayers(java.util.stream.IntStream.range(0, layers).toArray());
+        return keepingLayers(IntStream.range(0, layers).toArray());
     }
 
     @Override

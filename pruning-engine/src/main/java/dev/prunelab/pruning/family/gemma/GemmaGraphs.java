@@ -5,8 +5,10 @@ import com.google.protobuf.ByteString;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.gemma.GemmaConfig.LayerType;
 import dev.prunelab.pruning.family.gemma.GemmaConfig.Rope;
+import dev.prunelab.pruning.graph.AttentionOptions;
 import dev.prunelab.pruning.graph.DecoderGraph;
 import dev.prunelab.pruning.graph.GraphBuilder;
+import dev.prunelab.pruning.graph.Rotary;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,7 +30,7 @@ final class GemmaGraphs extends FamilyGraphs {
     private final GemmaConfig c;
     private String embedding;
     private String normOffset;   // the 1 of (1 + w)
-    private final Map<LayerType, DecoderGraph.Rotary> rotaries = new EnumMap<>(LayerType.class);
+    private final Map<LayerType, Rotary> rotaries = new EnumMap<>(LayerType.class);
 
     GemmaGraphs(GemmaConfig config) {
         this.c = config;
@@ -62,7 +64,7 @@ final class GemmaGraphs extends FamilyGraphs {
         GemmaConfig.Attention a = c.attention();
         String context = d.attention(path + "/self_attn", layer, q, k, v, queryHeads, kvHeads, c.headDim(),
                 rotary(d, a.layerTypes().get(layer)),
-                new DecoderGraph.AttentionOptions(a.scale(), a.logitSoftcap(), a.window(layer)));
+                new AttentionOptions(a.scale(), a.logitSoftcap(), a.window(layer)));
         taps.record(Tap.ATTENTION_CONTEXT, context);
         String attended = d.linear(path + "/self_attn/o_proj", GemmaNames.attention(layer, "o_proj"), context);
         attended = norm(d, path + "/post_attention_layernorm", GemmaNames.norm(layer, GemmaNames.POST_ATTENTION_NORM),
@@ -111,13 +113,13 @@ final class GemmaGraphs extends FamilyGraphs {
      * The rotary of a layer type: Gemma 2 has one for every layer; Gemma 3's full layers rotate with rope_theta (and
      * rope_scaling), its sliding ones with rope_local_base_freq, each its own pair of tables.
      */
-    private DecoderGraph.Rotary rotary(DecoderGraph d, LayerType type) {
+    private Rotary rotary(DecoderGraph d, LayerType type) {
         Rope rope = type == LayerType.SLIDING ? c.attention().slidingRope() : c.attention().fullRope();
         boolean shared = c.attention().fullRope().equals(c.attention().slidingRope());
         LayerType key = shared ? LayerType.FULL : type;
-        return rotaries.computeIfAbsent(key, t -> new DecoderGraph.Rotary(d.g, d.positionIds,
+        return rotaries.computeIfAbsent(key, t -> new Rotary(d.g, d.positionIds,
                 t == LayerType.SLIDING ? "model.rotary_emb_local" : "model.rotary_emb", c.headDim(),
-                DecoderGraph.Rotary.inverseFrequencies(c.headDim(), rope.theta(), rope.linearFactor()),
+                Rotary.inverseFrequencies(c.headDim(), rope.theta(), rope.linearFactor()),
                 c.contextLength()));
     }
 

@@ -152,15 +152,7 @@ public final class LlamaFamily implements ModelFamily {
             case "phi3" -> "Phi3ForCausalLM";
             default -> "LlamaForCausalLM";
         });
-        json.put("model_type", c.modelType());
-        json.put("vocab_size", c.vocabSize());
-        json.put("hidden_size", c.hiddenSize());
-        json.put("intermediate_size", c.intermediateSize());
-        json.put("num_hidden_layers", c.numLayers());
-        json.put("num_attention_heads", c.numHeads());
-        json.put("num_key_value_heads", c.numKvHeads());
-        json.put("head_dim", c.headDim());
-        json.put("max_position_embeddings", c.contextLength());
+        ModelFamily.writeShape(c, json);
         json.put("hidden_act", "silu");
         json.put("rms_norm_eps", c.rmsNormEps());
         json.put("rope_theta", c.ropeTheta());

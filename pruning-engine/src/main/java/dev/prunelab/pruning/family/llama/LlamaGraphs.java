@@ -1,8 +1,10 @@
 package dev.prunelab.pruning.family.llama;
 
 import dev.prunelab.pruning.family.FamilyGraphs;
+import dev.prunelab.pruning.graph.AttentionOptions;
 import dev.prunelab.pruning.graph.DecoderGraph;
 import dev.prunelab.pruning.graph.GraphBuilder;
+import dev.prunelab.pruning.graph.Rotary;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,7 +16,7 @@ import java.util.Map;
 final class LlamaGraphs extends FamilyGraphs {
     private final LlamaConfig c;
     private String embedding;
-    private DecoderGraph.Rotary rotary;
+    private Rotary rotary;
 
     LlamaGraphs(LlamaConfig config) {
         this.c = config;
@@ -30,7 +32,7 @@ final class LlamaGraphs extends FamilyGraphs {
     public String layer(DecoderGraph d, int layer, String x, Taps taps) {
         GraphBuilder g = d.g;
         if (rotary == null) {
-            rotary = new DecoderGraph.Rotary(g, d.positionIds, "model.rotary_emb", c.headDim(),
+            rotary = new Rotary(g, d.positionIds, "model.rotary_emb", c.headDim(),
                     c.inverseFrequencies(), c.contextLength());
         }
         String path = "/model/layers." + layer;
@@ -49,7 +51,7 @@ final class LlamaGraphs extends FamilyGraphs {
             k = headRmsNorm(d, path + "/self_attn/k_norm", LlamaNames.attention(layer, "k_norm.weight"), k, kvHeads,
                     c.headDim(), c.rmsNormEps());
         }
-        DecoderGraph.AttentionOptions options = new DecoderGraph.AttentionOptions(1.0 / Math.sqrt(c.headDim()), 0,
+        AttentionOptions options = new AttentionOptions(1.0 / Math.sqrt(c.headDim()), 0,
                 c.effectiveSlidingWindow());
         String context = d.attention(path + "/self_attn", layer, q, k, v, queryHeads, kvHeads, c.headDim(), rotary,
                 options);

@@ -31,8 +31,9 @@ import java.util.logging.Logger;
 
 /**
  * The evaluator service's core, in plain Java: turns one {@link ModelPruned} into the {@link ModelEvaluated} to
- * publish (or a {@link RunFailed} with its stage and one-line reason). The Kafka adapter decodes, calls
- * {@link #process} one model at a time and publishes.
+ * publish (or a {@link RunFailed} with its stage and one-line reason). Its Kafka adapter
+ * ({@code EvaluatorKafkaAdapter}) decodes, calls {@link #perform} one model at a time and publishes. The suite's
+ * settings and the event's figures come from {@link EvaluationMapper}.
  *
  * <p>Idempotent by run id, and safe with several evaluators on one store, by the {@link ClaimedWork} protocol: the
  * outcome is recorded in the artifact store before it is returned (a model.evaluated also under
@@ -44,11 +45,11 @@ import java.util.logging.Logger;
  * <p>The perplexity text a request names is read only inside the {@link InputRoots}; failure reasons name files
  * relative to their root.
  */
-public final class EvaluationProcessor {
-    private static final Logger LOG = Logger.getLogger(EvaluationProcessor.class.getName());
+public final class Evaluator {
+    private static final Logger LOG = Logger.getLogger(Evaluator.class.getName());
     private static final EventCodec CODEC = new EventCodec();
 
-    /** What {@link #process} reports while it runs (metrics, progress events). */
+    /** What {@link #perform} reports while it runs (metrics, progress events). */
     public interface Observer {
         Observer NONE = new Observer() { };
 
@@ -73,20 +74,13 @@ public final class EvaluationProcessor {
     private final int defaultThreads;
     private final boolean spinning;
 
-    /** @param host the host name measurement windows carry (the energy meter names its samples the same way) */
-    public EvaluationProcessor(ArtifactStore store, InputRoots roots, ResultStore results, String host,
-            EnergyBenchmark.Environment energy, Clock clock) {
-        this(store, roots, results, host, energy, clock, 0);
-    }
-
-    /** @param defaultThreads ONNX Runtime threads for requests that name none (0 = one per core idle at the start) */
-    public EvaluationProcessor(ArtifactStore store, InputRoots roots, ResultStore results, String host,
-            EnergyBenchmark.Environment energy, Clock clock, int defaultThreads) {
-        this(store, roots, results, host, energy, clock, defaultThreads, false);
-    }
-
-    /** @param spinning whether ONNX Runtime's pool threads spin between operators ({@code prunelab.evaluator.spinning}) */
-    public EvaluationProcessor(ArtifactStore store, InputRoots roots, ResultStore results, String host,
+    /**
+     * @param host           the host name measurement windows carry (the energy meter names its samples the same way)
+     * @param defaultThreads ONNX Runtime threads for requests that name none (0 = one per core idle at the start)
+     * @param spinning       whether ONNX Runtime's pool threads spin between operators
+     *                       ({@code prunelab.evaluator.spinning})
+     */
+    public Evaluator(ArtifactStore store, InputRoots roots, ResultStore results, String host,
             EnergyBenchmark.Environment energy, Clock clock, int defaultThreads, boolean spinning) {
         if (defaultThreads < 0) {
             throw new IllegalArgumentException("prunelab.evaluator.threads must be >= 0 (0 = auto), was "
@@ -103,16 +97,11 @@ public final class EvaluationProcessor {
         this.clock = clock;
     }
 
-    /** Evaluates one pruned model; never throws for a bad artifact or a failed evaluation. */
-    public Event process(ModelPruned event, Observer observer) {
-        return perform(event, observer).event();
-    }
-
     /**
      * Evaluates one pruned model by the {@link ClaimedWork} protocol: its recorded outcome (or stored evaluation) if
      * it has one, else the evaluation under this replica's claim, its outcome recorded before it is returned. What
      * the work lets out, and a store that fails, is a failure at stage evaluate: the evaluator's own stage, so the
-     * gateway believes it from this source.
+     * gateway believes it from this source. Never throws for a bad artifact or a failed evaluation.
      */
     public ClaimedWork.Outcome perform(ModelPruned event, Observer observer) {
         String runId = event.runId();
@@ -153,9 +142,9 @@ public final class EvaluationProcessor {
     private ModelEvaluated evaluate(ModelPruned event, EvaluationSpec spec, Path model,
             Consumer<RunProgress> progressSink) throws IOException {
         String runId = event.runId();
-        EvaluationSuite.Settings settings = EvaluationRequest.settings(model, spec, energyReference(event),
+        EvaluationSuite.Settings settings = EvaluationMapper.settings(model, spec, energyReference(event),
                 defaultThreads, spinning);
-        ProgressReporter progress = new ProgressReporter(runId, EvaluationRequest.sections(settings), progressSink,
+        ProgressReporter progress = new ProgressReporter(runId, EvaluationMapper.sections(settings), progressSink,
                 clock);
         progress.started();
         Instant start = clock.instant();
@@ -167,11 +156,11 @@ public final class EvaluationProcessor {
         if (report.zeroShot() != null) {
             results.writeLmEval(runId, EvaluationReport.JSON.writeValueAsString(LmEvalResults.of(report)));
         }
-        EvaluationMetrics metrics = EvaluationRequest.metrics(report, reportFile.toUri().toString());
+        EvaluationMetrics metrics = EvaluationMapper.metrics(report, reportFile.toUri().toString());
         MeasurementWindow window = new MeasurementWindow(start, end, host,
-                EvaluationRequest.device(report), report.provider());
+                EvaluationMapper.device(report), report.provider());
         ModelEvaluated evaluated = new ModelEvaluated(runId, clock.instant(), metrics, window,
-                report.energy() == null ? null : report.energy().summary());
+                EvaluationMapper.energy(report));
         results.writeEvent(runId, CODEC.encode(evaluated));
         LOG.info("run " + runId + " evaluated in " + window.duration() + ": " + metrics);
         return evaluated;

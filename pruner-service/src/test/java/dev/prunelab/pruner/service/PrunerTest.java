@@ -14,7 +14,7 @@ import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
-import dev.prunelab.pruner.app.RunProcessor;
+import dev.prunelab.pruner.app.Pruner;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.RunStage;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The request -> prune -> artifact core on the shipped stories260K, without Quarkus or Kafka. */
-class RunProcessorTest {
+class PrunerTest {
     static final Instant T = Instant.parse("2026-01-31T12:00:00Z");
 
     @TempDir
@@ -55,8 +55,8 @@ class RunProcessorTest {
         return InputRoots.of(models.toString(), SharedData.root().toString(), Optional.empty());
     }
 
-    private RunProcessor processor(ArtifactStore store) {
-        return new RunProcessor(store, roots(temp), Clock.systemUTC(), 1);
+    private Pruner pruner(ArtifactStore store) {
+        return new Pruner(store, roots(temp), Clock.systemUTC(), 1);
     }
 
     /** The store's entries but its own bookkeeping (claims, recorded outcomes). */
@@ -67,8 +67,8 @@ class RunProcessorTest {
         }
     }
 
-    /** Records what the processor reports. */
-    static final class Recorder implements RunProcessor.Observer {
+    /** Records what the pruner reports. */
+    static final class Recorder implements Pruner.Observer {
         final List<RunProgress> progress = new ArrayList<>();
         int started;
 
@@ -86,12 +86,12 @@ class RunProcessorTest {
     @Test
     void prunesIntoTheStoreOnceAndRepublishesTheSameArtifactForTheSameRunId() throws Exception {
         ArtifactStore store = new ArtifactStore(temp.resolve("artifacts"));
-        RunProcessor processor = processor(store);
+        Pruner pruner = pruner(store);
         RunRequested request = request("stories-magnitude-50", null, stories(),
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5));
 
         Recorder first = new Recorder();
-        ModelPruned pruned = assertInstanceOf(ModelPruned.class, processor.process(request, first));
+        ModelPruned pruned = assertInstanceOf(ModelPruned.class, pruner.process(request, first));
 
         Path artifact = store.verify(pruned.artifact());
         assertEquals(store.root().resolve("stories-magnitude-50"), artifact);
@@ -121,7 +121,7 @@ class RunProcessorTest {
         Path model = artifact.resolve("model.onnx");
         long modified = Files.getLastModifiedTime(model).toMillis();
         Recorder second = new Recorder();
-        ModelPruned again = assertInstanceOf(ModelPruned.class, processor.process(request, second));
+        ModelPruned again = assertInstanceOf(ModelPruned.class, pruner.process(request, second));
         assertEquals(0, second.started, "the second delivery must not prune again");
         assertTrue(second.progress.isEmpty());
         assertEquals(pruned, again, "the recorded model.pruned itself, so the same CloudEvents id");
@@ -129,26 +129,46 @@ class RunProcessorTest {
     }
 
     @Test
+    void anArtifactPrunedBeforeItsOutcomeWasRecordedIsSummarisedFromItsStoredReportAsWhenItWasPruned()
+            throws Exception {
+        ArtifactStore store = new ArtifactStore(temp.resolve("artifacts"));
+        RunRequested request = request("stories-wanda-24", null, stories(), PruneSpec.nm(PruneMethod.WANDA, "2:4"));
+        ModelPruned pruned = assertInstanceOf(ModelPruned.class, pruner(store).process(request, new Recorder()));
+        assertEquals(5, pruned.report().layers().size(), "one figure per decoder layer, from the engine's report");
+        for (int layer = 0; layer < 5; layer++) {
+            assertEquals(layer, pruned.report().layers().get(layer).layer());
+            assertEquals(0.5, pruned.report().layers().get(layer).removed(), 1e-9);
+        }
+        // killed between commit and record: the redelivery rebuilds model.pruned from the stored report
+        Files.delete(store.root().resolve(".outcomes/prune-stories-wanda-24.json"));
+        Recorder again = new Recorder();
+        ModelPruned rebuilt = assertInstanceOf(ModelPruned.class, pruner(store).process(request, again));
+        assertEquals(0, again.started, "the committed artifact is not pruned again");
+        assertEquals(pruned.report(), rebuilt.report());
+        assertEquals(pruned.artifact(), rebuilt.artifact());
+    }
+
+    @Test
     void aMissingModelFailsValidationNamingThePathRelativeToItsRoot() {
-        RunProcessor processor = processor(new ArtifactStore(temp.resolve("artifacts")));
+        Pruner pruner = pruner(new ArtifactStore(temp.resolve("artifacts")));
         String missing = temp.resolve("no-such-model.bin").toString();
-        RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(
+        RunFailed failed = assertInstanceOf(RunFailed.class, pruner.process(
                 request("run-missing", null, missing, PruneSpec.unstructured(PruneMethod.WANDA, 0.5)),
-                RunProcessor.Observer.NONE));
+                Pruner.Observer.NONE));
         assertEquals(RunStage.VALIDATE, failed.stage());
         assertEquals("model.path: models:no-such-model.bin does not exist", failed.reason());
     }
 
     @Test
     void filesOutsideTheRootsAreNeverOpened() throws Exception {
-        RunProcessor processor = processor(new ArtifactStore(temp.resolve("artifacts")));
+        Pruner pruner = pruner(new ArtifactStore(temp.resolve("artifacts")));
         Path outside = Files.createTempFile(temp.getParent(), "secret", ".bin");
         try {
             for (String path : new String[] {"/etc/passwd", "/proc/self/environ", "/", temp + "/../../../etc/shadow",
                     outside.toString(), "/no/such/model.bin"}) {
-                RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(
+                RunFailed failed = assertInstanceOf(RunFailed.class, pruner.process(
                         request("run-outside", null, path, PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)),
-                        RunProcessor.Observer.NONE));
+                        Pruner.Observer.NONE));
                 assertEquals(RunStage.VALIDATE, failed.stage(), path);
                 assertTrue(failed.reason().startsWith("model.path: is outside the directories this lab reads from"),
                         failed.reason());
@@ -156,7 +176,7 @@ class RunProcessorTest {
             }
             RunRequested text = new RunRequested("run-text", T, null, new ModelRef(stories(), null),
                     PruneSpec.unstructured(PruneMethod.WANDA, 0.5), new CalibrationSpec("/etc/shadow", 2, 32, 0L), null);
-            RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(text, RunProcessor.Observer.NONE));
+            RunFailed failed = assertInstanceOf(RunFailed.class, pruner.process(text, Pruner.Observer.NONE));
             assertEquals(RunStage.VALIDATE, failed.stage());
             assertTrue(failed.reason().startsWith("calibration.text: is outside"), failed.reason());
         } finally {
@@ -167,10 +187,10 @@ class RunProcessorTest {
     @Test
     void aBadCheckpointFailsThePruneOnOneLineAndLeavesNothingInTheStore() throws Exception {
         ArtifactStore store = new ArtifactStore(temp.resolve("artifacts"));
-        RunProcessor processor = processor(store);
+        Pruner pruner = pruner(store);
         Path garbage = Files.writeString(temp.resolve("garbage.bin"), "root:x:0:0:root:/root:/bin/bash\n".repeat(4));
-        Event result = processor.process(request("run-garbage", null, garbage.toString(),
-                PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)), RunProcessor.Observer.NONE);
+        Event result = pruner.process(request("run-garbage", null, garbage.toString(),
+                PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)), Pruner.Observer.NONE);
         RunFailed failed = assertInstanceOf(RunFailed.class, result);
         assertEquals(RunStage.PRUNE, failed.stage());
         assertNotNull(failed.reason());
@@ -180,7 +200,7 @@ class RunProcessorTest {
         assertEquals(List.of(), artifacts(store), "a failed run leaves no staging directory");
         // delivered again (another replica, a redelivery): the recorded failure, not a second attempt
         Recorder again = new Recorder();
-        assertEquals(failed, processor.process(request("run-garbage", null, garbage.toString(),
+        assertEquals(failed, pruner.process(request("run-garbage", null, garbage.toString(),
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)), again));
         assertEquals(0, again.started);
     }
@@ -197,8 +217,8 @@ class RunProcessorTest {
                 PruneSpec.unstructured(PruneMethod.WANDA, 0.5));
         Recorder a = new Recorder();
         Recorder b = new Recorder();
-        CompletableFuture<Event> one = CompletableFuture.supplyAsync(() -> processor(first).process(request, a));
-        CompletableFuture<Event> two = CompletableFuture.supplyAsync(() -> processor(second).process(request, b));
+        CompletableFuture<Event> one = CompletableFuture.supplyAsync(() -> pruner(first).process(request, a));
+        CompletableFuture<Event> two = CompletableFuture.supplyAsync(() -> pruner(second).process(request, b));
         ModelPruned fromA = assertInstanceOf(ModelPruned.class, one.get(120, TimeUnit.SECONDS));
         ModelPruned fromB = assertInstanceOf(ModelPruned.class, two.get(120, TimeUnit.SECONDS));
         assertEquals(1, a.started + b.started, "exactly one replica pruned");
@@ -208,10 +228,10 @@ class RunProcessorTest {
 
     @Test
     void runsOfACancelledSweepAreSkipped() {
-        RunProcessor processor = processor(new ArtifactStore(temp.resolve("artifacts")));
-        processor.cancel(new SweepCancelled("sweep-1", T, null));
+        Pruner pruner = pruner(new ArtifactStore(temp.resolve("artifacts")));
+        pruner.cancel(new SweepCancelled("sweep-1", T, null));
         Recorder recorder = new Recorder();
-        RunFailed failed = assertInstanceOf(RunFailed.class, processor.process(request("sweep-1-run-0", "sweep-1",
+        RunFailed failed = assertInstanceOf(RunFailed.class, pruner.process(request("sweep-1-run-0", "sweep-1",
                 stories(), PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5)), recorder));
         assertEquals(RunStage.CANCELLED, failed.stage());
         assertTrue(failed.reason().contains("sweep-1"), failed.reason());

@@ -1,6 +1,7 @@
 package dev.prunelab.evaluator.app;
 
 import dev.prunelab.evaluation.energy.EnergyBenchmark;
+import dev.prunelab.evaluation.energy.EnergySummary;
 import dev.prunelab.evaluation.report.EvaluationReport;
 import dev.prunelab.evaluation.speed.LatencyBenchmark;
 import dev.prunelab.evaluation.suite.EvaluationSuite;
@@ -19,15 +20,15 @@ import java.util.List;
 
 /**
  * Maps an event's {@link EvaluationSpec} onto the suite's settings with {@code ./lab eval}'s defaults, and the
- * suite's report onto the event's {@link EvaluationMetrics}. Plain Java, no framework.
+ * suite's report onto the event's {@link EvaluationMetrics} and {@link EnergyMeasurement}. Plain Java, no framework.
  */
-public final class EvaluationRequest {
+public final class EvaluationMapper {
 
     /** {@code ./lab eval --warmups} default and its fixed prompt seed. */
     static final int LATENCY_WARMUPS = 1;
     static final long LATENCY_SEED = 1234;
 
-    private EvaluationRequest() {
+    private EvaluationMapper() {
     }
 
     public static EvaluationSuite.Settings settings(Path model, EvaluationSpec spec) {
@@ -65,7 +66,7 @@ public final class EvaluationRequest {
                         p.window(), p.maxWindows());
         TasksSpec t = spec.tasks();
         EvaluationSuite.TaskSettings tasks = t == null ? null
-                : new EvaluationSuite.TaskSettings(ZeroShotTask.parseList(String.join(",", t.names())), t.limit(),
+                : new EvaluationSuite.TaskSettings(ZeroShotTask.ofIds(t.names()), t.limit(),
                         null, OnnxLoglikelihoodScorer.Strategy.AUTO);
         LatencySpec l = spec.latency();
         LatencyBenchmark.Settings latency = l == null ? null
@@ -107,7 +108,7 @@ public final class EvaluationRequest {
         Double meanAcc = report.zeroShot() == null ? null : report.zeroShot().meanAcc();
         LatencyBenchmark.BatchLatency batch1 = report.latency() == null ? null
                 : report.latency().results().stream().filter(r -> r.batch() == 1).findFirst().orElse(null);
-        EnergyMeasurement energy = report.energy() == null ? null : report.energy().summary();
+        EnergySummary energy = report.energy() == null ? null : report.energy().summary();
         // if/else, not nested ?: — a ?: mixing double and null unboxes null when neither section ran
         Double ttft = null;
         Double decodeRate = null;
@@ -134,5 +135,33 @@ public final class EvaluationRequest {
      */
     public static String device(EvaluationReport report) {
         return report.gpu() == null ? "cpu" : report.gpu().deviceName();
+    }
+
+    /**
+     * The energy stage's figures as model.evaluated carries them (the same fields); null where the stage did not run
+     * or could not measure.
+     */
+    public static EnergyMeasurement energy(EvaluationReport report) {
+        EnergySummary s = report.energy() == null ? null : report.energy().summary();
+        if (s == null) {
+            return null;
+        }
+        EnergySummary.Workload w = s.workload();
+        EnergySummary.Baseline b = s.baseline();
+        return new EnergyMeasurement(s.source(), s.device(), s.basis(), s.selection(),
+                new EnergyMeasurement.Workload(w.promptTokens(), w.decodeTokens(), w.batch(), w.repeats(), w.warmups()),
+                s.start(), s.end(), s.waitedSeconds(),
+                new EnergyMeasurement.Baseline(b.seconds(), b.watts(), b.hostUtilisation(), b.basis()), s.joules(),
+                s.seconds(), perToken(s.prefillJoulesPerToken()), perToken(s.decodeJoulesPerToken()), s.ttftMillis(),
+                s.decodeTokensPerSecond(), reference(s.reference()));
+    }
+
+    private static EnergyMeasurement.PerToken perToken(EnergySummary.PerToken perToken) {
+        return new EnergyMeasurement.PerToken(perToken.gross(), perToken.net());
+    }
+
+    private static EnergyMeasurement.Reference reference(EnergySummary.Reference r) {
+        return r == null ? null : new EnergyMeasurement.Reference(r.runId(), perToken(r.decodeJoulesPerToken()),
+                r.decodeTokensPerSecond(), r.decodeEnergyRatio(), r.decodeSpeedup());
     }
 }

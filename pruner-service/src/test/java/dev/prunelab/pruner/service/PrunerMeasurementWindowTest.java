@@ -14,7 +14,7 @@ import dev.prunelab.events.RunRequested;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.measure.PowerModel;
-import dev.prunelab.pruner.app.RunProcessor;
+import dev.prunelab.pruner.app.Pruner;
 import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.work.ArtifactStore;
@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * while the test holds a window. Each wait is on a condition, with {@link #LIMIT} as its limit.
  */
 @Timeout(600) // a safety net against a deadlock; every wait below has its own limit
-class RunProcessorMeasurementWindowTest {
+class PrunerMeasurementWindowTest {
     /** How long a wait on a condition may take on a loaded machine before the test gives up. */
     static final Duration LIMIT = Duration.ofSeconds(120);
 
@@ -51,7 +51,7 @@ class RunProcessorMeasurementWindowTest {
     Path temp;
 
     /** What the prune reports, checked against the window the test holds. */
-    static final class WindowWatch implements RunProcessor.Observer {
+    static final class WindowWatch implements Pruner.Observer {
         final AtomicBoolean windowHeld = new AtomicBoolean();
         final List<Boolean> windowHeldAtProgress = new CopyOnWriteArrayList<>();
         final AtomicReference<Thread> pruneThread = new AtomicReference<>();
@@ -89,10 +89,10 @@ class RunProcessorMeasurementWindowTest {
         HostWorkLock lock = HostWorkLock.at(temp.resolve("host-lock"));
         // the estimate, whatever counters this machine has: the powercap folder does not exist
         PowerModel model = PowerModel.CCF_AWS;
-        RunProcessor processor = new RunProcessor(new ArtifactStore(temp.resolve("artifacts")),
-                RunProcessorTest.roots(temp), Clock.systemUTC(), 1,
+        Pruner pruner = new Pruner(new ArtifactStore(temp.resolve("artifacts")),
+                PrunerTest.roots(temp), Clock.systemUTC(), 1,
                 new EnergyCounters("auto", temp.resolve("no-powercap"), model), lock);
-        RunRequested request = RunProcessorTest.request("window-wanda", null, RunProcessorTest.stories(),
+        RunRequested request = PrunerTest.request("window-wanda", null, PrunerTest.stories(),
                 PruneSpec.unstructured(PruneMethod.WANDA, 0.5));
 
         // 1. A window open before the prune starts: the prune waits for it before its first block.
@@ -102,7 +102,7 @@ class RunProcessorMeasurementWindowTest {
         try (HostWorkLock.Hold window = lock.measurementWindow()) {
             first.windowHeld.set(true);
             submittedNanos = System.nanoTime();
-            result = CompletableFuture.supplyAsync(() -> processor.process(request, first));
+            result = CompletableFuture.supplyAsync(() -> pruner.process(request, first));
             assertTrue(first.started.await(LIMIT.toSeconds(), TimeUnit.SECONDS), "the prune did not start");
             Thread prune = first.pruneThread.get();
             awaitCondition("the prune to wait on the host lock", () -> waitsOnTheHostLock(prune));
@@ -128,13 +128,13 @@ class RunProcessorMeasurementWindowTest {
                 energy.seconds() + " s reported, " + observedSeconds + " s observed");
 
         // 2. A window asked for mid-prune: it opens once the block under way ends, and the prune waits for it.
-        RunRequested second = RunProcessorTest.request("window-wanda-2", null, RunProcessorTest.stories(),
+        RunRequested second = PrunerTest.request("window-wanda-2", null, PrunerTest.stories(),
                 PruneSpec.unstructured(PruneMethod.WANDA, 0.6));
         WindowWatch mid = new WindowWatch();
         // the first progress call (inside the prune's share of the host) returns only once the window is asked for,
         // so the window always arrives mid-prune, however fast the machine
         mid.holdFirstProgressUntil = lock::windowPendingInThisJvm;
-        CompletableFuture<Event> running = CompletableFuture.supplyAsync(() -> processor.process(second, mid));
+        CompletableFuture<Event> running = CompletableFuture.supplyAsync(() -> pruner.process(second, mid));
         assertTrue(mid.firstProgress.await(LIMIT.toSeconds(), TimeUnit.SECONDS), "the prune reported no block");
         int seenWhenOpened;
         try (HostWorkLock.Hold window = lock.measurementWindow()) {
@@ -150,7 +150,7 @@ class RunProcessorMeasurementWindowTest {
         assertTrue(mid.windowHeldAtProgress.stream().noneMatch(held -> held), "a block ended inside the window");
 
         // 3. Redelivered: the stored energy comes back with the stored artifact.
-        ModelPruned again = assertInstanceOf(ModelPruned.class, processor.process(request, RunProcessor.Observer.NONE));
+        ModelPruned again = assertInstanceOf(ModelPruned.class, pruner.process(request, Pruner.Observer.NONE));
         assertEquals(pruned.energy(), again.energy());
         assertEquals(pruned.artifact(), again.artifact());
     }

@@ -13,20 +13,24 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
 
-/** The evaluator's channels behind the shared {@link EventSender}. */
+/**
+ * What the evaluator publishes, through the shared {@link EventSender}: each run's outcome (model.evaluated, or
+ * run.failed and the dead letters), awaited until the broker took it; and its progress (run.progress), best effort.
+ */
 @ApplicationScoped
-public class EventPublisher {
+public class EvaluationOutcomePublisher {
 
     public static final String SOURCE = EventSources.EVALUATOR;
-    private static final Logger LOG = Logger.getLogger(EventPublisher.class);
+    private static final Logger LOG = Logger.getLogger(EvaluationOutcomePublisher.class);
 
     private final EventSender sender;
 
     @Inject
-    public EventPublisher(@Channel("model-evaluated") MutinyEmitter<String> evaluated,
-                          @Channel("run-progress") MutinyEmitter<String> progress,
-                          @Channel("run-failed") MutinyEmitter<String> failed,
-                          @ConfigProperty(name = "prunelab.send-timeout", defaultValue = "PT60S") Duration timeout) {
+    public EvaluationOutcomePublisher(@Channel("model-evaluated") MutinyEmitter<String> evaluated,
+                                      @Channel("run-progress") MutinyEmitter<String> progress,
+                                      @Channel("run-failed") MutinyEmitter<String> failed,
+                                      @ConfigProperty(name = "prunelab.send-timeout", defaultValue = "PT60S")
+                                      Duration timeout) {
         this.sender = new EventSender(SOURCE, Map.of(Topics.MODEL_EVALUATED, evaluated, Topics.RUN_PROGRESS, progress,
                 Topics.RUN_FAILED, failed), timeout);
     }

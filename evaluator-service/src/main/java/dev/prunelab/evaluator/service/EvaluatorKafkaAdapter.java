@@ -1,6 +1,6 @@
 package dev.prunelab.evaluator.service;
 
-import dev.prunelab.evaluator.app.EvaluationProcessor;
+import dev.prunelab.evaluator.app.Evaluator;
 import dev.prunelab.events.ModelEvaluated;
 import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.RunFailed;
@@ -26,34 +26,34 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * The Kafka edge of the evaluator: model.pruned in, {@link EvaluationProcessor} one message at a time on a worker
+ * The evaluator's Kafka adapter: model.pruned in, its core ({@link Evaluator}) one message at a time on a worker
  * thread (it records each run's outcome in the store), model.evaluated (or run.failed) out. The message is
  * acknowledged once its outcome was recorded and sent, or, with the broker away, left to the relay
- * ({@link WorkEdge}); a service killed mid-evaluation gets the message again after its restart (and the processor
+ * ({@link WorkEdge}); a service killed mid-evaluation gets the message again after its restart (and the evaluator
  * answers a recorded outcome rather than evaluating twice).
  */
 @ApplicationScoped
-public class ModelPrunedProcessor {
+public class EvaluatorKafkaAdapter {
 
     public static final String SERVICE = "evaluator-service";
     /** The store's name for the evaluator's dead letters (its relay publishes those and the runs' outcomes). */
     static final String DEAD_LETTERS = "decode.evaluator";
-    private static final Logger LOG = Logger.getLogger(ModelPrunedProcessor.class);
+    private static final Logger LOG = Logger.getLogger(EvaluatorKafkaAdapter.class);
 
-    private final EvaluationProcessor processor;
-    private final EventPublisher publisher;
+    private final Evaluator evaluator;
+    private final EvaluationOutcomePublisher publisher;
     private final WorkEdge<ModelPruned> edge;
     private final RunMetrics metrics;
 
     @Inject
-    public ModelPrunedProcessor(EvaluationProcessor processor, EventPublisher publisher, ArtifactStore store,
+    public EvaluatorKafkaAdapter(Evaluator evaluator, EvaluationOutcomePublisher publisher, ArtifactStore store,
             Backoff backoff, MeterRegistry registry) {
-        this.processor = processor;
+        this.evaluator = evaluator;
         this.publisher = publisher;
-        this.metrics = new RunMetrics(registry, SERVICE, dev.prunelab.vocabulary.RunStage.Owner.EVALUATOR);
+        this.metrics = new RunMetrics(registry, SERVICE, RunStage.Owner.EVALUATOR);
         Outbox outbox = new Outbox(store.outcomes(), publisher.sender()::sendAndAwait, backoff, Pause.SLEEP,
                 Clock.systemUTC());
-        this.edge = new WorkEdge<>(ModelPruned.class, EvaluationProcessor.WORK, DEAD_LETTERS, outbox,
+        this.edge = new WorkEdge<>(ModelPruned.class, Evaluator.WORK, DEAD_LETTERS, outbox,
                 Clock.systemUTC(), deadLetter -> {
                     LOG.warnf("dead letter %s: %s", deadLetter.runId(), deadLetter.reason());
                     metrics.failed(deadLetter.stage());
@@ -77,22 +77,11 @@ public class ModelPrunedProcessor {
     }
 
     private ClaimedWork.Outcome evaluate(ModelPruned event) {
-        long[] startedAt = {-1};
-        ClaimedWork.Outcome outcome = processor.perform(event, new EvaluationProcessor.Observer() {
-            @Override
-            public void started(String runId) {
-                startedAt[0] = System.nanoTime();
-                metrics.started();
-            }
-
-            @Override
-            public void progress(RunProgress progress) {
-                publisher.progress(progress);
-            }
-        });
-        boolean ran = startedAt[0] >= 0;
+        Evaluation evaluation = new Evaluation();
+        ClaimedWork.Outcome outcome = evaluator.perform(event, evaluation);
+        boolean ran = evaluation.started();
         if (ran) {
-            metrics.stage(RunStage.EVALUATE.id(), Duration.ofNanos(System.nanoTime() - startedAt[0]));
+            metrics.stage(RunStage.EVALUATE.id(), evaluation.elapsed());
         }
         if (outcome.event() instanceof RunFailed failure) {
             LOG.warnf("run %s failed at %s: %s", failure.runId(), failure.stage().id(), failure.reason());
@@ -101,5 +90,30 @@ public class ModelPrunedProcessor {
             metrics.finished();
         }
         return outcome;
+    }
+
+    /** One run's evaluation as this replica sees it: timed from its start (after verification), progress published. */
+    private final class Evaluation implements Evaluator.Observer {
+        private long startedNanos = -1;
+
+        @Override
+        public void started(String runId) {
+            startedNanos = System.nanoTime();
+            metrics.started();
+        }
+
+        @Override
+        public void progress(RunProgress progress) {
+            publisher.progress(progress);
+        }
+
+        /** Whether this replica evaluated (not a recorded outcome answered again). */
+        boolean started() {
+            return startedNanos >= 0;
+        }
+
+        Duration elapsed() {
+            return Duration.ofNanos(System.nanoTime() - startedNanos);
+        }
     }
 }

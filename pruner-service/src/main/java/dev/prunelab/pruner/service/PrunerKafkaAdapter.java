@@ -7,7 +7,7 @@ import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
-import dev.prunelab.pruner.app.RunProcessor;
+import dev.prunelab.pruner.app.Pruner;
 import dev.prunelab.service.Inbox;
 import dev.prunelab.service.RunMetrics;
 import dev.prunelab.service.WorkEdge;
@@ -15,12 +15,14 @@ import dev.prunelab.work.ArtifactStore;
 import dev.prunelab.work.Backoff;
 import dev.prunelab.work.ClaimedWork;
 import dev.prunelab.work.Outbox;
+import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.work.Pause;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,13 +32,13 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * The Kafka edge of the pruner: run requests are decoded (or dead-lettered), pruned one at a time in order on a
- * worker thread ({@link RunProcessor}, which records each run's outcome in the store), and acknowledged once that
+ * The pruner's Kafka adapter: run requests are decoded (or dead-lettered), pruned one at a time in order on a
+ * worker thread by its core ({@link Pruner}, which records each run's outcome in the store), and acknowledged once that
  * outcome was recorded and sent, or, with the broker away, left to the relay ({@link WorkEdge}).
  */
 @ApplicationScoped
-public class PrunerService {
-    private static final Logger LOG = Logger.getLogger(PrunerService.class);
+public class PrunerKafkaAdapter {
+    private static final Logger LOG = Logger.getLogger(PrunerKafkaAdapter.class);
     static final String SERVICE = "pruner-service";
     /** The store's name for the pruner's dead letters (its relay publishes those and the runs' outcomes). */
     static final String DEAD_LETTERS = "decode.pruner";
@@ -45,21 +47,21 @@ public class PrunerService {
     static final String STAGE_LOAD = "load";
 
     private final EventCodec codec = new EventCodec();
-    private final RunProcessor processor;
-    private final EventPublisher publisher;
+    private final Pruner pruner;
+    private final PruneOutcomePublisher publisher;
     private final RunMetrics metrics;
     private final Outbox outbox;
     private final WorkEdge<RunRequested> edge;
 
     @Inject
-    public PrunerService(RunProcessor processor, EventPublisher publisher, ArtifactStore store, Backoff backoff,
+    public PrunerKafkaAdapter(Pruner pruner, PruneOutcomePublisher publisher, ArtifactStore store, Backoff backoff,
             MeterRegistry registry) {
-        this.processor = processor;
+        this.pruner = pruner;
         this.publisher = publisher;
-        this.metrics = new RunMetrics(registry, SERVICE, dev.prunelab.vocabulary.RunStage.Owner.PRUNER);
+        this.metrics = new RunMetrics(registry, SERVICE, RunStage.Owner.PRUNER);
         this.outbox = new Outbox(store.outcomes(), publisher.sender()::sendAndAwait, backoff, Pause.SLEEP,
                 Clock.systemUTC());
-        this.edge = new WorkEdge<>(RunRequested.class, RunProcessor.WORK, DEAD_LETTERS, outbox, Clock.systemUTC(),
+        this.edge = new WorkEdge<>(RunRequested.class, Pruner.WORK, DEAD_LETTERS, outbox, Clock.systemUTC(),
                 deadLetter -> {
                     LOG.warnf("dead letter %s: %s", deadLetter.runId(), deadLetter.reason());
                     metrics.failed(deadLetter.stage());
@@ -85,7 +87,7 @@ public class PrunerService {
     private ClaimedWork.Outcome prune(RunRequested request) {
         LOG.infof("run %s: %s on %s", request.runId(), request.prune().label(), request.model().path());
         StageClock stages = new StageClock();
-        ClaimedWork.Outcome outcome = processor.perform(request, new RunProcessor.Observer() {
+        ClaimedWork.Outcome outcome = pruner.perform(request, new Pruner.Observer() {
             @Override
             public void started(RunRequested started) {
                 metrics.started();
@@ -129,7 +131,7 @@ public class PrunerService {
                 LOG.warn(refusal.get());
                 return message.ack();
             }
-            processor.cancel(cancelled);
+            pruner.cancel(cancelled);
             LOG.infof("sweep %s cancelled: its runs not yet started will be skipped", cancelled.sweepId());
         } catch (InvalidEventException e) {
             RunFailed deadLetter = RunFailed.invalidRecord(e, Clock.systemUTC().instant(),
@@ -139,7 +141,7 @@ public class PrunerService {
                 if (outbox.recordOnce(DEAD_LETTERS, deadLetter.runId(), deadLetter)) {
                     metrics.failed(deadLetter.stage());
                 }
-            } catch (java.io.IOException notRecorded) {
+            } catch (IOException notRecorded) {
                 LOG.errorf("could not record the dead letter %s: %s", deadLetter.runId(), notRecorded);
             }
         } catch (RuntimeException e) {

@@ -1,10 +1,10 @@
-package dev.prunelab.events;
+package dev.prunelab.measure;
 
 import dev.prunelab.vocabulary.InvalidSetting;
 
-/** The checks {@link MeanInterval} and {@link MedianInterval} share. */
-final class Interval {
-    private Interval() {
+/** The checks {@link MeanInterval} and {@link MedianInterval} share (an event's interval is checked as it decodes). */
+final class IntervalBounds {
+    private IntervalBounds() {
     }
 
     static void check(String name, double center, double low, double high, int n, double confidence) {

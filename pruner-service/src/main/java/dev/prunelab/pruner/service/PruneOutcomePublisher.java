@@ -14,18 +14,19 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
 
 /**
- * The pruner's channels behind the shared {@link EventSender}: results are awaited until the broker acknowledged
- * them, so the request that produced them is acknowledged only after (at-least-once).
+ * What the pruner publishes, through the shared {@link EventSender}: each run's outcome (model.pruned, or run.failed
+ * and the dead letters), awaited until the broker acknowledged it, so the request that produced it is acknowledged
+ * only after (at-least-once); and its progress (run.progress), best effort.
  */
 @ApplicationScoped
-public class EventPublisher {
+public class PruneOutcomePublisher {
     static final String SOURCE = EventSources.PRUNER;
-    private static final Logger LOG = Logger.getLogger(EventPublisher.class);
+    private static final Logger LOG = Logger.getLogger(PruneOutcomePublisher.class);
 
     private final EventSender sender;
 
     @Inject
-    public EventPublisher(@Channel(PrunerChannels.RUN_PROGRESS) MutinyEmitter<String> progress,
+    public PruneOutcomePublisher(@Channel(PrunerChannels.RUN_PROGRESS) MutinyEmitter<String> progress,
                           @Channel(PrunerChannels.MODEL_PRUNED) MutinyEmitter<String> pruned,
                           @Channel(PrunerChannels.RUN_FAILED) MutinyEmitter<String> failed,
                           @ConfigProperty(name = "prunelab.send-timeout", defaultValue = "PT60S") Duration timeout) {

@@ -1,8 +1,8 @@
 package dev.prunelab.gateway.service;
 
-import dev.prunelab.events.Event;
 import dev.prunelab.events.EventSources;
 import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.events.Topics;
 import dev.prunelab.service.EventSender;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -14,11 +14,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
- * Publishes the gateway's events (run requests, sweep cancellations) through the shared {@link EventSender} and
- * waits for the broker's acknowledgement, so a 202 means the runs are in Kafka.
+ * Publishes the gateway's requests about runs, run.requested and sweep.cancelled, through the shared
+ * {@link EventSender}, and waits for the broker's acknowledgement, so a 202 means they are in Kafka.
  */
 @ApplicationScoped
-public class EventPublisher {
+public class RunRequestPublisher {
 
     public static final String RUN_REQUESTED = "run-requested";
     public static final String SWEEP_CANCELLED = "sweep-cancelled";
@@ -28,7 +28,7 @@ public class EventPublisher {
     private final EventSender sender;
 
     @Inject
-    public EventPublisher(GatewayState state, @Channel(RUN_REQUESTED) MutinyEmitter<String> runRequests,
+    public RunRequestPublisher(GatewayState state, @Channel(RUN_REQUESTED) MutinyEmitter<String> runRequests,
                           @Channel(SWEEP_CANCELLED) MutinyEmitter<String> sweepCancellations,
                           @ConfigProperty(name = "prunelab.send-timeout", defaultValue = "PT60S") Duration timeout) {
         this.state = state;
@@ -47,13 +47,13 @@ public class EventPublisher {
         if (state.join().get(run.runId()).map(r -> r.request() != null).orElse(false)) {
             return false;
         }
-        publish(run);
+        sender.sendAndAwait(run);
         state.accept(run);
         return true;
     }
 
-    /** Sends and waits until the broker acknowledged it (at most the send timeout). */
-    public void publish(Event event) {
-        sender.sendAndAwait(event);
+    /** Publishes a sweep's cancellation and waits until the broker acknowledged it (at most the send timeout). */
+    public void cancel(SweepCancelled cancelled) {
+        sender.sendAndAwait(cancelled);
     }
 }

@@ -17,6 +17,7 @@ import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PerplexitySpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunFailed;
+import dev.prunelab.service.MetricsPage;
 import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.work.ArtifactStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,7 +46,7 @@ import org.junit.jupiter.api.Test;
 /** The service's channel wiring on the in-memory connector. */
 @QuarkusTest
 @WithTestResource(value = InMemoryChannels.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
-class ModelPrunedProcessorTest {
+class EvaluatorKafkaAdapterTest {
 
     private static final EventCodec CODEC = new EventCodec();
     private static final Duration DEADLINE = Duration.ofSeconds(120);
@@ -259,15 +260,7 @@ class ModelPrunedProcessorTest {
 
     @Test
     void everyPrunelabMetricHasHelpText() {
-        String page = io.restassured.RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics")
-                .then().statusCode(200).extract().asString();
-        dev.prunelab.service.MetricsPage.save(page, java.nio.file.Path.of("target", "scraped", "metrics"));
-        java.util.Map<String, String> help = dev.prunelab.service.MetricsPage.prunelabHelp(page);
-        org.junit.jupiter.api.Assertions.assertTrue(help.keySet().containsAll(java.util.List.of(
-                "prunelab_runs_started_total",
-                "prunelab_runs_finished_total",
-                "prunelab_runs_failed_total")), help.toString());
-        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(),
-                dev.prunelab.service.MetricsPage.withoutHelp(help), "families without # HELP text");
+        MetricsPage.assertHelpedFamilies("prunelab_runs_started_total", "prunelab_runs_finished_total",
+                "prunelab_runs_failed_total");
     }
 }

@@ -1,11 +1,13 @@
-package dev.prunelab.events;
+package dev.prunelab.measure;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.prunelab.vocabulary.Word;
 
 /**
- * A mean over repeats with its confidence interval (Student's t, 95% unless {@code confidence} says less).
+ * A mean over repeats with its confidence interval (Student's t, 95% unless {@code confidence} says less), as
+ * {@link Intervals} computes it and as events, reports and the gateway carry it (JSON: {@code mean}, {@code low},
+ * {@code high}, {@code n}, {@code confidence}, {@code scale}).
  *
  * @param mean  with {@code scale} linear or clamped the arithmetic mean; with {@code scale} log the geometric mean
  *              exp(mean of ln x)
@@ -48,7 +50,7 @@ public record MeanInterval(double mean, double low, double high, int n, double c
     }
 
     public MeanInterval {
-        Interval.check("mean", mean, low, high, n, confidence);
+        IntervalBounds.check("mean", mean, low, high, n, confidence);
         if (scale == null) {
             scale = Scale.LINEAR;
         }

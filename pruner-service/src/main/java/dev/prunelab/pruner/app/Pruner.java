@@ -1,6 +1,5 @@
 package dev.prunelab.pruner.app;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.events.ArtifactRef;
 import dev.prunelab.events.CalibrationSpec;
@@ -12,46 +11,38 @@ import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
-import dev.prunelab.events.StructuredSpec;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.modelformat.ModelCard;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.job.PruneJob;
-import dev.prunelab.pruning.prune.SparsityPattern;
-import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.pruning.run.ProgressListener;
-import dev.prunelab.pruning.structured.StructuredReport;
-import dev.prunelab.pruning.structured.StructuredRequest;
-import dev.prunelab.pruning.unstructured.PruneReport;
-import dev.prunelab.pruning.unstructured.PruneRequest;
+import dev.prunelab.pruning.run.RunReport;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.work.ArtifactStore;
 import dev.prunelab.work.ClaimedWork;
 import dev.prunelab.work.InputRoots;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * The pruner service's core, in plain Java: turns one {@link RunRequested} into a pruned, exported model in the
  * {@link ArtifactStore} and the event that says so ({@link ModelPruned}, or {@link RunFailed} with the stage and
- * a one-line reason). The Kafka adapter decodes, calls {@link #process} one request at a time and publishes.
+ * a one-line reason). Its Kafka adapter ({@code PrunerKafkaAdapter}) decodes, calls {@link #perform} one request at a
+ * time and publishes. The engine's request comes from {@link EngineRequests}, the summary it publishes from the
+ * report the engine returned.
  *
  * <p>Idempotent by run id, and safe with several pruners on one store, by the {@link ClaimedWork} protocol: a run
  * answers its recorded outcome (its {@link ModelPruned} or {@link RunFailed}, the same event each time), or, pruned
@@ -66,12 +57,12 @@ import java.util.stream.Stream;
  * <p>Files a request names are read only inside the {@link InputRoots}; failure reasons name them relative to
  * their root, never by their place on the server.
  */
-public final class RunProcessor {
+public final class Pruner {
     /** The store's name for the work of pruning a run (claims and recorded outcomes). */
     public static final String WORK = "prune";
 
+    /** Reads and writes the stored {@link EnergyUse}. */
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper CODEC_JSON = new ObjectMapper();
     private static final String WORK_DIRECTORY = ".work";
 
     /** What {@link #process} reports to its caller while it runs (metrics, progress events). */
@@ -100,7 +91,7 @@ public final class RunProcessor {
     private final Map<String, String> cancelledSweeps = new ConcurrentHashMap<>();
 
     /** @param threads calibration threads (ONNX Runtime and the statistics' pool); 0 = one per idle core (ThreadPolicy) */
-    public RunProcessor(ArtifactStore store, InputRoots roots, Clock clock, int threads) {
+    public Pruner(ArtifactStore store, InputRoots roots, Clock clock, int threads) {
         this(store, roots, clock, threads, EnergyCounters.auto(), HostWorkLock.none());
     }
 
@@ -110,7 +101,7 @@ public final class RunProcessor {
      * @param hostLock the host's measurement lock: the prune holds a share of the host's work and pauses at every
      *                 block boundary while an energy window is open
      */
-    public RunProcessor(ArtifactStore store, InputRoots roots, Clock clock, int threads, EnergyCounters energy,
+    public Pruner(ArtifactStore store, InputRoots roots, Clock clock, int threads, EnergyCounters energy,
             HostWorkLock hostLock) {
         this.store = store;
         this.work = new ClaimedWork(store);
@@ -155,22 +146,16 @@ public final class RunProcessor {
             return new RunFailed(runId, clock.instant(), RunStage.VALIDATE, refused.getMessage());
         }
         observer.started(request);
-        RunStage[] stage = {RunStage.PRUNE};
         ArtifactStore.Staging staging = null;
         RunEnergy runEnergy = RunEnergy.start(energy);
-        try (PausePoints pauses = new PausePoints(hostLock)) {
+        StageProgress progress = new StageProgress(runId, observer);
+        try (PausePoints pauses = progress.pausingAt(new PausePoints(hostLock))) {
             staging = store.stage(runId);
             Path work = staging.directory().resolve(WORK_DIRECTORY);
             Path out = work.resolve("model");
             Files.createDirectories(work);
-            ProgressListener listener = (name, finished, total) -> {
-                stage[0] = name;
-                observer.progress(new RunProgress(runId, clock.instant(), name,
-                        total <= 0 ? 1.0 : Math.min(1.0, (double) finished / total), message(name, finished, total)));
-                pauses.between();
-            };
-            prune(request, inputs, out, listener);
-            stage[0] = RunStage.STORE;
+            RunReport report = prune(request, inputs, out, progress);
+            progress.stage = RunStage.STORE;
             try (Stream<Path> files = Files.list(out)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
                     Files.move(file, staging.directory().resolve(file.getFileName()));
@@ -179,14 +164,14 @@ public final class RunProcessor {
             deleteTree(work);
             EnergyUse used = runEnergy == null ? null : runEnergy.finish();
             if (used != null) {
-                Files.writeString(staging.directory().resolve(ENERGY_FILE), CODEC_JSON.writeValueAsString(used));
+                Files.writeString(staging.directory().resolve(ENERGY_FILE), JSON.writeValueAsString(used));
             }
             ArtifactRef ref = staging.commit();
             staging = null;
-            return new ModelPruned(runId, clock.instant(), ref, summary(store.resolve(runId), request.prune()),
+            return new ModelPruned(runId, clock.instant(), ref, summary(report, store.resolve(runId), request.prune()),
                     request.evaluation(), used);
         } catch (RuntimeException | IOException | OutOfMemoryError | LinkageError e) {
-            return failed(runId, stage[0], e);
+            return failed(runId, progress.stage, e);
         } finally {
             if (runEnergy != null) {
                 runEnergy.close();
@@ -198,6 +183,35 @@ public final class RunProcessor {
                     // removeAbandoned() deletes it once its heartbeat is older than the lease
                 }
             }
+        }
+    }
+
+    /**
+     * The engine's progress as run.progress events, each followed by a pause point; remembers the stage the run is
+     * in, which a failure names.
+     */
+    private final class StageProgress implements ProgressListener {
+        private final String runId;
+        private final Observer observer;
+        private PausePoints pauses;
+        private RunStage stage = RunStage.PRUNE;
+
+        StageProgress(String runId, Observer observer) {
+            this.runId = runId;
+            this.observer = observer;
+        }
+
+        PausePoints pausingAt(PausePoints points) {
+            this.pauses = points;
+            return points;
+        }
+
+        @Override
+        public void progress(RunStage name, int finished, int total) {
+            stage = name;
+            observer.progress(new RunProgress(runId, clock.instant(), name,
+                    total <= 0 ? 1.0 : Math.min(1.0, (double) finished / total), message(name, finished, total)));
+            pauses.between();
         }
     }
 
@@ -234,9 +248,10 @@ public final class RunProcessor {
         ArtifactRef ref = store.describe(request.runId());
         Path energyFile = store.resolve(request.runId()).resolve(ENERGY_FILE);
         EnergyUse used = Files.isRegularFile(energyFile)
-                ? CODEC_JSON.readValue(Files.readString(energyFile), EnergyUse.class) : null;
+                ? JSON.readValue(Files.readString(energyFile), EnergyUse.class) : null;
+        Path artifact = store.resolve(request.runId());
         return Optional.of(new ModelPruned(request.runId(), clock.instant(), ref,
-                summary(store.resolve(request.runId()), request.prune()), request.evaluation(), used));
+                summary(PruneJob.report(artifact), artifact, request.prune()), request.evaluation(), used));
     }
 
     /** The files a request names, each confined to the input roots and existing. */
@@ -266,99 +281,33 @@ public final class RunProcessor {
         return file.path();
     }
 
-    private void prune(RunRequested request, Inputs inputs, Path out, ProgressListener listener) {
+    /** The engine's prune of the request ({@link EngineRequests}), and the report it returned. */
+    private RunReport prune(RunRequested request, Inputs inputs, Path out, ProgressListener listener) {
         PruneSpec spec = request.prune();
-        Calibration calibration = calibration(request.calibration(), inputs.calibrationText());
-        LinearQuantization quantization = LinearQuantization.of(spec.weightBits(), spec.weightBlock());
-        if (spec.method().isStructured()) {
-            StructuredSpec s = spec.structured();
-            PruneJob.prune(inputs.model(), inputs.tokenizer(), new StructuredRequest(s.target(), s.ratio(), s.score(),
-                    s.allocation(), s.biasCompensation(), calibration, spec.dtype(), threads, quantization), out,
-                    listener);
-        } else {
-            SparsityPattern pattern = spec.sparsity() != null ? new SparsityPattern.Unstructured(spec.sparsity())
-                    : SparsityPattern.parse(spec.pattern());
-            PruneJob.prune(inputs.model(), inputs.tokenizer(), new PruneRequest(PruneRequest.method(spec.method()),
-                    pattern, spec.layerSparsity(), calibration, spec.dtype(), threads, false, spec.refinement(),
-                    quantization, null), out, listener);
-        }
-    }
-
-    /** The request's calibration, each absent field taking the CLI's default. */
-    private static Calibration calibration(CalibrationSpec spec, Optional<Path> text) {
-        CalibrationSpec c = spec != null ? spec : new CalibrationSpec(null, null, null, null);
-        return new Calibration(text.orElseGet(PruneJob::defaultCalibrationText),
-                c.samples() != null ? c.samples() : PruneJob.DEFAULT_SAMPLES,
-                c.window() != null ? c.window() : PruneJob.DEFAULT_WINDOW,
-                c.seed() != null ? c.seed() : PruneJob.DEFAULT_SEED);
+        Calibration calibration = EngineRequests.calibration(request.calibration(), inputs.calibrationText());
+        return spec.method().isStructured()
+                ? PruneJob.prune(inputs.model(), inputs.tokenizer(),
+                        EngineRequests.structured(spec, calibration, threads), out, listener)
+                : PruneJob.prune(inputs.model(), inputs.tokenizer(),
+                        EngineRequests.unstructured(spec, calibration, threads), out, listener);
     }
 
     /**
-     * The headline numbers of an exported artifact: method, requested and achieved sparsity, seconds and peak RSS
-     * from its {@code prune-report.json} (unstructured/N:M schema 1 or structured-1), parameter counts from its
-     * model card (counted over the exported weights). A structured run removes units rather than zeroing weights:
-     * it has no requested or achieved sparsity.
+     * The headline numbers of an exported artifact: method, requested and achieved sparsity, seconds, peak RSS and
+     * what each layer lost, from the engine's report; parameter counts from the artifact's model card (counted over
+     * the exported weights). A structured run removes units rather than zeroing weights: it has no requested or
+     * achieved sparsity.
      */
-    public static PruneSummary summary(Path artifact, PruneSpec spec) {
-        JsonNode report;
-        try {
-            report = JSON.readTree(artifact.resolve(PruneReport.FILE_NAME).toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + artifact.resolve(PruneReport.FILE_NAME), e);
-        }
+    static PruneSummary summary(RunReport report, Path artifact, PruneSpec spec) {
         ModelCard card = ModelCard.read(artifact);
-        boolean structured = StructuredReport.SCHEMA.equals(report.path("schema").asText(null));
-        JsonNode total = report.path("secondsPerStage").path("total");
-        JsonNode rss = report.path("peakRssBytes");
-        return new PruneSummary(report.path("method").asText(spec.method().id()), spec.label(),
-                structured ? null : report.path("requestedSparsity").asDouble(),
-                structured ? null : report.path("achievedSparsity").asDouble(),
-                card.parameterCount(), card.nonZeroParameterCount(),
-                total.isNumber() ? total.asDouble() : null, rss.isNumber() ? rss.asLong() : null,
-                structured ? structuredLayers(report) : unstructuredLayers(report));
-    }
-
-    private static final Pattern LAYER = Pattern.compile("(?:^|\\.)(?:layers|h|layer)\\.(\\d+)\\.");
-
-    /** Zeros over elements of each layer's pruned matrices, by the layer index in the matrix names. */
-    static List<PruneSummary.Layer> unstructuredLayers(JsonNode report) {
-        TreeMap<Integer, long[]> byLayer = new TreeMap<>(); // {zeros, elements}
-        for (JsonNode matrix : report.path("matrices")) {
-            var m = LAYER.matcher(matrix.path("name").asText());
-            if (!m.find()) {
-                continue;
-            }
-            long elements = 1;
-            for (JsonNode d : matrix.path("shape")) {
-                elements *= d.asLong();
-            }
-            long[] totals = byLayer.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new long[2]);
-            totals[0] += matrix.path("zeros").asLong();
-            totals[1] += elements;
-        }
-        List<PruneSummary.Layer> layers = new ArrayList<>();
-        byLayer.forEach((layer, t) -> layers.add(new PruneSummary.Layer(layer, t[1] == 0 ? 0 : (double) t[0] / t[1],
-                null, null)));
-        return layers.isEmpty() ? null : layers;
-    }
-
-    /** Each source layer's parameters removed, and the heads and MLP channels it kept (dropped blocks: all). */
-    static List<PruneSummary.Layer> structuredLayers(JsonNode report) {
-        Map<Integer, JsonNode> after = new HashMap<>();
-        for (JsonNode layer : report.path("layersAfter")) {
-            after.put(layer.path("sourceLayer").asInt(layer.path("layer").asInt()), layer);
-        }
-        List<PruneSummary.Layer> layers = new ArrayList<>();
-        for (JsonNode before : report.path("layersBefore")) {
-            int index = before.path("layer").asInt();
-            JsonNode kept = after.get(index);
-            double parameters = before.path("parameters").asDouble();
-            double removed = kept == null ? 1 : parameters <= 0 ? 0
-                    : Math.min(1, Math.max(0, 1 - kept.path("parameters").asDouble() / parameters));
-            layers.add(new PruneSummary.Layer(index, removed, kept == null ? 0 : kept.path("queryHeads").asInt(),
-                    kept == null ? 0 : kept.path("mlpWidth").asInt()));
-        }
-        return layers.isEmpty() ? null : layers;
+        RunReport.Sparsity sparsity = report.sparsity();
+        Map<String, Double> seconds = report.secondsPerStage();
+        List<PruneSummary.Layer> layers = report.layerRemovals().stream()
+                .map(l -> new PruneSummary.Layer(l.layer(), l.removed(), l.queryHeads(), l.mlpWidth())).toList();
+        return new PruneSummary(Objects.requireNonNullElse(report.method(), spec.method().id()), spec.label(),
+                sparsity == null ? null : sparsity.requested(), sparsity == null ? null : sparsity.achieved(),
+                card.parameterCount(), card.nonZeroParameterCount(), seconds == null ? null : seconds.get("total"),
+                report.peakRssBytes(), layers.isEmpty() ? null : layers);
     }
 
     private static String message(RunStage stage, int done, int total) {
