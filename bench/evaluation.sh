@@ -12,12 +12,9 @@
 # Knobs (environment): LIMIT (zero-shot items per task, 500), REPEATS (latency repeats, 5), BIG_REPEATS
 # (repeats for opt-125m/llama-1b, 2), BIG_NEW_TOKENS (64), THREADS (0 = one per core), WORK (exports, out/bench-eval).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" evaluation
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="${PRUNELAB_DATA:-$ROOT/../shared/data}"
 WORK="${WORK:-$ROOT/out/bench-eval}"
-RESULTS="$ROOT/bench/results"
 RAW="$RESULTS/raw"
 LIMIT="${LIMIT:-500}"
 REPEATS="${REPEATS:-5}"
@@ -25,7 +22,7 @@ BIG_REPEATS="${BIG_REPEATS:-2}"
 BIG_NEW_TOKENS="${BIG_NEW_TOKENS:-64}"
 THREADS="${THREADS:-0}"
 MODELS="${MODELS:-dense wanda50 magnitude50 opt-125m llama-1b}"
-STORIES="$DATA/models/stories260K/stories260K.bin"
+STORIES="$STORIES260K"
 mkdir -p "$WORK" "$RAW"
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }

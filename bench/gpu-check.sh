@@ -9,13 +9,9 @@
 # Without a GPU, NVML, Java 17 or the model it fails in one line, before building. The build fetches onnxruntime_gpu
 # from Maven Central; on a machine that reaches nothing, have it in ~/.m2 and run with MAVEN_ARGS=-o.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="${PRUNELAB_DATA:-$(cd .. && pwd)/shared/data}"
-WORK="${BENCH_WORK:-/tmp/prune-lab-bench}/gpu-check"
-RESULTS="$ROOT/bench/results"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" gpu-check
 DEVICE="${DEVICE:-0}"
-MODEL="$DATA/models/stories15M/stories15M.bin"
+MODEL="$STORIES15M"
 # CUDA counts GPUs fastest first unless told otherwise, NVML in PCI bus order: the same order for both, so that an
 # integer CUDA_VISIBLE_DEVICES entry names the board the meter reads (docs/energy.md "The GPU")
 export CUDA_DEVICE_ORDER="${CUDA_DEVICE_ORDER:-PCI_BUS_ID}"

@@ -15,20 +15,14 @@
 # skipped, so an interrupted run continues; missing cells are listed in the report. Models go to $BENCH_WORK
 # (default /tmp/prune-lab-bench). LAB=... runs another launcher than ./lab.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="${PRUNELAB_DATA:-$(cd .. && pwd)/shared/data}"
-WORK="${BENCH_WORK:-/tmp/prune-lab-bench}/methods"
-RESULTS="$ROOT/bench/results"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" methods
 LAB="${LAB:-./lab}"
 THREADS="${THREADS:-1}"
 LLAMA_THREADS="${LLAMA_THREADS:-2}"
 REPEATS="${REPEATS:-5}"
 TARGETS="${TARGETS:-0.6 0.7 0.5 2:4 4:8}"
 METHODS="${METHODS:-wanda ria sparsegpt magnitude}"
-STORIES="$DATA/models/stories15M/stories15M.bin"
-LLAMA_TOKENIZER="$DATA/models/llama2-tokenizer-32k/tokenizer.bin"
-CALIBRATION="$DATA/text/tinystories/calibration.txt"
+STORIES="$STORIES15M"
 mkdir -p "$WORK" "$RESULTS"
 [ "$LAB" = ./lab ] && ./lab build
 

@@ -24,9 +24,7 @@
 # spread of the per-round ratios instead of as a difference. Every measurement records `uptime`'s
 # load averages: on a machine shared with other work the figures move, and the report says how loaded it was.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="${PRUNELAB_DATA:-$(cd .. && pwd)/shared/data}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" ""
 export PRUNELAB_DATA="$DATA"
 LAB="${LAB:-$ROOT/lab}"
 VARIANT="${VARIANT:-after}"
@@ -40,7 +38,6 @@ PRUNE_METHODS="${PRUNE_METHODS-magnitude wanda sparsegpt}"  # set and empty = no
 WORK="${BENCH_WORK:-/tmp/prune-lab-perf}"
 RESULTS="${BENCH_RESULTS:-$ROOT/bench/results}"
 RAW="$RESULTS/raw/performance-$VARIANT.jsonl"
-CALIBRATION="$DATA/text/tinystories/calibration.txt"
 mkdir -p "$WORK" "$RESULTS/raw"
 [ "$LAB" = "$ROOT/lab" ] && ./lab build
 

@@ -8,16 +8,9 @@
 #                              then the exported model loads and evaluates
 # Models and outputs go to $BENCH_WORK (default /tmp/prune-lab-bench); timings are wall-clock on this machine.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="${PRUNELAB_DATA:-$(cd .. && pwd)/shared/data}"
-WORK="${BENCH_WORK:-/tmp/prune-lab-bench}"
-RESULTS="$ROOT/bench/results"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" ""
 mkdir -p "$WORK" "$RESULTS"
-STORIES="$DATA/models/stories260K/stories260K.bin"
-LLAMA_TOKENIZER="$DATA/models/llama2-tokenizer-32k/tokenizer.bin"
-GPT2_TOKENIZER="$DATA/tokenizers/gpt2"
-CALIBRATION="$DATA/text/tinystories/calibration.txt"
+STORIES="$STORIES260K"
 ./lab build
 
 quality() {

@@ -9,17 +9,10 @@
 # Latency: ./lab eval --latency (prompt 128, 64 new tokens, batch 1 and 8, CPU, all cores).
 # Models and outputs go to $BENCH_WORK (default /tmp/prune-lab-bench); finished runs are reused.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="${PRUNELAB_DATA:-$(cd .. && pwd)/shared/data}"
-WORK="${BENCH_WORK:-/tmp/prune-lab-bench}/structured"
-RESULTS="$ROOT/bench/results"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" structured
 REPEATS="${REPEATS:-3}"
 mkdir -p "$WORK" "$RESULTS"
-STORIES="$DATA/models/stories260K/stories260K.bin"
-LLAMA_TOKENIZER="$DATA/models/llama2-tokenizer-32k/tokenizer.bin"
-GPT2_TOKENIZER="$DATA/tokenizers/gpt2"
-CALIBRATION="$DATA/text/tinystories/calibration.txt"
+STORIES="$STORIES260K"
 ./lab build
 
 # measure NAME DIR PERPLEXITY(yes|no)

@@ -6,12 +6,8 @@
 # bench/results/tradeoff.json and .md. Run it on a quiet machine: other load widens every interval.
 #   bench/tradeoff.sh
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-DATA="${PRUNELAB_DATA:-$(cd .. && pwd)/shared/data}"
-WORK="${BENCH_WORK:-/tmp/prune-lab-bench}/tradeoff"
-RESULTS="$ROOT/bench/results"
-MODEL="$DATA/models/stories15M/stories15M.bin"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" tradeoff
+MODEL="$STORIES15M"
 # The README's main sweep (its first command), with a sweep id so both sweeps can be told apart.
 SWEEP=(--model "$MODEL" --methods wanda,sparsegpt,magnitude,structured --sparsities 0.5 --targets mlp+heads
        --ratios 0.3,0.5 --scores flap --samples 32 --eval-windows 200)

@@ -61,6 +61,8 @@ class DashboardBrowserTest {
     @TestHTTPResource("/")
     URL dashboard;
 
+    static final String SINGLE_RUN = "run-0123456789ab";
+
     /** A finished sweep of 5 runs (4 measured, one failed) and an earlier sweep of the same model (2 runs). */
     private void publishSweeps() {
         PruneSpec dense = PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.0);
@@ -92,6 +94,11 @@ class DashboardBrowserTest {
             events.add(Fixtures.evaluated(id, figures[i][0], sizes[i], figures[i][1], figures[i][2], figures[i][3],
                     figures[i][4], 800L << 20));
         }
+        // a single run (POST /api/runs: it belongs to no sweep) is listed in a table of its own
+        events.add(new RunRequested(SINGLE_RUN, Fixtures.T0, null, model, wanda, null, null));
+        events.add(Fixtures.pruned(SINGLE_RUN, wanda, sizes[1], 20.0));
+        events.add(Fixtures.evaluated(SINGLE_RUN, 12.25, sizes[1], figures[1][1], figures[1][2], figures[1][3],
+                figures[1][4], 800L << 20));
         var source = connector.<String>source(PipelineEventsConsumer.CHANNEL);
         events.forEach(e -> source.send(CODEC.encode(e)));
     }
@@ -209,6 +216,19 @@ class DashboardBrowserTest {
             assertTrue(detail.getText().contains("unpaired"), "ui-s50 was measured alone: " + detail.getText());
             assertTrue(detail.getText().contains("estimate"), detail.getText());
             save(browser, "dashboard-detail.png");
+
+            // The single run: its own row (no sweep, so no ratio to a dense run), and a click opens its detail.
+            browser.findElement(By.id("close-detail")).click();
+            WebElement single = wait.until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("table[data-testid='single-runs'] tr.run[data-run='" + SINGLE_RUN + "']")));
+            List<String> cells = single.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+            assertEquals(List.of(SINGLE_RUN, "/data/stories15M.bin", "wanda", "0.5", "12.250"), cells.subList(0, 5));
+            assertTrue(cells.get(6).contains("estimate"), "the energy figure names its source: " + cells);
+            assertEquals(0, browser.findElements(By.cssSelector("section[data-sweep] [data-run='" + SINGLE_RUN + "']"))
+                    .size(), "a single run is in no sweep's table or plot");
+            browser.executeScript("arguments[0].scrollIntoView({block: 'center'})", single);
+            single.findElement(By.cssSelector("td.id")).click();
+            wait.until(ExpectedConditions.attributeToBe(By.id("run-detail"), "data-run", SINGLE_RUN));
         } finally {
             browser.quit();
         }
