@@ -39,9 +39,15 @@ public final class ClaimedWork {
     /**
      * How a piece of work ended.
      *
+     * @param json     the event as the store recorded it, and as it is published: encoded once
      * @param recorded false when the store could not record it: then nothing but the caller's publish keeps it
      */
-    public record Outcome(String kind, String id, Event event, boolean recorded) {
+    public record Outcome(String kind, String id, Event event, String json, boolean recorded) {
+
+        /** An outcome not read from the store: the event encoded now. */
+        public Outcome(String kind, String id, Event event, boolean recorded) {
+            this(kind, id, event, CODEC.encode(event), recorded);
+        }
     }
 
     /** An outcome the store holds outside the recorded ones (a committed artifact, a stored evaluation). */
@@ -138,9 +144,9 @@ public final class ClaimedWork {
      * answer is the same event (same occurredAt, so the same CloudEvents id).
      */
     private Optional<Outcome> lookup(String kind, String id, Existing existing) throws IOException {
-        Optional<Event> recorded = recorded(kind, id);
+        Optional<Outcome> recorded = recorded(kind, id);
         if (recorded.isPresent()) {
-            return Optional.of(new Outcome(kind, id, recorded.get(), true));
+            return recorded;
         }
         Optional<? extends Event> found = existing.find();
         if (found.isPresent()) {
@@ -150,13 +156,13 @@ public final class ClaimedWork {
     }
 
     /** The recorded outcome; one that no longer decodes (written by another version, damaged) counts as none. */
-    private Optional<Event> recorded(String kind, String id) throws IOException {
+    private Optional<Outcome> recorded(String kind, String id) throws IOException {
         Optional<String> json = store.outcomes().find(kind, id);
         if (json.isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(CODEC.decode(json.get()));
+            return Optional.of(new Outcome(kind, id, CODEC.decode(json.get()), json.get(), true));
         } catch (InvalidEventException e) {
             LOG.warning("the recorded outcome of " + kind + " " + id + " is unreadable (" + e.getMessage()
                     + "): doing the work again");
@@ -165,12 +171,13 @@ public final class ClaimedWork {
     }
 
     private Outcome record(String kind, String id, Event event) {
+        String json = CODEC.encode(event);
         try {
-            store.outcomes().record(kind, id, CODEC.encode(event));
-            return new Outcome(kind, id, event, true);
+            store.outcomes().record(kind, id, json);
+            return new Outcome(kind, id, event, json, true);
         } catch (IOException | RuntimeException e) {
             LOG.warning("could not record the outcome of " + kind + " " + id + " in " + store.root() + ": " + e);
-            return new Outcome(kind, id, event, false);
+            return new Outcome(kind, id, event, json, false);
         }
     }
 

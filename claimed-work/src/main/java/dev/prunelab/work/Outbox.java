@@ -28,10 +28,13 @@ public final class Outbox {
     private static final Logger LOG = Logger.getLogger(Outbox.class.getName());
     private static final EventCodec CODEC = new EventCodec();
 
-    /** Publishes one event and returns once the broker acknowledged it; throws when it did not (in time). */
+    /**
+     * Publishes one event and returns once the broker acknowledged it; throws when it did not (in time). {@code json}
+     * is the event as recorded: the record's value is those bytes, not a second encoding.
+     */
     @FunctionalInterface
     public interface Publisher {
-        void publish(Event event) throws Exception;
+        void publish(Event event, String json) throws Exception;
     }
 
     private final Outcomes outcomes;
@@ -59,15 +62,16 @@ public final class Outbox {
 
     /** Records an outcome that needed no claim (a dead letter, under its key) and delivers it. */
     public Outcome recordAndDeliver(String kind, String name, Event event) {
+        String json = CODEC.encode(event);
         boolean recorded;
         try {
-            outcomes.record(kind, name, CODEC.encode(event));
+            outcomes.record(kind, name, json);
             recorded = true;
         } catch (IOException | RuntimeException e) {
             LOG.warning("could not record " + event.type() + " " + name + " (" + kind + "): " + e);
             recorded = false;
         }
-        Outcome outcome = new Outcome(kind, name, event, recorded);
+        Outcome outcome = new Outcome(kind, name, event, json, recorded);
         deliver(outcome);
         return outcome;
     }
@@ -95,7 +99,7 @@ public final class Outbox {
         Exception last = null;
         for (int attempt = 1; attempt <= backoff.attempts(); attempt++) {
             try {
-                publisher.publish(outcome.event());
+                publisher.publish(outcome.event(), outcome.json());
                 if (outcome.recorded()) {
                     markPublished(outcome.kind(), outcome.id());
                 }
@@ -146,19 +150,20 @@ public final class Outbox {
         try {
             for (String kind : kinds) {
                 for (String name : outcomes.unpublished(kind)) {
-                    Optional<Event> event = readable(kind, name);
+                    Optional<Outcome> event = readable(kind, name);
                     if (event.isEmpty()) {
                         continue;
                     }
                     try {
-                        publisher.publish(event.get());
+                        publisher.publish(event.get().event(), event.get().json());
                     } catch (Exception e) {
                         if (e instanceof InterruptedException) {
                             Thread.currentThread().interrupt();
                         }
                         relayFailures++;
                         nextRelay = now.plus(backoff.delay(relayFailures));
-                        LOG.warning("relay: could not publish " + describe(event.get()) + " (" + RunFailed.reasonOf(e)
+                        LOG.warning("relay: could not publish " + describe(event.get().event()) + " ("
+                                + RunFailed.reasonOf(e)
                                 + "); next pass not before " + nextRelay);
                         return published;
                     }
@@ -178,12 +183,15 @@ public final class Outbox {
         return published;
     }
 
-    /** The unpublished outcome's event; a mark without a readable outcome is dropped (nothing could publish it). */
-    private Optional<Event> readable(String kind, String name) throws IOException {
+    /**
+     * The unpublished outcome, its event decoded (for its topic and key) beside the recorded JSON it is published as; a
+     * mark without a readable outcome is dropped (nothing could publish it).
+     */
+    private Optional<Outcome> readable(String kind, String name) throws IOException {
         Optional<String> json = outcomes.find(kind, name);
         if (json.isPresent()) {
             try {
-                return Optional.of(CODEC.decode(json.get()));
+                return Optional.of(new Outcome(kind, name, CODEC.decode(json.get()), json.get(), true));
             } catch (InvalidEventException e) {
                 LOG.warning("relay: the recorded outcome of " + kind + " " + name + " is unreadable ("
                         + e.getMessage() + "); it is not published");

@@ -39,19 +39,21 @@ class OutboxTest {
         int failures;
         int attempts;
         final List<Event> published = new ArrayList<>();
+        final List<String> publishedJson = new ArrayList<>();
 
         Broker(int failures) {
             this.failures = failures;
         }
 
         @Override
-        public void publish(Event event) {
+        public void publish(Event event, String json) {
             attempts++;
             if (failures > 0) {
                 failures--;
                 throw new IllegalStateException("could not publish " + event.type() + " within PT60S");
             }
             published.add(event);
+            publishedJson.add(json);
         }
     }
 
@@ -117,6 +119,8 @@ class OutboxTest {
 
         assertEquals(1, outbox(connected, up).relay(KINDS));
         assertEquals(CloudEvents.id(outcome.event()), CloudEvents.id(up.published.get(0)));
+        // the record's value is the recorded bytes themselves, not a second encoding of the decoded event
+        assertEquals(List.of(cutOff.outcomes().find("prune", "run-2").orElseThrow()), up.publishedJson);
         assertTrue(cutOff.outcomes().isPublished("prune", "run-2"));
     }
 
@@ -140,6 +144,8 @@ class OutboxTest {
         ClaimedWork.Outcome outcome = outbox(store, broker).recordAndDeliver("decode.pruner", dead.runId(), dead);
         assertTrue(outcome.recorded());
         assertEquals(List.of(dead), broker.published);
+        assertEquals(List.of(store.outcomes().find("decode.pruner", dead.runId()).orElseThrow()), broker.publishedJson,
+                "published as recorded: one encoding");
         assertEquals(List.of(), store.outcomes().unpublished("decode.pruner"));
     }
 

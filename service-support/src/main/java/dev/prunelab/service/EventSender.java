@@ -45,8 +45,7 @@ public final class EventSender {
      * The Kafka message of an event: its JSON value with key, topic and CloudEvents headers, the event encoded once
      * (the value, and the {@code ce_id} of a run request, come from the same JSON).
      */
-    private static Message<String> message(Event event, String source) {
-        String json = CODEC.encode(event);
+    private static Message<String> message(Event event, String json, String source) {
         return Message.of(json).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(event.key())
                 .withTopic(Topics.of(event))
@@ -56,13 +55,23 @@ public final class EventSender {
 
     /** Completes when the broker acknowledged the event. */
     public Uni<Void> send(Event event) {
-        return emitter(event).sendMessage(message(event, source));
+        return send(event, CODEC.encode(event));
+    }
+
+    /** As {@link #send(Event)}, the event already encoded (a recorded outcome is published as its recorded bytes). */
+    public Uni<Void> send(Event event, String json) {
+        return emitter(event).sendMessage(message(event, json, source));
     }
 
     /** Sends and waits until the broker acknowledged, at most the time limit; fails naming the event otherwise. */
     public void sendAndAwait(Event event) {
+        sendAndAwait(event, CODEC.encode(event));
+    }
+
+    /** As {@link #sendAndAwait(Event)}, the event already encoded as {@code json}. */
+    public void sendAndAwait(Event event, String json) {
         try {
-            send(event).await().atMost(sendTimeout);
+            send(event, json).await().atMost(sendTimeout);
         } catch (RuntimeException e) {
             throw new IllegalStateException("could not publish " + event.type() + " of " + event.key() + " to "
                     + Topics.of(event) + " within " + sendTimeout + ": " + RunFailed.reasonOf(e), e);

@@ -43,7 +43,7 @@ class WorkEdgeTest {
         final List<Event> published = new ArrayList<>();
 
         @Override
-        public void publish(Event event) {
+        public void publish(Event event, String json) {
             if (away) {
                 throw new IllegalStateException("could not publish " + event.type() + " within PT60S");
             }
