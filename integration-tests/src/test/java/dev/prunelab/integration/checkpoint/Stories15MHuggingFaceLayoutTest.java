@@ -12,9 +12,9 @@ import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.checkpoint.SafetensorsWriter;
 import dev.prunelab.pruning.export.DecoderExporter;
 import dev.prunelab.pruning.model.DType;
+import dev.prunelab.pruning.model.ForwardingTensorSource;
 import dev.prunelab.pruning.model.HalfFloats;
 import dev.prunelab.pruning.model.LoadedModel;
-import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.vocabulary.WeightDtype;
@@ -30,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -258,22 +257,7 @@ class Stories15MHuggingFaceLayoutTest {
     }
 
     /** A source's tensors rounded to bfloat16 (round to nearest even, as torch's .bfloat16()) and widened back. */
-    record RoundedToBfloat16(TensorSource base) implements TensorSource {
-        @Override
-        public Set<String> names() {
-            return base.names();
-        }
-
-        @Override
-        public boolean contains(String name) {
-            return base.contains(name);
-        }
-
-        @Override
-        public TensorInfo info(String name) {
-            return base.info(name);
-        }
-
+    record RoundedToBfloat16(TensorSource base) implements ForwardingTensorSource {
         @Override
         public float[] readFloats(String name) {
             float[] values = base.readFloats(name);
@@ -281,10 +265,6 @@ class Stories15MHuggingFaceLayoutTest {
                 values[i] = HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(values[i]));
             }
             return values;
-        }
-
-        @Override
-        public void close() {
         }
     }
 

@@ -1,13 +1,12 @@
 package dev.prunelab.pruning.reference;
 
+import dev.prunelab.pruning.model.ForwardingTensorSource;
 import dev.prunelab.pruning.model.InMemoryTensors;
-import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
 import java.nio.file.Path;
-import java.util.Set;
 
 /** An in-memory {@link TensorSource} for tests that derive models from models: chained puts, copies, removals. */
-final class MapTensorSource implements TensorSource {
+final class MapTensorSource implements ForwardingTensorSource {
     private final InMemoryTensors tensors = new InMemoryTensors(Path.of("<memory>"));
 
     /** Adds (or replaces) a copy of a tensor; the value count must match the shape. Returns this, for chaining. */
@@ -34,28 +33,9 @@ final class MapTensorSource implements TensorSource {
         return copy;
     }
 
+    /** The tensors themselves; closing leaves them readable for the next derived model. */
     @Override
-    public Set<String> names() {
-        return tensors.names();
-    }
-
-    @Override
-    public boolean contains(String name) {
-        return tensors.contains(name);
-    }
-
-    @Override
-    public TensorInfo info(String name) {
-        return tensors.info(name);
-    }
-
-    @Override
-    public float[] readFloats(String name) {
-        return tensors.readFloats(name);
-    }
-
-    @Override
-    public void close() {
-        // nothing to release; the tensors stay readable for the next derived model
+    public TensorSource base() {
+        return tensors;
     }
 }

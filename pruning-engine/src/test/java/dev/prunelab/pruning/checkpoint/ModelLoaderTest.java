@@ -13,6 +13,7 @@ import dev.prunelab.pruning.family.llama.LlamaNames;
 import dev.prunelab.pruning.family.opt.OptConfig;
 import dev.prunelab.pruning.family.opt.OptNames;
 import dev.prunelab.pruning.model.DType;
+import dev.prunelab.pruning.model.ForwardingTensorSource;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
@@ -170,7 +171,7 @@ class ModelLoaderTest {
     }
 
     /** A source over another with some tensors replaced, removed or reshaped. */
-    private record Edited(TensorSource base, Map<String, long[]> shapes) implements TensorSource {
+    private record Edited(TensorSource base, Map<String, long[]> shapes) implements ForwardingTensorSource {
         @Override
         public Set<String> names() {
             Set<String> names = new TreeSet<>(base.names());
@@ -200,10 +201,6 @@ class ModelLoaderTest {
         @Override
         public float[] readFloats(String name) {
             throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {
         }
     }
 

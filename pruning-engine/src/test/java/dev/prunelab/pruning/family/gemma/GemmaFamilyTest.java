@@ -15,6 +15,7 @@ import dev.prunelab.pruning.family.gemma.GemmaConfig.LayerType;
 import dev.prunelab.pruning.family.gemma.GemmaConfig.Rope;
 import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.model.DType;
+import dev.prunelab.pruning.model.ForwardingTensorSource;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
@@ -242,7 +243,7 @@ class GemmaFamilyTest {
     }
 
     /** A source with one tensor removed (shape null) or reshaped, for layout errors. */
-    private record Edited(TensorSource base, String name, long[] shape) implements TensorSource {
+    private record Edited(TensorSource base, String name, long[] shape) implements ForwardingTensorSource {
         @Override
         public Set<String> names() {
             return base.names().stream().filter(n -> shape != null || !n.equals(name)).collect(Collectors.toSet());
@@ -257,15 +258,6 @@ class GemmaFamilyTest {
         public TensorInfo info(String tensor) {
             TensorInfo info = base.info(tensor);
             return tensor.equals(name) ? new TensorInfo(tensor, info.dtype(), shape, info.file()) : info;
-        }
-
-        @Override
-        public float[] readFloats(String tensor) {
-            return base.readFloats(tensor);
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
