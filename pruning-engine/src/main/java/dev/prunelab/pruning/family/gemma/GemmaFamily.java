@@ -6,10 +6,8 @@ import dev.prunelab.pruning.family.CheckpointTensor;
 import dev.prunelab.pruning.family.ConfigFields;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
-import dev.prunelab.pruning.family.ModelFamily;
-import dev.prunelab.pruning.family.Units;
+import dev.prunelab.pruning.family.llama.LlamaLayers;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.TensorSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,7 +20,7 @@ import java.util.List;
  * sliding_attention or full_attention. Its config.json is read and written in {@link GemmaConfigJson}; here are
  * the weights' layout and the structured units.
  */
-public final class GemmaFamily implements ModelFamily {
+public final class GemmaFamily implements LlamaLayers {
 
     @Override
     public String id() {
@@ -149,39 +147,5 @@ public final class GemmaFamily implements ModelFamily {
     @Override
     public FamilyGraphs graphs(DecoderConfig config) {
         return new GemmaGraphs((GemmaConfig) config);
-    }
-
-    @Override
-    public String layerPrefix() {
-        return "model.layers.";
-    }
-
-    @Override
-    public int kvHeads(DecoderConfig config, TensorSource weights, int layer) {
-        return Units.outputHeads(config, weights, GemmaNames.attention(layer, "k_proj"));
-    }
-
-    /** Rows of gate_proj and up_proj and columns of down_proj; the norms around the MLP are hidden-wide. */
-    @Override
-    public Units mlpUnits(DecoderConfig config, TensorSource weights, int layer) {
-        return Units.linearMlp(config, weights, layer,
-                List.of(GemmaNames.mlp(layer, "gate_proj"), GemmaNames.mlp(layer, "up_proj")),
-                GemmaNames.mlp(layer, "down_proj"));
-    }
-
-    /**
-     * Query heads' rows of q_proj (grouped by their key/value head) and columns of o_proj; with multi-head attention
-     * also k/v rows. Gemma 3's q_norm and k_norm are one head_dim-wide weight every head shares, so they stay.
-     */
-    @Override
-    public Units headUnits(DecoderConfig config, TensorSource weights, int layer) {
-        return Units.projectionHeads(config, weights, layer, GemmaNames.attention(layer, "q_proj"),
-                GemmaNames.attention(layer, "k_proj"), GemmaNames.attention(layer, "v_proj"),
-                GemmaNames.attention(layer, "o_proj"));
-    }
-
-    @Override
-    public long headMacs(DecoderConfig config, TensorSource weights) {
-        return (long) config.vocabSize() * config.hiddenSize();
     }
 }

@@ -9,9 +9,7 @@ import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
 import dev.prunelab.pruning.family.ModelFamily;
 import dev.prunelab.pruning.family.RotaryScaling;
-import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.TensorSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +19,7 @@ import java.util.List;
  * bias; Llama's (and Qwen3's) attention_bias puts a bias on all four projections; Qwen3 normalises each query and
  * key head (q_norm, k_norm) before the rotation; Mistral slides a window over every layer.
  */
-public final class LlamaFamily implements ModelFamily {
+public final class LlamaFamily implements LlamaLayers {
 
     @Override
     public String id() {
@@ -293,38 +291,5 @@ public final class LlamaFamily implements ModelFamily {
     @Override
     public FamilyGraphs graphs(DecoderConfig config) {
         return new LlamaGraphs((LlamaConfig) config);
-    }
-
-    @Override
-    public String layerPrefix() {
-        return "model.layers.";
-    }
-
-    @Override
-    public int kvHeads(DecoderConfig config, TensorSource weights, int layer) {
-        return Units.outputHeads(config, weights, LlamaNames.attention(layer, "k_proj"));
-    }
-
-    @Override
-    public Units mlpUnits(DecoderConfig config, TensorSource weights, int layer) {
-        return Units.linearMlp(config, weights, layer,
-                List.of(LlamaNames.mlp(layer, "gate_proj"), LlamaNames.mlp(layer, "up_proj")),
-                LlamaNames.mlp(layer, "down_proj"));
-    }
-
-    /**
-     * Query heads (and, without GQA, whole heads). Qwen3's q_norm/k_norm are one [head_dim] weight shared by every
-     * head, so they belong to no head and removing heads leaves them as they are.
-     */
-    @Override
-    public Units headUnits(DecoderConfig config, TensorSource weights, int layer) {
-        return Units.projectionHeads(config, weights, layer, LlamaNames.attention(layer, "q_proj"),
-                LlamaNames.attention(layer, "k_proj"), LlamaNames.attention(layer, "v_proj"),
-                LlamaNames.attention(layer, "o_proj"));
-    }
-
-    @Override
-    public long headMacs(DecoderConfig config, TensorSource weights) {
-        return (long) config.vocabSize() * config.hiddenSize();
     }
 }

@@ -6,10 +6,9 @@ import dev.prunelab.pruning.family.CheckpointTensor.Init;
 import dev.prunelab.pruning.family.ConfigFields;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
-import dev.prunelab.pruning.family.ModelFamily;
-import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.family.llama.LlamaConfig;
 import dev.prunelab.pruning.family.llama.LlamaFamily;
+import dev.prunelab.pruning.family.llama.LlamaLayers;
 import dev.prunelab.pruning.family.llama.LlamaNames;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
@@ -27,7 +26,7 @@ import java.util.List;
  * {@link #toCheckpoint} fuses them back. LongRoPE ({@code rope_scaling} type longrope, or su/yarn as older
  * Phi-3 configs call it: Phi-3 128k, Phi-3.5, Phi-4-mini) is refused by name.
  */
-public final class Phi3Family implements ModelFamily {
+public final class Phi3Family implements LlamaLayers {
     private final LlamaFamily llama = new LlamaFamily();
 
     @Override
@@ -135,30 +134,5 @@ public final class Phi3Family implements ModelFamily {
     @Override
     public FamilyGraphs graphs(DecoderConfig config) {
         return llama.graphs(config);
-    }
-
-    @Override
-    public String layerPrefix() {
-        return llama.layerPrefix();
-    }
-
-    @Override
-    public int kvHeads(DecoderConfig config, TensorSource weights, int layer) {
-        return llama.kvHeads(config, weights, layer);
-    }
-
-    @Override
-    public Units mlpUnits(DecoderConfig config, TensorSource weights, int layer) {
-        return llama.mlpUnits(config, weights, layer);
-    }
-
-    @Override
-    public Units headUnits(DecoderConfig config, TensorSource weights, int layer) {
-        return llama.headUnits(config, weights, layer);
-    }
-
-    @Override
-    public long headMacs(DecoderConfig config, TensorSource weights) {
-        return llama.headMacs(config, weights);
     }
 }
