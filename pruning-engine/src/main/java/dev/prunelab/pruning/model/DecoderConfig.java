@@ -1,5 +1,7 @@
 package dev.prunelab.pruning.model;
 
+import java.util.List;
+
 /**
  * The shape of a decoder-only transformer, one record per family (in the family's package). Hugging Face field
  * names are mapped to these Java names once, when config.json is read; everything downstream uses these records.
@@ -46,9 +48,30 @@ public interface DecoderConfig {
         return withLayers(sourceLayers.length);
     }
 
-    static void requirePositive(String field, long value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(field + " must be positive, was " + value);
+    /** Each field's value, paired in order, must be positive; the first that is not is the error. */
+    static void requirePositive(List<String> fields, long... values) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] <= 0) {
+                throw new IllegalArgumentException(fields.get(i) + " must be positive, was " + values[i]);
+            }
+        }
+    }
+
+    /**
+     * The dimensions of a rotary decoder with grouped-query attention (Llama, Gemma), named as their config.json
+     * names them: each positive, the query heads a multiple of the key/value heads, head_dim even.
+     */
+    static void requireRotaryShape(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+            int numKvHeads, int headDim, int contextLength) {
+        requirePositive(List.of("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                "num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings"),
+                vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, contextLength);
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads " + numHeads
+                    + " is not a multiple of num_key_value_heads " + numKvHeads);
+        }
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim " + headDim + " must be even for rotary embeddings");
         }
     }
 }

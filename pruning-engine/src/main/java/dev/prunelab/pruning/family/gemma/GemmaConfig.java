@@ -140,21 +140,8 @@ public record GemmaConfig(
         if (!GEMMA2.equals(modelType) && !GEMMA3_TEXT.equals(modelType)) {
             throw new IllegalArgumentException("model_type '" + modelType + "' is not a Gemma 2 or 3 text model");
         }
-        DecoderConfig.requirePositive("vocab_size", vocabSize);
-        DecoderConfig.requirePositive("hidden_size", hiddenSize);
-        DecoderConfig.requirePositive("intermediate_size", intermediateSize);
-        DecoderConfig.requirePositive("num_hidden_layers", numLayers);
-        DecoderConfig.requirePositive("num_attention_heads", numHeads);
-        DecoderConfig.requirePositive("num_key_value_heads", numKvHeads);
-        DecoderConfig.requirePositive("head_dim", headDim);
-        DecoderConfig.requirePositive("max_position_embeddings", contextLength);
-        if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException("num_attention_heads " + numHeads
-                    + " is not a multiple of num_key_value_heads " + numKvHeads);
-        }
-        if (headDim % 2 != 0) {
-            throw new IllegalArgumentException("head_dim " + headDim + " must be even for rotary embeddings");
-        }
+        DecoderConfig.requireRotaryShape(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
+                headDim, contextLength);
         if (!(rmsNormEps > 0)) {
             throw new IllegalArgumentException("rms_norm_eps must be positive, was " + rmsNormEps);
         }

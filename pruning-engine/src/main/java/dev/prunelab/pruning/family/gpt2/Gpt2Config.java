@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.family.gpt2;
 
 import dev.prunelab.pruning.model.DecoderConfig;
+import java.util.List;
 
 /**
  * GPT-2 family. Its Conv1D weights are stored as [in, out] (the transpose of a Linear's [out, in]);
@@ -19,12 +20,8 @@ public record Gpt2Config(
         String activation) implements DecoderConfig {
 
     public Gpt2Config {
-        DecoderConfig.requirePositive("vocab_size", vocabSize);
-        DecoderConfig.requirePositive("n_embd", hiddenSize);
-        DecoderConfig.requirePositive("n_inner", innerSize);
-        DecoderConfig.requirePositive("n_layer", numLayers);
-        DecoderConfig.requirePositive("n_head", numHeads);
-        DecoderConfig.requirePositive("n_positions", contextLength);
+        DecoderConfig.requirePositive(List.of("vocab_size", "n_embd", "n_inner", "n_layer", "n_head", "n_positions"),
+                vocabSize, hiddenSize, innerSize, numLayers, numHeads, contextLength);
         if (hiddenSize % numHeads != 0) {
             throw new IllegalArgumentException("n_embd " + hiddenSize + " is not a multiple of n_head " + numHeads);
         }

@@ -36,21 +36,8 @@ public record LlamaConfig(
         int slidingWindow) implements DecoderConfig {
 
     public LlamaConfig {
-        DecoderConfig.requirePositive("vocab_size", vocabSize);
-        DecoderConfig.requirePositive("hidden_size", hiddenSize);
-        DecoderConfig.requirePositive("intermediate_size", intermediateSize);
-        DecoderConfig.requirePositive("num_hidden_layers", numLayers);
-        DecoderConfig.requirePositive("num_attention_heads", numHeads);
-        DecoderConfig.requirePositive("num_key_value_heads", numKvHeads);
-        DecoderConfig.requirePositive("head_dim", headDim);
-        DecoderConfig.requirePositive("max_position_embeddings", contextLength);
-        if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException("num_attention_heads " + numHeads
-                    + " is not a multiple of num_key_value_heads " + numKvHeads);
-        }
-        if (headDim % 2 != 0) {
-            throw new IllegalArgumentException("head_dim " + headDim + " must be even for rotary embeddings");
-        }
+        DecoderConfig.requireRotaryShape(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
+                headDim, contextLength);
         if (rotaryDim <= 0 || rotaryDim > headDim || rotaryDim % 2 != 0) {
             throw new IllegalArgumentException("partial_rotary_factor gives " + rotaryDim
                     + " rotary dimensions of head_dim " + headDim + "; they must be even and at most head_dim");

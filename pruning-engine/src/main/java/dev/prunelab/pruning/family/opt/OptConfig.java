@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.family.opt;
 
 import dev.prunelab.pruning.model.DecoderConfig;
+import java.util.List;
 
 /**
  * OPT family. Learned positions are looked up at position + 2 (the first two rows are a fairseq legacy).
@@ -25,13 +26,9 @@ public record OptConfig(
     public static final int POSITION_OFFSET = 2;
 
     public OptConfig {
-        DecoderConfig.requirePositive("vocab_size", vocabSize);
-        DecoderConfig.requirePositive("hidden_size", hiddenSize);
-        DecoderConfig.requirePositive("ffn_dim", ffnDim);
-        DecoderConfig.requirePositive("num_hidden_layers", numLayers);
-        DecoderConfig.requirePositive("num_attention_heads", numHeads);
-        DecoderConfig.requirePositive("max_position_embeddings", contextLength);
-        DecoderConfig.requirePositive("word_embed_proj_dim", wordEmbedProjDim);
+        DecoderConfig.requirePositive(List.of("vocab_size", "hidden_size", "ffn_dim", "num_hidden_layers",
+                "num_attention_heads", "max_position_embeddings", "word_embed_proj_dim"),
+                vocabSize, hiddenSize, ffnDim, numLayers, numHeads, contextLength, wordEmbedProjDim);
         if (hiddenSize % numHeads != 0) {
             throw new IllegalArgumentException("hidden_size " + hiddenSize
                     + " is not a multiple of num_attention_heads " + numHeads);
