@@ -11,9 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
@@ -47,15 +45,14 @@ public final class Llama2cCheckpoint implements TensorSource {
     }
 
     private final Path file;
-    private final FileChannel channel;
+    private final TensorFile data;
     private final Layout layout;
     private final LlamaConfig config;
     private final Map<String, Slot> slots;
-    private volatile boolean closed;
 
     private Llama2cCheckpoint(Path file, FileChannel channel, Layout layout, LlamaConfig config, Map<String, Slot> slots) {
         this.file = file;
-        this.channel = channel;
+        this.data = new TensorFile(file, channel);
         this.layout = layout;
         this.config = config;
         this.slots = slots;
@@ -65,24 +62,7 @@ public final class Llama2cCheckpoint implements TensorSource {
     public static final String NOT_A_CHECKPOINT = "is not a llama2.c checkpoint or Hugging Face directory";
 
     public static Llama2cCheckpoint open(Path file) {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(file, "does not exist");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot open: " + e.getMessage(), e);
-        }
-        try {
-            return parse(file, channel);
-        } catch (RuntimeException | Error e) {
-            try {
-                channel.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        return TensorFile.open(file, Llama2cCheckpoint::parse);
     }
 
     private static Llama2cCheckpoint parse(Path file, FileChannel channel) {
@@ -331,11 +311,8 @@ public final class Llama2cCheckpoint implements TensorSource {
     @Override
     public float[] readFloats(String name) {
         Slot slot = slot(name);
-        if (closed) {
-            throw new IllegalStateException(file + ": closed; cannot read tensor '" + name + "'");
-        }
         TensorInfo info = slot.info();
-        float[] values = TensorBytes.readFloats(channel, file, name, slot.offset(), DType.F32, info.elementCount());
+        float[] values = data.readFloats(name, slot.offset(), DType.F32, info.elementCount());
         if (slot.permuteHeads() == 0) {
             return values;
         }
@@ -374,14 +351,6 @@ public final class Llama2cCheckpoint implements TensorSource {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot close: " + e.getMessage(), e);
-        }
+        data.close();
     }
 }

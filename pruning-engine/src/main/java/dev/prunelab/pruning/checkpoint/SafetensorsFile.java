@@ -11,9 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,11 +35,10 @@ public final class SafetensorsFile implements TensorSource {
     private static final String METADATA_KEY = "__metadata__";
 
     private final Path file;
-    private final FileChannel channel;
+    private final TensorFile data;
     private final long dataStart;
     private final Map<String, Entry> tensors;
     private final Map<String, String> metadata;
-    private volatile boolean closed;
 
     private record Entry(TensorInfo info, String storedName, long begin) {
     }
@@ -49,7 +46,7 @@ public final class SafetensorsFile implements TensorSource {
     private SafetensorsFile(Path file, FileChannel channel, long dataStart, Map<String, Entry> tensors,
                             Map<String, String> metadata) {
         this.file = file;
-        this.channel = channel;
+        this.data = new TensorFile(file, channel);
         this.dataStart = dataStart;
         this.tensors = tensors;
         this.metadata = metadata;
@@ -65,20 +62,7 @@ public final class SafetensorsFile implements TensorSource {
      *               (its offsets are still checked, its dtype is not: skipped buffers may be bool or int)
      */
     public static SafetensorsFile open(Path file, Function<String, Optional<String>> naming) {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(file, "does not exist");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot open: " + e.getMessage(), e);
-        }
-        try {
-            return parse(file, channel, naming);
-        } catch (RuntimeException | Error e) {
-            closeQuietly(channel, e);
-            throw e;
-        }
+        return TensorFile.open(file, (path, channel) -> parse(path, channel, naming));
     }
 
     private static SafetensorsFile parse(Path file, FileChannel channel, Function<String, Optional<String>> naming) {
@@ -234,14 +218,6 @@ public final class SafetensorsFile implements TensorSource {
         return buffer;
     }
 
-    private static void closeQuietly(FileChannel channel, Throwable failure) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            failure.addSuppressed(e);
-        }
-    }
-
     public Path file() {
         return file;
     }
@@ -279,11 +255,8 @@ public final class SafetensorsFile implements TensorSource {
     @Override
     public float[] readFloats(String name) {
         Entry entry = entry(name);
-        if (closed) {
-            throw new IllegalStateException(file + ": closed; cannot read tensor '" + name + "'");
-        }
         TensorInfo info = entry.info();
-        return TensorBytes.readFloats(channel, file, name, dataStart + entry.begin(), info.dtype(), info.elementCount());
+        return data.readFloats(name, dataStart + entry.begin(), info.dtype(), info.elementCount());
     }
 
     private Entry entry(String name) {
@@ -296,15 +269,7 @@ public final class SafetensorsFile implements TensorSource {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot close: " + e.getMessage(), e);
-        }
+        data.close();
     }
 
     @Override
