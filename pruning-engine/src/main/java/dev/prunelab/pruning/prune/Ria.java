@@ -47,20 +47,7 @@ public record Ria(double activationPower) implements PruningMethod {
         float[] scores = scores(weight, out, in, stats.columnNorms(), activationPower);
         long perRow = Selection.pruneCount(pattern.sparsity(), in);
         IntStream.range(0, out).parallel().forEach(r -> {
-            boolean[] prune = new boolean[in];
-            if (pattern instanceof SparsityPattern.NM nm) {
-                for (int g = 0; g < in; g += nm.m()) {
-                    int size = Math.min(nm.m(), in - g);
-                    Selection.markSmallestInGroup(scores, r * in + g, size, nm.prunedInGroup(size), prune, g);
-                }
-            } else {
-                Selection.markSmallest(scores, r * in, in, perRow, prune, 0);
-            }
-            for (int j = 0; j < in; j++) {
-                if (prune[j]) {
-                    weight[r * in + j] = 0f;
-                }
-            }
+            Selection.pruneRow(scores, r * in, weight, r, in, pattern, perRow);
         });
         return PruneResult.measure(weight, pattern);
     }

@@ -85,6 +85,28 @@ final class Selection {
     }
 
     /** The ordering key of |score|; NaN is rejected. */
+    /**
+     * Zeroes the weights of one row whose scores, {@code scores[from, from + in)}, are the lowest: m−n of every group
+     * of m columns for N:M, else {@code perRow} of the row (Wanda and RIA, which compare scores within a row).
+     */
+    static void pruneRow(float[] scores, int from, float[] weight, int row, int in, SparsityPattern pattern,
+                         long perRow) {
+        boolean[] prune = new boolean[in];
+        if (pattern instanceof SparsityPattern.NM nm) {
+            for (int g = 0; g < in; g += nm.m()) {
+                int size = Math.min(nm.m(), in - g);
+                markSmallestInGroup(scores, from + g, size, nm.prunedInGroup(size), prune, g);
+            }
+        } else {
+            markSmallest(scores, from, in, perRow, prune, 0);
+        }
+        for (int j = 0; j < in; j++) {
+            if (prune[j]) {
+                weight[row * in + j] = 0f;
+            }
+        }
+    }
+
     private static int bits(float score) {
         int bits = Float.floatToRawIntBits(score) & 0x7fffffff;
         if (bits > 0x7f800000) {

@@ -27,20 +27,7 @@ public record Wanda() implements PruningMethod {
         IntStream.range(0, out).parallel().forEach(r -> {
             float[] score = new float[in];
             Kernels.absTimes(weight, r * in, norms, score, in);
-            boolean[] prune = new boolean[in];
-            if (pattern instanceof SparsityPattern.NM nm) {
-                for (int g = 0; g < in; g += nm.m()) {
-                    int size = Math.min(nm.m(), in - g);
-                    Selection.markSmallestInGroup(score, g, size, nm.prunedInGroup(size), prune, g);
-                }
-            } else {
-                Selection.markSmallest(score, 0, in, perRow, prune, 0);
-            }
-            for (int j = 0; j < in; j++) {
-                if (prune[j]) {
-                    weight[r * in + j] = 0f;
-                }
-            }
+            Selection.pruneRow(score, 0, weight, r, in, pattern, perRow);
         });
         return PruneResult.measure(weight, pattern);
     }
