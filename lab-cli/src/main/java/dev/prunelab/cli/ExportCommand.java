@@ -11,12 +11,12 @@ import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.quantize.LinearQuantization;
-import dev.prunelab.vocabulary.WeightBits;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -49,16 +49,8 @@ final class ExportCommand implements Callable<Integer> {
                     + "block-wise scales; embeddings, norms and the head stay float) (default: float)")
     Integer weightBits;
 
-    @Option(names = "--weight-block", paramLabel = "B",
-            description = "weights per int4 scale along the input, a power of two >= 16 (default: "
-                    + WeightBits.DEFAULT_BLOCK + ")")
-    Integer weightBlock;
-
-    @Option(names = "--weight-accuracy-level", paramLabel = "0-4",
-            defaultValue = "" + LinearQuantization.DEFAULT_ACCURACY_LEVEL,
-            description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
-                    + "${DEFAULT-VALUE}); 0 = the provider's float path")
-    int weightAccuracyLevel;
+    @Mixin
+    Int4Options int4Options;
 
     @Option(names = "--cache", paramLabel = "in-place|growing", defaultValue = "in-place",
             description = "the graph's KV-cache interface (default: ${DEFAULT-VALUE}): in-place, a fixed-capacity cache "
@@ -81,8 +73,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         WeightDtype exportDtype = WeightDtype.of(dtype);
         CacheInterface cacheInterface = CacheInterface.of(cache);
-        LinearQuantization quantization = LinearQuantization.of(weightBits, weightBlock)
-                .withAccuracyLevel(weightAccuracyLevel);
+        LinearQuantization quantization = int4Options.quantization(weightBits);
         try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer));
              SafetensorsFile overlay = prunedWeights == null ? null : SafetensorsFile.open(prunedWeights)) {
             if (hfOut != null) {

@@ -19,7 +19,6 @@ import dev.prunelab.vocabulary.PruneRules;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredTarget;
-import dev.prunelab.vocabulary.WeightBits;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "prune", mixinStandardHelpOptions = true,
@@ -125,16 +125,8 @@ final class PruneCommand implements Callable<Integer> {
                     + "zero); embeddings, norms and the head stay float (default: float)")
     Integer weightBits;
 
-    @Option(names = "--weight-block", paramLabel = "B",
-            description = "weights per int4 scale along the input, a power of two >= 16 (default: "
-                    + WeightBits.DEFAULT_BLOCK + ")")
-    Integer weightBlock;
-
-    @Option(names = "--weight-accuracy-level", paramLabel = "0-4",
-            defaultValue = "" + LinearQuantization.DEFAULT_ACCURACY_LEVEL,
-            description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
-                    + "${DEFAULT-VALUE}); 0 = the provider's float path")
-    int weightAccuracyLevel;
+    @Mixin
+    Int4Options int4Options;
 
     @Option(names = "--save-pruned-weights", paramLabel = "FILE",
             description = "keep the pruned linear weights (safetensors) for ./lab export --pruned-weights, e.g. "
@@ -236,7 +228,7 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private LinearQuantization quantization() {
-        return LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel);
+        return int4Options.quantization(weightBits);
     }
 
     private void printReport(PruneReport report) {
