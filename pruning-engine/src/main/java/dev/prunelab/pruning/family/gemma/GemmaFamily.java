@@ -6,6 +6,7 @@ import dev.prunelab.pruning.family.CheckpointTensor;
 import dev.prunelab.pruning.family.ConfigFields;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
+import dev.prunelab.pruning.family.NamedFamily;
 import dev.prunelab.pruning.family.llama.LlamaLayers;
 import dev.prunelab.pruning.model.DecoderConfig;
 import java.util.ArrayList;
@@ -20,26 +21,10 @@ import java.util.List;
  * sliding_attention or full_attention. Its config.json is read and written in {@link GemmaConfigJson}; here are
  * the weights' layout and the structured units.
  */
-public final class GemmaFamily implements LlamaLayers {
+public final class GemmaFamily extends NamedFamily implements LlamaLayers {
 
-    @Override
-    public String id() {
-        return "gemma";
-    }
-
-    @Override
-    public List<String> modelTypes() {
-        return List.of(GemmaConfig.GEMMA2, GemmaConfig.GEMMA3_TEXT);
-    }
-
-    @Override
-    public int defaultBosTokenId() {
-        return 2;
-    }
-
-    @Override
-    public int defaultEosTokenId() {
-        return 1;
+    public GemmaFamily() {
+        super("gemma", List.of(GemmaConfig.GEMMA2, GemmaConfig.GEMMA3_TEXT), 2, 1);
     }
 
     @Override

@@ -7,7 +7,7 @@ import dev.prunelab.pruning.family.ConfigFields;
 import dev.prunelab.pruning.family.FamilyGraphs.Tap;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
-import dev.prunelab.pruning.family.ModelFamily;
+import dev.prunelab.pruning.family.NamedFamily;
 import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
@@ -18,26 +18,10 @@ import java.util.List;
  * GPT-2: learned positions, pre-LN, GELU MLP, and Conv1D weights stored [in, out] (the transpose of a Linear's),
  * with q, k and v fused side by side in c_attn's columns; the LM head is tied to the token embeddings.
  */
-public final class Gpt2Family implements ModelFamily {
+public final class Gpt2Family extends NamedFamily {
 
-    @Override
-    public String id() {
-        return "gpt2";
-    }
-
-    @Override
-    public List<String> modelTypes() {
-        return List.of("gpt2");
-    }
-
-    @Override
-    public int defaultBosTokenId() {
-        return 50256;
-    }
-
-    @Override
-    public int defaultEosTokenId() {
-        return 50256;
+    public Gpt2Family() {
+        super("gpt2", List.of("gpt2"), 50256, 50256);
     }
 
     @Override

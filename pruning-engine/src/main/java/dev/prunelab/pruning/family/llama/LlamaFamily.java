@@ -8,6 +8,7 @@ import dev.prunelab.pruning.family.ConfigFields;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
 import dev.prunelab.pruning.family.ModelFamily;
+import dev.prunelab.pruning.family.NamedFamily;
 import dev.prunelab.pruning.family.RotaryScaling;
 import dev.prunelab.pruning.model.DecoderConfig;
 import java.util.ArrayList;
@@ -19,26 +20,10 @@ import java.util.List;
  * bias; Llama's (and Qwen3's) attention_bias puts a bias on all four projections; Qwen3 normalises each query and
  * key head (q_norm, k_norm) before the rotation; Mistral slides a window over every layer.
  */
-public final class LlamaFamily implements LlamaLayers {
+public final class LlamaFamily extends NamedFamily implements LlamaLayers {
 
-    @Override
-    public String id() {
-        return "llama";
-    }
-
-    @Override
-    public List<String> modelTypes() {
-        return List.of("llama", "mistral", "qwen2", "qwen3");
-    }
-
-    @Override
-    public int defaultBosTokenId() {
-        return 1;
-    }
-
-    @Override
-    public int defaultEosTokenId() {
-        return 2;
+    public LlamaFamily() {
+        super("llama", List.of("llama", "mistral", "qwen2", "qwen3"), 1, 2);
     }
 
     /**

@@ -6,7 +6,7 @@ import dev.prunelab.pruning.family.CheckpointTensor;
 import dev.prunelab.pruning.family.ConfigFields;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
-import dev.prunelab.pruning.family.ModelFamily;
+import dev.prunelab.pruning.family.NamedFamily;
 import dev.prunelab.pruning.family.Units;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
@@ -17,26 +17,10 @@ import java.util.List;
  * OPT: learned positions offset by 2, LayerNorm (pre-LN, or post-LN as in OPT-350m), ReLU MLP, embeddings
  * optionally projected in and out of the hidden width, the LM head tied to the embeddings.
  */
-public final class OptFamily implements ModelFamily {
+public final class OptFamily extends NamedFamily {
 
-    @Override
-    public String id() {
-        return "opt";
-    }
-
-    @Override
-    public List<String> modelTypes() {
-        return List.of("opt");
-    }
-
-    @Override
-    public int defaultBosTokenId() {
-        return 2;
-    }
-
-    @Override
-    public int defaultEosTokenId() {
-        return 2;
+    public OptFamily() {
+        super("opt", List.of("opt"), 2, 2);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.prunelab.pruning.family.CheckpointTensor.Init;
 import dev.prunelab.pruning.family.ConfigFields;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.LayoutCheck;
+import dev.prunelab.pruning.family.NamedFamily;
 import dev.prunelab.pruning.family.llama.LlamaConfig;
 import dev.prunelab.pruning.family.llama.LlamaFamily;
 import dev.prunelab.pruning.family.llama.LlamaLayers;
@@ -26,34 +27,17 @@ import java.util.List;
  * {@link #toCheckpoint} fuses them back. LongRoPE ({@code rope_scaling} type longrope, or su/yarn as older
  * Phi-3 configs call it: Phi-3 128k, Phi-3.5, Phi-4-mini) is refused by name.
  */
-public final class Phi3Family implements LlamaLayers {
+public final class Phi3Family extends NamedFamily implements LlamaLayers {
     private final LlamaFamily llama = new LlamaFamily();
 
-    @Override
-    public String id() {
-        return "phi3";
-    }
-
-    @Override
-    public List<String> modelTypes() {
-        return List.of("phi3");
+    /** Phi3Config's bos_token_id 1 and eos_token_id 32000 (&lt;|endoftext|&gt;). */
+    public Phi3Family() {
+        super("phi3", List.of("phi3"), 1, 32000);
     }
 
     @Override
     public LlamaConfig readConfig(ConfigFields fields, String modelType) {
         return llama.readConfig(fields, modelType);
-    }
-
-    /** Phi3Config's bos_token_id. */
-    @Override
-    public int defaultBosTokenId() {
-        return 1;
-    }
-
-    /** Phi3Config's eos_token_id (&lt;|endoftext|&gt;). */
-    @Override
-    public int defaultEosTokenId() {
-        return 32000;
     }
 
     @Override
