@@ -155,16 +155,7 @@ public final class DecoderExporter {
         long parameterCount = countParameters(weights);
         WeightFormat format = WeightFormat.choose(dtype, parameterCount,
                 compressWeights ? 0 : externalDataThresholdBytes);
-        Path parent = outputDirectory.toAbsolutePath().getParent();
-        Path staging;
-        try {
-            Files.createDirectories(parent);
-            staging = Files.createTempDirectory(parent, "." + outputDirectory.getFileName() + ".partial-");
-            // temp directories are private (700); an export is shared with evaluators, possibly other users
-            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a staging directory in " + parent, e);
-        }
+        Path staging = stagingDirectory(outputDirectory.toAbsolutePath().getParent(), outputDirectory.getFileName());
         try {
             long exportedParameters;
             long nonZeroParameters;
@@ -260,6 +251,22 @@ public final class DecoderExporter {
                         "com.microsoft.MatMulNBits", quantization.bits(), quantization.blockSize(), true,
                         dtype == WeightDtype.FLOAT16 ? "float16" : "float32", quantization.accuracyLevel(), "rtn"),
                 cache.id(), model.bosRule());
+    }
+
+    /**
+     * A staging directory beside the output, {@code .name.partial-*} in {@code parent}, renamed into place when the
+     * output is complete. Temp directories are private (700); an export is shared with evaluators, possibly other
+     * users, so it is made world-readable.
+     */
+    static Path stagingDirectory(Path parent, Path name) {
+        try {
+            Files.createDirectories(parent);
+            Path staging = Files.createTempDirectory(parent, "." + name + ".partial-");
+            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
+            return staging;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a staging directory in " + parent, e);
+        }
     }
 
     static long countParameters(TensorSource weights) {

@@ -23,7 +23,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -91,15 +90,7 @@ public final class HuggingFaceWriteBack {
         checkSameShapes(source, pruned);
         checkTarget(source.source(), out);
         Path target = out.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        Path staging;
-        try {
-            Files.createDirectories(parent);
-            staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".partial-");
-            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a staging directory in " + parent, e);
-        }
+        Path staging = DecoderExporter.stagingDirectory(target.getParent(), target.getFileName());
         try {
             Result written = source.tensors() instanceof Llama2cCheckpoint
                     ? llama2cToLlama(source, pruned, staging)
