@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.HalfFloats;
+import dev.prunelab.pruning.model.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -61,11 +62,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
 
         public long elementCount() {
-            long count = 1;
-            for (long dimension : shape) {
-                count = Math.multiplyExact(count, dimension);
-            }
-            return count;
+            return TensorInfo.elementCount(shape);
         }
 
         public long sizeBytes() {

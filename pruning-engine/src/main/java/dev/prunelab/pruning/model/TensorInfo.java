@@ -37,6 +37,11 @@ public record TensorInfo(String name, DType dtype, long[] shape, Path file) {
     }
 
     public long elementCount() {
+        return elementCount(shape);
+    }
+
+    /** The number of elements of a tensor of this shape; an overflow is an {@link ArithmeticException}. */
+    public static long elementCount(long[] shape) {
         long count = 1;
         for (long dimension : shape) {
             count = Math.multiplyExact(count, dimension);
