@@ -212,16 +212,7 @@ final class GemmaReference implements ReferenceDecoder {
      */
     private void rotate(float[] v, int offset, int position, double theta, double factor) {
         int d = config.headDim();
-        int half = d / 2;
-        for (int i = 0; i < half; i++) {
-            double angle = position * (Math.pow(theta, -2.0 * i / d) / factor);
-            double cos = Math.cos(angle);
-            double sin = Math.sin(angle);
-            double a = v[offset + i];
-            double b = v[offset + i + half];
-            v[offset + i] = (float) (a * cos - b * sin);
-            v[offset + i + half] = (float) (b * cos + a * sin);
-        }
+        Ops.rotateHalf(v, offset, d / 2, i -> position * (Math.pow(theta, -2.0 * i / d) / factor));
     }
 
     @Override

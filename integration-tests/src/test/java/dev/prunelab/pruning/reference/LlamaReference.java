@@ -187,16 +187,7 @@ final class LlamaReference extends LayeredDecoder {
      * within them, cos/sin = cat(freqs, freqs)), the rest q_pass, unchanged.
      */
     private void rotate(float[] v, int offset, int position) {
-        int half = inverseFrequencies.length;
-        for (int i = 0; i < half; i++) {
-            double angle = position * inverseFrequencies[i];
-            double cos = Math.cos(angle);
-            double sin = Math.sin(angle);
-            double a = v[offset + i];
-            double b = v[offset + i + half];
-            v[offset + i] = (float) (a * cos - b * sin);
-            v[offset + i + half] = (float) (b * cos + a * sin);
-        }
+        Ops.rotateHalf(v, offset, inverseFrequencies.length, i -> position * inverseFrequencies[i]);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.prunelab.pruning.reference;
 
+import java.util.function.IntToDoubleFunction;
+
 /**
  * The scalar building blocks of the reference forward passes. Vectors are stored as float32 (like a
  * float32 PyTorch model); every reduction (dot product, mean, variance, softmax sum) is accumulated in
@@ -129,9 +131,17 @@ final class Ops {
      * {@code v'[i] = v[i] cos - v[i+d/2] sin}, {@code v'[i+d/2] = v[i+d/2] cos + v[i] sin}.
      */
     static void rotateHalf(float[] v, int offset, int d, int position, double theta) {
-        int half = d / 2;
+        rotateHalf(v, offset, d / 2, i -> position * Math.pow(theta, -2.0 * i / d));
+    }
+
+    /**
+     * rotate_half of the first 2 * half dims of one head vector in place, pair i turned by {@code angle(i)}:
+     * {@code v'[i] = v[i] cos - v[i+half] sin}, {@code v'[i+half] = v[i+half] cos + v[i] sin}. The references
+     * differ only in how they compute the angles.
+     */
+    static void rotateHalf(float[] v, int offset, int half, IntToDoubleFunction angle) {
         for (int i = 0; i < half; i++) {
-            double angle = position * Math.pow(theta, -2.0 * i / d);
+            double angle = angle.applyAsDouble(i);
             double cos = Math.cos(angle);
             double sin = Math.sin(angle);
             double a = v[offset + i];
