@@ -6,6 +6,7 @@ import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,18 +74,19 @@ final class FusedMatrices {
     private record Slice(String fused, long offset, long rows) {
     }
 
-    /** Fused matrices presented as their parts. */
-    private static final class Split implements TensorSource {
-        private final TensorSource checkpoint;
-        private final Map<String, Slice> parts;
+    /**
+     * A source that presents another's tensors with some names replaced by others (the fused by their parts, or
+     * back); it owns the other source and closes it.
+     */
+    private abstract static class Renamed implements TensorSource {
+        private final TensorSource source;
         private final Set<String> names;
 
-        Split(TensorSource checkpoint, Map<String, Slice> parts, List<String> fused) {
-            this.checkpoint = checkpoint;
-            this.parts = parts;
-            TreeSet<String> all = new TreeSet<>(checkpoint.names());
-            fused.forEach(all::remove);
-            all.addAll(parts.keySet());
+        Renamed(TensorSource source, Collection<String> removed, Collection<String> added) {
+            this.source = source;
+            TreeSet<String> all = new TreeSet<>(source.names());
+            removed.forEach(all::remove);
+            all.addAll(added);
             this.names = Collections.unmodifiableSet(all);
         }
 
@@ -96,6 +98,23 @@ final class FusedMatrices {
         @Override
         public boolean contains(String name) {
             return names.contains(name);
+        }
+
+        @Override
+        public void close() {
+            source.close();
+        }
+    }
+
+    /** Fused matrices presented as their parts. */
+    private static final class Split extends Renamed {
+        private final TensorSource checkpoint;
+        private final Map<String, Slice> parts;
+
+        Split(TensorSource checkpoint, Map<String, Slice> parts, List<String> fused) {
+            super(checkpoint, fused, parts.keySet());
+            this.checkpoint = checkpoint;
+            this.parts = parts;
         }
 
         @Override
@@ -112,7 +131,7 @@ final class FusedMatrices {
         public float[] readFloats(String name) {
             Slice slice = parts.get(name);
             if (slice == null) {
-                if (!names.contains(name)) {
+                if (!contains(name)) {
                     throw new ModelFormatException(checkpoint.info(name).file(), name, "is read as its parts here");
                 }
                 return checkpoint.readFloats(name);
@@ -121,11 +140,6 @@ final class FusedMatrices {
             int columns = (int) checkpoint.info(slice.fused()).dimension(1);
             return Arrays.copyOfRange(fused, (int) (slice.offset() * columns),
                     (int) ((slice.offset() + slice.rows()) * columns));
-        }
-
-        @Override
-        public void close() {
-            checkpoint.close();
         }
     }
 
@@ -137,30 +151,17 @@ final class FusedMatrices {
         return new Fused(tensors, fusions);
     }
 
-    private static final class Fused implements TensorSource {
+    private static final class Fused extends Renamed {
         private final TensorSource tensors;
         private final Map<String, Fusion> byName = new LinkedHashMap<>();
-        private final Set<String> names;
 
         Fused(TensorSource tensors, List<Fusion> fusions) {
+            super(tensors, fusions.stream().flatMap(fusion -> fusion.parts().stream().map(Part::name)).toList(),
+                    fusions.stream().map(Fusion::fused).toList());
             this.tensors = tensors;
-            TreeSet<String> all = new TreeSet<>(tensors.names());
             for (Fusion fusion : fusions) {
                 byName.put(fusion.fused(), fusion);
-                fusion.parts().forEach(part -> all.remove(part.name()));
-                all.add(fusion.fused());
             }
-            this.names = Collections.unmodifiableSet(all);
-        }
-
-        @Override
-        public Set<String> names() {
-            return names;
-        }
-
-        @Override
-        public boolean contains(String name) {
-            return names.contains(name);
         }
 
         @Override
@@ -202,11 +203,6 @@ final class FusedMatrices {
                 offset += values.length;
             }
             return fused;
-        }
-
-        @Override
-        public void close() {
-            tensors.close();
         }
     }
 }
