@@ -135,13 +135,13 @@ final class Ops {
     }
 
     /**
-     * rotate_half of the first 2 * half dims of one head vector in place, pair i turned by {@code angle(i)}:
+     * rotate_half of the first 2 * half dims of one head vector in place, pair i turned by {@code angleOf(i)}:
      * {@code v'[i] = v[i] cos - v[i+half] sin}, {@code v'[i+half] = v[i+half] cos + v[i] sin}. The references
      * differ only in how they compute the angles.
      */
-    static void rotateHalf(float[] v, int offset, int half, IntToDoubleFunction angle) {
+    static void rotateHalf(float[] v, int offset, int half, IntToDoubleFunction angleOf) {
         for (int i = 0; i < half; i++) {
-            double angle = angle.applyAsDouble(i);
+            double angle = angleOf.applyAsDouble(i);
             double cos = Math.cos(angle);
             double sin = Math.sin(angle);
             double a = v[offset + i];
