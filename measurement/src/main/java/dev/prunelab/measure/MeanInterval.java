@@ -1,7 +1,6 @@
 package dev.prunelab.measure;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.prunelab.vocabulary.Word;
 
 /**
@@ -19,29 +18,17 @@ public record MeanInterval(double mean, double low, double high, int n, double c
     /** The scale Student's t interval was computed on. */
     public enum Scale implements Word {
         /** mean +- t s / sqrt(n) of the values themselves: a net figure, which may be 0 or below. */
-        LINEAR("linear"),
+        LINEAR,
         /**
          * The t interval of ln x, back-transformed: for a quantity that cannot be negative (gross J/token, a ratio of
          * two), both ends stay positive; the center is the geometric mean and the interval is asymmetric around it.
          */
-        LOG("log"),
+        LOG,
         /**
          * Linear, with the low end raised to 0: a quantity that cannot be negative, with a repeat that read 0 (so
          * the log scale does not apply).
          */
-        CLAMPED("clamped");
-
-        private final String id;
-
-        Scale(String id) {
-            this.id = id;
-        }
-
-        @Override
-        @JsonValue
-        public String id() {
-            return id;
-        }
+        CLAMPED;
 
         @JsonCreator
         public static Scale of(String id) {

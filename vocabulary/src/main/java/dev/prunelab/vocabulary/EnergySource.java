@@ -1,28 +1,15 @@
 package dev.prunelab.vocabulary;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Where energy and power figures come from. Only the estimate is not a measurement. */
 public enum EnergySource implements Word {
     /** NVIDIA's management library: a GPU's total-energy counter. */
-    NVML("nvml"),
+    NVML,
     /** Intel/AMD RAPL energy counters under /sys/class/powercap. */
-    RAPL("rapl"),
+    RAPL,
     /** A model, not a sensor: its basis says which. */
-    ESTIMATE("estimate");
-
-    private final String id;
-
-    EnergySource(String id) {
-        this.id = id;
-    }
-
-    @Override
-    @JsonValue
-    public String id() {
-        return id;
-    }
+    ESTIMATE;
 
     /** The field that names it in requests. */
     public static final String FIELD = "source";

@@ -1,25 +1,12 @@
 package dev.prunelab.vocabulary;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Which ONNX Runtime execution provider runs a model: CUDA is a requirement (fail if unavailable); AUTO prefers CUDA and falls back to CPU, recording why. */
 public enum ExecutionProvider implements Word {
-    CPU("cpu"),
-    CUDA("cuda"),
-    AUTO("auto");
-
-    private final String id;
-
-    ExecutionProvider(String id) {
-        this.id = id;
-    }
-
-    @Override
-    @JsonValue
-    public String id() {
-        return id;
-    }
+    CPU,
+    CUDA,
+    AUTO;
 
     /** The field that names it in requests. */
     public static final String FIELD = "provider";

@@ -1,26 +1,13 @@
 package dev.prunelab.vocabulary;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /** How a text becomes perplexity windows (docs/evaluation.md "Perplexity protocols"). */
 public enum PerplexityProtocol implements Word {
     /** Blank-line paragraphs as BOS + pieces, one stream. */
-    PARAGRAPHS("paragraphs"),
+    PARAGRAPHS,
     /** WikiText-2: lines joined with "\\n\\n", tokenized once, no BOS. */
-    WIKITEXT("wikitext");
-
-    private final String id;
-
-    PerplexityProtocol(String id) {
-        this.id = id;
-    }
-
-    @Override
-    @JsonValue
-    public String id() {
-        return id;
-    }
+    WIKITEXT;
 
     /** The field that names it in requests. */
     public static final String FIELD = "protocol";

@@ -1,28 +1,15 @@
 package dev.prunelab.vocabulary;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /** The pruning methods a run can request. */
 public enum PruneMethod implements Word {
-    MAGNITUDE("magnitude"),
-    WANDA("wanda"),
-    SPARSEGPT("sparsegpt"),
+    MAGNITUDE,
+    WANDA,
+    SPARSEGPT,
     /** Relative importance and activations (Zhang et al., ICLR 2024). */
-    RIA("ria"),
-    STRUCTURED("structured");
-
-    private final String id;
-
-    PruneMethod(String id) {
-        this.id = id;
-    }
-
-    @Override
-    @JsonValue
-    public String id() {
-        return id;
-    }
+    RIA,
+    STRUCTURED;
 
     /** The field that names it in requests. */
     public static final String FIELD = "method";

@@ -1,7 +1,6 @@
 package dev.prunelab.vocabulary;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * Where a run is, or where it failed, as run.progress and run.failed name it; each stage says which service owns
@@ -9,21 +8,21 @@ import com.fasterxml.jackson.annotation.JsonValue;
  */
 public enum RunStage implements Word {
     /** The input could not be decoded or validated (a dead letter); any consuming service. */
-    DECODE("decode", Owner.ANY),
+    DECODE(Owner.ANY),
     /** A request refused before any work: a missing model, a path outside the roots, an artifact that fails its check. */
-    VALIDATE("validate", Owner.ANY),
+    VALIDATE(Owner.ANY),
     /** Skipped: its sweep was cancelled before it started. */
-    CANCELLED("cancelled", Owner.PRUNER),
+    CANCELLED(Owner.PRUNER),
     /** Calibration forward passes that precede pruning (OWL's dense pass, block influence, global ranking). */
-    CALIBRATE("calibrate", Owner.PRUNER),
+    CALIBRATE(Owner.PRUNER),
     /** Pruning block by block, each block calibrated on the already pruned blocks before it. */
-    PRUNE("prune", Owner.PRUNER),
+    PRUNE(Owner.PRUNER),
     /** Writing the ONNX graph, its weights and prune-report.json. */
-    EXPORT("export", Owner.PRUNER),
+    EXPORT(Owner.PRUNER),
     /** Committing to or reading from the artifact store. */
-    STORE("store", Owner.PRUNER),
+    STORE(Owner.PRUNER),
     /** The evaluation suite (perplexity, tasks, latency, energy). */
-    EVALUATE("evaluate", Owner.EVALUATOR);
+    EVALUATE(Owner.EVALUATOR);
 
     /** The service whose work a stage is. */
     public enum Owner {
@@ -32,18 +31,10 @@ public enum RunStage implements Word {
 
     public static final String FIELD = "stage";
 
-    private final String id;
     private final Owner owner;
 
-    RunStage(String id, Owner owner) {
-        this.id = id;
+    RunStage(Owner owner) {
         this.owner = owner;
-    }
-
-    @Override
-    @JsonValue
-    public String id() {
-        return id;
     }
 
     public Owner owner() {

@@ -1,7 +1,6 @@
 package dev.prunelab.vocabulary;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * How the ratio is spread over layers. Uniform: every layer loses the ratio; global: one ranking over all layers,
@@ -9,21 +8,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * layers with more outliers losing less, with the ratio as the mean.
  */
 public enum StructuredAllocation implements Word {
-    UNIFORM("uniform"),
-    GLOBAL("global"),
-    OWL("owl");
-
-    private final String id;
-
-    StructuredAllocation(String id) {
-        this.id = id;
-    }
-
-    @Override
-    @JsonValue
-    public String id() {
-        return id;
-    }
+    UNIFORM,
+    GLOBAL,
+    OWL;
 
     /** OWL scores layers by their activations, so it calibrates whatever the score. */
     public boolean needsCalibration() {

@@ -1,29 +1,23 @@
 package dev.prunelab.vocabulary;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
 
 /** The granularity structured pruning removes. */
 public enum StructuredTarget implements Word {
     /** MLP channels. */
-    MLP("mlp"),
+    MLP,
     /** Attention heads (query heads per KV group with GQA). */
-    HEADS("heads"),
+    HEADS,
     /** Whole decoder blocks. */
-    BLOCKS("blocks"),
+    BLOCKS,
     /** MLP channels and attention heads. */
-    MLP_HEADS("mlp+heads");
+    MLP_HEADS;
 
-    private final String id;
-
-    StructuredTarget(String id) {
-        this.id = id;
-    }
-
+    /** A combination's id joins its parts with '+': mlp+heads. */
     @Override
-    @JsonValue
     public String id() {
-        return id;
+        return name().toLowerCase(Locale.ROOT).replace('_', '+');
     }
 
     /** The field that names it in requests. */

@@ -1,31 +1,18 @@
 package dev.prunelab.vocabulary;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /** The shipped zero-shot tasks, by lm-evaluation-harness's names (openbook_qa is the harness's openbookqa). */
 public enum ZeroShotTaskName implements Word {
-    LAMBADA_OPENAI("lambada_openai"),
-    HELLASWAG("hellaswag"),
-    PIQA("piqa"),
-    ARC_EASY("arc_easy"),
-    ARC_CHALLENGE("arc_challenge"),
-    BOOLQ("boolq"),
-    WINOGRANDE("winogrande"),
-    OPENBOOK_QA("openbook_qa"),
-    COPA("copa");
-
-    private final String id;
-
-    ZeroShotTaskName(String id) {
-        this.id = id;
-    }
-
-    @Override
-    @JsonValue
-    public String id() {
-        return id;
-    }
+    LAMBADA_OPENAI,
+    HELLASWAG,
+    PIQA,
+    ARC_EASY,
+    ARC_CHALLENGE,
+    BOOLQ,
+    WINOGRANDE,
+    OPENBOOK_QA,
+    COPA;
 
     /** The field that names it in requests. */
     public static final String FIELD = "tasks.names";
