@@ -42,6 +42,12 @@ final class Check {
         return value.length() <= 40 ? value : value.substring(0, 40) + "... (" + value.length() + " characters)";
     }
 
+    /** The fields every {@link RunEvent} has: its run id (the Kafka key) and when it occurred. */
+    static void runEvent(String runId, Instant occurredAt) {
+        id("runId", runId, RunRequested.MAX_RUN_ID_LENGTH);
+        instant("occurredAt", occurredAt);
+    }
+
     static Instant instant(String field, Instant value) {
         return present(field, value);
     }

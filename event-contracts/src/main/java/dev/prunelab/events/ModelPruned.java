@@ -1,7 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 
 /**
@@ -11,16 +9,13 @@ import java.time.Instant;
  *                   needs no state of its own; absent = {@link EvaluationSpec#defaults()}
  * @param energy     the pruner's own energy for this run (load, calibration, pruning, export), attributed to it
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record ModelPruned(String runId, Instant occurredAt, ArtifactRef artifact, PruneSummary report,
                           EvaluationSpec evaluation, EnergyUse energy) implements RunEvent {
 
     public static final String TYPE = "model.pruned";
 
     public ModelPruned {
-        Check.id("runId", runId, RunRequested.MAX_RUN_ID_LENGTH);
-        Check.instant("occurredAt", occurredAt);
+        Check.runEvent(runId, occurredAt);
         Check.present("artifact", artifact);
         Check.present("report", report);
         evaluation = evaluation == null ? EvaluationSpec.defaults() : evaluation;

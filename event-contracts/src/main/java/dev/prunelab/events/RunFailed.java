@@ -37,8 +37,7 @@ public record RunFailed(String runId, Instant occurredAt, RunStage stage, String
     public static final int MAX_REASON_CHARS = 1000;
 
     public RunFailed {
-        Check.id("runId", runId, RunRequested.MAX_RUN_ID_LENGTH);
-        Check.instant("occurredAt", occurredAt);
+        Check.runEvent(runId, occurredAt);
         Check.present("stage", stage);
         reason = cut(Check.text("reason", reason), MAX_REASON_CHARS);
     }

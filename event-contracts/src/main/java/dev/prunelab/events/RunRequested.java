@@ -1,7 +1,5 @@
 package dev.prunelab.events;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 
 /**
@@ -11,8 +9,6 @@ import java.time.Instant;
  * @param calibration absent = the pruner's defaults
  * @param evaluation  absent = {@link EvaluationSpec#defaults()}
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"schemaVersion", "type", "runId", "occurredAt"})
 public record RunRequested(String runId, Instant occurredAt, String sweepId, ModelRef model, PruneSpec prune,
                            CalibrationSpec calibration, EvaluationSpec evaluation) implements RunEvent {
 
@@ -20,8 +16,7 @@ public record RunRequested(String runId, Instant occurredAt, String sweepId, Mod
     public static final int MAX_RUN_ID_LENGTH = 128;
 
     public RunRequested {
-        Check.id("runId", runId, MAX_RUN_ID_LENGTH);
-        Check.instant("occurredAt", occurredAt);
+        Check.runEvent(runId, occurredAt);
         if (sweepId != null) {
             Check.id("sweepId", sweepId, SweepRequest.MAX_SWEEP_ID_LENGTH);
         }
