@@ -133,18 +133,20 @@ class ArtifactStoreTest {
         }
     }
 
+    /** The replicas' lease, and the clock they share, which only the test moves. */
+    private final Duration lease = Duration.ofSeconds(30);
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-01-31T12:00:00Z"));
+
     /** A replica on the shared clock whose heartbeat only the test renews ({@link ArtifactStore#renewHeartbeats()}). */
-    private ArtifactStore replica(String owner, Duration lease, ManualClock clock) {
+    private ArtifactStore replica(String owner) {
         return new ArtifactStore(dir.resolve("shared"), owner, lease, clock, false);
     }
 
     @Test
     void aReplicaRemovesOnlyStagingWhoseWriterStoppedBeating() throws Exception {
-        Duration lease = Duration.ofSeconds(30);
-        ManualClock clock = new ManualClock(Instant.parse("2026-01-31T12:00:00Z"));
-        ArtifactStore first = replica("pruner-a", lease, clock);
-        ArtifactStore dying = replica("pruner-c", lease, clock);
-        ArtifactStore second = replica("pruner-b", lease, clock);
+        ArtifactStore first = replica("pruner-a");
+        ArtifactStore dying = replica("pruner-c");
+        ArtifactStore second = replica("pruner-b");
         ArtifactStore.Staging working = first.stage("run-4");
         ArtifactStore.Staging dead = dying.stage("run-5");
         Files.writeString(working.directory().resolve("model.onnx"), "half");
@@ -173,10 +175,8 @@ class ArtifactStoreTest {
 
     @Test
     void aClaimIsOneReplicasUntilReleasedOrItsOwnerIsGone() throws Exception {
-        Duration lease = Duration.ofSeconds(30);
-        ManualClock clock = new ManualClock(Instant.parse("2026-01-31T12:00:00Z"));
-        ArtifactStore first = replica("pruner-a", lease, clock);
-        ArtifactStore second = replica("pruner-b", lease, clock);
+        ArtifactStore first = replica("pruner-a");
+        ArtifactStore second = replica("pruner-b");
         ArtifactStore.Claim claim = first.claim("prune", "run-6").orElseThrow();
         assertTrue(second.claim("prune", "run-6").isEmpty(), "held by a live replica");
         assertTrue(second.claim("evaluate", "run-6").isPresent(), "another kind of work on the same run is free");
