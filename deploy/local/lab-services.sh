@@ -124,6 +124,21 @@ start_process() {
   done
 }
 
+# Polls COMMAND each second until it succeeds while process NAME runs, at most SECONDS; otherwise says PROBLEM,
+# shows the end of NAME's log and exits.
+await_up() { # NAME SECONDS PROBLEM COMMAND...
+  local name="$1" deadline=$((SECONDS + $2)) problem="$3"
+  shift 3
+  until "$@" >/dev/null 2>&1; do
+    if ! running "$name" || [ $SECONDS -ge $deadline ]; then
+      echo "lab: $problem; its log: $LAB_HOME/logs/$name.log" >&2
+      tail -20 "$LAB_HOME/logs/$name.log" >&2 || true
+      exit 1
+    fi
+    sleep 1
+  done
+}
+
 start_kafka() {
   if running kafka; then return; fi
   port_free_or_exit "the Kafka broker" "$KAFKA_PORT" LAB_KAFKA_PORT
@@ -157,15 +172,9 @@ PROPS
   fi
   start_process kafka java -Xmx512m -Dlog4j2.configurationFile="$ROOT/deploy/local/log4j2.properties" \
     -cp "$(kafka_classpath)" kafka.Kafka "$dir/server.properties"
-  local deadline=$((SECONDS + 180))   # a JVM start and a topic listing, each slow on a loaded machine
-  until kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; do
-    if ! running kafka || [ $SECONDS -ge $deadline ]; then
-      echo "lab: the Kafka broker did not start; its log: $LAB_HOME/logs/kafka.log" >&2
-      tail -20 "$LAB_HOME/logs/kafka.log" >&2 || true
-      exit 1
-    fi
-    sleep 1
-  done
+  # 180 s: a JVM start and a topic listing, each slow on a loaded machine
+  await_up kafka 180 "the Kafka broker did not start" \
+    kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list
 }
 
 create_topics() {
@@ -301,15 +310,8 @@ start_prometheus() {
 }
 
 wait_prometheus_ready() {
-  local url="http://localhost:$PROMETHEUS_PORT/-/ready" deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
-  until curl -sf -o /dev/null "$url"; do
-    if ! running prometheus || [ $SECONDS -ge $deadline ]; then
-      echo "lab: Prometheus did not become ready ($url); its log: $LAB_HOME/logs/prometheus.log" >&2
-      tail -20 "$LAB_HOME/logs/prometheus.log" >&2 || true
-      exit 1
-    fi
-    sleep 1
-  done
+  local url="http://localhost:$PROMETHEUS_PORT/-/ready"
+  await_up prometheus "$READY_TIMEOUT_SECONDS" "Prometheus did not become ready ($url)" curl -sf -o /dev/null "$url"
 }
 
 up() { # [--monitoring]
