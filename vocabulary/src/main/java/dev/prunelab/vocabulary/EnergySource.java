@@ -11,9 +11,6 @@ public enum EnergySource implements Word {
     /** A model, not a sensor: its basis says which. */
     ESTIMATE;
 
-    /** The field that names it in requests. */
-    public static final String FIELD = "source";
-
     @JsonCreator
     public static EnergySource of(String id) {
         return Word.of(EnergySource.class, "", "source", id);

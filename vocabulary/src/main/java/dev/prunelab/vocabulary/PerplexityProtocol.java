@@ -9,9 +9,6 @@ public enum PerplexityProtocol implements Word {
     /** WikiText-2: lines joined with "\\n\\n", tokenized once, no BOS. */
     WIKITEXT;
 
-    /** The field that names it in requests. */
-    public static final String FIELD = "protocol";
-
     @JsonCreator
     public static PerplexityProtocol of(String id) {
         return Word.of(PerplexityProtocol.class, "", "protocol", id);

@@ -29,8 +29,6 @@ public enum RunStage implements Word {
         PRUNER, EVALUATOR, ANY
     }
 
-    public static final String FIELD = "stage";
-
     private final Owner owner;
 
     RunStage(Owner owner) {

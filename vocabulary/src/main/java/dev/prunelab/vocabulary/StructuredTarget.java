@@ -20,9 +20,6 @@ public enum StructuredTarget implements Word {
         return name().toLowerCase(Locale.ROOT).replace('_', '+');
     }
 
-    /** The field that names it in requests. */
-    public static final String FIELD = "target";
-
     public boolean mlp() {
         return this == MLP || this == MLP_HEADS;
     }

@@ -20,9 +20,6 @@ public enum WeightDtype implements Word {
         return id;
     }
 
-    /** The field that names it in requests. */
-    public static final String FIELD = "dtype";
-
     /** The ONNX element type's name. */
     public String onnxName() {
         return this == FLOAT32 ? "float32" : "float16";
