@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -17,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -40,63 +42,41 @@ class SamplerTest {
         }
 
         @Override
-        public Clock withZone(java.time.ZoneId zone) {
+        public Clock withZone(ZoneId zone) {
             return this;
         }
     }
 
-    /** 10 W more at every read, nothing on the first (as a counter source). */
-    static final class Ramp implements PowerSource {
-        int reads;
+    /** What a fake source reads. */
+    interface Reading {
+        OptionalDouble watts() throws IOException;
+    }
 
+    /** A source as the test names it, reading what {@code reading} gives. */
+    record FakeSource(String device, EnergySource kind, String basis, Reading reading) implements PowerSource {
         @Override
-        public String device() {
-            return "cpu/package-0";
-        }
-
-        @Override
-        public EnergySource kind() {
-            return EnergySource.RAPL;
-        }
-
-        @Override
-        public String basis() {
-            return "test ramp";
-        }
-
-        @Override
-        public OptionalDouble sampleWatts(Instant now) {
-            int read = reads++;
-            return read == 0 ? OptionalDouble.empty() : OptionalDouble.of(10.0 * read);
+        public OptionalDouble sampleWatts(Instant now) throws IOException {
+            return reading.watts();
         }
     }
 
-    static final PowerSource BROKEN = new PowerSource() {
-        @Override
-        public String device() {
-            return "gpu0";
-        }
+    /** 10 W more at every read, nothing on the first (as a counter source). */
+    static PowerSource ramp() {
+        AtomicInteger reads = new AtomicInteger();
+        return new FakeSource("cpu/package-0", EnergySource.RAPL, "test ramp", () -> {
+            int read = reads.getAndIncrement();
+            return read == 0 ? OptionalDouble.empty() : OptionalDouble.of(10.0 * read);
+        });
+    }
 
-        @Override
-        public EnergySource kind() {
-            return EnergySource.NVML;
-        }
-
-        @Override
-        public String basis() {
-            return "broken";
-        }
-
-        @Override
-        public OptionalDouble sampleWatts(Instant now) throws IOException {
-            throw new IOException("NVML nvmlDeviceGetTotalEnergyConsumption failed: GPU is lost (code 15)");
-        }
-    };
+    static final PowerSource BROKEN = new FakeSource("gpu0", EnergySource.NVML, "broken", () -> {
+        throw new IOException("NVML nvmlDeviceGetTotalEnergyConsumption failed: GPU is lost (code 15)");
+    });
 
     @Test
     void stampsSamplesWithTheClockAndHostAndSkipsAFailingSource() {
         ManualClock clock = new ManualClock(Instant.parse("2026-01-31T12:00:00Z"));
-        Sampler sampler = new Sampler(List.of(new Ramp(), BROKEN), "lab-1", clock, Duration.ofSeconds(1));
+        Sampler sampler = new Sampler(List.of(ramp(), BROKEN), "lab-1", clock, Duration.ofSeconds(1));
         assertTrue(sampler.sampleOnce().isEmpty());
         clock.now = clock.now.plusSeconds(1);
         List<PowerSample> samples = sampler.sampleOnce();
@@ -110,7 +90,7 @@ class SamplerTest {
     void samplesAtAFixedRateUntilClosed() throws Exception {
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
         try {
-            Sampler sampler = new Sampler(List.of(new Ramp()), "lab-1", Clock.systemUTC(), Duration.ofMillis(10));
+            Sampler sampler = new Sampler(List.of(ramp()), "lab-1", Clock.systemUTC(), Duration.ofMillis(10));
             List<PowerSample> seen = new CopyOnWriteArrayList<>();
             CountDownLatch three = new CountDownLatch(3);
             AutoCloseable running = sampler.start(executor, s -> {
