@@ -4,6 +4,7 @@ import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.Event;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.RunFailed;
+import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.Topics;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
 
 /**
  * How every service publishes: the event as EventCodec JSON, keyed by {@link Event#key()}, on the topic of its type
@@ -21,6 +23,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 public final class EventSender {
 
     private static final EventCodec CODEC = new EventCodec();
+    private static final Logger LOG = Logger.getLogger(EventSender.class);
 
     private final String source;
     private final Map<String, MutinyEmitter<String>> emittersByTopic;
@@ -85,6 +88,12 @@ public final class EventSender {
         } catch (RuntimeException e) { // the emitter's buffer is full while the broker is away
             onFailure.accept(e);
         }
+    }
+
+    /** Progress is best effort: a lost progress event is not worth holding up the run. */
+    public void sendProgress(RunProgress event) {
+        sendAndForget(event, e -> LOG.warnf("could not publish progress of run %s: %s", event.runId(),
+                e.getMessage()));
     }
 
     private MutinyEmitter<String> emitter(Event event) {

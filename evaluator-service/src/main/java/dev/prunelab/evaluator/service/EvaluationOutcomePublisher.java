@@ -1,7 +1,6 @@
 package dev.prunelab.evaluator.service;
 
 import dev.prunelab.events.EventSources;
-import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.Topics;
 import dev.prunelab.service.EventSender;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -11,7 +10,6 @@ import java.time.Duration;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.jboss.logging.Logger;
 
 /**
  * What the evaluator publishes, through the shared {@link EventSender}: each run's outcome (model.evaluated, or
@@ -21,7 +19,6 @@ import org.jboss.logging.Logger;
 public class EvaluationOutcomePublisher {
 
     public static final String SOURCE = EventSources.EVALUATOR;
-    private static final Logger LOG = Logger.getLogger(EvaluationOutcomePublisher.class);
 
     private final EventSender sender;
 
@@ -37,11 +34,5 @@ public class EvaluationOutcomePublisher {
 
     public EventSender sender() {
         return sender;
-    }
-
-    /** Progress is best effort: a lost progress event is not worth holding up the run. */
-    public void progress(RunProgress event) {
-        sender.sendAndForget(event, e -> LOG.warnf("could not publish progress of run %s: %s", event.runId(),
-                e.getMessage()));
     }
 }

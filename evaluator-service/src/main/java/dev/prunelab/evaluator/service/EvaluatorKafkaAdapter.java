@@ -104,7 +104,7 @@ public class EvaluatorKafkaAdapter {
 
         @Override
         public void progress(RunProgress progress) {
-            publisher.progress(progress);
+            publisher.sender().sendProgress(progress);
         }
 
         /** Whether this replica evaluated (not a recorded outcome answered again). */

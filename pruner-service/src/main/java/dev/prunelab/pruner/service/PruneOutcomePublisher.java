@@ -1,7 +1,6 @@
 package dev.prunelab.pruner.service;
 
 import dev.prunelab.events.EventSources;
-import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.Topics;
 import dev.prunelab.service.EventSender;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -11,7 +10,6 @@ import java.time.Duration;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.jboss.logging.Logger;
 
 /**
  * What the pruner publishes, through the shared {@link EventSender}: each run's outcome (model.pruned, or run.failed
@@ -21,7 +19,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class PruneOutcomePublisher {
     static final String SOURCE = EventSources.PRUNER;
-    private static final Logger LOG = Logger.getLogger(PruneOutcomePublisher.class);
 
     private final EventSender sender;
 
@@ -36,11 +33,5 @@ public class PruneOutcomePublisher {
 
     public EventSender sender() {
         return sender;
-    }
-
-    /** Progress is best effort: a lost progress event is not worth holding up the run. */
-    public void progress(RunProgress event) {
-        sender.sendAndForget(event, e -> LOG.warnf("could not publish progress of run %s: %s", event.runId(),
-                e.getMessage()));
     }
 }

@@ -97,7 +97,7 @@ public class PrunerKafkaAdapter {
             @Override
             public void progress(RunProgress progress) {
                 stages.begin(progress.stage().id());
-                publisher.progress(progress);
+                publisher.sender().sendProgress(progress);
             }
         });
         stages.end();
