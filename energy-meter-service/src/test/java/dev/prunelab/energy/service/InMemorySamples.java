@@ -1,5 +1,6 @@
 package dev.prunelab.energy.service;
 
+import dev.prunelab.service.TestDirectories;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import java.io.IOException;
@@ -33,11 +34,7 @@ public class InMemorySamples implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>(InMemoryConnector.switchOutgoingChannelsToInMemory("power-sample"));
         config.put("prunelab.host", HOST);
         config.put("prunelab.energy.interval", "PT0.2S");
-        try {
-            directory = Files.createTempDirectory("energy-meter-machine-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        directory = TestDirectories.create("energy-meter-machine-");
         config.putAll(describedMachine(directory));
         return config;
     }

@@ -3,9 +3,7 @@ package dev.prunelab.energy.service;
 import dev.prunelab.events.Topics;
 import dev.prunelab.kafka.InJvmKafka;
 import dev.prunelab.kafka.InJvmKafkaResource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.prunelab.service.TestDirectories;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -24,11 +22,7 @@ public class RealKafka extends InJvmKafkaResource {
         Map<String, String> settings = new HashMap<>();
         settings.put("prunelab.host", InMemorySamples.HOST);
         settings.put("prunelab.energy.interval", "PT0.2S");
-        try {
-            settings.putAll(InMemorySamples.describedMachine(Files.createTempDirectory("energy-meter-machine-")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        settings.putAll(InMemorySamples.describedMachine(TestDirectories.create("energy-meter-machine-")));
         return settings;
     }
 }

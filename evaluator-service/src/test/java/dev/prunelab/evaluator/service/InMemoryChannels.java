@@ -1,10 +1,8 @@
 package dev.prunelab.evaluator.service;
 
+import dev.prunelab.service.TestDirectories;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -19,13 +17,9 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
      * estimate, no powercap to read.
      */
     static Map<String, String> pinnedMachine() {
-        try {
-            return Map.of("prunelab.host-lock.dir", Files.createTempDirectory("evaluator-host-lock-").toString(),
-                    "prunelab.energy.source", "estimate",
-                    "prunelab.energy.powercap", "/nonexistent/powercap");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Map.of("prunelab.host-lock.dir", TestDirectories.create("evaluator-host-lock-").toString(),
+                "prunelab.energy.source", "estimate",
+                "prunelab.energy.powercap", "/nonexistent/powercap");
     }
 
     @Override
@@ -34,11 +28,7 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
         config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory("model-pruned"));
         config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory("model-evaluated", "run-progress",
                 "run-failed"));
-        try {
-            config.put("prunelab.artifacts.dir", Files.createTempDirectory("evaluator-store-").toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        config.put("prunelab.artifacts.dir", TestDirectories.create("evaluator-store-").toString());
         config.put("prunelab.host", HOST);
         config.putAll(pinnedMachine());
         return config;

@@ -3,9 +3,7 @@ package dev.prunelab.evaluator.service;
 import dev.prunelab.events.Topics;
 import dev.prunelab.kafka.InJvmKafka;
 import dev.prunelab.kafka.InJvmKafkaResource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.prunelab.service.TestDirectories;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,13 +16,9 @@ public class RealKafka extends InJvmKafkaResource {
 
     @Override
     protected Map<String, String> settings(InJvmKafka broker) {
-        try {
-            Map<String, String> settings = new HashMap<>(InMemoryChannels.pinnedMachine());
-            settings.put("prunelab.artifacts.dir", Files.createTempDirectory("evaluator-store-").toString());
-            settings.put("prunelab.host", InMemoryChannels.HOST);
-            return settings;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Map<String, String> settings = new HashMap<>(InMemoryChannels.pinnedMachine());
+        settings.put("prunelab.artifacts.dir", TestDirectories.create("evaluator-store-").toString());
+        settings.put("prunelab.host", InMemoryChannels.HOST);
+        return settings;
     }
 }

@@ -12,31 +12,25 @@ import dev.prunelab.events.ModelPruned;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.Topics;
-import dev.prunelab.kafka.InJvmKafkaResource;
+import dev.prunelab.service.BrokerClients;
 import dev.prunelab.vocabulary.RunStage;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,37 +43,19 @@ import org.junit.jupiter.api.Test;
 class RealKafkaTest {
 
     private static final EventCodec CODEC = new EventCodec();
+    private static final Duration DEADLINE = Duration.ofSeconds(120);
 
     @Test
     void aModelPrunedOnTheBrokerIsAnsweredOnTheBroker() throws Exception {
         String runId = "kafka-outside-1";
-        Path elsewhere = Files.createTempDirectory("not-the-store-");
-        ModelPruned event = new ModelPruned(runId, Instant.now(),
-                new ArtifactRef(elsewhere.toUri().toString(), "0".repeat(64), 0),
-                new PruneSummary("magnitude", null, 0.5, 0.5, null, null, null, null), null);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers()),
-                new StringSerializer(), new StringSerializer())) {
+        ModelPruned event = outsideTheStore(runId);
+        try (KafkaProducer<String, String> producer = BrokerClients.producer()) {
             producer.send(new ProducerRecord<>(Topics.MODEL_PRUNED, null, runId, CODEC.encode(event),
                     CloudEvents.kafkaHeaders(event, EventSources.PRUNER))).get();
         }
 
-        ConsumerRecord<String, String> answer = null;
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of(Topics.RUN_FAILED));
-            Instant deadline = Instant.now().plusSeconds(120);
-            while (answer == null && Instant.now().isBefore(deadline)) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (runId.equals(record.key())) {
-                        answer = record;
-                    }
-                }
-            }
-        }
+        ConsumerRecord<String, String> answer =
+                BrokerClients.firstRecords(Topics.RUN_FAILED, List.of(runId), DEADLINE).get(runId);
         assertNotNull(answer, "no run.failed for " + runId + " within the deadline");
         RunFailed failed = CODEC.decode(answer.value(), RunFailed.class);
         assertEquals(RunStage.VALIDATE, failed.stage());
@@ -101,14 +77,9 @@ class RealKafkaTest {
     @Test
     void poisonRecordsBecomeSmallDeadLettersNamingTheirRecordAndTheNextModelIsAnswered() throws Exception {
         String next = "kafka-after-poison";
-        Path elsewhere = Files.createTempDirectory("not-the-store-");
-        ModelPruned event = new ModelPruned(next, Instant.now(),
-                new ArtifactRef(elsewhere.toUri().toString(), "0".repeat(64), 0),
-                new PruneSummary("magnitude", null, 0.5, 0.5, null, null, null, null), null);
+        ModelPruned event = outsideTheStore(next);
         List<RecordMetadata> poison = new ArrayList<>();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers()),
-                new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = BrokerClients.producer()) {
             poison.add(producer.send(new ProducerRecord<>(Topics.MODEL_PRUNED, "poison-junk", "%".repeat(1_000_000)))
                     .get());
             poison.add(producer.send(new ProducerRecord<>(Topics.MODEL_PRUNED, "poison-quotes",
@@ -116,25 +87,11 @@ class RealKafkaTest {
             producer.send(new ProducerRecord<>(Topics.MODEL_PRUNED, null, next, CODEC.encode(event),
                     CloudEvents.kafkaHeaders(event, EventSources.PRUNER))).get();
         }
-        Map<String, ConsumerRecord<String, String>> answers = new HashMap<>();
         List<String> keys = new ArrayList<>(poison.stream()
                 .map(at -> "invalid-" + at.topic() + "-" + at.partition() + "-" + at.offset()).toList());
         keys.add(next);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of(Topics.RUN_FAILED));
-            Instant deadline = Instant.now().plusSeconds(120);
-            while (!answers.keySet().containsAll(keys) && Instant.now().isBefore(deadline)) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (keys.contains(record.key())) {
-                        answers.putIfAbsent(record.key(), record);
-                    }
-                }
-            }
-        }
+        Map<String, ConsumerRecord<String, String>> answers =
+                BrokerClients.firstRecords(Topics.RUN_FAILED, keys, DEADLINE);
         assertTrue(answers.keySet().containsAll(keys), "answered within the deadline: " + answers.keySet());
         for (RecordMetadata at : poison) {
             ConsumerRecord<String, String> answer = answers.get("invalid-" + at.topic() + "-" + at.partition() + "-"
@@ -147,5 +104,15 @@ class RealKafkaTest {
         }
         assertEquals(RunStage.VALIDATE, CODEC.decode(answers.get(next).value(), RunFailed.class).stage());
         RestAssured.get("/q/health/ready").then().statusCode(200);
+    }
+
+    /**
+     * A pruned model whose artifact lies outside the store: the evaluator refuses it (it cannot export a model to
+     * evaluate for real without the pruner, and the wiring is the same for both outcomes).
+     */
+    private static ModelPruned outsideTheStore(String runId) throws IOException {
+        Path elsewhere = Files.createTempDirectory("not-the-store-");
+        return new ModelPruned(runId, Instant.now(), new ArtifactRef(elsewhere.toUri().toString(), "0".repeat(64), 0),
+                new PruneSummary("magnitude", null, 0.5, 0.5, null, null, null, null), null);
     }
 }

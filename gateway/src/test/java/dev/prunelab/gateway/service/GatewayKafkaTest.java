@@ -9,21 +9,15 @@ import dev.prunelab.events.CloudEvents;
 import dev.prunelab.events.EventCodec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;
-import dev.prunelab.kafka.InJvmKafkaResource;
+import dev.prunelab.service.BrokerClients;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,20 +48,8 @@ class GatewayKafkaTest {
                 .then().statusCode(202).extract().jsonPath().getList("runIds", String.class);
         assertEquals(4 + 1, runIds.size()); // + the dense reference
 
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "gateway-test-" + System.nanoTime());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        Map<String, ConsumerRecord<String, String>> seen = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
-            consumer.subscribe(List.of(Topics.RUN_REQUESTED));
-            long end = System.nanoTime() + GatewayResourceTest.LIMIT.toNanos();
-            while (!seen.keySet().containsAll(runIds) && System.nanoTime() - end < 0) {
-                consumer.poll(Duration.ofMillis(500)).forEach(r -> seen.put(r.key(), r));
-            }
-        }
+        Map<String, ConsumerRecord<String, String>> seen =
+                BrokerClients.firstRecords(Topics.RUN_REQUESTED, runIds, GatewayResourceTest.LIMIT);
         assertTrue(seen.keySet().containsAll(runIds), "published " + seen.keySet() + ", expected " + runIds);
         EventCodec codec = new EventCodec();
         for (String runId : runIds) {

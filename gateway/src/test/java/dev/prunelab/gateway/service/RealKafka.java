@@ -18,17 +18,15 @@ import dev.prunelab.events.Topics;
 import dev.prunelab.gateway.Fixtures;
 import dev.prunelab.kafka.InJvmKafka;
 import dev.prunelab.kafka.InJvmKafkaResource;
+import dev.prunelab.service.BrokerClients;
 import dev.prunelab.vocabulary.EnergySource;
 import dev.prunelab.vocabulary.PruneMethod;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A real KRaft broker in the test JVM, with the topics created and a history already on them (a completed run of
@@ -84,12 +82,8 @@ public class RealKafka extends InJvmKafkaResource {
     }
 
     static void publishFrom(String source, Event event) {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         EventCodec codec = new EventCodec();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties)) {
+        try (KafkaProducer<String, String> producer = BrokerClients.producer()) {
             producer.send(new ProducerRecord<>(Topics.of(event), null, event.key(), codec.encode(event),
                     CloudEvents.kafkaHeaders(event, source))).get();
         } catch (Exception e) {

@@ -3,9 +3,7 @@ package dev.prunelab.pruner.service;
 import dev.prunelab.events.Topics;
 import dev.prunelab.kafka.InJvmKafka;
 import dev.prunelab.kafka.InJvmKafkaResource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.prunelab.service.TestDirectories;
 import java.util.Map;
 
 /** A real KRaft broker in the test JVM with every pipeline topic, and a fresh artifact store. */
@@ -17,11 +15,7 @@ public class InJvmKafkaBroker extends InJvmKafkaResource {
 
     @Override
     protected Map<String, String> settings(InJvmKafka broker) {
-        try {
-            return Map.of("prunelab.artifacts.dir", Files.createTempDirectory("pruner-kafka-artifacts").toString(),
-                    "prunelab.pruner.threads", "1");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Map.of("prunelab.artifacts.dir", TestDirectories.create("pruner-kafka-artifacts").toString(),
+                "prunelab.pruner.threads", "1");
     }
 }

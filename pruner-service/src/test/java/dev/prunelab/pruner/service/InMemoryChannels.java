@@ -1,10 +1,8 @@
 package dev.prunelab.pruner.service;
 
+import dev.prunelab.service.TestDirectories;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,11 +16,7 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
                 PrunerChannels.SWEEP_CANCELLED));
         properties.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(PrunerChannels.RUN_PROGRESS,
                 PrunerChannels.MODEL_PRUNED, PrunerChannels.RUN_FAILED));
-        try {
-            properties.put("prunelab.artifacts.dir", Files.createTempDirectory("pruner-inmemory-artifacts").toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        properties.put("prunelab.artifacts.dir", TestDirectories.create("pruner-inmemory-artifacts").toString());
         properties.put("prunelab.pruner.threads", "1");
         return properties;
     }

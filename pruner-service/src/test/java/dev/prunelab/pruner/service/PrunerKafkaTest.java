@@ -17,7 +17,7 @@ import dev.prunelab.events.ModelRef;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.Topics;
-import dev.prunelab.kafka.InJvmKafkaResource;
+import dev.prunelab.service.BrokerClients;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.vocabulary.PruneMethod;
 import io.quarkus.test.common.WithTestResource;
@@ -30,17 +30,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,10 +52,7 @@ class PrunerKafkaTest {
         RunRequested request = new RunRequested(runId, Instant.now(), null,
                 new ModelRef(SharedData.path("models/stories260K/stories260K.bin").toString(), null),
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5), new CalibrationSpec(null, 2, 32, 0L), null);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
+        try (KafkaProducer<String, String> producer = BrokerClients.producer()) {
             // first a forged request (another service's source): ignored, so only the real one below is pruned
             RunRequested forged = new RunRequested("kafka-forged", request.occurredAt(), null, request.model(),
                     request.prune(), request.calibration(), null);
@@ -102,10 +92,7 @@ class PrunerKafkaTest {
                 null, null);
         RecordMetadata junkAt;
         RecordMetadata quotesAt;
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
+        try (KafkaProducer<String, String> producer = BrokerClients.producer()) {
             junkAt = producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, "poison-junk", junk)).get();
             quotesAt = producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, "poison-quotes", quotes)).get();
             producer.send(new ProducerRecord<>(Topics.RUN_REQUESTED, null, next.runId(), CODEC.encode(next),
@@ -135,48 +122,20 @@ class PrunerKafkaTest {
 
     /** The first record of each key on the topic, polled until the deadline. */
     private static Map<String, ConsumerRecord<String, String>> awaitKeys(String topic, List<String> keys) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "pruner-kafka-test-" + UUID.randomUUID());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        Map<String, ConsumerRecord<String, String>> found = new java.util.HashMap<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
-            consumer.subscribe(List.of(topic));
-            long end = System.nanoTime() + DEADLINE.toNanos();
-            while (System.nanoTime() < end && !found.keySet().containsAll(keys)) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (keys.contains(record.key())) {
-                        found.putIfAbsent(record.key(), record);
-                    }
-                }
-            }
-        }
+        Map<String, ConsumerRecord<String, String>> found = BrokerClients.firstRecords(topic, keys, DEADLINE);
         assertTrue(found.keySet().containsAll(keys), "on " + topic + " within " + DEADLINE + ": " + found.keySet()
                 + " of " + keys);
         return found;
     }
 
     private static ConsumerRecord<String, String> awaitModelPruned(String runId) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, InJvmKafkaResource.bootstrapServers());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "pruner-kafka-test-" + UUID.randomUUID());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
-            consumer.subscribe(List.of(Topics.MODEL_PRUNED));
-            long end = System.nanoTime() + DEADLINE.toNanos();
-            while (System.nanoTime() < end) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (runId.equals(record.key())) {
-                        assertNotNull(record.value());
-                        return record;
-                    }
-                }
-            }
+        ConsumerRecord<String, String> record =
+                BrokerClients.firstRecords(Topics.MODEL_PRUNED, List.of(runId), DEADLINE).get(runId);
+        if (record == null) {
+            throw new AssertionError("no model.pruned for " + runId + " on " + Topics.MODEL_PRUNED + " within "
+                    + DEADLINE);
         }
-        throw new AssertionError("no model.pruned for " + runId + " on " + Topics.MODEL_PRUNED + " within " + DEADLINE);
+        assertNotNull(record.value());
+        return record;
     }
 }
