@@ -4,6 +4,7 @@ import dev.prunelab.pruning.graph.DecoderGraph;
 import dev.prunelab.pruning.graph.GraphBuilder;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -59,6 +60,21 @@ public abstract class FamilyGraphs {
      * weight is {@code <module>.weight}); GPT-2's are Conv1D modules with [in, out] weights.
      */
     public abstract Map<String, Tap> linearInputs(int layer);
+
+    /**
+     * The linear inputs every family's layer has, in the order the pruner visits them: the attention's input
+     * projections, its output projection, the MLP's input projections and its output projection, each module a
+     * name under its prefix ({@code attention} or {@code mlp}).
+     */
+    protected static Map<String, Tap> linearInputs(String attention, List<String> attentionInputs,
+            String attentionOutput, String mlp, List<String> mlpInputs, String mlpOutput) {
+        Map<String, Tap> inputs = new LinkedHashMap<>();
+        attentionInputs.forEach(module -> inputs.put(attention + module, Tap.ATTENTION_INPUT));
+        inputs.put(attention + attentionOutput, Tap.ATTENTION_CONTEXT);
+        mlpInputs.forEach(module -> inputs.put(mlp + module, Tap.MLP_INPUT));
+        inputs.put(mlp + mlpOutput, Tap.MLP_HIDDEN);
+        return inputs;
+    }
 
     /** The token embedding table [vocab, width] that {@link #embed} gathers from. */
     public abstract String embeddingName();

@@ -10,7 +10,7 @@ import dev.prunelab.pruning.graph.DecoderGraph;
 import dev.prunelab.pruning.graph.GraphBuilder;
 import dev.prunelab.pruning.graph.Rotary;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -98,15 +98,8 @@ final class GemmaGraphs extends FamilyGraphs {
 
     @Override
     public Map<String, Tap> linearInputs(int layer) {
-        Map<String, Tap> inputs = new LinkedHashMap<>();
-        for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
-            inputs.put(GemmaNames.attention(layer, proj), Tap.ATTENTION_INPUT);
-        }
-        inputs.put(GemmaNames.attention(layer, "o_proj"), Tap.ATTENTION_CONTEXT);
-        inputs.put(GemmaNames.mlp(layer, "gate_proj"), Tap.MLP_INPUT);
-        inputs.put(GemmaNames.mlp(layer, "up_proj"), Tap.MLP_INPUT);
-        inputs.put(GemmaNames.mlp(layer, "down_proj"), Tap.MLP_HIDDEN);
-        return inputs;
+        return linearInputs(GemmaNames.attention(layer, ""), List.of("q_proj", "k_proj", "v_proj"), "o_proj",
+                GemmaNames.mlp(layer, ""), List.of("gate_proj", "up_proj"), "down_proj");
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.prunelab.pruning.family.gpt2;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.graph.DecoderGraph;
 import dev.prunelab.pruning.graph.GraphBuilder;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,12 +71,8 @@ final class Gpt2Graphs extends FamilyGraphs {
 
     @Override
     public Map<String, Tap> linearInputs(int layer) {
-        Map<String, Tap> inputs = new LinkedHashMap<>();
-        inputs.put(Gpt2Names.attention(layer, "c_attn"), Tap.ATTENTION_INPUT);
-        inputs.put(Gpt2Names.attention(layer, "c_proj"), Tap.ATTENTION_CONTEXT);
-        inputs.put(Gpt2Names.mlp(layer, "c_fc"), Tap.MLP_INPUT);
-        inputs.put(Gpt2Names.mlp(layer, "c_proj"), Tap.MLP_HIDDEN);
-        return inputs;
+        return linearInputs(Gpt2Names.attention(layer, ""), List.of("c_attn"), "c_proj", Gpt2Names.mlp(layer, ""),
+                List.of("c_fc"), "c_proj");
     }
 
     @Override

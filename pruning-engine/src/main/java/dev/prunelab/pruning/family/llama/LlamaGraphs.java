@@ -5,7 +5,7 @@ import dev.prunelab.pruning.graph.AttentionOptions;
 import dev.prunelab.pruning.graph.DecoderGraph;
 import dev.prunelab.pruning.graph.GraphBuilder;
 import dev.prunelab.pruning.graph.Rotary;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -84,14 +84,7 @@ final class LlamaGraphs extends FamilyGraphs {
 
     @Override
     public Map<String, Tap> linearInputs(int layer) {
-        Map<String, Tap> inputs = new LinkedHashMap<>();
-        for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
-            inputs.put(LlamaNames.attention(layer, proj), Tap.ATTENTION_INPUT);
-        }
-        inputs.put(LlamaNames.attention(layer, "o_proj"), Tap.ATTENTION_CONTEXT);
-        inputs.put(LlamaNames.mlp(layer, "gate_proj"), Tap.MLP_INPUT);
-        inputs.put(LlamaNames.mlp(layer, "up_proj"), Tap.MLP_INPUT);
-        inputs.put(LlamaNames.mlp(layer, "down_proj"), Tap.MLP_HIDDEN);
-        return inputs;
+        return linearInputs(LlamaNames.attention(layer, ""), List.of("q_proj", "k_proj", "v_proj"), "o_proj",
+                LlamaNames.mlp(layer, ""), List.of("gate_proj", "up_proj"), "down_proj");
     }
 }

@@ -3,7 +3,7 @@ package dev.prunelab.pruning.family.opt;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.graph.DecoderGraph;
 import dev.prunelab.pruning.graph.GraphBuilder;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -86,13 +86,7 @@ final class OptGraphs extends FamilyGraphs {
 
     @Override
     public Map<String, Tap> linearInputs(int layer) {
-        Map<String, Tap> inputs = new LinkedHashMap<>();
-        for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
-            inputs.put(OptNames.attention(layer, proj), Tap.ATTENTION_INPUT);
-        }
-        inputs.put(OptNames.attention(layer, "out_proj"), Tap.ATTENTION_CONTEXT);
-        inputs.put(OptNames.mlp(layer, "fc1"), Tap.MLP_INPUT);
-        inputs.put(OptNames.mlp(layer, "fc2"), Tap.MLP_HIDDEN);
-        return inputs;
+        return linearInputs(OptNames.attention(layer, ""), List.of("q_proj", "k_proj", "v_proj"), "out_proj",
+                OptNames.mlp(layer, ""), List.of("fc1"), "fc2");
     }
 }
