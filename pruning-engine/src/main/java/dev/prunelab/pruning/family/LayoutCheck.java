@@ -72,22 +72,21 @@ public final class LayoutCheck {
 
     /** A [rows, columns] matrix with the given columns and rows a multiple of unit; returns rows. */
     public long rows(String name, long columns, long unit, String unitName) {
-        long[] shape = matrix(name);
-        if (shape[1] != columns || shape[0] % unit != 0) {
-            throw invalid(name, "shape " + Arrays.toString(shape) + " where [k * " + unitName + " (" + unit + "), "
-                    + columns + "] was expected");
-        }
-        return shape[0];
+        return multiple(name, 0, columns, unit, "[k * " + unitName + " (" + unit + "), " + columns + "]");
     }
 
     /** A [rows, columns] matrix with the given rows and columns a multiple of unit; returns columns. */
     public long columns(String name, long rows, long unit, String unitName) {
+        return multiple(name, 1, rows, unit, "[" + rows + ", k * " + unitName + " (" + unit + ")]");
+    }
+
+    /** A matrix whose other axis is {@code other} and whose {@code axis} is a multiple of unit; returns that axis. */
+    private long multiple(String name, int axis, long other, long unit, String expected) {
         long[] shape = matrix(name);
-        if (shape[0] != rows || shape[1] % unit != 0) {
-            throw invalid(name, "shape " + Arrays.toString(shape) + " where [" + rows + ", k * " + unitName + " ("
-                    + unit + ")] was expected");
+        if (shape[1 - axis] != other || shape[axis] % unit != 0) {
+            throw invalid(name, "shape " + Arrays.toString(shape) + " where " + expected + " was expected");
         }
-        return shape[1];
+        return shape[axis];
     }
 
     private long[] matrix(String name) {
