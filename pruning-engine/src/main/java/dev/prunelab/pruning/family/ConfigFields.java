@@ -3,6 +3,8 @@ package dev.prunelab.pruning.family;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.prunelab.pruning.model.ModelFormatException;
 import java.nio.file.Path;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Typed reads of config.json fields, each error naming the file and the field; JSON null counts as absent, as in
@@ -36,14 +38,8 @@ public final class ConfigFields {
     }
 
     public int requiredInt(String field) {
-        if (!has(field)) {
-            throw invalid("field '" + field + "' is missing");
-        }
-        JsonNode node = root.get(field);
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw wrongType(field, "a 32-bit integer");
-        }
-        return node.intValue();
+        return required(field, node -> node.isIntegralNumber() && node.canConvertToInt(), "a 32-bit integer",
+                JsonNode::intValue);
     }
 
     public int optionalInt(String field, int defaultValue) {
@@ -51,40 +47,32 @@ public final class ConfigFields {
     }
 
     public double optionalDouble(String field, double defaultValue) {
-        if (!has(field)) {
-            return defaultValue;
-        }
-        JsonNode node = root.get(field);
-        if (!node.isNumber()) {
-            throw wrongType(field, "a number");
-        }
-        return node.doubleValue();
+        return has(field) ? required(field, JsonNode::isNumber, "a number", JsonNode::doubleValue) : defaultValue;
     }
 
     public boolean optionalBoolean(String field, boolean defaultValue) {
-        if (!has(field)) {
-            return defaultValue;
-        }
-        JsonNode node = root.get(field);
-        if (!node.isBoolean()) {
-            throw wrongType(field, "true or false");
-        }
-        return node.booleanValue();
+        return has(field) ? required(field, JsonNode::isBoolean, "true or false", JsonNode::booleanValue)
+                : defaultValue;
     }
 
     public String requiredString(String field) {
-        if (!has(field)) {
-            throw invalid("field '" + field + "' is missing");
-        }
-        JsonNode node = root.get(field);
-        if (!node.isTextual()) {
-            throw wrongType(field, "a string");
-        }
-        return node.textValue();
+        return required(field, JsonNode::isTextual, "a string", JsonNode::textValue);
     }
 
     public String optionalString(String field, String defaultValue) {
         return has(field) ? requiredString(field) : defaultValue;
+    }
+
+    /** The field's value when present and of the expected type; the typed reads differ only in the type. */
+    private <T> T required(String field, Predicate<JsonNode> typed, String expected, Function<JsonNode, T> value) {
+        if (!has(field)) {
+            throw invalid("field '" + field + "' is missing");
+        }
+        JsonNode node = root.get(field);
+        if (!typed.test(node)) {
+            throw wrongType(field, expected);
+        }
+        return value.apply(node);
     }
 
     /** Token ids may be an int or (Llama 3's eos) a list of ints, of which the first is used; null means none (-1). */
