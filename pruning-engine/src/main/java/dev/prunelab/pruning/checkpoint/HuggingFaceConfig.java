@@ -1,6 +1,5 @@
 package dev.prunelab.pruning.checkpoint;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prunelab.pruning.family.ConfigFields;
@@ -12,7 +11,6 @@ import dev.prunelab.pruning.model.ModelFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -37,17 +35,7 @@ public record HuggingFaceConfig(DecoderConfig config, int bosTokenId, int eosTok
     }
 
     public static HuggingFaceConfig read(Path configJson) {
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(Files.readAllBytes(configJson));
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(configJson, "does not exist");
-        } catch (JsonProcessingException e) {
-            throw new ModelFormatException(configJson, "is not valid JSON" + Json.where(e), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(configJson + ": cannot read: " + e.getMessage(), e);
-        }
-        return parse(root, configJson);
+        return parse(Json.read(configJson, Json::where), configJson);
     }
 
     /** @param source the config.json path, named in every error */

@@ -5,10 +5,6 @@ import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,7 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
-import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * A checkpoint split over several safetensors files by {@code model.safetensors.index.json}, whose
@@ -42,16 +37,7 @@ public final class ShardedSafetensors implements TensorSource {
     }
 
     public static ShardedSafetensors open(Path indexFile, Function<String, Optional<String>> naming) {
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(Files.readAllBytes(indexFile));
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(indexFile, "does not exist");
-        } catch (JsonProcessingException e) {
-            throw new ModelFormatException(indexFile, "is not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(indexFile + ": cannot read: " + e.getMessage(), e);
-        }
+        JsonNode root = Json.read(indexFile, e -> ": " + e.getOriginalMessage());
         JsonNode weightMap = root == null ? null : root.get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
             throw new ModelFormatException(indexFile, "has no \"weight_map\" object");
