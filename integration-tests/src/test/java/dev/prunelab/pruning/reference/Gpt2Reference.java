@@ -16,26 +16,25 @@ import dev.prunelab.pruning.model.TensorSource;
  * </pre>
  * Heads per layer = (c_attn columns / 3) / headDim; MLP width = c_fc columns.
  */
-final class Gpt2Reference extends LayeredDecoder {
+final class Gpt2Reference extends LayeredDecoder<Gpt2Reference.Layer> {
 
-    private record Layer(float[] ln1Weight, float[] ln1Bias, Linear qkv, Linear attnProj,
-                         float[] ln2Weight, float[] ln2Bias, Linear fc, Linear mlpProj, AttentionShape shape) {
+    record Layer(float[] ln1Weight, float[] ln1Bias, Linear qkv, Linear attnProj,
+                 float[] ln2Weight, float[] ln2Bias, Linear fc, Linear mlpProj, AttentionShape shape)
+            implements ShapedLayer {
     }
 
     private final Gpt2Config config;
     private final Linear wte;
     private final Linear wpe;
-    private final Layer[] layers;
     private final float[] lnfWeight;
     private final float[] lnfBias;
 
     Gpt2Reference(Gpt2Config config, TensorSource weights) {
-        super(config.numLayers());
+        super(new Layer[config.numLayers()]);
         this.config = config;
         int headDim = config.headDim();
         wte = Linear.ofWeight(weights, Gpt2Names.EMBED);
         wpe = Linear.ofWeight(weights, Gpt2Names.POSITIONS);
-        layers = new Layer[config.numLayers()];
         for (int l = 0; l < layers.length; l++) {
             Linear qkv = Linear.readConv1D(weights, Gpt2Names.attention(l, "c_attn"));
             if (qkv.out() % 3 != 0) {
@@ -58,11 +57,6 @@ final class Gpt2Reference extends LayeredDecoder {
     @Override
     float[] embed(int token, int position) {
         return Ops.add(wte.row(token), wpe.row(position));
-    }
-
-    @Override
-    AttentionShape attentionShape(int layer) {
-        return layers[layer].shape();
     }
 
     @Override

@@ -6,7 +6,12 @@ package dev.prunelab.pruning.reference;
  * {@link #forwardWithoutCache} is a second, cache-free evaluation (layer by layer over the whole sequence
  * with an explicit causal mask), used by the tests to check the cache handling.
  */
-abstract class LayeredDecoder implements ReferenceDecoder {
+abstract class LayeredDecoder<L extends LayeredDecoder.ShapedLayer> implements ReferenceDecoder {
+
+    /** A family's weights of one layer, which know the layer's attention shape. */
+    interface ShapedLayer {
+        AttentionShape shape();
+    }
 
     /** One position's attention inputs in one layer: q [heads*headDim] (rotated/scaled), k and v [kvHeads*headDim]. */
     record Projected(float[] q, float[] k, float[] v) {
@@ -28,17 +33,22 @@ abstract class LayeredDecoder implements ReferenceDecoder {
         }
     }
 
+    /** The layers' weights, one slot per layer, filled by the family's constructor. */
+    final L[] layers;
     private final Attention.Cache[] caches;
 
-    LayeredDecoder(int numLayers) {
-        caches = new Attention.Cache[numLayers];
+    LayeredDecoder(L[] layers) {
+        this.layers = layers;
+        caches = new Attention.Cache[layers.length];
         reset();
     }
 
     /** The residual stream's input for {@code token} at {@code position}. */
     abstract float[] embed(int token, int position);
 
-    abstract AttentionShape attentionShape(int layer);
+    final AttentionShape attentionShape(int layer) {
+        return layers[layer].shape();
+    }
 
     /** The layer's (normed) input projected to q, k, v, with positions applied (rotary, if any). */
     abstract Projected project(int layer, float[] x, int position);

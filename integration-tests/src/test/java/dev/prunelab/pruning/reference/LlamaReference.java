@@ -31,31 +31,29 @@ import java.util.Arrays;
  * Heads per layer = q rows / headDim, kv heads = k rows / headDim, MLP width = up rows, so structurally pruned
  * models (whose weights, read back from an export, name q/k/v and gate/up apart) run too.
  */
-final class LlamaReference extends LayeredDecoder {
+final class LlamaReference extends LayeredDecoder<LlamaReference.Layer> {
 
     /**
      * One layer's weights; {@code qkv} (Phi-3) replaces q, k and v, {@code gateUp} replaces gate and up;
      * {@code qNorm}/{@code kNorm} are Qwen3's.
      */
-    private record Layer(float[] inputNorm, Linear q, Linear k, Linear v, Linear qkv, float[] qNorm, float[] kNorm,
-                         Linear o, float[] postNorm, Linear gate, Linear up, Linear gateUp, Linear down,
-                         AttentionShape shape) {
+    record Layer(float[] inputNorm, Linear q, Linear k, Linear v, Linear qkv, float[] qNorm, float[] kNorm,
+                 Linear o, float[] postNorm, Linear gate, Linear up, Linear gateUp, Linear down,
+                 AttentionShape shape) implements ShapedLayer {
     }
 
     private final LlamaConfig config;
     private final Linear embed;
-    private final Layer[] layers;
     private final float[] finalNorm;
     private final Linear lmHead;
     private final double[] inverseFrequencies;
 
     LlamaReference(LlamaConfig config, TensorSource weights) {
-        super(config.numLayers());
+        super(new Layer[config.numLayers()]);
         this.config = config;
         int hidden = config.hiddenSize();
         int headDim = config.headDim();
         embed = Linear.ofWeight(weights, LlamaNames.EMBED);
-        layers = new Layer[config.numLayers()];
         for (int l = 0; l < layers.length; l++) {
             boolean fused = weights.contains(LlamaNames.attention(l, "qkv_proj.weight"));
             Linear qkv = fused ? Linear.read(weights, LlamaNames.attention(l, "qkv_proj")) : null;
@@ -134,11 +132,6 @@ final class LlamaReference extends LayeredDecoder {
     @Override
     float[] embed(int token, int position) {
         return embed.row(token);
-    }
-
-    @Override
-    AttentionShape attentionShape(int layer) {
-        return layers[layer].shape();
     }
 
     @Override

@@ -19,13 +19,13 @@ import dev.prunelab.pruning.model.TensorSource;
  * </pre>
  * Heads per layer = q_proj rows / headDim; MLP width = fc1 rows. LayerNorms have weight and bias.
  */
-final class OptReference extends LayeredDecoder {
+final class OptReference extends LayeredDecoder<OptReference.Layer> {
 
     private record Norm(float[] weight, float[] bias) {
     }
 
-    private record Layer(Norm attnNorm, Linear q, Linear k, Linear v, Linear out, Norm mlpNorm,
-                         Linear fc1, Linear fc2, AttentionShape shape) {
+    record Layer(Norm attnNorm, Linear q, Linear k, Linear v, Linear out, Norm mlpNorm,
+                 Linear fc1, Linear fc2, AttentionShape shape) implements ShapedLayer {
     }
 
     private final OptConfig config;
@@ -33,19 +33,17 @@ final class OptReference extends LayeredDecoder {
     private final Linear positions;
     private final Linear projectIn;
     private final Linear projectOut;
-    private final Layer[] layers;
     private final Norm finalNorm;
     private final Linear lmHead;
 
     OptReference(OptConfig config, TensorSource weights) {
-        super(config.numLayers());
+        super(new Layer[config.numLayers()]);
         this.config = config;
         int headDim = config.headDim();
         embed = Linear.ofWeight(weights, OptNames.EMBED);
         positions = Linear.ofWeight(weights, OptNames.POSITIONS);
         projectIn = weights.contains(OptNames.PROJECT_IN) ? Linear.ofWeight(weights, OptNames.PROJECT_IN) : null;
         projectOut = weights.contains(OptNames.PROJECT_OUT) ? Linear.ofWeight(weights, OptNames.PROJECT_OUT) : null;
-        layers = new Layer[config.numLayers()];
         for (int l = 0; l < layers.length; l++) {
             Linear q = Linear.read(weights, OptNames.attention(l, "q_proj"));
             LlamaReference.requireMultiple("q_proj", q.out(), headDim, l);
@@ -84,11 +82,6 @@ final class OptReference extends LayeredDecoder {
             x = projectIn.apply(x);
         }
         return Ops.add(x, positions.row(position + OptConfig.POSITION_OFFSET));
-    }
-
-    @Override
-    AttentionShape attentionShape(int layer) {
-        return layers[layer].shape();
     }
 
     @Override

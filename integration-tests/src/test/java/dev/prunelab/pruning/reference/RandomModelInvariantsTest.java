@@ -39,7 +39,7 @@ class RandomModelInvariantsTest {
     static void assertCacheMatchesRecomputation(DecoderConfig config, TensorSource weights) {
         ReferenceDecoder decoder = ReferenceDecoder.create(config, weights);
         float[][] cached = decoder.run(TOKENS);
-        float[][] recomputed = ((LayeredDecoder) decoder).forwardWithoutCache(TOKENS);
+        float[][] recomputed = ((LayeredDecoder<?>) decoder).forwardWithoutCache(TOKENS);
         for (int t = 0; t < TOKENS.length; t++) {
             double diff = Ops.maxAbsDiff(cached[t], recomputed[t]);
             assertTrue(diff <= 1e-5, config.modelType() + " position " + t + ": max abs diff " + diff);
