@@ -70,6 +70,30 @@ public final class LayoutCheck {
         }
     }
 
+    /**
+     * The q, k, v and o projections' weights (module prefixes ending in ".") of grouped-query attention with
+     * {@code headDim}-wide heads: heads counted from the rows, as configured and grouped evenly; returns the q and
+     * the key/value rows.
+     */
+    public long[] groupedAttention(DecoderConfig c, long headDim, String q, String k, String v, String o) {
+        long hidden = c.hiddenSize();
+        long qRows = rows(q + "weight", hidden, headDim, "head_dim");
+        long kvRows = rows(k + "weight", hidden, headDim, "head_dim");
+        exact(v + "weight", kvRows, hidden);
+        exact(o + "weight", hidden, qRows);
+        long qHeads = qRows / headDim;
+        long kvHeads = kvRows / headDim;
+        configured(q + "weight", qHeads, c.numHeads(), "query heads (rows / head_dim " + headDim + ")",
+                "num_attention_heads");
+        configured(k + "weight", kvHeads, c.numKvHeads(), "key/value heads (rows / head_dim " + headDim + ")",
+                "num_key_value_heads");
+        if (kvHeads == 0 ? qHeads != 0 : qHeads % kvHeads != 0) {
+            throw invalid(q + "weight", qHeads + " query heads cannot be grouped over " + kvHeads
+                    + " key/value heads");
+        }
+        return new long[] {qRows, kvRows};
+    }
+
     /** A [rows, columns] matrix with the given columns and rows a multiple of unit; returns rows. */
     public long rows(String name, long columns, long unit, String unitName) {
         return multiple(name, 0, columns, unit, "[k * " + unitName + " (" + unit + "), " + columns + "]");

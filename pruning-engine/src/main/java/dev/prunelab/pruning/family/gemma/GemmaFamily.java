@@ -56,20 +56,9 @@ public final class GemmaFamily extends NamedFamily implements LlamaLayers {
             String k = GemmaNames.attention(layer, "k_proj.");
             String v = GemmaNames.attention(layer, "v_proj.");
             String o = GemmaNames.attention(layer, "o_proj.");
-            long qRows = check.rows(q + "weight", hidden, headDim, "head_dim");
-            long kvRows = check.rows(k + "weight", hidden, headDim, "head_dim");
-            check.exact(v + "weight", kvRows, hidden);
-            check.exact(o + "weight", hidden, qRows);
-            long qHeads = qRows / headDim;
-            long kvHeads = kvRows / headDim;
-            check.configured(q + "weight", qHeads, c.numHeads(), "query heads (rows / head_dim " + headDim + ")",
-                    "num_attention_heads");
-            check.configured(k + "weight", kvHeads, c.numKvHeads(), "key/value heads (rows / head_dim " + headDim
-                    + ")", "num_key_value_heads");
-            if (kvHeads == 0 ? qHeads != 0 : qHeads % kvHeads != 0) {
-                throw check.invalid(q + "weight", qHeads + " query heads cannot be grouped over " + kvHeads
-                        + " key/value heads");
-            }
+            long[] rows = check.groupedAttention(c, headDim, q, k, v, o);
+            long qRows = rows[0];
+            long kvRows = rows[1];
             if (c.attentionBias()) {
                 check.exact(q + "bias", qRows);
                 check.exact(k + "bias", kvRows);
