@@ -22,26 +22,19 @@ record Linear(float[] weight, float[] bias, int out, int in) {
 
     /** The torch.nn.Linear "{@code module}.weight" [out, in] and, if the source has one, "{@code module}.bias". */
     static Linear read(TensorSource source, String module) {
-        String name = module + ".weight";
-        TensorInfo info = source.info(name);
-        requireRank2(info);
-        int out = (int) info.dimension(0);
-        int in = (int) info.dimension(1);
-        return new Linear(source.readFloats(name), readBias(source, module, out), out, in);
+        Linear weight = ofWeight(source, module + ".weight");
+        return new Linear(weight.weight, readBias(source, module, weight.out), weight.out, weight.in);
     }
 
     /** A GPT-2 Conv1D "{@code module}.weight" [in, out] (+ bias), transposed to [out, in]. */
     static Linear readConv1D(TensorSource source, String module) {
-        String name = module + ".weight";
-        TensorInfo info = source.info(name);
-        requireRank2(info);
-        int in = (int) info.dimension(0);
-        int out = (int) info.dimension(1);
-        float[] stored = source.readFloats(name);
-        float[] transposed = new float[stored.length];
+        Linear stored = ofWeight(source, module + ".weight"); // [in, out] read as a table: its rows are the inputs
+        int in = stored.out;
+        int out = stored.in;
+        float[] transposed = new float[stored.weight.length];
         for (int i = 0; i < in; i++) {
             for (int o = 0; o < out; o++) {
-                transposed[o * in + i] = stored[i * out + o];
+                transposed[o * in + i] = stored.weight[i * out + o];
             }
         }
         return new Linear(transposed, readBias(source, module, out), out, in);
