@@ -93,6 +93,17 @@ public abstract class FamilyGraphs {
         return (int) (projectionWidth / headDim);
     }
 
+    /** gelu_new, GPT-2's (and Gemma's below opset 20): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    protected static String geluTanh(GraphBuilder g, String path, String x) {
+        String cube = g.mul(path + "/Mul_cube", g.mul(path + "/Mul_square", x, x), x);
+        String inner = g.add(path + "/Add_inner", x, g.mul(path + "/Mul_coefficient", cube,
+                g.scalar(path + "/coefficient", 0.044715f)));
+        String tanh = g.unary("Tanh", path + "/Tanh",
+                g.mul(path + "/Mul_scale", inner, g.scalar(path + "/scale", (float) Math.sqrt(2.0 / Math.PI))));
+        return g.mul(path + "/Mul_output", g.mul(path + "/Mul_half", x, g.scalar(path + "/half", 0.5f)),
+                g.add(path + "/Add_one", tanh, g.scalar(path + "/one", 1.0f)));
+    }
+
     /**
      * RMSNorm: x / sqrt(mean(x^2) + eps) * weight, one ONNX RMSNormalization (opset 23, float32 statistics); below
      * opset 23 (the growing-cache export) the same in primitives (ReduceMean takes its axes as an attribute there).

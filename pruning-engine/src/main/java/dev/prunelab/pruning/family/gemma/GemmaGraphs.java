@@ -76,7 +76,7 @@ final class GemmaGraphs extends FamilyGraphs {
         taps.record(Tap.MLP_INPUT, h);
         String gate = d.linear(path + "/mlp/gate_proj", GemmaNames.mlp(layer, "gate_proj"), h);
         String up = d.linear(path + "/mlp/up_proj", GemmaNames.mlp(layer, "up_proj"), h);
-        String product = g.mul(path + "/mlp/Mul", geluTanh(g, path + "/mlp/act_fn", gate), up);
+        String product = g.mul(path + "/mlp/Mul", geluPytorchTanh(g, path + "/mlp/act_fn", gate), up);
         taps.record(Tap.MLP_HIDDEN, product);
         String down = d.linear(path + "/mlp/down_proj", GemmaNames.mlp(layer, "down_proj"), product);
         down = norm(d, path + "/post_feedforward_layernorm", GemmaNames.norm(layer, GemmaNames.POST_FEEDFORWARD_NORM),
@@ -150,18 +150,12 @@ final class GemmaGraphs extends FamilyGraphs {
      * transformers' gelu_pytorch_tanh, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x³))): one Gelu (approximate "tanh",
      * opset 20) where the graph's opset has it, else written out (the growing cache's opset 17).
      */
-    private static String geluTanh(GraphBuilder g, String path, String x) {
+    private static String geluPytorchTanh(GraphBuilder g, String path, String x) {
         if (g.opset() >= 20) {
             return g.node("Gelu", path + "/Gelu", new String[] {x}, OnnxMl.AttributeProto.newBuilder()
                     .setName("approximate").setType(OnnxMl.AttributeProto.AttributeType.STRING)
                     .setS(ByteString.copyFromUtf8("tanh")).build());
         }
-        String cube = g.mul(path + "/Mul_cube", g.mul(path + "/Mul_square", x, x), x);
-        String inner = g.add(path + "/Add_inner", x, g.mul(path + "/Mul_coefficient", cube,
-                g.scalar(path + "/coefficient", 0.044715f)));
-        String tanh = g.unary("Tanh", path + "/Tanh",
-                g.mul(path + "/Mul_scale", inner, g.scalar(path + "/scale", (float) Math.sqrt(2.0 / Math.PI))));
-        return g.mul(path + "/Mul_output", g.mul(path + "/Mul_half", x, g.scalar(path + "/half", 0.5f)),
-                g.add(path + "/Add_one", tanh, g.scalar(path + "/one", 1.0f)));
+        return geluTanh(g, path, x);
     }
 }

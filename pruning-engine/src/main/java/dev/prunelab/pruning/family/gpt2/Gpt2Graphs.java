@@ -80,17 +80,6 @@ final class Gpt2Graphs extends FamilyGraphs {
         return true;
     }
 
-    /** gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
-    static String geluTanh(GraphBuilder g, String path, String x) {
-        String cube = g.mul(path + "/Mul_cube", g.mul(path + "/Mul_square", x, x), x);
-        String inner = g.add(path + "/Add_inner", x, g.mul(path + "/Mul_coefficient", cube,
-                g.scalar(path + "/coefficient", 0.044715f)));
-        String tanh = g.unary("Tanh", path + "/Tanh",
-                g.mul(path + "/Mul_scale", inner, g.scalar(path + "/scale", (float) Math.sqrt(2.0 / Math.PI))));
-        return g.mul(path + "/Mul_output", g.mul(path + "/Mul_half", x, g.scalar(path + "/half", 0.5f)),
-                g.add(path + "/Add_one", tanh, g.scalar(path + "/one", 1.0f)));
-    }
-
     /** Exact gelu: 0.5 x (1 + erf(x / sqrt 2)). */
     static String geluErf(GraphBuilder g, String path, String x) {
         String erf = g.unary("Erf", path + "/Erf",
