@@ -17,17 +17,28 @@ class CholeskyTest {
         for (int i = 0; i < b.length; i++) {
             b[i] = random.nextGaussian();
         }
-        double[] a = new double[n * n];
+        double[] a = gram(b, k, n);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int t = 0; t < k; t++) {
-                    s += b[t * n + i] * b[t * n + j];
-                }
-                a[i * n + j] = s / k + (i == j ? 0.1 : 0);
+                a[i * n + j] = a[i * n + j] / k + (i == j ? 0.1 : 0);
             }
         }
         return a;
+    }
+
+    /** MᵀM of a row-major [rows, n] matrix M, summed in row order. */
+    private static double[] gram(double[] m, int rows, int n) {
+        double[] g = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int t = 0; t < rows; t++) {
+                    s += m[t * n + i] * m[t * n + j];
+                }
+                g[i * n + j] = s;
+            }
+        }
+        return g;
     }
 
     @Test
@@ -91,16 +102,7 @@ class CholeskyTest {
         double[] l = h.clone();
         Cholesky.factorLower(l, n);
         double[] linv = Cholesky.invertLower(l, n);
-        double[] inverse = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int p = 0; p < n; p++) {
-                    s += linv[p * n + i] * linv[p * n + j];
-                }
-                inverse[i * n + j] = s;
-            }
-        }
+        double[] inverse = gram(linv, n, n);
         double[] expected = new double[n * n]; // upper U with UᵀU = inverse, scalar Cholesky–Banachiewicz
         for (int i = 0; i < n; i++) {
             for (int j = i; j < n; j++) {
