@@ -13,11 +13,9 @@ import dev.prunelab.pruning.family.llama.LlamaNames;
 import dev.prunelab.pruning.family.opt.OptConfig;
 import dev.prunelab.pruning.family.opt.OptNames;
 import dev.prunelab.pruning.model.DType;
-import dev.prunelab.pruning.model.ForwardingTensorSource;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
-import dev.prunelab.pruning.model.TensorSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,39 +169,6 @@ class ModelLoaderTest {
     }
 
     /** A source over another with some tensors replaced, removed or reshaped. */
-    private record Edited(TensorSource base, Map<String, long[]> shapes) implements ForwardingTensorSource {
-        @Override
-        public Set<String> names() {
-            Set<String> names = new TreeSet<>(base.names());
-            shapes.forEach((name, shape) -> {
-                if (shape == null) {
-                    names.remove(name);
-                }
-            });
-            return names;
-        }
-
-        @Override
-        public boolean contains(String name) {
-            return names().contains(name);
-        }
-
-        @Override
-        public TensorInfo info(String name) {
-            if (!contains(name)) {
-                throw new ModelFormatException(Path.of("edited"), name, "missing");
-            }
-            TensorInfo info = base.info(name);
-            long[] shape = shapes.get(name);
-            return shape == null ? info : new TensorInfo(name, info.dtype(), shape, info.file());
-        }
-
-        @Override
-        public float[] readFloats(String name) {
-            throw new UnsupportedOperationException();
-        }
-    }
-
     @Test
     void layoutCheckNamesMissingTensorsAndBadShapesButAcceptsNarrowerLayers() {
         Path model = dir.resolve("llama");
@@ -213,19 +178,19 @@ class ModelLoaderTest {
             Map<String, long[]> edits = new HashMap<>();
             edits.put(LlamaNames.LM_HEAD, null);
             String missing = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(config,
-                    new Edited(loaded.tensors(), edits), model)).getMessage();
+                    new EditedTensors(loaded.tensors(), edits), model)).getMessage();
             assertTrue(missing.contains("'lm_head.weight'") && missing.contains("missing"), missing);
 
             edits.clear();
             edits.put(LlamaNames.mlp(1, "up_proj.weight"), new long[] {95, 64});
             String shape = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(config,
-                    new Edited(loaded.tensors(), edits), model)).getMessage();
+                    new EditedTensors(loaded.tensors(), edits), model)).getMessage();
             assertTrue(shape.contains("up_proj.weight") && shape.contains("[95, 64]") && shape.contains("[96, 64]"), shape);
 
             edits.clear();
             edits.put(LlamaNames.attention(0, "q_proj.weight"), new long[] {60, 64});
             String heads = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(config,
-                    new Edited(loaded.tensors(), edits), model)).getMessage();
+                    new EditedTensors(loaded.tensors(), edits), model)).getMessage();
             assertTrue(heads.contains("q_proj.weight") && heads.contains("head_dim"), heads);
 
             // Layer 1 pruned to 4 of 8 query heads, 1 of 2 kv heads and an MLP of 40: consistent, so accepted.
@@ -237,12 +202,12 @@ class ModelLoaderTest {
             edits.put(LlamaNames.mlp(1, "gate_proj.weight"), new long[] {40, 64});
             edits.put(LlamaNames.mlp(1, "up_proj.weight"), new long[] {40, 64});
             edits.put(LlamaNames.mlp(1, "down_proj.weight"), new long[] {64, 40});
-            ModelLoader.checkLayout(config, new Edited(loaded.tensors(), edits), model);
+            ModelLoader.checkLayout(config, new EditedTensors(loaded.tensors(), edits), model);
 
             edits.put(LlamaNames.attention(1, "k_proj.weight"), new long[] {24, 64});
             edits.put(LlamaNames.attention(1, "v_proj.weight"), new long[] {24, 64});
             String grouping = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(config,
-                    new Edited(loaded.tensors(), edits), model)).getMessage();
+                    new EditedTensors(loaded.tensors(), edits), model)).getMessage();
             assertTrue(grouping.contains("4 query heads cannot be grouped over 3"), grouping);
         }
     }
@@ -256,13 +221,13 @@ class ModelLoaderTest {
         try (LoadedModel g = ModelLoader.open(gpt2); LoadedModel o = ModelLoader.open(opt)) {
             String cAttn = Gpt2Names.attention(0, "c_attn.weight");
             String error = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(g.config(),
-                    new Edited(g.tensors(), Map.of(cAttn, new long[] {192, 64})), gpt2)).getMessage();
+                    new EditedTensors(g.tensors(), Map.of(cAttn, new long[] {192, 64})), gpt2)).getMessage();
             assertTrue(error.contains(cAttn) && error.contains("[192, 64]"), error);
             String bias = OptNames.mlp(1, "fc2.bias");
             Map<String, long[]> edits = new HashMap<>();
             edits.put(bias, null);
             String missing = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(o.config(),
-                    new Edited(o.tensors(), edits), opt)).getMessage();
+                    new EditedTensors(o.tensors(), edits), opt)).getMessage();
             assertTrue(missing.contains(bias), missing);
         }
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
+import dev.prunelab.pruning.checkpoint.EditedTensors;
 import dev.prunelab.pruning.checkpoint.HuggingFaceConfig;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.checkpoint.SynthesisPreset;
@@ -15,14 +16,13 @@ import dev.prunelab.pruning.family.gemma.GemmaConfig.LayerType;
 import dev.prunelab.pruning.family.gemma.GemmaConfig.Rope;
 import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.model.DType;
-import dev.prunelab.pruning.model.ForwardingTensorSource;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.ModelFormatException;
-import dev.prunelab.pruning.model.TensorInfo;
-import dev.prunelab.pruning.model.TensorSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -229,35 +229,17 @@ class GemmaFamilyTest {
             GemmaConfig c = (GemmaConfig) loaded.config();
             String qNorm = GemmaNames.attention(1, "q_norm.weight");
             String missing = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(c,
-                    new Edited(loaded.tensors(), qNorm, null), model)).getMessage();
+                    new EditedTensors(loaded.tensors(), Collections.singletonMap(qNorm, null)), model)).getMessage();
             assertTrue(missing.contains("'" + qNorm + "'") && missing.contains("missing (required by the gemma3_text"
                     + " layout)"), missing);
             String postNorm = GemmaNames.norm(2, GemmaNames.POST_FEEDFORWARD_NORM);
             String shape = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(c,
-                    new Edited(loaded.tensors(), postNorm, new long[] {47}), model)).getMessage();
+                    new EditedTensors(loaded.tensors(), Map.of(postNorm, new long[] {47})), model)).getMessage();
             assertTrue(shape.contains("'" + postNorm + "'") && shape.contains("[47]") && shape.contains("[48]"), shape);
             String lmHead = assertThrows(ModelFormatException.class, () -> ModelLoader.checkLayout(c,
-                    new Edited(loaded.tensors(), GemmaNames.LM_HEAD, null), model)).getMessage();
+                    new EditedTensors(loaded.tensors(), Collections.singletonMap(GemmaNames.LM_HEAD, null)), model))
+                    .getMessage();
             assertTrue(lmHead.contains("'lm_head.weight'") && lmHead.contains("missing"), lmHead);
-        }
-    }
-
-    /** A source with one tensor removed (shape null) or reshaped, for layout errors. */
-    private record Edited(TensorSource base, String name, long[] shape) implements ForwardingTensorSource {
-        @Override
-        public Set<String> names() {
-            return base.names().stream().filter(n -> shape != null || !n.equals(name)).collect(Collectors.toSet());
-        }
-
-        @Override
-        public boolean contains(String tensor) {
-            return names().contains(tensor);
-        }
-
-        @Override
-        public TensorInfo info(String tensor) {
-            TensorInfo info = base.info(tensor);
-            return tensor.equals(name) ? new TensorInfo(tensor, info.dtype(), shape, info.file()) : info;
         }
     }
 }
