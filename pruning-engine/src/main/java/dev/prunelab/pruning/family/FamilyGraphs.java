@@ -15,6 +15,11 @@ import java.util.Map;
  * Widths per layer come from the weight shapes, so a structurally pruned model exports the same way.
  */
 public abstract class FamilyGraphs {
+    private final String embeddingName;
+
+    protected FamilyGraphs(String embeddingName) {
+        this.embeddingName = embeddingName;
+    }
 
     /** The intermediate tensors that feed a layer's linear modules (their calibration inputs). */
     public enum Tap {
@@ -77,7 +82,9 @@ public abstract class FamilyGraphs {
     }
 
     /** The token embedding table [vocab, width] that {@link #embed} gathers from. */
-    public abstract String embeddingName();
+    public final String embeddingName() {
+        return embeddingName;
+    }
 
     /** True when the family stores linear weights [in, out] (GPT-2's Conv1D). */
     public boolean weightsStoredInputMajor() {

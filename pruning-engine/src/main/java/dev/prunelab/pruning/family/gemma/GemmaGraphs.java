@@ -33,6 +33,7 @@ final class GemmaGraphs extends FamilyGraphs {
     private final Map<LayerType, Rotary> rotaries = new EnumMap<>(LayerType.class);
 
     GemmaGraphs(GemmaConfig config) {
+        super(GemmaNames.EMBED);
         this.c = config;
     }
 
@@ -89,11 +90,6 @@ final class GemmaGraphs extends FamilyGraphs {
         String finalNorm = norm(d, "/model/norm", GemmaNames.FINAL_NORM, x);
         String head = c.tieWordEmbeddings() || !d.has(GemmaNames.LM_HEAD) ? embedding : d.matrix(GemmaNames.LM_HEAD);
         d.logitsOutput(finalNorm, head, c.hiddenSize(), c.vocabSize(), c.finalLogitSoftcap());
-    }
-
-    @Override
-    public String embeddingName() {
-        return GemmaNames.EMBED;
     }
 
     @Override

@@ -15,6 +15,7 @@ final class Gpt2Graphs extends FamilyGraphs {
     private String wte;
 
     Gpt2Graphs(Gpt2Config config) {
+        super(Gpt2Names.EMBED);
         this.c = config;
     }
 
@@ -62,11 +63,6 @@ final class Gpt2Graphs extends FamilyGraphs {
     public void head(DecoderGraph d, String x) {
         String normed = layerNorm(d, "/transformer/ln_f", Gpt2Names.FINAL_NORM, x, c.layerNormEps());
         d.logitsOutput(normed, wte, c.hiddenSize(), c.vocabSize());
-    }
-
-    @Override
-    public String embeddingName() {
-        return Gpt2Names.EMBED;
     }
 
     @Override

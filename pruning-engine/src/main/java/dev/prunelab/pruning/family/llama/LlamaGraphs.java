@@ -19,6 +19,7 @@ final class LlamaGraphs extends FamilyGraphs {
     private Rotary rotary;
 
     LlamaGraphs(LlamaConfig config) {
+        super(LlamaNames.EMBED);
         this.c = config;
     }
 
@@ -75,11 +76,6 @@ final class LlamaGraphs extends FamilyGraphs {
         String finalNorm = rmsNorm(d, "/model/norm", LlamaNames.FINAL_NORM, x, c.rmsNormEps());
         String head = c.tieWordEmbeddings() || !d.has(LlamaNames.LM_HEAD) ? embedding : d.matrix(LlamaNames.LM_HEAD);
         d.logitsOutput(finalNorm, head, c.hiddenSize(), c.vocabSize());
-    }
-
-    @Override
-    public String embeddingName() {
-        return LlamaNames.EMBED;
     }
 
     @Override

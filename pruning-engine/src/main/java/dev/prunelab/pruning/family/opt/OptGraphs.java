@@ -16,6 +16,7 @@ final class OptGraphs extends FamilyGraphs {
     private String embedding;
 
     OptGraphs(OptConfig config) {
+        super(OptNames.EMBED);
         this.c = config;
     }
 
@@ -77,11 +78,6 @@ final class OptGraphs extends FamilyGraphs {
             x = d.linear("/model/decoder/project_out", OptNames.PROJECT_OUT.replace(".weight", ""), x);
         }
         d.logitsOutput(x, embedding, c.wordEmbedProjDim(), c.vocabSize());
-    }
-
-    @Override
-    public String embeddingName() {
-        return OptNames.EMBED;
     }
 
     @Override
