@@ -1,5 +1,7 @@
 package dev.prunelab.measure;
 
+import static dev.prunelab.measure.Conditions.awaitTrue;
+import static dev.prunelab.measure.Conditions.inThread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,13 +18,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,7 +89,7 @@ class HostWorkLockTest {
             child.expect("waiting");
             child.expect("holding");
             AtomicLong openedAt = new AtomicLong();
-            FutureTask<Double> window = inThread(() -> {
+            FutureTask<Double> window = inThread("host-work-lock-test", () -> {
                 try (HostWorkLock.Hold w = lock.measurementWindow()) {
                     openedAt.set(System.nanoTime());
                     return w.waitedSeconds();
@@ -243,19 +243,6 @@ class HostWorkLockTest {
         }
     }
 
-    private static <T> FutureTask<T> inThread(Callable<T> task) {
-        FutureTask<T> future = new FutureTask<>(task);
-        new Thread(future, "host-work-lock-test").start();
-        return future;
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what + ": not within " + LIMIT);
-            Thread.sleep(1);
-        }
-    }
 
     /** Until {@code thread} is parked (in the lock's wait, or on a latch) or has ended. */
     private static void awaitParkedOrEnded(Thread thread) throws InterruptedException {

@@ -1,5 +1,7 @@
 package dev.prunelab.evaluator.app;
 
+import static dev.prunelab.measure.Conditions.awaitTrue;
+import static dev.prunelab.measure.Conditions.inThread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -29,12 +31,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
@@ -214,7 +214,7 @@ class EnergyStageOnExportedModelTest {
     void theWindowWaitsForWorkUnderWayAndHoldsNewWorkOff() throws Exception {
         HostWorkLock lock = HostWorkLock.at(temp.resolve("host-lock"));
         HostWorkLock.Hold block = lock.work();   // a pruner's block under way
-        FutureTask<EvaluationReport> evaluation = inThread(() -> evaluate(new EnergySpec(16, 64, 1, 3, 0, 0.0),
+        FutureTask<EvaluationReport> evaluation = inThread("evaluation", () -> evaluate(new EnergySpec(16, 64, 1, 3, 0, 0.0),
                 new EnergyBenchmark.Environment(estimateOnly(slowingClock(1_000)), lock, steadyClock(MILLI_NANOS))));
         awaitTrue(() -> lock.windowPendingInThisJvm() || evaluation.isDone(), "the energy stage asked for its window");
         long pendingSeenNanos = System.nanoTime();   // the window's wait began before this
@@ -248,19 +248,5 @@ class EnergyStageOnExportedModelTest {
                 "the window says it waited " + m.waitedSeconds() + " s, less than it was kept waiting");
         assertFalse(nextBlockAt.get().isBefore(m.end()), "new work ran inside the window: at " + nextBlockAt.get()
                 + ", the window's last repeat ended at " + m.end());
-    }
-
-    private static <T> FutureTask<T> inThread(Callable<T> task) {
-        FutureTask<T> future = new FutureTask<>(task);
-        new Thread(future, "evaluation").start();
-        return future;
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what + ": not within " + LIMIT);
-            Thread.sleep(1);
-        }
     }
 }
