@@ -11,7 +11,9 @@ import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.quantize.LinearQuantization;
+import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.vocabulary.WeightQuantizer;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -74,6 +76,11 @@ final class ExportCommand implements Callable<Integer> {
         WeightDtype exportDtype = WeightDtype.of(dtype);
         CacheInterface cacheInterface = CacheInterface.of(cache);
         LinearQuantization quantization = int4Options.quantization(weightBits);
+        if (quantization.quantizer() == WeightQuantizer.GPTQ) {
+            throw new InvalidSetting(WeightQuantizer.FIELD, "gptq needs calibration inputs: quantize with ./lab prune "
+                    + "... --weight-bits 4 --weight-quantizer gptq (./lab prune --method magnitude --sparsity 0 for "
+                    + "a dense model)");
+        }
         try (LoadedModel loaded = ModelLoader.open(model, Optional.ofNullable(tokenizer));
              SafetensorsFile overlay = prunedWeights == null ? null : SafetensorsFile.open(prunedWeights)) {
             if (hfOut != null) {

@@ -2,6 +2,7 @@ package dev.prunelab.cli;
 
 import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.WeightBits;
+import dev.prunelab.vocabulary.WeightQuantizer;
 import picocli.CommandLine.Option;
 
 /**
@@ -14,6 +15,13 @@ final class Int4Options {
                     + WeightBits.DEFAULT_BLOCK + ")")
     Integer weightBlock;
 
+    @Option(names = "--weight-quantizer", paramLabel = "rtn-symmetric|rtn-asymmetric|gptq",
+            description = "how int4 codes are chosen: rtn-symmetric (round to nearest, scale max|w|/7, no zero points), "
+                    + "rtn-asymmetric (round to nearest on [min, max] with a zero point per block) or gptq (prune "
+                    + "only: GPTQ's error feedback through the calibration Hessian on the asymmetric grids, after the "
+                    + "method, mask kept); pruned zeros stay exactly zero (default: rtn-symmetric)")
+    WeightQuantizer weightQuantizer;
+
     @Option(names = "--weight-accuracy-level", paramLabel = "0-4",
             defaultValue = "" + LinearQuantization.DEFAULT_ACCURACY_LEVEL,
             description = "MatMulNBits accuracy_level: 4 = int8 activations on the CPU provider (default: "
@@ -22,6 +30,6 @@ final class Int4Options {
 
     /** Float weights when {@code weightBits} is null, else int4 blocks as these options say. */
     LinearQuantization quantization(Integer weightBits) {
-        return LinearQuantization.of(weightBits, weightBlock).withAccuracyLevel(weightAccuracyLevel);
+        return LinearQuantization.of(weightBits, weightBlock, weightQuantizer).withAccuracyLevel(weightAccuracyLevel);
     }
 }

@@ -10,6 +10,7 @@ import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredTarget;
 import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.vocabulary.WeightQuantizer;
 import dev.prunelab.vocabulary.Word;
 import dev.prunelab.vocabulary.ZeroShotTaskName;
 import java.io.PrintWriter;
@@ -31,7 +32,7 @@ public final class CommandLines {
     private static final List<Class<? extends Word>> WORDS = List.of(PruneMethod.class, LayerSparsity.class,
             MaskRefinement.class,
             WeightDtype.class, StructuredTarget.class, StructuredScore.class, StructuredAllocation.class,
-            PerplexityProtocol.class, ExecutionProvider.class, ZeroShotTaskName.class);
+            PerplexityProtocol.class, ExecutionProvider.class, ZeroShotTaskName.class, WeightQuantizer.class);
 
     /** A picocli command line with the lab's error handling and the vocabulary's words as option types. */
     public static CommandLine of(Object command) {

@@ -76,7 +76,9 @@ public record ModelCard(
      * How the decoder blocks' linear layers are stored when they are quantized (absent for float layers).
      *
      * @param operator      the ONNX operator that multiplies them, "com.microsoft.MatMulNBits"
-     * @param symmetric     true: no zero points are stored (the op's default 8 for 4 bits), so 0 stays exactly 0
+     * @param symmetric     true: no zero points are stored (the op's default 8 for 4 bits); false: one zero point per
+     *                      block in the op's zero_points input (--weight-quantizer rtn-asymmetric); 0 stays exactly 0
+     *                      either way
      * @param scaleType     "float32" or "float16"
      * @param accuracyLevel the node's {@code accuracy_level} (4: the CPU provider multiplies int8-quantized
      *                      activations; the level every evaluation of this model ran with)

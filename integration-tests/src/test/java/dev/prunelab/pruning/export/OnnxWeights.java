@@ -25,7 +25,7 @@ public final class OnnxWeights {
     }
 
     /**
-     * Also reads int4 {@code MatMulNBits} layers back, dequantized ((code − 8)·scale), under their module's name:
+     * Also reads int4 {@code MatMulNBits} layers back, dequantized ((code − zero point)·scale, zero point 8 when the node has none), under their module's name:
      * [out, in], or [in, out] when {@code inputMajor} (GPT-2's Conv1D).
      */
     public static InMemoryTensors read(Path exportedDirectory, boolean inputMajor) throws IOException {
@@ -50,12 +50,19 @@ public final class OnnxWeights {
             byte[] packed = initializers.get(node.getInput(1)).getRawData().toByteArray();
             float[] scales = floats(initializers.get(node.getInput(2)));
             int blocks = (k + block - 1) / block;
+            // the optional zero points: [n][ceil(blocks/2)] uint8, two a byte, low nibble first; absent = 8
+            byte[] zeroPoints = node.getInputCount() > 3 && !node.getInput(3).isEmpty()
+                    ? initializers.get(node.getInput(3)).getRawData().toByteArray() : null;
+            int zpBytes = (blocks + 1) / 2;
             float[] w = new float[n * k];
             for (int row = 0; row < n; row++) {
                 for (int col = 0; col < k; col++) {
                     int b = packed[(row * blocks + col / block) * (block / 2) + (col % block) / 2] & 0xff;
                     int code = (col % block) % 2 == 0 ? b & 0x0f : b >>> 4;
-                    w[row * k + col] = (code - 8) * scales[row * blocks + col / block];
+                    int zb = col / block;
+                    int zero = zeroPoints == null ? 8 : (zb % 2 == 0 ? zeroPoints[row * zpBytes + zb / 2] & 0x0f
+                            : (zeroPoints[row * zpBytes + zb / 2] & 0xff) >>> 4);
+                    w[row * k + col] = (code - zero) * scales[row * blocks + col / block];
                 }
             }
             String module = node.getInput(1).substring(0, node.getInput(1).length() - ".MatMulNBits.qweight".length());

@@ -248,8 +248,9 @@ public final class DecoderExporter {
                 dtype.onnxName(), weightStorage, expandedWeightBytes, tokenizer == null ? null : tokenizer.file(), tokenizer == null ? null : tokenizer.kind(),
                 model.bosTokenId(), model.eosTokenId(), model.source().toAbsolutePath().toString(), files,
                 sha256(model.weightFiles()), !quantization.quantized() ? null : new ModelCard.LinearQuantization(
-                        "com.microsoft.MatMulNBits", quantization.bits(), quantization.blockSize(), true,
-                        dtype == WeightDtype.FLOAT16 ? "float16" : "float32", quantization.accuracyLevel(), "rtn"),
+                        "com.microsoft.MatMulNBits", quantization.bits(), quantization.blockSize(),
+                        quantization.quantizer().symmetric(), dtype == WeightDtype.FLOAT16 ? "float16" : "float32",
+                        quantization.accuracyLevel(), quantization.quantizer().rounding()),
                 cache.id(), model.bosRule());
     }
 

@@ -6,6 +6,8 @@ import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.quantize.BlockQuantizer;
 import dev.prunelab.pruning.quantize.LinearQuantization;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.WeightQuantizer;
 import java.util.Set;
 
 /**
@@ -85,28 +87,43 @@ final class LinearWeights {
 
     /**
      * x @ Wᵀ with W [N=out, K=in] as int4 blocks ({@link BlockQuantizer}); float16 exports keep float16 scales, and
-     * since the op's scales and A share one type, the input is cast to float16 and the output back:
+     * since the op's scales and A share one type, the input is cast to float16 and the output back; an asymmetric
+     * grid adds the zero points (uint8, [N·ceil(blocks/2)]) as the op's fourth input:
      * <pre>
-     * x [B,S,K] (--Cast f16) --MatMulNBits(B [N,blocks,blob] uint8, scales [N·blocks]; K, N, bits, block_size,
-     *                           accuracy_level)--> [B,S,N] (--Cast f32)
+     * x [B,S,K] (--Cast f16) --MatMulNBits(B [N,blocks,blob] uint8, scales [N·blocks] (, zero_points); K, N, bits,
+     *                           block_size, accuracy_level)--> [B,S,N] (--Cast f32)
      * </pre>
      */
     private String matMulNBits(String nodePath, String module, String x, float[] w, int out, int in) {
-        BlockQuantizer.Quantized q = BlockQuantizer.quantize(w, out, in, quantization.blockSize());
-        // weights that dequantize to exactly 0: every code-8 nibble except the padding up to whole blocks
-        long zeros = -(long) out * (q.blocksPerRow() * quantization.blockSize() - in);
-        for (byte b : q.packed()) {
-            zeros += ((b & 0x0f) == BlockQuantizer.ZERO_CODE ? 1 : 0) + (((b & 0xff) >>> 4) == BlockQuantizer.ZERO_CODE ? 1 : 0);
+        BlockQuantizer.Quantized q = quantization.precomputed().get(module);
+        if (q == null && quantization.quantizer() == WeightQuantizer.GPTQ) {
+            throw new InvalidSetting(WeightQuantizer.FIELD, "gptq needs the calibration inputs of " + module
+                    + ": only ./lab prune (a run) quantizes with it");
+        }
+        if (q == null) {
+            q = quantization.quantizer().symmetric()
+                    ? BlockQuantizer.quantize(w, out, in, quantization.blockSize())
+                    : BlockQuantizer.quantizeAsymmetric(w, out, in, quantization.blockSize());
+        } else if (q.n() != out || q.k() != in || q.blockSize() != quantization.blockSize()) {
+            throw new IllegalStateException(module + ": precomputed blocks " + q.n() + " x " + q.k() + " / "
+                    + q.blockSize() + " do not match " + out + " x " + in + " / " + quantization.blockSize());
         }
         String bName = module + ".MatMulNBits.qweight";
-        g.addInitializer(g.initializers().packedWeight(bName, q.packed(), (long) out * in, zeros, out,
+        g.addInitializer(g.initializers().packedWeight(bName, q.packed(), (long) out * in, q.exactZeros(), out,
                 q.blocksPerRow(), q.blobBytes()));
         String scalesName = module + ".MatMulNBits.scales";
         boolean half = g.initializers().float16();
         g.addInitializer(half ? g.initializers().float16(scalesName, q.scales(), q.scales().length)
                 : g.initializers().float32(scalesName, q.scales(), q.scales().length));
-        String a = half ? g.cast(nodePath + "/Cast_input", x, OnnxMl.TensorProto.DataType.FLOAT16) : x;
-        String y = g.contribNode("MatMulNBits", nodePath + "/MatMulNBits", new String[] {a, bName, scalesName},
+        String[] inputs = {null, bName, scalesName};
+        if (!q.symmetric()) {
+            String zpName = module + ".MatMulNBits.zero_points";
+            // the zero points are bookkeeping of the weights above: no parameters of their own
+            g.addInitializer(g.initializers().packedWeight(zpName, q.zeroPoints(), 0, 0, q.zeroPoints().length));
+            inputs = new String[] {null, bName, scalesName, zpName};
+        }
+        inputs[0] = half ? g.cast(nodePath + "/Cast_input", x, OnnxMl.TensorProto.DataType.FLOAT16) : x;
+        String y = g.contribNode("MatMulNBits", nodePath + "/MatMulNBits", inputs,
                 GraphBuilder.intAttribute("K", in), GraphBuilder.intAttribute("N", out),
                 GraphBuilder.intAttribute("bits", quantization.bits()),
                 GraphBuilder.intAttribute("block_size", quantization.blockSize()),

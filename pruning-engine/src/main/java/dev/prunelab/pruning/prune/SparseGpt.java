@@ -56,7 +56,7 @@ public record SparseGpt(double dampeningFraction, int blockSize) implements Prun
         if (pattern instanceof SparsityPattern.NM nm && blockSize % nm.m() != 0) {
             throw new IllegalArgumentException("blockSize " + blockSize + " must be a multiple of M=" + nm.m());
         }
-        float[] hinv = inverseHessianFactor(weight, out, in, stats.hessian());
+        float[] hinv = inverseHessianFactor(dampeningFraction, weight, out, in, stats.hessian());
         for (int i1 = 0; i1 < in; i1 += blockSize) {
             pruneBlock(weight, out, in, hinv, i1, Math.min(i1 + blockSize, in), pattern);
         }
@@ -64,7 +64,7 @@ public record SparseGpt(double dampeningFraction, int blockSize) implements Prun
     }
 
     /** Step 1: dead inputs, dampening, Hinv = chol(H⁻¹)ᵀ-upper, returned in float32. */
-    private float[] inverseHessianFactor(float[] weight, int out, int in, double[] h) {
+    static float[] inverseHessianFactor(double dampeningFraction, float[] weight, int out, int in, double[] h) {
         double diagonalSum = 0;
         for (int j = 0; j < in; j++) {
             if (h[j * in + j] == 0) {

@@ -3,6 +3,7 @@ package dev.prunelab.pruning.structured;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.WeightQuantizer;
 import dev.prunelab.vocabulary.PruneRules;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredRules;
@@ -40,6 +41,10 @@ public record StructuredRequest(StructuredTarget target, double ratio, Structure
         }
         if (threads < 0) {
             throw new InvalidSetting("threads", threads + " must be >= 0");
+        }
+        if (quantization.quantizer() == WeightQuantizer.GPTQ) {
+            throw new InvalidSetting(WeightQuantizer.FIELD, "gptq runs after unstructured and N:M pruning only; "
+                    + "structured results take rtn-symmetric or rtn-asymmetric");
         }
     }
 

@@ -9,6 +9,7 @@ import dev.prunelab.pruning.prune.SparseGpt;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.prune.Wanda;
 import dev.prunelab.pruning.quantize.LinearQuantization;
+import dev.prunelab.vocabulary.WeightQuantizer;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
@@ -62,7 +63,7 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
     /** Magnitude with uniform sparsity and no DSnoT needs no activations at all. */
     public boolean needsCalibration() {
         return method.word() != PruneMethod.MAGNITUDE || layerSparsity == LayerSparsity.OWL
-                || refinement != MaskRefinement.NONE;
+                || refinement != MaskRefinement.NONE || quantization.quantizer() == WeightQuantizer.GPTQ;
     }
 
     /** The unstructured method of a word (structured pruning is a request of its own). */

@@ -20,6 +20,9 @@ import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.prune.Dsnot;
+import dev.prunelab.pruning.prune.Gptq;
+import dev.prunelab.pruning.quantize.BlockQuantizer;
+import dev.prunelab.vocabulary.WeightQuantizer;
 import dev.prunelab.pruning.prune.InputStatistics;
 import dev.prunelab.pruning.prune.OwlAllocation;
 import dev.prunelab.pruning.prune.PruneResult;
@@ -100,7 +103,8 @@ public final class SequentialPruner {
             long totalParameters = parameters;
             try (SafetensorsFile prunedWeights = SafetensorsFile.open(spill)) {
                 return ReportedExport.export(model, new OverlayTensors(weights, prunedWeights), out, request.dtype(),
-                        request.compressWeights(), request.quantization(), seconds, startNanos, listener,
+                        request.compressWeights(), request.quantization().withPrecomputed(blocks.quantized()),
+                        seconds, startNanos, listener,
                         staging -> new PruneReport(
                                 PruneReport.SCHEMA_VERSION, model.source().toAbsolutePath().toString(),
                                 ModelFamilies.of(config).id(), request.method().word().id(),
@@ -140,7 +144,7 @@ public final class SequentialPruner {
 
     /** What pruning the blocks left: the spill file's matrices and their counts. */
     private record PrunedBlocks(List<PruneReport.MatrixSparsity> matrices, long zeros, long pruned,
-            PruneReport.Refinement refinement) {
+            PruneReport.Refinement refinement, Map<String, BlockQuantizer.Quantized> quantized) {
     }
 
     /** Prunes block by block, each calibrated on the pruned outputs of the blocks before it, into {@code spill}. */
@@ -160,12 +164,15 @@ public final class SequentialPruner {
         long pruned = 0;
         Dsnot dsnot = request.refinement() == MaskRefinement.DSNOT ? new Dsnot() : null;
         PruneReport.Refinement refinement = dsnot == null ? null : PruneReport.Refinement.empty(dsnot);
+        // GPTQ's blocks, by module: a quarter of the float weights' bytes (codes, scales, zero points)
+        Map<String, BlockQuantizer.Quantized> quantized = new LinkedHashMap<>();
+        boolean gptq = request.quantization().quantizer() == WeightQuantizer.GPTQ;
         listener.progress(RunStage.PRUNE, 0, config.numLayers());
         List<float[]> hidden = calibration.embed(weights, windows);
         try (SafetensorsWriter writer = SafetensorsWriter.create(spill, entries, SafetensorsWriter.PT_METADATA)) {
             for (int layer = 0; layer < config.numLayers(); layer++) {
                 Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(weights, layer, hidden,
-                        request.method() instanceof SparseGpt, false);
+                        request.method() instanceof SparseGpt || gptq, false);
                 SparsityPattern layerPattern = request.layerSparsity() == LayerSparsity.OWL
                         ? new SparsityPattern.Unstructured(allocation[layer]) : request.pattern();
                 InMemoryTensors block = new InMemoryTensors(Path.of("<pruned block " + layer + " in memory>"));
@@ -184,6 +191,11 @@ public final class SequentialPruner {
                     if (matrix.refinement() != null) {
                         refinement = refinement.plus(matrix.refinement());
                     }
+                    if (gptq) {
+                        // after the mask is final: GPTQ keeps it, and the next block calibrates on the int4 weights
+                        quantized.put(linear.getKey(), timer.time("pruning_math", () -> quantizeMatrix(family, weight,
+                                info, statistics, request.quantization().blockSize())));
+                    }
                     writer.write(name, weight);
                     block.put(name, weight, info.shape());
                     matrices.add(new PruneReport.MatrixSparsity(name, layer, info.shape(), layerPattern.sparsity(),
@@ -197,7 +209,7 @@ public final class SequentialPruner {
                 listener.progress(RunStage.PRUNE, layer + 1, config.numLayers());
             }
         }
-        return new PrunedBlocks(matrices, zeros, pruned, refinement);
+        return new PrunedBlocks(matrices, zeros, pruned, refinement, quantized);
     }
 
     private static PruneReport.Storage storage(Path exportDirectory) {
@@ -247,6 +259,26 @@ public final class SequentialPruner {
             System.arraycopy(Matrices.transpose(outMajor, out, in), 0, weight, 0, weight.length);
         }
         return new Pruned(result, refinement);
+    }
+
+    /**
+     * GPTQ on one pruned matrix in place (its dequantized weights, the mask kept), in the [out, in] orientation.
+     *
+     * @return its int4 blocks for the export
+     */
+    static BlockQuantizer.Quantized quantizeMatrix(FamilyGraphs family, float[] weight, TensorInfo info,
+            InputStatistics stats, int blockSize) {
+        int rows = (int) info.dimension(0);
+        int cols = (int) info.dimension(1);
+        boolean inputMajor = family.weightsStoredInputMajor();
+        float[] outMajor = inputMajor ? Matrices.transpose(weight, rows, cols) : weight;
+        int out = inputMajor ? cols : rows;
+        int in = inputMajor ? rows : cols;
+        BlockQuantizer.Quantized q = Gptq.withGroups(blockSize).quantize(outMajor, out, in, stats.hessian());
+        if (inputMajor) {
+            System.arraycopy(Matrices.transpose(outMajor, out, in), 0, weight, 0, weight.length);
+        }
+        return q;
     }
 
     /** Every pruned matrix's input width must take the pattern (N:M groups run along the input). */
