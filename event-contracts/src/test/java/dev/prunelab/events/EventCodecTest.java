@@ -10,7 +10,11 @@ import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.RunStage;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class EventCodecTest {
 
@@ -80,31 +84,48 @@ class EventCodecTest {
         }
     }
 
+    /** A run request with one value changed, and the one-line problem its decoding names. */
+    static Stream<Arguments> badRunRequests() {
+        return Stream.of(
+                Arguments.of("\"wanda\"", "\"lottery\"",
+                        "prune.method: unknown method 'lottery' (expected magnitude|wanda|sparsegpt|ria|structured)"),
+                Arguments.of("0.5", "1.5",
+                        "prune.sparsity: 1.5 is outside [0, 1)"),
+                Arguments.of("0.5", "1",
+                        "prune.sparsity: 1.0 is outside [0, 1)"),
+                Arguments.of("0.5", "-0.1",
+                        "prune.sparsity: -0.1 is outside [0, 1)"),
+                Arguments.of("0.5", "\"half\"",
+                        "prune.sparsity: expected a number, got 'half'"),
+                Arguments.of("\"sparsity\":0.5", "\"pattern\":\"4:4\"",
+                        "prune.pattern: 4:4 has N >= M; N must be below M (2:4 keeps 2 of every 4)"),
+                Arguments.of("\"sparsity\":0.5", "\"pattern\":\"two of four\"",
+                        "prune.pattern: 'two of four' is not an N:M pattern such as 2:4"),
+                Arguments.of("\"sparsity\":0.5", "\"sparsity\":0.5,\"pattern\":\"2:4\"",
+                        "prune.sparsity: give exactly one of sparsity or pattern for method wanda"),
+                Arguments.of("\"path\":\"../shared/data/models/stories260K/stories260K.bin\"", "\"tokenizer\":\"t.bin\"",
+                        "model.path: is missing"),
+                Arguments.of("\"copa\"", "\"mmlu\"",
+                        "evaluation.tasks.names[1]: unknown task 'mmlu' (expected lambada_openai|hellaswag|piqa|arc_easy|arc_challenge|boolq|winogrande|openbook_qa|copa|all)"),
+                Arguments.of("\"samples\":16", "\"samples\":0",
+                        "calibration.samples: 0 must be positive"),
+                Arguments.of("\"2026-01-31T12:00:00Z\"", "\"yesterday\"",
+                        "occurredAt: expected an ISO-8601 instant such as 2026-01-31T12:00:00Z, got 'yesterday'"),
+                Arguments.of("\"run-1\"", "\"../etc\"",
+                        "runId: '../etc' must be 1 to 128 characters of A-Z a-z 0-9 . _ - and start with a letter or digit"),
+                Arguments.of("\"schemaVersion\":1", "\"schemaVersion\":3",
+                        "schemaVersion: 3 is not supported (this build reads 1, 2)"));
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @MethodSource("badRunRequests")
+    void problemsNameTheFieldAndTheProblem(String from, String to, String problem) {
+        assertEquals(problem, problemOf(runWith(from, to)));
+    }
+
     @Test
-    void problemsNameTheFieldAndTheProblem() {
-        assertEquals("prune.method: unknown method 'lottery' (expected magnitude|wanda|sparsegpt|ria|structured)",
-                problemOf(runWith("\"wanda\"", "\"lottery\"")));
-        assertEquals("prune.sparsity: 1.5 is outside [0, 1)", problemOf(runWith("0.5", "1.5")));
-        assertEquals("prune.sparsity: 1.0 is outside [0, 1)", problemOf(runWith("0.5", "1")));
-        assertEquals("prune.sparsity: -0.1 is outside [0, 1)", problemOf(runWith("0.5", "-0.1")));
-        assertEquals("prune.sparsity: expected a number, got 'half'", problemOf(runWith("0.5", "\"half\"")));
-        assertEquals("prune.pattern: 4:4 has N >= M; N must be below M (2:4 keeps 2 of every 4)",
-                problemOf(runWith("\"sparsity\":0.5", "\"pattern\":\"4:4\"")));
-        assertEquals("prune.pattern: 'two of four' is not an N:M pattern such as 2:4",
-                problemOf(runWith("\"sparsity\":0.5", "\"pattern\":\"two of four\"")));
-        assertEquals("prune.sparsity: give exactly one of sparsity or pattern for method wanda",
-                problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"pattern\":\"2:4\"")));
-        assertEquals("model.path: is missing", problemOf(runWith("\"path\":\"../shared/data/models/stories260K/stories260K.bin\"", "\"tokenizer\":\"t.bin\"")));
+    void problemsOfTheWholeRecordNameIt() {
         assertTrue(problemOf(runWith("\"model\":", "\"modle\":")).startsWith("modle: unknown field (known: "));
-        assertEquals("evaluation.tasks.names[1]: unknown task 'mmlu' (expected lambada_openai|hellaswag|piqa|arc_easy|arc_challenge|boolq|winogrande|openbook_qa|copa|all)",
-                problemOf(runWith("\"copa\"", "\"mmlu\"")));
-        assertEquals("calibration.samples: 0 must be positive", problemOf(runWith("\"samples\":16", "\"samples\":0")));
-        assertEquals("occurredAt: expected an ISO-8601 instant such as 2026-01-31T12:00:00Z, got 'yesterday'",
-                problemOf(runWith("\"2026-01-31T12:00:00Z\"", "\"yesterday\"")));
-        assertEquals("runId: '../etc' must be 1 to 128 characters of A-Z a-z 0-9 . _ - and start with a letter or digit",
-                problemOf(runWith("\"run-1\"", "\"../etc\"")));
-        assertEquals("schemaVersion: 3 is not supported (this build reads 1, 2)",
-                problemOf(runWith("\"schemaVersion\":1", "\"schemaVersion\":3")));
         assertTrue(problemOf(runWith("run.requested", "run.started"))
                 .startsWith("type: unknown event type 'run.started' (expected one of "));
         assertTrue(problemOf("{\"schemaVersion\":1, \"type\":").startsWith("(json): not valid JSON at line 1"));

@@ -62,6 +62,19 @@ public final class LayoutCheck {
         return tensors.info(name);
     }
 
+    /**
+     * The ends of a decoder whose head is a plain matrix: the embedding [vocab, hidden], the final norm [hidden] and the
+     * head [vocab, hidden], which a tied model may leave out (and which is checked when it is stored anyway).
+     */
+    public void embeddingNormAndHead(String embedding, String finalNorm, String head, long vocab, long hidden,
+            boolean tied) {
+        exact(embedding, vocab, hidden);
+        exact(finalNorm, hidden);
+        if (!tied || present(head)) {
+            exact(head, vocab, hidden);
+        }
+    }
+
     public void exact(String name, long... expected) {
         TensorInfo info = info(name);
         if (!Arrays.equals(info.shape(), expected)) {
@@ -75,6 +88,50 @@ public final class LayoutCheck {
      * {@code headDim}-wide heads: heads counted from the rows, as configured and grouped evenly; returns the q and
      * the key/value rows.
      */
+    /**
+     * A Llama-style block's attention under {@code prefix} (".../self_attn."): q/k/v/o by {@link #groupedAttention},
+     * the q/k/v biases and the output bias where the config has them, and the per-head q/k norms (Qwen 3, Gemma 3).
+     */
+    public void llamaStyleAttention(DecoderConfig c, long headDim, String prefix, boolean qkvBias, boolean outputBias,
+            boolean qkNorm) {
+        String q = prefix + "q_proj.";
+        String k = prefix + "k_proj.";
+        String v = prefix + "v_proj.";
+        String o = prefix + "o_proj.";
+        long[] rows = groupedAttention(c, headDim, q, k, v, o);
+        if (qkvBias) {
+            exact(q + "bias", rows[0]);
+            exact(k + "bias", rows[1]);
+            exact(v + "bias", rows[1]);
+        }
+        if (outputBias) {
+            exact(o + "bias", c.hiddenSize());
+        }
+        if (qkNorm) {
+            exact(prefix + "q_norm.weight", headDim);
+            exact(prefix + "k_norm.weight", headDim);
+        }
+    }
+
+    /**
+     * A gated MLP under {@code prefix} (".../mlp."): gate and up [width, hidden], down [hidden, width], the width a
+     * whole number of rows that config.json's intermediate_size names when the checkpoint is as published.
+     */
+    public void gatedMlp(String prefix, long hidden, long intermediateSize, boolean bias) {
+        String gate = prefix + "gate_proj.";
+        String up = prefix + "up_proj.";
+        String down = prefix + "down_proj.";
+        long width = rows(gate + "weight", hidden, 1, "1");
+        configured(gate + "weight", width, intermediateSize, "rows", "intermediate_size");
+        exact(up + "weight", width, hidden);
+        exact(down + "weight", hidden, width);
+        if (bias) {
+            exact(gate + "bias", width);
+            exact(up + "bias", width);
+            exact(down + "bias", hidden);
+        }
+    }
+
     public long[] groupedAttention(DecoderConfig c, long headDim, String q, String k, String v, String o) {
         long hidden = c.hiddenSize();
         long qRows = rows(q + "weight", hidden, headDim, "head_dim");

@@ -3,13 +3,9 @@ package dev.prunelab.pruning.quantize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.prunelab.pruning.graph.GraphBuilder;
-import dev.prunelab.pruning.graph.InitializerStore;
-import dev.prunelab.pruning.graph.WeightFormat;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.Random;
@@ -26,24 +22,7 @@ class MatMulNBitsRuntimeTest {
     private static final int N = 24;
 
     private static byte[] model(BlockQuantizer.Quantized q, float[] floatWeightInOut, int accuracyLevel) {
-        GraphBuilder g = new GraphBuilder("test", new InitializerStore(new WeightFormat(false, false), null));
-        g.input("x", OnnxMl.TensorProto.DataType.FLOAT, M, K);
-        g.addInitializer(new InitializerStore(new WeightFormat(false, false), null)
-                .packedWeight("B", q.packed(), (long) N * K, 0, N, q.blocksPerRow(), q.blobBytes()));
-        g.addInitializer(g.initializers().float32("scales", q.scales(), q.scales().length));
-        String quantized = g.contribNode("MatMulNBits", "/q/MatMulNBits", new String[] {"x", "B", "scales"},
-                GraphBuilder.intAttribute("K", K), GraphBuilder.intAttribute("N", N),
-                GraphBuilder.intAttribute("bits", 4), GraphBuilder.intAttribute("block_size", q.blockSize()),
-                GraphBuilder.intAttribute("accuracy_level", accuracyLevel));
-        g.nodeTo("Identity", "/out/q", new String[] {quantized}, new String[] {"y_int4"});
-        g.output("y_int4", OnnxMl.TensorProto.DataType.FLOAT, M, N);
-        String reference = g.matMul("/f/MatMul", "x", g.floatConstant("W", floatWeightInOut, K, N));
-        g.nodeTo("Identity", "/out/f", new String[] {reference}, new String[] {"y_float"});
-        g.output("y_float", OnnxMl.TensorProto.DataType.FLOAT, M, N);
-        return OnnxMl.ModelProto.newBuilder().setIrVersion(GraphBuilder.IR_VERSION)
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(GraphBuilder.OPSET))
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain(GraphBuilder.CONTRIB_DOMAIN).setVersion(1))
-                .setGraph(g.build()).build().toByteArray();
+        return MatMulNBitsGraph.model(q, M, N, false, accuracyLevel, floatWeightInOut);
     }
 
     private static float[][] run(byte[] model, float[] x) throws Exception {

@@ -2,13 +2,9 @@ package dev.prunelab.pruning.quantize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.prunelab.pruning.graph.GraphBuilder;
-import dev.prunelab.pruning.graph.InitializerStore;
-import dev.prunelab.pruning.graph.WeightFormat;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.Random;
@@ -24,27 +20,7 @@ class ZeroPointsRuntimeTest {
     private static final int N = 10;
 
     private static byte[] model(BlockQuantizer.Quantized q, float[] floatWeightInOut) {
-        int k = q.k();
-        InitializerStore store = new InitializerStore(new WeightFormat(false, false), null);
-        GraphBuilder g = new GraphBuilder("test", store);
-        g.input("x", OnnxMl.TensorProto.DataType.FLOAT, M, k);
-        g.addInitializer(store.packedWeight("B", q.packed(), (long) N * k, 0, N, q.blocksPerRow(), q.blobBytes()));
-        g.addInitializer(store.float32("scales", q.scales(), q.scales().length));
-        g.addInitializer(store.packedWeight("zero_points", q.zeroPoints(), 0, 0, q.zeroPoints().length));
-        String quantized = g.contribNode("MatMulNBits", "/q/MatMulNBits",
-                new String[] {"x", "B", "scales", "zero_points"},
-                GraphBuilder.intAttribute("K", k), GraphBuilder.intAttribute("N", N),
-                GraphBuilder.intAttribute("bits", 4), GraphBuilder.intAttribute("block_size", q.blockSize()),
-                GraphBuilder.intAttribute("accuracy_level", 0));
-        g.nodeTo("Identity", "/out/q", new String[] {quantized}, new String[] {"y_int4"});
-        g.output("y_int4", OnnxMl.TensorProto.DataType.FLOAT, M, N);
-        String reference = g.matMul("/f/MatMul", "x", g.floatConstant("W", floatWeightInOut, k, N));
-        g.nodeTo("Identity", "/out/f", new String[] {reference}, new String[] {"y_float"});
-        g.output("y_float", OnnxMl.TensorProto.DataType.FLOAT, M, N);
-        return OnnxMl.ModelProto.newBuilder().setIrVersion(GraphBuilder.IR_VERSION)
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(GraphBuilder.OPSET))
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain(GraphBuilder.CONTRIB_DOMAIN).setVersion(1))
-                .setGraph(g.build()).build().toByteArray();
+        return MatMulNBitsGraph.model(q, M, N, true, 0, floatWeightInOut);
     }
 
     private static void check(int k, int block, long seed) throws Exception {

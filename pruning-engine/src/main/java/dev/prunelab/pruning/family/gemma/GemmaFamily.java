@@ -42,38 +42,16 @@ public final class GemmaFamily extends NamedFamily implements LlamaLayers {
         GemmaConfig c = (GemmaConfig) config;
         long hidden = c.hiddenSize();
         long headDim = c.headDim();
-        check.exact(GemmaNames.EMBED, c.vocabSize(), hidden);
-        check.exact(GemmaNames.FINAL_NORM, hidden);
-        if (!c.tieWordEmbeddings() || check.present(GemmaNames.LM_HEAD)) {
-            check.exact(GemmaNames.LM_HEAD, c.vocabSize(), hidden);
-        }
+        check.embeddingNormAndHead(GemmaNames.EMBED, GemmaNames.FINAL_NORM, GemmaNames.LM_HEAD, c.vocabSize(), hidden,
+                c.tieWordEmbeddings());
         for (int layer = 0; layer < c.numLayers(); layer++) {
             for (String norm : List.of(GemmaNames.INPUT_NORM, GemmaNames.POST_ATTENTION_NORM,
                     GemmaNames.PRE_FEEDFORWARD_NORM, GemmaNames.POST_FEEDFORWARD_NORM)) {
                 check.exact(GemmaNames.norm(layer, norm), hidden);
             }
-            String q = GemmaNames.attention(layer, "q_proj.");
-            String k = GemmaNames.attention(layer, "k_proj.");
-            String v = GemmaNames.attention(layer, "v_proj.");
-            String o = GemmaNames.attention(layer, "o_proj.");
-            long[] rows = check.groupedAttention(c, headDim, q, k, v, o);
-            long qRows = rows[0];
-            long kvRows = rows[1];
-            if (c.attentionBias()) {
-                check.exact(q + "bias", qRows);
-                check.exact(k + "bias", kvRows);
-                check.exact(v + "bias", kvRows);
-                check.exact(o + "bias", hidden);
-            }
-            if (c.qkNorm()) {
-                check.exact(GemmaNames.attention(layer, "q_norm.weight"), headDim);
-                check.exact(GemmaNames.attention(layer, "k_norm.weight"), headDim);
-            }
-            String gate = GemmaNames.mlp(layer, "gate_proj.");
-            long width = check.rows(gate + "weight", hidden, 1, "1");
-            check.configured(gate + "weight", width, c.intermediateSize(), "rows", "intermediate_size");
-            check.exact(GemmaNames.mlp(layer, "up_proj.weight"), width, hidden);
-            check.exact(GemmaNames.mlp(layer, "down_proj.weight"), hidden, width);
+            check.llamaStyleAttention(c, headDim, GemmaNames.attention(layer, ""), c.attentionBias(),
+                    c.attentionBias(), c.qkNorm());
+            check.gatedMlp(GemmaNames.mlp(layer, ""), hidden, c.intermediateSize(), false);
         }
     }
 

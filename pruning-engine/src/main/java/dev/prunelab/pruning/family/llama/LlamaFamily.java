@@ -172,45 +172,14 @@ public final class LlamaFamily extends NamedFamily implements LlamaLayers {
         LlamaConfig c = (LlamaConfig) config;
         long hidden = c.hiddenSize();
         long headDim = c.headDim();
-        check.exact(LlamaNames.EMBED, c.vocabSize(), hidden);
-        check.exact(LlamaNames.FINAL_NORM, hidden);
-        if (!c.tieWordEmbeddings() || check.present(LlamaNames.LM_HEAD)) {
-            check.exact(LlamaNames.LM_HEAD, c.vocabSize(), hidden);
-        }
+        check.embeddingNormAndHead(LlamaNames.EMBED, LlamaNames.FINAL_NORM, LlamaNames.LM_HEAD, c.vocabSize(), hidden,
+                c.tieWordEmbeddings());
         for (int layer = 0; layer < c.numLayers(); layer++) {
             check.exact(LlamaNames.inputNorm(layer), hidden);
             check.exact(LlamaNames.postAttentionNorm(layer), hidden);
-            String q = LlamaNames.attention(layer, "q_proj.");
-            String k = LlamaNames.attention(layer, "k_proj.");
-            String v = LlamaNames.attention(layer, "v_proj.");
-            String o = LlamaNames.attention(layer, "o_proj.");
-            long[] rows = check.groupedAttention(c, headDim, q, k, v, o);
-            long qRows = rows[0];
-            long kvRows = rows[1];
-            if (c.attentionBias()) {
-                check.exact(q + "bias", qRows);
-                check.exact(k + "bias", kvRows);
-                check.exact(v + "bias", kvRows);
-            }
-            if (outputBias(c)) {
-                check.exact(o + "bias", hidden);
-            }
-            if (c.qkNorm()) {
-                check.exact(LlamaNames.attention(layer, "q_norm.weight"), headDim);
-                check.exact(LlamaNames.attention(layer, "k_norm.weight"), headDim);
-            }
-            String gate = LlamaNames.mlp(layer, "gate_proj.");
-            String up = LlamaNames.mlp(layer, "up_proj.");
-            String down = LlamaNames.mlp(layer, "down_proj.");
-            long width = check.rows(gate + "weight", hidden, 1, "1");
-            check.configured(gate + "weight", width, c.intermediateSize(), "rows", "intermediate_size");
-            check.exact(up + "weight", width, hidden);
-            check.exact(down + "weight", hidden, width);
-            if (c.mlpBias()) {
-                check.exact(gate + "bias", width);
-                check.exact(up + "bias", width);
-                check.exact(down + "bias", hidden);
-            }
+            check.llamaStyleAttention(c, headDim, LlamaNames.attention(layer, ""), c.attentionBias(), outputBias(c),
+                    c.qkNorm());
+            check.gatedMlp(LlamaNames.mlp(layer, ""), hidden, c.intermediateSize(), c.mlpBias());
         }
     }
 
