@@ -18,6 +18,9 @@ import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorSource;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -35,180 +38,32 @@ import org.junit.jupiter.api.io.TempDir;
 class LlamaVariantsTest {
     private static final Path SOURCE = Path.of("some/model/config.json");
 
+    /** A config.json as published on the Hugging Face hub, kept verbatim under test resources published-configs/. */
+    static String published(String name) {
+        try (InputStream in = LlamaVariantsTest.class.getResourceAsStream("/published-configs/" + name + ".json")) {
+            if (in == null) {
+                throw new IllegalStateException("no test resource published-configs/" + name + ".json");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @TempDir
     Path dir;
 
     // config.json of meta-llama/Llama-3.2-1B, Llama-3.2-3B and Llama-3.1-8B as published
-    static final String LLAMA_3_2_1B = """
-            {
-              "architectures": ["LlamaForCausalLM"],
-              "attention_bias": false,
-              "attention_dropout": 0.0,
-              "bos_token_id": 128000,
-              "eos_token_id": 128001,
-              "head_dim": 64,
-              "hidden_act": "silu",
-              "hidden_size": 2048,
-              "initializer_range": 0.02,
-              "intermediate_size": 8192,
-              "max_position_embeddings": 131072,
-              "mlp_bias": false,
-              "model_type": "llama",
-              "num_attention_heads": 32,
-              "num_hidden_layers": 16,
-              "num_key_value_heads": 8,
-              "pretraining_tp": 1,
-              "rms_norm_eps": 1e-05,
-              "rope_scaling": {
-                "factor": 32.0,
-                "high_freq_factor": 4.0,
-                "low_freq_factor": 1.0,
-                "original_max_position_embeddings": 8192,
-                "rope_type": "llama3"
-              },
-              "rope_theta": 500000.0,
-              "tie_word_embeddings": true,
-              "torch_dtype": "bfloat16",
-              "transformers_version": "4.45.0.dev0",
-              "use_cache": true,
-              "vocab_size": 128256
-            }""";
+    static final String LLAMA_3_2_1B = published("meta-llama-Llama-3.2-1B");
 
-    static final String LLAMA_3_2_3B = """
-            {
-              "architectures": ["LlamaForCausalLM"],
-              "attention_bias": false,
-              "attention_dropout": 0.0,
-              "bos_token_id": 128000,
-              "eos_token_id": 128001,
-              "head_dim": 128,
-              "hidden_act": "silu",
-              "hidden_size": 3072,
-              "initializer_range": 0.02,
-              "intermediate_size": 8192,
-              "max_position_embeddings": 131072,
-              "mlp_bias": false,
-              "model_type": "llama",
-              "num_attention_heads": 24,
-              "num_hidden_layers": 28,
-              "num_key_value_heads": 8,
-              "pretraining_tp": 1,
-              "rms_norm_eps": 1e-05,
-              "rope_scaling": {
-                "factor": 32.0,
-                "high_freq_factor": 4.0,
-                "low_freq_factor": 1.0,
-                "original_max_position_embeddings": 8192,
-                "rope_type": "llama3"
-              },
-              "rope_theta": 500000.0,
-              "tie_word_embeddings": true,
-              "torch_dtype": "bfloat16",
-              "transformers_version": "4.45.0.dev0",
-              "use_cache": true,
-              "vocab_size": 128256
-            }""";
+    static final String LLAMA_3_2_3B = published("meta-llama-Llama-3.2-3B");
 
-    static final String LLAMA_3_1_8B = """
-            {
-              "architectures": ["LlamaForCausalLM"],
-              "attention_bias": false,
-              "attention_dropout": 0.0,
-              "bos_token_id": 128000,
-              "eos_token_id": 128001,
-              "hidden_act": "silu",
-              "hidden_size": 4096,
-              "initializer_range": 0.02,
-              "intermediate_size": 14336,
-              "max_position_embeddings": 131072,
-              "mlp_bias": false,
-              "model_type": "llama",
-              "num_attention_heads": 32,
-              "num_hidden_layers": 32,
-              "num_key_value_heads": 8,
-              "pretraining_tp": 1,
-              "rms_norm_eps": 1e-05,
-              "rope_scaling": {
-                "factor": 8.0,
-                "low_freq_factor": 1.0,
-                "high_freq_factor": 4.0,
-                "original_max_position_embeddings": 8192,
-                "rope_type": "llama3"
-              },
-              "rope_theta": 500000.0,
-              "tie_word_embeddings": false,
-              "torch_dtype": "bfloat16",
-              "transformers_version": "4.43.0.dev0",
-              "use_cache": true,
-              "vocab_size": 128256
-            }""";
+    static final String LLAMA_3_1_8B = published("meta-llama-Llama-3.1-8B");
 
     // config.json of Qwen/Qwen3-0.6B and microsoft/Phi-3-mini-4k-instruct as published
-    static final String QWEN3_0_6B = """
-            {
-              "architectures": ["Qwen3ForCausalLM"],
-              "attention_bias": false,
-              "attention_dropout": 0.0,
-              "bos_token_id": 151643,
-              "eos_token_id": 151645,
-              "head_dim": 128,
-              "hidden_act": "silu",
-              "hidden_size": 1024,
-              "initializer_range": 0.02,
-              "intermediate_size": 3072,
-              "max_position_embeddings": 40960,
-              "max_window_layers": 28,
-              "model_type": "qwen3",
-              "num_attention_heads": 16,
-              "num_hidden_layers": 28,
-              "num_key_value_heads": 8,
-              "rms_norm_eps": 1e-06,
-              "rope_scaling": null,
-              "rope_theta": 1000000,
-              "sliding_window": null,
-              "tie_word_embeddings": true,
-              "torch_dtype": "bfloat16",
-              "transformers_version": "4.51.0",
-              "use_cache": true,
-              "use_sliding_window": false,
-              "vocab_size": 151936
-            }""";
+    static final String QWEN3_0_6B = published("Qwen-Qwen3-0.6B");
 
-    static final String PHI3_MINI_4K = """
-            {
-              "_name_or_path": "Phi-3-mini-4k-instruct",
-              "architectures": ["Phi3ForCausalLM"],
-              "attention_dropout": 0.0,
-              "auto_map": {
-                "AutoConfig": "configuration_phi3.Phi3Config",
-                "AutoModelForCausalLM": "modeling_phi3.Phi3ForCausalLM"
-              },
-              "bos_token_id": 1,
-              "embd_pdrop": 0.0,
-              "eos_token_id": 32000,
-              "hidden_act": "silu",
-              "hidden_size": 3072,
-              "initializer_range": 0.02,
-              "intermediate_size": 8192,
-              "max_position_embeddings": 4096,
-              "model_type": "phi3",
-              "num_attention_heads": 32,
-              "num_hidden_layers": 32,
-              "num_key_value_heads": 32,
-              "original_max_position_embeddings": 4096,
-              "pad_token_id": 32000,
-              "resid_pdrop": 0.0,
-              "rms_norm_eps": 1e-05,
-              "rope_scaling": null,
-              "rope_theta": 10000.0,
-              "sliding_window": 2047,
-              "tie_word_embeddings": false,
-              "torch_dtype": "bfloat16",
-              "transformers_version": "4.40.2",
-              "use_cache": true,
-              "attention_bias": false,
-              "vocab_size": 32064
-            }""";
+    static final String PHI3_MINI_4K = published("microsoft-Phi-3-mini-4k-instruct");
 
     private static HuggingFaceConfig parse(String json) throws IOException {
         return HuggingFaceConfig.parse(Json.MAPPER.readTree(json), SOURCE);

@@ -12,9 +12,9 @@ import dev.prunelab.pruning.checkpoint.EditedTensors;
 import dev.prunelab.pruning.checkpoint.HuggingFaceConfig;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.checkpoint.SynthesisPreset;
+import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.family.gemma.GemmaConfig.LayerType;
 import dev.prunelab.pruning.family.gemma.GemmaConfig.Rope;
-import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.ModelFormatException;
@@ -26,8 +26,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Gemma 2 and Gemma 3 configs read as transformers builds them (its defaults, null fields, layer types, the two
@@ -165,29 +169,38 @@ class GemmaFamilyTest {
         assertEquals(c.attention().layerTypes().subList(0, 7), c.withLayers(7).attention().layerTypes());
     }
 
+    /** A gemma2 or gemma3_text config with one field the lab does not support, and the line that refuses it. */
+    static Stream<Arguments> unsupportedConfigs() {
+        return Stream.of(
+                Arguments.of("gemma3_text", "\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}",
+                        "field 'rope_scaling': rope_type 'yarn' is not supported (default, linear)"),
+                Arguments.of("gemma2", "\"rope_scaling\": {\"rope_type\": \"linear\"}",
+                        "field 'rope_scaling': linear scaling needs a factor of at least 1, was null"),
+                Arguments.of("gemma2", "\"hidden_activation\": \"gelu\"",
+                        "field 'hidden_activation': 'gelu' is not supported (gelu_pytorch_tanh)"),
+                Arguments.of("gemma3_text", "\"use_bidirectional_attention\": true",
+                        "field 'use_bidirectional_attention': true is not supported (causal decoders only)"),
+                Arguments.of("gemma3_text", "\"layer_types\": [\"sliding_attention\", \"full_attention\"]",
+                        "field 'layer_types' has 2 entries for num_hidden_layers 4"),
+                Arguments.of("gemma2", "\"layer_types\": [\"sliding_attention\", \"chunked_attention\", "
+                        + "\"sliding_attention\", \"full_attention\"]",
+                        "field 'layer_types': entry 1 'chunked_attention' is not supported (sliding_attention, "
+                                + "full_attention)"),
+                Arguments.of("gemma2", "\"sliding_window\": 0", "field 'sliding_window' must be positive or null, was 0"),
+                Arguments.of("gemma2", "\"attn_logit_softcapping\": -50.0",
+                        "field 'attn_logit_softcapping' must be a positive number or null, was -50.0"),
+                Arguments.of("gemma2", "\"num_key_value_heads\": 3",
+                        "num_attention_heads 4 is not a multiple of num_key_value_heads 3"));
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @MethodSource("unsupportedConfigs")
+    void unsupportedConfigsAreRefusedNamingTheField(String modelType, String field, String problem) throws Exception {
+        assertEquals(problem, refused("{\"model_type\": \"" + modelType + "\", " + SHAPE + ", " + field + "}"));
+    }
+
     @Test
-    void unsupportedConfigsAreRefusedNamingTheField() throws Exception {
-        String gemma2 = "{\"model_type\": \"gemma2\", " + SHAPE;
-        String gemma3 = "{\"model_type\": \"gemma3_text\", " + SHAPE;
-        assertEquals("field 'rope_scaling': rope_type 'yarn' is not supported (default, linear)",
-                refused(gemma3 + ", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}"));
-        assertEquals("field 'rope_scaling': linear scaling needs a factor of at least 1, was null",
-                refused(gemma2 + ", \"rope_scaling\": {\"rope_type\": \"linear\"}}"));
-        assertEquals("field 'hidden_activation': 'gelu' is not supported (gelu_pytorch_tanh)",
-                refused(gemma2 + ", \"hidden_activation\": \"gelu\"}"));
-        assertEquals("field 'use_bidirectional_attention': true is not supported (causal decoders only)",
-                refused(gemma3 + ", \"use_bidirectional_attention\": true}"));
-        assertEquals("field 'layer_types' has 2 entries for num_hidden_layers 4",
-                refused(gemma3 + ", \"layer_types\": [\"sliding_attention\", \"full_attention\"]}"));
-        assertEquals("field 'layer_types': entry 1 'chunked_attention' is not supported (sliding_attention,"
-                + " full_attention)", refused(gemma2 + ", \"layer_types\": [\"sliding_attention\","
-                + " \"chunked_attention\", \"sliding_attention\", \"full_attention\"]}"));
-        assertEquals("field 'sliding_window' must be positive or null, was 0",
-                refused(gemma2 + ", \"sliding_window\": 0}"));
-        assertEquals("field 'attn_logit_softcapping' must be a positive number or null, was -50.0",
-                refused(gemma2 + ", \"attn_logit_softcapping\": -50.0}"));
-        assertEquals("num_attention_heads 4 is not a multiple of num_key_value_heads 3",
-                refused(gemma2 + ", \"num_key_value_heads\": 3}"));
+    void anUnknownModelTypeIsRefusedNamingTheSupportedOnes() throws Exception {
         assertEquals("field 'model_type': unknown model_type 'gemma3' (supported: " + String.join(", ",
                 ModelFamilies.all().stream().flatMap(f -> f.modelTypes().stream()).toList()) + ")",
                 refused("{\"model_type\": \"gemma3\", \"text_config\": {}}"));
