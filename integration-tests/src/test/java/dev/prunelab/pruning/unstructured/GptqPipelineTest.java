@@ -6,23 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.prunelab.modelformat.ModelCard;
-import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.calibration.OverlayTensors;
-import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.checkpoint.SafetensorsFile;
-import dev.prunelab.pruning.checkpoint.SynthesisPreset;
 import dev.prunelab.pruning.export.OnnxWeights;
 import dev.prunelab.pruning.export.OracleAccess;
 import dev.prunelab.pruning.family.ModelFamilies;
-import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.quantize.LinearQuantization;
-import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
-import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.WeightDtype;
 import dev.prunelab.vocabulary.WeightQuantizer;
 import java.nio.file.Path;
@@ -46,24 +40,21 @@ class GptqPipelineTest {
         "tiny-opt, sparsegpt, 0.5, gptq", "tiny-llama-gqa, wanda, 2:4, rtn-asymmetric"})
     void quantizesThePrunedWeightsKeepingTheMask(String preset, String method, String pattern, String quantizer)
             throws Exception {
-        Path checkpoint = temp.resolve("checkpoint");
-        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.fromId(preset), DType.F32, 5);
+        Path checkpoint = MethodsPipelineTest.synthesized(temp, preset);
         Path out = temp.resolve("w4");
         Path saved = temp.resolve("saved.safetensors");
         SparsityPattern requested = SparsityPattern.parse(pattern);
         LinearQuantization quantization = LinearQuantization.of(4, 16, WeightQuantizer.of(quantizer))
                 .withAccuracyLevel(0);
-        PruneRequest request = new PruneRequest(PruneRequest.method(PruneMethod.of(method)), requested,
-                LayerSparsity.UNIFORM, new Calibration(Path.of("random"), 4, 32, 0), WeightDtype.FLOAT32, 1, false,
+        PruneRequest request = MethodsPipelineTest.onRandomWindows(method, requested, WeightDtype.FLOAT32,
                 MaskRefinement.NONE, quantization, saved);
         try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
             PruneReport report = SequentialPruner.prune(model, request,
                     SequentialPrunerTest.randomWindows(model.config().vocabSize(), 4, 1), out);
             Path floatSaved = temp.resolve("float.safetensors");
-            SequentialPruner.prune(model, new PruneRequest(request.method(), requested, LayerSparsity.UNIFORM,
-                    request.calibration(), WeightDtype.FLOAT32, 1, false, MaskRefinement.NONE, LinearQuantization.FLOAT,
-                    floatSaved), SequentialPrunerTest.randomWindows(model.config().vocabSize(), 4, 1),
-                    temp.resolve("f32"));
+            SequentialPruner.prune(model, MethodsPipelineTest.onRandomWindows(method, requested, WeightDtype.FLOAT32,
+                    MaskRefinement.NONE, LinearQuantization.FLOAT, floatSaved),
+                    SequentialPrunerTest.randomWindows(model.config().vocabSize(), 4, 1), temp.resolve("f32"));
             boolean inputMajor = ModelFamilies.of(model.config()).graphs(model.config()).weightsStoredInputMajor();
             ModelCard card = ModelCard.read(out);
             assertFalse(card.linearQuantization().symmetric());

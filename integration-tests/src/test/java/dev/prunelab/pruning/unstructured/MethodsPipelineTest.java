@@ -29,6 +29,7 @@ import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +52,20 @@ class MethodsPipelineTest {
     @TempDir
     Path temp;
 
+    /** A synthesized checkpoint of the preset (float32, seed 5) under {@code temp}/checkpoint. */
+    static Path synthesized(Path temp, String preset) throws IOException {
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.fromId(preset), DType.F32, 5);
+        return checkpoint;
+    }
+
+    /** A uniform prune calibrated on 4 random windows of 32 tokens, one thread, its pruned weights kept in {@code saved}. */
+    static PruneRequest onRandomWindows(String method, SparsityPattern pattern, WeightDtype dtype, MaskRefinement refine,
+            LinearQuantization quantization, Path saved) {
+        return new PruneRequest(PruneRequest.method(PruneMethod.of(method)), pattern, LayerSparsity.UNIFORM,
+                new Calibration(Path.of("random"), 4, 32, 0), dtype, 1, false, refine, quantization, saved);
+    }
+
     @ParameterizedTest
     @CsvSource({"tiny-llama-gqa, ria, 2:4, dsnot, f32", "tiny-llama-gqa, wanda, 0.6, dsnot, f16",
         "tiny-gpt2, ria, 0.5, none, f32", "tiny-opt, sparsegpt, 4:8, dsnot, f32",
@@ -58,14 +73,12 @@ class MethodsPipelineTest {
         "tiny-gemma2, ria, 0.5, dsnot, f16", "tiny-gemma3, sparsegpt, 2:4, dsnot, f32"})
     void prunesRefinesAndExportsInFourBits(String preset, String method, String pattern, String refine, String dtype)
             throws Exception {
-        Path checkpoint = temp.resolve("checkpoint");
-        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.fromId(preset), DType.F32, 5);
+        Path checkpoint = synthesized(temp, preset);
         Path out = temp.resolve("w4");
         Path saved = temp.resolve("pruned.safetensors");
         SparsityPattern requested = SparsityPattern.parse(pattern);
-        PruneRequest request = new PruneRequest(PruneRequest.method(PruneMethod.of(method)), requested,
-                LayerSparsity.UNIFORM, new Calibration(Path.of("random"), 4, 32, 0), WeightDtype.of(dtype), 1, false,
-                MaskRefinement.of(refine), LinearQuantization.int4(16), saved);
+        PruneRequest request = onRandomWindows(method, requested, WeightDtype.of(dtype), MaskRefinement.of(refine),
+                LinearQuantization.int4(16), saved);
         try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
             PruneReport report = SequentialPruner.prune(model, request,
                     SequentialPrunerTest.randomWindows(model.config().vocabSize(), 4, 1), out);

@@ -57,12 +57,9 @@ final class TensorFile implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
         closed = true;
         try {
-            channel.close();
+            channel.close(); // a channel's close is idempotent: closing twice does nothing
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot close: " + e.getMessage(), e);
         }

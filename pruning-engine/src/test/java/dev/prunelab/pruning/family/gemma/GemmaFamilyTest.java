@@ -26,12 +26,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Gemma 2 and Gemma 3 configs read as transformers builds them (its defaults, null fields, layer types, the two
@@ -169,32 +167,19 @@ class GemmaFamilyTest {
         assertEquals(c.attention().layerTypes().subList(0, 7), c.withLayers(7).attention().layerTypes());
     }
 
-    /** A gemma2 or gemma3_text config with one field the lab does not support, and the line that refuses it. */
-    static Stream<Arguments> unsupportedConfigs() {
-        return Stream.of(
-                Arguments.of("gemma3_text", "\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}",
-                        "field 'rope_scaling': rope_type 'yarn' is not supported (default, linear)"),
-                Arguments.of("gemma2", "\"rope_scaling\": {\"rope_type\": \"linear\"}",
-                        "field 'rope_scaling': linear scaling needs a factor of at least 1, was null"),
-                Arguments.of("gemma2", "\"hidden_activation\": \"gelu\"",
-                        "field 'hidden_activation': 'gelu' is not supported (gelu_pytorch_tanh)"),
-                Arguments.of("gemma3_text", "\"use_bidirectional_attention\": true",
-                        "field 'use_bidirectional_attention': true is not supported (causal decoders only)"),
-                Arguments.of("gemma3_text", "\"layer_types\": [\"sliding_attention\", \"full_attention\"]",
-                        "field 'layer_types' has 2 entries for num_hidden_layers 4"),
-                Arguments.of("gemma2", "\"layer_types\": [\"sliding_attention\", \"chunked_attention\", "
-                        + "\"sliding_attention\", \"full_attention\"]",
-                        "field 'layer_types': entry 1 'chunked_attention' is not supported (sliding_attention, "
-                                + "full_attention)"),
-                Arguments.of("gemma2", "\"sliding_window\": 0", "field 'sliding_window' must be positive or null, was 0"),
-                Arguments.of("gemma2", "\"attn_logit_softcapping\": -50.0",
-                        "field 'attn_logit_softcapping' must be a positive number or null, was -50.0"),
-                Arguments.of("gemma2", "\"num_key_value_heads\": 3",
-                        "num_attention_heads 4 is not a multiple of num_key_value_heads 3"));
-    }
-
+    // model_type | the one unsupported field | the line that refuses it (` quotes a value holding the delimiter)
     @ParameterizedTest(name = "{2}")
-    @MethodSource("unsupportedConfigs")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            gemma3_text | "rope_scaling": {"rope_type": "yarn", "factor": 4.0} | field 'rope_scaling': rope_type 'yarn' is not supported (default, linear)
+            gemma2 | "rope_scaling": {"rope_type": "linear"} | field 'rope_scaling': linear scaling needs a factor of at least 1, was null
+            gemma2 | "hidden_activation": "gelu" | field 'hidden_activation': 'gelu' is not supported (gelu_pytorch_tanh)
+            gemma3_text | "use_bidirectional_attention": true | field 'use_bidirectional_attention': true is not supported (causal decoders only)
+            gemma3_text | "layer_types": ["sliding_attention", "full_attention"] | field 'layer_types' has 2 entries for num_hidden_layers 4
+            gemma2 | "layer_types": ["sliding_attention", "chunked_attention", "sliding_attention", "full_attention"] | field 'layer_types': entry 1 'chunked_attention' is not supported (sliding_attention, full_attention)
+            gemma2 | "sliding_window": 0 | field 'sliding_window' must be positive or null, was 0
+            gemma2 | "attn_logit_softcapping": -50.0 | field 'attn_logit_softcapping' must be a positive number or null, was -50.0
+            gemma2 | "num_key_value_heads": 3 | num_attention_heads 4 is not a multiple of num_key_value_heads 3
+            """)
     void unsupportedConfigsAreRefusedNamingTheField(String modelType, String field, String problem) throws Exception {
         assertEquals(problem, refused("{\"model_type\": \"" + modelType + "\", " + SHAPE + ", " + field + "}"));
     }
