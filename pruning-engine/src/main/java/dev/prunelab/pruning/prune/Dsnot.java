@@ -100,8 +100,8 @@ public record Dsnot(int maxCycles, double updateThreshold, double regrowVariance
         IntStream.range(0, out).parallel().forEach(r -> {
             float[] growMetric = new float[in];   // W_ij·E[x_j]
             float[] pruneMetric = new float[in];  // W'_ij·E[x_j]
-            MethodKernels.times(dense, r * in, sequenceMean, growMetric, in);
-            MethodKernels.times(pruned, r * in, sequenceMean, pruneMetric, in);
+            ScoreKernels.times(dense, r * in, sequenceMean, growMetric, in);
+            ScoreKernels.times(pruned, r * in, sequenceMean, pruneMetric, in);
             double error = 0;
             for (int j = 0; j < in; j++) {
                 error += (double) growMetric[j] - pruneMetric[j];

@@ -60,8 +60,8 @@ public record Ria(double activationPower) implements PruningMethod {
         double[] columnSums = new double[in];     // Σ_k |W_kj|
         float[] rowInverse = new float[out];      // 1 / Σ_k |W_ik|
         for (int r = 0; r < out; r++) {
-            double rowSum = MethodKernels.sumAbs(weight, r * in, in);
-            MethodKernels.addAbs(weight, r * in, columnSums, in);
+            double rowSum = ScoreKernels.sumAbs(weight, r * in, in);
+            ScoreKernels.addAbs(weight, r * in, columnSums, in);
             rowInverse[r] = rowSum > 0 ? (float) (1.0 / rowSum) : 0f;
         }
         float[] columnInverse = new float[in];
@@ -72,7 +72,7 @@ public record Ria(double activationPower) implements PruningMethod {
         }
         float[] scores = new float[weight.length];
         IntStream.range(0, out).parallel().forEach(r ->
-                MethodKernels.relativeImportance(weight, r * in, rowInverse[r], columnInverse, activation, scores, in));
+                ScoreKernels.relativeImportance(weight, r * in, rowInverse[r], columnInverse, activation, scores, in));
         return scores;
     }
 }

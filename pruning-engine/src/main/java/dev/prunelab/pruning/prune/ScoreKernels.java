@@ -5,13 +5,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vectorised primitives of RIA, DSnoT and the 4-bit quantizer (jdk.incubator.vector), kept apart from
- * {@link Kernels} so the calibration kernels and these evolve independently. Offsets are in elements.
+ * The vectorised scoring primitives of RIA, DSnoT and the 4-bit quantizer (jdk.incubator.vector): sums of
+ * magnitudes, relative importance, elementwise products. {@link Kernels} holds the linear-algebra primitives (dot,
+ * axpy, rank-k and Gram updates); the two are apart so the calibration kernels and these evolve independently.
+ * Offsets are in elements.
  */
-final class MethodKernels {
+final class ScoreKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    private MethodKernels() {
+    private ScoreKernels() {
     }
 
     /** Σ |w[off+i]| over i < len, each vector chunk reduced into a double. */
