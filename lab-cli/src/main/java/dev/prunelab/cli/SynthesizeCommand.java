@@ -1,5 +1,6 @@
 package dev.prunelab.cli;
 
+import dev.prunelab.console.ProgressBar;
 import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
 import dev.prunelab.pruning.checkpoint.SynthesisPreset;
 import dev.prunelab.pruning.family.ModelFamilies;
@@ -21,7 +22,7 @@ final class SynthesizeCommand implements Callable<Integer> {
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "opt-125m, opt-350m, opt-1.3b, gpt2, llama-1b, llama-7b, tiny-llama-gqa, tiny-opt, "
-                    + "tiny-opt-post-ln, tiny-gpt2, gemma-2-2b, gemma-3-1b, tiny-gemma2, tiny-gemma3, qwen3-0.6b, "
+                    + "tiny-opt-post-ln, tiny-gpt2, llama-3-8b, gemma-2-2b, gemma-3-1b, tiny-gemma2, tiny-gemma3, qwen3-0.6b, "
                     + "phi-3-mini, tiny-llama3, tiny-qwen3, tiny-phi3")
     String preset;
 
@@ -51,9 +52,29 @@ final class SynthesizeCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (expected f16, f32 or bf16)");
         };
         long start = System.nanoTime();
-        CheckpointSynthesizer.write(out, chosen, storedType, seed);
+        CheckpointSynthesizer.write(out, chosen, storedType, seed, megabytesBar());
         System.out.printf("wrote %s (%s, %s) to %s in %.1f s%n", preset, family, storedType, out,
                 (System.nanoTime() - start) / 1e9);
         return 0;
+    }
+
+    /** A bar over the tensor data in megabytes, redrawn when a megabyte more is written (an 8B model: 16,060). */
+    private static CheckpointSynthesizer.Progress megabytesBar() {
+        return new CheckpointSynthesizer.Progress() {
+            private ProgressBar bar;
+            private long shownMegabytes = -1;
+
+            @Override
+            public void written(long writtenBytes, long totalBytes) {
+                if (bar == null) {
+                    bar = new ProgressBar("synthesize (MB)", (int) (totalBytes / 1_000_000));
+                }
+                long megabytes = writtenBytes / 1_000_000;
+                if (megabytes != shownMegabytes) {
+                    shownMegabytes = megabytes;
+                    bar.update((int) megabytes);
+                }
+            }
+        };
     }
 }

@@ -27,9 +27,22 @@ public final class CheckpointSynthesizer {
     private CheckpointSynthesizer() {
     }
 
+    /** Told the bytes of tensor data written so far, chunk by chunk, and the checkpoint's total. */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (writtenBytes, totalBytes) -> { };
+
+        void written(long writtenBytes, long totalBytes);
+    }
+
     /** Writes {@code preset} into {@code directory} (created if needed), sharding at 2 GB. */
     public static void write(Path directory, SynthesisPreset preset, DType dtype, long seed) {
-        write(directory, preset.config(), dtype, seed, DEFAULT_MAX_SHARD_BYTES);
+        write(directory, preset, dtype, seed, Progress.NONE);
+    }
+
+    /** {@link #write(Path, SynthesisPreset, DType, long)} telling {@code progress} as the bytes go out. */
+    public static void write(Path directory, SynthesisPreset preset, DType dtype, long seed, Progress progress) {
+        write(directory, preset.config(), dtype, seed, DEFAULT_MAX_SHARD_BYTES, progress);
     }
 
     /**
@@ -37,6 +50,11 @@ public final class CheckpointSynthesizer {
      *                      tensor larger than it gets a shard of its own)
      */
     public static void write(Path directory, HuggingFaceConfig config, DType dtype, long seed, long maxShardBytes) {
+        write(directory, config, dtype, seed, maxShardBytes, Progress.NONE);
+    }
+
+    private static void write(Path directory, HuggingFaceConfig config, DType dtype, long seed, long maxShardBytes,
+            Progress progress) {
         if (maxShardBytes <= 0) {
             throw new IllegalArgumentException("maxShardBytes must be positive, was " + maxShardBytes);
         }
@@ -62,8 +80,9 @@ public final class CheckpointSynthesizer {
         }
         // One random stream in file order: the same seed gives the same bytes, sharded or not.
         SplittableRandom random = new SplittableRandom(seed);
+        Written written = new Written(totalBytes, progress);
         if (shards.size() == 1) {
-            writeShard(directory.resolve("model.safetensors"), shards.get(0), dtype, random);
+            writeShard(directory.resolve("model.safetensors"), shards.get(0), dtype, random, written);
             return;
         }
         ObjectNode index = Json.MAPPER.createObjectNode();
@@ -71,7 +90,7 @@ public final class CheckpointSynthesizer {
         ObjectNode weightMap = index.putObject("weight_map");
         for (int i = 0; i < shards.size(); i++) {
             String shardName = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            writeShard(directory.resolve(shardName), shards.get(i), dtype, random);
+            writeShard(directory.resolve(shardName), shards.get(i), dtype, random, written);
             for (CheckpointTensor tensor : shards.get(i)) {
                 weightMap.put(tensor.name(), shardName);
             }
@@ -88,7 +107,25 @@ public final class CheckpointSynthesizer {
         return new SafetensorsWriter.Entry(tensor.name(), dtype, tensor.shape());
     }
 
-    private static void writeShard(Path file, List<CheckpointTensor> tensors, DType dtype, SplittableRandom random) {
+    /** The running count of tensor bytes written, passed on to the caller's progress. */
+    private static final class Written {
+        private final long totalBytes;
+        private final Progress progress;
+        private long bytes;
+
+        Written(long totalBytes, Progress progress) {
+            this.totalBytes = totalBytes;
+            this.progress = progress;
+        }
+
+        void add(long moreBytes) {
+            bytes += moreBytes;
+            progress.written(bytes, totalBytes);
+        }
+    }
+
+    private static void writeShard(Path file, List<CheckpointTensor> tensors, DType dtype, SplittableRandom random,
+            Written written) {
         List<SafetensorsWriter.Entry> entries = tensors.stream().map(t -> entry(t, dtype)).toList();
         try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
             for (CheckpointTensor tensor : tensors) {
@@ -98,6 +135,7 @@ public final class CheckpointSynthesizer {
                     for (int i = 0; i < length; i++) {
                         buffer[i] = (float) (mean + std * random.nextGaussian());
                     }
+                    written.add((long) length * dtype.sizeBytes());
                 });
             }
         }

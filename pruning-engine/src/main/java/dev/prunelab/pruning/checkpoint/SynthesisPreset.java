@@ -22,6 +22,16 @@ public enum SynthesisPreset {
     GPT2("gpt2", new Gpt2Config(50257, 768, 3072, 12, 12, 1024, 1e-5, "gelu_new"), 50256, 50256),
     LLAMA_1B("llama-1b", new LlamaConfig("llama", 128256, 2048, 8192, 16, 32, 8, 64, 2048, 1e-5, 500000.0,
             true, false, false), 128000, 128001),
+    // The published config.json fields of meta-llama/Llama-3.1-8B: grouped-query attention (32 query, 8 key-value
+    // heads), a 14336-wide MLP, an untied head over 128256 tokens and Llama 3's rotary scaling
+    LLAMA_3_8B("llama-3-8b", """
+            {"model_type": "llama", "vocab_size": 128256, "hidden_size": 4096, "intermediate_size": 14336,
+             "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+             "max_position_embeddings": 131072, "rms_norm_eps": 1e-05, "rope_theta": 500000.0,
+             "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                              "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+             "attention_bias": false, "mlp_bias": false, "tie_word_embeddings": false,
+             "bos_token_id": 128000, "eos_token_id": 128001}"""),
     LLAMA_7B("llama-7b", new LlamaConfig("llama", 32000, 4096, 11008, 32, 32, 32, 128, 4096, 1e-5, 10000.0,
             false, false, false), 1, 2),
     // Gemma: the published config.json fields of google/gemma-2-2b and google/gemma-3-1b-pt

@@ -101,6 +101,8 @@ class LlamaVariantsTest {
         assertEquals(RotaryScaling.llama3(8, 1, 4, 8192), eight.ropeScaling());
         assertEquals(128000, large.bosTokenId());
         assertEquals(128001, large.eosTokenId());
+        // the 8B preset that ./lab synthesize writes is that model's shape, field for field
+        assertEquals(large, SynthesisPreset.LLAMA_3_8B.config());
         // save_pretrained's shape reads back to the same model
         for (String json : new String[] {LLAMA_3_2_1B, LLAMA_3_2_3B, LLAMA_3_1_8B, QWEN3_0_6B, PHI3_MINI_4K}) {
             HuggingFaceConfig config = parse(json);
