@@ -11,7 +11,10 @@ import dev.prunelab.pruning.graph.InitializerStore;
 import dev.prunelab.pruning.graph.WeightFormat;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.prunelab.pruning.checkpoint.Unmapper;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -24,7 +27,8 @@ import java.util.Set;
  * <li>one block graph per layer: {@value DecoderGraph#HIDDEN_STATES} [B,S,hidden] to {@value #HIDDEN_OUTPUT},
  * plus every {@link FamilyGraphs.Tap} (the inputs of the layer's linear modules) as outputs.</li>
  * </ul>
- * Weights are inline float32; the graphs are returned serialised, for an in-memory ONNX Runtime session.
+ * Weights are float32; the graphs are returned serialised with their large weights beside them in direct buffers
+ * ({@link CalibrationGraph}), for an in-memory ONNX Runtime session.
  */
 public final class CalibrationGraphs {
     /** Output of both graphs: hidden states after the embedding or after the block. */
@@ -34,18 +38,19 @@ public final class CalibrationGraphs {
     private CalibrationGraphs() {
     }
 
-    public static byte[] embedding(DecoderConfig config, TensorSource weights) {
-        GraphBuilder g = new GraphBuilder("embedding", new InitializerStore(new WeightFormat(false, false), null));
+    public static CalibrationGraph embedding(DecoderConfig config, TensorSource weights) {
+        InitializerStore store = InitializerStore.inMemory(new WeightFormat(false, false));
+        GraphBuilder g = new GraphBuilder("embedding", store);
         ModelFamily family = ModelFamilies.of(config);
         DecoderGraph d = new DecoderGraph(g, weights, family.kvHeadsPerLayer(config, weights), config.headDim(),
                 new int[0], 0);
         d.namedOutput(family.graphs(config).embed(d), HIDDEN_OUTPUT, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS,
                 "embedding_width");
-        return serialise(g);
+        return new CalibrationGraph(serialise(g, false), store.inMemoryData());
     }
 
     /** One decoder layer with its taps; no KV cache (a calibration pass runs each window once, whole). */
-    public static byte[] block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth) {
+    public static CalibrationGraph block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth) {
         return block(config, weights, layer, hiddenWidth, true);
     }
 
@@ -54,9 +59,16 @@ public final class CalibrationGraphs {
      * graph ends at the taps: the nodes and weights only the output needs (the last projection and the residual
      * add) are left out, so a statistics-only pass does not compute them.
      */
-    public static byte[] block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth,
+    public static CalibrationGraph block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth,
             boolean withHiddenOutput) {
-        GraphBuilder g = new GraphBuilder("block_" + layer, new InitializerStore(new WeightFormat(false, false), null));
+        return block(config, weights, layer, hiddenWidth, withHiddenOutput, InitializerStore.IN_MEMORY_THRESHOLD_BYTES);
+    }
+
+    /** {@link #block(DecoderConfig, TensorSource, int, int, boolean)} holding weights from this size in buffers. */
+    static CalibrationGraph block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth,
+            boolean withHiddenOutput, long inMemoryThresholdBytes) {
+        InitializerStore store = InitializerStore.inMemory(new WeightFormat(false, false), inMemoryThresholdBytes);
+        GraphBuilder g = new GraphBuilder("block_" + layer, store);
         ModelFamily family = ModelFamilies.of(config);
         DecoderGraph d = new DecoderGraph(g, weights, family.kvHeadsPerLayer(config, weights), config.headDim(),
                 new int[0], hiddenWidth);
@@ -69,7 +81,8 @@ public final class CalibrationGraphs {
             d.namedOutput(tap.getValue(), tap.getKey().outputName(), DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS,
                     tap.getKey().outputName() + "_width");
         }
-        return serialise(g, !withHiddenOutput);
+        byte[] model = serialise(g, !withHiddenOutput);
+        return new CalibrationGraph(model, withHiddenOutput ? store.inMemoryData() : used(model, store));
     }
 
     /**
@@ -113,8 +126,28 @@ public final class CalibrationGraphs {
         return config.hiddenSize();
     }
 
-    private static byte[] serialise(GraphBuilder g) {
-        return serialise(g, false);
+    /**
+     * The in-memory weights the serialised graph still declares (a graph cut at its taps drops the last
+     * projection's); the rest are released here.
+     */
+    private static Map<String, InitializerStore.HeldTensor> used(byte[] model, InitializerStore store) {
+        Set<String> declared = new HashSet<>();
+        try {
+            for (OnnxMl.TensorProto initializer : OnnxMl.ModelProto.parseFrom(model).getGraph().getInitializerList()) {
+                declared.add(initializer.getName());
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a calibration graph did not read back: " + e.getMessage(), e);
+        }
+        Map<String, InitializerStore.HeldTensor> kept = new LinkedHashMap<>();
+        for (Map.Entry<String, InitializerStore.HeldTensor> weight : store.inMemoryData().entrySet()) {
+            if (declared.contains(weight.getKey())) {
+                kept.put(weight.getKey(), weight.getValue());
+            } else {
+                Unmapper.release(weight.getValue().bytes());
+            }
+        }
+        return kept;
     }
 
     private static byte[] serialise(GraphBuilder g, boolean dropDeadNodes) {

@@ -1,11 +1,15 @@
 package dev.prunelab.pruning.calibration;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.modelformat.DecoderIo;
+import dev.prunelab.pruning.checkpoint.Unmapper;
+import dev.prunelab.pruning.graph.InitializerStore.HeldTensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -37,11 +41,16 @@ public final class GraphSession implements AutoCloseable {
     private record Pinned(long batch, long window, FloatBuffer buffer, OnnxTensor tensor) {
     }
 
-    /** @param threads ONNX Runtime intra-op threads, already resolved (at least 1) */
-    public GraphSession(byte[] model, int threads) {
+    /**
+     * @param graph   the graph and its weights in direct buffers, which ONNX Runtime copies while the session is
+     *                created; they are released here, after it is (or after it failed to be)
+     * @param threads ONNX Runtime intra-op threads, already resolved (at least 1)
+     */
+    public GraphSession(CalibrationGraph graph, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be resolved to at least 1, was " + threads);
         }
+        Map<String, OnnxTensor> weights = new LinkedHashMap<>();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setIntraOpNumThreads(threads);
@@ -49,9 +58,25 @@ public final class GraphSession implements AutoCloseable {
             // Spinning pool threads take the cores other work needs and gain nothing between our large ops.
             options.addConfigEntry(ThreadPolicy.ORT_INTRA_SPINNING, "0");
             options.addConfigEntry(ThreadPolicy.ORT_INTER_SPINNING, "0");
-            this.session = environment.createSession(model, options);
+            for (Map.Entry<String, HeldTensor> weight : graph.weights().entrySet()) {
+                HeldTensor held = weight.getValue();
+                weights.put(weight.getKey(), OnnxTensor.createTensor(environment, held.bytes(), held.shape(),
+                        held.float16() ? OnnxJavaType.FLOAT16 : OnnxJavaType.FLOAT));
+            }
+            if (!weights.isEmpty()) {
+                options.addExternalInitializers(new LinkedHashMap<String, OnnxTensorLike>(weights));
+            }
+            this.session = environment.createSession(graph.model(), options);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime rejected a calibration graph: " + e.getMessage(), e);
+        } finally {
+            // ONNX Runtime holds its own copy once the session exists (GraphSessionTest overwrites the buffers)
+            for (OnnxTensor tensor : weights.values()) {
+                tensor.close();
+            }
+            for (HeldTensor held : graph.weights().values()) {
+                Unmapper.release(held.bytes());
+            }
         }
     }
 

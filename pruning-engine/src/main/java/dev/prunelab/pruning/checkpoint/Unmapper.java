@@ -14,7 +14,7 @@ import java.nio.MappedByteBuffer;
  * Uses {@code sun.misc.Unsafe.invokeCleaner} (module jdk.unsupported), as Lucene does; without it, mappings are
  * left to the garbage collector.
  */
-final class Unmapper {
+public final class Unmapper {
     private static final MethodHandle INVOKE_CLEANER = find();
 
     private Unmapper() {
@@ -36,6 +36,15 @@ final class Unmapper {
 
     /** The buffer must not be used afterwards. */
     static void unmap(MappedByteBuffer buffer) {
+        release(buffer);
+    }
+
+    /**
+     * Frees a direct buffer's memory now instead of when it is collected (a block's weights handed to ONNX Runtime
+     * are 873 MB at 8B). The buffer must not be used afterwards; without {@code invokeCleaner} it is left to the
+     * garbage collector.
+     */
+    public static void release(ByteBuffer buffer) {
         if (INVOKE_CLEANER == null) {
             return;
         }
