@@ -33,7 +33,7 @@ public final class BlockCalibration {
      * packed weights and the pool's hand-offs, small enough that a batch's activations (stories15M: 2,048 x 768
      * floats = 6 MB for the widest) stay in the last-level cache.
      */
-    static final int BATCH_TOKENS = 2048;
+    public static final int BATCH_TOKENS = 2048;
 
     private final DecoderConfig config;
     private final int window;

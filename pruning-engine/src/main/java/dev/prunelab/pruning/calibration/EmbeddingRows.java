@@ -14,6 +14,9 @@ import java.util.List;
  * holds a few thousand rows instead (ONNX Runtime and the protobuf would otherwise each copy the whole table).
  */
 public final class EmbeddingRows extends OverlayTensors {
+    /** Tables up to this size (float32) are read whole. */
+    static final long WHOLE_TABLE_BYTES = 256L << 20;
+
     private final int[] rows;           // sorted distinct token ids
     private final String embeddingName;
     private final DType embeddingDtype;
@@ -30,14 +33,27 @@ public final class EmbeddingRows extends OverlayTensors {
         TensorInfo info = base.info(embeddingName);
         this.embeddingDtype = info.dtype();
         int width = (int) info.dimension(1);
-        float[] table = base.readFloats(embeddingName);
+        long vocabulary = info.dimension(0);
         float[] kept = new float[rows.length * width];
-        for (int r = 0; r < rows.length; r++) {
-            if (rows[r] < 0 || (long) (rows[r] + 1) * width > table.length) {
+        // A large table is read run of consecutive ids by run: only the rows used leave the file (8B: a 2 GB table,
+        // ~100 MB used). A small one is read whole once: thousands of small reads would cost more (stories15M: 8 s
+        // against 40 ms), and a source that cannot read a range reads the whole tensor for each.
+        float[] table = info.elementCount() * Float.BYTES <= WHOLE_TABLE_BYTES ? base.readFloats(embeddingName) : null;
+        for (int r = 0, end; r < rows.length; r = end) {
+            if (rows[r] < 0 || rows[r] >= vocabulary) {
                 throw new IllegalArgumentException("calibration token id " + rows[r]
                         + " is outside the model's vocabulary: does the tokenizer match the model?");
             }
-            System.arraycopy(table, rows[r] * width, kept, r * width, width);
+            end = r + 1;
+            while (end < rows.length && rows[end] == rows[end - 1] + 1 && rows[end] < vocabulary) {
+                end++;
+            }
+            if (table != null) {
+                System.arraycopy(table, rows[r] * width, kept, r * width, (end - r) * width);
+            } else {
+                float[] run = base.readRange(embeddingName, (long) rows[r] * width, (end - r) * width);
+                System.arraycopy(run, 0, kept, r * width, run.length);
+            }
         }
         cut.put(embeddingName, kept, rows.length, width);
     }

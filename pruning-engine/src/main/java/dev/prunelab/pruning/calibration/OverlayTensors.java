@@ -43,6 +43,11 @@ public class OverlayTensors implements TensorSource {
     }
 
     @Override
+    public float[] readRange(String name, long first, int count) {
+        return overrides.contains(name) ? overrides.readRange(name, first, count) : base.readRange(name, first, count);
+    }
+
+    @Override
     public void close() {
         overrides.close();
     }

@@ -259,6 +259,18 @@ public final class SafetensorsFile implements TensorSource {
         return data.readFloats(name, dataStart + entry.begin(), info.dtype(), info.elementCount());
     }
 
+    /** Maps and widens only the range's bytes. */
+    @Override
+    public float[] readRange(String name, long first, int count) {
+        Entry entry = entry(name);
+        TensorInfo info = entry.info();
+        if (first < 0 || count < 0 || first + count > info.elementCount()) {
+            throw new IndexOutOfBoundsException(name + ": values " + first + ".." + (first + count) + " of "
+                    + info.elementCount());
+        }
+        return data.readFloats(name, dataStart + entry.begin() + first * info.dtype().sizeBytes(), info.dtype(), count);
+    }
+
     private Entry entry(String name) {
         Entry entry = tensors.get(name);
         if (entry == null) {

@@ -119,6 +119,11 @@ public final class ShardedSafetensors implements TensorSource {
         return shard(name).readFloats(name);
     }
 
+    @Override
+    public float[] readRange(String name, long first, int count) {
+        return shard(name).readRange(name, first, count);
+    }
+
     private SafetensorsFile shard(String name) {
         SafetensorsFile shard = shardOf.get(name);
         if (shard == null) {

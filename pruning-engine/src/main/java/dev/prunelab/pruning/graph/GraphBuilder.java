@@ -1,6 +1,7 @@
 package dev.prunelab.pruning.graph;
 
 import ai.onnx.proto.OnnxMl;
+import dev.prunelab.pruning.model.TensorSource;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -63,7 +64,15 @@ public final class GraphBuilder {
 
     /** Adds a weight initializer; float16 weights get a Cast to float32 right after them. */
     public String weight(String name, float[] values, long... shape) {
-        OnnxMl.TensorProto tensor = initializers.weight(name, values, shape);
+        return weighted(name, initializers.weight(name, values, shape));
+    }
+
+    /** {@link #weight(String, float[], long...)} of a source's tensor, streamed when it is large. */
+    public String weight(String name, TensorSource source, long... shape) {
+        return weighted(name, initializers.weight(name, source, shape));
+    }
+
+    private String weighted(String name, OnnxMl.TensorProto tensor) {
         graph.addInitializer(tensor);
         if (tensor.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16_VALUE) {
             return node("Cast", name + "/Cast", new String[] {name}, intAttribute("to",

@@ -42,7 +42,7 @@ final class LinearWeights {
         if (info.rank() != 2) {
             throw new ModelFormatException(info.file(), name, "expected a matrix, found rank " + info.rank());
         }
-        return g.weight(name, weights.readFloats(name), info.dimension(0), info.dimension(1));
+        return g.weight(name, weights, info.dimension(0), info.dimension(1));
     }
 
     /**

@@ -32,6 +32,11 @@ public interface ForwardingTensorSource extends TensorSource {
     }
 
     @Override
+    default float[] readRange(String name, long first, int count) {
+        return base().readRange(name, first, count);
+    }
+
+    @Override
     default void close() {
     }
 }

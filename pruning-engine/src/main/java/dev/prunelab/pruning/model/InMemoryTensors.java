@@ -65,6 +65,17 @@ public final class InMemoryTensors implements TensorSource {
     }
 
     @Override
+    public float[] readRange(String name, long first, int count) {
+        info(name);
+        float[] all = values.get(name);
+        if (first < 0 || count < 0 || first + count > all.length) {
+            throw new IndexOutOfBoundsException(name + ": values " + first + ".." + (first + count) + " of "
+                    + all.length);
+        }
+        return Arrays.copyOfRange(all, (int) first, (int) first + count);
+    }
+
+    @Override
     public void close() {
         values.clear();
         shapes.clear();

@@ -35,6 +35,20 @@ public interface TensorSource extends AutoCloseable {
         return readFloats(name);
     }
 
+    /**
+     * Values {@code first .. first+count-1} of the tensor in row-major order, as float32: a few rows of a large
+     * table (the calibration's embedding rows, the export's chunks of an 8B model's 2 GB head) without the whole.
+     * This default reads the whole tensor; sources that map their files read only the range.
+     */
+    default float[] readRange(String name, long first, int count) {
+        long elements = info(name).elementCount();
+        if (first < 0 || count < 0 || first + count > elements) {
+            throw new IndexOutOfBoundsException(name + ": values " + first + ".." + (first + count) + " of "
+                    + elements);
+        }
+        return Arrays.copyOfRange(readFloats(name), (int) first, (int) first + count);
+    }
+
     /** Releases the mappings; safe to call twice. */
     @Override
     void close();

@@ -79,6 +79,12 @@ final class DroppedBlocks implements TensorSource {
     }
 
     @Override
+    public float[] readRange(String name, long first, int count) {
+        info(name);
+        return base.readRange(sourceName(name), first, count);
+    }
+
+    @Override
     public void close() {
         // the base belongs to the loaded model
     }

@@ -72,6 +72,13 @@ class SafetensorsFileTest {
             ModelFormatException wrongShape = assertThrows(ModelFormatException.class,
                     () -> opened.readFloats("c.f32", 4));
             assertTrue(wrongShape.getMessage().contains("[2, 1, 2]"), wrongShape.getMessage());
+            // a range maps only its own bytes and widens them as the whole read does, in every dtype
+            assertArrayEquals(new float[] {-2.5f, 0x1p-24f, 65504f}, opened.readRange("a.f16", 1, 3));
+            assertArrayEquals(new float[] {0.1000976562f, 7f}, opened.readRange("b.bf16", 3, 2));
+            assertArrayEquals(new float[] {1f / 3f}, opened.readRange("c.f32", 3, 1));
+            assertEquals(0, opened.readRange("c.f32", 4, 0).length);
+            assertThrows(IndexOutOfBoundsException.class, () -> opened.readRange("c.f32", 3, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> opened.readRange("b.bf16", -1, 1));
         }
     }
 

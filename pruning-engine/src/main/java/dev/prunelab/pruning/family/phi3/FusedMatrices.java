@@ -128,6 +128,13 @@ final class FusedMatrices {
         }
 
         @Override
+        public float[] readRange(String name, long first, int count) {
+            // a part is cut whole from its fused tensor
+            return parts.containsKey(name) ? Arrays.copyOfRange(readFloats(name), (int) first, (int) first + count)
+                    : checkpoint.readRange(name, first, count);
+        }
+
+        @Override
         public float[] readFloats(String name) {
             Slice slice = parts.get(name);
             if (slice == null) {
@@ -186,6 +193,13 @@ final class FusedMatrices {
                 file = file == null ? info.file() : file;
             }
             return new TensorInfo(name, dtype, new long[] {rows, columns}, file);
+        }
+
+        @Override
+        public float[] readRange(String name, long first, int count) {
+            // a fused tensor is assembled whole from its parts
+            return byName.containsKey(name) ? Arrays.copyOfRange(readFloats(name), (int) first, (int) first + count)
+                    : tensors.readRange(name, first, count);
         }
 
         @Override
