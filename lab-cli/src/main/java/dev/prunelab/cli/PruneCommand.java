@@ -3,6 +3,7 @@ package dev.prunelab.cli;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.export.HuggingFaceWriteBack;
 import dev.prunelab.pruning.job.PruneJob;
+import dev.prunelab.pruning.memory.MemoryBudget;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.quantize.LinearQuantization;
 import dev.prunelab.pruning.structured.StructuredReport;
@@ -142,6 +143,16 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
     Path out;
 
+    @Option(names = "--max-memory", paramLabel = "SIZE",
+            description = "memory the prune may use, for example 4g or 4096m (default: what the machine or its "
+                    + "container has); a stage that cannot fit is refused before any work, naming the stage and the "
+                    + "bytes it needs")
+    String maxMemory;
+
+    private MemoryBudget budget() {
+        return MemoryBudget.ofThisProcess(maxMemory == null ? null : MemoryBudget.parseBytes("maxMemory", maxMemory));
+    }
+
     @Override
     public Integer call() {
         // Everything that can be wrong with the request fails here, before any model work.
@@ -152,6 +163,7 @@ final class PruneCommand implements Callable<Integer> {
             throw refused.field().equals(PruneRules.STRUCTURED)
                     ? new IllegalArgumentException("--target, --ratio and --score: " + refused.problem()) : refused;
         }
+        budget(); // a malformed --max-memory is refused before the model is opened
         return method.isStructured() ? structured() : unstructured();
     }
 
@@ -164,7 +176,7 @@ final class PruneCommand implements Callable<Integer> {
                 : out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".hf-pruned-weights.safetensors");
         try {
             PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), unstructuredRequest(prunedWeights),
-                    out, new StageBars(""));
+                    out, new StageBars(""), budget());
             printReport(report);
             if (saveHf != null) {
                 printWriteBack(HuggingFaceWriteBack.write(model, Optional.ofNullable(tokenizer),
@@ -194,7 +206,7 @@ final class PruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--method structured needs --target, --ratio and --score");
         }
         StructuredReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), structuredRequest(), out,
-                new StageBars("structured"));
+                new StageBars("structured"), budget());
         System.out.printf("structured %s %.2f by %s (%s) on %s%n", report.target(), report.requestedRatio(),
                 report.score(), report.allocation(), model);
         System.out.printf("  parameters %,d -> %,d (-%.1f%%); FLOPs/token at %d cached tokens %,d -> %,d (-%.1f%%)%n",

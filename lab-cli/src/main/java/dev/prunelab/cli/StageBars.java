@@ -1,6 +1,8 @@
 package dev.prunelab.cli;
 
 import dev.prunelab.console.ProgressBar;
+import dev.prunelab.pruning.memory.MemoryBudget;
+import dev.prunelab.pruning.memory.WorkingSet;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.vocabulary.RunStage;
 
@@ -22,5 +24,13 @@ final class StageBars implements ProgressListener {
             bar = new ProgressBar(prefix.isEmpty() ? name.id() : prefix + " " + name.id(), total);
         }
         bar.update(done);
+    }
+
+    /** One line before the work: what the largest stage will hold, so a user can size -Xmx and the machine. */
+    @Override
+    public void memoryPlanned(WorkingSet largest, MemoryBudget budget) {
+        System.out.printf("memory: %s needs about %s (Java heap %s, -Xmx %s; limit %s, %s)%n", largest.stage(),
+                WorkingSet.size(largest.bytes()), WorkingSet.size(largest.javaHeapBytes()),
+                WorkingSet.size(budget.javaHeapBytes()), WorkingSet.size(budget.limitBytes()), budget.limitSource());
     }
 }

@@ -4,10 +4,15 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.measure.ThreadPolicy;
+import dev.prunelab.pruning.calibration.BlockCalibration;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.calibration.WindowSource;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
+import dev.prunelab.pruning.memory.MemoryBudget;
+import dev.prunelab.pruning.memory.PruneMemory;
+import dev.prunelab.pruning.memory.WorkingSet;
 import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.pruning.prune.SparseGpt;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.ReportedExport;
 import dev.prunelab.pruning.run.RunReport;
@@ -24,6 +29,7 @@ import dev.prunelab.text.corpus.TokenWindows;
 import dev.prunelab.text.tokenizer.TextTokenizer;
 import dev.prunelab.vocabulary.CalibrationDefaults;
 import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.WeightQuantizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,6 +37,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * One prune as {@code ./lab prune} runs it: open the checkpoint, draw the calibration windows from the text,
@@ -74,26 +81,67 @@ public final class PruneJob {
         }
     }
 
-    /** Unstructured or N:M pruning of {@code model} into {@code out}. */
+    /** Unstructured or N:M pruning of {@code model} into {@code out}, within this process's memory. */
     public static PruneReport prune(Path model, Optional<Path> tokenizer, PruneRequest request, Path out,
             ProgressListener listener) {
+        return prune(model, tokenizer, request, out, listener, MemoryBudget.ofThisProcess(null));
+    }
+
+    /** Unstructured or N:M pruning, refused before any work when a stage cannot fit {@code budget}. */
+    public static PruneReport prune(Path model, Optional<Path> tokenizer, PruneRequest request, Path out,
+            ProgressListener listener, MemoryBudget budget) {
         return run(model, tokenizer, request.needsCalibration(), request.calibration(),
+                loaded -> plan(loaded, request), budget, listener,
                 (loaded, windows) -> SequentialPruner.prune(loaded, request, windows, out, listener));
     }
 
-    /** Structured pruning of {@code model} into {@code out}. */
+    /** Structured pruning of {@code model} into {@code out}, within this process's memory. */
     public static StructuredReport prune(Path model, Optional<Path> tokenizer, StructuredRequest request, Path out,
             ProgressListener listener) {
+        return prune(model, tokenizer, request, out, listener, MemoryBudget.ofThisProcess(null));
+    }
+
+    /** Structured pruning, refused before any work when a stage cannot fit {@code budget}. */
+    public static StructuredReport prune(Path model, Optional<Path> tokenizer, StructuredRequest request, Path out,
+            ProgressListener listener, MemoryBudget budget) {
         return run(model, tokenizer, request.needsCalibration(), request.calibration(),
+                loaded -> plan(loaded, request.needsCalibration(), request.calibration(), false, false), budget,
+                listener,
                 (loaded, windows) -> StructuredPruner.prune(loaded, request, windows, out, listener));
     }
 
-    /** Either pruner on the opened model, its windows drawn from the calibration text when it asks for them. */
+    /** The memory a prune of the opened model will need, stage by stage. */
+    public static List<WorkingSet> workingSets(LoadedModel loaded, PruneRequest request) {
+        return PruneMemory.stages(loaded.config(), loaded.tensors(), plan(loaded, request));
+    }
+
+    /** SparseGPT and GPTQ keep XᵀX; GPTQ keeps every block's int4 codes until the export. */
+    private static PruneMemory.Plan plan(LoadedModel loaded, PruneRequest request) {
+        boolean gptq = request.quantization().quantizer() == WeightQuantizer.GPTQ;
+        return plan(loaded, request.needsCalibration(), request.calibration(),
+                request.method() instanceof SparseGpt || gptq, gptq);
+    }
+
+    private static PruneMemory.Plan plan(LoadedModel loaded, boolean needsCalibration, Calibration calibration,
+            boolean hessian, boolean keepsInt4Codes) {
+        return needsCalibration
+                ? new PruneMemory.Plan(calibration.samples(), BlockCalibration.windowTokens(loaded.config(),
+                        calibration), hessian, keepsInt4Codes)
+                : new PruneMemory.Plan(0, 0, false, keepsInt4Codes);
+    }
+
+    /**
+     * Either pruner on the opened model, its windows drawn from the calibration text when it asks for them, once
+     * every stage's working set fits the budget.
+     */
     private static <R> R run(Path model, Optional<Path> tokenizer, boolean needsCalibration, Calibration calibration,
+            Function<LoadedModel, PruneMemory.Plan> plan, MemoryBudget budget, ProgressListener listener,
             BiFunction<LoadedModel, WindowSource, R> pruner) {
         checkCalibrationText(needsCalibration, calibration);
         ThreadPolicy.beginSample();   // auto threads: the idle cores over the checkpoint's opening, no pause of its own
         try (LoadedModel loaded = ModelLoader.open(model, tokenizer)) {
+            listener.memoryPlanned(budget.check(PruneMemory.stages(loaded.config(), loaded.tensors(),
+                    plan.apply(loaded))), budget);
             return pruner.apply(loaded, windowTokens -> calibrationWindows(loaded, model, calibration, windowTokens));
         }
     }

@@ -1,5 +1,7 @@
 package dev.prunelab.pruning.run;
 
+import dev.prunelab.pruning.memory.MemoryBudget;
+import dev.prunelab.pruning.memory.WorkingSet;
 import dev.prunelab.vocabulary.RunStage;
 
 /**
@@ -14,4 +16,13 @@ public interface ProgressListener {
 
     /** @param done units of {@code stage} finished so far, 0 at its start; {@code total} at its end */
     void progress(RunStage stage, int done, int total);
+
+    /**
+     * Told once, before any work, the largest stage's estimated working set and the budget it was checked against.
+     *
+     * @param largest   what the largest stage needs, part by part
+     * @param budget    the limit and the heap it fits
+     */
+    default void memoryPlanned(WorkingSet largest, MemoryBudget budget) {
+    }
 }

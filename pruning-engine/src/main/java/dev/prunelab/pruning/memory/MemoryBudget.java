@@ -1,0 +1,96 @@
+package dev.prunelab.pruning.memory;
+
+import dev.prunelab.vocabulary.InvalidSetting;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The memory a prune may use: a limit on the whole process (--max-memory, by default what the machine or its
+ * container has) and the Java heap's maximum (-Xmx). A prune whose largest stage cannot fit is refused before any
+ * work, with the stage and the bytes it needs, instead of failing an hour later with an OutOfMemoryError or the
+ * kernel's OOM killer.
+ *
+ * @param limitBytes     bytes the whole process may hold
+ * @param limitSource    where the limit came from, for the message ("--max-memory", "the machine's memory")
+ * @param javaHeapBytes  the heap's maximum (Runtime.maxMemory)
+ */
+public record MemoryBudget(long limitBytes, String limitSource, long javaHeapBytes) {
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(i?b?)?",
+            Pattern.CASE_INSENSITIVE);
+
+    public MemoryBudget {
+        if (limitBytes <= 0 || javaHeapBytes <= 0) {
+            throw new IllegalArgumentException("memory limits must be positive");
+        }
+    }
+
+    /** This process: {@code maxMemoryBytes} when given (else the machine's or container's memory) and its heap. */
+    public static MemoryBudget ofThisProcess(Long maxMemoryBytes) {
+        long heap = Runtime.getRuntime().maxMemory();
+        if (maxMemoryBytes != null) {
+            return new MemoryBudget(maxMemoryBytes, "--max-memory", heap);
+        }
+        // container-aware since JDK 14: a pod's memory limit, else the machine's physical memory
+        long machine = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+        return new MemoryBudget(machine, "the memory of this machine or container", heap);
+    }
+
+    /**
+     * "4g", "4096m", "4GB", "4 GiB", "12000000000": k/m/g/t multiply by 1024 each, as -Xmx does (GB and GiB alike,
+     * so that --max-memory 4g and -Xmx4g mean the same bytes).
+     */
+    public static long parseBytes(String field, String text) {
+        Matcher m = SIZE.matcher(text == null ? "" : text.trim());
+        if (!m.matches()) {
+            throw new InvalidSetting(field, "'" + text + "' is not a size (for example 4g, 4096m or 4GB)");
+        }
+        double value = Double.parseDouble(m.group(1));
+        int power = m.group(2).isEmpty() ? 0 : "kmgt".indexOf(m.group(2).toLowerCase(Locale.ROOT)) + 1;
+        double bytes = value * Math.pow(1024, power);
+        if (bytes < 1 || bytes > Long.MAX_VALUE / 2) {
+            throw new InvalidSetting(field, "'" + text + "' is out of range");
+        }
+        return (long) bytes;
+    }
+
+    /**
+     * Refuses, naming the stage, its bytes and the limit, the first stage that cannot fit.
+     *
+     * @return the largest stage, which fits
+     */
+    public WorkingSet check(List<WorkingSet> stages) {
+        for (WorkingSet stage : stages) {
+            if (stage.bytes() > limitBytes) {
+                throw new InvalidSetting("maxMemory", stage.stage() + " needs " + WorkingSet.size(stage.bytes())
+                        + " (" + stage.describe(null) + ") but " + limitSource + " is "
+                        + WorkingSet.size(limitBytes));
+            }
+            if (stage.javaHeapBytes() > javaHeapBytes) {
+                throw new InvalidSetting("maxMemory", stage.stage() + " needs " + WorkingSet.size(stage.javaHeapBytes())
+                        + " of Java heap (" + stage.describe(WorkingSet.Where.JAVA_HEAP) + ") but the heap's maximum"
+                        + " (-Xmx) is " + WorkingSet.size(javaHeapBytes) + "; give the JVM more (LAB_JAVA_OPTS=-Xmx"
+                        + gibibytesAbove(stage.javaHeapBytes()) + "g for ./lab)");
+            }
+        }
+        return largest(stages);
+    }
+
+    /** The largest stage. */
+    public static WorkingSet largest(List<WorkingSet> stages) {
+        WorkingSet largest = stages.get(0);
+        for (WorkingSet stage : stages) {
+            if (stage.bytes() > largest.bytes()) {
+                largest = stage;
+            }
+        }
+        return largest;
+    }
+
+    private static long gibibytesAbove(long bytes) {
+        return (long) Math.ceil(bytes * 1.25 / (1L << 30));
+    }
+}
