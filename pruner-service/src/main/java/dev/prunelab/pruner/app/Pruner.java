@@ -19,6 +19,7 @@ import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.job.PruneJob;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.RunReport;
+import dev.prunelab.pruning.memory.MemoryBudget;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.work.ArtifactStore;
@@ -85,6 +86,7 @@ public final class Pruner {
     private final InputRoots roots;
     private final Clock clock;
     private final int threads;
+    private final Long maxMemoryBytes; // null: the machine's or container's memory
     private final EnergyCounters energy;
     private final HostWorkLock hostLock;
     private final ClaimedWork work;
@@ -92,7 +94,7 @@ public final class Pruner {
 
     /** @param threads calibration threads (ONNX Runtime and the statistics' pool); 0 = one per idle core (ThreadPolicy) */
     public Pruner(ArtifactStore store, InputRoots roots, Clock clock, int threads) {
-        this(store, roots, clock, threads, EnergyCounters.auto(), HostWorkLock.none());
+        this(store, roots, clock, threads, EnergyCounters.auto(), HostWorkLock.none(), null);
     }
 
     /**
@@ -100,9 +102,12 @@ public final class Pruner {
      * @param energy   how the pruner's own energy per run is read
      * @param hostLock the host's measurement lock: the prune holds a share of the host's work and pauses at every
      *                 block boundary while an energy window is open
+     * @param maxMemoryBytes the memory a prune may use (its largest stage is checked before the work, with the
+     *                 heap's -Xmx); null = what the machine or the container has
      */
     public Pruner(ArtifactStore store, InputRoots roots, Clock clock, int threads, EnergyCounters energy,
-            HostWorkLock hostLock) {
+            HostWorkLock hostLock, Long maxMemoryBytes) {
+        this.maxMemoryBytes = maxMemoryBytes;
         this.store = store;
         this.work = new ClaimedWork(store);
         this.roots = roots;
@@ -287,9 +292,11 @@ public final class Pruner {
         Calibration calibration = EngineRequests.calibration(request.calibration(), inputs.calibrationText());
         return spec.method().isStructured()
                 ? PruneJob.prune(inputs.model(), inputs.tokenizer(),
-                        EngineRequests.structured(spec, calibration, threads), out, listener)
+                        EngineRequests.structured(spec, calibration, threads), out, listener,
+                        MemoryBudget.ofThisProcess(maxMemoryBytes))
                 : PruneJob.prune(inputs.model(), inputs.tokenizer(),
-                        EngineRequests.unstructured(spec, calibration, threads), out, listener);
+                        EngineRequests.unstructured(spec, calibration, threads), out, listener,
+                        MemoryBudget.ofThisProcess(maxMemoryBytes));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.prunelab.pruner.service;
 import dev.prunelab.measure.EnergyCounters;
 import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.pruner.app.Pruner;
+import dev.prunelab.pruning.memory.MemoryBudget;
 import dev.prunelab.service.ReplicaId;
 import dev.prunelab.work.ArtifactStore;
 import dev.prunelab.work.InputRoots;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -35,7 +37,11 @@ public class PrunerBeans {
     @Produces
     @Singleton
     Pruner pruner(ArtifactStore store, @ConfigProperty(name = "prunelab.pruner.threads") int threads,
+            @ConfigProperty(name = "prunelab.pruner.max-memory") Optional<String> maxMemory,
             EnergyCounters energy, HostWorkLock hostLock, InputRoots roots) {
+        // a malformed limit stops the service at start, naming the property
+        Long maxMemoryBytes = maxMemory.filter(s -> !s.isBlank())
+                .map(s -> MemoryBudget.parseBytes("prunelab.pruner.max-memory", s)).orElse(null);
         try {
             int removed = store.removeAbandoned();
             if (removed > 0) {
@@ -45,6 +51,6 @@ public class PrunerBeans {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean the artifact store " + store.root(), e);
         }
-        return new Pruner(store, roots, Clock.systemUTC(), threads, energy, hostLock);
+        return new Pruner(store, roots, Clock.systemUTC(), threads, energy, hostLock, maxMemoryBytes);
     }
 }

@@ -91,7 +91,7 @@ class PrunerMeasurementWindowTest {
         PowerModel model = PowerModel.CCF_AWS;
         Pruner pruner = new Pruner(new ArtifactStore(temp.resolve("artifacts")),
                 PrunerTest.roots(temp), Clock.systemUTC(), 1,
-                new EnergyCounters("auto", temp.resolve("no-powercap"), model), lock);
+                new EnergyCounters("auto", temp.resolve("no-powercap"), model), lock, null);
         RunRequested request = PrunerTest.request("window-wanda", null, PrunerTest.stories(),
                 PruneSpec.unstructured(PruneMethod.WANDA, 0.5));
 

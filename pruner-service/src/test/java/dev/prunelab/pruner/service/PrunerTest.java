@@ -1,6 +1,7 @@
 package dev.prunelab.pruner.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,8 @@ import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
 import dev.prunelab.events.SweepCancelled;
+import dev.prunelab.measure.EnergyCounters;
+import dev.prunelab.measure.HostWorkLock;
 import dev.prunelab.pruner.app.Pruner;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.vocabulary.PruneMethod;
@@ -157,6 +160,22 @@ class PrunerTest {
                 Pruner.Observer.NONE));
         assertEquals(RunStage.VALIDATE, failed.stage());
         assertEquals("model.path: models:no-such-model.bin does not exist", failed.reason());
+    }
+
+    @Test
+    void aModelTooLargeForTheConfiguredMemoryIsRefusedBeforeAnyWorkByStageAndBytes() throws Exception {
+        ArtifactStore store = new ArtifactStore(temp.resolve("artifacts"));
+        // prunelab.pruner.max-memory=100m: less than the runtime alone
+        Pruner pruner = new Pruner(store, roots(temp), Clock.systemUTC(), 1, EnergyCounters.auto(),
+                HostWorkLock.none(), 100L << 20);
+        Recorder recorder = new Recorder();
+        RunFailed failed = assertInstanceOf(RunFailed.class, pruner.process(
+                request("run-too-large", null, stories(), PruneSpec.unstructured(PruneMethod.WANDA, 0.5)), recorder));
+        assertTrue(failed.reason().startsWith("maxMemory: the calibration embedding needs "), failed.reason());
+        assertTrue(failed.reason().endsWith("but --max-memory is 100 MiB"), failed.reason());
+        assertFalse(failed.reason().contains("\n"));
+        assertTrue(recorder.progress.isEmpty(), "no stage started: " + recorder.progress);
+        assertEquals(List.of(), artifacts(store));
     }
 
     @Test
