@@ -185,17 +185,8 @@ public final class InitializerStore implements AutoCloseable {
                 externalData.write(bytes);
             }
             externalBytes = offset + packed.length;
-            OnnxMl.TensorProto.Builder tensor = OnnxMl.TensorProto.newBuilder()
-                    .setName(name)
-                    .setDataType(OnnxMl.TensorProto.DataType.UINT8_VALUE)
-                    .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL);
-            for (long dimension : shape) {
-                tensor.addDims(dimension);
-            }
-            tensor.addExternalData(entry("location", DecoderIo.EXTERNAL_DATA_FILE));
-            tensor.addExternalData(entry("offset", Long.toString(offset)));
-            tensor.addExternalData(entry("length", Long.toString(packed.length)));
-            return tensor.build();
+            return externalReference(name, OnnxMl.TensorProto.DataType.UINT8, shape, DecoderIo.EXTERNAL_DATA_FILE,
+                    offset, packed.length);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write tensor " + name + " to " + DecoderIo.EXTERNAL_DATA_FILE, e);
         }
@@ -254,17 +245,7 @@ public final class InitializerStore implements AutoCloseable {
                 }
             }
             externalBytes = offset + length;
-            OnnxMl.TensorProto.Builder tensor = OnnxMl.TensorProto.newBuilder()
-                    .setName(name)
-                    .setDataType(type.getNumber())
-                    .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL);
-            for (long dimension : shape) {
-                tensor.addDims(dimension);
-            }
-            tensor.addExternalData(entry("location", DecoderIo.EXTERNAL_DATA_FILE));
-            tensor.addExternalData(entry("offset", Long.toString(offset)));
-            tensor.addExternalData(entry("length", Long.toString(length)));
-            return tensor.build();
+            return externalReference(name, type, shape, DecoderIo.EXTERNAL_DATA_FILE, offset, length);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write tensor " + name + " to " + DecoderIo.EXTERNAL_DATA_FILE, e);
         }
@@ -282,6 +263,12 @@ public final class InitializerStore implements AutoCloseable {
         if (previous != null) {
             throw new IllegalStateException("initializer " + name + " stored twice");
         }
+        return externalReference(name, type, shape, IN_MEMORY_LOCATION, 0, length);
+    }
+
+    /** A tensor whose bytes are elsewhere: {@code length} bytes at {@code offset} of {@code location}. */
+    private static OnnxMl.TensorProto externalReference(String name, OnnxMl.TensorProto.DataType type, long[] shape,
+            String location, long offset, long length) {
         OnnxMl.TensorProto.Builder tensor = OnnxMl.TensorProto.newBuilder()
                 .setName(name)
                 .setDataType(type.getNumber())
@@ -289,8 +276,8 @@ public final class InitializerStore implements AutoCloseable {
         for (long dimension : shape) {
             tensor.addDims(dimension);
         }
-        tensor.addExternalData(entry("location", IN_MEMORY_LOCATION));
-        tensor.addExternalData(entry("offset", "0"));
+        tensor.addExternalData(entry("location", location));
+        tensor.addExternalData(entry("offset", Long.toString(offset)));
         tensor.addExternalData(entry("length", Long.toString(length)));
         return tensor.build();
     }
