@@ -18,6 +18,13 @@ import java.util.regex.Pattern;
  * @param javaHeapBytes  the heap's maximum (Runtime.maxMemory)
  */
 public record MemoryBudget(long limitBytes, String limitSource, long javaHeapBytes) {
+    /**
+     * The heap a stage's Java part needs, as a multiple of it: its largest arrays are G1 humongous objects, each in
+     * contiguous regions, and a heap filled to its last region fails to place one (an 8B Wanda prune whose live
+     * arrays came to ~1.7 GiB ran out of a 2 GiB heap building a block's graph).
+     */
+    static final double HEAP_HEADROOM = 1.25;
+
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(i?b?)?",
             Pattern.CASE_INSENSITIVE);
 
@@ -69,9 +76,10 @@ public record MemoryBudget(long limitBytes, String limitSource, long javaHeapByt
                         + " (" + stage.describe(null) + ") but " + limitSource + " is "
                         + WorkingSet.size(limitBytes));
             }
-            if (stage.javaHeapBytes() > javaHeapBytes) {
+            if (stage.javaHeapBytes() * HEAP_HEADROOM > javaHeapBytes) {
                 throw new InvalidSetting("maxMemory", stage.stage() + " needs " + WorkingSet.size(stage.javaHeapBytes())
-                        + " of Java heap (" + stage.describe(WorkingSet.Where.JAVA_HEAP) + ") but the heap's maximum"
+                        + " of Java heap (" + stage.describe(WorkingSet.Where.JAVA_HEAP) + "), which wants a heap of "
+                        + WorkingSet.size((long) (stage.javaHeapBytes() * HEAP_HEADROOM)) + ", but the heap's maximum"
                         + " (-Xmx) is " + WorkingSet.size(javaHeapBytes) + "; give the JVM more (LAB_JAVA_OPTS=-Xmx"
                         + gibibytesAbove(stage.javaHeapBytes()) + "g for ./lab)");
             }
@@ -91,6 +99,6 @@ public record MemoryBudget(long limitBytes, String limitSource, long javaHeapByt
     }
 
     private static long gibibytesAbove(long bytes) {
-        return (long) Math.ceil(bytes * 1.25 / (1L << 30));
+        return (long) Math.ceil(bytes * HEAP_HEADROOM / (1L << 30));
     }
 }

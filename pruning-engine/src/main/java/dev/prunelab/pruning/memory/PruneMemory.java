@@ -64,14 +64,17 @@ public final class PruneMemory {
         for (int layer = 0; layer < config.numLayers(); layer++) {
             Map<Tap, Long> tapWidths = new EnumMap<>(Tap.class);
             long blockWeights = 0;
+            long largestWeight = 0;
             for (Map.Entry<String, Tap> linear : family.linearInputs(layer).entrySet()) {
                 TensorInfo info = weights.info(linear.getKey() + ".weight");
                 long in = family.weightsStoredInputMajor() ? info.dimension(0) : info.dimension(1);
                 tapWidths.merge(linear.getValue(), in, Math::max);
                 blockWeights += info.elementCount();
+                largestWeight = Math.max(largestWeight, info.elementCount());
             }
             linearWeights += blockWeights;
-            stages.add(block(layer, config, plan, tapWidths, blockWeights, hiddenStates, linearWeights));
+            stages.add(block(layer, config, plan, tapWidths, blockWeights, largestWeight, hiddenStates,
+                    linearWeights));
         }
         long allWeights = 0;
         long largestLinear = 0;
@@ -102,7 +105,7 @@ public final class PruneMemory {
     }
 
     private static WorkingSet block(int layer, DecoderConfig config, Plan plan, Map<Tap, Long> tapWidths,
-            long blockWeights, long hiddenStates, long linearWeightsSoFar) {
+            long blockWeights, long largestWeight, long hiddenStates, long linearWeightsSoFar) {
         long taps = tapWidths.values().stream().mapToLong(Long::longValue).sum();
         long widest = tapWidths.values().stream().mapToLong(Long::longValue).max().orElse(0);
         long width = config.hiddenSize();
@@ -117,6 +120,9 @@ public final class PruneMemory {
         parts.add(new Part("the hidden states in and out", 2 * hiddenStates, Where.JAVA_HEAP));
         parts.add(new Part("one batch of tap activations", batchTokens * taps * Float.BYTES, Where.JAVA_HEAP));
         parts.add(new Part("the pruned block's float32 weights", blockWeights * Float.BYTES, Where.JAVA_HEAP));
+        // building the block's graph reads one weight (a copy) and stores it transposed
+        parts.add(new Part("a weight read and transposed for the graph", 2 * largestWeight * Float.BYTES,
+                Where.JAVA_HEAP));
         parts.add(new Part("the statistics", statistics, Where.JAVA_HEAP));
         if (plan.hessian()) {
             // SparseGPT/GPTQ on the widest input: H's symmetric copy, the flipped factor, its inverse (double)
