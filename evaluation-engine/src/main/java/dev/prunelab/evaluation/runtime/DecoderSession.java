@@ -76,6 +76,7 @@ public final class DecoderSession implements AutoCloseable {
                     + CacheInterface.GROWING.opset() + ", for other runtimes); the lab measures the in-place one: "
                     + "export it again without '--cache growing'");
         }
+        LoadMemory.check(directory, card);
         // ONNX Runtime reads only plain external data: expand next to a copy of the graph, load, delete on close
         Path expanded = ModelCard.STORAGE_EXTERNAL_SPARSE.equals(card.weightStorage())
                 ? ExpandedWeights.expand(directory) : null;
