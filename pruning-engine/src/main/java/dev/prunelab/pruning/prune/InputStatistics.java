@@ -14,9 +14,9 @@ import java.util.stream.IntStream;
  *       reference's {@code add_batch} does: H ← H·n/(n+b) + (2/(n+b))·X_bᵀX_b.</li>
  * </ul>
  * n counts tokens (the reference counts sequences; the two differ by a positive factor, which changes
- * neither SparseGPT's relative damping nor its updates). The XᵀX update runs on the transposed batch,
- * 256 tokens at a time, as 4×4 register tiles of vectorised dot products over the upper triangle
- * ({@link Kernels#addGramUpperTiled}), groups of rows in parallel in the caller's pool.
+ * neither SparseGPT's relative damping nor its updates). The XᵀX update runs 256 tokens at a time as a
+ * blocked symmetric rank-k update on a packed copy of the chunk ({@link PackedGram}, the way BLAS's dsyrk does it),
+ * row groups of each cache block in parallel in the caller's pool.
  */
 public final class InputStatistics {
     private static final int TOKEN_CHUNK = 256;   // 256 tokens x 768 inputs in double = 1.5 MB: stays in L2
@@ -28,6 +28,7 @@ public final class InputStatistics {
     private final double[] hessian;      // (in, in) upper triangle valid; null if not tracked
     private long tokens;
     private double[] transposed;         // (in, chunk) scratch of the last chunk, reused
+    private double[] packed;             // (panels, chunk, vector) the last chunk packed for PackedGram, reused
 
     /**
      * @param in          input features of the layer (columns of its weight)
@@ -80,15 +81,45 @@ public final class InputStatistics {
                 sums[j] += sum;
             }
             if (hessian != null) {
-                int tasks = (in + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-                // rows near the top hold the longest stretches of the upper triangle: tasks in that order let the
-                // pool's workers steal the short ones at the end
-                IntStream.range(0, tasks).parallel().forEach(task ->
-                        Kernels.addGramUpperTiled(xt, chunk, in, scale, hessian,
-                                task * ROWS_PER_TASK, Math.min(in, (task + 1) * ROWS_PER_TASK)));
+                addGram(x, offset, t0, chunk, scale, xt);
             }
         }
         this.tokens = total;
+    }
+
+    /**
+     * H += scale·X_cᵀX_c for the chunk X_c of tokens t0..t0+chunk-1, on the upper triangle. With AVX2 or AVX-512
+     * vectors the chunk is packed and multiplied by {@link PackedGram}, as BLAS's dsyrk does: one cache block of
+     * columns at a time, its row groups as tasks in the caller's pool; otherwise by dot products over the transposed
+     * chunk {@code xt}.
+     */
+    private void addGram(float[] x, int offset, int t0, int chunk, double scale, double[] xt) {
+        if (!PackedGram.SUPPORTED) {
+            int tasks = (in + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+            // rows near the top hold the longest stretches of the upper triangle: tasks in that order let the
+            // pool's workers steal the short ones at the end
+            IntStream.range(0, tasks).parallel().forEach(task ->
+                    Kernels.addGramUpperTiled(xt, chunk, in, scale, hessian,
+                            task * ROWS_PER_TASK, Math.min(in, (task + 1) * ROWS_PER_TASK)));
+            return;
+        }
+        int length = PackedGram.packedLength(in, chunk);
+        if (packed == null || packed.length < length) {
+            packed = new double[length];
+        }
+        double[] panels = packed;
+        PackedGram.pack(x, offset, t0, chunk, in, panels);
+        for (int block = 0, blocks = PackedGram.columnBlocks(in); block < blocks; block++) {
+            int b = block, groups = PackedGram.rowGroups(in, block);
+            // in a block that holds the diagonal, row group g has about as many tiles as there are groups after it:
+            // pairing g with groups − 1 − g gives tasks of nearly equal work, so two workers finish together
+            IntStream.range(0, (groups + 1) / 2).parallel().forEach(task -> {
+                PackedGram.addUpper(panels, chunk, in, scale, hessian, task, b);
+                if (groups - 1 - task != task) {
+                    PackedGram.addUpper(panels, chunk, in, scale, hessian, groups - 1 - task, b);
+                }
+            });
+        }
     }
 
     /** Columns of tokens t0..t0+chunk-1 of the batch at {@code offset}, in double: (in, chunk), a reused buffer. */

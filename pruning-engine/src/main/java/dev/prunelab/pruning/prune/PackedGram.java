@@ -1,0 +1,195 @@
+package dev.prunelab.pruning.prune;
+
+import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Gram update {@code H += scale·XᵀX} on the upper triangle as BLAS does a symmetric rank-k update (dsyrk):
+ * a chunk of X [tokens, in] is packed once, token-major, into panels one vector wide; a register-blocked
+ * outer-product micro-kernel then broadcasts x[t][i] for {@value #TILE_ROWS} rows i and multiplies it into
+ * {@value #TILE_PANELS} vectors x[t][j..j+W) of columns, so each token costs 2 vector loads and 8 broadcasts for 16
+ * fused multiply-adds, with the 16 accumulators in registers for the whole chunk and no reduction across lanes
+ * (the dot-product kernel, {@link Kernels#addGramUpperTiled}, reduces the lanes of every entry). An 8 × 3W tile
+ * (24 accumulators, 24 multiply-adds per 11 loads) measured slower with C2 on Java 17 (50 against 65 GFLOP/s at
+ * in = 768 on this project's AVX-512 machine): 16 accumulators is what it keeps in registers without losing time.
+ *
+ * <pre>
+ *   packed (panels + 2, tokens, W):  panel p holds columns [p·W, p·W+W) of every token, zero past in
+ *
+ *        column panels  c0 ........ c1   (one block: fits L2, reused by every row group)
+ *   rows  ┌───────────┬──┬──┬──┐
+ *   8g    │ tile 8×2W │  │  │  │        the row group's 8 rows × K tokens stay in L1 across the tiles
+ *         └───────────┴──┴──┴──┘
+ * </pre>
+ * Tiles sit on a grid of {@value #TILE_PANELS} panels from column 0; a tile that crosses the diagonal is computed
+ * whole and only its entries with j ≥ i and j &lt; in are written (masked), so H's lower triangle is never touched.
+ * Needs vectors of a multiple of 4 doubles (AVX2, AVX-512: {@link #SUPPORTED}); InputStatistics falls back to the
+ * dot-product kernel elsewhere.
+ */
+final class PackedGram {
+    static final VectorSpecies<Double> D = Kernels.D;
+    /** Columns per packed panel: one vector of doubles. */
+    static final int W = D.length();
+    /** Floats converted into one panel row: half the bits of a double vector, the same lane count. */
+    private static final VectorSpecies<Float> HALF =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, D.vectorBitSize() / 2)));
+    static final int TILE_ROWS = 8;
+    static final int TILE_PANELS = 2;
+    /** Rows are read four at a time from one panel, so a panel must hold whole groups of four. */
+    static final boolean SUPPORTED = W % 4 == 0 && HALF.length() == W;
+    /**
+     * Columns of one cache block: 256 columns × 256 tokens × 8 bytes = 512 KB of packed X, half of a 1 MB L2, read
+     * by every row group of the block; a multiple of the tile's columns so tiles never straddle two blocks.
+     */
+    private static final int BLOCK_PANELS = Math.max(TILE_PANELS, 256 / W / TILE_PANELS * TILE_PANELS);
+
+    private PackedGram() {
+    }
+
+    /** Panels of W columns that hold {@code in} features. */
+    static int panels(int in) {
+        return (in + W - 1) / W;
+    }
+
+    /**
+     * Doubles a packed chunk needs: the panels, and the zero panels that the last tile of a row reads past in (one; the
+     * rows of the last group read one panel past in when W = 4, the same one).
+     */
+    static int packedLength(int in, int tokens) {
+        return (panels(in) + TILE_PANELS - 1) * tokens * W;
+    }
+
+    /**
+     * Packs tokens [t0, t0+tokens) of the row-major batch at {@code x[offset]} [*, in] into {@code packed} (panels, tokens,
+     * W) in double: packed[(p·tokens + t)·W + c] = x[offset + (t0+t)·in + p·W + c], zero for columns ≥ in.
+     */
+    static void pack(float[] x, int offset, int t0, int tokens, int in, double[] packed) {
+        int panels = panels(in), full = in / W;
+        VectorMask<Float> last = HALF.indexInRange(full * W, in);
+        // panel by panel, so the writes run sequentially (token by token, with the panels 16 KB apart, it took 4 times
+        // as long)
+        for (int p = 0; p < full; p++) {
+            for (int t = 0, from = offset + t0 * in + p * W, to = p * tokens * W; t < tokens; t++, from += in, to += W) {
+                ((DoubleVector) FloatVector.fromArray(HALF, x, from).convertShape(VectorOperators.F2D, D, 0))
+                        .intoArray(packed, to);
+            }
+        }
+        if (full < panels) {
+            for (int t = 0, from = offset + t0 * in + full * W, to = full * tokens * W; t < tokens;
+                    t++, from += in, to += W) {
+                ((DoubleVector) FloatVector.fromArray(HALF, x, from, last).convertShape(VectorOperators.F2D, D, 0))
+                        .intoArray(packed, to);
+            }
+        }
+        Arrays.fill(packed, panels * tokens * W, packedLength(in, tokens), 0.0);
+    }
+
+    /** Column blocks of the cache blocking: block b covers panels [b·BLOCK_PANELS, min(panels, (b+1)·BLOCK_PANELS)). */
+    static int columnBlocks(int in) {
+        return (panels(in) + BLOCK_PANELS - 1) / BLOCK_PANELS;
+    }
+
+    /** Row groups of {@value #TILE_ROWS} rows that reach into column block {@code block} (rows i ≤ its last column). */
+    static int rowGroups(int in, int block) {
+        int lastColumnExclusive = Math.min(in, (block + 1) * BLOCK_PANELS * W);
+        return (lastColumnExclusive + TILE_ROWS - 1) / TILE_ROWS;
+    }
+
+    /**
+     * H[i][j] += scale·Σ_t x[t][i]·x[t][j] for the rows i of row group {@code group} ([8·group, 8·group+8) ∩ [0, in))
+     * and the columns j ≥ i of column block {@code block}, from a chunk packed by {@link #pack}. Different (group,
+     * block) pairs write disjoint entries, so they may run in parallel.
+     */
+    static void addUpper(double[] packed, int tokens, int in, double scale, double[] h, int group, int block) {
+        int row0 = group * TILE_ROWS;
+        int panelFrom = block * BLOCK_PANELS, panelTo = Math.min(panels(in), panelFrom + BLOCK_PANELS);
+        int diagonalPanel = row0 / W;
+        // the first tile on the grid that holds a column ≥ row0
+        int first = Math.max(panelFrom, diagonalPanel - diagonalPanel % TILE_PANELS);
+        for (int panel = first; panel < panelTo; panel += TILE_PANELS) {
+            tile(packed, tokens, in, scale, h, row0, panel);
+        }
+    }
+
+    /** The 8 × 2W micro-tile at rows [row0, row0+8) and panels [panel0, panel0+2), accumulated over all tokens. */
+    private static void tile(double[] p, int tokens, int in, double scale, double[] h, int row0, int panel0) {
+        int panelDoubles = tokens * W;
+        // x[t][row0+r] for r < 4 is p[lo + t·W + r], for r ≥ 4 p[hi + t·W + r − 4]: one panel when W = 8, two when 4
+        int lo = row0 / W * panelDoubles + row0 % W;
+        int hi = (row0 + 4) / W * panelDoubles + (row0 + 4) % W;
+        int b0 = panel0 * panelDoubles, b1 = b0 + panelDoubles;
+        DoubleVector c00 = DoubleVector.zero(D), c01 = c00;
+        DoubleVector c10 = c00, c11 = c00;
+        DoubleVector c20 = c00, c21 = c00;
+        DoubleVector c30 = c00, c31 = c00;
+        DoubleVector c40 = c00, c41 = c00;
+        DoubleVector c50 = c00, c51 = c00;
+        DoubleVector c60 = c00, c61 = c00;
+        DoubleVector c70 = c00, c71 = c00;
+        for (int s = 0; s < panelDoubles; s += W) {
+            DoubleVector x0 = DoubleVector.fromArray(D, p, b0 + s);
+            DoubleVector x1 = DoubleVector.fromArray(D, p, b1 + s);
+            DoubleVector a = DoubleVector.broadcast(D, p[lo + s]);
+            c00 = a.fma(x0, c00);
+            c01 = a.fma(x1, c01);
+            a = DoubleVector.broadcast(D, p[lo + s + 1]);
+            c10 = a.fma(x0, c10);
+            c11 = a.fma(x1, c11);
+            a = DoubleVector.broadcast(D, p[lo + s + 2]);
+            c20 = a.fma(x0, c20);
+            c21 = a.fma(x1, c21);
+            a = DoubleVector.broadcast(D, p[lo + s + 3]);
+            c30 = a.fma(x0, c30);
+            c31 = a.fma(x1, c31);
+            a = DoubleVector.broadcast(D, p[hi + s]);
+            c40 = a.fma(x0, c40);
+            c41 = a.fma(x1, c41);
+            a = DoubleVector.broadcast(D, p[hi + s + 1]);
+            c50 = a.fma(x0, c50);
+            c51 = a.fma(x1, c51);
+            a = DoubleVector.broadcast(D, p[hi + s + 2]);
+            c60 = a.fma(x0, c60);
+            c61 = a.fma(x1, c61);
+            a = DoubleVector.broadcast(D, p[hi + s + 3]);
+            c70 = a.fma(x0, c70);
+            c71 = a.fma(x1, c71);
+        }
+        int j0 = panel0 * W, j1 = j0 + W;
+        // one call per accumulator: vectors kept in an array would be boxed, and the loop above with them
+        add(c00, scale, h, in, row0, j0);
+        add(c01, scale, h, in, row0, j1);
+        add(c10, scale, h, in, row0 + 1, j0);
+        add(c11, scale, h, in, row0 + 1, j1);
+        add(c20, scale, h, in, row0 + 2, j0);
+        add(c21, scale, h, in, row0 + 2, j1);
+        add(c30, scale, h, in, row0 + 3, j0);
+        add(c31, scale, h, in, row0 + 3, j1);
+        add(c40, scale, h, in, row0 + 4, j0);
+        add(c41, scale, h, in, row0 + 4, j1);
+        add(c50, scale, h, in, row0 + 5, j0);
+        add(c51, scale, h, in, row0 + 5, j1);
+        add(c60, scale, h, in, row0 + 6, j0);
+        add(c61, scale, h, in, row0 + 6, j1);
+        add(c70, scale, h, in, row0 + 7, j0);
+        add(c71, scale, h, in, row0 + 7, j1);
+    }
+
+    /** H[i][j..j+W) += scale·sums, only the entries on or above the diagonal (j' ≥ i) and inside the matrix. */
+    private static void add(DoubleVector sums, double scale, double[] h, int in, int i, int j) {
+        if (i >= in || j + W <= i || j >= in) {
+            return; // a padding row, a vector wholly below the diagonal, or wholly past the last column
+        }
+        int at = i * in + j;
+        if (j >= i && j + W <= in) {
+            sums.fma(DoubleVector.broadcast(D, scale), DoubleVector.fromArray(D, h, at)).intoArray(h, at);
+        } else {
+            VectorMask<Double> inside = D.indexInRange(j, in).andNot(D.indexInRange(j, i));
+            sums.fma(DoubleVector.broadcast(D, scale), DoubleVector.fromArray(D, h, at, inside)).intoArray(h, at, inside);
+        }
+    }
+}
