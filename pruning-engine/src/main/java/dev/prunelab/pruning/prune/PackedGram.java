@@ -3,7 +3,6 @@ package dev.prunelab.pruning.prune;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -27,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  *         └───────────┴──┴──┴──┘
  * </pre>
  * Tiles sit on a grid of {@value #TILE_PANELS} panels from column 0; a tile that crosses the diagonal is computed
- * whole and only its entries with j ≥ i and j &lt; in are written (masked), so H's lower triangle is never touched.
+ * whole and only its entries with j ≥ i and j &lt; in are written, so H's lower triangle is never touched.
  * Needs vectors of a multiple of 4 doubles (AVX2, AVX-512: {@link #SUPPORTED}); InputStatistics falls back to the
  * dot-product kernel elsewhere.
  */
@@ -70,23 +69,39 @@ final class PackedGram {
      */
     static void pack(float[] x, int offset, int t0, int tokens, int in, double[] packed) {
         int panels = panels(in), full = in / W;
-        VectorMask<Float> last = HALF.indexInRange(full * W, in);
         // panel by panel, so the writes run sequentially (token by token, with the panels 16 KB apart, it took 4 times
-        // as long)
+        // as long); one call per panel, so that C2 compiles the loop as a method early on: as one method called once
+        // per chunk, pack was compiled by C2 only as an on-stack replacement of its loop, and every call started in
+        // C1's code, where every vector is an object
+        int from = offset + t0 * in;
         for (int p = 0; p < full; p++) {
-            for (int t = 0, from = offset + t0 * in + p * W, to = p * tokens * W; t < tokens; t++, from += in, to += W) {
-                ((DoubleVector) FloatVector.fromArray(HALF, x, from).convertShape(VectorOperators.F2D, D, 0))
-                        .intoArray(packed, to);
-            }
+            packPanel(x, from + p * W, in, tokens, packed, p * tokens * W);
         }
         if (full < panels) {
-            for (int t = 0, from = offset + t0 * in + full * W, to = full * tokens * W; t < tokens;
-                    t++, from += in, to += W) {
-                ((DoubleVector) FloatVector.fromArray(HALF, x, from, last).convertShape(VectorOperators.F2D, D, 0))
-                        .intoArray(packed, to);
-            }
+            packLastPanel(x, from + full * W, in, tokens, packed, full * tokens * W, in - full * W);
         }
         Arrays.fill(packed, panels * tokens * W, packedLength(in, tokens), 0.0);
+    }
+
+    /** packed[to + t·W + c] = x[from + t·in + c] for t < tokens, c < W: one panel of one chunk, widened to double. */
+    private static void packPanel(float[] x, int from, int in, int tokens, double[] packed, int to) {
+        for (int t = 0; t < tokens; t++, from += in, to += W) {
+            ((DoubleVector) FloatVector.fromArray(HALF, x, from).convertShape(VectorOperators.F2D, D, 0))
+                    .intoArray(packed, to);
+        }
+    }
+
+    /**
+     * The panel that holds the last in − full·W columns, zero past in: lane by lane (under W values a token) rather than
+     * with a masked load, for the reason {@link #add} gives.
+     */
+    private static void packLastPanel(float[] x, int from, int in, int tokens, double[] packed, int to, int columns) {
+        Arrays.fill(packed, to, to + tokens * W, 0.0);
+        for (int t = 0; t < tokens; t++, from += in, to += W) {
+            for (int c = 0; c < columns; c++) {
+                packed[to + c] = x[from + c];
+            }
+        }
     }
 
     /** Column blocks of the cache blocking: block b covers panels [b·BLOCK_PANELS, min(panels, (b+1)·BLOCK_PANELS)). */
@@ -160,27 +175,34 @@ final class PackedGram {
             c71 = a.fma(x1, c71);
         }
         int j0 = panel0 * W, j1 = j0 + W;
+        double[] lanes = new double[W]; // one vector's sums, for the lanes that cross the diagonal or the last column
         // one call per accumulator: vectors kept in an array would be boxed, and the loop above with them
-        add(c00, scale, h, in, row0, j0);
-        add(c01, scale, h, in, row0, j1);
-        add(c10, scale, h, in, row0 + 1, j0);
-        add(c11, scale, h, in, row0 + 1, j1);
-        add(c20, scale, h, in, row0 + 2, j0);
-        add(c21, scale, h, in, row0 + 2, j1);
-        add(c30, scale, h, in, row0 + 3, j0);
-        add(c31, scale, h, in, row0 + 3, j1);
-        add(c40, scale, h, in, row0 + 4, j0);
-        add(c41, scale, h, in, row0 + 4, j1);
-        add(c50, scale, h, in, row0 + 5, j0);
-        add(c51, scale, h, in, row0 + 5, j1);
-        add(c60, scale, h, in, row0 + 6, j0);
-        add(c61, scale, h, in, row0 + 6, j1);
-        add(c70, scale, h, in, row0 + 7, j0);
-        add(c71, scale, h, in, row0 + 7, j1);
+        add(c00, scale, h, in, row0, j0, lanes);
+        add(c01, scale, h, in, row0, j1, lanes);
+        add(c10, scale, h, in, row0 + 1, j0, lanes);
+        add(c11, scale, h, in, row0 + 1, j1, lanes);
+        add(c20, scale, h, in, row0 + 2, j0, lanes);
+        add(c21, scale, h, in, row0 + 2, j1, lanes);
+        add(c30, scale, h, in, row0 + 3, j0, lanes);
+        add(c31, scale, h, in, row0 + 3, j1, lanes);
+        add(c40, scale, h, in, row0 + 4, j0, lanes);
+        add(c41, scale, h, in, row0 + 4, j1, lanes);
+        add(c50, scale, h, in, row0 + 5, j0, lanes);
+        add(c51, scale, h, in, row0 + 5, j1, lanes);
+        add(c60, scale, h, in, row0 + 6, j0, lanes);
+        add(c61, scale, h, in, row0 + 6, j1, lanes);
+        add(c70, scale, h, in, row0 + 7, j0, lanes);
+        add(c71, scale, h, in, row0 + 7, j1, lanes);
     }
 
-    /** H[i][j..j+W) += scale·sums, only the entries on or above the diagonal (j' ≥ i) and inside the matrix. */
-    private static void add(DoubleVector sums, double scale, double[] h, int in, int i, int j) {
+    /**
+     * H[i][j..j+W) += scale·sums, only the entries on or above the diagonal (j' ≥ i) and inside the matrix. The vectors
+     * that cross the diagonal or the last column go through {@code lanes} lane by lane instead of a masked load and
+     * store: with masks, C2's code for the micro-kernel was thrown away 11 s into a stories15M prune (PrintCompilation:
+     * "made not entrant") and the kernel ran interpreted, every vector an object, for the 3 s until it was compiled
+     * again; without them it is compiled once.
+     */
+    private static void add(DoubleVector sums, double scale, double[] h, int in, int i, int j, double[] lanes) {
         if (i >= in || j + W <= i || j >= in) {
             return; // a padding row, a vector wholly below the diagonal, or wholly past the last column
         }
@@ -188,8 +210,10 @@ final class PackedGram {
         if (j >= i && j + W <= in) {
             sums.fma(DoubleVector.broadcast(D, scale), DoubleVector.fromArray(D, h, at)).intoArray(h, at);
         } else {
-            VectorMask<Double> inside = D.indexInRange(j, in).andNot(D.indexInRange(j, i));
-            sums.fma(DoubleVector.broadcast(D, scale), DoubleVector.fromArray(D, h, at, inside)).intoArray(h, at, inside);
+            sums.intoArray(lanes, 0);
+            for (int lane = Math.max(0, i - j), end = Math.min(W, in - j); lane < end; lane++) {
+                h[at + lane] += scale * lanes[lane];
+            }
         }
     }
 }
