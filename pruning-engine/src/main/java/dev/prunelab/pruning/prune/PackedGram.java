@@ -212,7 +212,7 @@ final class PackedGram {
         } else {
             sums.intoArray(lanes, 0);
             for (int lane = Math.max(0, i - j), end = Math.min(W, in - j); lane < end; lane++) {
-                h[at + lane] += scale * lanes[lane];
+                h[at + lane] = Math.fma(scale, lanes[lane], h[at + lane]); // rounded as the vector fma rounds
             }
         }
     }
