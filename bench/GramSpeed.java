@@ -1,75 +1,56 @@
-import java.io.IOException;
+import dev.prunelab.pruning.prune.InputStatistics;
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * The rate of SparseGPT's Hessian accumulation H += (2/n)·XᵀX (InputStatistics.accept with the Hessian) of two builds
- * of the pruning engine side by side in one JVM: each build's classes in a class loader of their own, so the same
- * public API runs the old kernel and the new one. A benchmark, not a test: the figures are the machine's.
+ * The rate of SparseGPT's Hessian accumulation H += (2/n)·XᵀX (InputStatistics.accept with the Hessian) of the pruning
+ * engine on the class path. bench/gram-speed.sh runs it once per build, the builds alternating in separate JVMs: two
+ * builds in one JVM (a class loader each) are not comparable, since the build whose kernels C2 compiles first gets the
+ * Vector API inlined and the other one finds the same JDK methods already compiled too large to inline (measured: the
+ * same build 64 or 43 GFLOP/s at in = 288 depending on which was loaded first). A benchmark, not a test.
  *
  * <p>Per size in x tokens and per pool size (the caller's ForkJoinPool, as ThreadPolicy.inPool sets it): an unrecorded
- * warm-up of each build (three seconds of calls each way), then REPEATS rounds that time the old build and the new one alternately,
- * so both see the same drift of the machine. A sample is the rate of as many accepts of all the tokens as take 0.3 s,
- * each on fresh statistics (allocated outside the timed region); it includes what accept does besides XᵀX (the 256-token transposes for the column norms, one pass
- * scaling H), the same in both builds. GFLOP/s count the upper triangle as BLAS's dsyrk convention does:
- * in·(in+1)/2 · tokens · 2 flops. Inputs are i.i.d. Gaussian: the cost does not depend on their values.
+ * warm-up (three seconds of calls each way), then REPEATS samples. A sample times as many accepts of all the tokens as
+ * take 0.3 s, each on fresh statistics (allocated outside the timed region), with the Hessian and then without it:
+ * "Accept" is the rate of the whole accept, "Gram" that of what the Hessian adds to it (XᵀX with its packing and one
+ * pass scaling H; without the column norms' 256-token transposes and sums, the same code in both builds). GFLOP/s count
+ * the upper triangle as BLAS's dsyrk convention does: in·(in+1)/2 · tokens · 2 flops. Inputs are i.i.d. Gaussian: the
+ * cost does not depend on their values.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -Xmx6g bench/GramSpeed.java OLD_CLASSES NEW_CLASSES OUT.json
+ * java --add-modules jdk.incubator.vector -Xmx8g -cp pruning-engine/target/classes bench/GramSpeed.java LABEL OUT.json
  * </pre>
- * OLD_CLASSES and NEW_CLASSES: a build's pruning-engine/target/classes (bench/gram-speed.sh builds them). Environment:
- * SIZES (default "288:4096,768:4096,4096:1024,14336:512", in:tokens), THREADS (default "1,2"), REPEATS (default 5).
+ * Environment: SIZES (default "288:4096,768:4096,4096:1024,14336:512", in:tokens), THREADS (default "1,2"), REPEATS
+ * (default 3).
  */
 public final class GramSpeed {
     private static final double WARM_UP_SECONDS = 3.0; // C2 takes seconds to compile the micro-kernel on a busy machine
     private static final double SAMPLE_SECONDS = 0.3;
 
-    /** One build's InputStatistics, reached by reflection through its own class loader. */
-    record Build(String name, Constructor<?> create, Method accept) {
-        static Build load(String name, Path classes) throws Exception {
-            // the platform loader as parent: the engine's classes must come from this directory alone, never from
-            // the other build or the class path
-            ClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
-                    ClassLoader.getPlatformClassLoader());
-            Class<?> stats = Class.forName("dev.prunelab.pruning.prune.InputStatistics", true, loader);
-            return new Build(name, stats.getConstructor(int.class, boolean.class),
-                    stats.getMethod("accept", float[].class, int.class, int.class));
+    /**
+     * Seconds per accept of x [tokens, in] on fresh statistics in {@code pool}, averaged over as many calls as take at
+     * least {@code minSeconds} (a 288-wide layer's accept takes about a millisecond: one alone would time the clock).
+     * The statistics are allocated outside the timed region.
+     */
+    static double secondsPerCall(ForkJoinPool pool, float[] x, int tokens, int in, boolean withHessian,
+                                 double minSeconds) throws Exception {
+        double seconds = 0;
+        int calls = 0;
+        while (seconds < minSeconds || calls == 0) {
+            InputStatistics stats = new InputStatistics(in, withHessian);
+            long start = System.nanoTime();
+            pool.submit(() -> stats.accept(x, tokens, in)).get();
+            seconds += (System.nanoTime() - start) / 1e9;
+            calls++;
         }
-
-        /**
-         * Seconds per accept of x [tokens, in] on fresh statistics in {@code pool}, averaged over as many calls as take at
-         * least {@code minSeconds} (a 288-wide layer's accept takes about a millisecond: one alone would time the clock).
-         * The statistics are allocated outside the timed region.
-         */
-        double secondsPerCall(ForkJoinPool pool, float[] x, int tokens, int in, boolean withHessian, double minSeconds)
-                throws Exception {
-            double seconds = 0;
-            int calls = 0;
-            while (seconds < minSeconds || calls == 0) {
-                Object stats = create.newInstance(in, withHessian);
-                long start = System.nanoTime();
-                pool.submit(() -> {
-                    accept.invoke(stats, x, tokens, in);
-                    return null;
-                }).get();
-                seconds += (System.nanoTime() - start) / 1e9;
-                calls++;
-            }
-            return seconds / calls;
-        }
+        return seconds / calls;
     }
 
     /** Median of the samples, and their range. */
@@ -90,13 +71,13 @@ public final class GramSpeed {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            throw new IllegalArgumentException("usage: GramSpeed OLD_CLASSES NEW_CLASSES OUT.json");
+        if (args.length != 2) {
+            throw new IllegalArgumentException("usage: GramSpeed LABEL OUT.json");
         }
-        List<Build> builds = List.of(Build.load("old", Path.of(args[0])), Build.load("new", Path.of(args[1])));
+        String label = args[0];
         String sizes = System.getenv().getOrDefault("SIZES", "288:4096,768:4096,4096:1024,14336:512");
         String threadList = System.getenv().getOrDefault("THREADS", "1,2");
-        int repeats = Integer.parseInt(System.getenv().getOrDefault("REPEATS", "5"));
+        int repeats = Integer.parseInt(System.getenv().getOrDefault("REPEATS", "3"));
         if (repeats < 1) {
             throw new IllegalArgumentException("REPEATS must be at least 1, was " + repeats);
         }
@@ -111,45 +92,36 @@ public final class GramSpeed {
                 int threads = Integer.parseInt(threadText.strip());
                 ForkJoinPool pool = new ForkJoinPool(threads);
                 try {
-                    Map<String, double[]> rates = new LinkedHashMap<>();
-                    for (Build build : builds) {
-                        // warm-up: C2 compiles the kernels, the buffers are touched
-                        build.secondsPerCall(pool, x, tokens, in, true, WARM_UP_SECONDS);
-                        build.secondsPerCall(pool, x, tokens, in, false, WARM_UP_SECONDS);
-                        rates.put(build.name() + "Gram", new double[repeats]);
-                        rates.put(build.name() + "Accept", new double[repeats]);
-                    }
+                    // warm-up: C2 compiles the kernels, the buffers are touched
+                    secondsPerCall(pool, x, tokens, in, true, WARM_UP_SECONDS);
+                    secondsPerCall(pool, x, tokens, in, false, WARM_UP_SECONDS);
+                    double[] gram = new double[repeats];
+                    double[] accept = new double[repeats];
                     for (int r = 0; r < repeats; r++) {
-                        for (Build build : builds) {
-                            double with = build.secondsPerCall(pool, x, tokens, in, true, SAMPLE_SECONDS);
-                            double without = build.secondsPerCall(pool, x, tokens, in, false, SAMPLE_SECONDS);
-                            // XᵀX alone: what the Hessian adds to an accept (the column norms' transposes are the same
-                            // code in both builds and are what an accept without the Hessian does)
-                            rates.get(build.name() + "Gram")[r] = gigaflops / (with - without);
-                            rates.get(build.name() + "Accept")[r] = gigaflops / with;
-                        }
+                        double with = secondsPerCall(pool, x, tokens, in, true, SAMPLE_SECONDS);
+                        double without = secondsPerCall(pool, x, tokens, in, false, SAMPLE_SECONDS);
+                        gram[r] = gigaflops / (with - without);
+                        accept[r] = gigaflops / with;
                     }
-                    StringBuilder row = new StringBuilder(String.format(Locale.ROOT,
-                            "{\"in\": %d, \"tokens\": %d, \"threads\": %d, \"loadAverage\": %.2f", in, tokens, threads,
-                            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
-                    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "in %5d tokens %5d threads %d:",
-                            in, tokens, threads));
-                    for (var entry : rates.entrySet()) {
-                        Rate rate = Rate.of(entry.getValue());
-                        row.append(", \"").append(entry.getKey()).append("GflopsPerSecond\": ").append(rate.json());
-                        line.append(String.format(Locale.ROOT, "  %s %.1f [%.1f-%.1f]", entry.getKey(),
-                                rate.median(), rate.min(), rate.max()));
-                    }
-                    rows.add(row.append('}').toString());
-                    System.out.println(line);
+                    Rate gramRate = Rate.of(gram), acceptRate = Rate.of(accept);
+                    rows.add(String.format(Locale.ROOT, "{\"label\": \"%s\", \"in\": %d, \"tokens\": %d, "
+                            + "\"threads\": %d, \"loadAverage\": %.2f, \"gramGflopsPerSecond\": %s, "
+                            + "\"acceptGflopsPerSecond\": %s}", label, in, tokens, threads,
+                            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), gramRate.json(),
+                            acceptRate.json()));
+                    System.out.println(String.format(Locale.ROOT, "%s in %5d tokens %5d threads %d: "
+                            + "XtX %.1f [%.1f-%.1f]  accept %.1f [%.1f-%.1f] GFLOP/s", label, in, tokens, threads,
+                            gramRate.median(), gramRate.min(), gramRate.max(), acceptRate.median(), acceptRate.min(),
+                            acceptRate.max()));
                 } finally {
                     pool.shutdown();
                 }
             }
         }
-        String json = String.format(Locale.ROOT, "{\n  \"processors\": %d,\n  \"repeats\": %d,\n  \"rows\": [\n    %s\n  ]\n}\n",
-                Runtime.getRuntime().availableProcessors(), repeats, String.join(",\n    ", rows));
-        Files.writeString(Path.of(args[2]), json);
+        String json = String.format(Locale.ROOT, "{\n  \"label\": \"%s\",\n  \"processors\": %d,\n  \"repeats\": %d,\n"
+                + "  \"rows\": [\n    %s\n  ]\n}\n", label, Runtime.getRuntime().availableProcessors(), repeats,
+                String.join(",\n    ", rows));
+        Files.writeString(Path.of(args[1]), json);
     }
 
     /** (tokens, in) standard normal activations, row-major. */

@@ -64,8 +64,9 @@ final class PackedGram {
     }
 
     /**
-     * Packs tokens [t0, t0+tokens) of the row-major batch at {@code x[offset]} [*, in] into {@code packed} (panels, tokens,
-     * W) in double: packed[(p·tokens + t)·W + c] = x[offset + (t0+t)·in + p·W + c], zero for columns ≥ in.
+     * Packs tokens [t0, t0+tokens) of the row-major batch at {@code x[offset]} [*, in] into {@code packed}
+     * (panels, tokens, W) in double: packed[(p·tokens + t)·W + c] = x[offset + (t0+t)·in + p·W + c], zero for columns
+     * ≥ in.
      */
     static void pack(float[] x, int offset, int t0, int tokens, int in, double[] packed) {
         int panels = panels(in), full = in / W;
@@ -92,8 +93,8 @@ final class PackedGram {
     }
 
     /**
-     * The panel that holds the last in − full·W columns, zero past in: lane by lane (under W values a token) rather than
-     * with a masked load, for the reason {@link #add} gives.
+     * The panel that holds the last in − full·W columns, zero past in: lane by lane (under W values a token) rather
+     * than with a masked load, for the reason {@link #add} gives.
      */
     private static void packLastPanel(float[] x, int from, int in, int tokens, double[] packed, int to, int columns) {
         Arrays.fill(packed, to, to + tokens * W, 0.0);

@@ -81,7 +81,8 @@ class PackedGramTest {
         IntStream.range(0, in).forEach(i -> {
             for (int j = 0; j < in; j++) {
                 if (j < i) {
-                    assertEquals(start[i * in + j], h[i * in + j], 0.0, "H[" + i + "][" + j + "] is below the diagonal");
+                    assertEquals(start[i * in + j], h[i * in + j], 0.0,
+                            "H[" + i + "][" + j + "] is below the diagonal");
                     continue;
                 }
                 double dot = 0, magnitude = 0;
