@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The packed rank-k update against a plain XᵀX: sizes that are not multiples of the panel, the tile or the cache block
- * (in = 1, 7, 9, 37, 250 and 517 span one to three 240-column blocks), token counts that are not multiples of a
+ * (in = 1, 7, 9, 37, 250, 300 and 517: one to three 256-column blocks), token counts that are not multiples of a
  * vector (1, 5, 13), and tiles that cross the diagonal. Inputs are floats, so every product is exact in double and only
  * the order of the sums differs from the reference: 1e-12 of Σ_t |x_ti·x_tj| bounds it.
  */
