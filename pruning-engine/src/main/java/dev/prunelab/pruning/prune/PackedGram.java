@@ -2,9 +2,7 @@ package dev.prunelab.pruning.prune;
 
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -34,13 +32,10 @@ final class PackedGram {
     static final VectorSpecies<Double> D = Kernels.D;
     /** Columns per packed panel: one vector of doubles. */
     static final int W = D.length();
-    /** Floats converted into one panel row: half the bits of a double vector, the same lane count. */
-    private static final VectorSpecies<Float> HALF =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, D.vectorBitSize() / 2)));
     static final int TILE_ROWS = 8;
     static final int TILE_PANELS = 2;
     /** Rows are read four at a time from one panel, so a panel must hold whole groups of four. */
-    static final boolean SUPPORTED = W % 4 == 0 && HALF.length() == W;
+    static final boolean SUPPORTED = W % 4 == 0;
     /**
      * Columns of one cache block: 256 columns × 256 tokens × 8 bytes = 512 KB of packed X, half of a 1 MB L2, read
      * by every row group of the block; a multiple of the tile's columns so tiles never straddle two blocks.
@@ -84,11 +79,17 @@ final class PackedGram {
         Arrays.fill(packed, panels * tokens * W, packedLength(in, tokens), 0.0);
     }
 
-    /** packed[to + t·W + c] = x[from + t·in + c] for t < tokens, c < W: one panel of one chunk, widened to double. */
+    /**
+     * packed[to + t·W + c] = x[from + t·in + c] for t < tokens, c < W: one panel of one chunk, widened to double.
+     * Scalar on purpose: packing is 1/in of the update's work, and a FloatVector of another shape than the
+     * pruners' (a half-width species, to convert into one double vector) polluted the Vector API's shared type
+     * profiles: SparseGPT's float kernels lost their intrinsics, and its pruning math ran 2.7 times as long.
+     */
     private static void packPanel(float[] x, int from, int in, int tokens, double[] packed, int to) {
         for (int t = 0; t < tokens; t++, from += in, to += W) {
-            ((DoubleVector) FloatVector.fromArray(HALF, x, from).convertShape(VectorOperators.F2D, D, 0))
-                    .intoArray(packed, to);
+            for (int c = 0; c < W; c++) {
+                packed[to + c] = x[from + c];
+            }
         }
     }
 
