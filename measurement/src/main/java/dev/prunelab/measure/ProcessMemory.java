@@ -1,6 +1,7 @@
 package dev.prunelab.measure;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -13,7 +14,19 @@ public final class ProcessMemory {
     static final String PEAK_KEY = "VmHWM:";
     static final String CURRENT_KEY = "VmRSS:";
 
+    /**
+     * What the JVM and ONNX Runtime hold before any model data (code, threads, arenas): the allowance the pruner's
+     * and the evaluator's memory checks add to a model's own bytes.
+     */
+    public static final long RUNTIME_BYTES = 256L << 20;
+
     private ProcessMemory() {
+    }
+
+    /** The memory of this machine, or of its container where one limits it (the JVM reads the cgroup limit). */
+    public static long machineBytes() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
     }
 
     /** VmHWM ("high water mark") from /proc/self/status in bytes, or null where there is no /proc (not Linux). */

@@ -4,7 +4,7 @@ import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
+import dev.prunelab.measure.ProcessMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -17,25 +17,20 @@ import java.util.Locale;
  * KV cache and activations come on top.
  */
 public final class LoadMemory {
-    /** The JVM's and ONNX Runtime's own code, threads and arenas. */
-    static final long RUNTIME_BYTES = 256L << 20;
-
     private LoadMemory() {
     }
 
     /** Refuses the model in {@code directory} when its weights cannot fit this machine or container. */
     public static void check(Path directory, ModelCard card) {
-        long available = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getTotalMemorySize();
-        check(directory, card, available);
+        check(directory, card, ProcessMemory.machineBytes());
     }
 
     /** {@link #check(Path, ModelCard)} against {@code availableBytes}. */
     static void check(Path directory, ModelCard card, long availableBytes) {
         long weights = weightBytes(directory, card);
-        if (weights + RUNTIME_BYTES > availableBytes) {
+        if (weights + ProcessMemory.RUNTIME_BYTES > availableBytes) {
             throw new IllegalArgumentException(directory.resolve(DecoderIo.MODEL_FILE) + ": its weights need at least "
-                    + gib(weights + RUNTIME_BYTES) + " in memory as ONNX Runtime loads them (" + gib(weights)
+                    + gib(weights + ProcessMemory.RUNTIME_BYTES) + " in memory as ONNX Runtime loads them (" + gib(weights)
                     + " of weights and 0.25 GiB of runtime), but this machine or container has " + gib(availableBytes)
                     + "; evaluate it where there is more memory, or export it smaller (--dtype f16, --weight-bits 4)");
         }

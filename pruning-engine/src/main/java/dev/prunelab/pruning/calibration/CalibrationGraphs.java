@@ -11,7 +11,6 @@ import dev.prunelab.pruning.graph.InitializerStore;
 import dev.prunelab.pruning.graph.WeightFormat;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.prunelab.pruning.checkpoint.Unmapper;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,7 +45,7 @@ public final class CalibrationGraphs {
                 new int[0], 0);
         d.namedOutput(family.graphs(config).embed(d), HIDDEN_OUTPUT, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS,
                 "embedding_width");
-        return new CalibrationGraph(serialise(g, false), store.inMemoryData());
+        return serialise(g, store, false);
     }
 
     /** One decoder layer with its taps; no KV cache (a calibration pass runs each window once, whole). */
@@ -81,8 +80,7 @@ public final class CalibrationGraphs {
             d.namedOutput(tap.getValue(), tap.getKey().outputName(), DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS,
                     tap.getKey().outputName() + "_width");
         }
-        byte[] model = serialise(g, !withHiddenOutput);
-        return new CalibrationGraph(model, withHiddenOutput ? store.inMemoryData() : used(model, store));
+        return serialise(g, store, !withHiddenOutput);
     }
 
     /**
@@ -127,17 +125,14 @@ public final class CalibrationGraphs {
     }
 
     /**
-     * The in-memory weights the serialised graph still declares (a graph cut at its taps drops the last
-     * projection's); the rest are released here.
+     * The graph serialised with the in-memory weights it declares; a graph cut at its taps drops the last
+     * projection's, which are released here.
      */
-    private static Map<String, InitializerStore.HeldTensor> used(byte[] model, InitializerStore store) {
+    private static CalibrationGraph serialise(GraphBuilder g, InitializerStore store, boolean dropDeadNodes) {
+        OnnxMl.GraphProto graph = dropDeadNodes ? withoutDeadNodes(g.build()) : g.build();
         Set<String> declared = new HashSet<>();
-        try {
-            for (OnnxMl.TensorProto initializer : OnnxMl.ModelProto.parseFrom(model).getGraph().getInitializerList()) {
-                declared.add(initializer.getName());
-            }
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("a calibration graph did not read back: " + e.getMessage(), e);
+        for (OnnxMl.TensorProto initializer : graph.getInitializerList()) {
+            declared.add(initializer.getName());
         }
         Map<String, InitializerStore.HeldTensor> kept = new LinkedHashMap<>();
         for (Map.Entry<String, InitializerStore.HeldTensor> weight : store.inMemoryData().entrySet()) {
@@ -147,17 +142,13 @@ public final class CalibrationGraphs {
                 Unmapper.release(weight.getValue().bytes());
             }
         }
-        return kept;
-    }
-
-    private static byte[] serialise(GraphBuilder g, boolean dropDeadNodes) {
-        OnnxMl.GraphProto graph = g.build();
-        return OnnxMl.ModelProto.newBuilder()
+        byte[] model = OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(GraphBuilder.IR_VERSION)
                 .setProducerName("prune-lab calibration")
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(GraphBuilder.OPSET))
-                .setGraph(dropDeadNodes ? withoutDeadNodes(graph) : graph)
+                .setGraph(graph)
                 .build()
                 .toByteArray();
+        return new CalibrationGraph(model, kept);
     }
 }

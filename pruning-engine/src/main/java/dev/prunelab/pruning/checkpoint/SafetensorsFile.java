@@ -264,10 +264,7 @@ public final class SafetensorsFile implements TensorSource {
     public float[] readRange(String name, long first, int count) {
         Entry entry = entry(name);
         TensorInfo info = entry.info();
-        if (first < 0 || count < 0 || first + count > info.elementCount()) {
-            throw new IndexOutOfBoundsException(name + ": values " + first + ".." + (first + count) + " of "
-                    + info.elementCount());
-        }
+        TensorSource.checkRange(name, first, count, info.elementCount());
         return data.readFloats(name, dataStart + entry.begin() + first * info.dtype().sizeBytes(), info.dtype(), count);
     }
 

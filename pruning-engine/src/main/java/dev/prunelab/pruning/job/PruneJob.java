@@ -10,7 +10,6 @@ import dev.prunelab.pruning.calibration.WindowSource;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.memory.MemoryBudget;
 import dev.prunelab.pruning.memory.PruneMemory;
-import dev.prunelab.pruning.memory.WorkingSet;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.prune.SparseGpt;
 import dev.prunelab.pruning.run.ProgressListener;
@@ -108,11 +107,6 @@ public final class PruneJob {
                 loaded -> plan(loaded, request.needsCalibration(), request.calibration(), false, false), budget,
                 listener,
                 (loaded, windows) -> StructuredPruner.prune(loaded, request, windows, out, listener));
-    }
-
-    /** The memory a prune of the opened model will need, stage by stage. */
-    public static List<WorkingSet> workingSets(LoadedModel loaded, PruneRequest request) {
-        return PruneMemory.stages(loaded.config(), loaded.tensors(), plan(loaded, request));
     }
 
     /** SparseGPT and GPTQ keep XᵀX; GPTQ keeps every block's int4 codes until the export. */

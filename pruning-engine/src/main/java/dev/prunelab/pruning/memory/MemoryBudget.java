@@ -1,7 +1,7 @@
 package dev.prunelab.pruning.memory;
 
 import dev.prunelab.vocabulary.InvalidSetting;
-import java.lang.management.ManagementFactory;
+import dev.prunelab.measure.ProcessMemory;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -40,10 +40,7 @@ public record MemoryBudget(long limitBytes, String limitSource, long javaHeapByt
         if (maxMemoryBytes != null) {
             return new MemoryBudget(maxMemoryBytes, "--max-memory", heap);
         }
-        // container-aware since JDK 14: a pod's memory limit, else the machine's physical memory
-        long machine = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getTotalMemorySize();
-        return new MemoryBudget(machine, "the memory of this machine or container", heap);
+        return new MemoryBudget(ProcessMemory.machineBytes(), "the memory of this machine or container", heap);
     }
 
     /**

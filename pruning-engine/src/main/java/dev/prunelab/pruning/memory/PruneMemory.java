@@ -1,5 +1,6 @@
 package dev.prunelab.pruning.memory;
 
+import dev.prunelab.measure.ProcessMemory;
 import dev.prunelab.pruning.calibration.BlockCalibration;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.FamilyGraphs.Tap;
@@ -25,8 +26,6 @@ import java.util.Map;
  * measured peak RSS.
  */
 public final class PruneMemory {
-    /** The JVM's and ONNX Runtime's own code, threads and arenas, before any model data. */
-    static final long RUNTIME_BYTES = 256L << 20;
     /** GPTQ's kept int4 blocks per weight: half a byte of code, a float scale and a zero point per 32 weights. */
     private static final double GPTQ_BYTES_PER_WEIGHT = 0.5 + 5.0 / 32;
 
@@ -147,6 +146,6 @@ public final class PruneMemory {
     }
 
     private static Part runtime() {
-        return new Part("the runtime (JVM, ONNX Runtime)", RUNTIME_BYTES, Where.NATIVE);
+        return new Part("the runtime (JVM, ONNX Runtime)", ProcessMemory.RUNTIME_BYTES, Where.NATIVE);
     }
 }

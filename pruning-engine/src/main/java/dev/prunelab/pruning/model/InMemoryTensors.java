@@ -68,10 +68,7 @@ public final class InMemoryTensors implements TensorSource {
     public float[] readRange(String name, long first, int count) {
         info(name);
         float[] all = values.get(name);
-        if (first < 0 || count < 0 || first + count > all.length) {
-            throw new IndexOutOfBoundsException(name + ": values " + first + ".." + (first + count) + " of "
-                    + all.length);
-        }
+        TensorSource.checkRange(name, first, count, all.length);
         return Arrays.copyOfRange(all, (int) first, (int) first + count);
     }
 

@@ -41,12 +41,16 @@ public interface TensorSource extends AutoCloseable {
      * This default reads the whole tensor; sources that map their files read only the range.
      */
     default float[] readRange(String name, long first, int count) {
-        long elements = info(name).elementCount();
+        checkRange(name, first, count, info(name).elementCount());
+        return Arrays.copyOfRange(readFloats(name), (int) first, (int) first + count);
+    }
+
+    /** Refuses a range that is not inside a tensor of {@code elements} values. */
+    static void checkRange(String name, long first, int count, long elements) {
         if (first < 0 || count < 0 || first + count > elements) {
             throw new IndexOutOfBoundsException(name + ": values " + first + ".." + (first + count) + " of "
                     + elements);
         }
-        return Arrays.copyOfRange(readFloats(name), (int) first, (int) first + count);
     }
 
     /** Releases the mappings; safe to call twice. */
