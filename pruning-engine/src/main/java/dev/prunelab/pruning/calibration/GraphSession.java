@@ -70,7 +70,7 @@ public final class GraphSession implements AutoCloseable {
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime rejected a calibration graph: " + e.getMessage(), e);
         } finally {
-            // ONNX Runtime holds its own copy once the session exists (GraphSessionTest overwrites the buffers)
+            // ONNX Runtime holds its own copy once the session exists (InMemoryWeightsTest overwrites the buffers)
             for (OnnxTensor tensor : weights.values()) {
                 tensor.close();
             }
