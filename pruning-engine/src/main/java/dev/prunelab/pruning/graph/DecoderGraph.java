@@ -126,15 +126,31 @@ public final class DecoderGraph {
         g.output(outputName, FLOAT, dims);
     }
 
-    public void logitsOutput(String hidden, String embeddingOrHead, int width, int vocab) {
+    public void logitsOutput(String hidden, GraphBuilder.StoredMatrix embeddingOrHead, int width, int vocab) {
         logitsOutput(hidden, embeddingOrHead, width, vocab, 0);
     }
 
-    /** @param softcap logits become softcap·tanh(logits/softcap) (Gemma 2's final_logit_softcapping); 0 for none */
-    public void logitsOutput(String hidden, String embeddingOrHead, int width, int vocab, double softcap) {
+    /**
+     * ONNX Runtime folds a Cast of a constant only when its output is at most this size (constant_folding.cc); an
+     * unfolded Cast re-expands the whole float16 head on every run, and ONNX Runtime 1.29 aborts the process at
+     * ORT_ENABLE_ALL on graphs that keep such Casts (the 128256 x 4096 head of Llama 3 8B, 2.1 GB in float32).
+     */
+    static final long FOLDED_CAST_LIMIT_BYTES = 1L << 30;
+    private long headPartLimitBytes = FOLDED_CAST_LIMIT_BYTES;
+
+    /** Splits a float16 head whose float32 copy exceeds {@code bytes} (tests split small heads). */
+    void splitHeadAbove(long bytes) {
+        headPartLimitBytes = bytes;
+    }
+
+    /**
+     * @param softcap logits become softcap·tanh(logits/softcap) (Gemma 2's final_logit_softcapping); 0 for none
+     */
+    public void logitsOutput(String hidden, GraphBuilder.StoredMatrix embeddingOrHead, int width, int vocab,
+            double softcap) {
         // [B,S,H] -> [B*S,H] x [V,H]^T -> [B*S,V] -> [B,S,V]: Gemm reads the tied embedding without a copy
         String flat = g.reshape("/lm_head/Reshape_flat", hidden, -1, width);
-        String logits = g.gemmTransB("/lm_head/Gemm", flat, embeddingOrHead);
+        String logits = headLogits(flat, embeddingOrHead);
         if (softcap > 0) {
             logits = g.softcap("/lm_head/softcap", logits, softcap);
         }
@@ -142,6 +158,40 @@ public final class DecoderGraph {
                 g.slice("/lm_head/Slice_shape", g.unary("Shape", "/lm_head/Shape", hidden), 0, 2, 0), g.int64(vocab));
         g.nodeTo("Reshape", "/lm_head/Reshape", new String[] {logits, shape}, new String[] {DecoderIo.LOGITS});
         g.output(DecoderIo.LOGITS, FLOAT, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS, vocab);
+    }
+
+    /**
+     * flat [B*S,H] x headᵀ. A float16 head whose float32 copy exceeds {@link #FOLDED_CAST_LIMIT_BYTES} is split
+     * by vocabulary rows into parts under it, each Slice + Cast of a constant, which ONNX Runtime folds into a
+     * float32 initializer once at load; their logits are concatenated. (Float16 Gemm is no way out: ONNX Runtime
+     * 1.29 runs it 40x slower than float32 on x86 CPUs.)
+     */
+    private String headLogits(String flat, GraphBuilder.StoredMatrix head) {
+        if (!head.half() || head.floatBytes() <= headPartLimitBytes) {
+            return g.gemmTransB("/lm_head/Gemm", flat, g.floatView(head));
+        }
+        int parts = (int) ((head.floatBytes() + headPartLimitBytes - 1) / headPartLimitBytes);
+        long rowsPerPart = (head.rows() + parts - 1) / parts;
+        String[] partLogits = new String[parts];
+        for (int part = 0; part < parts; part++) {
+            long first = part * rowsPerPart;
+            long end = Math.min(head.rows(), first + rowsPerPart);
+            String path = "/lm_head/part" + part;
+            String rows = g.slice(path + "/Slice", head.name(), first, end, 0);
+            partLogits[part] = g.gemmTransB(path + "/Gemm", flat, g.cast(path + "/Cast", rows, FLOAT));
+        }
+        return g.concat("/lm_head/Concat_parts", 1, partLogits);
+    }
+
+    /**
+     * table[ids] as float32: a float16 table is gathered as stored and only the rows read are cast, so the whole
+     * table is never expanded to float32 (2.1 GB for Llama 3's 128256 x 4096 embedding).
+     *
+     * @param path the node path, e.g. {@code /model/embed_tokens}
+     */
+    public String tableRows(String path, GraphBuilder.StoredMatrix table, String ids) {
+        String rows = g.gather(path + "/Gather", table.name(), ids, 0);
+        return table.half() ? g.cast(path + "/Cast", rows, FLOAT) : rows;
     }
 
     // ---- weights ------------------------------------------------------------------------------------------
@@ -159,9 +209,14 @@ public final class DecoderGraph {
         return linear.vector(name);
     }
 
-    /** A matrix stored as it is in the checkpoint (embeddings, position tables, the LM head for Gemm). */
+    /** A matrix stored as it is in the checkpoint (embeddings, position tables, the LM head), read as float32. */
     public String matrix(String name) {
         return linear.matrix(name);
+    }
+
+    /** A table stored as it is in the checkpoint, for {@link #tableRows} and {@link #logitsOutput}. */
+    public GraphBuilder.StoredMatrix table(String name) {
+        return linear.table(name);
     }
 
     /**

@@ -27,6 +27,7 @@ public final class GraphBuilder {
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
     private final InitializerStore initializers;
     private final Map<String, String> int64Constants = new HashMap<>();
+    private final Map<String, String> floatViews = new HashMap<>();
     private final Set<String> nodeNames = new HashSet<>();
     private final int opset;
 
@@ -62,6 +63,35 @@ public final class GraphBuilder {
         graph.addInitializer(tensor);
     }
 
+    /**
+     * A matrix initializer as stored: float32, or float16 whose float32 view ({@link #floatView}) is made only where
+     * an operator needs float32 weights, so that a Gather can read the float16 rows it needs instead.
+     */
+    public record StoredMatrix(String name, boolean half, long rows, long columns) {
+        /** Its bytes in float32, what a Cast of the whole matrix produces. */
+        public long floatBytes() {
+            return rows * columns * Float.BYTES;
+        }
+    }
+
+    /** Adds a matrix initializer of the store's dtype, streamed from the source when large, with no Cast yet. */
+    public StoredMatrix storedMatrix(String name, TensorSource source, long rows, long columns) {
+        OnnxMl.TensorProto tensor = initializers.weight(name, source, rows, columns);
+        graph.addInitializer(tensor);
+        return new StoredMatrix(name, tensor.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16_VALUE, rows,
+                columns);
+    }
+
+    /** The matrix in float32: itself, or one Cast of the float16 initializer shared by all its float32 readers. */
+    public String floatView(StoredMatrix matrix) {
+        return matrix.half() ? floatViews.computeIfAbsent(matrix.name(), this::castToFloat) : matrix.name();
+    }
+
+    private String castToFloat(String name) {
+        return node("Cast", name + "/Cast", new String[] {name}, intAttribute("to",
+                OnnxMl.TensorProto.DataType.FLOAT_VALUE));
+    }
+
     /** Adds a weight initializer; float16 weights get a Cast to float32 right after them. */
     public String weight(String name, float[] values, long... shape) {
         return weighted(name, initializers.weight(name, values, shape));
@@ -74,11 +104,7 @@ public final class GraphBuilder {
 
     private String weighted(String name, OnnxMl.TensorProto tensor) {
         graph.addInitializer(tensor);
-        if (tensor.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16_VALUE) {
-            return node("Cast", name + "/Cast", new String[] {name}, intAttribute("to",
-                    OnnxMl.TensorProto.DataType.FLOAT_VALUE));
-        }
-        return name;
+        return tensor.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16_VALUE ? castToFloat(name) : name;
     }
 
     /** A float32 initializer that is not a model parameter, inline in the graph (InitializerStore#inlineFloat32). */

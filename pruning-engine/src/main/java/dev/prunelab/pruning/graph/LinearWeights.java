@@ -38,11 +38,16 @@ final class LinearWeights {
 
     /** A matrix stored as it is in the checkpoint (embeddings, position tables, the LM head for Gemm). */
     String matrix(String name) {
+        return g.floatView(table(name));
+    }
+
+    /** A matrix stored as it is in the checkpoint, in the export's dtype, without a float32 view yet. */
+    GraphBuilder.StoredMatrix table(String name) {
         TensorInfo info = weights.info(name);
         if (info.rank() != 2) {
             throw new ModelFormatException(info.file(), name, "expected a matrix, found rank " + info.rank());
         }
-        return g.weight(name, weights, info.dimension(0), info.dimension(1));
+        return g.storedMatrix(name, weights, info.dimension(0), info.dimension(1));
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.Map;
  */
 final class Gpt2Graphs extends FamilyGraphs {
     private final Gpt2Config c;
-    private String wte;
+    private GraphBuilder.StoredMatrix wte;
 
     Gpt2Graphs(Gpt2Config config) {
         super(Gpt2Names.EMBED);
@@ -22,10 +22,10 @@ final class Gpt2Graphs extends FamilyGraphs {
     @Override
     public String embed(DecoderGraph d) {
         GraphBuilder g = d.g;
-        wte = d.matrix(Gpt2Names.EMBED);
+        wte = d.table(Gpt2Names.EMBED);
         return g.add("/transformer/Add_positions",
-                g.gather("/transformer/wte/Gather", wte, d.inputIds, 0),
-                g.gather("/transformer/wpe/Gather", d.matrix(Gpt2Names.POSITIONS), d.positionIds, 0));
+                d.tableRows("/transformer/wte", wte, d.inputIds),
+                d.tableRows("/transformer/wpe", d.table(Gpt2Names.POSITIONS), d.positionIds));
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 final class LlamaGraphs extends FamilyGraphs {
     private final LlamaConfig c;
-    private String embedding;
+    private GraphBuilder.StoredMatrix embedding;
     private Rotary rotary;
 
     LlamaGraphs(LlamaConfig config) {
@@ -25,8 +25,8 @@ final class LlamaGraphs extends FamilyGraphs {
 
     @Override
     public String embed(DecoderGraph d) {
-        embedding = d.matrix(LlamaNames.EMBED);
-        return d.g.gather("/model/embed_tokens/Gather", embedding, d.inputIds, 0);
+        embedding = d.table(LlamaNames.EMBED);
+        return d.tableRows("/model/embed_tokens", embedding, d.inputIds);
     }
 
     @Override
@@ -74,7 +74,8 @@ final class LlamaGraphs extends FamilyGraphs {
     @Override
     public void head(DecoderGraph d, String x) {
         String finalNorm = rmsNorm(d, "/model/norm", LlamaNames.FINAL_NORM, x, c.rmsNormEps());
-        String head = c.tieWordEmbeddings() || !d.has(LlamaNames.LM_HEAD) ? embedding : d.matrix(LlamaNames.LM_HEAD);
+        GraphBuilder.StoredMatrix head = c.tieWordEmbeddings() || !d.has(LlamaNames.LM_HEAD) ? embedding
+                : d.table(LlamaNames.LM_HEAD);
         d.logitsOutput(finalNorm, head, c.hiddenSize(), c.vocabSize());
     }
 

@@ -13,7 +13,7 @@ import java.util.Map;
  */
 final class OptGraphs extends FamilyGraphs {
     private final OptConfig c;
-    private String embedding;
+    private GraphBuilder.StoredMatrix embedding;
 
     OptGraphs(OptConfig config) {
         super(OptNames.EMBED);
@@ -23,14 +23,14 @@ final class OptGraphs extends FamilyGraphs {
     @Override
     public String embed(DecoderGraph d) {
         GraphBuilder g = d.g;
-        embedding = d.matrix(OptNames.EMBED);
-        String x = g.gather("/model/decoder/embed_tokens/Gather", embedding, d.inputIds, 0);
+        embedding = d.table(OptNames.EMBED);
+        String x = d.tableRows("/model/decoder/embed_tokens", embedding, d.inputIds);
         if (c.projectsEmbeddings()) {
             x = d.linear("/model/decoder/project_in", OptNames.PROJECT_IN.replace(".weight", ""), x);
         }
         String shifted = g.add("/model/decoder/embed_positions/Add_offset", d.positionIds,
                 g.int64Scalar(OptConfig.POSITION_OFFSET));
-        String positions = g.gather("/model/decoder/embed_positions/Gather", d.matrix(OptNames.POSITIONS), shifted, 0);
+        String positions = d.tableRows("/model/decoder/embed_positions", d.table(OptNames.POSITIONS), shifted);
         return g.add("/model/decoder/Add_positions", x, positions);
     }
 
