@@ -15,18 +15,27 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Bytes of weights one decode step reads, from the exported graph itself: every floating-point initializer once,
- * as float32 (the width the CPU kernels read: float16 weights are followed by a Cast that ONNX Runtime folds into
- * float32 constants at load), except a table that only Gather or RotaryEmbedding nodes read (an untied
- * embedding, the rotary cos/sin caches), of which a step reads one row per token. The graph's protobuf is read
- * with a minimal wire-format walk (ModelProto.graph = 7;
- * GraphProto.node = 1, .initializer = 5; NodeProto.input = 1, .op_type = 4; TensorProto.dims = 1,
- * .data_type = 2, .name = 8), so the evaluation engine needs no ONNX library.
+ * Bytes of weights one decode step reads, from the exported graph itself: every weight initializer once, at the
+ * width the CPU kernels read it:
+ * <ul>
+ * <li>one behind a Cast or a Slice (a float16 weight, the parts of a large float16 head) in float32: ONNX Runtime
+ * folds those into float32 constants at load;</li>
+ * <li>one read as stored (float32 weights, MatMulNBits' uint8 blocks and zero points and their float16 scales)
+ * at its stored width;</li>
+ * <li>a table that only Gather or RotaryEmbedding nodes read (an untied embedding, the rotary cos/sin caches): one
+ * row per token.</li>
+ * </ul>
+ * The graph's protobuf is read with a minimal wire-format walk (ModelProto.graph = 7; GraphProto.node = 1,
+ * .initializer = 5; NodeProto.input = 1, .op_type = 4; TensorProto.dims = 1, .data_type = 2, .name = 8), so the
+ * evaluation engine needs no ONNX library.
  */
 public final class WeightTraffic {
-    private static final Set<Integer> FLOAT_TYPES = Set.of(1, 10, 11, 16); // FLOAT, FLOAT16, DOUBLE, BFLOAT16
+    /** Bytes per element of the weight types (TensorProto.DataType): FLOAT, UINT8, INT8, FLOAT16, DOUBLE, BFLOAT16. */
+    private static final Map<Integer, Integer> WEIGHT_TYPE_BYTES = Map.of(1, 4, 2, 1, 3, 1, 10, 2, 11, 8, 16, 2);
     /** Operators that read one row of a [rows, width] table per token: embeddings, rotary cos/sin caches. */
     private static final Set<String> ROW_READERS = Set.of("Gather", "RotaryEmbedding");
+    /** Operators on a constant that ONNX Runtime folds at load into a float32 constant the kernels then read. */
+    private static final Set<String> FOLDED_TO_FLOAT = Set.of("Cast", "Slice");
 
     private WeightTraffic() {
     }
@@ -42,7 +51,8 @@ public final class WeightTraffic {
     }
 
     static long bytesPerToken(ByteBuffer model) {
-        Map<String, long[]> initializers = new HashMap<>(); // name -> dims of a floating-point initializer
+        Map<String, long[]> initializers = new HashMap<>(); // name -> dims of a weight initializer
+        Map<String, Integer> elementBytes = new HashMap<>(); // name -> stored bytes per element
         Map<String, Set<String>> readers = new HashMap<>();  // initializer-or-value name -> op types reading it
         Wire m = new Wire(model);
         while (m.more()) {
@@ -54,7 +64,7 @@ public final class WeightTraffic {
                     if (gt >>> 3 == 1 && (gt & 7) == 2) {
                         node(g.message(), readers);
                     } else if (gt >>> 3 == 5 && (gt & 7) == 2) {
-                        tensor(g.message(), initializers);
+                        tensor(g.message(), initializers, elementBytes);
                     } else {
                         g.skip(gt);
                     }
@@ -72,7 +82,9 @@ public final class WeightTraffic {
             }
             Set<String> ops = readers.getOrDefault(e.getKey(), Set.of());
             boolean rowTable = !ops.isEmpty() && ops.stream().allMatch(ROW_READERS::contains);
-            bytes += Float.BYTES * (rowTable && dims.length == 2 ? dims[1] : elements);
+            boolean folded = ops.stream().anyMatch(FOLDED_TO_FLOAT::contains);
+            long width = folded ? Float.BYTES : elementBytes.get(e.getKey());
+            bytes += width * (rowTable && dims.length == 2 ? dims[1] : elements);
         }
         return bytes;
     }
@@ -95,7 +107,7 @@ public final class WeightTraffic {
         }
     }
 
-    private static void tensor(Wire t, Map<String, long[]> initializers) {
+    private static void tensor(Wire t, Map<String, long[]> initializers, Map<String, Integer> elementBytes) {
         long[] dims = new long[8];
         int rank = 0;
         int type = 0;
@@ -120,8 +132,9 @@ public final class WeightTraffic {
                 t.skip(tag);
             }
         }
-        if (name != null && FLOAT_TYPES.contains(type)) {
+        if (name != null && WEIGHT_TYPE_BYTES.containsKey(type)) {
             initializers.put(name, Arrays.copyOf(dims, rank));
+            elementBytes.put(name, WEIGHT_TYPE_BYTES.get(type));
         }
     }
 
