@@ -2,6 +2,7 @@ package dev.prunelab.cli;
 
 import dev.prunelab.console.ProgressBar;
 import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
+import dev.prunelab.pruning.checkpoint.HuggingFaceConfig;
 import dev.prunelab.pruning.checkpoint.SynthesisPreset;
 import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.family.ModelFamily;
@@ -36,6 +37,11 @@ final class SynthesizeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--layers", paramLabel = "N",
+            description = "only the shape's first N decoder blocks: a slice with the model's widths, vocabulary and "
+                    + "block shapes, for per-block memory and speed on a small disk (default: all)")
+    Integer layers;
+
     @Override
     public Integer call() {
         SynthesisPreset chosen = SynthesisPreset.fromId(preset);
@@ -51,9 +57,20 @@ final class SynthesizeCommand implements Callable<Integer> {
             case "bf16", "bfloat16" -> DType.BF16;
             default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (expected f16, f32 or bf16)");
         };
+        HuggingFaceConfig config = chosen.config();
+        int all = config.config().numLayers();
+        if (layers != null && (layers < 1 || layers > all)) {
+            throw new IllegalArgumentException("--layers " + layers + " is not between 1 and " + preset + "'s "
+                    + all + " layers");
+        }
+        if (layers != null) {
+            config = new HuggingFaceConfig(config.config().withLayers(layers), config.bosTokenId(),
+                    config.eosTokenId());
+        }
         long start = System.nanoTime();
-        CheckpointSynthesizer.write(out, chosen, storedType, seed, megabytesBar());
-        System.out.printf("wrote %s (%s, %s) to %s in %.1f s%n", preset, family, storedType, out,
+        CheckpointSynthesizer.write(out, config, storedType, seed, megabytesBar());
+        System.out.printf("wrote %s%s (%s, %s) to %s in %.1f s%n", preset,
+                layers == null ? "" : ", its first " + layers + " of " + all + " layers", family, storedType, out,
                 (System.nanoTime() - start) / 1e9);
         return 0;
     }

@@ -17,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +56,27 @@ class HuggingFaceDirectoryCliTest {
         Files.writeString(model.resolve("tokenizer_config.json"),
                 "{\"add_bos_token\": true, \"bos_token\": \"<bos>\", \"eos_token\": \"<eos>\"}");
         return model;
+    }
+
+    @Test
+    void synthesizeWritesASliceOfAShapesFirstLayersAndRefusesALayerCountOutsideIt() throws Exception {
+        Path slice = temp.resolve("slice");
+        Run written = lab("synthesize", "--family", "llama", "--preset", "tiny-llama-gqa", "--layers", "1",
+                "--out", slice.toString());
+        assertEquals(0, written.code(), written.err());
+        try (LoadedModel model = ModelLoader.open(slice, Optional.empty())) {
+            assertEquals(1, model.config().numLayers());
+            assertEquals(64, model.config().hiddenSize(), "the shape's widths are kept");
+            assertTrue(model.tensors().contains("model.layers.0.mlp.down_proj.weight"));
+            assertFalse(model.tensors().contains("model.layers.1.mlp.down_proj.weight"));
+        }
+        for (String layers : new String[] {"0", "3"}) {
+            Run refused = lab("synthesize", "--family", "llama", "--preset", "tiny-llama-gqa", "--layers", layers,
+                    "--out", temp.resolve("refused-" + layers).toString());
+            assertEquals(2, refused.code(), refused.err());
+            assertTrue(refused.err().contains("--layers " + layers + " is not between 1 and tiny-llama-gqa's 2 layers"),
+                    refused.err());
+        }
     }
 
     @Test

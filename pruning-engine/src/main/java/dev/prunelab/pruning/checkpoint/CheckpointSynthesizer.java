@@ -53,6 +53,11 @@ public final class CheckpointSynthesizer {
         write(directory, config, dtype, seed, maxShardBytes, Progress.NONE);
     }
 
+    /** {@link #write(Path, HuggingFaceConfig, DType, long, long)} sharding at 2 GB, telling {@code progress}. */
+    public static void write(Path directory, HuggingFaceConfig config, DType dtype, long seed, Progress progress) {
+        write(directory, config, dtype, seed, DEFAULT_MAX_SHARD_BYTES, progress);
+    }
+
     private static void write(Path directory, HuggingFaceConfig config, DType dtype, long seed, long maxShardBytes,
             Progress progress) {
         if (maxShardBytes <= 0) {
