@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.HalfFloats;
+import dev.prunelab.pruning.model.ModelFormatException;
 import dev.prunelab.pruning.model.TensorInfo;
+import dev.prunelab.pruning.model.TensorSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -17,10 +19,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Streams a safetensors file: the header (every tensor's name, dtype, shape and offsets) is written first from
@@ -106,15 +111,25 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final FileChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
     private final long totalBytes;
+    private final Map<String, Integer> indexByName = new HashMap<>();
+    private final long[] dataOffsets; // of each entry, from the start of the file
     private int next;
     private boolean closed;
 
-    private SafetensorsWriter(Path file, Path partial, List<Entry> entries, FileChannel channel, long totalBytes) {
+    private SafetensorsWriter(Path file, Path partial, List<Entry> entries, FileChannel channel, long dataStart,
+            long totalBytes) {
         this.file = file;
         this.partial = partial;
         this.entries = entries;
         this.channel = channel;
         this.totalBytes = totalBytes;
+        this.dataOffsets = new long[entries.size()];
+        long offset = dataStart;
+        for (int i = 0; i < entries.size(); i++) {
+            indexByName.put(entries.get(i).name(), i);
+            dataOffsets[i] = offset;
+            offset += entries.get(i).sizeBytes();
+        }
     }
 
     /**
@@ -129,8 +144,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         FileChannel channel;
         try {
-            channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
+            channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(partial + ": cannot create: " + e.getMessage(), e);
         }
@@ -138,7 +153,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         for (Entry entry : copy) {
             dataBytes = Math.addExact(dataBytes, entry.sizeBytes());
         }
-        SafetensorsWriter writer = new SafetensorsWriter(file, partial, copy, channel, 8 + header.length + dataBytes);
+        SafetensorsWriter writer = new SafetensorsWriter(file, partial, copy, channel, 8 + header.length,
+                8 + header.length + dataBytes);
         writer.buffer.putLong(header.length);
         writer.put(header);
         return writer;
@@ -186,6 +202,84 @@ public final class SafetensorsWriter implements AutoCloseable {
     /** Size of the finished file in bytes. */
     public long totalBytes() {
         return totalBytes;
+    }
+
+    /**
+     * The float32 tensors written so far, read back from the file being written: a pruned block's weights for its
+     * calibration pass without a second copy of them on the heap. A live view: a tensor is in it once written.
+     * Closing it leaves the writer open.
+     */
+    public TensorSource written() {
+        return new Written();
+    }
+
+    private final class Written implements TensorSource {
+        @Override
+        public Set<String> names() {
+            Set<String> names = new TreeSet<>();
+            for (int i = 0; i < next; i++) {
+                names.add(entries.get(i).name());
+            }
+            return Collections.unmodifiableSet(names);
+        }
+
+        @Override
+        public boolean contains(String name) {
+            Integer index = indexByName.get(name);
+            return index != null && index < next && entries.get(index).dtype() == DType.F32;
+        }
+
+        @Override
+        public TensorInfo info(String name) {
+            if (!contains(name)) {
+                throw new ModelFormatException(partial, name, "not written yet");
+            }
+            return new TensorInfo(name, DType.F32, entries.get(indexByName.get(name)).shape(), partial);
+        }
+
+        @Override
+        public float[] readFloats(String name) {
+            TensorInfo info = info(name);
+            return readRange(name, 0, Math.toIntExact(info.elementCount()));
+        }
+
+        @Override
+        public float[] readRange(String name, long first, int count) {
+            TensorSource.checkRange(name, first, count, info(name).elementCount());
+            if (closed) {
+                throw new IllegalStateException(file + ": writer is closed");
+            }
+            flush();
+            float[] values = new float[count];
+            ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            long position = dataOffsets[indexByName.get(name)] + first * Float.BYTES;
+            int done = 0;
+            try {
+                while (done < count) {
+                    chunk.clear().limit(Math.min(chunk.capacity(), (count - done) * Float.BYTES));
+                    while (chunk.hasRemaining()) {
+                        if (channel.read(chunk, position + chunk.position()) < 0) {
+                            throw new ModelFormatException(partial, name, "ends before its data");
+                        }
+                    }
+                    chunk.flip();
+                    int read = chunk.remaining() / Float.BYTES;
+                    chunk.asFloatBuffer().get(values, done, read);
+                    done += read;
+                    position += (long) read * Float.BYTES;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(partial + ": cannot read back '" + name + "': " + e.getMessage(), e);
+            } finally {
+                Unmapper.release(chunk);
+            }
+            return values;
+        }
+
+        @Override
+        public void close() {
+            // the file belongs to the writer
+        }
     }
 
     /** Writes the next tensor whole; {@code name} must be the next declared entry. */

@@ -97,6 +97,11 @@ public final class GraphBuilder {
         return weighted(name, initializers.weight(name, values, shape));
     }
 
+    /** A weight stored transposed ({@link InitializerStore#transposedWeight}), with its float32 view. */
+    public String transposedWeight(String name, float[] matrix, int rows, int cols) {
+        return weighted(name, initializers.transposedWeight(name, matrix, rows, cols));
+    }
+
     /** {@link #weight(String, float[], long...)} of a source's tensor, streamed when it is large. */
     public String weight(String name, TensorSource source, long... shape) {
         return weighted(name, initializers.weight(name, source, shape));

@@ -106,6 +106,38 @@ public final class InitializerStore implements AutoCloseable {
     }
 
     /**
+     * {@link #weight(String, float[], long...)} of {@code matrix} [rows, cols] stored transposed, [cols, rows], as
+     * MatMul takes a Linear's weight: held in memory or written to the external data file, the transpose is made a
+     * chunk at a time as it is encoded, so no transposed copy of the matrix is ever on the heap (an 8B model's MLP
+     * matrices are 235 MB each, and the copy is what ran a 1.2 GB heap out of memory on that shape).
+     */
+    public OnnxMl.TensorProto transposedWeight(String name, float[] matrix, int rows, int cols) {
+        long[] shape = {cols, rows};
+        checkCount(name, matrix.length, shape);
+        parameterCount += matrix.length;
+        for (float value : matrix) {
+            zeroCount += value == 0f ? 1 : 0;
+        }
+        OnnxMl.TensorProto.DataType type = format.float16() ? OnnxMl.TensorProto.DataType.FLOAT16
+                : OnnxMl.TensorProto.DataType.FLOAT;
+        int elementBytes = format.float16() ? 2 : Float.BYTES;
+        long length = (long) matrix.length * elementBytes;
+        Chunks chunks = (first, count) -> {
+            float[] chunk = new float[count];
+            Matrices.transposeRange(matrix, rows, cols, first, chunk, count);
+            return encode(chunk, 0, count, elementBytes);
+        };
+        if (inMemory != null && length >= inMemoryThresholdBytes) {
+            return heldInMemory(name, type, shape, length, chunks, matrix.length);
+        }
+        if (externalData == null) {
+            float[] transposed = Matrices.transpose(matrix, rows, cols);
+            return inline(name, type, encode(transposed, 0, transposed.length, elementBytes), shape);
+        }
+        return external(name, type, shape, length, chunks, matrix.length);
+    }
+
+    /**
      * {@link #weight(String, float[], long...)} of a source's tensor: to an external data file it goes in chunks
      * read from the source ({@link TensorSource#readRange}), never whole (an 8B model's untied head is 2 GB in
      * float32); inline, it is read whole.
@@ -223,7 +255,8 @@ public final class InitializerStore implements AutoCloseable {
             int elementBytes) {
         checkCount(name, values.length, shape);
         if (inMemory != null && (long) values.length * elementBytes >= inMemoryThresholdBytes) {
-            return heldInMemory(name, type, values, shape, elementBytes);
+            return heldInMemory(name, type, shape, (long) values.length * elementBytes,
+                    (first, length) -> encode(values, (int) first, (int) first + length, elementBytes), values.length);
         }
         if (externalData == null) {
             return inline(name, type, encode(values, 0, values.length, elementBytes), shape);
@@ -251,15 +284,15 @@ public final class InitializerStore implements AutoCloseable {
         }
     }
 
-    private OnnxMl.TensorProto heldInMemory(String name, OnnxMl.TensorProto.DataType type, float[] values,
-            long[] shape, int elementBytes) {
-        long length = (long) values.length * elementBytes;
+    private OnnxMl.TensorProto heldInMemory(String name, OnnxMl.TensorProto.DataType type, long[] shape, long length,
+            Chunks chunks, long count) {
         ByteBuffer direct = ByteBuffer.allocateDirect(Math.toIntExact(length)).order(ByteOrder.LITTLE_ENDIAN);
-        for (int start = 0; start < values.length; start += CHUNK_ELEMENTS) {
-            direct.put(encode(values, start, Math.min(values.length, start + CHUNK_ELEMENTS), elementBytes));
+        for (long start = 0; start < count; start += CHUNK_ELEMENTS) {
+            direct.put(chunks.encode(start, (int) Math.min(CHUNK_ELEMENTS, count - start)));
         }
         direct.flip();
-        HeldTensor previous = inMemory.put(name, new HeldTensor(direct, shape.clone(), elementBytes == 2));
+        HeldTensor previous = inMemory.put(name, new HeldTensor(direct, shape.clone(),
+                type == OnnxMl.TensorProto.DataType.FLOAT16));
         if (previous != null) {
             throw new IllegalStateException("initializer " + name + " stored twice");
         }

@@ -62,8 +62,8 @@ final class LinearWeights {
             float[] w = weights.readFloats(module + ".weight");
             return addBiasIfPresent(nodePath, module, matMulNBits(nodePath, module, x, w, out, in));
         }
-        String weight = g.weight(module + ".MatMul.weight",
-                Matrices.transpose(weights.readFloats(module + ".weight"), out, in), in, out);
+        String weight = g.transposedWeight(module + ".MatMul.weight", weights.readFloats(module + ".weight"), out,
+                in);
         String y = g.matMul(nodePath + "/MatMul", x, weight);
         return addBiasIfPresent(nodePath, module, y);
     }

@@ -28,6 +28,7 @@ import dev.prunelab.text.corpus.TokenWindows;
 import dev.prunelab.text.tokenizer.TextTokenizer;
 import dev.prunelab.vocabulary.CalibrationDefaults;
 import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.WeightQuantizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,24 +105,29 @@ public final class PruneJob {
     public static StructuredReport prune(Path model, Optional<Path> tokenizer, StructuredRequest request, Path out,
             ProgressListener listener, MemoryBudget budget) {
         return run(model, tokenizer, request.needsCalibration(), request.calibration(),
-                loaded -> plan(loaded, request.needsCalibration(), request.calibration(), false, false), budget,
+                loaded -> plan(loaded, request.needsCalibration(), request.calibration(), false, false, true, false),
+                budget,
                 listener,
                 (loaded, windows) -> StructuredPruner.prune(loaded, request, windows, out, listener));
     }
 
-    /** SparseGPT and GPTQ keep XᵀX; GPTQ keeps every block's int4 codes until the export. */
+    /**
+     * SparseGPT and GPTQ keep XᵀX; GPTQ keeps every block's int4 codes until the export; the pruned block is read
+     * back from the spill file.
+     */
     private static PruneMemory.Plan plan(LoadedModel loaded, PruneRequest request) {
         boolean gptq = request.quantization().quantizer() == WeightQuantizer.GPTQ;
         return plan(loaded, request.needsCalibration(), request.calibration(),
-                request.method() instanceof SparseGpt || gptq, gptq);
+                request.method() instanceof SparseGpt || gptq, gptq, false,
+                request.refinement() == MaskRefinement.DSNOT);
     }
 
     private static PruneMemory.Plan plan(LoadedModel loaded, boolean needsCalibration, Calibration calibration,
-            boolean hessian, boolean keepsInt4Codes) {
+            boolean hessian, boolean keepsInt4Codes, boolean keepsPrunedBlock, boolean copiesWeight) {
         return needsCalibration
                 ? new PruneMemory.Plan(calibration.samples(), BlockCalibration.windowTokens(loaded.config(),
-                        calibration), hessian, keepsInt4Codes)
-                : new PruneMemory.Plan(0, 0, false, keepsInt4Codes);
+                        calibration), hessian, keepsInt4Codes, keepsPrunedBlock, copiesWeight)
+                : new PruneMemory.Plan(0, 0, false, keepsInt4Codes, keepsPrunedBlock, copiesWeight);
     }
 
     /**

@@ -19,11 +19,16 @@ import java.util.Map;
 /**
  * The working sets of a sequential prune ({@code SequentialPruner}, {@code StructuredPruner}), from the
  * checkpoint's tensor shapes and the request, before anything is read: what the embedding stage, each block and
- * the export hold at once. The parts follow the code: a block's calibration keeps the hidden states of every
- * window twice (in and out), one batch of tap activations, the block's pruned float32 weights, the statistics
- * (SparseGPT's and GPTQ's XᵀX per tap, and the inverse-Hessian work on the widest input), and hands ONNX Runtime
- * the block's float32 weights, which it copies. It is an estimate by construction; bench/scale.sh compares it with
- * measured peak RSS.
+ * the export hold at once. The parts follow the code. A block has two phases that do not overlap:
+ * <ul>
+ * <li>its calibration passes keep the hidden states of every window twice (in and out), one batch of tap
+ * activations, the statistics being gathered (SparseGPT's and GPTQ's XᵀX per tap), the pruned block's float32
+ * weights where they stay on the heap (structured pruning), and hand ONNX Runtime the block's float32 weights,
+ * which it copies;</li>
+ * <li>its pruning math keeps the statistics, the matrix being pruned, and the inverse-Hessian work, done in the
+ * tap's H itself for its last reader and in a copy for the others, with H⁻¹'s factor in float32.</li>
+ * </ul>
+ * It is an estimate by construction; bench/scale.sh compares it with measured peak RSS.
  */
 public final class PruneMemory {
     /** GPTQ's kept int4 blocks per weight: half a byte of code, a float scale and a zero point per 32 weights. */
@@ -39,8 +44,12 @@ public final class PruneMemory {
      * @param window           tokens per window
      * @param hessian          whether the statistics keep XᵀX (SparseGPT, GPTQ)
      * @param keepsInt4Codes   whether every block's int4 codes are kept until the export (GPTQ)
+     * @param keepsPrunedBlock whether the pruned block's float32 weights stay on the heap for its calibration pass
+     *                         (structured pruning; unstructured pruning reads them back from its spill file)
+     * @param copiesWeight     whether pruning a matrix holds a second copy of it (DSnoT's dense weights)
      */
-    public record Plan(int windows, int window, boolean hessian, boolean keepsInt4Codes) {
+    public record Plan(int windows, int window, boolean hessian, boolean keepsInt4Codes, boolean keepsPrunedBlock,
+            boolean copiesWeight) {
     }
 
     /** The embedding stage, every block, and the export, in order. */
@@ -72,8 +81,10 @@ public final class PruneMemory {
                 largestWeight = Math.max(largestWeight, info.elementCount());
             }
             linearWeights += blockWeights;
-            stages.add(block(layer, config, plan, tapWidths, blockWeights, largestWeight, hiddenStates,
-                    linearWeights));
+            Block block = new Block(layer, config, plan, tapWidths, blockWeights, largestWeight, hiddenStates,
+                    linearWeights, List.copyOf(family.linearInputs(layer).values()));
+            stages.add(block.calibration());
+            stages.add(block.pruningMath());
         }
         long allWeights = 0;
         long largestLinear = 0;
@@ -103,46 +114,99 @@ public final class PruneMemory {
         return stages;
     }
 
-    private static WorkingSet block(int layer, DecoderConfig config, Plan plan, Map<Tap, Long> tapWidths,
-            long blockWeights, long largestWeight, long hiddenStates, long linearWeightsSoFar) {
-        long taps = tapWidths.values().stream().mapToLong(Long::longValue).sum();
-        long widest = tapWidths.values().stream().mapToLong(Long::longValue).max().orElse(0);
-        long width = config.hiddenSize();
-        long batchTokens = plan.windows() == 0 ? 0
-                : (long) Math.min(plan.windows(), Math.max(1, BlockCalibration.BATCH_TOKENS / plan.window()))
-                        * plan.window();
-        long statistics = 0;
-        for (long in : tapWidths.values()) {
-            statistics += 2L * Double.BYTES * in + (plan.hessian() ? (long) Double.BYTES * in * in : 0);
+    /**
+     * One block's two phases, which do not overlap: its calibration passes (the dense block's statistics, then
+     * the pruned block's outputs), where ONNX Runtime holds the block; and the pruning math between them, where
+     * the statistics meet the inverse-Hessian work.
+     */
+    private record Block(int layer, DecoderConfig config, Plan plan, Map<Tap, Long> tapWidths, long blockWeights,
+            long largestWeight, long hiddenStates, long linearWeightsSoFar, List<Tap> readOrder) {
+
+        long statistics() {
+            long statistics = 0;
+            for (long in : tapWidths.values()) {
+                statistics += statistics(in);
+            }
+            return statistics;
         }
-        List<Part> parts = new ArrayList<>();
-        parts.add(new Part("the hidden states in and out", 2 * hiddenStates, Where.JAVA_HEAP));
-        parts.add(new Part("one batch of tap activations", batchTokens * taps * Float.BYTES, Where.JAVA_HEAP));
-        parts.add(new Part("the pruned block's float32 weights", blockWeights * Float.BYTES, Where.JAVA_HEAP));
-        // building the block's graph reads one weight (a copy) and stores it transposed
-        parts.add(new Part("a weight read and transposed for the graph", 2 * largestWeight * Float.BYTES,
-                Where.JAVA_HEAP));
-        parts.add(new Part("the statistics", statistics, Where.JAVA_HEAP));
-        if (plan.hessian()) {
-            // SparseGPT/GPTQ on the widest input: H's symmetric copy, the flipped factor, its inverse (double)
-            // and the float32 Hinv
-            parts.add(new Part("the inverse-Hessian work on the " + widest + "-wide input",
-                    (3L * Double.BYTES + Float.BYTES) * widest * widest, Where.JAVA_HEAP));
+
+        long statistics(long in) {
+            return 2L * Double.BYTES * in + (plan.hessian() ? (long) Double.BYTES * in * in : 0);
         }
-        if (plan.keepsInt4Codes()) {
-            parts.add(new Part("GPTQ's int4 codes so far", (long) (linearWeightsSoFar * GPTQ_BYTES_PER_WEIGHT),
-                    Where.JAVA_HEAP));
+
+        WorkingSet calibration() {
+            long tapSum = tapWidths.values().stream().mapToLong(Long::longValue).sum();
+            long width = config.hiddenSize();
+            long batchTokens = plan.windows() == 0 ? 0
+                    : (long) Math.min(plan.windows(), Math.max(1, BlockCalibration.BATCH_TOKENS / plan.window()))
+                            * plan.window();
+            List<Part> parts = new ArrayList<>();
+            parts.add(new Part("the hidden states in and out", 2 * hiddenStates, Where.JAVA_HEAP));
+            parts.add(new Part("one batch of tap activations", batchTokens * tapSum * Float.BYTES, Where.JAVA_HEAP));
+            if (plan.keepsPrunedBlock()) {
+                parts.add(new Part("the pruned block's float32 weights", blockWeights * Float.BYTES, Where.JAVA_HEAP));
+            }
+            // building the block's graph reads one weight at a time (a copy), transposed into its buffer by chunks
+            parts.add(new Part("a weight read for the graph", largestWeight * Float.BYTES, Where.JAVA_HEAP));
+            parts.add(new Part("the statistics", statistics(), Where.JAVA_HEAP));
+            if (plan.keepsInt4Codes()) {
+                parts.add(new Part("GPTQ's int4 codes so far", (long) (linearWeightsSoFar * GPTQ_BYTES_PER_WEIGHT),
+                        Where.JAVA_HEAP));
+            }
+            // ONNX Runtime copies the block's weights from the direct buffers they are handed in: both exist while
+            // the session is created
+            parts.add(new Part("the block's weights in ONNX Runtime and their buffers",
+                    2 * blockWeights * Float.BYTES, Where.NATIVE));
+            long attentionScores = plan.window() == 0 ? 0
+                    : batchTokens / plan.window() * config.numHeads() * (long) plan.window() * plan.window()
+                            * Float.BYTES;
+            parts.add(new Part("ONNX Runtime's activations of one batch",
+                    batchTokens * (2 * tapSum + 2 * width) * Float.BYTES + attentionScores, Where.NATIVE));
+            parts.add(runtime());
+            return new WorkingSet("block " + layer + " (calibration)", parts);
         }
-        // ONNX Runtime copies the block's weights from the direct buffers they are handed in: both exist while
-        // the session is created
-        parts.add(new Part("the block's weights in ONNX Runtime and their buffers",
-                2 * blockWeights * Float.BYTES, Where.NATIVE));
-        long attentionScores = plan.window() == 0 ? 0
-                : batchTokens / plan.window() * config.numHeads() * (long) plan.window() * plan.window() * Float.BYTES;
-        parts.add(new Part("ONNX Runtime's activations of one batch",
-                batchTokens * (2 * taps + 2 * width) * Float.BYTES + attentionScores, Where.NATIVE));
-        parts.add(runtime());
-        return new WorkingSet("block " + layer, parts);
+
+        WorkingSet pruningMath() {
+            // the matrices in the pruner's order: a tap's statistics live until its last reader is done, which
+            // works in the tap's own H; the readers before it (and GPTQ after SparseGPT) work in a copy; the factor
+            // of H⁻¹ is float32
+            Map<Tap, Integer> remaining = new EnumMap<>(Tap.class);
+            readOrder.forEach(tap -> remaining.merge(tap, 1, Integer::sum));
+            long peakStatistics = 0, peakWork = 0, peakWidth = 0;
+            for (Tap tap : readOrder) {
+                long alive = 0;
+                for (Map.Entry<Tap, Integer> live : remaining.entrySet()) {
+                    alive += live.getValue() > 0 ? statistics(tapWidths.get(live.getKey())) : 0;
+                }
+                long in = tapWidths.get(tap);
+                boolean ownH = remaining.get(tap) == 1 && !plan.keepsInt4Codes();
+                long work = !plan.hessian() ? 0 : (ownH ? 0 : (long) Double.BYTES * in * in) + (long) Float.BYTES * in * in;
+                if (alive + work > peakStatistics + peakWork) {
+                    peakStatistics = alive;
+                    peakWork = work;
+                    peakWidth = in;
+                }
+                remaining.merge(tap, -1, Integer::sum);
+            }
+            List<Part> parts = new ArrayList<>();
+            parts.add(new Part("the hidden states in", hiddenStates, Where.JAVA_HEAP));
+            parts.add(new Part("the statistics still to be read", peakStatistics, Where.JAVA_HEAP));
+            // the matrix being pruned (scores and masks go row by row or block by block), and a second copy where
+            // DSnoT keeps the dense weights or a Conv1D layout is transposed
+            boolean copy = plan.copiesWeight() || ModelFamilies.of(config).graphs(config).weightsStoredInputMajor();
+            parts.add(new Part(copy ? "a weight and its copy" : "the weight being pruned",
+                    (copy ? 2 : 1) * largestWeight * Float.BYTES, Where.JAVA_HEAP));
+            if (plan.hessian()) {
+                parts.add(new Part("the inverse-Hessian work on the " + peakWidth + "-wide input", peakWork,
+                        Where.JAVA_HEAP));
+            }
+            if (plan.keepsInt4Codes()) {
+                parts.add(new Part("GPTQ's int4 codes so far", (long) (linearWeightsSoFar * GPTQ_BYTES_PER_WEIGHT),
+                        Where.JAVA_HEAP));
+            }
+            parts.add(runtime());
+            return new WorkingSet("block " + layer + " (pruning math)", parts);
+        }
     }
 
     private static Part runtime() {

@@ -25,7 +25,8 @@ public final class InputStatistics {
     private final int in;
     private final double[] sumOfSquares; // (in) Σ_t x_tj²
     private final double[] sums;         // (in) Σ_t x_tj
-    private final double[] hessian;      // (in, in) upper triangle valid; null if not tracked
+    private double[] hessian;            // (in, in) upper triangle valid; null if not tracked or handed over
+    private boolean handsOverHessian;    // the next hessian() gives this array away instead of a copy
     private long tokens;
     private double[] transposed;         // (in, chunk) scratch of the last chunk, reused
     private double[] packed;             // (panels, chunk, vector) the last chunk packed for PackedGram, reused
@@ -206,12 +207,30 @@ public final class InputStatistics {
         return norms;
     }
 
-    /** A full symmetric copy of H = (2/n)·XᵀX, row-major [in, in]. */
+    /**
+     * Makes the next {@link #hessian()} the last: it hands over the statistics' own array, made symmetric in place,
+     * instead of a copy, and the statistics keep no Hessian after it. For the last matrix that reads an input's
+     * statistics: the widest input of an 8B model has an H of 1.6 GB, which a copy would double. No effect on
+     * statistics without the Hessian.
+     */
+    public void handOverHessianOnNextRead() {
+        handsOverHessian = hessian != null;
+    }
+
+    /**
+     * A full symmetric copy of H = (2/n)·XᵀX, row-major [in, in]; the statistics' own array after
+     * {@link #handOverHessianOnNextRead}.
+     */
     public double[] hessian() {
         if (hessian == null) {
-            throw new IllegalStateException("these statistics were built without the Hessian (withHessian = false)");
+            throw new IllegalStateException(handsOverHessian
+                    ? "these statistics handed their Hessian over already"
+                    : "these statistics were built without the Hessian (withHessian = false)");
         }
-        double[] h = hessian.clone();
+        double[] h = handsOverHessian ? hessian : hessian.clone();
+        if (handsOverHessian) {
+            hessian = null;
+        }
         for (int i = 0; i < in; i++) {
             for (int j = i + 1; j < in; j++) {
                 h[j * in + i] = h[i * in + j];

@@ -63,7 +63,7 @@ public record SparseGpt(double dampeningFraction, int blockSize) implements Prun
         return PruneResult.measure(weight, pattern);
     }
 
-    /** Step 1: dead inputs, dampening, Hinv = chol(H⁻¹)ᵀ-upper, returned in float32. */
+    /** Step 1: dead inputs, dampening, Hinv = chol(H⁻¹)ᵀ-upper, returned in float32; {@code h} is destroyed. */
     static float[] inverseHessianFactor(double dampeningFraction, float[] weight, int out, int in, double[] h) {
         double diagonalSum = 0;
         for (int j = 0; j < in; j++) {
@@ -79,12 +79,7 @@ public record SparseGpt(double dampeningFraction, int blockSize) implements Prun
         for (int j = 0; j < in; j++) {
             h[j * in + j] += damp;
         }
-        double[] u = Cholesky.inverseUpperFactor(h, in);
-        float[] hinv = new float[in * in];
-        for (int i = 0; i < hinv.length; i++) {
-            hinv[i] = (float) u[i];
-        }
-        return hinv;
+        return Cholesky.inverseUpperFactorFloat(h, in); // h is the work space from here on
     }
 
     /** Steps 2 and 3 for the columns [i1, i2). */

@@ -224,4 +224,42 @@ class SafetensorsFileTest {
                 + "\"transformer.wte.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", f32(1)));
         assertTrue(error.getMessage().contains("stored twice"), error.getMessage());
     }
+
+    @Test
+    void aWriterReadsBackWhatItHasWrittenBeforeTheFileIsComplete() throws IOException {
+        Path file = dir.resolve("spill.safetensors");
+        // the first tensor is larger than the writer's 1 MiB buffer and the read-back chunk, so both wrap
+        int rows = 700, cols = 500;
+        float[] first = new float[rows * cols];
+        for (int i = 0; i < first.length; i++) {
+            first[i] = i * 0.25f - 7;
+        }
+        float[] second = {1.5f, -2.5f, 3.25f};
+        List<SafetensorsWriter.Entry> entries = List.of(
+                new SafetensorsWriter.Entry("layers.0.w", DType.F32, new long[] {rows, cols}),
+                new SafetensorsWriter.Entry("layers.0.v", DType.F32, new long[] {3}),
+                new SafetensorsWriter.Entry("layers.1.w", DType.F32, new long[] {2}));
+        try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
+            var written = writer.written();
+            assertEquals(Set.of(), written.names());
+            writer.write("layers.0.w", first);
+            writer.write("layers.0.v", second);
+            assertEquals(Set.of("layers.0.w", "layers.0.v"), written.names());
+            assertFalse(written.contains("layers.1.w"), "not written yet");
+            assertArrayEquals(first, written.readFloats("layers.0.w"));
+            assertArrayEquals(second, written.readFloats("layers.0.v"));
+            assertArrayEquals(Arrays.copyOfRange(first, 23_456, 23_456 + 300_000),
+                    written.readRange("layers.0.w", 23_456, 300_000));
+            assertEquals(List.of((long) rows, (long) cols),
+                    Arrays.stream(written.info("layers.0.w").shape()).boxed().toList());
+            ModelFormatException notYet = assertThrows(ModelFormatException.class,
+                    () -> written.readFloats("layers.1.w"));
+            assertTrue(notYet.getMessage().contains("not written yet"), notYet.getMessage());
+            writer.write("layers.1.w", new float[] {4, 5});
+        }
+        try (SafetensorsFile complete = SafetensorsFile.open(file, java.util.Optional::of)) {
+            assertArrayEquals(first, complete.readFloats("layers.0.w"));
+            assertArrayEquals(new float[] {4, 5}, complete.readFloats("layers.1.w"));
+        }
+    }
 }

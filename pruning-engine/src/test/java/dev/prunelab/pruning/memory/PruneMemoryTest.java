@@ -67,59 +67,82 @@ class PruneMemoryTest {
         return MemoryBudget.largest(stages.stream().filter(s -> s.stage().startsWith("block ")).toList());
     }
 
+    private static WorkingSet stage(List<WorkingSet> stages, String name) {
+        return stages.stream().filter(s -> s.stage().equals(name)).findFirst().orElseThrow();
+    }
+
     @Test
-    void sparseGptOnTheEightBShapeNeedsItsWidestInverseHessianAndIsRefusedAtSixGibibytes() {
+    void sparseGptOnTheEightBShapeFitsSixGibibytesInTwoPhasesAndIsRefusedAtFour() {
         List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
-                new PruneMemory.Plan(16, 512, true, false));
-        assertEquals(1 + 32 + 1, stages.size(), "embedding, 32 blocks, export");
-        WorkingSet block = largestBlock(stages);
+                new PruneMemory.Plan(16, 512, true, false, false, false));
+        assertEquals(1 + 2 * 32 + 1, stages.size(), "embedding, 32 blocks' calibration and pruning math, export");
+        WorkingSet calibration = stage(stages, "block 0 (calibration)");
+        WorkingSet math = stage(stages, "block 0 (pruning math)");
         // one block's linear weights: q, o 4096²; k, v 1024 x 4096; gate, up, down 14336 x 4096
         long blockWeights = 2L * 4096 * 4096 + 2L * 1024 * 4096 + 3L * 14336 * 4096;
-        assertEquals(blockWeights * 4, part(block, "the pruned block's float32 weights"));
-        // H of the down projection's 14336-wide input, copied, flipped and inverted in double, then Hinv in float
-        assertEquals(28L * 14336 * 14336, part(block, "the inverse-Hessian work on the 14336-wide input"));
+        // the pruned weights are read back from the spill file for the block's calibration pass, not kept
+        assertEquals(0, part(calibration, "the pruned block's float32 weights"));
+        assertEquals(2 * blockWeights * 4, part(calibration, "the block's weights in ONNX Runtime and their buffers"));
+        assertEquals(0, part(math, "the block's weights in ONNX Runtime and their buffers"), "no session is open");
+        // the down projection's H is handed over and factored in place: only H⁻¹'s float32 factor is added
+        assertEquals(4L * 14336 * 14336, part(math, "the inverse-Hessian work on the 14336-wide input"));
         // Σx², Σx and XᵀX (double) of the four taps: 4096 (q/k/v), 4096 (o), 4096 (gate/up), 14336 (down)
         long statistics = 0;
         for (long in : new long[] {4096, 4096, 4096, 14336}) {
             statistics += 16 * in + 8 * in * in;
         }
-        assertEquals(statistics, part(block, "the statistics"));
+        assertEquals(statistics, part(calibration, "the statistics"));
+        // the down projection is its tap's only reader and the last matrix: the other taps' H are gone by then
+        assertEquals(16L * 14336 + 8L * 14336 * 14336, part(math, "the statistics still to be read"));
         // hidden states of 16 windows x 512 tokens x 4096, in and out
-        assertEquals(2L * 16 * 512 * 4096 * 4, part(block, "the hidden states in and out"));
+        assertEquals(2L * 16 * 512 * 4096 * 4, part(calibration, "the hidden states in and out"));
+        assertEquals(calibration, largestBlock(stages), "the calibration pass is the larger phase");
 
+        assertEquals(calibration, new MemoryBudget(6 * GIB, "--max-memory", 4 * GIB).check(stages));
         InvalidSetting refused = assertThrows(InvalidSetting.class,
-                () -> new MemoryBudget(6 * GIB, "--max-memory", 64 * GIB).check(stages));
+                () -> new MemoryBudget(4 * GIB, "--max-memory", 64 * GIB).check(stages));
         assertEquals("maxMemory", refused.field());
-        assertTrue(refused.getMessage().contains("block 0 needs " + WorkingSet.size(block.bytes())),
+        assertTrue(refused.getMessage().contains("block 0 (calibration) needs " + WorkingSet.size(calibration.bytes())),
                 refused.getMessage());
-        assertTrue(refused.getMessage().contains("but --max-memory is 6.0 GiB"), refused.getMessage());
-        assertTrue(refused.getMessage().contains("the inverse-Hessian work on the 14336-wide input 5.4 GiB"),
-                refused.getMessage());
+        assertTrue(refused.getMessage().contains("but --max-memory is 4.0 GiB"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("the statistics 1.9 GiB"), refused.getMessage());
+        // the calibration pass gathers every tap's H on the heap: 2.6 GiB, 3.9 GiB with the headroom
+        InvalidSetting heap = assertThrows(InvalidSetting.class,
+                () -> new MemoryBudget(6 * GIB, "--max-memory", 3 * GIB).check(stages));
+        assertTrue(heap.getMessage().contains("block 0 (calibration) needs 2.6 GiB of Java heap")
+                && heap.getMessage().contains("-Xmx4g"), heap.getMessage());
     }
 
     @Test
-    void wandaOnTheEightBShapeFitsSixGibibytesAndAThreeGibibyteHeapButNotTheTwoGibibyteHeapItRanOutOf() {
+    void wandaOnTheEightBShapeFitsFourGibibytesAndATwoGibibyteHeapButNotAOneGibibyteHeap() {
         List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
-                new PruneMemory.Plan(16, 512, false, false));
+                new PruneMemory.Plan(16, 512, false, false, false, false));
         WorkingSet block = largestBlock(stages);
         assertEquals(0, part(block, "the inverse-Hessian work on the 14336-wide input"));
-        // building the graph reads the widest weight (14336 x 4096) and transposes it
-        assertEquals(2L * 14336 * 4096 * 4, part(block, "a weight read and transposed for the graph"));
-        assertEquals(block, new MemoryBudget(6 * GIB, "--max-memory", 3 * GIB).check(stages));
-        // measured: -Xmx2g ran out of heap building block 6's graph; the heap's headroom refuses it up front
+        // building the graph reads the widest weight (14336 x 4096), transposed into its buffer chunk by chunk
+        assertEquals(14336L * 4096 * 4, part(block, "a weight read for the graph"));
+        assertEquals(block, new MemoryBudget(4 * GIB, "--max-memory", 2 * GIB).check(stages));
+        // the heap holds the hidden states, one batch of taps and one weight: 0.7 GiB, 1.03 GiB with headroom
         InvalidSetting heap = assertThrows(InvalidSetting.class,
-                () -> new MemoryBudget(6 * GIB, "--max-memory", 2 * GIB).check(stages));
-        assertTrue(heap.getMessage().contains("of Java heap") && heap.getMessage().contains("-Xmx3g"),
+                () -> new MemoryBudget(4 * GIB, "--max-memory", GIB).check(stages));
+        assertTrue(heap.getMessage().contains("of Java heap") && heap.getMessage().contains("-Xmx2g"),
                 heap.getMessage());
+    }
+
+    @Test
+    void structuredPruningKeepsThePrunedBlockOnTheHeap() {
+        List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
+                new PruneMemory.Plan(16, 512, false, false, true, false));
+        long blockWeights = 2L * 4096 * 4096 + 2L * 1024 * 4096 + 3L * 14336 * 4096;
+        assertEquals(blockWeights * 4, part(largestBlock(stages), "the pruned block's float32 weights"));
     }
 
     @Test
     void gptqKeepsEveryBlocksCodesUntilTheExport() {
         List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
-                new PruneMemory.Plan(16, 512, true, true));
-        WorkingSet first = stages.get(1);
-        WorkingSet last = stages.get(32);
-        assertEquals("block 31", last.stage());
+                new PruneMemory.Plan(16, 512, true, true, false, false));
+        WorkingSet first = stage(stages, "block 0 (pruning math)");
+        WorkingSet last = stage(stages, "block 31 (pruning math)");
         assertEquals(32 * part(first, "GPTQ's int4 codes so far"), part(last, "GPTQ's int4 codes so far"), 32);
     }
 

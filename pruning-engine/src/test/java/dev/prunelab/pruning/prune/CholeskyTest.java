@@ -120,6 +120,19 @@ class CholeskyTest {
     }
 
     @Test
+    void theInPlaceFloatFactorIsTheCopyingFactorNarrowedBitForBit() {
+        for (int n : new int[] {1, 31, 100, 129}) { // around the 32-column inversion panels and 64-column factor panels
+            double[] h = randomSpd(n, 11 + n);
+            double[] u = Cholesky.inverseUpperFactor(h, n);
+            float[] narrowed = Cholesky.inverseUpperFactorFloat(h.clone(), n);
+            for (int i = 0; i < n * n; i++) {
+                assertEquals(Float.floatToRawIntBits((float) u[i]), Float.floatToRawIntBits(narrowed[i]),
+                        "n " + n + ", entry " + i);
+            }
+        }
+    }
+
+    @Test
     void rejectsMatricesThatAreNotPositiveDefinite() {
         double[] a = {1, 2, 2, 1};
         assertThrows(IllegalArgumentException.class, () -> Cholesky.factorLower(a, 2));

@@ -1,6 +1,8 @@
 package dev.prunelab.pruning.prune;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
@@ -65,5 +67,27 @@ class InputStatisticsTest {
         assertEquals(Arrays.toString(new double[] {2, 8, 0, 9}), Arrays.toString(stats.sumOfSquares()));
         assertThrows(IllegalStateException.class, stats::hessian);
         assertThrows(IllegalArgumentException.class, () -> stats.accept(new float[6], 2, 3));
+    }
+
+    @Test
+    void theLastReaderGetsTheStatisticsOwnHessianAndLaterReadsAreRefused() {
+        InputStatistics stats = new InputStatistics(3, true);
+        stats.accept(new float[] {1, 2, 3, -1, 0, 2}, 2, 3);
+        double[] copy = stats.hessian();
+        double[] copyAgain = stats.hessian();
+        assertArrayEquals(copy, copyAgain);
+        assertNotSame(copy, copyAgain, "a reader before the last gets a copy it may destroy");
+        copy[0] = Double.NaN;
+
+        stats.handOverHessianOnNextRead();
+        double[] own = stats.hessian();
+        assertArrayEquals(copyAgain, own, "the same full symmetric H, not the NaN the copy was given");
+        IllegalStateException again = assertThrows(IllegalStateException.class, stats::hessian);
+        assertEquals("these statistics handed their Hessian over already", again.getMessage());
+
+        InputStatistics withoutHessian = new InputStatistics(3, false);
+        withoutHessian.handOverHessianOnNextRead();
+        assertEquals("these statistics were built without the Hessian (withHessian = false)",
+                assertThrows(IllegalStateException.class, withoutHessian::hessian).getMessage());
     }
 }
