@@ -1,30 +1,32 @@
 #!/usr/bin/env bash
 # Large shapes in bounded memory (issue 23; docs/benchmarks.md "Scale"). Writes bench/results/scale.{json,md}.
 #
-#   bench/scale.sh                           llama-1b (1.2B) and llama-3-8b (8.0B)
-#   SHAPES="llama-3-8b" bench/scale.sh       one shape
-#   REPORT_ONLY=1 bench/scale.sh             rebuild the report from the runs already in $BENCH_WORK/scale
+#   bench/scale.sh                                 llama-1b (1.2B) and llama-3-8b (8.0B), Wanda
+#   SHAPES="llama-3-8b" bench/scale.sh             one shape
+#   METHOD=sparsegpt HEAP=4g MAX_MEMORY=6g LAYERS=2 SHAPES=llama-3-8b bench/scale.sh
+#                                                  SparseGPT on a slice: the 8B shape's first 2 blocks
+#   REPORT_ONLY=1 bench/scale.sh                   rebuild the report from the runs already in $BENCH_WORK/scale
 #
-# Per shape, one after the other, each process alone on the machine's work:
-#   1. ./lab synthesize --preset SHAPE --dtype bf16 (random weights in the exact Hugging Face layout);
-#   2. ./lab prune: Wanda 0.5 on 16 windows of 512 tokens (seed 0, TinyStories calibration, the Llama-2 tokenizer's
-#      ids, which every Llama-3 vocabulary contains), THREADS threads (default 1), float16 export with 4-bit
-#      MatMulNBits linear layers, heap HEAP (default 2g), --max-memory MAX_MEMORY (default 4g);
+# Per run (shape, LAYERS, METHOD), one after the other, each process alone on the machine's work:
+#   1. ./lab synthesize --preset SHAPE --dtype bf16 [--layers LAYERS] (random weights in the exact Hugging Face
+#      layout; a slice keeps the shape's widths, vocabulary and blocks, so its per-block peak is the full model's);
+#   2. ./lab prune: METHOD (default wanda) 0.5 on 16 windows of 512 tokens (seed 0, TinyStories calibration, the
+#      Llama-2 tokenizer's ids, which every Llama-3 vocabulary contains), THREADS threads (default 1), float16 export
+#      with 4-bit MatMulNBits linear layers, heap HEAP (default 1200m), --max-memory MAX_MEMORY (default 4g);
 #   3. ./lab eval of the 4-bit export: perplexity on 4 windows of EVAL_WINDOW tokens (default 128) and decode at batch
 #      1 (16-token prompt, 16 new tokens, 3 repeats after a warm-up) with the read-bandwidth probe, heap EVAL_HEAP.
 # Each step records /usr/bin/time -v (wall seconds, peak RSS, bytes read from and written to disk: file system
 # inputs/outputs x 512), the RSS sampled every 2 s, and the CLI's own output; the prune also its report (seconds
 # per stage) and the memory estimate it printed before the work.
-# Known: ONNX Runtime 1.29 aborts the JVM creating a session for the 8B float16 + int4 export at ALL_OPT, the
-# evaluator's level, so the eval step fails on llama-3-8b until that is fixed (bench/results/scale-notes.md: the
-# figures there were taken with EXTENDED_OPT).
 # Disk: the 8B checkpoint is 16 GB in bf16, the pruned float32 weights spill to a 28 GB file beside the output
 # (removed after the export), the export ~6 GB. KEEP=0 (default) removes the checkpoints and exports afterwards.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh" scale
 SHAPES="${SHAPES:-llama-1b llama-3-8b}"
 THREADS="${THREADS:-1}"
-HEAP="${HEAP:-2g}"
+METHOD="${METHOD:-wanda}"
+LAYERS="${LAYERS:-}"
+HEAP="${HEAP:-1200m}"
 MAX_MEMORY="${MAX_MEMORY:-4g}"
 EVAL_HEAP="${EVAL_HEAP:-2g}"
 EVAL_WINDOW="${EVAL_WINDOW:-128}"
@@ -53,23 +55,30 @@ step() {
   kill "$sampler"
 }
 
+# the run's directory name: the shape, then the slice and the method when they are not the defaults
+run_name() {
+  echo "$1${LAYERS:+-${LAYERS}layers}$([ "$METHOD" = wanda ] || echo "-$METHOD")"
+}
+
 run_shape() {
-  local shape="$1" dir="$WORK/$1"
+  local shape="$1" dir
+  dir="$WORK/$(run_name "$1")"
   mkdir -p "$dir"
   if [ ! -f "$dir/checkpoint/config.json" ]; then
-    step synthesize "$dir" ./lab synthesize --family llama --preset "$shape" --dtype bf16 --out "$dir/checkpoint"
+    step synthesize "$dir" ./lab synthesize --family llama --preset "$shape" --dtype bf16 \
+      ${LAYERS:+--layers "$LAYERS"} --out "$dir/checkpoint"
   fi
   du -sb "$dir/checkpoint" | cut -f1 > "$dir/checkpoint.bytes"
   LAB_JAVA_OPTS="-Xmx$HEAP" step prune "$dir" ./lab prune --model "$dir/checkpoint" --tokenizer "$LLAMA_TOKENIZER" \
-    --method wanda --sparsity 0.5 --calibration "$CALIBRATION" --samples 16 --window 512 --seed 0 \
-    --threads "$THREADS" --dtype f16 --weight-bits 4 --max-memory "$MAX_MEMORY" --out "$dir/wanda-int4"
-  du -sb "$dir/wanda-int4" | cut -f1 > "$dir/export.bytes"
-  cp "$dir/wanda-int4/prune-report.json" "$dir/prune-report.json"
-  LAB_JAVA_OPTS="-Xmx$EVAL_HEAP" step eval "$dir" ./lab eval --model "$dir/wanda-int4" --window "$EVAL_WINDOW" \
+    --method "$METHOD" --sparsity 0.5 --calibration "$CALIBRATION" --samples 16 --window 512 --seed 0 \
+    --threads "$THREADS" --dtype f16 --weight-bits 4 --max-memory "$MAX_MEMORY" --out "$dir/int4"
+  du -sb "$dir/int4" | cut -f1 > "$dir/export.bytes"
+  cp "$dir/int4/prune-report.json" "$dir/prune-report.json"
+  LAB_JAVA_OPTS="-Xmx$EVAL_HEAP" step eval "$dir" ./lab eval --model "$dir/int4" --window "$EVAL_WINDOW" \
     --max-windows 4 --latency --batch 1 --prompt-tokens 16 --new-tokens 16 --repeats 3 --warmups 1 \
     --threads "$THREADS" --json "$dir/eval.json"
   if [ "$KEEP" = 0 ]; then
-    rm -rf "$dir/checkpoint" "$dir/wanda-int4"
+    rm -rf "$dir/checkpoint" "$dir/int4"
   fi
 }
 
@@ -79,4 +88,5 @@ if [ "${REPORT_ONLY:-0}" != 1 ]; then
     run_shape "$shape"
   done
 fi
-python3 bench/scale_report.py "$WORK" "$RESULTS/scale" $SHAPES
+# every run so far is reported, not only this invocation's: the 8B Wanda run and a SparseGPT slice side by side
+python3 bench/scale_report.py "$WORK" "$RESULTS/scale" $(cd "$WORK" && ls -d */ 2>/dev/null | tr -d /)

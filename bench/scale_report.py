@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/scale.sh's report: per shape and step, wall seconds, seconds per billion parameters, peak RSS, bytes read
 and written, file sizes; the prune's seconds per stage and its memory estimate; the 4-bit export's perplexity and
-decode speed beside the read-bandwidth probe. Usage: scale_report.py WORK OUT_PREFIX SHAPE..."""
+decode speed beside the read-bandwidth probe. Usage: scale_report.py WORK OUT_PREFIX RUN... (RUN: a directory of WORK, named by bench/scale.sh's run_name)"""
 import json
 import os
 import re
@@ -41,9 +41,12 @@ def read_int(path):
     return int(open(path).read().strip()) if os.path.exists(path) else None
 
 
-def shape_report(work, shape):
+def run_report(work, shape):
     d = os.path.join(work, shape)
-    out = {"shape": shape, "parameters": PARAMETERS.get(shape), "checkpointBytes": read_int(os.path.join(d, "checkpoint.bytes")),
+    report = os.path.join(d, "prune-report.json")
+    r = json.load(open(report)) if os.path.exists(report) else {}
+    out = {"run": shape, "method": r.get("method"), "parameters": r.get("totalParameters") or PARAMETERS.get(shape),
+           "checkpointBytes": read_int(os.path.join(d, "checkpoint.bytes")),
            "exportBytes": read_int(os.path.join(d, "export.bytes"))}
     for step in ("synthesize", "prune", "eval"):
         timing = time_v(os.path.join(d, step + ".time"))
@@ -57,9 +60,7 @@ def shape_report(work, shape):
     if os.path.exists(log):
         m = re.search(r"^memory: (.*)$", open(log).read(), re.M)
         out["pruneMemoryEstimate"] = m.group(1) if m else None
-    report = os.path.join(d, "prune-report.json")
-    if os.path.exists(report):
-        r = json.load(open(report))
+    if r:
         out["pruneSecondsPerStage"] = r.get("secondsPerStage")
         out["achievedSparsity"] = r.get("achievedSparsity")
     ev = os.path.join(d, "eval.json")
@@ -81,19 +82,19 @@ def gb(b):
 
 def main():
     work, prefix, shapes = sys.argv[1], sys.argv[2], sys.argv[3:]
-    rows = [shape_report(work, s) for s in shapes]
-    json.dump({"schema": "prunelab.scale/1", "shapes": rows}, open(prefix + ".json", "w"), indent=2)
-    lines = ["| shape | step | wall s | s per 1e9 params | peak RSS GB (time -v) | peak RSS GB (sampled) | read GB | written GB |",
-             "|---|---|---|---|---|---|---|---|"]
+    rows = [run_report(work, s) for s in shapes]
+    json.dump({"schema": "prunelab.scale/2", "runs": rows}, open(prefix + ".json", "w"), indent=2)
+    lines = ["| run | method | step | wall s | s per 1e9 params | peak RSS GB (time -v) | peak RSS GB (sampled) | read GB | written GB |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         for step in ("synthesize", "prune", "eval"):
             t = r.get(step)
             if t:
-                lines.append(f"| {r['shape']} | {step} | {t['wallSeconds']} | {t.get('secondsPerBillionParameters', '')} | "
+                lines.append(f"| {r['run']} | {r['method']} | {step} | {t['wallSeconds']} | {t.get('secondsPerBillionParameters', '')} | "
                              f"{gb(t['peakRssBytes'])} | {gb(t['sampledPeakRssBytes'])} | {gb(t['bytesRead'])} | {gb(t['bytesWritten'])} |")
     lines.append("")
     for r in rows:
-        lines.append(f"**{r['shape']}** ({r['parameters'] or '?'} parameters): checkpoint {gb(r['checkpointBytes'])} GB, "
+        lines.append(f"**{r['run']}** ({r['method']}, {r['parameters'] or '?'} parameters): checkpoint {gb(r['checkpointBytes'])} GB, "
                      f"4-bit export {gb(r['exportBytes'])} GB, achieved sparsity {r.get('achievedSparsity')}.")
         if r.get("pruneMemoryEstimate"):
             lines.append(f"Estimate printed before the prune: {r['pruneMemoryEstimate']}.")

@@ -82,8 +82,8 @@ public final class GraphSession implements AutoCloseable {
             // Building the graph read every weight onto the heap and transposed it (1.7 GB of garbage for an 8B
             // block, most of it humongous arrays). G1 would rather grow the heap than collect them, and the pages it
             // touches stay resident: a full collection here lets it shrink the heap (MaxHeapFreeRatio) and give them
-            // back before the statistics are allocated. Measured on the 8B shape (SparseGPT): 6.7 GB peak RSS
-            // without it. Small blocks skip it: their garbage is cheaper than the collection.
+            // back before the statistics are allocated (SparseGPT on the 8B shape's blocks:
+            // bench/results/scale-notes.md). Small blocks skip it: their garbage is cheaper than the collection.
             System.gc();
         }
     }

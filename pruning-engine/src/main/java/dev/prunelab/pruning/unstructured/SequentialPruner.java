@@ -219,7 +219,7 @@ public final class SequentialPruner {
                     // The pruning math's heap is garbage now (an 8B block: the 14336-wide H, 1.6 GB, and its 0.8 GB
                     // factor). A full collection lets the JVM shrink the heap (MaxHeapFreeRatio) and give those pages
                     // back before ONNX Runtime takes the next block, so the process does not hold both at once
-                    // (measured on the 8B shape: 6.4 GB peak RSS without it). One per block, against minutes of work.
+                    // (bench/results/scale-notes.md). One per block, against minutes of work.
                     System.gc();
                 }
                 if (layer + 1 < config.numLayers()) {
