@@ -79,7 +79,7 @@ public record MemoryBudget(long limitBytes, String limitSource, long javaHeapByt
                         + " of Java heap (" + stage.describe(WorkingSet.Where.JAVA_HEAP) + "), which wants a heap of "
                         + WorkingSet.size((long) (stage.javaHeapBytes() * HEAP_HEADROOM)) + ", but the heap's maximum"
                         + " (-Xmx) is " + WorkingSet.size(javaHeapBytes) + "; give the JVM more (LAB_JAVA_OPTS=-Xmx"
-                        + gibibytesAbove(stage.javaHeapBytes()) + "g for ./lab)");
+                        + suggestedHeapGibibytes(stage.javaHeapBytes(), javaHeapBytes) + "g for ./lab)");
             }
         }
         return largest(stages);
@@ -96,7 +96,13 @@ public record MemoryBudget(long limitBytes, String limitSource, long javaHeapByt
         return largest;
     }
 
-    private static long gibibytesAbove(long bytes) {
-        return (long) Math.ceil(bytes * HEAP_HEADROOM / (1L << 30));
+    /**
+     * Whole gibibytes of -Xmx that hold {@code needed} with the headroom, and more than the JVM has now: the serial
+     * and parallel collectors report a maximum one survivor space below -Xmx, so -Xmx4g can read as 3.9 GiB, and
+     * suggesting -Xmx4g again would not help.
+     */
+    static long suggestedHeapGibibytes(long needed, long javaHeapBytes) {
+        long gibibytes = (long) Math.ceil(needed * HEAP_HEADROOM / (1L << 30));
+        return gibibytes << 30 < javaHeapBytes * 1.05 ? (javaHeapBytes * 105 / 100 >> 30) + 1 : gibibytes;
     }
 }

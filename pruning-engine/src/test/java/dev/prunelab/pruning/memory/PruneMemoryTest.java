@@ -130,6 +130,15 @@ class PruneMemoryTest {
     }
 
     @Test
+    void aRefusedHeapIsToldAnXmxAboveWhatItHasEvenWhenTheCollectorReportsLessThanItsXmx() {
+        // 2.6 GiB of Java heap wants 3.9 GiB: -Xmx4g, unless the JVM already has about 4 GiB (-Xmx4g under the
+        // serial collector reports 3.9 GiB), then -Xmx5g
+        long needed = 2662L << 20;
+        assertEquals(4, MemoryBudget.suggestedHeapGibibytes(needed, 2L << 30));
+        assertEquals(5, MemoryBudget.suggestedHeapGibibytes(needed, 4L * (1L << 30) - (100L << 20)));
+    }
+
+    @Test
     void structuredPruningKeepsThePrunedBlockOnTheHeap() {
         List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
                 new PruneMemory.Plan(16, 512, false, false, true, false));
