@@ -12,7 +12,8 @@
 #      layout; a slice keeps the shape's widths, vocabulary and blocks, so its per-block peak is the full model's);
 #   2. ./lab prune: METHOD (default wanda) 0.5 on 16 windows of 512 tokens (seed 0, TinyStories calibration, the
 #      Llama-2 tokenizer's ids, which every Llama-3 vocabulary contains), THREADS threads (default 1), float16 export
-#      with 4-bit MatMulNBits linear layers, heap HEAP (default 1536m, what the 8B Wanda run had), --max-memory MAX_MEMORY (default 4g);
+#      with 4-bit MatMulNBits linear layers, heap HEAP (default 1536m, what the 8B Wanda run had), --max-memory
+#      MAX_MEMORY (default 4g);
 #   3. ./lab eval of the 4-bit export: perplexity on 4 windows of EVAL_WINDOW tokens (default 128) and decode at batch
 #      1 (16-token prompt, 16 new tokens, 3 repeats after a warm-up) with the read-bandwidth probe, heap EVAL_HEAP.
 # Each step records /usr/bin/time -v (wall seconds, peak RSS, bytes read from and written to disk: file system
