@@ -131,7 +131,8 @@ public final class PruneMemory {
         }
 
         long statistics(long in) {
-            return 2L * Double.BYTES * in + (plan.hessian() ? (long) Double.BYTES * in * in : 0);
+            // the sums, and H's upper triangle packed (UpperTriangle)
+            return 2L * Double.BYTES * in + (plan.hessian() ? (long) Double.BYTES * in * (in + 1) / 2 : 0);
         }
 
         WorkingSet calibration() {
@@ -167,9 +168,10 @@ public final class PruneMemory {
         }
 
         WorkingSet pruningMath() {
-            // the matrices in the pruner's order: a tap's statistics live until its last reader is done, which
-            // works in the tap's own H; the readers before it (and GPTQ after SparseGPT) work in a copy; the factor
-            // of H⁻¹ is float32
+            // the matrices in the pruner's order: a tap's statistics live until its last reader has them, and every
+            // reader works in a square H of its own, filled from the packed triangle, beside the float32 factor of
+            // H⁻¹; the last reader's triangle is dropped as its square is filled, and the factor (4·in² bytes, no more
+            // than the triangle) takes its place
             Map<Tap, Integer> remaining = new EnumMap<>(Tap.class);
             readOrder.forEach(tap -> remaining.merge(tap, 1, Integer::sum));
             long peakStatistics = 0, peakWork = 0, peakWidth = 0;
@@ -180,7 +182,7 @@ public final class PruneMemory {
                 }
                 long in = tapWidths.get(tap);
                 boolean ownH = remaining.get(tap) == 1 && !plan.keepsInt4Codes();
-                long work = !plan.hessian() ? 0 : (ownH ? 0 : (long) Double.BYTES * in * in) + (long) Float.BYTES * in * in;
+                long work = !plan.hessian() ? 0 : (long) Double.BYTES * in * in + (ownH ? 0 : (long) Float.BYTES * in * in);
                 if (alive + work > peakStatistics + peakWork) {
                     peakStatistics = alive;
                     peakWork = work;

@@ -25,7 +25,7 @@ public final class InputStatistics {
     private final int in;
     private final double[] sumOfSquares; // (in) Σ_t x_tj²
     private final double[] sums;         // (in) Σ_t x_tj
-    private double[] hessian;            // (in, in) upper triangle valid; null if not tracked or handed over
+    private double[] hessian;            // the upper triangle of (in, in), packed (UpperTriangle); null if not tracked or handed over
     private boolean handsOverHessian;    // the next hessian() gives this array away instead of a copy
     private long tokens;
     private double[] transposed;         // (in, chunk) scratch of the last chunk, reused
@@ -34,7 +34,7 @@ public final class InputStatistics {
 
     /**
      * @param in          input features of the layer (columns of its weight)
-     * @param withHessian whether to keep the in×in Hessian (SparseGPT needs it; 8·in² bytes)
+     * @param withHessian whether to keep the in×in Hessian (SparseGPT needs it; its upper triangle, 4·in·(in+1) bytes)
      */
     public InputStatistics(int in, boolean withHessian) {
         if (in <= 0) {
@@ -43,7 +43,7 @@ public final class InputStatistics {
         this.in = in;
         this.sumOfSquares = new double[in];
         this.sums = new double[in];
-        this.hessian = withHessian ? new double[in * in] : null;
+        this.hessian = withHessian ? new double[UpperTriangle.length(in)] : null;
     }
 
     /** Adds a batch of activations x, row-major [tokens, in]. */
@@ -208,18 +208,18 @@ public final class InputStatistics {
     }
 
     /**
-     * Makes the next {@link #hessian()} the last: it hands over the statistics' own array, made symmetric in place,
-     * instead of a copy, and the statistics keep no Hessian after it. For the last matrix that reads an input's
-     * statistics: the widest input of an 8B model has an H of 1.6 GB, which a copy would double. No effect on
-     * statistics without the Hessian.
+     * Makes the next {@link #hessian()} the last: the statistics drop their packed triangle as they expand it, and keep
+     * no Hessian after it. For the last matrix that reads an input's statistics: at the widest input of an 8B model
+     * the triangle is 0.8 GB, which would otherwise stay alive beside the 1.6 GB square and the pruner's work on it.
+     * No effect on statistics without the Hessian.
      */
     public void handOverHessianOnNextRead() {
         handsOverHessian = hessian != null;
     }
 
     /**
-     * A full symmetric copy of H = (2/n)·XᵀX, row-major [in, in]; the statistics' own array after
-     * {@link #handOverHessianOnNextRead}.
+     * H = (2/n)·XᵀX as a full symmetric matrix, row-major [in, in], a new array the caller may destroy; after
+     * {@link #handOverHessianOnNextRead} the last one.
      */
     public double[] hessian() {
         if (hessian == null) {
@@ -227,15 +227,10 @@ public final class InputStatistics {
                     ? "these statistics handed their Hessian over already"
                     : "these statistics were built without the Hessian (withHessian = false)");
         }
-        double[] h = handsOverHessian ? hessian : hessian.clone();
+        double[] triangle = hessian;
         if (handsOverHessian) {
-            hessian = null;
+            hessian = null; // the square is the only copy from here on: the triangle is garbage once it is filled
         }
-        for (int i = 0; i < in; i++) {
-            for (int j = i + 1; j < in; j++) {
-                h[j * in + i] = h[i * in + j];
-            }
-        }
-        return h;
+        return UpperTriangle.toSymmetric(triangle, in);
     }
 }

@@ -155,12 +155,13 @@ final class Kernels {
     /**
      * Gram update of the upper triangle, H[i][j] += scale·Σ_t xt[i][t]·xt[j][t] for j >= i (rows i in
      * [rowFrom, rowTo)), with {@code xt} the TRANSPOSED batch [in, tokens] so every term is a
-     * contiguous dot product; blocks of 4 output columns share each load of row i.
+     * contiguous dot product; blocks of 4 output columns share each load of row i. H is the upper triangle packed by
+     * rows ({@link UpperTriangle}).
      */
     static void addGramUpper(double[] xt, int tokens, int in, double scale, double[] h, int rowFrom, int rowTo) {
         double[] four = new double[4];
         for (int i = rowFrom; i < rowTo; i++) {
-            int ai = i * tokens, hi = i * in;
+            int ai = i * tokens, hi = UpperTriangle.rowBase(in, i);
             int j = i;
             for (; j + 4 <= in; j += 4) {
                 dot4(xt, ai, xt, j * tokens, (j + 1) * tokens, (j + 2) * tokens, (j + 3) * tokens, tokens, four);
@@ -199,7 +200,7 @@ final class Kernels {
                     }
                 }
                 for (int a = 0; a < ni; a++) {
-                    int row = (i0 + a) * in;
+                    int row = UpperTriangle.rowBase(in, i0 + a);
                     for (int b = Math.max(0, i0 + a - j0); b < nj; b++) {
                         h[row + j0 + b] += scale * tile[a * 4 + b];
                     }

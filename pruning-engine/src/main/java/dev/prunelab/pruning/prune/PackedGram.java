@@ -24,7 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  *         └───────────┴──┴──┴──┘
  * </pre>
  * Tiles sit on a grid of {@value #TILE_PANELS} panels from column 0; a tile that crosses the diagonal is computed
- * whole and only its entries with j ≥ i and j &lt; in are written, so H's lower triangle is never touched.
+ * whole and only its entries with j ≥ i and j &lt; in are written: H is the upper triangle, packed by rows
+ * ({@link UpperTriangle}).
  * Needs vectors of a multiple of 4 doubles (AVX2, AVX-512: {@link #SUPPORTED}); InputStatistics falls back to the
  * dot-product kernel elsewhere.
  */
@@ -219,7 +220,7 @@ final class PackedGram {
                 if (j + W <= i || j >= in) {
                     continue; // wholly below the diagonal, or wholly past the last column
                 }
-                int at = i * in + j;
+                int at = UpperTriangle.rowBase(in, i) + j; // lanes below the diagonal (j < i) are never read
                 if (j >= i && j + W <= in) {
                     DoubleVector.fromArray(D, sums, from).fma(factor, DoubleVector.fromArray(D, h, at)).intoArray(h, at);
                 } else {

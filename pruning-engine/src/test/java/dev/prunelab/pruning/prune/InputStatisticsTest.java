@@ -70,7 +70,7 @@ class InputStatisticsTest {
     }
 
     @Test
-    void theLastReaderGetsTheStatisticsOwnHessianAndLaterReadsAreRefused() {
+    void theLastReaderTakesTheHessianAndLaterReadsAreRefused() {
         InputStatistics stats = new InputStatistics(3, true);
         stats.accept(new float[] {1, 2, 3, -1, 0, 2}, 2, 3);
         double[] copy = stats.hessian();

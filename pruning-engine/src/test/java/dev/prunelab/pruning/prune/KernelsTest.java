@@ -17,7 +17,7 @@ class KernelsTest {
         for (int i = 0; i < xt.length; i++) {
             xt[i] = random.nextDouble(-2, 2);
         }
-        double[] start = new double[in * in];
+        double[] start = new double[UpperTriangle.length(in)]; // H's upper triangle, packed by rows
         for (int i = 0; i < start.length; i++) {
             start[i] = random.nextDouble();
         }
@@ -26,18 +26,19 @@ class KernelsTest {
         Kernels.addGramUpper(xt, tokens, in, 0.37, rows, rowFrom, rowTo);
         Kernels.addGramUpperTiled(xt, tokens, in, 0.37, tiles, rowFrom, rowTo);
         for (int i = 0; i < in; i++) {
-            for (int j = 0; j < in; j++) {
-                boolean updated = i >= rowFrom && i < rowTo && j >= i;
-                assertEquals(rows[i * in + j], tiles[i * in + j], 0.0, "H[" + i + "][" + j + "]");
+            for (int j = i; j < in; j++) {
+                int at = UpperTriangle.rowBase(in, i) + j;
+                boolean updated = i >= rowFrom && i < rowTo;
+                assertEquals(rows[at], tiles[at], 0.0, "H[" + i + "][" + j + "]");
                 if (!updated) {
-                    assertEquals(start[i * in + j], tiles[i * in + j], 0.0, "H[" + i + "][" + j + "] is not touched");
+                    assertEquals(start[at], tiles[at], 0.0, "H[" + i + "][" + j + "] is not touched");
                 } else {
-                    double expected = start[i * in + j];
+                    double expected = start[at];
                     double dot = 0;
                     for (int t = 0; t < tokens; t++) {
                         dot += xt[i * tokens + t] * xt[j * tokens + t];
                     }
-                    assertEquals(expected + 0.37 * dot, tiles[i * in + j], 1e-12 * (1 + Math.abs(dot)));
+                    assertEquals(expected + 0.37 * dot, tiles[at], 1e-12 * (1 + Math.abs(dot)));
                 }
             }
         }

@@ -28,7 +28,7 @@ class PackedGramTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextDouble(-2, 2);
         }
-        double[] start = new double[in * in];
+        double[] start = new double[UpperTriangle.length(in)];
         for (int i = 0; i < start.length; i++) {
             start[i] = random.nextDouble();
         }
@@ -61,11 +61,11 @@ class PackedGramTest {
                 return s;
             }).get();
             double[] h = stats.hessian();
-            double[] zero = new double[in * in];
-            double[] upper = new double[in * in];
+            double[] zero = new double[UpperTriangle.length(in)];
+            double[] upper = new double[UpperTriangle.length(in)];
             for (int i = 0; i < in; i++) {
                 for (int j = i; j < in; j++) {
-                    upper[i * in + j] = h[i * in + j];
+                    upper[UpperTriangle.rowBase(in, i) + j] = h[i * in + j];
                     assertEquals(h[i * in + j], h[j * in + i], 0.0, "H is symmetric at " + i + ", " + j);
                 }
             }
@@ -75,25 +75,25 @@ class PackedGramTest {
         }
     }
 
-    /** h must be start + scale·XᵀX on and above the diagonal (X = x[from..] as [tokens, in]) and start below it. */
+    /**
+     * h must be start + scale·XᵀX (X = x[from..] as [tokens, in]), both upper triangles packed by rows: every entry
+     * of the triangle is written once, none outside it (the array has no other entries).
+     */
     private static void assertAgainstReference(float[] x, int from, int tokens, int in, double scale, double[] start,
                                                double[] h) {
+        assertEquals(UpperTriangle.length(in), h.length);
         IntStream.range(0, in).forEach(i -> {
-            for (int j = 0; j < in; j++) {
-                if (j < i) {
-                    assertEquals(start[i * in + j], h[i * in + j], 0.0,
-                            "H[" + i + "][" + j + "] is below the diagonal");
-                    continue;
-                }
+            int row = UpperTriangle.rowBase(in, i);
+            for (int j = i; j < in; j++) {
                 double dot = 0, magnitude = 0;
                 for (int t = 0; t < tokens; t++) {
                     double product = (double) x[from + t * in + i] * x[from + t * in + j];
                     dot += product;
                     magnitude += Math.abs(product);
                 }
-                double expected = start[i * in + j] + scale * dot;
-                double tolerance = 1e-12 * (Math.abs(start[i * in + j]) + scale * magnitude) + Double.MIN_NORMAL;
-                assertEquals(expected, h[i * in + j], tolerance, "H[" + i + "][" + j + "]");
+                double expected = start[row + j] + scale * dot;
+                double tolerance = 1e-12 * (Math.abs(start[row + j]) + scale * magnitude) + Double.MIN_NORMAL;
+                assertEquals(expected, h[row + j], tolerance, "H[" + i + "][" + j + "]");
             }
         });
     }
