@@ -28,9 +28,10 @@ final class StageBars implements ProgressListener {
 
     /** One line before the work: what the largest stage will hold, so a user can size -Xmx and the machine. */
     @Override
-    public void memoryPlanned(WorkingSet largest, MemoryBudget budget) {
-        System.out.printf("memory: %s needs about %s (Java heap %s, -Xmx %s; limit %s, %s)%n", largest.stage(),
-                WorkingSet.size(largest.bytes()), WorkingSet.size(largest.javaHeapBytes()),
-                WorkingSet.size(budget.javaHeapBytes()), WorkingSet.size(budget.limitBytes()), budget.limitSource());
+    public void memoryPlanned(WorkingSet largest, WorkingSet largestOnHeap, MemoryBudget budget) {
+        System.out.printf("memory: %s needs about %s (limit %s, %s); the most Java heap: %s, %s (-Xmx %s)%n",
+                largest.stage(), WorkingSet.size(largest.bytes()), WorkingSet.size(budget.limitBytes()),
+                budget.limitSource(), largestOnHeap.stage(), WorkingSet.size(largestOnHeap.javaHeapBytes()),
+                WorkingSet.size(budget.javaHeapBytes()));
     }
 }

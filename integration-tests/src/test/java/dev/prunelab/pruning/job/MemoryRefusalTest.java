@@ -74,7 +74,7 @@ class MemoryRefusalTest {
             }
 
             @Override
-            public void memoryPlanned(WorkingSet largest, MemoryBudget budget) {
+            public void memoryPlanned(WorkingSet largest, WorkingSet largestOnHeap, MemoryBudget budget) {
                 heard.add("memory " + largest.stage());
             }
         };

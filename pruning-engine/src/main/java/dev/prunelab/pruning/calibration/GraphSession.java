@@ -10,6 +10,7 @@ import dev.prunelab.measure.ThreadPolicy;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.pruning.checkpoint.Unmapper;
 import dev.prunelab.pruning.graph.InitializerStore.HeldTensor;
+import dev.prunelab.pruning.memory.HeapRelease;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -50,6 +51,14 @@ public final class GraphSession implements AutoCloseable {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be resolved to at least 1, was " + threads);
         }
+        if (graph.weightBytes() >= COLLECT_BEFORE_WEIGHT_BYTES) {
+            // Building the graph read every weight onto the heap and transposed it into its direct buffer (1.7 GB of
+            // garbage for an 8B block, most of it humongous arrays). G1 would rather grow the heap than collect them,
+            // and the pages it touched stay resident while ONNX Runtime copies the block: a full collection here,
+            // before the copy, lets the heap shrink and give them back (SparseGPT and Wanda on the 8B shape's blocks:
+            // bench/results/scale-notes.md). Small blocks skip it: their garbage is cheaper than the collection.
+            HeapRelease.collect();
+        }
         Map<String, OnnxTensor> weights = new LinkedHashMap<>();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -78,18 +87,10 @@ public final class GraphSession implements AutoCloseable {
                 Unmapper.release(held.bytes());
             }
         }
-        if (graph.weightBytes() >= COLLECT_AFTER_WEIGHT_BYTES) {
-            // Building the graph read every weight onto the heap and transposed it (1.7 GB of garbage for an 8B
-            // block, most of it humongous arrays). G1 would rather grow the heap than collect them, and the pages it
-            // touches stay resident: a full collection here lets it shrink the heap (MaxHeapFreeRatio) and give them
-            // back before the statistics are allocated (SparseGPT on the 8B shape's blocks:
-            // bench/results/scale-notes.md). Small blocks skip it: their garbage is cheaper than the collection.
-            System.gc();
-        }
     }
 
-    /** Weights above which a session's creation is followed by a full collection (see the constructor). */
-    static final long COLLECT_AFTER_WEIGHT_BYTES = 256L << 20;
+    /** Weights above which a session's creation is preceded by a full collection (see the constructor). */
+    static final long COLLECT_BEFORE_WEIGHT_BYTES = 256L << 20;
 
     /** Runs the embedding graph on one window of token ids. */
     public Map<String, float[]> runTokens(int[] tokens, Set<String> outputs) {

@@ -10,6 +10,7 @@ import dev.prunelab.pruning.calibration.WindowSource;
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.memory.MemoryBudget;
 import dev.prunelab.pruning.memory.PruneMemory;
+import dev.prunelab.pruning.memory.WorkingSet;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.prune.SparseGpt;
 import dev.prunelab.pruning.run.ProgressListener;
@@ -140,8 +141,8 @@ public final class PruneJob {
         checkCalibrationText(needsCalibration, calibration);
         ThreadPolicy.beginSample();   // auto threads: the idle cores over the checkpoint's opening, no pause of its own
         try (LoadedModel loaded = ModelLoader.open(model, tokenizer)) {
-            listener.memoryPlanned(budget.check(PruneMemory.stages(loaded.config(), loaded.tensors(),
-                    plan.apply(loaded))), budget);
+            List<WorkingSet> stages = PruneMemory.stages(loaded.config(), loaded.tensors(), plan.apply(loaded));
+            listener.memoryPlanned(budget.check(stages), MemoryBudget.largestOnHeap(stages), budget);
             return pruner.apply(loaded, windowTokens -> calibrationWindows(loaded, model, calibration, windowTokens));
         }
     }

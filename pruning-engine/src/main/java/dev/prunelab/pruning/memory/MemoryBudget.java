@@ -85,6 +85,17 @@ public record MemoryBudget(long limitBytes, String limitSource, long javaHeapByt
         return largest(stages);
     }
 
+    /** The stage with the largest Java part (what -Xmx must hold, with {@link #HEAP_HEADROOM}). */
+    public static WorkingSet largestOnHeap(List<WorkingSet> stages) {
+        WorkingSet largest = stages.get(0);
+        for (WorkingSet stage : stages) {
+            if (stage.javaHeapBytes() > largest.javaHeapBytes()) {
+                largest = stage;
+            }
+        }
+        return largest;
+    }
+
     /** The largest stage. */
     public static WorkingSet largest(List<WorkingSet> stages) {
         WorkingSet largest = stages.get(0);

@@ -20,9 +20,11 @@ public interface ProgressListener {
     /**
      * Told once, before any work, the largest stage's estimated working set and the budget it was checked against.
      *
-     * @param largest   what the largest stage needs, part by part
-     * @param budget    the limit and the heap it fits
+     * @param largest       what the largest stage needs, part by part
+     * @param largestOnHeap the stage whose Java part is the largest (SparseGPT's pruning math, where the largest
+     *                      stage is a calibration pass that holds ONNX Runtime's block): what -Xmx must hold
+     * @param budget        the limit and the heap it fits
      */
-    default void memoryPlanned(WorkingSet largest, MemoryBudget budget) {
+    default void memoryPlanned(WorkingSet largest, WorkingSet largestOnHeap, MemoryBudget budget) {
     }
 }

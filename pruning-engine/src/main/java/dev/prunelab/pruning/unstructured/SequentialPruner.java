@@ -13,6 +13,7 @@ import dev.prunelab.pruning.checkpoint.SafetensorsWriter;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.graph.Matrices;
+import dev.prunelab.pruning.memory.HeapRelease;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.LoadedModel;
@@ -217,10 +218,10 @@ public final class SequentialPruner {
                 stats = null; // the statistics are done with: not held through the calibration pass below
                 if (hessian) {
                     // The pruning math's heap is garbage now (an 8B block: the 14336-wide H, 1.6 GB, and its 0.8 GB
-                    // factor). A full collection lets the JVM shrink the heap (MaxHeapFreeRatio) and give those pages
-                    // back before ONNX Runtime takes the next block, so the process does not hold both at once
+                    // factor). A full collection lets the JVM shrink the heap and give those pages back before ONNX
+                    // Runtime takes the next block, so the process does not hold both at once
                     // (bench/results/scale-notes.md). One per block, against minutes of work.
-                    System.gc();
+                    HeapRelease.collect();
                 }
                 if (layer + 1 < config.numLayers()) {
                     // the pruned weights are read back from the spill file, not kept: one block of float32

@@ -84,19 +84,23 @@ class PruneMemoryTest {
         assertEquals(0, part(calibration, "the pruned block's float32 weights"));
         assertEquals(2 * blockWeights * 4, part(calibration, "the block's weights in ONNX Runtime and their buffers"));
         assertEquals(0, part(math, "the block's weights in ONNX Runtime and their buffers"), "no session is open");
-        // the down projection's H is handed over and factored in place: only H⁻¹'s float32 factor is added
-        assertEquals(4L * 14336 * 14336, part(math, "the inverse-Hessian work on the 14336-wide input"));
-        // Σx², Σx and XᵀX (double) of the four taps: 4096 (q/k/v), 4096 (o), 4096 (gate/up), 14336 (down)
+        // the down projection is its tap's last reader: its square H is filled from the packed triangle, which is then
+        // dropped, and H⁻¹'s float32 factor takes the triangle's place
+        assertEquals(8L * 14336 * 14336, part(math, "the inverse-Hessian work on the 14336-wide input"));
+        // Σx², Σx and XᵀX's upper triangle (double) of the four taps: 4096 (q/k/v), 4096 (o), 4096 (gate/up), 14336
+        // (down)
         long statistics = 0;
         for (long in : new long[] {4096, 4096, 4096, 14336}) {
-            statistics += 16 * in + 8 * in * in;
+            statistics += 16 * in + 4 * in * (in + 1);
         }
         assertEquals(statistics, part(calibration, "the statistics"));
         // the down projection is its tap's only reader and the last matrix: the other taps' H are gone by then
-        assertEquals(16L * 14336 + 8L * 14336 * 14336, part(math, "the statistics still to be read"));
+        assertEquals(16L * 14336 + 4L * 14336 * 14337, part(math, "the statistics still to be read"));
         // hidden states of 16 windows x 512 tokens x 4096, in and out
         assertEquals(2L * 16 * 512 * 4096 * 4, part(calibration, "the hidden states in and out"));
         assertEquals(calibration, largestBlock(stages), "the calibration pass is the larger phase");
+        assertEquals("block 0 (pruning math)", MemoryBudget.largestOnHeap(stages).stage(),
+                "on the heap the math is: what -Xmx must hold");
 
         assertEquals(calibration, new MemoryBudget(6 * GIB, "--max-memory", 4 * GIB).check(stages));
         InvalidSetting refused = assertThrows(InvalidSetting.class,
@@ -105,11 +109,12 @@ class PruneMemoryTest {
         assertTrue(refused.getMessage().contains("block 0 (calibration) needs " + WorkingSet.size(calibration.bytes())),
                 refused.getMessage());
         assertTrue(refused.getMessage().contains("but --max-memory is 4.0 GiB"), refused.getMessage());
-        assertTrue(refused.getMessage().contains("the statistics 1.9 GiB"), refused.getMessage());
-        // the calibration pass gathers every tap's H on the heap: 2.6 GiB, 3.9 GiB with the headroom
+        assertTrue(refused.getMessage().contains("the statistics 977 MiB"), refused.getMessage());
+        // on the heap the pruning math is the larger phase: the down projection's square H (1.5 GiB) beside its
+        // triangle, or beside H⁻¹'s factor once the triangle is dropped: 2.6 GiB, 3.9 GiB with the headroom
         InvalidSetting heap = assertThrows(InvalidSetting.class,
                 () -> new MemoryBudget(6 * GIB, "--max-memory", 3 * GIB).check(stages));
-        assertTrue(heap.getMessage().contains("block 0 (calibration) needs 2.6 GiB of Java heap")
+        assertTrue(heap.getMessage().contains("block 0 (pruning math) needs 2.6 GiB of Java heap")
                 && heap.getMessage().contains("-Xmx4g"), heap.getMessage());
     }
 
