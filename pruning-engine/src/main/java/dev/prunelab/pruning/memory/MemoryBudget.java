@@ -1,9 +1,10 @@
 package dev.prunelab.pruning.memory;
 
-import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.measure.ProcessMemory;
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -87,20 +88,19 @@ public record MemoryBudget(long limitBytes, String limitSource, long javaHeapByt
 
     /** The stage with the largest Java part (what -Xmx must hold, with {@link #HEAP_HEADROOM}). */
     public static WorkingSet largestOnHeap(List<WorkingSet> stages) {
-        WorkingSet largest = stages.get(0);
-        for (WorkingSet stage : stages) {
-            if (stage.javaHeapBytes() > largest.javaHeapBytes()) {
-                largest = stage;
-            }
-        }
-        return largest;
+        return largestBy(stages, WorkingSet::javaHeapBytes);
     }
 
     /** The largest stage. */
     public static WorkingSet largest(List<WorkingSet> stages) {
+        return largestBy(stages, WorkingSet::bytes);
+    }
+
+    /** The first stage with the largest {@code size}. */
+    private static WorkingSet largestBy(List<WorkingSet> stages, ToLongFunction<WorkingSet> size) {
         WorkingSet largest = stages.get(0);
         for (WorkingSet stage : stages) {
-            if (stage.bytes() > largest.bytes()) {
+            if (size.applyAsLong(stage) > size.applyAsLong(largest)) {
                 largest = stage;
             }
         }
