@@ -1,10 +1,10 @@
 package dev.prunelab.evaluation.runtime;
 
+import dev.prunelab.measure.ProcessMemory;
 import dev.prunelab.modelformat.DecoderIo;
 import dev.prunelab.modelformat.ModelCard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import dev.prunelab.measure.ProcessMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -82,7 +82,7 @@ public final class PruneMemory {
             }
             linearWeights += blockWeights;
             Block block = new Block(layer, config, plan, tapWidths, blockWeights, largestWeight, hiddenStates,
-                    linearWeights, List.copyOf(family.linearInputs(layer).values()));
+                    linearWeights, List.copyOf(family.linearInputs(layer).values()), family.weightsStoredInputMajor());
             stages.add(block.calibration());
             stages.add(block.pruningMath());
         }
@@ -120,7 +120,8 @@ public final class PruneMemory {
      * the statistics meet the inverse-Hessian work.
      */
     private record Block(int layer, DecoderConfig config, Plan plan, Map<Tap, Long> tapWidths, long blockWeights,
-            long largestWeight, long hiddenStates, long linearWeightsSoFar, List<Tap> readOrder) {
+            long largestWeight, long hiddenStates, long linearWeightsSoFar, List<Tap> readOrder,
+            boolean weightsStoredInputMajor) {
 
         long statistics() {
             long statistics = 0;
@@ -195,7 +196,7 @@ public final class PruneMemory {
             parts.add(new Part("the statistics still to be read", peakStatistics, Where.JAVA_HEAP));
             // the matrix being pruned (scores and masks go row by row or block by block), and a second copy where
             // DSnoT keeps the dense weights or a Conv1D layout is transposed
-            boolean copy = plan.copiesWeight() || ModelFamilies.of(config).graphs(config).weightsStoredInputMajor();
+            boolean copy = plan.copiesWeight() || weightsStoredInputMajor;
             parts.add(new Part(copy ? "a weight and its copy" : "the weight being pruned",
                     (copy ? 2 : 1) * largestWeight * Float.BYTES, Where.JAVA_HEAP));
             if (plan.hessian()) {
