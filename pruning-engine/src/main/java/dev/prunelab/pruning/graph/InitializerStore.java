@@ -98,10 +98,7 @@ public final class InitializerStore implements AutoCloseable {
 
     /** Weights in the export dtype (float32, or float16 when asked); the graph casts float16 back to float32. */
     public OnnxMl.TensorProto weight(String name, float[] values, long... shape) {
-        parameterCount += values.length;
-        for (float value : values) {
-            zeroCount += value == 0f ? 1 : 0;
-        }
+        countWeight(values);
         return format.float16() ? float16(name, values, shape) : float32(name, values, shape);
     }
 
@@ -114,27 +111,23 @@ public final class InitializerStore implements AutoCloseable {
     public OnnxMl.TensorProto transposedWeight(String name, float[] matrix, int rows, int cols) {
         long[] shape = {cols, rows};
         checkCount(name, matrix.length, shape);
-        parameterCount += matrix.length;
-        for (float value : matrix) {
-            zeroCount += value == 0f ? 1 : 0;
-        }
+        countWeight(matrix);
         OnnxMl.TensorProto.DataType type = format.float16() ? OnnxMl.TensorProto.DataType.FLOAT16
                 : OnnxMl.TensorProto.DataType.FLOAT;
         int elementBytes = format.float16() ? 2 : Float.BYTES;
-        long length = (long) matrix.length * elementBytes;
-        Chunks chunks = (first, count) -> {
+        return place(name, type, shape, matrix.length, elementBytes, (first, count) -> {
             float[] chunk = new float[count];
             Matrices.transposeRange(matrix, rows, cols, first, chunk, count);
             return encode(chunk, 0, count, elementBytes);
-        };
-        if (inMemory != null && length >= inMemoryThresholdBytes) {
-            return heldInMemory(name, type, shape, length, chunks, matrix.length);
+        });
+    }
+
+    /** A weight's values counted as parameters, and its zeros. */
+    private void countWeight(float[] values) {
+        parameterCount += values.length;
+        for (float value : values) {
+            zeroCount += value == 0f ? 1 : 0;
         }
-        if (externalData == null) {
-            float[] transposed = Matrices.transpose(matrix, rows, cols);
-            return inline(name, type, encode(transposed, 0, transposed.length, elementBytes), shape);
-        }
-        return external(name, type, shape, length, chunks, matrix.length);
     }
 
     /**
@@ -254,15 +247,24 @@ public final class InitializerStore implements AutoCloseable {
     private OnnxMl.TensorProto store(String name, OnnxMl.TensorProto.DataType type, float[] values, long[] shape,
             int elementBytes) {
         checkCount(name, values.length, shape);
-        if (inMemory != null && (long) values.length * elementBytes >= inMemoryThresholdBytes) {
-            return heldInMemory(name, type, shape, (long) values.length * elementBytes,
-                    (first, length) -> encode(values, (int) first, (int) first + length, elementBytes), values.length);
+        return place(name, type, shape, values.length, elementBytes,
+                (first, length) -> encode(values, (int) first, (int) first + length, elementBytes));
+    }
+
+    /**
+     * A tensor of {@code count} elements, encoded by {@code chunks}: to a direct buffer when this store holds large
+     * tensors in memory and it is one, else inline (encoded whole), else to the external data file chunk by chunk.
+     */
+    private OnnxMl.TensorProto place(String name, OnnxMl.TensorProto.DataType type, long[] shape, long count,
+            int elementBytes, Chunks chunks) {
+        long length = count * elementBytes;
+        if (inMemory != null && length >= inMemoryThresholdBytes) {
+            return heldInMemory(name, type, shape, length, chunks, count);
         }
         if (externalData == null) {
-            return inline(name, type, encode(values, 0, values.length, elementBytes), shape);
+            return inline(name, type, chunks.encode(0, Math.toIntExact(count)), shape);
         }
-        return external(name, type, shape, (long) values.length * elementBytes,
-                (first, length) -> encode(values, (int) first, (int) first + length, elementBytes), values.length);
+        return external(name, type, shape, length, chunks, count);
     }
 
     /** Appends a tensor's bytes to the external data file, chunk by chunk, aligned. */
