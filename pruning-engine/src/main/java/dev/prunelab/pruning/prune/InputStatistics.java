@@ -1,6 +1,9 @@
 package dev.prunelab.pruning.prune;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Calibration statistics of one linear layer's input, accumulated batch by batch from the activations
@@ -31,6 +34,9 @@ public final class InputStatistics {
     private double[] transposed;         // (in, chunk) scratch of the last chunk, reused
     private double[] packed;             // (panels, chunk, vector) the last chunk packed for PackedGram, reused
     private int[] pairStarts;            // (column blocks + 1) first task of each block of PackedGram's update
+    private double[] lanePartials;       // (vector lanes, in) Σ x² of the chunk's tokens t ≡ lane, reused
+    private double[] chunkSums;          // (in) Σ x of the chunk, reused
+    private double[] rowValues;          // (in) one token's activations in double, reused
 
     /**
      * @param in          input features of the layer (columns of its weight)
@@ -73,20 +79,80 @@ public final class InputStatistics {
         double scale = 2.0 / total;
         for (int t0 = 0; t0 < tokens; t0 += TOKEN_CHUNK) {
             int chunk = Math.min(TOKEN_CHUNK, tokens - t0);
-            double[] xt = transpose(x, offset, t0, chunk); // (in, chunk)
-            for (int j = 0; j < in; j++) {
-                sumOfSquares[j] += Kernels.dot(xt, j * chunk, xt, j * chunk, chunk);
-                double sum = 0;
-                for (int t = j * chunk, end = t + chunk; t < end; t++) {
-                    sum += xt[t];
+            if (hessian != null && !PackedGram.SUPPORTED) {
+                double[] xt = transpose(x, offset, t0, chunk); // (in, chunk), which the dot-product kernel reads
+                for (int j = 0; j < in; j++) {
+                    sumOfSquares[j] += Kernels.dot(xt, j * chunk, xt, j * chunk, chunk);
+                    double sum = 0;
+                    for (int t = j * chunk, end = t + chunk; t < end; t++) {
+                        sum += xt[t];
+                    }
+                    sums[j] += sum;
                 }
-                sums[j] += sum;
-            }
-            if (hessian != null) {
                 addGram(x, offset, t0, chunk, scale, xt);
+            } else {
+                addColumnSums(x, offset, t0, chunk);
+                if (hessian != null) {
+                    addGram(x, offset, t0, chunk, scale, null);
+                }
             }
         }
         this.tokens = total;
+    }
+
+    /**
+     * Σ_t x_tj² and Σ_t x_tj of the chunk, added to the running sums, row by row: the same sums, bit for bit, as a dot
+     * product and a sum over the transposed chunk's column j ({@link Kernels#dot}: lane l of the vector accumulates
+     * the tokens t ≡ l mod W with fused multiply-adds, the lanes are reduced, then the tail tokens are added), without
+     * the transposition, whose scattered writes took most of Wanda's statistics stage.
+     */
+    private void addColumnSums(float[] x, int offset, int t0, int chunk) {
+        int lanes = Kernels.D.length();
+        int bound = Kernels.D.loopBound(chunk);
+        if (lanePartials == null) {
+            lanePartials = new double[lanes * in];
+            chunkSums = new double[in];
+            rowValues = new double[in];
+        }
+        double[] partials = lanePartials, chunkSum = chunkSums, values = rowValues;
+        Arrays.fill(partials, 0.0);
+        Arrays.fill(chunkSum, 0.0);
+        int columnBound = Kernels.D.loopBound(in);
+        for (int t = 0; t < bound; t++) {
+            int row = offset + (t0 + t) * in, lane = (t % lanes) * in;
+            for (int j = 0; j < in; j++) {
+                values[j] = x[row + j]; // widened here, so that the vectors below are of the pruners' one species
+            }
+            int j = 0;
+            for (; j < columnBound; j += lanes) {
+                DoubleVector value = DoubleVector.fromArray(Kernels.D, values, j);
+                value.fma(value, DoubleVector.fromArray(Kernels.D, partials, lane + j)).intoArray(partials, lane + j);
+                value.add(DoubleVector.fromArray(Kernels.D, chunkSum, j)).intoArray(chunkSum, j);
+            }
+            for (; j < in; j++) {
+                partials[lane + j] = Math.fma(values[j], values[j], partials[lane + j]);
+                chunkSum[j] += values[j];
+            }
+        }
+        double[] laneValues = new double[lanes];
+        for (int j = 0; j < in; j++) {
+            for (int l = 0; l < lanes; l++) {
+                laneValues[l] = partials[l * in + j];
+            }
+            partials[j] = DoubleVector.fromArray(Kernels.D, laneValues, 0).reduceLanes(VectorOperators.ADD);
+        }
+        for (int t = bound; t < chunk; t++) {
+            int row = offset + (t0 + t) * in;
+            for (int j = 0; j < in; j++) {
+                double value = x[row + j];
+                partials[j] += value * value;
+                chunkSum[j] += value;
+            }
+        }
+        for (int j = 0; j < in; j++) {
+            sumOfSquares[j] += partials[j];
+            sums[j] += chunkSum[j];
+        }
     }
 
     /**
