@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class InputStatisticsTest {
 
@@ -89,5 +92,40 @@ class InputStatisticsTest {
         withoutHessian.handOverHessianOnNextRead();
         assertEquals("these statistics were built without the Hessian (withHessian = false)",
                 assertThrows(IllegalStateException.class, withoutHessian::hessian).getMessage());
+    }
+
+    /**
+     * Σx² and Σx per column, accumulated row by row, are bit for bit what a dot product and a sum over each column of
+     * the transposed chunk give (the statistics Wanda's masks were made from): widths that are not a multiple of a
+     * vector and chunks with tail tokens (300 = 256 + 44 tokens), with and without the Hessian.
+     */
+    @ParameterizedTest
+    @CsvSource({"37, 300, false", "37, 300, true", "64, 5, false", "9, 256, true"})
+    void columnSumsAreTheTransposedDotProductsBitForBit(int in, int tokens, boolean withHessian) {
+        SplittableRandom random = new SplittableRandom(in * 17L + tokens);
+        float[] x = new float[tokens * in];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        InputStatistics stats = new InputStatistics(in, withHessian);
+        stats.accept(x, tokens, in);
+        double[] squares = new double[in], sums = new double[in];
+        for (int t0 = 0; t0 < tokens; t0 += 256) {
+            int chunk = Math.min(256, tokens - t0);
+            double[] column = new double[chunk];
+            for (int j = 0; j < in; j++) {
+                double sum = 0;
+                for (int t = 0; t < chunk; t++) {
+                    column[t] = x[(t0 + t) * in + j];
+                    sum += column[t];
+                }
+                squares[j] += Kernels.dot(column, 0, column, 0, chunk);
+                sums[j] += sum;
+            }
+        }
+        assertArrayEquals(squares, stats.sumOfSquares());
+        for (int j = 0; j < in; j++) {
+            assertEquals(sums[j] / tokens, stats.columnMeans()[j], 0.0, "column " + j);
+        }
     }
 }
