@@ -23,6 +23,12 @@
 # that pair N times, alternating, so a drift of the machine's load between the two measurements shows up as the
 # spread of the per-round ratios instead of as a difference. Every measurement records `uptime`'s
 # load averages: on a machine shared with other work the figures move, and the report says how loaded it was.
+# PYTORCH=/usr/bin/python3 (the default where that python imports torch; PYTORCH= skips it) runs the PyTorch reference
+# (bench/pytorch_reference.py: Wanda and SparseGPT as the papers' reference code does them, Debian's python3-torch on
+# OpenBLAS) right after each stories15M Wanda and SparseGPT prune, with the same threads (1: OPENBLAS_NUM_THREADS=1
+# and torch.set_num_threads(1); 0: both libraries' defaults) and the same load, so that each repeat is a pair measured
+# side by side; the report gives the lab's seconds over PyTorch's per pair. LATENCY=0 skips the decode measurements.
+#   MODELS=stories15M PRUNE_METHODS="wanda sparsegpt" PERPLEXITY=0 LATENCY=0 LOADS=idle bench/performance.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh" ""
 export PRUNELAB_DATA="$DATA"
@@ -36,6 +42,9 @@ DECODE_ROUNDS="${DECODE_ROUNDS:-1}"  # >1: our decode and run.c alternate that m
 ROUND_OFFSET="${ROUND_OFFSET:-0}"    # rounds are numbered from ROUND_OFFSET + 1 (bench/decode-vs-runc.sh interleaves builds)
 PRUNE_METHODS="${PRUNE_METHODS-magnitude wanda sparsegpt}"  # set and empty = no pruning runs
 WORK="${BENCH_WORK:-/tmp/prune-lab-perf}"
+if [ -z "${PYTORCH+set}" ]; then
+  PYTORCH=""; /usr/bin/python3 -c "import torch" 2>/dev/null && PYTORCH=/usr/bin/python3
+fi
 RESULTS="${BENCH_RESULTS:-$ROOT/bench/results}"
 RAW="$RESULTS/raw/performance-$VARIANT.jsonl"
 mkdir -p "$WORK" "$RESULTS/raw"
@@ -94,7 +103,7 @@ for model in $MODELS; do
             json="$out" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
         done
       fi
-      for round in $(seq $((ROUND_OFFSET + 1)) $((ROUND_OFFSET + DECODE_ROUNDS))); do
+      for round in $( [ "${LATENCY:-1}" != 1 ] || seq $((ROUND_OFFSET + 1)) $((ROUND_OFFSET + DECODE_ROUNDS))); do
         suffix=""; [ "$DECODE_ROUNDS" -gt 1 ] || [ "$ROUND_OFFSET" -gt 0 ] && suffix="-round$round"
         out="$WORK/$VARIANT/$model-latency-t$threads-$load$suffix.json"
         before="$(load_avg)"
@@ -134,6 +143,17 @@ for model in $MODELS; do
           record variant="$VARIANT" model="$model" kind=prune method="$method" threads="$threads" load="$load" \
             repeat="$repeat" wall_s="$(python3 -c "print($end - $start)")" report="$out/prune-report.json" \
             "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
+          if [ "$model" = stories15M ] && [ -n "$PYTORCH" ] && { [ "$method" = wanda ] || [ "$method" = sparsegpt ]; }; then
+            blas=(); [ "$threads" = 1 ] && blas=(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1)
+            [ "$load" = busy ] && busy_start
+            before="$(load_avg)"
+            env "${blas[@]}" "$PYTORCH" "$ROOT/bench/pytorch_reference.py" --method "$method" --model "$CKPT" \
+              --tokenizer "$DATA/models/llama2-tokenizer-32k/tokenizer.bin" --calibration "$CALIBRATION" \
+              --samples "$SAMPLES" --window "$WINDOW" --seed 0 --threads "$threads" --json "$out-pytorch.json" > /dev/null
+            busy_stop
+            record variant="$VARIANT" model="$model" kind=pytorch method="$method" threads="$threads" load="$load" \
+              repeat="$repeat" json="$out-pytorch.json" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
+          fi
           # keep one export per configuration for the mask check; of the others only prune-report.json
           [ "$repeat" -gt 1 ] && find "$out" -maxdepth 1 -type f ! -name prune-report.json -delete
           true

@@ -9,7 +9,6 @@ import os
 import statistics
 import sys
 
-PYTORCH_SECONDS = {"wanda": 67.3, "sparsegpt": 71.8}  # issue 13: PyTorch-CPU fp32, one thread, same data
 STAGES = ["calibration_forward", "statistics", "pruning_math", "export", "total"]
 
 
@@ -50,7 +49,7 @@ def main(raw_dir, work, out_prefix):
                       "load averages before and after each measurement (a 2-core machine shared with other tenants: "
                       "nothing else of this project ran during the measurements, yet the 1-minute load stayed "
                       "between about 1.3 and 2.7)",
-              "pytorchReferenceSeconds": PYTORCH_SECONDS, "prune": [], "perplexity": [], "latency": [], "llama2c": [],
+              "prune": [], "pytorch": [], "perplexity": [], "latency": [], "llama2c": [],
               "maskCheck": [], "loadAverages": []}
     for key, items in sorted(group([r for r in measured if r["kind"] == "prune"], "variant", "model", "method",
                                    "threads", "load").items(), key=str):
@@ -67,6 +66,7 @@ def main(raw_dir, work, out_prefix):
             "peakRssBytes": max([(rep or {}).get("peakRssBytes") or 0 for rep in reports] or [0]),
             "loadavg": [r.get("loadavg_before") for r in items]})
         result["loadAverages"] += [r.get("loadavg_before") for r in items]
+    result["pytorch"] = side_by_side(measured)
     for key, items in sorted(group([r for r in measured if r["kind"] == "perplexity"], "variant", "model", "threads",
                                    "load").items(), key=str):
         docs = [load(r["json"]) for r in items]
@@ -113,6 +113,40 @@ def main(raw_dir, work, out_prefix):
         json.dump(result, f, indent=2)
     with open(out_prefix + ".md", "w") as f:
         f.write(markdown(result))
+
+
+def side_by_side(measured):
+    """Each lab prune paired with the PyTorch reference run right after it (same variant, model, method, threads,
+    load and repeat): per pair the lab's stage total over PyTorch's prune seconds (both without process start and
+    model loading), and the wall-clock ratio of the two processes; summarised as median [min, max] over the pairs."""
+    labs = {tuple(r.get(k) for k in ("variant", "model", "method", "threads", "load", "repeat")): r
+            for r in measured if r["kind"] == "prune"}
+    out = []
+    for key, items in sorted(group([r for r in measured if r["kind"] == "pytorch"], "variant", "model", "method",
+                                   "threads", "load").items(), key=str):
+        pairs = []
+        for r in items:
+            lab = labs.get(key + (r.get("repeat"),))
+            torch_doc, report = load(r["json"]), load(lab["report"]) if lab else None
+            if not torch_doc or not report:
+                continue
+            lab_total = report.get("secondsPerStage", {}).get("total")
+            pairs.append({"repeat": r.get("repeat"), "labSeconds": lab_total, "pytorchSeconds": torch_doc["pruneSeconds"],
+                          "labWallSeconds": lab.get("wall_s"), "pytorchWallSeconds": torch_doc["processSeconds"],
+                          "labStages": report.get("secondsPerStage"), "pytorchStages": torch_doc["secondsPerStage"],
+                          "ratio": lab_total / torch_doc["pruneSeconds"],
+                          "wallRatio": lab.get("wall_s") / torch_doc["processSeconds"] if lab.get("wall_s") else None,
+                          "pytorchAchievedSparsity": torch_doc.get("achievedSparsity"), "torch": torch_doc.get("torch"),
+                          "blas": torch_doc.get("blas"), "loadavg": r.get("loadavg_before")})
+        if pairs:
+            out.append({"variant": key[0], "model": key[1], "method": key[2], "threads": key[3], "load": key[4],
+                        "pairs": pairs, "ratio": summary([p["ratio"] for p in pairs]),
+                        "wallRatio": summary([p["wallRatio"] for p in pairs]),
+                        "labSeconds": summary([p["labSeconds"] for p in pairs]),
+                        "pytorchSeconds": summary([p["pytorchSeconds"] for p in pairs]),
+                        "pytorchStages": {s: summary([p["pytorchStages"].get(s) for p in pairs])
+                                          for s in ("calibration_forward", "statistics", "pruning_math")}})
+    return out
 
 
 def overlap(a, b):
@@ -167,23 +201,40 @@ def pct(s, scale=1.0, digits=1):
 
 
 def markdown(r):
-    lines = ["# Performance (issue 13)", "",
+    lines = ["# Performance", "",
              "Produced by `bench/performance.sh` (see its header for the grid). Figures: median [min, max] over the "
-             "repeats (n = 2 unless marked n=1; decode: 5 repeats, llama-1b 3); `before` = the branch before issue 13 "
-             "(commit 2b2b45c) run through the same "
-             "script (`LAB=<that build's lab> VARIANT=before`), `after` = this build. threads 0 = the default "
+             "repeats (n = 2 unless marked n=1; decode: 5 repeats, llama-1b 3); variant = the build and campaign "
+             "(`VARIANT`): issue 13's `before` = the branch before it (commit 2b2b45c) run through the same "
+             "script (`LAB=<that build's lab> VARIANT=before`), `after` = its build; issue 23's `issue23` = the side "
+             "by side with PyTorch. threads 0 = the default "
              "(auto). busy = one core kept busy by a shell busy loop. " + r["note"] + ".", ""]
     lines += ["## Pruning, seconds per stage (50%)", "",
               "| variant | model | method | threads | load | calibration_forward | statistics | pruning_math | "
-              "export | total | wall | calib. fwd tok/s | peak RSS MB | vs PyTorch (total) |", "|" + "---|" * 15]
+              "export | total | wall | calib. fwd tok/s | peak RSS MB |", "|" + "---|" * 14]
     for p in r["prune"]:
         st = p["secondsPerStage"]
-        ref = PYTORCH_SECONDS.get(p["method"]) if p["model"] == "stories15M" else None
-        ratio = f"{st['total']['median'] / ref:.2f}x" if ref and st.get("total") else "-"
         lines.append(f"| {p['variant']} | {p['model']} | {p['method']} | {p['threads']} | {p['load']} | "
                      + " | ".join(fmt(st.get(s), digits=2) for s in STAGES)
                      + f" | {fmt(p['wallSeconds'], digits=1)} | {fmt(p['calibrationForwardTokensPerSecond'], digits=0)}"
-                     f" | {p['peakRssBytes'] / 2**20:.0f} | {ratio} |")
+                     f" | {p['peakRssBytes'] / 2**20:.0f} |")
+    if r["pytorch"]:
+        lines += ["", "## The PyTorch reference, side by side", "",
+                  "bench/pytorch_reference.py (Debian's python3-torch 1.13 on the BLAS named below) run right after each "
+                  "lab prune above, same threads and load: one pair per repeat. lab / PyTorch = the lab's stage total "
+                  "(calibration_forward + statistics + pruning_math + export) over PyTorch's prune seconds (its "
+                  "calibration forward, statistics and pruning math; it exports nothing), per pair, then median [min, "
+                  "max] over the pairs; wall = the two processes' wall-clock ratio (JVM and Python start, loading).", "",
+                  "| variant | model | method | threads | load | pairs | lab s | PyTorch s | PyTorch forward | "
+                  "PyTorch statistics | PyTorch math | lab / PyTorch | wall lab / PyTorch |", "|" + "---|" * 13]
+        for t in r["pytorch"]:
+            ps = t["pytorchStages"]
+            lines.append(f"| {t['variant']} | {t['model']} | {t['method']} | {t['threads']} | {t['load']} | "
+                         f"{len(t['pairs'])} | {fmt(t['labSeconds'], digits=2)} | {fmt(t['pytorchSeconds'], digits=2)} | "
+                         f"{fmt(ps['calibration_forward'], digits=2)} | {fmt(ps['statistics'], digits=2)} | "
+                         f"{fmt(ps['pruning_math'], digits=2)} | {fmt(t['ratio'], digits=2)} | "
+                         f"{fmt(t['wallRatio'], digits=2)} |")
+        blas = sorted({p["blas"] for t in r["pytorch"] for p in t["pairs"]})
+        lines += ["", "PyTorch's BLAS: " + ", ".join(str(b) for b in blas) + "."]
     lines += ["", "## Perplexity evaluation", "", "| variant | model | threads | load | tokens/s | perplexity |",
               "|---|---|---|---|---|---|"]
     for p in r["perplexity"]:

@@ -90,4 +90,8 @@ if [ "${REPORT_ONLY:-0}" != 1 ]; then
   done
 fi
 # every run so far is reported, not only this invocation's: the 8B Wanda run and a SparseGPT slice side by side
-python3 bench/scale_report.py "$WORK" "$RESULTS/scale" $(cd "$WORK" && ls -d */ 2>/dev/null | tr -d /)
+# the runs in $WORK, and those the report already lists whose logs are gone (kept as they were)
+earlier=$(python3 -c "import json,sys; print(' '.join(r['run'] for r in json.load(open(sys.argv[1]))['runs']))" \
+  "$RESULTS/scale.json" 2>/dev/null || true)
+python3 bench/scale_report.py "$WORK" "$RESULTS/scale" $( (cd "$WORK" && ls -d */ 2>/dev/null | tr -d /; \
+  printf '%s\n' $earlier) | awk 'NF && !seen[$0]++')

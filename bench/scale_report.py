@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """bench/scale.sh's report: per shape and step, wall seconds, seconds per billion parameters, peak RSS, bytes read
 and written, file sizes; the prune's seconds per stage and its memory estimate; the 4-bit export's perplexity and
-decode speed beside the read-bandwidth probe. Usage: scale_report.py WORK OUT_PREFIX RUN... (RUN: a directory of WORK, named by bench/scale.sh's run_name)"""
+decode speed beside the read-bandwidth probe. Usage: scale_report.py WORK OUT_PREFIX RUN... (RUN: a directory of WORK, named by bench/scale.sh's run_name; a RUN
+without its directory keeps its row of OUT_PREFIX.json)"""
 import json
 import os
 import re
@@ -45,7 +46,8 @@ def run_report(work, shape):
     d = os.path.join(work, shape)
     report = os.path.join(d, "prune-report.json")
     r = json.load(open(report)) if os.path.exists(report) else {}
-    out = {"run": shape, "method": r.get("method"), "parameters": r.get("totalParameters") or PARAMETERS.get(shape),
+    out = {"run": shape, "method": r.get("method"),
+           "parameters": r.get("totalParameters") or r.get("parametersBefore") or PARAMETERS.get(shape),
            "checkpointBytes": read_int(os.path.join(d, "checkpoint.bytes")),
            "exportBytes": read_int(os.path.join(d, "export.bytes"))}
     for step in ("synthesize", "prune", "eval"):
@@ -63,6 +65,9 @@ def run_report(work, shape):
     if r:
         out["pruneSecondsPerStage"] = r.get("secondsPerStage")
         out["achievedSparsity"] = r.get("achievedSparsity")
+        if r.get("parameterReduction") is not None:  # structured: what was removed, not zeros
+            out["structured"] = {k: r.get(k) for k in ("target", "score", "requestedRatio", "parametersAfter",
+                                                       "parameterReduction", "flopsReduction")}
     ev = os.path.join(d, "eval.json")
     if os.path.exists(ev):
         e = json.load(open(ev))
@@ -82,7 +87,13 @@ def gb(b):
 
 def main():
     work, prefix, shapes = sys.argv[1], sys.argv[2], sys.argv[3:]
-    rows = [run_report(work, s) for s in shapes]
+    # a run whose directory is gone (an earlier session's, its logs deleted with its disk) keeps the row the report
+    # already has for it, so that adding a run does not drop the ones measured before
+    earlier = {}
+    if os.path.exists(prefix + ".json"):
+        earlier = {r["run"]: r for r in json.load(open(prefix + ".json")).get("runs", [])}
+    rows = [run_report(work, s) if os.path.isdir(os.path.join(work, s)) or s not in earlier else earlier[s]
+            for s in shapes]
     json.dump({"schema": "prunelab.scale/2", "runs": rows}, open(prefix + ".json", "w"), indent=2)
     lines = ["| run | method | step | wall s | s per 1e9 params | peak RSS GB (time -v) | peak RSS GB (sampled) | read GB | written GB |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -94,8 +105,11 @@ def main():
                              f"{gb(t['peakRssBytes'])} | {gb(t['sampledPeakRssBytes'])} | {gb(t['bytesRead'])} | {gb(t['bytesWritten'])} |")
     lines.append("")
     for r in rows:
+        done = (f"achieved sparsity {r.get('achievedSparsity')}" if not r.get("structured") else
+                f"{r['structured']['target']} by {r['structured']['score']} at ratio {r['structured']['requestedRatio']}: "
+                f"{r['structured']['parametersAfter']} parameters left, {r['structured']['parameterReduction']:.1%} fewer")
         lines.append(f"**{r['run']}** ({r['method']}, {r['parameters'] or '?'} parameters): checkpoint {gb(r['checkpointBytes'])} GB, "
-                     f"4-bit export {gb(r['exportBytes'])} GB, achieved sparsity {r.get('achievedSparsity')}.")
+                     f"4-bit export {gb(r['exportBytes'])} GB, {done}.")
         if r.get("pruneMemoryEstimate"):
             lines.append(f"Estimate printed before the prune: {r['pruneMemoryEstimate']}.")
         if r.get("pruneSecondsPerStage"):
