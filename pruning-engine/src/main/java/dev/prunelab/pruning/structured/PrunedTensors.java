@@ -1,29 +1,129 @@
 package dev.prunelab.pruning.structured;
 
-import dev.prunelab.pruning.calibration.OverlayTensors;
+import dev.prunelab.pruning.checkpoint.SafetensorsFile;
+import dev.prunelab.pruning.checkpoint.SafetensorsWriter;
+import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.InMemoryTensors;
+import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * The model's tensors with the structurally pruned ones replaced by smaller float32 copies held in memory, and
- * tensors the model lacked (a bias created by FLAP's compensation) added. Closing releases the copies only; the
- * base belongs to the loaded model.
+ * The model's tensors with the structurally pruned ones replaced by smaller float32 copies, and tensors the model
+ * lacked (a bias created by FLAP's compensation) added. A copy is held in memory when put; {@link #spill} writes the
+ * copies put since the last spill (a finished block's) to a safetensors file of their own and drops them from the
+ * heap, so that a prune holds one block's pruned weights at a time (an 8B model's pruned blocks are 15-20 GB in
+ * float32). Closing releases the copies and deletes the spill files; the base belongs to the loaded model.
  */
-final class PrunedTensors extends OverlayTensors {
-    private final InMemoryTensors copies;
+final class PrunedTensors implements TensorSource {
+    private final TensorSource base;
+    private final InMemoryTensors copies = new InMemoryTensors(Path.of("<structurally pruned in memory>"));
+    private final Set<String> unspilled = new LinkedHashSet<>();      // names put since the last spill, in order
+    private final Map<String, SafetensorsFile> spilled = new HashMap<>();
+    private final List<SafetensorsFile> spillFiles = new ArrayList<>();
 
     PrunedTensors(TensorSource base) {
-        this(base, new InMemoryTensors(Path.of("<structurally pruned in memory>")));
-    }
-
-    private PrunedTensors(TensorSource base, InMemoryTensors copies) {
-        super(base, copies);
-        this.copies = copies;
+        this.base = base;
     }
 
     /** Replaces or adds a tensor (held, not copied). */
     void put(String name, float[] data, long... shape) {
         copies.put(name, data, shape);
+        unspilled.add(name);
+        spilled.remove(name); // a tensor cut again after a spill is the held copy from here on
+    }
+
+    /**
+     * Writes every tensor put since the last spill to {@code file} (float32 safetensors) and reads them from there
+     * from now on, their heap copies released. Nothing to write: no file.
+     */
+    void spill(Path file) {
+        if (unspilled.isEmpty()) {
+            return;
+        }
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        for (String name : unspilled) {
+            entries.add(new SafetensorsWriter.Entry(name, DType.F32, copies.info(name).shape()));
+        }
+        try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
+            for (String name : unspilled) {
+                writer.write(name, copies.readFloats(name));
+            }
+        }
+        SafetensorsFile reader = SafetensorsFile.open(file, Optional::of); // the names as written, not canonicalised
+        spillFiles.add(reader);
+        for (String name : unspilled) {
+            copies.remove(name);
+            spilled.put(name, reader);
+        }
+        unspilled.clear();
+    }
+
+    /** Where a tensor is read from: the held copies, a spill file, else the model. */
+    private TensorSource source(String name) {
+        if (copies.contains(name)) {
+            return copies;
+        }
+        SafetensorsFile file = spilled.get(name);
+        return file != null ? file : base;
+    }
+
+    @Override
+    public Set<String> names() {
+        TreeSet<String> names = new TreeSet<>(base.names());
+        names.addAll(copies.names());
+        names.addAll(spilled.keySet());
+        return Collections.unmodifiableSet(names);
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return copies.contains(name) || spilled.containsKey(name) || base.contains(name);
+    }
+
+    @Override
+    public TensorInfo info(String name) {
+        return source(name).info(name);
+    }
+
+    @Override
+    public float[] readFloats(String name) {
+        return source(name).readFloats(name);
+    }
+
+    @Override
+    public float[] readRange(String name, long first, int count) {
+        return source(name).readRange(name, first, count);
+    }
+
+    @Override
+    public void close() {
+        copies.close();
+        UncheckedIOException failure = null;
+        for (SafetensorsFile file : spillFiles) {
+            file.close();
+            try {
+                Files.deleteIfExists(file.file());
+            } catch (IOException e) {
+                failure = new UncheckedIOException(file.file() + ": cannot delete the spill file: " + e.getMessage(), e);
+            }
+        }
+        spillFiles.clear();
+        spilled.clear();
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

@@ -109,7 +109,7 @@ public final class StructuredPruner {
                 owlRatios = OwlAllocation.allocate(outlierRatios, request.ratio(), OwlAllocation.DEFAULT_LAMBDA);
             }
             pruned = rebuilt(model, config, pruneUnits(config, weights, request, plan, windows, calibration, owlRatios,
-                    listener));
+                    out, listener));
         }
         ModelLoader.checkLayout(pruned.config(), pruned.tensors(), model.source());
         int[] sourceLayers = IntStream.range(0, config.numLayers())
@@ -155,7 +155,7 @@ public final class StructuredPruner {
      * @param owlRatios each layer's ratio under OWL allocation, else null
      */
     private static PrunedTensors pruneUnits(DecoderConfig config, TensorSource weights, StructuredRequest request,
-            Plan plan, List<int[]> windows, BlockCalibration calibration, double[] owlRatios,
+            Plan plan, List<int[]> windows, BlockCalibration calibration, double[] owlRatios, Path out,
             ProgressListener listener) {
         List<Units.Kind> kinds = new ArrayList<>();
         if (request.target().heads()) {
@@ -187,6 +187,19 @@ public final class StructuredPruner {
             }
         }
         PrunedTensors pruned = new PrunedTensors(weights);
+        try {
+            pruneLayers(config, weights, request, windows, calibration, removePerGroup, kinds, pruned, out, listener);
+        } catch (RuntimeException | Error e) {
+            pruned.close(); // its spill files
+            throw e;
+        }
+        return pruned;
+    }
+
+    /** Each layer's units removed in turn, calibrated on the layers before it already pruned. */
+    private static void pruneLayers(DecoderConfig config, TensorSource weights, StructuredRequest request,
+            List<int[]> windows, BlockCalibration calibration, Map<Units.Kind, int[]> removePerGroup,
+            List<Units.Kind> kinds, PrunedTensors pruned, Path out, ProgressListener listener) {
         listener.progress(RunStage.PRUNE, 0, config.numLayers());
         List<float[]> hidden = calibration.embed(weights, windows);
         for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -203,9 +216,12 @@ public final class StructuredPruner {
             if (layer + 1 < config.numLayers()) {
                 hidden = calibration.forward(pruned, layer, hidden);
             }
+            // the block's pruned weights go to disk beside the output until the export reads them: one block on the
+            // heap at a time, as the memory estimate counts
+            pruned.spill(out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".structured-block-" + layer
+                    + ".safetensors"));
             listener.progress(RunStage.PRUNE, layer + 1, config.numLayers());
         }
-        return pruned;
     }
 
     /** Units to remove per layer and group, checked before any work. */
