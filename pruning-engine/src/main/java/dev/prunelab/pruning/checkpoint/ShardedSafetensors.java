@@ -2,8 +2,7 @@ package dev.prunelab.pruning.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.prunelab.pruning.model.ModelFormatException;
-import dev.prunelab.pruning.model.TensorInfo;
-import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.pruning.model.RoutingTensorSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,7 @@ import java.util.function.Function;
  * A checkpoint split over several safetensors files by {@code model.safetensors.index.json}, whose
  * {@code weight_map} maps each tensor name to the shard file holding it. Each shard is opened once.
  */
-public final class ShardedSafetensors implements TensorSource {
+public final class ShardedSafetensors implements RoutingTensorSource {
     private final Path indexFile;
     private final Map<String, SafetensorsFile> shardOf;
     private final List<SafetensorsFile> shards;
@@ -109,22 +108,9 @@ public final class ShardedSafetensors implements TensorSource {
         return shardOf.containsKey(name);
     }
 
+    /** The shard that holds {@code name}, per the index's weight_map. */
     @Override
-    public TensorInfo info(String name) {
-        return shard(name).info(name);
-    }
-
-    @Override
-    public float[] readFloats(String name) {
-        return shard(name).readFloats(name);
-    }
-
-    @Override
-    public float[] readRange(String name, long first, int count) {
-        return shard(name).readRange(name, first, count);
-    }
-
-    private SafetensorsFile shard(String name) {
+    public SafetensorsFile sourceOf(String name) {
         SafetensorsFile shard = shardOf.get(name);
         if (shard == null) {
             throw new ModelFormatException(indexFile, name, "not in weight_map");

@@ -4,7 +4,7 @@ import dev.prunelab.pruning.checkpoint.SafetensorsFile;
 import dev.prunelab.pruning.checkpoint.SafetensorsWriter;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.InMemoryTensors;
-import dev.prunelab.pruning.model.TensorInfo;
+import dev.prunelab.pruning.model.RoutingTensorSource;
 import dev.prunelab.pruning.model.TensorSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +27,7 @@ import java.util.TreeSet;
  * heap, so that a prune holds one block's pruned weights at a time (an 8B model's pruned blocks are 15-20 GB in
  * float32). Closing releases the copies and deletes the spill files; the base belongs to the loaded model.
  */
-final class PrunedTensors implements TensorSource {
+final class PrunedTensors implements RoutingTensorSource {
     private final TensorSource base;
     private final InMemoryTensors copies = new InMemoryTensors(Path.of("<structurally pruned in memory>"));
     private final Set<String> unspilled = new LinkedHashSet<>();      // names put since the last spill, in order
@@ -72,7 +72,8 @@ final class PrunedTensors implements TensorSource {
     }
 
     /** Where a tensor is read from: the held copies, a spill file, else the model. */
-    private TensorSource source(String name) {
+    @Override
+    public TensorSource sourceOf(String name) {
         if (copies.contains(name)) {
             return copies;
         }
@@ -91,21 +92,6 @@ final class PrunedTensors implements TensorSource {
     @Override
     public boolean contains(String name) {
         return copies.contains(name) || spilled.containsKey(name) || base.contains(name);
-    }
-
-    @Override
-    public TensorInfo info(String name) {
-        return source(name).info(name);
-    }
-
-    @Override
-    public float[] readFloats(String name) {
-        return source(name).readFloats(name);
-    }
-
-    @Override
-    public float[] readRange(String name, long first, int count) {
-        return source(name).readRange(name, first, count);
     }
 
     @Override
