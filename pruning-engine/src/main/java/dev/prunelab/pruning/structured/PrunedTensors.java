@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +30,7 @@ import java.util.TreeSet;
 final class PrunedTensors implements RoutingTensorSource {
     private final TensorSource base;
     private final InMemoryTensors copies = new InMemoryTensors(Path.of("<structurally pruned in memory>"));
-    private final Set<String> unspilled = new LinkedHashSet<>();      // names put since the last spill, in order
+    private final Map<String, float[]> unspilled = new LinkedHashMap<>(); // put since the last spill, in order (held)
     private final Map<String, SafetensorsFile> spilled = new HashMap<>();
     private final List<SafetensorsFile> spillFiles = new ArrayList<>();
 
@@ -41,7 +41,7 @@ final class PrunedTensors implements RoutingTensorSource {
     /** Replaces or adds a tensor (held, not copied). */
     void put(String name, float[] data, long... shape) {
         copies.put(name, data, shape);
-        unspilled.add(name);
+        unspilled.put(name, data);
         spilled.remove(name); // a tensor cut again after a spill is the held copy from here on
     }
 
@@ -54,17 +54,16 @@ final class PrunedTensors implements RoutingTensorSource {
             return;
         }
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
-        for (String name : unspilled) {
+        for (String name : unspilled.keySet()) {
             entries.add(new SafetensorsWriter.Entry(name, DType.F32, copies.info(name).shape()));
         }
         try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
-            for (String name : unspilled) {
-                writer.write(name, copies.readFloats(name));
-            }
+            // the held arrays themselves: reading them back through the copies would clone each one
+            unspilled.forEach(writer::write);
         }
         SafetensorsFile reader = SafetensorsFile.open(file, Optional::of); // the names as written, not canonicalised
         spillFiles.add(reader);
-        for (String name : unspilled) {
+        for (String name : unspilled.keySet()) {
             copies.remove(name);
             spilled.put(name, reader);
         }
