@@ -51,7 +51,8 @@ CP="$ROOT/lab-cli/target/classes:$(cat lab-cli/target/classpath-cuda.txt)"
 
 lab() {
   CLASSPATH="$CP" GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}" \
-    java --add-modules jdk.incubator.vector ${LAB_JAVA_OPTS:-} dev.prunelab.cli.LabCli "$@" \
+    java --add-modules jdk.incubator.vector $("$ROOT/deploy/jvm-huge-pages.sh" ${LAB_JAVA_OPTS:-}) ${LAB_JAVA_OPTS:-} \
+    dev.prunelab.cli.LabCli "$@" \
     2> >(grep -av --line-buffered '^WARNING: Using incubator modules' >&2)
 }
 
