@@ -7,7 +7,7 @@
 # Why: a fresh heap page costs a fault, and a calibration pass allocates every block's activations anew. On this
 # project's 2-core VMs a one-thread Wanda prune of stories15M spent 3.1 s of its 12.6 s in the kernel for 438,000
 # faults on 4 KiB pages; on 2 MiB pages 52,000 faults, 1.6 s, and the prune's stages took 8.5 instead of 11.8 s
-# (bench/results/versus-pytorch/performance-notes.md).
+# (bench/results/performance-notes.md).
 #
 # Used by ./lab, ./lab up's services (deploy/local/lab-services.sh), bench/gpu-check.sh and the container image's
 # entry point. THP_ENABLED_FILE names another mode file (tests).
