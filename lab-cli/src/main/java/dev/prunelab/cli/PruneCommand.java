@@ -98,8 +98,10 @@ final class PruneCommand implements Callable<Integer> {
             description = "window sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--layer-sparsity", defaultValue = "uniform", paramLabel = "uniform|owl",
-            description = "how sparsity is spread over layers (default: ${DEFAULT-VALUE})")
+    @Option(names = "--layer-sparsity", defaultValue = "uniform", paramLabel = "uniform|owl|search",
+            description = "how sparsity is spread over layers: the same everywhere, by OWL's outlier ratios, or "
+                    + "found by an evolutionary search scored by KL divergence from the dense model, seeded by "
+                    + "--seed, written to layer-search.json (default: ${DEFAULT-VALUE})")
     LayerSparsity layerSparsity;
 
     @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16", description = "exported weight type")

@@ -96,7 +96,7 @@ public final class SweepCli implements Callable<Integer> {
     @Option(names = "--allocation", paramLabel = "uniform|global", description = "Structured allocation (default uniform).")
     StructuredAllocation allocation;
 
-    @Option(names = "--layer-sparsity", paramLabel = "uniform|owl", description = "Unstructured layer allocation (default uniform).")
+    @Option(names = "--layer-sparsity", paramLabel = "uniform|owl|search", description = "Unstructured layer allocation (default uniform).")
     LayerSparsity layerSparsity;
 
     @Option(names = "--dtype", paramLabel = "f32|f16", description = "Exported weight storage (default f32).")

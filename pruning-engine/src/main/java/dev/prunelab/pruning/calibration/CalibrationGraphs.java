@@ -48,6 +48,27 @@ public final class CalibrationGraphs {
         return serialise(g, store, false);
     }
 
+    /** Output of the head graph: the next token's log-probabilities [B,S,vocab]. */
+    public static final String LOG_PROBS_OUTPUT = "log_probs";
+
+    /**
+     * The model's head on hidden states: {@value #HIDDEN_INPUT} [B,S,hidden] through the final norm and the
+     * logits to {@value #LOG_PROBS_OUTPUT} (a LogSoftmax over the vocabulary), for comparing a pruned model's
+     * next-token distributions with the dense model's.
+     */
+    public static CalibrationGraph head(DecoderConfig config, TensorSource weights, int hiddenWidth) {
+        InitializerStore store = InitializerStore.inMemory(new WeightFormat(false, false));
+        GraphBuilder g = new GraphBuilder("head", store);
+        ModelFamily family = ModelFamilies.of(config);
+        DecoderGraph d = new DecoderGraph(g, weights, family.kvHeadsPerLayer(config, weights), config.headDim(),
+                new int[0], hiddenWidth);
+        family.graphs(config).head(d, HIDDEN_INPUT);
+        String logProbs = g.node("LogSoftmax", "/head/LogSoftmax", new String[] {DecoderIo.LOGITS},
+                GraphBuilder.intAttribute("axis", -1));
+        d.namedOutput(logProbs, LOG_PROBS_OUTPUT, DecoderIo.BATCH_AXIS, DecoderIo.SEQUENCE_AXIS, config.vocabSize());
+        return serialise(g, store, false);
+    }
+
     /** One decoder layer with its taps; no KV cache (a calibration pass runs each window once, whole). */
     public static CalibrationGraph block(DecoderConfig config, TensorSource weights, int layer, int hiddenWidth) {
         return block(config, weights, layer, hiddenWidth, true);

@@ -16,9 +16,22 @@ import java.util.Map;
  */
 public abstract class FamilyGraphs {
     private final String embeddingName;
+    private GraphBuilder.StoredMatrix embeddingTable;
 
     protected FamilyGraphs(String embeddingName) {
         this.embeddingName = embeddingName;
+    }
+
+    /**
+     * The token embedding table, stored in {@code d}'s graph on first use: by {@link #embed} in a graph that starts
+     * from token ids, by {@link #head} in one that starts from hidden states (a tied head reads the same table).
+     * One instance builds one graph.
+     */
+    protected GraphBuilder.StoredMatrix embeddingTable(DecoderGraph d) {
+        if (embeddingTable == null) {
+            embeddingTable = d.table(embeddingName);
+        }
+        return embeddingTable;
     }
 
     /** The intermediate tensors that feed a layer's linear modules (their calibration inputs). */

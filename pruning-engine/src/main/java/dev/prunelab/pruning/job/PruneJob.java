@@ -19,6 +19,7 @@ import dev.prunelab.pruning.run.RunReport;
 import dev.prunelab.pruning.structured.StructuredPruner;
 import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
+import dev.prunelab.pruning.unstructured.LevelSearch;
 import dev.prunelab.pruning.unstructured.PruneReport;
 import dev.prunelab.pruning.unstructured.PruneRequest;
 import dev.prunelab.pruning.unstructured.SequentialPruner;
@@ -29,6 +30,7 @@ import dev.prunelab.text.corpus.TokenWindows;
 import dev.prunelab.text.tokenizer.TextTokenizer;
 import dev.prunelab.vocabulary.CalibrationDefaults;
 import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.WeightQuantizer;
 import java.io.IOException;
@@ -118,9 +120,14 @@ public final class PruneJob {
      */
     private static PruneMemory.Plan plan(LoadedModel loaded, PruneRequest request) {
         boolean gptq = request.quantization().quantizer() == WeightQuantizer.GPTQ;
-        return plan(loaded, request.needsCalibration(), request.calibration(),
+        PruneMemory.Plan plan = plan(loaded, request.needsCalibration(), request.calibration(),
                 request.method() instanceof SparseGpt || gptq, gptq, false,
                 request.refinement() == MaskRefinement.DSNOT);
+        if (request.layerSparsity() != LayerSparsity.SEARCH) {
+            return plan;
+        }
+        return new PruneMemory.Plan(plan.windows(), plan.window(), plan.hessian(), plan.keepsInt4Codes(),
+                plan.keepsPrunedBlock(), plan.copiesWeight(), LevelSearch.memoryPlan(request.pattern().sparsity()));
     }
 
     private static PruneMemory.Plan plan(LoadedModel loaded, boolean needsCalibration, Calibration calibration,

@@ -49,7 +49,20 @@ public final class PruneMemory {
      * @param copiesWeight     whether pruning a matrix holds a second copy of it (DSnoT's dense weights)
      */
     public record Plan(int windows, int window, boolean hessian, boolean keepsInt4Codes, boolean keepsPrunedBlock,
-            boolean copiesWeight) {
+            boolean copiesWeight, Search search) {
+
+        /** A plan without a layer-sparsity search. */
+        public Plan(int windows, int window, boolean hessian, boolean keepsInt4Codes, boolean keepsPrunedBlock,
+                boolean copiesWeight) {
+            this(windows, window, hessian, keepsInt4Codes, keepsPrunedBlock, copiesWeight, null);
+        }
+    }
+
+    /**
+     * A layer-sparsity search's database and fitness: every block pruned at each of {@code levels} levels, and the
+     * dense model's next-token probabilities on {@code windows} windows.
+     */
+    public record Search(int levels, int windows) {
     }
 
     /** The embedding stage, every block, and the export, in order. */
@@ -96,6 +109,9 @@ public final class PruneMemory {
                 largestLinear = Math.max(largestLinear, weights.info(module + ".weight").elementCount());
             }
         }
+        if (plan.search() != null) {
+            stages.add(search(config, weights, family, plan, linearWeights));
+        }
         List<Part> export = new ArrayList<>();
         // a linear weight is read whole and stored transposed; larger tables (embeddings, an untied head) go to
         // the external data file in chunks, but a model under the external-data threshold is one inline graph,
@@ -112,6 +128,24 @@ public final class PruneMemory {
         export.add(runtime());
         stages.add(new WorkingSet("the export", export));
         return stages;
+    }
+
+    /** The layer-sparsity search after its database is built: every level of every block, and the head. */
+    private static WorkingSet search(DecoderConfig config, TensorSource weights, FamilyGraphs family, Plan plan,
+            long linearWeights) {
+        long tokens = (long) plan.search().windows() * plan.window();
+        long hiddenStates = (long) plan.windows() * plan.window() * config.hiddenSize() * Float.BYTES;
+        return new WorkingSet("the layer search", List.of(
+                new Part("every block pruned at " + plan.search().levels() + " levels, in ONNX Runtime",
+                        (long) plan.search().levels() * linearWeights * Float.BYTES, Where.NATIVE),
+                new Part("the head in ONNX Runtime", weights.info(family.embeddingName()).elementCount() * Float.BYTES,
+                        Where.NATIVE),
+                new Part("the dense model's next-token probabilities", tokens * config.vocabSize() * Float.BYTES,
+                        Where.JAVA_HEAP),
+                new Part("one window's log-probabilities, read", (long) plan.window() * config.vocabSize() * Float.BYTES,
+                        Where.JAVA_HEAP),
+                new Part("the windows' hidden states", hiddenStates, Where.JAVA_HEAP),
+                runtime()));
     }
 
     /**

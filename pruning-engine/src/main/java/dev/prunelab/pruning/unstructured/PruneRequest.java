@@ -20,7 +20,8 @@ import java.nio.file.Path;
 /**
  * What to prune and how, validated before any work.
  *
- * @param layerSparsity uniform (every layer at the target) or OWL (outlier-weighted, mean = target)
+ * @param layerSparsity uniform (every layer at the target), OWL (outlier-weighted, mean = target) or search
+ *                      (levels found by {@link LevelSearch}, mean = target)
  * @param calibration   where calibration windows come from; unused by uniform magnitude pruning
  * @param compressWeights store the weights with zeros skipped (model.onnx.data.sparse, one bit per zero)
  *                      on disk; ONNX Runtime still loads them dense
@@ -51,9 +52,10 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
     public PruneRequest {
         refinement = refinement == null ? MaskRefinement.NONE : refinement;
         quantization = quantization == null ? LinearQuantization.FLOAT : quantization;
-        if (layerSparsity == LayerSparsity.OWL && !(pattern instanceof SparsityPattern.Unstructured)) {
-            throw new InvalidSetting(LayerSparsity.FIELD, "owl allocates unstructured sparsity per layer; it cannot be "
-                    + "combined with the N:M pattern " + pattern);
+        if (layerSparsity != null && layerSparsity != LayerSparsity.UNIFORM
+                && !(pattern instanceof SparsityPattern.Unstructured)) {
+            throw new InvalidSetting(LayerSparsity.FIELD, layerSparsity.id() + " allocates unstructured sparsity per "
+                    + "layer; it cannot be combined with the N:M pattern " + pattern);
         }
         if (threads < 0) {
             throw new InvalidSetting("threads", "must be >= 0, was " + threads);
@@ -62,7 +64,7 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
 
     /** Magnitude with uniform sparsity and no DSnoT needs no activations at all. */
     public boolean needsCalibration() {
-        return method.word() != PruneMethod.MAGNITUDE || layerSparsity == LayerSparsity.OWL
+        return method.word() != PruneMethod.MAGNITUDE || layerSparsity != LayerSparsity.UNIFORM
                 || refinement != MaskRefinement.NONE || quantization.quantizer() == WeightQuantizer.GPTQ;
     }
 

@@ -30,6 +30,7 @@ import dev.prunelab.pruning.prune.SparseGpt;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.ReportedExport;
+import dev.prunelab.pruning.run.Reports;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.RunStage;
@@ -92,7 +93,8 @@ public final class SequentialPruner {
         TensorSource weights = model.tensors();
         List<int[]> windows = calibration.windows(windowSource, request.needsCalibration());
 
-        double[] allocation = allocate(config, weights, request, calibration, windows, listener);
+        Allocation allocated = allocate(config, weights, request, calibration, windows, listener);
+        double[] allocation = allocated.perLayer();
         Path spill = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".pruned-weights.safetensors");
         try {
             PrunedBlocks blocks = pruneBlocks(config, family, weights, request, calibration, windows, allocation,
@@ -106,7 +108,11 @@ public final class SequentialPruner {
                 return ReportedExport.export(model, new OverlayTensors(weights, prunedWeights), out, request.dtype(),
                         request.compressWeights(), request.quantization().withPrecomputed(blocks.quantized()),
                         seconds, startNanos, listener,
-                        staging -> new PruneReport(
+                        staging -> {
+                            if (allocated.search() != null) {
+                                Reports.write(allocated.search(), staging.resolve(LevelSearch.Result.FILE_NAME));
+                            }
+                            return new PruneReport(
                                 PruneReport.SCHEMA_VERSION, model.source().toAbsolutePath().toString(),
                                 ModelFamilies.of(config).id(), request.method().word().id(),
                                 request.pattern().toString(), request.pattern().sparsity(),
@@ -115,7 +121,8 @@ public final class SequentialPruner {
                                 calibration.summary(request.calibration(), windows), blocks.matrices(), seconds,
                                 calibration.threads(), ProcessMemory.peakRssBytes(), storage(staging),
                                 out.toAbsolutePath().toString(),
-                                request.refinement().id(), blocks.refinement()));
+                                request.refinement().id(), blocks.refinement());
+                        });
             }
         } finally {
             try {
@@ -129,18 +136,35 @@ public final class SequentialPruner {
         }
     }
 
-    /** Each block's target sparsity: the request's everywhere, or OWL's outlier-weighted spread around it. */
-    private static double[] allocate(DecoderConfig config, TensorSource weights, PruneRequest request,
+    /** Each block's sparsity, and what the search found where it searched (else null). */
+    private record Allocation(double[] perLayer, LevelSearch.Result search) {
+    }
+
+    /**
+     * Each block's target sparsity: the request's everywhere, OWL's outlier-weighted spread around it, or the
+     * levels {@link LevelSearch} found (seeded by the calibration's seed).
+     */
+    private static Allocation allocate(DecoderConfig config, TensorSource weights, PruneRequest request,
             BlockCalibration calibration, List<int[]> windows, ProgressListener listener) {
-        if (request.layerSparsity() != LayerSparsity.OWL) {
-            double[] allocation = new double[config.numLayers()];
-            Arrays.fill(allocation, request.pattern().sparsity());
-            return allocation;
+        switch (request.layerSparsity()) {
+            case OWL -> {
+                listener.progress(RunStage.CALIBRATE, 0, config.numLayers());
+                double[] outlierRatios = OwlScores.layerOutlierRatios(config, weights, calibration, windows,
+                        done -> listener.progress(RunStage.CALIBRATE, done, config.numLayers()));
+                return new Allocation(OwlAllocation.allocate(outlierRatios, request.pattern().sparsity(),
+                        OwlAllocation.DEFAULT_LAMBDA), null);
+            }
+            case SEARCH -> {
+                LevelSearch.Result found = LevelSearch.search(config, weights, request, calibration, windows,
+                        LevelSearch.Settings.defaults(request.calibration().seed()), listener);
+                return new Allocation(found.allocation(), found);
+            }
+            default -> {
+                double[] allocation = new double[config.numLayers()];
+                Arrays.fill(allocation, request.pattern().sparsity());
+                return new Allocation(allocation, null);
+            }
         }
-        listener.progress(RunStage.CALIBRATE, 0, config.numLayers());
-        double[] outlierRatios = OwlScores.layerOutlierRatios(config, weights, calibration, windows,
-                done -> listener.progress(RunStage.CALIBRATE, done, config.numLayers()));
-        return OwlAllocation.allocate(outlierRatios, request.pattern().sparsity(), OwlAllocation.DEFAULT_LAMBDA);
     }
 
     /** What pruning the blocks left: the spill file's matrices and their counts. */
@@ -175,7 +199,7 @@ public final class SequentialPruner {
             for (int layer = 0; layer < config.numLayers(); layer++) {
                 Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(weights, layer, hidden, hessian,
                         false);
-                SparsityPattern layerPattern = request.layerSparsity() == LayerSparsity.OWL
+                SparsityPattern layerPattern = request.layerSparsity() != LayerSparsity.UNIFORM
                         ? new SparsityPattern.Unstructured(allocation[layer]) : request.pattern();
                 Map<String, FamilyGraphs.Tap> linears = family.linearInputs(layer);
                 Map<FamilyGraphs.Tap, String> lastReader = new HashMap<>(); // the last module reading each tap

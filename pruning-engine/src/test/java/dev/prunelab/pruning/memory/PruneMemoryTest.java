@@ -119,6 +119,22 @@ class PruneMemoryTest {
     }
 
     @Test
+    void theLayerSearchHoldsEveryLevelOfEveryBlockSoTheEightBShapeIsRefusedBeforeAnyWork() {
+        List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
+                new PruneMemory.Plan(16, 512, false, false, false, false, new PruneMemory.Search(11, 8)));
+        WorkingSet search = stage(stages, "the layer search");
+        long linearWeights = 32 * (2L * 4096 * 4096 + 2L * 1024 * 4096 + 3L * 14336 * 4096);
+        assertEquals(11 * linearWeights * 4, part(search, "every block pruned at 11 levels, in ONNX Runtime"));
+        assertEquals(8L * 512 * 128256 * 4, part(search, "the dense model's next-token probabilities"));
+        assertEquals(search, MemoryBudget.largest(stages), "eleven copies of 7B weights outweigh any block");
+        InvalidSetting refused = assertThrows(InvalidSetting.class,
+                () -> new MemoryBudget(24 * GIB, "--max-memory", 8 * GIB).check(stages));
+        assertTrue(refused.getMessage().contains("the layer search"), refused.getMessage());
+        assertTrue(PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B), new PruneMemory.Plan(16, 512, false, false, false,
+                false)).stream().noneMatch(s -> s.stage().equals("the layer search")), "no search, no stage");
+    }
+
+    @Test
     void wandaOnTheEightBShapeFitsFourGibibytesAndATwoGibibyteHeapButNotAOneGibibyteHeap() {
         List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
                 new PruneMemory.Plan(16, 512, false, false, false, false));

@@ -28,7 +28,6 @@ import java.util.Map;
  */
 final class GemmaGraphs extends FamilyGraphs {
     private final GemmaConfig c;
-    private GraphBuilder.StoredMatrix embedding;
     private String normOffset;   // the 1 of (1 + w)
     private final Map<LayerType, Rotary> rotaries = new EnumMap<>(LayerType.class);
 
@@ -39,8 +38,7 @@ final class GemmaGraphs extends FamilyGraphs {
 
     @Override
     public String embed(DecoderGraph d) {
-        embedding = d.table(GemmaNames.EMBED);
-        String rows = d.tableRows("/model/embed_tokens", embedding, d.inputIds);
+        String rows = d.tableRows("/model/embed_tokens", embeddingTable(d), d.inputIds);
         return d.g.mul("/model/embed_tokens/Mul_scale", rows,
                 d.g.scalar("/model/embed_tokens/embed_scale", c.embeddingScale(d.info(GemmaNames.EMBED).dtype())));
     }
@@ -88,7 +86,7 @@ final class GemmaGraphs extends FamilyGraphs {
     @Override
     public void head(DecoderGraph d, String x) {
         String finalNorm = norm(d, "/model/norm", GemmaNames.FINAL_NORM, x);
-        GraphBuilder.StoredMatrix head = c.tieWordEmbeddings() || !d.has(GemmaNames.LM_HEAD) ? embedding
+        GraphBuilder.StoredMatrix head = c.tieWordEmbeddings() || !d.has(GemmaNames.LM_HEAD) ? embeddingTable(d)
                 : d.table(GemmaNames.LM_HEAD);
         d.logitsOutput(finalNorm, head, c.hiddenSize(), c.vocabSize(), c.finalLogitSoftcap());
     }

@@ -12,7 +12,6 @@ import java.util.Map;
  */
 final class Gpt2Graphs extends FamilyGraphs {
     private final Gpt2Config c;
-    private GraphBuilder.StoredMatrix wte;
 
     Gpt2Graphs(Gpt2Config config) {
         super(Gpt2Names.EMBED);
@@ -22,9 +21,8 @@ final class Gpt2Graphs extends FamilyGraphs {
     @Override
     public String embed(DecoderGraph d) {
         GraphBuilder g = d.g;
-        wte = d.table(Gpt2Names.EMBED);
         return g.add("/transformer/Add_positions",
-                d.tableRows("/transformer/wte", wte, d.inputIds),
+                d.tableRows("/transformer/wte", embeddingTable(d), d.inputIds),
                 d.tableRows("/transformer/wpe", d.table(Gpt2Names.POSITIONS), d.positionIds));
     }
 
@@ -62,7 +60,7 @@ final class Gpt2Graphs extends FamilyGraphs {
     @Override
     public void head(DecoderGraph d, String x) {
         String normed = layerNorm(d, "/transformer/ln_f", Gpt2Names.FINAL_NORM, x, c.layerNormEps());
-        d.logitsOutput(normed, wte, c.hiddenSize(), c.vocabSize());
+        d.logitsOutput(normed, embeddingTable(d), c.hiddenSize(), c.vocabSize());
     }
 
     @Override

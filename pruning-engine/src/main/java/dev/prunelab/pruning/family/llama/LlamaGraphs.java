@@ -15,7 +15,6 @@ import java.util.Map;
  */
 final class LlamaGraphs extends FamilyGraphs {
     private final LlamaConfig c;
-    private GraphBuilder.StoredMatrix embedding;
     private Rotary rotary;
 
     LlamaGraphs(LlamaConfig config) {
@@ -25,8 +24,7 @@ final class LlamaGraphs extends FamilyGraphs {
 
     @Override
     public String embed(DecoderGraph d) {
-        embedding = d.table(LlamaNames.EMBED);
-        return d.tableRows("/model/embed_tokens", embedding, d.inputIds);
+        return d.tableRows("/model/embed_tokens", embeddingTable(d), d.inputIds);
     }
 
     @Override
@@ -74,7 +72,7 @@ final class LlamaGraphs extends FamilyGraphs {
     @Override
     public void head(DecoderGraph d, String x) {
         String finalNorm = rmsNorm(d, "/model/norm", LlamaNames.FINAL_NORM, x, c.rmsNormEps());
-        GraphBuilder.StoredMatrix head = c.tieWordEmbeddings() || !d.has(LlamaNames.LM_HEAD) ? embedding
+        GraphBuilder.StoredMatrix head = c.tieWordEmbeddings() || !d.has(LlamaNames.LM_HEAD) ? embeddingTable(d)
                 : d.table(LlamaNames.LM_HEAD);
         d.logitsOutput(finalNorm, head, c.hiddenSize(), c.vocabSize());
     }

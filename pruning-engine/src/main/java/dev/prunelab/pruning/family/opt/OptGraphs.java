@@ -13,7 +13,6 @@ import java.util.Map;
  */
 final class OptGraphs extends FamilyGraphs {
     private final OptConfig c;
-    private GraphBuilder.StoredMatrix embedding;
 
     OptGraphs(OptConfig config) {
         super(OptNames.EMBED);
@@ -23,8 +22,7 @@ final class OptGraphs extends FamilyGraphs {
     @Override
     public String embed(DecoderGraph d) {
         GraphBuilder g = d.g;
-        embedding = d.table(OptNames.EMBED);
-        String x = d.tableRows("/model/decoder/embed_tokens", embedding, d.inputIds);
+        String x = d.tableRows("/model/decoder/embed_tokens", embeddingTable(d), d.inputIds);
         if (c.projectsEmbeddings()) {
             x = d.linear("/model/decoder/project_in", OptNames.PROJECT_IN.replace(".weight", ""), x);
         }
@@ -77,7 +75,7 @@ final class OptGraphs extends FamilyGraphs {
         if (c.projectsEmbeddings()) {
             x = d.linear("/model/decoder/project_out", OptNames.PROJECT_OUT.replace(".weight", ""), x);
         }
-        d.logitsOutput(x, embedding, c.wordEmbedProjDim(), c.vocabSize());
+        d.logitsOutput(x, embeddingTable(d), c.wordEmbedProjDim(), c.vocabSize());
     }
 
     @Override

@@ -1,0 +1,134 @@
+package dev.prunelab.pruning.unstructured;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prunelab.pruning.calibration.BlockCalibration;
+import dev.prunelab.pruning.calibration.Calibration;
+import dev.prunelab.pruning.calibration.StageTimer;
+import dev.prunelab.pruning.checkpoint.CheckpointSynthesizer;
+import dev.prunelab.pruning.checkpoint.ModelLoader;
+import dev.prunelab.pruning.checkpoint.SynthesisPreset;
+import dev.prunelab.pruning.model.DType;
+import dev.prunelab.pruning.model.LoadedModel;
+import dev.prunelab.pruning.prune.SparsityPattern;
+import dev.prunelab.pruning.run.ProgressListener;
+import dev.prunelab.text.corpus.CalibrationSampler;
+import dev.prunelab.text.corpus.SharedData;
+import dev.prunelab.text.corpus.TokenWindows;
+import dev.prunelab.text.tokenizer.TextTokenizer;
+import dev.prunelab.vocabulary.InvalidSetting;
+import dev.prunelab.vocabulary.LayerSparsity;
+import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.WeightDtype;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The per-layer search ({@code --layer-sparsity search}): on the trained stories260K it finds levels whose
+ * divergence from the dense model is lower than uniform's, with the mean level the target, the same levels for the
+ * same seed; a prune with it records what it found; requests it cannot serve are refused before the search.
+ */
+class LevelSearchTest {
+    private static final LevelSearch.Settings SMALL = new LevelSearch.Settings(0.05, 3, 6, 6, new int[] {2, 4},
+            new int[] {2, 1}, 7);
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void onTrainedWeightsTheLevelsFoundDivergeLessThanUniformAtTheSameMean() throws Exception {
+        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
+                Optional.empty())) {
+            List<int[]> windows = calibrationWindows(model, 8, 128);
+            LevelSearch.Result found = search(model, windows, SMALL);
+            assertEquals(0.7, Arrays.stream(found.allocation()).average().orElseThrow(), 1e-9, "mean level");
+            List<Double> ladder = Arrays.stream(found.ladder()).boxed().toList();
+            for (double level : found.allocation()) {
+                assertTrue(ladder.contains(level), level + " is not on the ladder " + ladder);
+            }
+            assertArrayEquals(new double[] {0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85}, found.ladder(), 1e-9);
+            assertTrue(found.uniformDivergence() > 0, "pruning 70% changes the next-token distribution");
+            assertTrue(found.foundDivergence() < found.uniformDivergence(),
+                    "found " + found.foundDivergence() + " vs uniform " + found.uniformDivergence());
+            for (int g = 1; g < found.divergenceByGeneration().length; g++) {
+                assertTrue(found.divergenceByGeneration()[g] <= found.divergenceByGeneration()[g - 1],
+                        "the parent only ever improves");
+            }
+            assertArrayEquals(found.allocation(), search(model, windows, SMALL).allocation(), "same seed, same levels");
+        }
+    }
+
+    @Test
+    void aPruneWithTheSearchUsesAndRecordsTheLevelsItFound() throws Exception {
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_LLAMA_GQA, DType.F32, 5);
+        Path out = temp.resolve("searched");
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            PruneReport report = SequentialPruner.prune(model, request("0.5", "search", 8),
+                    RandomWindows.of(512, 8, 1), out);
+            assertEquals("search", report.layerSparsity());
+            JsonNode recorded = new ObjectMapper().readTree(out.resolve(LevelSearch.Result.FILE_NAME).toFile());
+            double[] levels = new double[recorded.get("allocation").size()];
+            for (int i = 0; i < levels.length; i++) {
+                levels[i] = recorded.get("allocation").get(i).asDouble();
+            }
+            assertArrayEquals(levels, report.layerAllocation(), 0.0, "the prune used the levels found");
+            assertEquals(0.5, Arrays.stream(levels).average().orElseThrow(), 1e-9);
+            assertEquals(0, recorded.get("seed").asLong(), "the calibration's seed");
+            for (PruneReport.MatrixSparsity matrix : report.matrices()) {
+                assertEquals(levels[matrix.layer()], matrix.requested(), 1e-12, matrix.name());
+            }
+        }
+    }
+
+    @Test
+    void requestsTheSearchCannotServeAreRefusedBeforeItStarts() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> request("2:4", "search", 8));
+        Path checkpoint = temp.resolve("checkpoint");
+        CheckpointSynthesizer.write(checkpoint, SynthesisPreset.TINY_LLAMA_GQA, DType.F32, 5);
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            InvalidSetting tooFew = assertThrows(InvalidSetting.class, () -> SequentialPruner.prune(model,
+                    request("0.5", "search", 4), RandomWindows.of(512, 4, 1), temp.resolve("few")));
+            assertTrue(tooFew.getMessage().contains("8 calibration windows"), tooFew.getMessage());
+            InvalidSetting noRoom = assertThrows(InvalidSetting.class, () -> SequentialPruner.prune(model,
+                    request("0.93", "search", 8), RandomWindows.of(512, 8, 1), temp.resolve("high")));
+            assertTrue(noRoom.getMessage().contains("leaves no room"), noRoom.getMessage());
+            assertTrue(Files.notExists(temp.resolve("few")) && Files.notExists(temp.resolve("high")));
+        }
+    }
+
+    private static PruneRequest request(String pattern, String layers, int samples) {
+        return new PruneRequest(PruneRequest.method(PruneMethod.WANDA), SparsityPattern.parse(pattern),
+                LayerSparsity.of(layers), new Calibration(Path.of("random"), samples, 32, 0), WeightDtype.FLOAT32, 1);
+    }
+
+    private static LevelSearch.Result search(LoadedModel model, List<int[]> windows, LevelSearch.Settings settings) {
+        PruneRequest request = new PruneRequest(PruneRequest.method(PruneMethod.WANDA),
+                new SparsityPattern.Unstructured(0.7), LayerSparsity.SEARCH,
+                new Calibration(Path.of("calibration.txt"), windows.size(), windows.get(0).length, 0),
+                WeightDtype.FLOAT32, 1);
+        BlockCalibration calibration = new BlockCalibration(model.config(), request.calibration(), 1,
+                new StageTimer(new HashMap<>()));
+        return LevelSearch.search(model.config(), model.tensors(), request, calibration, windows, settings,
+                ProgressListener.NONE);
+    }
+
+    private static List<int[]> calibrationWindows(LoadedModel model, int samples, int window) throws Exception {
+        try (TextTokenizer tokenizer = TextTokenizer.open(model.tokenizerPath().orElseThrow())) {
+            int[] stream = TokenWindows.paragraphStream(tokenizer,
+                    Files.readString(SharedData.path("text/tinystories/calibration.txt")), model.bosTokenId());
+            return CalibrationSampler.sample(stream, samples, window, 0);
+        }
+    }
+}
