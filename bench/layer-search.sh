@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 24's per-layer search, against uniform and OWL (docs/pruning.md). Writes bench/results/layer-search.{json,md}.
 # stories15M, Wanda (METHOD), at each of SPARSITIES (default "0.7 0.5") and SEEDS (default "0 1"): --layer-sparsity
-# uniform, owl and search, 128 calibration windows of 256 tokens with the seed (which also seeds the search); perplexity
+# uniform, owl and search; and structured FLAP on mlp+heads at each of RATIOS (default 0.3) with --allocation uniform,
+# owl and search; 128 calibration windows of 256 tokens with the seed (which also seeds the search); perplexity
 # on the first 200 validation windows of 256 (paragraphs protocol), as bench/methods.sh measures it. --threads 1
 # (THREADS=...). Runs already done are skipped; `bench/layer-search.sh report` only writes the tables. Models go to
 # $BENCH_WORK/layer-search (default /tmp/prune-lab-bench/layer-search). LAB=... runs another launcher than ./lab.
@@ -12,6 +13,7 @@ THREADS="${THREADS:-1}"
 METHOD="${METHOD:-wanda}"
 SPARSITIES="${SPARSITIES:-0.7 0.5}"
 SEEDS="${SEEDS:-0 1}"
+RATIOS="${RATIOS:-0.3}"
 mkdir -p "$WORK" "$RESULTS"
 
 if [ "${1:-}" != report ]; then
@@ -31,6 +33,20 @@ if [ "${1:-}" != report ]; then
           --json "$out/eval.json" > "$out.eval.log"
       done
     done
+    for ratio in $RATIOS; do
+      for layers in uniform owl search; do
+        out="$WORK/seed$seed/flap-mlp+heads-$ratio-$layers"
+        if [ ! -f "$out/prune-report.json" ]; then
+          echo "[$(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)] prune $out"
+          rm -rf "$out"; mkdir -p "$(dirname "$out")"
+          "$LAB" prune --model "$STORIES15M" --method structured --target mlp+heads --score flap --ratio "$ratio" \
+            --allocation "$layers" --calibration "$CALIBRATION" --samples 128 --window 256 --seed "$seed" \
+            --threads "$THREADS" --out "$out" > "$out.prune.log"
+        fi
+        [ -f "$out/eval.json" ] || "$LAB" eval --model "$out" --window 256 --max-windows 200 --threads "$THREADS" \
+          --json "$out/eval.json" > "$out.eval.log"
+      done
+    done
   done
 fi
 
@@ -45,16 +61,20 @@ for report in sorted(glob.glob(f"{work}/seed*/*/prune-report.json")):
     prune = json.load(open(report))
     evaluation = json.load(open(f"{run}/eval.json")) if os.path.exists(f"{run}/eval.json") else {}
     search = json.load(open(f"{run}/layer-search.json")) if os.path.exists(f"{run}/layer-search.json") else None
+    structured = "layerRatios" in prune or method.startswith("flap")
     rows.append({"method": method, "sparsity": float(sparsity), "layers": layers, "seed": seed,
-                 "perplexity": (evaluation.get("perplexity") or {}).get("perplexity"), "achievedSparsity": prune["achievedSparsity"],
-                 "layerAllocation": prune["layerAllocation"], "secondsPerStage": prune["secondsPerStage"],
-                 "search": search})
+                 "perplexity": (evaluation.get("perplexity") or {}).get("perplexity"),
+                 "achievedSparsity": prune.get("achievedSparsity", prune.get("parameterReduction")),
+                 "layerAllocation": (search or {}).get("allocation") if structured else prune["layerAllocation"],
+                 "secondsPerStage": prune["secondsPerStage"], "search": search})
 json.dump({"runs": rows}, open(out + ".json", "w"), indent=2)
 lines = ["# Per-layer sparsity: uniform, OWL and search (issue 24)", "",
          "Written by `bench/layer-search.sh`. stories15M, 128 calibration windows of 256 tokens (the seed draws them "
          "and seeds the search), perplexity on the first 200 validation windows of 256 tokens (paragraphs protocol), "
          "one thread. Search: `--layer-sparsity search` (docs/pruning.md), KL divergence to the dense model per "
          "token on its 8 scoring windows.", "",
+         "Structured rows (flap-mlp+heads): FLAP on heads and MLP channels, `--allocation`; target = the share of "
+         "units removed.", "",
          "| method | target | seed | uniform | OWL | search | search's levels | KL uniform → found (nats/token) | "
          "search stages s |", "|" + "---|" * 9]
 cells = {}

@@ -62,8 +62,9 @@ final class PruneCommand implements Callable<Integer> {
             description = "structured: importance score (the lowest are removed)")
     StructuredScore score;
 
-    @Option(names = "--allocation", defaultValue = "uniform", paramLabel = "uniform|global",
-            description = "structured: same ratio in every layer, or one ranking over all layers (default: ${DEFAULT-VALUE})")
+    @Option(names = "--allocation", defaultValue = "uniform", paramLabel = "uniform|global|owl|search",
+            description = "structured: same ratio in every layer, one ranking over all layers, OWL's outlier ratios, or "
+                    + "each layer's ratio found by search (as --layer-sparsity search) (default: ${DEFAULT-VALUE})")
     StructuredAllocation allocation;
 
     @Option(names = "--no-bias-compensation", description = "structured, flap: do not fold removed channels' means into the bias")

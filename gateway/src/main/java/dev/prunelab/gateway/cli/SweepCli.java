@@ -93,7 +93,7 @@ public final class SweepCli implements Callable<Integer> {
             description = "Structured scores: magnitude, wanda-sp, flap, block-influence.")
     List<StructuredScore> scores;
 
-    @Option(names = "--allocation", paramLabel = "uniform|global", description = "Structured allocation (default uniform).")
+    @Option(names = "--allocation", paramLabel = "uniform|global|owl|search", description = "Structured allocation (default uniform).")
     StructuredAllocation allocation;
 
     @Option(names = "--layer-sparsity", paramLabel = "uniform|owl|search", description = "Unstructured layer allocation (default uniform).")

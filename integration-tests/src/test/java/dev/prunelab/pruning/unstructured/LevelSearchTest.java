@@ -17,6 +17,10 @@ import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.run.ProgressListener;
+import dev.prunelab.pruning.search.LevelSearch;
+import dev.prunelab.pruning.structured.StructuredPruner;
+import dev.prunelab.pruning.structured.StructuredReport;
+import dev.prunelab.pruning.structured.StructuredRequest;
 import dev.prunelab.text.corpus.CalibrationSampler;
 import dev.prunelab.text.corpus.SharedData;
 import dev.prunelab.text.corpus.TokenWindows;
@@ -24,6 +28,9 @@ import dev.prunelab.text.tokenizer.TextTokenizer;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.StructuredAllocation;
+import dev.prunelab.vocabulary.StructuredScore;
+import dev.prunelab.vocabulary.StructuredTarget;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,9 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The per-layer search ({@code --layer-sparsity search}): on the trained stories260K it finds levels whose
- * divergence from the dense model is lower than uniform's, with the mean level the target, the same levels for the
- * same seed; a prune with it records what it found; requests it cannot serve are refused before the search.
+ * The per-layer search ({@code --layer-sparsity search}, structured {@code --allocation search}): on the trained
+ * stories260K it finds levels whose divergence from the dense model is lower than uniform's, with the mean level the
+ * target, the same levels for the same seed; a prune with it records what it found; requests it cannot serve are
+ * refused before the search.
  */
 class LevelSearchTest {
     private static final LevelSearch.Settings SMALL = new LevelSearch.Settings(0.05, 3, 6, 6, new int[] {2, 4},
@@ -113,6 +121,33 @@ class LevelSearchTest {
                 LayerSparsity.of(layers), new Calibration(Path.of("random"), samples, 32, 0), WeightDtype.FLOAT32, 1);
     }
 
+    @Test
+    void structuredPruningRemovesEachLayersShareTheSearchFound() throws Exception {
+        Path out = temp.resolve("structured");
+        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
+                Optional.empty())) {
+            List<int[]> windows = calibrationWindows(model, 8, 128);
+            StructuredReport report = StructuredPruner.prune(model, new StructuredRequest(StructuredTarget.of("mlp"),
+                    0.3, StructuredScore.of("flap"), StructuredAllocation.SEARCH, true,
+                    new Calibration(Path.of("calibration.txt"), 8, 128, 0), WeightDtype.FLOAT32, 1),
+                    window -> windows, out);
+            JsonNode recorded = new ObjectMapper().readTree(out.resolve(LevelSearch.Result.FILE_NAME).toFile());
+            double[] ratios = new double[recorded.get("allocation").size()];
+            for (int i = 0; i < ratios.length; i++) {
+                ratios[i] = recorded.get("allocation").get(i).asDouble();
+            }
+            assertEquals(0.3, Arrays.stream(ratios).average().orElseThrow(), 1e-9, "mean ratio");
+            assertArrayEquals(ratios, report.layerRatios(), 0.0, "the prune used the ratios found");
+            assertTrue(recorded.get("foundDivergence").asDouble() <= recorded.get("uniformDivergence").asDouble());
+            // each layer lost its own share of its MLP channels, rounded to whole channels
+            for (int layer = 0; layer < ratios.length; layer++) {
+                long before = model.config().intermediateSize();
+                long after = report.layersAfter().get(layer).mlpWidth();
+                assertEquals(Math.round(ratios[layer] * before), before - after, "layer " + layer);
+            }
+        }
+    }
+
     private static LevelSearch.Result search(LoadedModel model, List<int[]> windows, LevelSearch.Settings settings) {
         PruneRequest request = new PruneRequest(PruneRequest.method(PruneMethod.WANDA),
                 new SparsityPattern.Unstructured(0.7), LayerSparsity.SEARCH,
@@ -120,8 +155,9 @@ class LevelSearchTest {
                 WeightDtype.FLOAT32, 1);
         BlockCalibration calibration = new BlockCalibration(model.config(), request.calibration(), 1,
                 new StageTimer(new HashMap<>()));
-        return LevelSearch.search(model.config(), model.tensors(), request, calibration, windows, settings,
-                ProgressListener.NONE);
+        return LevelSearch.search(model.config(), model.tensors(), "wanda", 0.7, false,
+                SequentialPruner.searchVariant(model.config(), model.tensors(), request), calibration, windows,
+                settings, ProgressListener.NONE);
     }
 
     private static List<int[]> calibrationWindows(LoadedModel model, int samples, int window) throws Exception {

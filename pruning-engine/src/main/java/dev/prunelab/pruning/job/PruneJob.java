@@ -16,10 +16,10 @@ import dev.prunelab.pruning.prune.SparseGpt;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.ReportedExport;
 import dev.prunelab.pruning.run.RunReport;
+import dev.prunelab.pruning.search.LevelSearch;
 import dev.prunelab.pruning.structured.StructuredPruner;
 import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
-import dev.prunelab.pruning.unstructured.LevelSearch;
 import dev.prunelab.pruning.unstructured.PruneReport;
 import dev.prunelab.pruning.unstructured.PruneRequest;
 import dev.prunelab.pruning.unstructured.SequentialPruner;
@@ -32,6 +32,7 @@ import dev.prunelab.vocabulary.CalibrationDefaults;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
+import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.WeightQuantizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -108,7 +109,8 @@ public final class PruneJob {
     public static StructuredReport prune(Path model, Optional<Path> tokenizer, StructuredRequest request, Path out,
             ProgressListener listener, MemoryBudget budget) {
         return run(model, tokenizer, request.needsCalibration(), request.calibration(),
-                loaded -> plan(loaded, request.needsCalibration(), request.calibration(), false, false, true, false),
+                loaded -> searching(plan(loaded, request.needsCalibration(), request.calibration(), false, false, true,
+                        false), request.allocation() == StructuredAllocation.SEARCH, request.ratio()),
                 budget,
                 listener,
                 (loaded, windows) -> StructuredPruner.prune(loaded, request, windows, out, listener));
@@ -123,11 +125,13 @@ public final class PruneJob {
         PruneMemory.Plan plan = plan(loaded, request.needsCalibration(), request.calibration(),
                 request.method() instanceof SparseGpt || gptq, gptq, false,
                 request.refinement() == MaskRefinement.DSNOT);
-        if (request.layerSparsity() != LayerSparsity.SEARCH) {
-            return plan;
-        }
-        return new PruneMemory.Plan(plan.windows(), plan.window(), plan.hessian(), plan.keepsInt4Codes(),
-                plan.keepsPrunedBlock(), plan.copiesWeight(), LevelSearch.memoryPlan(request.pattern().sparsity()));
+        return searching(plan, request.layerSparsity() == LayerSparsity.SEARCH, request.pattern().sparsity());
+    }
+
+    /** The plan with the layer search's database and fitness where the request searches. */
+    private static PruneMemory.Plan searching(PruneMemory.Plan plan, boolean search, double target) {
+        return search ? new PruneMemory.Plan(plan.windows(), plan.window(), plan.hessian(), plan.keepsInt4Codes(),
+                plan.keepsPrunedBlock(), plan.copiesWeight(), LevelSearch.memoryPlan(target)) : plan;
     }
 
     private static PruneMemory.Plan plan(LoadedModel loaded, boolean needsCalibration, Calibration calibration,

@@ -18,6 +18,8 @@ import dev.prunelab.pruning.prune.InputStatistics;
 import dev.prunelab.pruning.prune.OwlAllocation;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.ReportedExport;
+import dev.prunelab.pruning.run.Reports;
+import dev.prunelab.pruning.search.LevelSearch;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.vocabulary.StructuredAllocation;
@@ -92,7 +94,8 @@ public final class StructuredPruner {
         LoadedModel pruned;
         List<Integer> dropped = new ArrayList<>();
         double[] layerScores = null;
-        double[] owlRatios = null;
+        double[] owlRatios = null;   // each layer's ratio where OWL or the search set them
+        LevelSearch.Result search = null;
         if (request.target() == StructuredTarget.BLOCKS) {
             listener.progress(RunStage.CALIBRATE, 0, 1);
             layerScores = BlockInfluence.of(config, weights, calibration, windows);
@@ -107,6 +110,11 @@ public final class StructuredPruner {
                 double[] outlierRatios = OwlScores.layerOutlierRatios(config, weights, calibration, windows,
                         done -> listener.progress(RunStage.CALIBRATE, done, config.numLayers()));
                 owlRatios = OwlAllocation.allocate(outlierRatios, request.ratio(), OwlAllocation.DEFAULT_LAMBDA);
+            } else if (request.allocation() == StructuredAllocation.SEARCH) {
+                search = LevelSearch.search(config, weights, "structured " + request.target().id() + " "
+                        + request.score().id(), request.ratio(), false, variant(config, weights, request), calibration,
+                        windows, LevelSearch.Settings.defaults(request.calibration().seed()), listener);
+                owlRatios = search.allocation();
             }
             pruned = rebuilt(model, config, pruneUnits(config, weights, request, plan, windows, calibration, owlRatios,
                     out, listener));
@@ -118,9 +126,14 @@ public final class StructuredPruner {
         List<Integer> droppedLayers = request.target() == StructuredTarget.BLOCKS ? dropped : null;
         double[] scores = layerScores;
         double[] layerRatios = owlRatios;
+        LevelSearch.Result found = search;
         try (TensorSource prunedTensors = pruned.tensors()) {
             return ReportedExport.export(pruned, prunedTensors, out, request.dtype(), false, request.quantization(), seconds, startNanos,
-                    listener, staging -> new StructuredReport(StructuredReport.SCHEMA,
+                    listener, staging -> {
+                        if (found != null) {
+                            Reports.write(found, staging.resolve(LevelSearch.Result.FILE_NAME));
+                        }
+                        return new StructuredReport(StructuredReport.SCHEMA,
                             model.source().toAbsolutePath().toString(), ModelFamilies.of(config).id(), "structured",
                             request.target().id(), request.score().id(), request.allocation().id(), request.ratio(),
                             request.biasCompensation(), contextTokens, before.parameters(), after.parameters(),
@@ -128,8 +141,43 @@ public final class StructuredPruner {
                             after.flopsPerToken(), 1 - (double) after.flopsPerToken() / before.flopsPerToken(),
                             droppedLayers, scores, layerRatios, before.layers(), after.layers(),
                             calibration.summary(request.calibration(), windows), modelBytes(staging), seconds,
-                            calibration.threads(), ProcessMemory.peakRssBytes(), out.toAbsolutePath().toString()));
+                            calibration.threads(), ProcessMemory.peakRssBytes(), out.toAbsolutePath().toString());
+                    });
         }
+    }
+
+    /**
+     * A layer at one ratio for the search's database: the units its dense statistics score lowest removed (and FLAP's
+     * bias compensation), as {@link #pruneLayers} removes them.
+     */
+    private static LevelSearch.BlockVariant variant(DecoderConfig config, TensorSource weights,
+            StructuredRequest request) {
+        return (layer, ratio, stats) -> {
+            PrunedTensors pruned = new PrunedTensors(weights);
+            for (Units.Kind kind : kinds(request)) {
+                Units units = Plan.units(config, kind, weights, layer);
+                double[] scores = Importance.scores(request.score(), units, weights, stats);
+                int[] removed = Surgery.lowest(scores, units.groups(),
+                        Math.min(Plan.perGroup(ratio, units), units.groupSize() - 1));
+                if (request.biasCompensation() && removed.length > 0) {
+                    Surgery.compensate(units, removed, stats.get(units.hiddenTap()).columnMeans(), pruned, pruned);
+                }
+                Surgery.remove(units, removed, pruned, pruned);
+            }
+            return pruned;
+        };
+    }
+
+    /** The unit kinds the target removes: heads, MLP channels or both. */
+    private static List<Units.Kind> kinds(StructuredRequest request) {
+        List<Units.Kind> kinds = new ArrayList<>();
+        if (request.target().heads()) {
+            kinds.add(Units.Kind.HEADS);
+        }
+        if (request.target().mlp()) {
+            kinds.add(Units.Kind.MLP);
+        }
+        return kinds;
     }
 
     private static LoadedModel rebuilt(LoadedModel model, DecoderConfig config, TensorSource tensors) {
@@ -157,13 +205,7 @@ public final class StructuredPruner {
     private static PrunedTensors pruneUnits(DecoderConfig config, TensorSource weights, StructuredRequest request,
             Plan plan, List<int[]> windows, BlockCalibration calibration, double[] owlRatios, Path out,
             ProgressListener listener) {
-        List<Units.Kind> kinds = new ArrayList<>();
-        if (request.target().heads()) {
-            kinds.add(Units.Kind.HEADS);
-        }
-        if (request.target().mlp()) {
-            kinds.add(Units.Kind.MLP);
-        }
+        List<Units.Kind> kinds = kinds(request);
         Map<Units.Kind, int[]> removePerGroup = new EnumMap<>(plan.uniformPerGroup());
         if (request.allocation() == StructuredAllocation.GLOBAL) {
             Map<Units.Kind, List<double[]>> scores = new EnumMap<>(Units.Kind.class);
@@ -239,9 +281,13 @@ public final class StructuredPruner {
                 return new Plan(config, request, drop, Map.of());
             }
             // OWL moves a layer's ratio at most 2λ above the mean: refuse now what the worst layer could not take.
-            double highest = request.allocation() == StructuredAllocation.OWL
-                    ? Math.min(ratio + 2 * OwlAllocation.DEFAULT_LAMBDA, OwlAllocation.MAX_LAYER_SPARSITY) : ratio;
-            String owlNote = highest > ratio ? " (OWL may raise a layer's ratio to " + highest + ")" : "";
+            double highest = switch (request.allocation()) {
+                case OWL -> Math.min(ratio + 2 * OwlAllocation.DEFAULT_LAMBDA, OwlAllocation.MAX_LAYER_SPARSITY);
+                case SEARCH -> LevelSearch.highestLevel(ratio);
+                default -> ratio;
+            };
+            String owlNote = highest > ratio ? " (" + (request.allocation() == StructuredAllocation.OWL ? "OWL"
+                    : "the search") + " may raise a layer's ratio to " + highest + ")" : "";
             Plan plan = new Plan(config, request, 0, new EnumMap<>(Units.Kind.class));
             for (Units.Kind kind : Units.Kind.values()) {
                 if (kind == Units.Kind.HEADS ? !request.target().heads() : !request.target().mlp()) {

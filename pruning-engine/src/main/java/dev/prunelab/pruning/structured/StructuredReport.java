@@ -15,7 +15,7 @@ import java.util.Map;
  * @param requestedRatio  the fraction of each targeted structure asked to be removed
  * @param droppedLayers   source indices of the blocks removed (block dropping), ascending
  * @param layerScores     the score of each block (block influence) or null
- * @param layerRatios     the ratio each layer was pruned to under OWL allocation, or null
+ * @param layerRatios     the ratio each layer was pruned to under OWL allocation or the search, or null
  * @param modelBytes      bytes of the exported directory's model files (model.onnx and external data)
  * @param threads         ONNX Runtime intra-op threads and Java pool workers the run computed with (the request's
  *                        count, or what auto chose from the cores idle when it started)

@@ -16,6 +16,7 @@ import dev.prunelab.pruning.graph.Matrices;
 import dev.prunelab.pruning.memory.HeapRelease;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.DecoderConfig;
+import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
@@ -31,6 +32,7 @@ import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.ReportedExport;
 import dev.prunelab.pruning.run.Reports;
+import dev.prunelab.pruning.search.LevelSearch;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.RunStage;
@@ -155,7 +157,9 @@ public final class SequentialPruner {
                         OwlAllocation.DEFAULT_LAMBDA), null);
             }
             case SEARCH -> {
-                LevelSearch.Result found = LevelSearch.search(config, weights, request, calibration, windows,
+                LevelSearch.Result found = LevelSearch.search(config, weights, request.method().word().id(),
+                        request.pattern().sparsity(), request.method() instanceof SparseGpt,
+                        searchVariant(config, weights, request), calibration, windows,
                         LevelSearch.Settings.defaults(request.calibration().seed()), listener);
                 return new Allocation(found.allocation(), found);
             }
@@ -165,6 +169,26 @@ public final class SequentialPruner {
                 return new Allocation(allocation, null);
             }
         }
+    }
+
+    /**
+     * A block at one level for the search's database: its linear weights pruned by the request's method at that
+     * sparsity, from the block's dense statistics (every level reads them; none takes XᵀX over).
+     */
+    static LevelSearch.BlockVariant searchVariant(DecoderConfig config, TensorSource weights, PruneRequest request) {
+        FamilyGraphs family = ModelFamilies.of(config).graphs(config);
+        return (layer, level, stats) -> {
+            InMemoryTensors pruned = new InMemoryTensors(Path.of("layer-search"));
+            for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
+                String name = linear.getKey() + ".weight";
+                TensorInfo info = weights.info(name);
+                float[] weight = weights.readFloats(name);
+                pruneMatrix(request, family, weight, info, stats.get(linear.getValue()),
+                        new SparsityPattern.Unstructured(level));
+                pruned.put(name, weight, info.shape());
+            }
+            return new OverlayTensors(weights, pruned);
+        };
     }
 
     /** What pruning the blocks left: the spill file's matrices and their counts. */

@@ -1,4 +1,4 @@
-package dev.prunelab.pruning.unstructured;
+package dev.prunelab.pruning.search;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.pruning.calibration.BlockCalibration;
@@ -6,20 +6,14 @@ import dev.prunelab.pruning.calibration.CalibrationGraphs;
 import dev.prunelab.pruning.calibration.GraphSession;
 import dev.prunelab.pruning.calibration.OverlayTensors;
 import dev.prunelab.pruning.family.FamilyGraphs;
-import dev.prunelab.pruning.family.ModelFamilies;
 import dev.prunelab.pruning.memory.PruneMemory;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.InMemoryTensors;
-import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
 import dev.prunelab.pruning.prune.InputStatistics;
-import dev.prunelab.pruning.prune.SparseGpt;
-import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
 import java.nio.FloatBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -39,7 +33,8 @@ import jdk.incubator.vector.VectorSpecies;
  * over the blocks' levels on a ladder around the target.
  * <ol>
  * <li><b>Database.</b> One dense calibration pass: each block's statistics on the dense model's activations, and
- * the block pruned by the request's method at every level of the ladder (target + k·step), each kept as an ONNX
+ * the block pruned at every level of the ladder (target + k·step) by the caller's {@link BlockVariant} (unstructured:
+ * the method's mask at that sparsity; structured: that share of heads or channels removed), each kept as an ONNX
  * Runtime block session.</li>
  * <li><b>Fitness.</b> The mean KL divergence per token from the dense model's next-token distribution to the
  * candidate's, on the first calibration windows (the candidate: every block at its level from the database).</li>
@@ -49,7 +44,7 @@ import jdk.incubator.vector.VectorSpecies;
  * windows go on to more), and the best of the last stage replaces the parent where its divergence is lower.</li>
  * </ol>
  * The mean over blocks is the target, as OWL's allocation keeps it: the sparsity over all weights is the target where
- * the blocks are equally large (every decoder block of a model this lab prunes unstructured). Deterministic for a
+ * the blocks are equally large (the decoder blocks of every model this lab prunes). Deterministic for a
  * seed. The database holds 2K + 1 pruned copies of every block's linear weights in ONNX Runtime sessions, in
  * memory: 11 float32 copies of the model's linear weights at the defaults (stories15M: 0.26 GB), counted in the
  * prune's memory plan ({@link #memoryPlan}), so a model too large for it is refused before any work.
@@ -66,9 +61,9 @@ public final class LevelSearch {
      * @param stageSurvivors   how many candidates each stage keeps (the last: 1)
      * @param seed             the mutations' seed
      */
-    record Settings(double step, int stepsEachSide, int generations, int offspring, int[] stageWindows,
+    public record Settings(double step, int stepsEachSide, int generations, int offspring, int[] stageWindows,
             int[] stageSurvivors, long seed) {
-        Settings {
+        public Settings {
             if (stageWindows.length == 0 || stageWindows.length != stageSurvivors.length
                     || stageSurvivors[stageSurvivors.length - 1] != 1) {
                 throw new IllegalArgumentException("stages need windows and survivors each, the last keeping 1");
@@ -82,16 +77,16 @@ public final class LevelSearch {
          * The lab's defaults: steps of 0.05 up to 0.25 either side, 40 generations of 16 offspring, scored on 2
          * windows, the best 4 of them on 8 (EvoPress's multi-step selection at this lab's model sizes).
          */
-        static Settings defaults(long seed) {
+        public static Settings defaults(long seed) {
             return new Settings(0.05, 5, 40, 16, new int[] {2, 8}, new int[] {4, 1}, seed);
         }
     }
 
     /** The stage timer's name for the search's own seconds (the database's are calibration and pruning). */
-    static final String STAGE = "layer_search";
+    public static final String STAGE = "layer_search";
 
     /** The highest level of the ladder: a block keeps at least this share of its weights. */
-    static final double MAX_LEVEL = 0.95;
+    public static final double MAX_LEVEL = 0.95;
 
     /**
      * What the search found, written beside prune-report.json as {@value #FILE_NAME}.
@@ -106,10 +101,10 @@ public final class LevelSearch {
      * @param windowTokens       tokens per window
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Result(String method, double target, double[] allocation, double[] ladder, double uniformDivergence,
+    public record Result(String method, double target, double[] allocation, double[] ladder, double uniformDivergence,
             double foundDivergence, double[] divergenceByGeneration, int generations, int offspring,
             int[] stageWindows, int[] stageSurvivors, long seed, int evaluations, int windowTokens) {
-        static final String FILE_NAME = "layer-search.json";
+        public static final String FILE_NAME = "layer-search.json";
     }
 
     /** What the default search at {@code target} holds in memory ({@link dev.prunelab.pruning.memory.PruneMemory}). */
@@ -119,6 +114,12 @@ public final class LevelSearch {
         int highest = highestStep(target, settings);
         return new PruneMemory.Search(Math.max(1, highest - lowest + 1),
                 settings.stageWindows()[settings.stageWindows().length - 1]);
+    }
+
+    /** The highest level the default search at {@code target} may give a block. */
+    public static double highestLevel(double target) {
+        Settings settings = Settings.defaults(0);
+        return Math.round((target + highestStep(target, settings) * settings.step()) * 1e9) / 1e9;
     }
 
     private static int lowestStep(double target, Settings settings) {
@@ -157,31 +158,40 @@ public final class LevelSearch {
         this.blockSessions = new GraphSession[layers][highestStep - lowestStep + 1];
     }
 
+    /** A block pruned at one level, from its dense statistics: the model's weights with the block's replaced. */
+    @FunctionalInterface
+    public interface BlockVariant {
+        TensorSource at(int layer, double level, Map<FamilyGraphs.Tap, InputStatistics> statistics);
+    }
+
     /**
-     * Searches each block's sparsity for {@code request}'s method and target, on {@code windows} (the request's
-     * calibration windows: every window for the database's statistics, the first ones for the fitness).
+     * Searches each block's level around {@code target} on {@code windows} (the request's calibration windows: every
+     * window for the database's statistics, the first ones for the fitness).
+     *
+     * @param method  what prunes the blocks, for the record
+     * @param hessian whether the variants read XᵀX (SparseGPT)
      */
-    static Result search(DecoderConfig config, TensorSource weights, PruneRequest request, BlockCalibration calibration,
-            List<int[]> windows, Settings settings, ProgressListener listener) {
-        double target = request.pattern().sparsity();
+    public static Result search(DecoderConfig config, TensorSource weights, String method, double target,
+            boolean hessian, BlockVariant variant, BlockCalibration calibration, List<int[]> windows, Settings settings,
+            ProgressListener listener) {
         int needed = settings.stageWindows()[settings.stageWindows().length - 1];
         if (windows.size() < needed) {
-            throw new InvalidSetting("samples", "the layer-sparsity search scores candidates on " + needed
+            throw new InvalidSetting("samples", "the layer search scores candidates on " + needed
                     + " calibration windows; the request has " + windows.size());
         }
         if (target - settings.step() < settings.step() - 1e-9 || target + settings.step() > MAX_LEVEL + 1e-9) {
-            throw new InvalidSetting("sparsity", "the layer-sparsity search moves blocks " + settings.step()
+            throw new InvalidSetting("sparsity", "the layer search moves blocks " + settings.step()
                     + " either side of the target, within [" + settings.step() + ", " + MAX_LEVEL + "]; "
                     + target + " leaves no room");
         }
         LevelSearch search = new LevelSearch(config, target, settings, calibration);
         try {
-            search.buildDatabase(weights, request, calibration, windows, listener);
+            search.buildDatabase(weights, hessian, variant, calibration, windows, listener);
             search.evaluationInputs = calibration.embed(weights, windows.subList(0, needed));
             search.head = calibration.timer().time("calibration_forward", () -> new GraphSession(
                     CalibrationGraphs.head(config, weights, calibration.width()), calibration.threads()));
             search.scoreDense(weights, calibration);
-            return calibration.timer().time(STAGE, () -> search.evolve(request, settings, listener));
+            return calibration.timer().time(STAGE, () -> search.evolve(method, settings, listener));
         } finally {
             if (search.head != null) {
                 search.head.close();
@@ -211,10 +221,8 @@ public final class LevelSearch {
     }
 
     /** One dense pass: each block's statistics, and the block pruned at every level into a session. */
-    private void buildDatabase(TensorSource weights, PruneRequest request, BlockCalibration calibration,
-            List<int[]> windows, ProgressListener listener) {
-        FamilyGraphs family = ModelFamilies.of(config).graphs(config);
-        boolean hessian = request.method() instanceof SparseGpt;
+    private void buildDatabase(TensorSource weights, boolean hessian, BlockVariant variant,
+            BlockCalibration calibration, List<int[]> windows, ProgressListener listener) {
         List<float[]> hidden = calibration.embed(weights, windows);
         listener.progress(RunStage.CALIBRATE, 0, layers);
         for (int layer = 0; layer < layers; layer++) {
@@ -222,20 +230,14 @@ public final class LevelSearch {
             Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(weights, layer, hidden, hessian,
                     layer + 1 < layers);
             for (int k = lowestStep; k <= highestStep; k++) {
-                SparsityPattern pattern = new SparsityPattern.Unstructured(level(k));
-                InMemoryTensors pruned = new InMemoryTensors(Path.of("layer-search"));
-                for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
-                    String name = linear.getKey() + ".weight";
-                    TensorInfo info = weights.info(name);
-                    float[] weight = weights.readFloats(name);
-                    calibration.timer().time("pruning_math", () -> SequentialPruner.pruneMatrix(request, family,
-                            weight, info, stats.get(linear.getValue()), pattern));
-                    pruned.put(name, weight, info.shape());
-                }
                 int current = layer;
-                blockSessions[layer][k - lowestStep] = calibration.timer().time("calibration_forward",
-                        () -> new GraphSession(CalibrationGraphs.block(config, new OverlayTensors(weights, pruned),
-                                current, width, true), calibration.threads()));
+                double level = level(k);
+                TensorSource pruned = calibration.timer().time("pruning_math", () -> variant.at(current, level, stats));
+                try (pruned) {
+                    blockSessions[layer][k - lowestStep] = calibration.timer().time("calibration_forward",
+                            () -> new GraphSession(CalibrationGraphs.block(config, pruned, current, width, true),
+                                    calibration.threads()));
+                }
             }
             listener.progress(RunStage.CALIBRATE, layer + 1, layers);
         }
@@ -321,7 +323,7 @@ public final class LevelSearch {
     private record Candidate(int[] steps, double divergence) {
     }
 
-    private Result evolve(PruneRequest request, Settings settings, ProgressListener listener) {
+    private Result evolve(String method, Settings settings, ProgressListener listener) {
         int[] stageWindows = settings.stageWindows();
         int finalWindows = stageWindows[stageWindows.length - 1];
         SplittableRandom random = new SplittableRandom(settings.seed());
@@ -365,7 +367,7 @@ public final class LevelSearch {
         for (int layer = 0; layer < layers; layer++) {
             allocation[layer] = level(parent[layer]);
         }
-        return new Result(request.method().word().id(), target, allocation, ladder(), uniformDivergence,
+        return new Result(method, target, allocation, ladder(), uniformDivergence,
                 parentDivergence, trace, settings.generations(), settings.offspring(), stageWindows.clone(),
                 settings.stageSurvivors().clone(), settings.seed(), evaluations, window);
     }
