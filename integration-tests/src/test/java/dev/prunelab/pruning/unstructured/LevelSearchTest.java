@@ -56,8 +56,7 @@ class LevelSearchTest {
 
     @Test
     void onTrainedWeightsTheLevelsFoundDivergeLessThanUniformAtTheSameMean() throws Exception {
-        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
-                Optional.empty())) {
+        try (LoadedModel model = stories260K()) {
             List<int[]> windows = calibrationWindows(model, 8, 128);
             LevelSearch.Result found = search(model, windows, SMALL);
             assertEquals(0.7, Arrays.stream(found.allocation()).average().orElseThrow(), 1e-9, "mean level");
@@ -86,11 +85,8 @@ class LevelSearchTest {
             PruneReport report = SequentialPruner.prune(model, request("0.5", "search", 8),
                     RandomWindows.of(512, 8, 1), out);
             assertEquals("search", report.layerSparsity());
-            JsonNode recorded = new ObjectMapper().readTree(out.resolve(LevelSearch.Result.FILE_NAME).toFile());
-            double[] levels = new double[recorded.get("allocation").size()];
-            for (int i = 0; i < levels.length; i++) {
-                levels[i] = recorded.get("allocation").get(i).asDouble();
-            }
+            JsonNode recorded = recorded(out);
+            double[] levels = allocation(recorded);
             assertArrayEquals(levels, report.layerAllocation(), 0.0, "the prune used the levels found");
             assertEquals(0.5, Arrays.stream(levels).average().orElseThrow(), 1e-9);
             assertEquals(0, recorded.get("seed").asLong(), "the calibration's seed");
@@ -124,18 +120,14 @@ class LevelSearchTest {
     @Test
     void structuredPruningRemovesEachLayersShareTheSearchFound() throws Exception {
         Path out = temp.resolve("structured");
-        try (LoadedModel model = ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"),
-                Optional.empty())) {
+        try (LoadedModel model = stories260K()) {
             List<int[]> windows = calibrationWindows(model, 8, 128);
             StructuredReport report = StructuredPruner.prune(model, new StructuredRequest(StructuredTarget.of("mlp"),
                     0.3, StructuredScore.of("flap"), StructuredAllocation.SEARCH, true,
                     new Calibration(Path.of("calibration.txt"), 8, 128, 0), WeightDtype.FLOAT32, 1),
                     window -> windows, out);
-            JsonNode recorded = new ObjectMapper().readTree(out.resolve(LevelSearch.Result.FILE_NAME).toFile());
-            double[] ratios = new double[recorded.get("allocation").size()];
-            for (int i = 0; i < ratios.length; i++) {
-                ratios[i] = recorded.get("allocation").get(i).asDouble();
-            }
+            JsonNode recorded = recorded(out);
+            double[] ratios = allocation(recorded);
             assertEquals(0.3, Arrays.stream(ratios).average().orElseThrow(), 1e-9, "mean ratio");
             assertArrayEquals(ratios, report.layerRatios(), 0.0, "the prune used the ratios found");
             assertTrue(recorded.get("foundDivergence").asDouble() <= recorded.get("uniformDivergence").asDouble());
@@ -158,6 +150,23 @@ class LevelSearchTest {
         return LevelSearch.search(model.config(), model.tensors(), "wanda", 0.7, false,
                 SequentialPruner.searchVariant(model.config(), model.tensors(), request), calibration, windows,
                 settings, ProgressListener.NONE);
+    }
+
+    private static LoadedModel stories260K() throws Exception {
+        return ModelLoader.open(SharedData.path("models/stories260K/stories260K.bin"), Optional.empty());
+    }
+
+    /** The layer-search.json a prune wrote into {@code out}. */
+    private static JsonNode recorded(Path out) throws Exception {
+        return new ObjectMapper().readTree(out.resolve(LevelSearch.Result.FILE_NAME).toFile());
+    }
+
+    private static double[] allocation(JsonNode recorded) {
+        double[] levels = new double[recorded.get("allocation").size()];
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = recorded.get("allocation").get(i).asDouble();
+        }
+        return levels;
     }
 
     private static List<int[]> calibrationWindows(LoadedModel model, int samples, int window) throws Exception {
