@@ -16,35 +16,30 @@ SEEDS="${SEEDS:-0 1}"
 RATIOS="${RATIOS:-0.3}"
 mkdir -p "$WORK" "$RESULTS"
 
+# prune once into OUT with the flags, then evaluate it (each skipped when done)
+run() {  # OUT PRUNE-FLAGS...
+  local out="$1"; shift
+  if [ ! -f "$out/prune-report.json" ]; then
+    echo "[$(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)] prune $out"
+    rm -rf "$out"; mkdir -p "$(dirname "$out")"
+    "$LAB" prune --model "$STORIES15M" "$@" --calibration "$CALIBRATION" --samples 128 --window 256 \
+      --threads "$THREADS" --out "$out" > "$out.prune.log"
+  fi
+  [ -f "$out/eval.json" ] || "$LAB" eval --model "$out" --window 256 --max-windows 200 --threads "$THREADS" \
+    --json "$out/eval.json" > "$out.eval.log"
+}
+
 if [ "${1:-}" != report ]; then
   [ "$LAB" = ./lab ] && ./lab build
   for seed in $SEEDS; do
-    for sparsity in $SPARSITIES; do
-      for layers in uniform owl search; do
-        out="$WORK/seed$seed/$METHOD-$sparsity-$layers"
-        if [ ! -f "$out/prune-report.json" ]; then
-          echo "[$(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)] prune $out"
-          rm -rf "$out"; mkdir -p "$(dirname "$out")"
-          "$LAB" prune --model "$STORIES15M" --method "$METHOD" --sparsity "$sparsity" --layer-sparsity "$layers" \
-            --calibration "$CALIBRATION" --samples 128 --window 256 --seed "$seed" --threads "$THREADS" \
-            --out "$out" > "$out.prune.log"
-        fi
-        [ -f "$out/eval.json" ] || "$LAB" eval --model "$out" --window 256 --max-windows 200 --threads "$THREADS" \
-          --json "$out/eval.json" > "$out.eval.log"
+    for layers in uniform owl search; do
+      for sparsity in $SPARSITIES; do
+        run "$WORK/seed$seed/$METHOD-$sparsity-$layers" --method "$METHOD" --sparsity "$sparsity" \
+          --layer-sparsity "$layers" --seed "$seed"
       done
-    done
-    for ratio in $RATIOS; do
-      for layers in uniform owl search; do
-        out="$WORK/seed$seed/flap-mlp+heads-$ratio-$layers"
-        if [ ! -f "$out/prune-report.json" ]; then
-          echo "[$(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)] prune $out"
-          rm -rf "$out"; mkdir -p "$(dirname "$out")"
-          "$LAB" prune --model "$STORIES15M" --method structured --target mlp+heads --score flap --ratio "$ratio" \
-            --allocation "$layers" --calibration "$CALIBRATION" --samples 128 --window 256 --seed "$seed" \
-            --threads "$THREADS" --out "$out" > "$out.prune.log"
-        fi
-        [ -f "$out/eval.json" ] || "$LAB" eval --model "$out" --window 256 --max-windows 200 --threads "$THREADS" \
-          --json "$out/eval.json" > "$out.eval.log"
+      for ratio in $RATIOS; do
+        run "$WORK/seed$seed/flap-mlp+heads-$ratio-$layers" --method structured --target mlp+heads --score flap \
+          --ratio "$ratio" --allocation "$layers" --seed "$seed"
       done
     done
   done
@@ -75,8 +70,11 @@ lines = ["# Per-layer sparsity: uniform, OWL and search (issue 24)", "",
          "token on its 8 scoring windows.", "",
          "Structured rows (flap-mlp+heads): FLAP on heads and MLP channels, `--allocation`; target = the share of "
          "units removed.", "",
-         "| method | target | seed | uniform | OWL | search | search's levels | KL uniform → found (nats/token) | "
-         "search stages s |", "|" + "---|" * 9]
+         "Removed = the achieved sparsity of the linear weights (unstructured) or the share of parameters removed "
+         "(structured), uniform / OWL / search: structured ratios round to whole heads per layer (stories15M has 6), "
+         "so per-layer ratios can remove fewer heads than the uniform ratio does.", "",
+         "| method | target | seed | uniform | OWL | search | removed (uniform / OWL / search) | search's levels | "
+         "KL uniform → found (nats/token) | search stages s |", "|" + "---|" * 10]
 cells = {}
 for r in rows:
     cells.setdefault((r["method"], r["sparsity"], r["seed"]), {})[r["layers"]] = r
@@ -87,8 +85,10 @@ for (method, sparsity, seed), runs in sorted(cells.items(), key=lambda c: (c[0][
     levels = ", ".join(f"{x:g}" for x in s["layerAllocation"]) if s else "-"
     kl = f"{s['search']['uniformDivergence']:.3f} → {s['search']['foundDivergence']:.3f}" if s and s["search"] else "-"
     seconds = f"{s['secondsPerStage']['total']:.1f}" if s else "-"
+    removed = " / ".join(f"{runs[k]['achievedSparsity']:.4f}" if runs.get(k) else "-"
+                         for k in ("uniform", "owl", "search"))
     lines.append(f"| {method} | {sparsity:g} | {seed} | {ppl(runs.get('uniform'))} | {ppl(runs.get('owl'))} | "
-                 f"{ppl(s)} | {levels} | {kl} | {seconds} |")
+                 f"{ppl(s)} | {removed} | {levels} | {kl} | {seconds} |")
 open(out + ".md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
