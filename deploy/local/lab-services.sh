@@ -204,11 +204,11 @@ start_service() {
   local jar="$ROOT/${name%-[0-9]*}/target/quarkus-app/quarkus-run.jar"
   [ -f "$jar" ] || { echo "lab: $jar is missing (run ./lab build)" >&2; exit 1; }
   port_free_or_exit "$name" "${HTTP_PORT[$name]}" "$(port_variable "$name")"
+  # huge pages for ONNX Runtime's weights and the Java heap, as ./lab does (see there)
   local huge_pages
   # shellcheck disable=SC2086
   huge_pages="$("$ROOT/deploy/jvm-huge-pages.sh" ${LAB_SERVICE_JAVA_OPTS:-})"
   # shellcheck disable=SC2086
-  # huge pages for ONNX Runtime's weights and the Java heap, as ./lab does (see there)
   GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}" \
   PORT="${HTTP_PORT[$name]}" KAFKA_BOOTSTRAP_SERVERS="$BOOTSTRAP" start_process "$name" \
     java --add-modules jdk.incubator.vector $huge_pages -Xmx"${HEAP[$name]}" ${LAB_SERVICE_JAVA_OPTS:-} -jar "$jar"

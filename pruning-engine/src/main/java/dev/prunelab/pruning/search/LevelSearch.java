@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.prunelab.pruning.calibration.BlockCalibration;
 import dev.prunelab.pruning.calibration.CalibrationGraphs;
 import dev.prunelab.pruning.calibration.GraphSession;
-import dev.prunelab.pruning.calibration.OverlayTensors;
 import dev.prunelab.pruning.family.FamilyGraphs;
 import dev.prunelab.pruning.memory.PruneMemory;
 import dev.prunelab.pruning.model.DecoderConfig;
@@ -119,7 +118,15 @@ public final class LevelSearch {
     /** The highest level the default search at {@code target} may give a block. */
     public static double highestLevel(double target) {
         Settings settings = Settings.defaults(0);
-        return Math.round((target + highestStep(target, settings) * settings.step()) * 1e9) / 1e9;
+        return level(target, highestStep(target, settings), settings.step());
+    }
+
+    /**
+     * target + k·step, rounded to the step's decimals, so that target 0.7 and k = 1 is 0.75 and not
+     * 0.7500000000000001.
+     */
+    private static double level(double target, int k, double step) {
+        return Math.round((target + k * step) * 1e9) / 1e9;
     }
 
     private static int lowestStep(double target, Settings settings) {
@@ -144,6 +151,7 @@ public final class LevelSearch {
     private List<float[]> evaluationInputs;  // the first windows' hidden states after the embedding
     private final List<float[]> denseProbabilities = new ArrayList<>(); // [window x vocab] per window
     private double[] denseNegativeEntropy;   // Σ p log p over each window's tokens
+    private float[] logProbabilityScratch;   // one window's candidate log-probabilities, reused
     private int evaluations;
 
     private LevelSearch(DecoderConfig config, double target, Settings settings, BlockCalibration calibration) {
@@ -179,7 +187,7 @@ public final class LevelSearch {
             throw new InvalidSetting("samples", "the layer search scores candidates on " + needed
                     + " calibration windows; the request has " + windows.size());
         }
-        if (target - settings.step() < settings.step() - 1e-9 || target + settings.step() > MAX_LEVEL + 1e-9) {
+        if (lowestStep(target, settings) == 0 || highestStep(target, settings) == 0) {
             throw new InvalidSetting("sparsity", "the layer search moves blocks " + settings.step()
                     + " either side of the target, within [" + settings.step() + ", " + MAX_LEVEL + "]; "
                     + target + " leaves no room");
@@ -216,8 +224,7 @@ public final class LevelSearch {
     }
 
     private double level(int k) {
-        // rounded to the step's decimals, so that target 0.7 and k = 1 is 0.75 and not 0.7500000000000001
-        return Math.round((target + k * step) * 1e9) / 1e9;
+        return level(target, k, step);
     }
 
     /** One dense pass: each block's statistics, and the block pruned at every level into a session. */
@@ -291,7 +298,12 @@ public final class LevelSearch {
                 states = new float[window * width];
                 out.get(states);
             }
-            total += denseNegativeEntropy[w] - dot(denseProbabilities.get(w), logProbabilities(states));
+            FloatBuffer logProbs = logProbabilities(states);
+            if (logProbabilityScratch == null) {
+                logProbabilityScratch = new float[logProbs.remaining()];
+            }
+            logProbs.get(logProbabilityScratch);
+            total += denseNegativeEntropy[w] - dot(denseProbabilities.get(w), logProbabilityScratch);
         }
         double divergence = total / ((double) windows * window);
         scored.put(key, divergence);
@@ -299,9 +311,7 @@ public final class LevelSearch {
     }
 
     /** Σ p·x over a window, in float lanes per vocabulary row and in double across rows. */
-    private static double dot(float[] p, FloatBuffer x) {
-        float[] values = new float[p.length];
-        x.get(values);
+    private static double dot(float[] p, float[] values) {
         double total = 0;
         int rowLength = Math.max(F.length(), 4096);
         for (int from = 0; from < p.length; from += rowLength) {

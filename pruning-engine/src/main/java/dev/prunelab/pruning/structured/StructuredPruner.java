@@ -34,6 +34,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntBiFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -154,18 +155,28 @@ public final class StructuredPruner {
             StructuredRequest request) {
         return (layer, ratio, stats) -> {
             PrunedTensors pruned = new PrunedTensors(weights);
-            for (Units.Kind kind : kinds(request)) {
-                Units units = Plan.units(config, kind, weights, layer);
-                double[] scores = Importance.scores(request.score(), units, weights, stats);
-                int[] removed = Surgery.lowest(scores, units.groups(),
-                        Math.min(Plan.perGroup(ratio, units), units.groupSize() - 1));
-                if (request.biasCompensation() && removed.length > 0) {
-                    Surgery.compensate(units, removed, stats.get(units.hiddenTap()).columnMeans(), pruned, pruned);
-                }
-                Surgery.remove(units, removed, pruned, pruned);
-            }
+            removeUnits(config, weights, request, kinds(request), layer, stats,
+                    (kind, units) -> Plan.perGroupBelowAll(ratio, units), pruned);
             return pruned;
         };
+    }
+
+    /**
+     * Layer {@code layer}'s lowest-scoring units of each kind removed into {@code pruned}, {@code perGroup} of each
+     * group (and FLAP's bias compensation), scored on {@code stats}.
+     */
+    private static void removeUnits(DecoderConfig config, TensorSource weights, StructuredRequest request,
+            List<Units.Kind> kinds, int layer, Map<FamilyGraphs.Tap, InputStatistics> stats,
+            ToIntBiFunction<Units.Kind, Units> perGroup, PrunedTensors pruned) {
+        for (Units.Kind kind : kinds) {
+            Units units = Plan.units(config, kind, weights, layer);
+            double[] scores = Importance.scores(request.score(), units, weights, stats);
+            int[] removed = Surgery.lowest(scores, units.groups(), perGroup.applyAsInt(kind, units));
+            if (request.biasCompensation() && removed.length > 0) {
+                Surgery.compensate(units, removed, stats.get(units.hiddenTap()).columnMeans(), pruned, pruned);
+            }
+            Surgery.remove(units, removed, pruned, pruned);
+        }
     }
 
     /** The unit kinds the target removes: heads, MLP channels or both. */
@@ -246,15 +257,9 @@ public final class StructuredPruner {
         List<float[]> hidden = calibration.embed(weights, windows);
         for (int layer = 0; layer < config.numLayers(); layer++) {
             Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(pruned, layer, hidden, false, false);
-            for (Units.Kind kind : kinds) {
-                Units units = Plan.units(config, kind, weights, layer);
-                double[] scores = Importance.scores(request.score(), units, weights, stats);
-                int[] removed = Surgery.lowest(scores, units.groups(), removePerGroup.get(kind)[layer]);
-                if (request.biasCompensation() && removed.length > 0) {
-                    Surgery.compensate(units, removed, stats.get(units.hiddenTap()).columnMeans(), pruned, pruned);
-                }
-                Surgery.remove(units, removed, pruned, pruned);
-            }
+            int current = layer;
+            removeUnits(config, weights, request, kinds, layer, stats,
+                    (kind, units) -> removePerGroup.get(kind)[current], pruned);
             if (layer + 1 < config.numLayers()) {
                 hidden = calibration.forward(pruned, layer, hidden);
             }
@@ -286,8 +291,8 @@ public final class StructuredPruner {
                 case SEARCH -> LevelSearch.highestLevel(ratio);
                 default -> ratio;
             };
-            String owlNote = highest > ratio ? " (" + (request.allocation() == StructuredAllocation.OWL ? "OWL"
-                    : "the search") + " may raise a layer's ratio to " + highest + ")" : "";
+            String allocationNote = highest > ratio ? " (" + (request.allocation() == StructuredAllocation.OWL
+                    ? "OWL" : "the search") + " may raise a layer's ratio to " + highest + ")" : "";
             Plan plan = new Plan(config, request, 0, new EnumMap<>(Units.Kind.class));
             for (Units.Kind kind : Units.Kind.values()) {
                 if (kind == Units.Kind.HEADS ? !request.target().heads() : !request.target().mlp()) {
@@ -308,7 +313,7 @@ public final class StructuredPruner {
                                         + "every group, at most " + (units.groupSize() - 1) + " of "
                                         + units.groupSize() + ")"
                                 : ratio + " would remove all " + units.count() + " attention heads of layer " + layer)
-                                + owlNote);
+                                + allocationNote);
                     }
                 }
             }
@@ -324,9 +329,14 @@ public final class StructuredPruner {
             int[] perGroup = new int[config.numLayers()];
             for (int layer = 0; layer < perGroup.length; layer++) {
                 Units units = units(config, kind, weights, layer);
-                perGroup[layer] = Math.min(perGroup(layerRatios[layer], units), units.groupSize() - 1);
+                perGroup[layer] = perGroupBelowAll(layerRatios[layer], units);
             }
             return perGroup;
+        }
+
+        /** A layer's own ratio of each group's units, at most all but one of them. */
+        static int perGroupBelowAll(double ratio, Units units) {
+            return Math.min(perGroup(ratio, units), units.groupSize() - 1);
         }
 
         /** The ratio of each group's units, rounded to the nearest whole unit. */
