@@ -71,6 +71,7 @@ declare -A TOPIC_CONFIG=(
   [prunelab.model.pruned]="cleanup.policy=compact"
   [prunelab.model.evaluated]="cleanup.policy=compact"
   [prunelab.sweep.cancelled]="cleanup.policy=compact"
+  [prunelab.search.requested]="cleanup.policy=compact"
   [prunelab.run.failed]="cleanup.policy=compact"
   [prunelab.run.progress]="retention.ms=604800000"
   [prunelab.power.sample]="retention.ms=604800000"

@@ -41,6 +41,7 @@ class ManifestPolicyTest {
     private static final Map<String, Set<String>> WRITERS = Map.of(
             "prunelab.run.requested", Set.of("prunelab-gateway"),
             "prunelab.sweep.cancelled", Set.of("prunelab-gateway"),
+            "prunelab.search.requested", Set.of("prunelab-gateway"),
             "prunelab.model.pruned", Set.of("prunelab-pruner"),
             "prunelab.model.evaluated", Set.of("prunelab-evaluator"),
             "prunelab.power.sample", Set.of("prunelab-energy-meter"),
@@ -165,7 +166,7 @@ class ManifestPolicyTest {
      * run.requested stayed). The others are history, kept 7 days.
      */
     private static final Set<String> COMPACTED = Set.of("prunelab.run.requested", "prunelab.sweep.cancelled",
-            "prunelab.model.pruned", "prunelab.model.evaluated", "prunelab.run.failed");
+            "prunelab.search.requested", "prunelab.model.pruned", "prunelab.model.evaluated", "prunelab.run.failed");
 
     @ParameterizedTest
     @MethodSource("targets")

@@ -9,7 +9,7 @@ import java.util.Set;
  * {@code occurredAt} (ISO-8601); run events also carry {@code runId}, the Kafka key. {@link EventCodec} reads
  * and validates them; the records validate themselves when built in Java too.
  */
-public sealed interface Event permits RunEvent, PowerSample, SweepCancelled {
+public sealed interface Event permits RunEvent, PowerSample, SweepCancelled, SearchRequested {
 
     /**
      * The schema version this build writes. Version 2 added fields: run.failed's bounded {@code excerpt} and the

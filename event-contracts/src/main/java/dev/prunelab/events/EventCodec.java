@@ -39,7 +39,8 @@ public final class EventCodec {
             ModelEvaluated.TYPE, ModelEvaluated.class,
             PowerSample.TYPE, PowerSample.class,
             RunFailed.TYPE, RunFailed.class,
-            SweepCancelled.TYPE, SweepCancelled.class);
+            SweepCancelled.TYPE, SweepCancelled.class,
+            SearchRequested.TYPE, SearchRequested.class);
 
     /**
      * Strict on input (docs/events.md "Validation"): an unknown field is refused (a new field needs a new schema version), and so
@@ -106,6 +107,11 @@ public final class EventCodec {
     /** Parses and validates a sweep request (the gateway's REST body; it carries no type or schemaVersion). */
     public SweepRequest decodeSweep(String json) {
         return decodeBody(json, SweepRequest.class);
+    }
+
+    /** Parses and validates a search request (the body of {@code POST /api/searches}, no envelope). */
+    public SearchRequest decodeSearch(String json) {
+        return decodeBody(json, SearchRequest.class);
     }
 
     /** Parses and validates one run's configuration (the body of {@code POST /api/runs}, no envelope). */

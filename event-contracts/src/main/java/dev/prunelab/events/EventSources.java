@@ -21,7 +21,7 @@ public final class EventSources {
 
     /** The sources that may publish this event: its type's owner, and for a failure or progress its stage's. */
     public static Set<String> owners(Event event) {
-        if (event instanceof RunRequested || event instanceof SweepCancelled) {
+        if (event instanceof RunRequested || event instanceof SweepCancelled || event instanceof SearchRequested) {
             return Set.of(GATEWAY);
         }
         if (event instanceof ModelPruned) {

@@ -98,8 +98,9 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
     }
 
     /**
-     * A short human label: "dense", "wanda 0.5", "sparsegpt 2:4", "structured mlp+heads 0.3 flap", then " dsnot"
-     * for a refined mask and " w4" for int4 weights ("ria 0.5 w4", "wanda 2:4 dsnot w4", "dense w4").
+     * A short human label: "dense", "wanda 0.5", "sparsegpt 2:4", "structured mlp+heads 0.3 flap", then the layer
+     * allocation when it is not uniform (" owl", " search"), " dsnot" for a refined mask and " w4" for int4 weights
+     * ("ria 0.5 w4", "wanda 0.7 owl", "wanda 2:4 dsnot w4", "dense w4").
      */
     public String label() {
         String width = weightBits == null ? "" : " w" + weightBits + (weightBlock == null ? "" : "b" + weightBlock);
@@ -114,6 +115,7 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
             return "dense" + width;
         }
         return method.id() + " " + (sparsity != null ? sparsity.toString() : pattern)
+                + (layerSparsity == LayerSparsity.UNIFORM ? "" : " " + layerSparsity.id())
                 + (refine == null ? "" : " " + refine.id()) + width;
     }
 }

@@ -125,6 +125,14 @@ public record SweepRequest(String sweepId, ModelRef model, List<PruneMethod> met
         return List.copyOf(runs.values());
     }
 
+    /**
+     * The grid's prunes without the dense reference, in {@link #expand}'s order: each method's sparsities, patterns
+     * or structured combinations, once per refinement and then per weight width.
+     */
+    public List<PruneSpec> prunes() {
+        return List.copyOf(widen(expandPrunes(methods, sparsities, patterns, structured, layerSparsity, dtype)));
+    }
+
     /** Each prune once per refinement (unstructured and N:M only) and then once per weight width, in that order. */
     private List<PruneSpec> widen(List<PruneSpec> prunes) {
         List<PruneSpec> refined = new ArrayList<>();

@@ -19,9 +19,12 @@ public final class Topics {
     public static final String RUN_FAILED = "prunelab.run.failed";
     /** Cancelled sweeps, keyed by sweep id (compacted: the last word on each sweep is kept). */
     public static final String SWEEP_CANCELLED = "prunelab.sweep.cancelled";
+    /** Accepted searches, keyed by search id (compacted): what a restarted gateway resumes them from. */
+    public static final String SEARCH_REQUESTED = "prunelab.search.requested";
 
     public static final List<String> ALL =
-            List.of(RUN_REQUESTED, RUN_PROGRESS, MODEL_PRUNED, MODEL_EVALUATED, POWER_SAMPLE, RUN_FAILED, SWEEP_CANCELLED);
+            List.of(RUN_REQUESTED, RUN_PROGRESS, MODEL_PRUNED, MODEL_EVALUATED, POWER_SAMPLE, RUN_FAILED, SWEEP_CANCELLED,
+                    SEARCH_REQUESTED);
 
     private static final Map<String, String> BY_TYPE = Map.of(
             RunRequested.TYPE, RUN_REQUESTED,
@@ -30,7 +33,8 @@ public final class Topics {
             ModelEvaluated.TYPE, MODEL_EVALUATED,
             PowerSample.TYPE, POWER_SAMPLE,
             RunFailed.TYPE, RUN_FAILED,
-            SweepCancelled.TYPE, SWEEP_CANCELLED);
+            SweepCancelled.TYPE, SWEEP_CANCELLED,
+            SearchRequested.TYPE, SEARCH_REQUESTED);
 
     private Topics() {
     }

@@ -7,6 +7,7 @@ import dev.prunelab.events.PowerSample;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunProgress;
 import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.SearchRequested;
 import dev.prunelab.events.SweepCancelled;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +43,8 @@ import java.util.TreeMap;
  * <p>Power samples are kept for dashboards only (a run's energy window drawn against the host's power): those older
  * than {@code retention} behind the newest one of their device are dropped at each {@link #tick}.
  *
- * <p>A {@link SweepCancelled} is recorded per sweep (the first one wins); the runs it skips arrive as
+ * <p>A {@link SearchRequested} is kept per search id (the first one wins). A {@link SweepCancelled} is recorded per
+ * sweep (the first one wins); the runs it skips arrive as
  * {@link RunFailed} with stage {@code cancelled}.
  */
 public final class RunJoin {
@@ -51,6 +53,7 @@ public final class RunJoin {
     private final Map<String, Entry> runs = new LinkedHashMap<>();
     private final Map<String, TreeMap<Instant, PowerSample>> power = new TreeMap<>(); // key host/device
     private final Map<String, SweepCancelled> cancellations = new LinkedHashMap<>();
+    private final Map<String, SearchRequested> searches = new LinkedHashMap<>();
 
     private static final class Entry {
         RunRequested request;
@@ -82,6 +85,9 @@ public final class RunJoin {
         }
         if (event instanceof SweepCancelled c) {
             return cancellations.putIfAbsent(c.sweepId(), c) == null;
+        }
+        if (event instanceof SearchRequested s) {
+            return searches.putIfAbsent(s.searchId(), s) == null;
         }
         Entry entry = runs.computeIfAbsent(event.key(), id -> new Entry());
         if (entry.state().isFinal()) {
@@ -151,6 +157,15 @@ public final class RunJoin {
             }
         });
         return List.copyOf(ids);
+    }
+
+    /** Every accepted search, in the order first seen (the first request of an id wins). */
+    public synchronized List<SearchRequested> searches() {
+        return List.copyOf(searches.values());
+    }
+
+    public synchronized Optional<SearchRequested> search(String searchId) {
+        return Optional.ofNullable(searches.get(searchId));
     }
 
     public synchronized Optional<SweepCancelled> cancellation(String sweepId) {

@@ -66,13 +66,27 @@ final class GatewayClient {
     }
 
     Reply submitSweep(String json) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("api/sweeps"))
+        return post("api/sweeps", json);
+    }
+
+    Reply submitSearch(String json) throws IOException, InterruptedException {
+        return post("api/searches", json);
+    }
+
+    /** A state-changing request: JSON, with the bearer token when there is one. */
+    private Reply post(String path, String json) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         if (apiToken != null && !apiToken.isBlank()) {
             request.header("Authorization", "Bearer " + apiToken.strip());
         }
         return send(request);
+    }
+
+    Reply search(String searchId) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve("api/searches/"
+                + URLEncoder.encode(searchId, StandardCharsets.UTF_8))).GET());
     }
 
     Reply sweep(String sweepId, Constraints constraints) throws IOException, InterruptedException {

@@ -227,7 +227,7 @@ public final class SweepCli implements Callable<Integer> {
      * System.LoggerFinder and complains on stderr when the HTTP client asks for a logger unless it is also the
      * java.util.logging manager. Only when it is there and nothing else was chosen.
      */
-    private static void quietJdkLogging() {
+    static void quietJdkLogging() {
         String manager = "org.jboss.logmanager.LogManager";
         if (System.getProperty("java.util.logging.manager") == null
                 && SweepCli.class.getClassLoader().getResource(manager.replace('.', '/') + ".class") != null) {
@@ -276,6 +276,20 @@ public final class SweepCli implements Callable<Integer> {
             throw new IllegalArgumentException(e.getMessage().replace("maxPerplexityIncrease", "--max-ppl-increase")
                     .replace("minSpeedup", "--min-speedup").replace("maxMemoryMb", "--max-memory-mb"));
         }
+    }
+
+    /** Writes the gateway's JSON answer pretty-printed to {@code file} (nothing when it is null) and says so. */
+    static void write(Path file, String body, PrintWriter out) throws IOException {
+        if (file == null) {
+            return;
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(file, SweepJson.MAPPER.writerWithDefaultPrettyPrinter()
+                .writeValueAsString(SweepJson.MAPPER.readTree(body)) + "\n");
+        out.println("wrote " + file);
     }
 
     private static String absolute(Path path) {
@@ -331,15 +345,7 @@ public final class SweepCli implements Callable<Integer> {
                 if (view.finished()) {
                     out.println();
                     out.print(SweepTable.format(view));
-                    if (json != null) {
-                        Path parent = json.toAbsolutePath().getParent();
-                        if (parent != null) {
-                            Files.createDirectories(parent);
-                        }
-                        Files.writeString(json, SweepJson.MAPPER.writerWithDefaultPrettyPrinter()
-                                .writeValueAsString(SweepJson.MAPPER.readTree(reply.body())) + "\n");
-                        out.println("wrote " + json);
-                    }
+                    write(json, reply.body(), out);
                     if (emissions != null) {
                         GatewayClient.Reply csv = client.emissions(id);
                         if (csv.status() != 200) {

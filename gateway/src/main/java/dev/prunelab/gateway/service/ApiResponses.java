@@ -25,6 +25,15 @@ public final class ApiResponses {
     public record RunAccepted(String runId, boolean published) {
     }
 
+    /**
+     * @param accepted  false when this search was already accepted (resubmitted: nothing new happens)
+     * @param published the first runs published now (more follow as they finish)
+     */
+    @Schema(description = "A search accepted: published to prunelab.search.requested, its first runs to "
+            + "prunelab.run.requested")
+    public record SearchAccepted(String searchId, boolean accepted, List<String> published) {
+    }
+
     @Schema(description = "A cancellation published to prunelab.sweep.cancelled")
     public record SweepCancellation(String sweepId, String reason) {
     }

@@ -7,11 +7,13 @@ import dev.prunelab.gateway.ReplayCatchUp;
 import dev.prunelab.gateway.RunJoin;
 import dev.prunelab.gateway.RunResult;
 import dev.prunelab.gateway.RunView;
+import dev.prunelab.gateway.SearchDriver;
 import dev.prunelab.gateway.SweepReports;
 import dev.prunelab.gateway.SweepView;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -85,6 +87,17 @@ public class GatewayState {
     public List<SweepView> sweeps(Constraints constraints, Double baselinePerplexity) {
         return join.sweepIds().stream()
                 .flatMap(id -> sweep(id, constraints, baselinePerplexity).stream()).toList();
+    }
+
+    /** One step of a search against the state now: its view and the runs it would publish (docs/search.md). */
+    public Optional<SearchDriver.Step> search(String searchId, Instant now) {
+        return join.search(searchId).map(requested -> SearchDriver.step(requested, join::get,
+                join.cancellation(searchId).isPresent(), now));
+    }
+
+    /** Every search's step, in the order the searches were first seen. */
+    public List<SearchDriver.Step> searches(Instant now) {
+        return join.searches().stream().flatMap(s -> search(s.searchId(), now).stream()).toList();
     }
 
     /** One run, compared with its sweep's dense run when it belongs to a sweep. */

@@ -2,6 +2,7 @@ package dev.prunelab.gateway.service;
 
 import dev.prunelab.events.EventSources;
 import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.SearchRequested;
 import dev.prunelab.events.SweepCancelled;
 import dev.prunelab.events.Topics;
 import dev.prunelab.service.EventSender;
@@ -14,7 +15,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
- * Publishes the gateway's requests about runs, run.requested and sweep.cancelled, through the shared
+ * Publishes the gateway's requests about runs, run.requested, sweep.cancelled and search.requested, through the shared
  * {@link EventSender}, and waits for the broker's acknowledgement, so a 202 means they are in Kafka.
  */
 @ApplicationScoped
@@ -22,6 +23,7 @@ public class RunRequestPublisher {
 
     public static final String RUN_REQUESTED = "run-requested";
     public static final String SWEEP_CANCELLED = "sweep-cancelled";
+    public static final String SEARCH_REQUESTED = "search-requested";
     static final String SOURCE = EventSources.GATEWAY;
 
     private final GatewayState state;
@@ -30,10 +32,11 @@ public class RunRequestPublisher {
     @Inject
     public RunRequestPublisher(GatewayState state, @Channel(RUN_REQUESTED) MutinyEmitter<String> runRequests,
                           @Channel(SWEEP_CANCELLED) MutinyEmitter<String> sweepCancellations,
+                          @Channel(SEARCH_REQUESTED) MutinyEmitter<String> searches,
                           @ConfigProperty(name = "prunelab.send-timeout", defaultValue = "PT60S") Duration timeout) {
         this.state = state;
         this.sender = new EventSender(SOURCE, Map.of(Topics.RUN_REQUESTED, runRequests, Topics.SWEEP_CANCELLED,
-                sweepCancellations), timeout);
+                sweepCancellations, Topics.SEARCH_REQUESTED, searches), timeout);
     }
 
     /**
@@ -49,6 +52,21 @@ public class RunRequestPublisher {
         }
         sender.sendAndAwait(run);
         state.accept(run);
+        return true;
+    }
+
+    /**
+     * Publishes an accepted search unless the gateway already has one under its id, then records it. Serialised
+     * with {@link #submit}.
+     *
+     * @return false when a search of this id was already accepted (the first one stands)
+     */
+    public synchronized boolean search(SearchRequested search) {
+        if (state.join().search(search.searchId()).isPresent()) {
+            return false;
+        }
+        sender.sendAndAwait(search);
+        state.accept(search);
         return true;
     }
 

@@ -35,7 +35,7 @@ class SweepCliTest {
         return run(new SweepCli(), args);
     }
 
-    static Result run(SweepCli command, String... args) {
+    static Result run(Object command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = CommandLines.of(command);

@@ -13,6 +13,8 @@ import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.RunFailed;
 import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.SearchRequest;
+import dev.prunelab.events.SearchRequested;
 import dev.prunelab.events.StructuredSpec;
 import dev.prunelab.gateway.Fixtures;
 import io.quarkus.test.common.WithTestResource;
@@ -44,7 +46,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * px wide: a finished sweep loads, each plot has one point per measured run (energy and speed as ratios to dense,
  * paired and unpaired runs told apart), the Pareto front and the recommendation are drawn, the energy figures carry
  * "estimate", no two labels overlap, the runs table fits the page, and a click on a point opens that run's detail
- * with its per-layer chart. The screenshots are kept in {@code target/dashboard.png} (the page) and
+ * with its per-layer chart; a search under way shows its state and candidates. The screenshots are kept in {@code target/dashboard.png} (the page) and
  * {@code target/dashboard-detail.png} (a run's detail open) and, when {@code PRUNELAB_CI_ARTIFACTS} names a folder,
  * copied there.
  */
@@ -99,9 +101,20 @@ class DashboardBrowserTest {
         events.add(Fixtures.pruned(SINGLE_RUN, wanda, sizes[1], 20.0));
         events.add(Fixtures.evaluated(SINGLE_RUN, 12.25, sizes[1], figures[1][1], figures[1][2], figures[1][3],
                 figures[1][4], 800L << 20));
+        // a search under way: accepted, its dense screen finished (the gateway proposes its other runs itself)
+        SearchRequest search = new SearchRequest(SEARCH, model, null, null, List.of(PruneMethod.WANDA),
+                List.of(0.5, 0.7), null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
+        RunRequested denseScreen = search.screenRun(search.dense(), Fixtures.T0);
+        events.add(new SearchRequested(search, Fixtures.T0));
+        events.add(denseScreen);
+        events.add(Fixtures.pruned(denseScreen.runId(), denseScreen.prune(), sizes[0], null));
+        events.add(Fixtures.evaluated(denseScreen.runId(), 5.6, sizes[0], null, 0, 400, 10, 800L << 20));
         var source = connector.<String>source(PipelineEventsConsumer.CHANNEL);
         events.forEach(e -> source.send(CODEC.encode(e)));
     }
+
+    static final String SEARCH = "ui-search";
 
     private static ChromeDriver chromium(Path profile) {
         Path browser = Path.of(System.getenv().getOrDefault("PRUNELAB_CHROMIUM", "/usr/bin/chromium"));
@@ -216,6 +229,14 @@ class DashboardBrowserTest {
             assertTrue(detail.getText().contains("unpaired"), "ui-s50 was measured alone: " + detail.getText());
             assertTrue(detail.getText().contains("estimate"), detail.getText());
             save(browser, "dashboard-detail.png");
+
+            // The search: its state and counts, and its candidates with the dense screen's figures done
+            WebElement search = wait.until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("section[data-search='" + SEARCH + "']")));
+            String counts = search.findElement(By.cssSelector("[data-testid='search-counts']")).getText();
+            assertTrue(counts.startsWith("screened 0/2, promoted 0, full runs 0/0, published "), counts);
+            assertEquals(List.of("wanda 0.5", "wanda 0.7"), search.findElements(By.cssSelector("tr[data-candidate]"))
+                    .stream().map(r -> r.getAttribute("data-candidate")).toList());
 
             // The single run: its own row (no sweep, so no ratio to a dense run), and a click opens its detail.
             browser.findElement(By.id("close-detail")).click();

@@ -15,14 +15,19 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /**
- * Against a real broker: the state is rebuilt from the topics at start (ignoring a forged event), and a sweep's runs
- * land on the topic.
+ * Against a real broker: the state is rebuilt from the topics at start (ignoring a forged event), a sweep's runs
+ * land on the topic, and a search a killed gateway was running goes on where it was.
  */
 @QuarkusTest
 @WithTestResource(RealKafka.class)
@@ -63,5 +68,37 @@ class GatewayKafkaTest {
         // The gateway reads its own requests back: every run is listed once.
         GatewayResourceTest.poll(() -> given().get("/api/sweeps/s-kafka").then().statusCode(200).extract().jsonPath()
                 .getList("runs").size(), n -> n == 4 + 1);
+    }
+
+    @Test
+    void resumesTheSearchItsPredecessorWasRunningWithoutRepeatingAFinishedRun() {
+        GatewayResourceTest.poll(() -> given().get("/q/health/ready").then().extract().statusCode(), s -> s == 200);
+        var search = RealKafka.midSearch();
+        Instant t0 = Instant.parse("2026-01-01T01:00:00Z");
+        String missing = search.screenRun(search.candidates().get(1), t0).runId();
+        List<String> before = RealKafka.midSearchHistory().stream().filter(e -> e instanceof RunRequested)
+                .map(e -> e.key()).toList();
+        // The restarted gateway proposes the screen its predecessor had not, once it caught up with the topics.
+        Map<String, Integer> published = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = BrokerClients.consumerFromStart("resume-")) {
+            consumer.subscribe(List.of(Topics.RUN_REQUESTED));
+            long end = System.nanoTime() + GatewayResourceTest.LIMIT.toNanos();
+            while (!published.containsKey(missing) && System.nanoTime() - end < 0) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> published.merge(r.key(), 1, Integer::sum));
+            }
+            // read on to the end: a repeated request would have been acknowledged before the missing one was sent
+            Map<TopicPartition, Long> last = consumer.endOffsets(consumer.assignment());
+            while (last.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> published.merge(r.key(), 1, Integer::sum));
+            }
+        }
+        assertTrue(published.containsKey(missing), "the missing screen was not proposed: " + published.keySet());
+        for (String runId : before) {
+            assertEquals(1, published.get(runId), runId + " was published again");
+        }
+        JsonPath view = GatewayResourceTest.poll(() -> given().get("/api/searches/" + RealKafka.MID_SEARCH).then()
+                .statusCode(200).extract().jsonPath(), j -> j.getInt("counts.published") == 4);
+        assertEquals("running", view.getString("status"));
+        assertEquals(1, view.getInt("counts.screened"));
     }
 }

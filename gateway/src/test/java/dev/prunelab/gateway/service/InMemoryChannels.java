@@ -13,7 +13,7 @@ public class InMemoryChannels implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory(PipelineEventsConsumer.CHANNEL));
         config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory(RunRequestPublisher.RUN_REQUESTED,
-                RunRequestPublisher.SWEEP_CANCELLED));
+                RunRequestPublisher.SWEEP_CANCELLED, RunRequestPublisher.SEARCH_REQUESTED));
         config.put("prunelab.gateway.catch-up", "false");
         return config;
     }

@@ -14,6 +14,10 @@ import dev.prunelab.events.PowerSample;
 import dev.prunelab.events.PruneSpec;
 import dev.prunelab.events.PruneSummary;
 import dev.prunelab.events.RunRequested;
+import dev.prunelab.events.EvaluationSpec;
+import dev.prunelab.events.PerplexitySpec;
+import dev.prunelab.events.SearchRequest;
+import dev.prunelab.events.SearchRequested;
 import dev.prunelab.events.Topics;
 import dev.prunelab.gateway.Fixtures;
 import dev.prunelab.kafka.InJvmKafka;
@@ -47,6 +51,7 @@ public class RealKafka extends InJvmKafkaResource {
     @Override
     protected Map<String, String> settings(InJvmKafka broker) {
         publish(history());
+        publish(midSearchHistory());
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         publish(List.of(new RunRequested(FORGED_RUN, t0, "forged", new ModelRef("/old/model.bin", null),
                 PruneSpec.unstructured(PruneMethod.MAGNITUDE, 0.5), null, null)));
@@ -54,6 +59,33 @@ public class RealKafka extends InJvmKafkaResource {
                 new EvaluationMetrics(1.01, null, null, null, null, 1000L, null, null),
                 new MeasurementWindow(t0, t0.plusSeconds(1), "old-host", "cpu", "cpu"), null));
         return Map.of();
+    }
+
+    static final String MID_SEARCH = "mid-search";
+
+    /**
+     * A search a previous gateway was running when it was killed: accepted, its dense run and two of its three
+     * screens published and finished, the third screen not yet proposed.
+     */
+    static SearchRequest midSearch() {
+        return new SearchRequest(MID_SEARCH, new ModelRef("/old/model.bin", null), null,
+                new EvaluationSpec(new PerplexitySpec(null, null, null, 8), null, null, null, null, null),
+                List.of(PruneMethod.WANDA, PruneMethod.MAGNITUDE), List.of(0.5), null, null, null, null, null, null,
+                null, null, null, null, null, null, 2, null, null);
+    }
+
+    static List<Event> midSearchHistory() {
+        SearchRequest search = midSearch();
+        Instant t0 = Instant.parse("2026-01-01T01:00:00Z");
+        List<Event> events = new ArrayList<>(List.of(new SearchRequested(search, t0)));
+        List<RunRequested> done = List.of(search.denseRun(t0), search.screenRun(search.dense(), t0),
+                search.screenRun(search.candidates().get(0), t0));
+        for (RunRequested run : done) {
+            events.add(run);
+            events.add(Fixtures.pruned(run.runId(), run.prune(), 1000, null));
+            events.add(Fixtures.evaluated(run.runId(), 6.0, 1000, null, 0, 100, 1, 1L << 20));
+        }
+        return events;
     }
 
     static List<Event> history() {

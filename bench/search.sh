@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Issue 24's budgeted search against the full grid (docs/search.md). Writes bench/results/search.{json,md}.
+#   bench/search.sh grid     the grid through ./lab up: every configuration of the space run in full (two sweeps:
+#                            uniform with the structured runs, and owl; each with its dense reference)
+#   bench/search.sh search   the same space as one search (bench/search-stories15M.json) through ./lab up
+#   bench/search.sh report   both fronts (perplexity against the decode energy ratio to dense), their hypervolumes
+#                            (reference: 4 x the dense perplexity, the dense energy), runs and wall times
+# stories15M, 32 calibration windows, perplexity on the first 200 validation windows, the energy stage's defaults,
+# evaluation on one thread: the README's main sweep's settings. Each part starts its own services in
+# $BENCH_WORK/search/<part>-home and stops them after. Run the parts one after the other on a quiet machine.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" search
+part="${1:-report}"
+mkdir -p "$WORK" "$RESULTS"
+SPACE=(--model "$STORIES15M" --sparsities 0.3,0.5,0.7 --weight-bits 32,4 --samples 32 --eval-windows 200)
+
+stamp() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+case "$part" in
+  grid)
+    export LAB_HOME="$WORK/grid-home"
+    rm -rf "$LAB_HOME"
+    ./lab build
+    start=$(stamp)
+    ./lab up > "$WORK/grid-up.log"
+    ./lab sweep "${SPACE[@]}" --methods magnitude,wanda,sparsegpt,ria,structured --targets mlp+heads \
+      --ratios 0.2,0.3,0.5 --scores flap --sweep-id grid-uniform --json "$WORK/grid-uniform.json" \
+      --timeout-minutes 240 > "$WORK/grid-uniform.log"
+    ./lab sweep "${SPACE[@]}" --methods magnitude,wanda,sparsegpt,ria --layer-sparsity owl --sweep-id grid-owl \
+      --json "$WORK/grid-owl.json" --timeout-minutes 240 > "$WORK/grid-owl.log"
+    end=$(stamp)
+    ./lab down > /dev/null
+    printf '{"start": "%s", "end": "%s"}\n' "$start" "$end" > "$WORK/grid-times.json"
+    ;;
+  search)
+    export LAB_HOME="$WORK/search-home"
+    rm -rf "$LAB_HOME"
+    ./lab build
+    start=$(stamp)
+    ./lab up > "$WORK/search-up.log"
+    ./lab search --request "$ROOT/bench/search-stories15M.json" --model "$STORIES15M" --json "$WORK/search.json" \
+      --sweep-json "$WORK/search-sweep.json" --timeout-minutes 240 > "$WORK/search.log"
+    end=$(stamp)
+    ./lab down > /dev/null
+    printf '{"start": "%s", "end": "%s"}\n' "$start" "$end" > "$WORK/search-times.json"
+    ;;
+  report)
+    python3 "$ROOT/bench/search_report.py" "$WORK" "$RESULTS/search.json" "$RESULTS/search.md"
+    cat "$RESULTS/search.md"
+    ;;
+  *) echo "bench/search.sh: unknown part '$part' (grid, search or report)" >&2; exit 2 ;;
+esac
