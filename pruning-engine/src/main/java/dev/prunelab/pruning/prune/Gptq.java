@@ -75,7 +75,7 @@ public record Gptq(double dampeningFraction, int lazyBlock, int groupSize) {
                     for (int i = 0; i < count; i++) {
                         int col = i1 + i, at = row * in + col;
                         if (col % groupSize == 0) {
-                            chooseGrid(weight, masked, at, Math.min(groupSize, in - col), grid);
+                            chooseGrid(weight, at, masked, at, Math.min(groupSize, in - col), grid);
                             scales[row * groups + col / groupSize] = grid[0];
                             zeroPoints[row * groups + col / groupSize] = (int) grid[1];
                         }
@@ -107,13 +107,14 @@ public record Gptq(double dampeningFraction, int lazyBlock, int groupSize) {
      * The asymmetric grid of a row's group over its kept (unmasked) weights, 0 always on it: as the GPTQ reference's
      * quantizer with {@code mse}, the range [min, max] shrunk by p = 1, 0.99, ..., 0.21 and the grid kept whose
      * rounding error Σ|w − q|^2.4 is least (a clipped outlier can cost less than a coarser step for all the others).
+     * The group is {@code w[from, from + len)}, its mask {@code masked[maskFrom, maskFrom + len)}.
      */
-    private static void chooseGrid(float[] w, boolean[] masked, int from, int len, float[] grid) {
+    static void chooseGrid(float[] w, int from, boolean[] masked, int maskFrom, int len, float[] grid) {
         float min = 0, max = 0;
-        for (int i = from; i < from + len; i++) {
-            if (!masked[i]) {
-                min = Math.min(min, w[i]);
-                max = Math.max(max, w[i]);
+        for (int i = 0; i < len; i++) {
+            if (!masked[maskFrom + i]) {
+                min = Math.min(min, w[from + i]);
+                max = Math.max(max, w[from + i]);
             }
         }
         BlockQuantizer.asymmetricGrid(min, max, grid);
@@ -129,9 +130,10 @@ public record Gptq(double dampeningFraction, int lazyBlock, int groupSize) {
             float s = candidate[0];
             int zp = (int) candidate[1];
             double error = 0;
-            for (int i = from; i < from + len && error < bestError; i++) {
-                if (!masked[i]) {
-                    error += Math.pow(Math.abs(w[i] - (code(w[i], s, zp) - zp) * s), ERROR_NORM);
+            for (int i = 0; i < len && error < bestError; i++) {
+                if (!masked[maskFrom + i]) {
+                    float v = w[from + i];
+                    error += Math.pow(Math.abs(v - (code(v, s, zp) - zp) * s), ERROR_NORM);
                 }
             }
             if (error < bestError) {
@@ -145,7 +147,7 @@ public record Gptq(double dampeningFraction, int lazyBlock, int groupSize) {
     }
 
     /** clamp(round(w/s) + zp, 0, 15), half away from zero as {@link BlockQuantizer}. */
-    private static int code(float w, float s, int zp) {
+    static int code(float w, float s, int zp) {
         if (s == 0f) {
             return zp;
         }

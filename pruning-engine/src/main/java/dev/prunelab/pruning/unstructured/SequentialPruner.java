@@ -216,6 +216,8 @@ public final class SequentialPruner {
         // GPTQ's blocks, by module: a quarter of the float weights' bytes (codes, scales, zero points)
         Map<String, BlockQuantizer.Quantized> quantized = new LinkedHashMap<>();
         boolean gptq = request.quantization().quantizer() == WeightQuantizer.GPTQ;
+        // SparseGPT with GPTQ is one sweep (the paper's joint compression), unless DSnoT changes the mask between
+        SparseGpt joint = gptq && dsnot == null && request.method() instanceof SparseGpt s ? s : null;
         boolean hessian = request.method() instanceof SparseGpt || gptq;
         listener.progress(RunStage.PRUNE, 0, config.numLayers());
         List<float[]> hidden = calibration.embed(weights, windows);
@@ -237,19 +239,27 @@ public final class SequentialPruner {
                     // the tap's last reader of H takes the statistics' own array instead of a copy (GPTQ reads
                     // after the pruning method)
                     boolean lastRead = statistics != null && linear.getKey().equals(lastReader.get(tap));
-                    if (lastRead && !gptq) {
+                    if (lastRead && (!gptq || joint != null)) {
                         statistics.handOverHessianOnNextRead();
                     }
                     Dsnot refiner = dsnot != null && (dsnot.refinesMlp()
                             || tap == FamilyGraphs.Tap.ATTENTION_INPUT || tap == FamilyGraphs.Tap.ATTENTION_CONTEXT)
                             ? dsnot : null;
-                    Pruned matrix = timer.time("pruning_math", () -> pruneMatrix(request, family, weight, info,
-                            statistics, layerPattern, refiner, windows.size()));
+                    Pruned matrix;
+                    if (joint != null) {
+                        SparseGpt.Joint both = timer.time("pruning_math", () -> pruneAndQuantizeMatrix(joint, family,
+                                weight, info, statistics, layerPattern, request.quantization().blockSize()));
+                        quantized.put(linear.getKey(), both.quantized());
+                        matrix = new Pruned(both.result(), null);
+                    } else {
+                        matrix = timer.time("pruning_math", () -> pruneMatrix(request, family, weight, info,
+                                statistics, layerPattern, refiner, windows.size()));
+                    }
                     PruneResult result = matrix.result();
                     if (matrix.refinement() != null) {
                         refinement = refinement.plus(matrix.refinement());
                     }
-                    if (gptq) {
+                    if (gptq && joint == null) {
                         if (lastRead) {
                             statistics.handOverHessianOnNextRead();
                         }
@@ -312,23 +322,40 @@ public final class SequentialPruner {
      */
     static Pruned pruneMatrix(PruneRequest request, FamilyGraphs family, float[] weight, TensorInfo info,
             InputStatistics stats, SparsityPattern pattern, Dsnot dsnot, long sequences) {
+        return outMajor(family, weight, info, (outMajor, out, in) -> {
+            float[] dense = dsnot == null ? null : outMajor.clone();
+            PruneResult result = request.method().prune(outMajor, out, in, stats, pattern);
+            Dsnot.Result refinement = null;
+            if (dsnot != null) {
+                refinement = dsnot.refine(dense, outMajor, out, in, stats, sequences, pattern);
+                result = PruneResult.measure(outMajor, pattern);
+            }
+            return new Pruned(result, refinement);
+        });
+    }
+
+    /** Work on one matrix in the [out, in] orientation the methods expect. */
+    @FunctionalInterface
+    interface OutMajorWork<T> {
+        T apply(float[] outMajor, int out, int in);
+    }
+
+    /**
+     * Runs {@code work} on the matrix as [out, in] (a Conv1D's [in, out] transposed there and back), its changes
+     * written to {@code weight} in place.
+     */
+    static <T> T outMajor(FamilyGraphs family, float[] weight, TensorInfo info, OutMajorWork<T> work) {
         int rows = (int) info.dimension(0);
         int cols = (int) info.dimension(1);
         boolean inputMajor = family.weightsStoredInputMajor();
         float[] outMajor = inputMajor ? Matrices.transpose(weight, rows, cols) : weight;   // Conv1D [in, out] -> [out, in]
         int out = inputMajor ? cols : rows;
         int in = inputMajor ? rows : cols;
-        float[] dense = dsnot == null ? null : outMajor.clone();
-        PruneResult result = request.method().prune(outMajor, out, in, stats, pattern);
-        Dsnot.Result refinement = null;
-        if (dsnot != null) {
-            refinement = dsnot.refine(dense, outMajor, out, in, stats, sequences, pattern);
-            result = PruneResult.measure(outMajor, pattern);
-        }
+        T result = work.apply(outMajor, out, in);
         if (inputMajor) {
             System.arraycopy(Matrices.transpose(outMajor, out, in), 0, weight, 0, weight.length);
         }
-        return new Pruned(result, refinement);
+        return result;
     }
 
     /**
@@ -338,17 +365,15 @@ public final class SequentialPruner {
      */
     static BlockQuantizer.Quantized quantizeMatrix(FamilyGraphs family, float[] weight, TensorInfo info,
             InputStatistics stats, int blockSize) {
-        int rows = (int) info.dimension(0);
-        int cols = (int) info.dimension(1);
-        boolean inputMajor = family.weightsStoredInputMajor();
-        float[] outMajor = inputMajor ? Matrices.transpose(weight, rows, cols) : weight;
-        int out = inputMajor ? cols : rows;
-        int in = inputMajor ? rows : cols;
-        BlockQuantizer.Quantized q = Gptq.withGroups(blockSize).quantize(outMajor, out, in, stats.hessian());
-        if (inputMajor) {
-            System.arraycopy(Matrices.transpose(outMajor, out, in), 0, weight, 0, weight.length);
-        }
-        return q;
+        return outMajor(family, weight, info, (outMajor, out, in) ->
+                Gptq.withGroups(blockSize).quantize(outMajor, out, in, stats.hessian()));
+    }
+
+    /** SparseGPT and GPTQ in one column sweep on one matrix in place ({@link SparseGpt#pruneAndQuantize}). */
+    static SparseGpt.Joint pruneAndQuantizeMatrix(SparseGpt sparseGpt, FamilyGraphs family, float[] weight,
+            TensorInfo info, InputStatistics stats, SparsityPattern pattern, int blockSize) {
+        return outMajor(family, weight, info, (outMajor, out, in) ->
+                sparseGpt.pruneAndQuantize(outMajor, out, in, stats, pattern, blockSize));
     }
 
     /** Every pruned matrix's input width must take the pattern (N:M groups run along the input). */
