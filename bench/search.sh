@@ -2,7 +2,8 @@
 # Issue 24's budgeted search against the full grid (docs/search.md). Writes bench/results/search.{json,md}.
 #   bench/search.sh grid     the grid through ./lab up: every configuration of the space run in full (two sweeps:
 #                            uniform with the structured runs, and owl; each with its dense reference)
-#   bench/search.sh search   the same space as one search (bench/search-stories15M.json) through ./lab up
+#   bench/search.sh search   the same space as one search (bench/search-stories15M.json) through ./lab up; its
+#                            gateway killed and restarted once KILL_AFTER (30) runs were published
 #   bench/search.sh report   both fronts (perplexity against the decode energy ratio to dense), their hypervolumes
 #                            (reference: 4 x the dense perplexity, the dense energy), runs and wall times
 # stories15M, 32 calibration windows, perplexity on the first 200 validation windows, the energy stage's defaults,
@@ -39,8 +40,27 @@ case "$part" in
     start=$(stamp)
     ./lab up > "$WORK/search-up.log"
     ./lab search --request "$ROOT/bench/search-stories15M.json" --model "$STORIES15M" --json "$WORK/search.json" \
-      --sweep-json "$WORK/search-sweep.json" --timeout-minutes 240 > "$WORK/search.log"
+      --sweep-json "$WORK/search-sweep.json" --timeout-minutes 240 > "$WORK/search.log" &
+    follower=$!
+    # Mid-search, the gateway is killed (SIGKILL) once KILL_AFTER runs were published, and started again: the search
+    # must go on from Kafka without publishing any run twice (counted on the topic below).
+    port=$(sed -n 's/^LAB_GATEWAY_PORT=\([0-9]*\)$/\1/p' "$LAB_HOME/ports")
+    published() { curl -sf "localhost:${port:-8080}/api/searches/search-stories15M" \
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["counts"]["published"])' 2>/dev/null || echo 0; }
+    until [ "$(published)" -ge "${KILL_AFTER:-30}" ]; do sleep 5; done
+    before=$(published)
+    kill -9 "$(cat "$LAB_HOME/pids/gateway.pid")"
+    killed=$(stamp)
+    sleep 5
+    ./lab up > "$WORK/search-restart.log"
+    restarted=$(stamp)
+    wait "$follower"
     end=$(stamp)
+    ./lab kafka-console-consumer --topic prunelab.run.requested --from-beginning --property print.key=true \
+      --timeout-ms 15000 2>/dev/null | cut -f1 | grep '^search-stories15M' | sort | uniq -c \
+      | awk -v b="$before" -v k="$killed" -v r="$restarted" '{n++; if ($1 > 1) d++}
+          END {printf "{\"publishedBeforeKill\": %d, \"killedAt\": \"%s\", \"restartedAt\": \"%s\", \"runIds\": %d, \"runIdsPublishedTwice\": %d}\n", b, k, r, n, d}' \
+      > "$WORK/search-restart.json"
     ./lab down > /dev/null
     printf '{"start": "%s", "end": "%s"}\n' "$start" "$end" > "$WORK/search-times.json"
     ;;

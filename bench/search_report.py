@@ -81,7 +81,20 @@ def main(work, out_json, out_md):
     grid_hv, search_hv = hypervolume(grid_points), hypervolume(search_points)
     grid_minutes = minutes(load(f"{work}/grid-times.json"))
     search_minutes = minutes(load(f"{work}/search-times.json"))
+    try:
+        restart = load(f"{work}/search-restart.json")
+    except FileNotFoundError:
+        restart = None
+    # The same configurations as measured in the grid: the search's choice of runs, without the noise of its own
+    # measurements (each energy ratio is a measurement; a front over many noisy copies of one configuration picks
+    # the luckiest).
+    key = lambda p: p["label"]
+    chosen = {key(p) for p in search_points}
+    grid_chosen = [p for p in grid_points if key(p) in chosen]
     result = {
+        "restart": restart,
+        "gridMeasurementsOfTheSearchsRuns": {"configurations": len(chosen), "hypervolume": hypervolume(grid_chosen),
+                                             "front": front(grid_chosen)},
         "referencePoint": {"perplexityRatio": REFERENCE_PERPLEXITY_RATIO, "energyRatio": 1.0},
         "grid": {"runs": grid_runs, "fullRuns": grid_runs, "completed": len(grid_points), "minutes": grid_minutes,
                  "hypervolume": grid_hv, "front": grid_front},
@@ -129,6 +142,17 @@ def main(work, out_json, out_md):
         "",
         f"The search stopped: {s['stopReason']}. Promoted {s['promoted']} of {s['candidates']} candidates.",
         "",
+        f"The grid's own measurements of the {len(chosen)} configurations the search ran in full: hypervolume "
+        f"{result['gridMeasurementsOfTheSearchsRuns']['hypervolume']:.4f} "
+        f"({result['gridMeasurementsOfTheSearchsRuns']['hypervolume'] / grid_hv:.3f} of the grid's): which runs the "
+        "search chose, apart from the noise of measuring them a second time.",
+        "",
+    ]
+    if restart:
+        lines += [f"Gateway killed (SIGKILL) at {restart['killedAt']} after {restart['publishedBeforeKill']} runs were "
+                  f"published, started again at {restart['restartedAt']}: {restart['runIds']} run ids of the search on "
+                  f"prunelab.run.requested, {restart['runIdsPublishedTwice']} of them published twice.", ""]
+    lines += [
         "## The grid's front",
         "",
         table(grid_front),

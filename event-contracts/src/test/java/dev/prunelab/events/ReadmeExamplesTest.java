@@ -44,7 +44,10 @@ class ReadmeExamplesTest {
         }
         Set<String> types = events.stream().map(Event::type).collect(Collectors.toSet());
         assertEquals(Set.of(RunRequested.TYPE, RunProgress.TYPE, ModelPruned.TYPE, ModelEvaluated.TYPE,
-                PowerSample.TYPE, RunFailed.TYPE, SweepCancelled.TYPE), types);
+                PowerSample.TYPE, RunFailed.TYPE, SweepCancelled.TYPE, SearchRequested.TYPE), types);
+        SearchRequested search = (SearchRequested) events.stream().filter(e -> e instanceof SearchRequested)
+                .findFirst().orElseThrow();
+        assertEquals(2 * 2 * 2 * 2 + 1, search.search().candidates().size(), "its space, with dense w4");
         assertEquals(12, sweep.expand(Instant.parse("2026-01-31T12:00:00Z")).size());
         RunFailed failed = (RunFailed) events.stream().filter(e -> e instanceof RunFailed).findFirst().orElseThrow();
         InvalidEventException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidEventException.class,

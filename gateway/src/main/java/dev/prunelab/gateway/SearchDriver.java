@@ -80,19 +80,21 @@ public final class SearchDriver {
         Optional<ParetoPoint> densePoint = point(known, dense);
         FrontWalk walk = walk(densePoint, promoted, known);
 
+        List<RunRequested> order = new ArrayList<>(screens);
+        promoted.forEach(c -> order.add(c.full));
+        // The reasons the results give come first, so a finished search keeps its reason as the clock runs on.
         String stop = null;
         if (cancelled) {
             stop = "cancelled";
-        } else if (search.maxMinutes() != null && !now.isBefore(t0.plus(Duration.ofMinutes(search.maxMinutes())))) {
-            stop = "time budget spent (" + search.maxMinutes() + " min)";
-        } else if (search.maxRuns() != null && published >= search.maxRuns()) {
-            stop = "run budget spent (" + search.maxRuns() + " runs)";
         } else if (walk.unchangedInARow >= search.patience()) {
             stop = "front stable: the last " + walk.unchangedInARow + " full runs did not join it";
+        } else if (screened && order.stream().allMatch(r -> isFinal(known, r))) {
+            stop = "every promoted candidate ran";
+        } else if (search.maxRuns() != null && published >= search.maxRuns()) {
+            stop = "run budget spent (" + search.maxRuns() + " runs)";
+        } else if (search.maxMinutes() != null && !now.isBefore(t0.plus(Duration.ofMinutes(search.maxMinutes())))) {
+            stop = "time budget spent (" + search.maxMinutes() + " min)";
         }
-
-        List<RunRequested> order = new ArrayList<>(screens);
-        promoted.forEach(c -> order.add(c.full));
         List<RunRequested> toPublish = new ArrayList<>();
         if (stop == null) {
             for (RunRequested run : order) {
@@ -104,10 +106,6 @@ public final class SearchDriver {
                     toPublish.add(run);
                 }
             }
-        }
-        boolean exhausted = screened && order.stream().allMatch(r -> isFinal(known, r));
-        if (stop == null && exhausted) {
-            stop = "every promoted candidate ran";
         }
         String status = inFlight > 0 || !toPublish.isEmpty() ? (stop == null ? "running" : "stopping")
                 : cancelled ? "cancelled" : stop != null ? "done" : "running";

@@ -98,7 +98,7 @@ class SearchDriverTest {
 
     @Test
     void screensEveryCandidateThenRunsTheBestThirdInFullAtMostParallelAtOnce() {
-        SearchRequested requested = requested(search(null, null, null, null));
+        SearchRequested requested = requested(search(null, 30, null, null));
         RunJoin join = new RunJoin(Duration.ofHours(1));
         List<List<RunRequested>> rounds = drive(requested, join, new ArrayList<>());
 
@@ -125,6 +125,8 @@ class SearchDriverTest {
         assertEquals("done", view.status());
         assertEquals("every promoted candidate ran", view.stopReason());
         assertEquals(new SearchView.Counts(9, 9, 3, 3, 14, 0), view.counts());
+        assertEquals("every promoted candidate ran", SearchDriver.step(requested, join::get, false,
+                T0.plus(Duration.ofDays(1))).view().stopReason(), "a finished search keeps its reason past the deadline");
         // dense (5.5, 1.0) and dense w4 (6.05, 0.5) make the front; wanda 0.5 w4 (13.2, 0.5) is dominated
         assertEquals(2, view.front().size());
         assertEquals((4 - 6.05 / 5.5) * 0.5, view.hypervolume(), 1e-9);

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
  * {@code ./lab search}: submits a search (a JSON file in the shape of {@code POST /api/searches}, docs/search.md) to
  * the gateway, prints a line whenever its state moves, and once it is done the full runs' table, the front and why
  * it stopped. Exit 0 when the search ended by itself, 1 when it was cancelled, timed out or the gateway could not be
- * reached, 2 on a request the lab refuses (checked here before anything is sent, and by the gateway).
+ * reached to submit it, 2 on a request the lab refuses (checked here before anything is sent, and by the gateway).
+ * While following, a gateway that cannot be reached (restarting) is retried until the timeout.
  */
 @Command(name = "search", mixinStandardHelpOptions = true, version = "prune-lab 0.1.0", sortOptions = false,
         description = "Submit a budgeted search (screens, successive halving, full runs of the promoted candidates) "
@@ -148,8 +149,21 @@ public final class SearchCli implements Callable<Integer> {
     private int follow(GatewayClient client, String id, Instant deadline, PrintWriter out, PrintWriter err)
             throws IOException, InterruptedException {
         String last = null;
+        boolean unreachable = false;
         while (true) {
-            GatewayClient.Reply reply = client.search(id);
+            GatewayClient.Reply reply;
+            try {
+                reply = client.search(id);
+                unreachable = false;
+            } catch (GatewayClient.UnreachableException e) {
+                // a gateway restarting: the search lives in Kafka and goes on; keep following until the deadline
+                if (!unreachable) {
+                    out.println(SweepCli.SWEEP_ID_TIME.format(Instant.now()) + "  " + e.getMessage() + "; retrying");
+                    out.flush();
+                }
+                unreachable = true;
+                reply = new GatewayClient.Reply(503, "unreachable");
+            }
             if (reply.status() == 200) {
                 SearchView view = SweepJson.MAPPER.readValue(reply.body(), SearchView.class);
                 String line = line(view);

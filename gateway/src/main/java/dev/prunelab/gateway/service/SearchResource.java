@@ -75,9 +75,11 @@ public class SearchResource {
         SearchRequest search = codec.decodeSearch(body);
         new InputFiles(inputRoots).check(search.model(), search.calibration(), search.evaluation());
         int mostRuns = 2 + 2 * search.candidates().size();
-        if ((search.maxRuns() == null ? mostRuns : Math.min(search.maxRuns(), mostRuns)) > runLimit.maxRuns()) {
-            throw new IllegalArgumentException("maxRuns: the search may publish up to " + mostRuns + " runs, more "
-                    + "than the limit of " + runLimit.maxRuns() + " (" + RunLimit.PROPERTY + "); give maxRuns");
+        int allowed = search.maxRuns() == null ? mostRuns : Math.min(search.maxRuns(), mostRuns);
+        if (allowed > runLimit.maxRuns()) {
+            throw new IllegalArgumentException("maxRuns: the search may publish up to " + allowed + " runs, more than "
+                    + "the limit of " + runLimit.maxRuns() + " (" + RunLimit.PROPERTY + "); give a maxRuns of at most "
+                    + runLimit.maxRuns());
         }
         var existing = state.join().search(search.searchId());
         if (existing.isPresent() && !existing.get().search().equals(search)) {
