@@ -19,11 +19,20 @@ def load(path):
 
 def label(run):
     prune = (run.get("request") or {}).get("prune") or {}
-    text = run.get("label") or run["runId"]
+    words = (run.get("label") or run["runId"]).split()
     allocation = prune.get("layerSparsity")
-    if allocation and allocation != "uniform" and allocation not in text.split():
-        text += " " + allocation  # labels before the allocation was part of them
-    return text
+    if allocation and allocation != "uniform" and allocation not in words:
+        # labels from before the allocation was part of them: where PruneSpec.label puts it, before " w4"
+        at = len(words) - 1 if words[-1].startswith("w") and prune.get("weightBits") else len(words)
+        words.insert(at, allocation)
+    return " ".join(words)
+
+
+def configuration(run):
+    """What makes two runs the same configuration, whichever sweep ran them."""
+    prune = (run.get("request") or {}).get("prune") or {}
+    return json.dumps({k: prune.get(k) for k in ("method", "sparsity", "pattern", "structured", "layerSparsity",
+                                                  "weightBits", "weightBlock", "refine")}, sort_keys=True)
 
 
 def points(sweep):
@@ -38,7 +47,8 @@ def points(sweep):
         ratio = r["results"].get("decodeEnergyRatio")
         if ratio is None:
             continue
-        found.append({"runId": r["runId"], "label": label(r), "perplexity": r["results"]["perplexity"],
+        found.append({"runId": r["runId"], "label": label(r), "configuration": configuration(r),
+                      "perplexity": r["results"]["perplexity"],
                       "perplexityRatio": r["results"]["perplexity"] / dense_perplexity,
                       "energyRatio": ratio["estimate"], "energyRatioLow": ratio["low"],
                       "energyRatioHigh": ratio["high"], "sizeBytes": r["results"].get("sizeBytes")})
@@ -88,11 +98,17 @@ def main(work, out_json, out_md):
     # The same configurations as measured in the grid: the search's choice of runs, without the noise of its own
     # measurements (each energy ratio is a measurement; a front over many noisy copies of one configuration picks
     # the luckiest).
-    key = lambda p: p["label"]
+    key = lambda p: p["configuration"]
     chosen = {key(p) for p in search_points}
     grid_chosen = [p for p in grid_points if key(p) in chosen]
+    # Configurations the grid measured more than once (each sweep has its dense w4): the noise of one measurement.
+    repeats = {}
+    for p in grid_points:
+        repeats.setdefault(p["label"], []).append(p["energyRatio"])  # labels name configurations within the grid
+    repeats = {k: v for k, v in repeats.items() if len(v) > 1 and k != "dense"}
     result = {
         "restart": restart,
+        "gridRepeatedConfigurations": repeats,
         "gridMeasurementsOfTheSearchsRuns": {"configurations": len(chosen), "hypervolume": hypervolume(grid_chosen),
                                              "front": front(grid_chosen)},
         "referencePoint": {"perplexityRatio": REFERENCE_PERPLEXITY_RATIO, "energyRatio": 1.0},
@@ -146,6 +162,15 @@ def main(work, out_json, out_md):
         f"{result['gridMeasurementsOfTheSearchsRuns']['hypervolume']:.4f} "
         f"({result['gridMeasurementsOfTheSearchsRuns']['hypervolume'] / grid_hv:.3f} of the grid's): which runs the "
         "search chose, apart from the noise of measuring them a second time.",
+        "",
+        "Noise: the grid measured "
+        + "; ".join(f"{k} {len(v)} times (decode J/token ÷ dense {', '.join(f'{x:.3f}' for x in v)})"
+                    for k, v in repeats.items())
+        + ". Float unstructured runs, whose compute is the dense run's, measured "
+        f"{min(p['energyRatio'] for p in grid_points if p['sizeBytes'] == max(q['sizeBytes'] for q in grid_points) and not p['label'].startswith('dense')):.3f}-"
+        f"{max(p['energyRatio'] for p in grid_points if p['sizeBytes'] == max(q['sizeBytes'] for q in grid_points)):.3f}. "
+        "A front over many noisy measurements picks the lucky ones, so hypervolumes differ by more than their "
+        "configurations do.",
         "",
     ]
     if restart:

@@ -7,6 +7,7 @@ import dev.prunelab.gateway.RunView;
 import dev.prunelab.gateway.SweepView;
 import dev.prunelab.gateway.VersusDense;
 import dev.prunelab.vocabulary.EnergySource;
+import dev.prunelab.vocabulary.LayerSparsity;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -150,7 +151,10 @@ public final class SweepTable {
                 + (rec.note() == null ? "" : "\n  note: " + rec.note());
     }
 
-    /** "0.5", "2:4 dsnot", "mlp+heads 0.3 flap w4": the target, then the refinement and the weight width. */
+    /**
+     * "0.5", "0.7 owl", "2:4 dsnot", "mlp+heads 0.3 flap w4": the target, then a layer allocation that is not
+     * uniform, the refinement and the weight width.
+     */
     static String setting(PruneSpec prune) {
         String width = prune.weightBits() == null ? "" : " w" + prune.weightBits();
         if (prune.method().isStructured()) {
@@ -158,6 +162,7 @@ public final class SweepTable {
                     + prune.structured().score().id() + width;
         }
         return (prune.sparsity() != null ? trim(prune.sparsity()) : prune.pattern())
+                + (prune.layerSparsity() == LayerSparsity.UNIFORM ? "" : " " + prune.layerSparsity().id())
                 + (prune.refine() == null ? "" : " " + prune.refine().id()) + width;
     }
 

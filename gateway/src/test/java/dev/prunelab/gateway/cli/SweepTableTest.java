@@ -75,6 +75,8 @@ class SweepTableTest {
     void settingsNameTheRefinementAndTheWeightWidth() {
         var ria = dev.prunelab.events.PruneSpec.unstructured(dev.prunelab.vocabulary.PruneMethod.RIA, 0.5);
         assertEquals("0.5 w4", SweepTable.setting(ria.withWeightBits(4, null)));
+        assertEquals("0.7 owl w4", SweepTable.setting(new dev.prunelab.events.PruneSpec(dev.prunelab.vocabulary.PruneMethod.WANDA, 0.7, null,
+                null, dev.prunelab.vocabulary.LayerSparsity.OWL, null).withWeightBits(4, null)));
         assertEquals("2:4 dsnot", SweepTable.setting(dev.prunelab.events.PruneSpec.nm(
                 dev.prunelab.vocabulary.PruneMethod.WANDA, "2:4").withRefine(dev.prunelab.vocabulary.MaskRefinement.DSNOT)));
         assertEquals("mlp 0.5 flap w4", SweepTable.setting(dev.prunelab.events.PruneSpec.structured(
