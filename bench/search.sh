@@ -17,28 +17,34 @@ SPACE=(--model "$STORIES15M" --sparsities 0.3,0.5,0.7 --weight-bits 32,4 --sampl
 
 stamp() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
+# Fresh services for one part (NAME-home), started after the build; START is when they were asked to start.
+start_lab() {  # NAME
+  export LAB_HOME="$WORK/$1-home"
+  rm -rf "$LAB_HOME"
+  ./lab build
+  START=$(stamp)
+  ./lab up > "$WORK/$1-up.log"
+}
+
+# The part's wall time, from START to END (default: now), and the services stopped.
+stop_lab() {  # NAME
+  local end="${END:-$(stamp)}"
+  ./lab down > /dev/null
+  printf '{"start": "%s", "end": "%s"}\n' "$START" "$end" > "$WORK/$1-times.json"
+}
+
 case "$part" in
   grid)
-    export LAB_HOME="$WORK/grid-home"
-    rm -rf "$LAB_HOME"
-    ./lab build
-    start=$(stamp)
-    ./lab up > "$WORK/grid-up.log"
+    start_lab grid
     ./lab sweep "${SPACE[@]}" --methods magnitude,wanda,sparsegpt,ria,structured --targets mlp+heads \
       --ratios 0.2,0.3,0.5 --scores flap --sweep-id grid-uniform --json "$WORK/grid-uniform.json" \
       --timeout-minutes 240 > "$WORK/grid-uniform.log"
     ./lab sweep "${SPACE[@]}" --methods magnitude,wanda,sparsegpt,ria --layer-sparsity owl --sweep-id grid-owl \
       --json "$WORK/grid-owl.json" --timeout-minutes 240 > "$WORK/grid-owl.log"
-    end=$(stamp)
-    ./lab down > /dev/null
-    printf '{"start": "%s", "end": "%s"}\n' "$start" "$end" > "$WORK/grid-times.json"
+    stop_lab grid
     ;;
   search)
-    export LAB_HOME="$WORK/search-home"
-    rm -rf "$LAB_HOME"
-    ./lab build
-    start=$(stamp)
-    ./lab up > "$WORK/search-up.log"
+    start_lab search
     ./lab search --request "$ROOT/bench/search-stories15M.json" --model "$STORIES15M" --json "$WORK/search.json" \
       --sweep-json "$WORK/search-sweep.json" --timeout-minutes 240 > "$WORK/search.log" &
     follower=$!
@@ -55,14 +61,13 @@ case "$part" in
     ./lab up > "$WORK/search-restart.log"
     restarted=$(stamp)
     wait "$follower"
-    end=$(stamp)
+    END=$(stamp)  # the count below is not part of the search
     ./lab kafka-console-consumer --topic prunelab.run.requested --from-beginning --property print.key=true \
       --timeout-ms 15000 2>/dev/null | cut -f1 | grep '^search-stories15M' | sort | uniq -c \
       | awk -v b="$before" -v k="$killed" -v r="$restarted" '{n++; if ($1 > 1) d++}
           END {printf "{\"publishedBeforeKill\": %d, \"killedAt\": \"%s\", \"restartedAt\": \"%s\", \"runIds\": %d, \"runIdsPublishedTwice\": %d}\n", b, k, r, n, d}' \
       > "$WORK/search-restart.json"
-    ./lab down > /dev/null
-    printf '{"start": "%s", "end": "%s"}\n' "$start" "$end" > "$WORK/search-times.json"
+    stop_lab search
     ;;
   report)
     python3 "$ROOT/bench/search_report.py" "$WORK" "$RESULTS/search.json" "$RESULTS/search.md"

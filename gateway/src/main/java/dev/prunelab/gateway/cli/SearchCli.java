@@ -117,23 +117,7 @@ public final class SearchCli implements Callable<Integer> {
         GatewayClient client = clients.open(gateway, System.getenv(SweepCli.API_TOKEN_VARIABLE));
         Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
         try {
-            GatewayClient.Reply submitted = client.submitSearch(body);
-            while (submitted.status() == 503 && Instant.now().isBefore(deadline)) {
-                out.println("gateway not ready: " + submitted.error());
-                out.flush();
-                Thread.sleep(Math.max(pollMillis, 1000));
-                submitted = client.submitSearch(body);
-            }
-            if (submitted.status() == 401) {
-                err.println("error: the gateway refused the search (401): set " + SweepCli.API_TOKEN_VARIABLE
-                        + " to its API token (./lab search reads $LAB_HOME/api-token, which ./lab up writes)");
-                return 1;
-            }
-            if (submitted.status() / 100 == 4) {
-                throw new IllegalArgumentException(submitted.error());
-            }
-            if (submitted.status() != 202) {
-                err.println("error: the gateway answered " + submitted.status() + ": " + submitted.error());
+            if (SweepCli.submit(() -> client.submitSearch(body), "search", deadline, pollMillis, out, err) == null) {
                 return 1;
             }
             out.println("submitted search " + search.searchId() + " to " + gateway + ": "

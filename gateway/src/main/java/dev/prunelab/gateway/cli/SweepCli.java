@@ -278,6 +278,42 @@ public final class SweepCli implements Callable<Integer> {
         }
     }
 
+    /** One POST to the gateway. */
+    @FunctionalInterface
+    interface Post {
+        GatewayClient.Reply send() throws IOException, InterruptedException;
+    }
+
+    /**
+     * Submits until the gateway is ready (a 503 while it rebuilds its state is retried until {@code deadline}).
+     *
+     * @return the 202 reply; null after printing why when it was refused for its token or answered otherwise
+     * @throws IllegalArgumentException a 4xx other than 401: the gateway's reason (a bad request, exit code 2)
+     */
+    static GatewayClient.Reply submit(Post post, String what, Instant deadline, long pollMillis, PrintWriter out,
+                                      PrintWriter err) throws IOException, InterruptedException {
+        GatewayClient.Reply submitted = post.send();
+        while (submitted.status() == 503 && Instant.now().isBefore(deadline)) {
+            out.println("gateway not ready: " + submitted.error());
+            out.flush();
+            Thread.sleep(Math.max(pollMillis, 1000));
+            submitted = post.send();
+        }
+        if (submitted.status() == 401) {
+            err.println("error: the gateway refused the " + what + " (401): set " + API_TOKEN_VARIABLE + " to its API "
+                    + "token (./lab " + what + " reads $LAB_HOME/api-token, which ./lab up writes)");
+            return null;
+        }
+        if (submitted.status() / 100 == 4) {
+            throw new IllegalArgumentException(submitted.error());
+        }
+        if (submitted.status() != 202) {
+            err.println("error: the gateway answered " + submitted.status() + ": " + submitted.error());
+            return null;
+        }
+        return submitted;
+    }
+
     /** Writes the gateway's JSON answer pretty-printed to {@code file} (nothing when it is null) and says so. */
     static void write(Path file, String body, PrintWriter out) throws IOException {
         if (file == null) {
@@ -304,23 +340,10 @@ public final class SweepCli implements Callable<Integer> {
         GatewayClient client = clients.open(gateway, System.getenv(API_TOKEN_VARIABLE));
         Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
         try {
-            GatewayClient.Reply submitted = client.submitSweep(new EventCodec().encode(sweep));
-            while (submitted.status() == 503 && Instant.now().isBefore(deadline)) {
-                out.println("gateway not ready: " + submitted.error());
-                out.flush();
-                Thread.sleep(Math.max(pollMillis, 1000));
-                submitted = client.submitSweep(new EventCodec().encode(sweep));
-            }
-            if (submitted.status() == 401) {
-                err.println("error: the gateway refused the submission (401): set " + API_TOKEN_VARIABLE
-                        + " to its API token (./lab sweep reads $LAB_HOME/api-token, which ./lab up writes)");
-                return 1;
-            }
-            if (submitted.status() / 100 == 4) {
-                throw new IllegalArgumentException(submitted.error());
-            }
-            if (submitted.status() != 202) {
-                err.println("error: the gateway answered " + submitted.status() + ": " + submitted.error());
+            String body = new EventCodec().encode(sweep);
+            GatewayClient.Reply submitted = submit(() -> client.submitSweep(body), "sweep", deadline, pollMillis,
+                    out, err);
+            if (submitted == null) {
                 return 1;
             }
             out.println("submitted sweep " + sweep.sweepId() + " to " + gateway + ": "

@@ -67,14 +67,19 @@ class GptqTest {
         return sum;
     }
 
-    private static float[] dequantized(BlockQuantizer.Quantized q) {
-        float[] d = new float[OUT * IN];
-        for (int r = 0; r < OUT; r++) {
-            for (int c = 0; c < IN; c++) {
-                d[r * IN + c] = q.dequantized(r, c);
+    /** The [out, in] weights the blocks hold. */
+    static float[] dequantized(BlockQuantizer.Quantized q, int out, int in) {
+        float[] d = new float[out * in];
+        for (int r = 0; r < out; r++) {
+            for (int c = 0; c < in; c++) {
+                d[r * in + c] = q.dequantized(r, c);
             }
         }
         return d;
+    }
+
+    private static float[] dequantized(BlockQuantizer.Quantized q) {
+        return dequantized(q, OUT, IN);
     }
 
     private static void compare(boolean twoOfFour, long seed) {

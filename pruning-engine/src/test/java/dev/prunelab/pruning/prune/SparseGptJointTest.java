@@ -17,13 +17,7 @@ class SparseGptJointTest {
     private static final int OUT = 48, IN = 256, TOKENS = 600;
 
     private static float[] dequantized(BlockQuantizer.Quantized q) {
-        float[] d = new float[OUT * IN];
-        for (int r = 0; r < OUT; r++) {
-            for (int c = 0; c < IN; c++) {
-                d[r * IN + c] = q.dequantized(r, c);
-            }
-        }
-        return d;
+        return GptqTest.dequantized(q, OUT, IN);
     }
 
     private static void compare(SparsityPattern pattern, long seed) {
