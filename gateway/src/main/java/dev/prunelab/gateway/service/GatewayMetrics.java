@@ -10,6 +10,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,8 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>{@code prunelab.runs.started|finished|failed} (tag service=gateway) count the runs this gateway saw requested,
  * completed and failed since it caught up (the replayed history is not counted again on each start); gauges
- * {@code prunelab.runs.in.flight}, {@code prunelab.sweeps.active} and {@code prunelab.power.last.watts} (tags host,
- * device).
+ * {@code prunelab.runs.in.flight}, {@code prunelab.sweeps.active}, {@code prunelab.searches.active} and
+ * {@code prunelab.power.last.watts} (tags host, device).
  */
 @ApplicationScoped
 public class GatewayMetrics {
@@ -40,6 +41,7 @@ public class GatewayMetrics {
     private Counter failed;
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong sweepsActive = new AtomicLong();
+    private final AtomicLong searchesActive = new AtomicLong();
     private final Map<String, AtomicReference<Double>> lastWatts = new ConcurrentHashMap<>();
     private Map<RunState, Integer> baseline; // counts when the replay caught up; null before
 
@@ -55,6 +57,8 @@ public class GatewayMetrics {
                 .description("runs requested and not yet completed or failed").register(registry);
         Gauge.builder("prunelab.sweeps.active", sweepsActive, AtomicLong::get).tag("service", SERVICE)
                 .description("sweeps with a run not yet completed or failed").register(registry);
+        Gauge.builder("prunelab.searches.active", searchesActive, AtomicLong::get).tag("service", SERVICE)
+                .description("searches running or stopping (docs/search.md)").register(registry);
     }
 
     /** Called for every event applied to the state. */
@@ -97,6 +101,9 @@ public class GatewayMetrics {
         inFlight.set(total - counts.get(RunState.COMPLETED) - counts.get(RunState.FAILED));
         sweepsActive.set(state.join().sweepIds().stream()
                 .filter(id -> state.join().sweep(id).stream().anyMatch(r -> !r.state().isFinal())).count());
+        searchesActive.set(state.searches(Instant.now()).stream()
+                .filter(step -> step.view().status().equals("running") || step.view().status().equals("stopping"))
+                .count());
     }
 
     private static void increment(Counter counter, int by) {

@@ -102,6 +102,10 @@ class SearchResourceTest {
                 .body("candidates[0].screenState", equalTo("requested"));
         given().get("/api/searches").then().statusCode(200).body("searchId", org.hamcrest.Matchers.hasItem("q-rest"));
         given().get("/api/sweeps/q-rest-screen").then().statusCode(200);
+        // q-rest at least (tests sharing this application may have searches of their own under way)
+        GatewayResourceTest.poll(() -> given().get("/q/metrics").then().statusCode(200).extract().asString(),
+                m -> m.lines().anyMatch(l -> l.startsWith("prunelab_searches_active{service=\"gateway\"} ")
+                        && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) >= 1));
 
         // cancelled: both sweeps' cancellations published, no run proposed any more
         GatewayResourceTest.authorized().delete("/api/searches/q-rest").then().statusCode(202);
