@@ -113,10 +113,10 @@ public final class SearchDriver {
         List<SearchView.CandidateView> views = new ArrayList<>();
         for (Candidate c : candidates) {
             Optional<ParetoPoint> screen = point(known, c.screen);
+            boolean full = promoted.contains(c);
             views.add(new SearchView.CandidateView(c.prune.label(), c.screen.runId(), state(known, c.screen),
                     screen.map(ParetoPoint::perplexity).orElse(null), screen.map(ParetoPoint::sizeBytes).orElse(null),
-                    c.paretoLayer, promoted.contains(c), promoted.contains(c) ? c.full.runId() : null,
-                    promoted.contains(c) ? state(known, c.full) : null,
+                    c.paretoLayer, full, full ? c.full.runId() : null, full ? state(known, c.full) : null,
                     point(known, c.full).map(ParetoPoint::perplexity).orElse(null)));
         }
         int fullDone = (int) promoted.stream().filter(c -> isFinal(known, c.full)).count();

@@ -83,7 +83,7 @@ public final class SearchCli implements Callable<Integer> {
         System.exit(CommandLines.of(new SearchCli()).execute(args));
     }
 
-    /** The request file with the options applied, validated as the gateway will; refusals name the field. */
+    /** The request file with the options applied (the caller validates it as the gateway will). */
     String body(Instant now) throws IOException {
         JsonNode tree;
         try {
@@ -103,9 +103,7 @@ public final class SearchCli implements Callable<Integer> {
         } else if (!object.hasNonNull("searchId")) {
             object.put("searchId", "search-" + SweepCli.SWEEP_ID_TIME.format(now));
         }
-        String body = SweepJson.MAPPER.writeValueAsString(object);
-        new EventCodec().decodeSearch(body); // refuses a bad request before anything is sent
-        return body;
+        return SweepJson.MAPPER.writeValueAsString(object);
     }
 
     @Override
@@ -113,7 +111,7 @@ public final class SearchCli implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String body = body(Instant.now());
-        SearchRequest search = new EventCodec().decodeSearch(body);
+        SearchRequest search = new EventCodec().decodeSearch(body); // refuses a bad request before anything is sent
         GatewayClient client = clients.open(gateway, System.getenv(SweepCli.API_TOKEN_VARIABLE));
         Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
         try {

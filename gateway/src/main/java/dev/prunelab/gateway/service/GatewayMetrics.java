@@ -10,7 +10,6 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -101,9 +100,11 @@ public class GatewayMetrics {
         inFlight.set(total - counts.get(RunState.COMPLETED) - counts.get(RunState.FAILED));
         sweepsActive.set(state.join().sweepIds().stream()
                 .filter(id -> state.join().sweep(id).stream().anyMatch(r -> !r.state().isFinal())).count());
-        searchesActive.set(state.searches(Instant.now()).stream()
-                .filter(step -> step.view().status().equals("running") || step.view().status().equals("stopping"))
-                .count());
+    }
+
+    /** Set by {@link SearchAdvancer} from the steps it takes at each tick. */
+    void searchesActive(long count) {
+        searchesActive.set(count);
     }
 
     private static void increment(Counter counter, int by) {

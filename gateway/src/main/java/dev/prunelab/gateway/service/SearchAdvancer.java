@@ -7,6 +7,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Moves every search on, once per gateway tick: publishes the runs its {@link SearchDriver} step proposes. Nothing
@@ -23,6 +24,9 @@ public class SearchAdvancer {
     @Inject
     RunRequestPublisher publisher;
 
+    @Inject
+    GatewayMetrics metrics;
+
     @Scheduled(every = "${prunelab.gateway.tick:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         if (state.catchUp().caughtUp()) {
@@ -30,9 +34,15 @@ public class SearchAdvancer {
         }
     }
 
-    /** Publishes what every search proposes now; a search whose publication fails is retried at the next tick. */
+    /**
+     * Publishes what every search proposes now (a search whose publication fails is retried at the next tick), and
+     * counts the searches running or stopping for {@code prunelab.searches.active}.
+     */
     void advance(Instant now) {
-        for (SearchDriver.Step step : state.searches(now)) {
+        List<SearchDriver.Step> steps = state.searches(now);
+        metrics.searchesActive(steps.stream().filter(step -> step.view().status().equals("running")
+                || step.view().status().equals("stopping")).count());
+        for (SearchDriver.Step step : steps) {
             try {
                 for (RunRequested run : step.toPublish()) {
                     publisher.submit(run);

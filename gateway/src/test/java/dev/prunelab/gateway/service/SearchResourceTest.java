@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class SearchResourceTest {
 
     private static final EventCodec CODEC = new EventCodec();
+    /** Any instant serves: these searches have no time budget, so the clock does not enter their steps. */
+    private static final Instant NOW = Fixtures.T0;
 
     @Inject
     @Any
@@ -85,13 +87,13 @@ class SearchResourceTest {
         assertEquals(2, runRequests.received().size());
 
         // two in flight (parallel 2): a tick proposes nothing until one finishes
-        advancer.advance(Instant.now());
+        advancer.advance(NOW);
         assertEquals(2, runRequests.received().size());
         var source = connector.<String>source(PipelineEventsConsumer.CHANNEL);
         source.send(CODEC.encode(Fixtures.pruned(first.get(1).runId(), first.get(1).prune(), 1000, null)));
         source.send(CODEC.encode(Fixtures.evaluated(first.get(1).runId(), 6.0, 1000, null, 0, 100, 1, 1L << 20)));
         GatewayResourceTest.poll(() -> state.join().get(first.get(1).runId()).orElseThrow().state().isFinal(), b -> b);
-        advancer.advance(Instant.now());
+        advancer.advance(NOW);
         List<RunRequested> next = published().subList(2, published().size());
         assertEquals(List.of("wanda 0.5"), next.stream().map(r -> r.prune().label()).toList());
         assertEquals(2, next.get(0).evaluation().perplexity().maxWindows(), "a screen scores screenWindows windows");
@@ -114,7 +116,7 @@ class SearchResourceTest {
                 .map(m -> CODEC.decode(m.getPayload(), SweepCancelled.class).sweepId()).toList());
         source.send(CODEC.encode(Fixtures.evaluated(first.get(0).runId(), 5.5, 1000, null, 0, 100, 1, 1L << 20)));
         GatewayResourceTest.poll(() -> state.join().get(first.get(0).runId()).orElseThrow().state().isFinal(), b -> b);
-        advancer.advance(Instant.now());
+        advancer.advance(NOW);
         assertEquals(3, runRequests.received().size());
         given().get("/api/searches/q-rest").then().statusCode(200).body("stopReason", equalTo("cancelled"));
     }
