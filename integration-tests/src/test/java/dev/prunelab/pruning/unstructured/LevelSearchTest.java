@@ -28,6 +28,7 @@ import dev.prunelab.text.tokenizer.TextTokenizer;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.PruneMethod;
+import dev.prunelab.vocabulary.RunStage;
 import dev.prunelab.vocabulary.StructuredAllocation;
 import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredTarget;
@@ -38,6 +39,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +60,7 @@ class LevelSearchTest {
     void onTrainedWeightsTheLevelsFoundDivergeLessThanUniformAtTheSameMean() throws Exception {
         try (LoadedModel model = stories260K()) {
             List<int[]> windows = calibrationWindows(model, 8, 128);
-            LevelSearch.Result found = search(model, windows, SMALL);
+            LevelSearch.Result found = search(model, windows, SMALL, temp.resolve("first"), NONE);
             assertEquals(0.7, Arrays.stream(found.allocation()).average().orElseThrow(), 1e-9, "mean level");
             List<Double> ladder = Arrays.stream(found.ladder()).boxed().toList();
             for (double level : found.allocation()) {
@@ -72,8 +74,86 @@ class LevelSearchTest {
                 assertTrue(found.divergenceByGeneration()[g] <= found.divergenceByGeneration()[g - 1],
                         "the parent only ever improves");
             }
-            assertArrayEquals(found.allocation(), search(model, windows, SMALL).allocation(), "same seed, same levels");
+            assertArrayEquals(found.allocation(), search(model, windows, SMALL, temp.resolve("again"), NONE)
+                    .allocation(), "same seed, same levels");
         }
+    }
+
+    /** Stops the search (as a killed process would) when it reports {@code done} of {@code total}. */
+    private record StopAt(int done, int total) implements ProgressListener {
+        @Override
+        public void progress(RunStage stage, int finished, int of) {
+            if (finished == done && of == total) {
+                throw new IllegalStateException("stopped at " + done + " of " + total);
+            }
+        }
+    }
+
+    @Test
+    void aSearchStoppedMidwayResumesFromItsDirectoryWithTheResultItWouldHaveHad() throws Exception {
+        try (LoadedModel model = stories260K()) {
+            List<int[]> windows = calibrationWindows(model, 8, 128);
+            AtomicInteger blocksPruned = new AtomicInteger();
+            LevelSearch.Result whole = search(model, windows, SMALL, temp.resolve("whole"), blocksPruned);
+            int levels = whole.ladder().length;
+            int layers = model.config().numLayers();
+            assertEquals(layers * levels, blocksPruned.get(), "every block at every level, once");
+
+            // stopped after 2 of the 6 generations: the database is not built again, the search goes on from there
+            Path directory = temp.resolve("stopped");
+            assertThrows(IllegalStateException.class, () -> LevelSearch.search(model.config(), model.tensors(),
+                    "wanda", "wanda", 0.7, false, variant(model, new AtomicInteger()), calibration(model, windows),
+                    windows, SMALL, directory, new StopAt(2, SMALL.generations())));
+            blocksPruned.set(0);
+            assertResultsEqual(whole, search(model, windows, SMALL, directory, blocksPruned));
+            assertEquals(0, blocksPruned.get(), "the database was on disk");
+
+            // stopped inside the database (after block 2 of 5): only the blocks after it are pruned again
+            Path early = temp.resolve("early");
+            assertThrows(IllegalStateException.class, () -> LevelSearch.search(model.config(), model.tensors(),
+                    "wanda", "wanda", 0.7, false, variant(model, new AtomicInteger()), calibration(model, windows),
+                    windows, SMALL, early, new StopAt(2, layers)));
+            blocksPruned.set(0);
+            assertResultsEqual(whole, search(model, windows, SMALL, early, blocksPruned));
+            assertEquals((layers - 2) * levels, blocksPruned.get(), "blocks 2.. pruned again, 0 and 1 read back");
+
+            // another seed keeps the database and starts the generations over: what a fresh search finds
+            LevelSearch.Settings otherSeed = new LevelSearch.Settings(0.05, 3, 6, 6, new int[] {2, 4},
+                    new int[] {2, 1}, 8);
+            blocksPruned.set(0);
+            LevelSearch.Result reseeded = search(model, windows, otherSeed, directory, blocksPruned);
+            assertEquals(0, blocksPruned.get());
+            assertResultsEqual(search(model, windows, otherSeed, temp.resolve("fresh"), NONE), reseeded);
+
+            // another target is another database: the directory's blocks are pruned again
+            blocksPruned.set(0);
+            LevelSearch.search(model.config(), model.tensors(), "wanda", "wanda", 0.6, false,
+                    variant(model, blocksPruned), calibration(model, windows), windows, SMALL, directory,
+                    ProgressListener.NONE);
+            assertEquals(layers * 7, blocksPruned.get());
+        }
+    }
+
+    @Test
+    void aCacheOfOneBlockOpensBlocksFromDiskAgainAndFindsTheSameLevels() throws Exception {
+        try (LoadedModel model = stories260K()) {
+            List<int[]> windows = calibrationWindows(model, 8, 128);
+            LevelSearch.Result open = search(model, windows, SMALL, temp.resolve("open"), NONE);
+            LevelSearch.Result oneBlock = search(model, windows, SMALL.withCacheBytes(1), temp.resolve("one"), NONE);
+            assertResultsEqual(open, oneBlock);
+            int blocks = model.config().numLayers() * open.ladder().length;
+            assertTrue(open.blocksOpened() <= blocks, "each block at each level opened at most once: "
+                    + open.blocksOpened());
+            assertTrue(oneBlock.blocksOpened() > blocks, "closed and opened again: " + oneBlock.blocksOpened());
+        }
+    }
+
+    private static void assertResultsEqual(LevelSearch.Result expected, LevelSearch.Result actual) {
+        assertArrayEquals(expected.allocation(), actual.allocation(), 0.0, "levels");
+        assertArrayEquals(expected.divergenceByGeneration(), actual.divergenceByGeneration(), 0.0, "trace");
+        assertEquals(expected.uniformDivergence(), actual.uniformDivergence(), 0.0);
+        assertEquals(expected.foundDivergence(), actual.foundDivergence(), 0.0);
+        assertEquals(expected.evaluations(), actual.evaluations(), "candidates scored");
     }
 
     @Test
@@ -93,6 +173,7 @@ class LevelSearchTest {
             for (PruneReport.MatrixSparsity matrix : report.matrices()) {
                 assertEquals(levels[matrix.layer()], matrix.requested(), 1e-12, matrix.name());
             }
+            assertTrue(Files.notExists(LevelSearch.directoryBeside(out)), "the search's database is deleted");
         }
     }
 
@@ -131,6 +212,7 @@ class LevelSearchTest {
             assertEquals(0.3, Arrays.stream(ratios).average().orElseThrow(), 1e-9, "mean ratio");
             assertArrayEquals(ratios, report.layerRatios(), 0.0, "the prune used the ratios found");
             assertTrue(recorded.get("foundDivergence").asDouble() <= recorded.get("uniformDivergence").asDouble());
+            assertTrue(Files.notExists(LevelSearch.directoryBeside(out)), "the search's database is deleted");
             // each layer lost its own share of its MLP channels, rounded to whole channels
             for (int layer = 0; layer < ratios.length; layer++) {
                 long before = model.config().intermediateSize();
@@ -140,16 +222,30 @@ class LevelSearchTest {
         }
     }
 
-    private static LevelSearch.Result search(LoadedModel model, List<int[]> windows, LevelSearch.Settings settings) {
+    private static final AtomicInteger NONE = new AtomicInteger();
+
+    /** Wanda 0.7 searched in {@code directory}, counting the blocks the database prunes into {@code blocksPruned}. */
+    private static LevelSearch.Result search(LoadedModel model, List<int[]> windows, LevelSearch.Settings settings,
+            Path directory, AtomicInteger blocksPruned) {
+        return LevelSearch.search(model.config(), model.tensors(), "wanda", "wanda", 0.7, false,
+                variant(model, blocksPruned), calibration(model, windows), windows, settings, directory,
+                ProgressListener.NONE);
+    }
+
+    private static LevelSearch.BlockVariant variant(LoadedModel model, AtomicInteger blocksPruned) {
         PruneRequest request = new PruneRequest(PruneRequest.method(PruneMethod.WANDA),
                 new SparsityPattern.Unstructured(0.7), LayerSparsity.SEARCH,
-                new Calibration(Path.of("calibration.txt"), windows.size(), windows.get(0).length, 0),
-                WeightDtype.FLOAT32, 1);
-        BlockCalibration calibration = new BlockCalibration(model.config(), request.calibration(), 1,
-                new StageTimer(new HashMap<>()));
-        return LevelSearch.search(model.config(), model.tensors(), "wanda", 0.7, false,
-                SequentialPruner.searchVariant(model.config(), model.tensors(), request), calibration, windows,
-                settings, ProgressListener.NONE);
+                new Calibration(Path.of("calibration.txt"), 8, 128, 0), WeightDtype.FLOAT32, 1);
+        LevelSearch.BlockVariant wanda = SequentialPruner.searchVariant(model.config(), model.tensors(), request);
+        return (layer, level, stats, file) -> {
+            blocksPruned.incrementAndGet();
+            wanda.write(layer, level, stats, file);
+        };
+    }
+
+    private static BlockCalibration calibration(LoadedModel model, List<int[]> windows) {
+        return new BlockCalibration(model.config(), new Calibration(Path.of("calibration.txt"), windows.size(),
+                windows.get(0).length, 0), 1, new StageTimer(new HashMap<>()));
     }
 
     private static LoadedModel stories260K() throws Exception {

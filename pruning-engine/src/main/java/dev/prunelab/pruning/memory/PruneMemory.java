@@ -59,10 +59,11 @@ public final class PruneMemory {
     }
 
     /**
-     * A layer-sparsity search's database and fitness: every block pruned at each of {@code levels} levels, and the
-     * dense model's next-token probabilities on {@code windows} windows.
+     * A layer-sparsity search's database and fitness: every block pruned at each of {@code levels} levels (on disk,
+     * at most {@code cacheBytes} of them open at once), the dense model's next-token probabilities on {@code windows}
+     * windows, and the hidden states of {@code candidateWindows} candidate windows scored together.
      */
-    public record Search(int levels, int windows) {
+    public record Search(int levels, int windows, long cacheBytes, int candidateWindows) {
     }
 
     /** The embedding stage, every block, and the export, in order. */
@@ -135,9 +136,23 @@ public final class PruneMemory {
             long linearWeights) {
         long tokens = (long) plan.search().windows() * plan.window();
         long hiddenStates = (long) plan.windows() * plan.window() * config.hiddenSize() * Float.BYTES;
+        long database = (long) plan.search().levels() * linearWeights * Float.BYTES;
+        long largestBlock = 0;
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            long block = 0;
+            for (String module : family.linearInputs(layer).keySet()) {
+                block += weights.info(module + ".weight").elementCount() * Float.BYTES;
+            }
+            largestBlock = Math.max(largestBlock, block);
+        }
+        // the cache closes the least recently used block before it opens another, but always holds the one in use
+        long open = Math.min(database, Math.max(plan.search().cacheBytes(), largestBlock));
         return new WorkingSet("the layer search", List.of(
-                new Part("every block pruned at " + plan.search().levels() + " levels, in ONNX Runtime",
-                        (long) plan.search().levels() * linearWeights * Float.BYTES, Where.NATIVE),
+                new Part(open == database ? "every block pruned at " + plan.search().levels() + " levels, in ONNX Runtime"
+                        : "the blocks its cache keeps open, in ONNX Runtime", open, Where.NATIVE),
+                new Part("the hidden states of the candidates scored together",
+                        (long) plan.search().candidateWindows() * plan.window() * config.hiddenSize() * Float.BYTES,
+                        Where.JAVA_HEAP),
                 new Part("the head in ONNX Runtime", weights.info(family.embeddingName()).elementCount() * Float.BYTES,
                         Where.NATIVE),
                 new Part("the dense model's next-token probabilities", tokens * config.vocabSize() * Float.BYTES,

@@ -13,15 +13,17 @@ import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -44,9 +46,12 @@ import jdk.incubator.vector.VectorSpecies;
  * </ol>
  * The mean over blocks is the target, as OWL's allocation keeps it: the sparsity over all weights is the target where
  * the blocks are equally large (the decoder blocks of every model this lab prunes). Deterministic for a
- * seed. The database holds 2K + 1 pruned copies of every block's linear weights in ONNX Runtime sessions, in
- * memory: 11 float32 copies of the model's linear weights at the defaults (stories15M: 0.26 GB), counted in the
- * prune's memory plan ({@link #memoryPlan}), so a model too large for it is refused before any work.
+ * seed. The database holds 2K + 1 pruned copies of every block's linear weights (11 float32 copies at the defaults:
+ * stories15M 0.26 GB, an 8B model 0.3 TB) on disk ({@link LevelDatabase}), written block by block as the dense pass
+ * goes; the search opens them as ONNX Runtime sessions, at most {@link Settings#cacheBytes} at once, and scores a
+ * selection stage block by block over all its candidates, so that each block's level is opened once a stage. The
+ * prune's memory plan counts the cache and the candidates' states ({@link #memoryPlan}). The search's directory also
+ * keeps its progress ({@link SearchProgress}): an interrupted search resumes with the same result it would have had.
  */
 public final class LevelSearch {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -59,10 +64,15 @@ public final class LevelSearch {
      * @param stageWindows     calibration windows each selection stage scores on, growing
      * @param stageSurvivors   how many candidates each stage keeps (the last: 1)
      * @param seed             the mutations' seed
+     * @param cacheBytes       the database's blocks the search keeps open at once, in bytes of their weights
+     *                         ({@link LevelDatabase}): a database within it is opened once
      */
     public record Settings(double step, int stepsEachSide, int generations, int offspring, int[] stageWindows,
-            int[] stageSurvivors, long seed) {
+            int[] stageSurvivors, long seed, long cacheBytes) {
         public Settings {
+            if (cacheBytes <= 0) {
+                throw new IllegalArgumentException("the search's cache needs a positive size, was " + cacheBytes);
+            }
             if (stageWindows.length == 0 || stageWindows.length != stageSurvivors.length
                     || stageSurvivors[stageSurvivors.length - 1] != 1) {
                 throw new IllegalArgumentException("stages need windows and survivors each, the last keeping 1");
@@ -72,6 +82,12 @@ public final class LevelSearch {
             }
         }
 
+        /** Settings with the default cache ({@link #DEFAULT_CACHE_BYTES}). */
+        public Settings(double step, int stepsEachSide, int generations, int offspring, int[] stageWindows,
+                int[] stageSurvivors, long seed) {
+            this(step, stepsEachSide, generations, offspring, stageWindows, stageSurvivors, seed, DEFAULT_CACHE_BYTES);
+        }
+
         /**
          * The lab's defaults: steps of 0.05 up to 0.25 either side, 40 generations of 16 offspring, scored on 2
          * windows, the best 4 of them on 8 (EvoPress's multi-step selection at this lab's model sizes).
@@ -79,7 +95,25 @@ public final class LevelSearch {
         public static Settings defaults(long seed) {
             return new Settings(0.05, 5, 40, 16, new int[] {2, 8}, new int[] {4, 1}, seed);
         }
+
+        /** The same settings with another cache size. */
+        public Settings withCacheBytes(long bytes) {
+            return new Settings(step, stepsEachSide, generations, offspring, stageWindows, stageSurvivors, seed, bytes);
+        }
+
+        /** What determines the search's course once the database is built (the cache only its speed). */
+        String key() {
+            return "generations " + generations + " offspring " + offspring + " windows "
+                    + Arrays.toString(stageWindows) + " survivors " + Arrays.toString(stageSurvivors) + " seed " + seed;
+        }
     }
+
+    /**
+     * Blocks the search keeps open by default: 2 GiB of float32 weights, the whole database of a model up to about
+     * 190M parameters at the default 11 levels (stories15M's is 0.26 GB); a larger model's blocks are opened from
+     * disk as each selection stage reaches them.
+     */
+    public static final long DEFAULT_CACHE_BYTES = 2L << 30;
 
     /** The stage timer's name for the search's own seconds (the database's are calibration and pruning). */
     public static final String STAGE = "layer_search";
@@ -98,11 +132,14 @@ public final class LevelSearch {
      * @param divergenceByGeneration the parent's divergence after each generation
      * @param evaluations        candidate scorings (a candidate on one stage's windows is one)
      * @param windowTokens       tokens per window
+     * @param blocksOpened       block sessions opened from the database on disk (a block at a level the cache had
+     *                           closed is opened again); null in results written before the database was on disk
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(String method, double target, double[] allocation, double[] ladder, double uniformDivergence,
             double foundDivergence, double[] divergenceByGeneration, int generations, int offspring,
-            int[] stageWindows, int[] stageSurvivors, long seed, int evaluations, int windowTokens) {
+            int[] stageWindows, int[] stageSurvivors, long seed, int evaluations, int windowTokens,
+            Integer blocksOpened) {
         public static final String FILE_NAME = "layer-search.json";
     }
 
@@ -111,8 +148,14 @@ public final class LevelSearch {
         Settings settings = Settings.defaults(0);
         int lowest = lowestStep(target, settings);
         int highest = highestStep(target, settings);
+        int candidateWindows = 0;
+        int candidates = settings.offspring();
+        for (int stage = 0; stage < settings.stageWindows().length; stage++) {
+            candidateWindows = Math.max(candidateWindows, candidates * settings.stageWindows()[stage]);
+            candidates = Math.min(candidates, settings.stageSurvivors()[stage]);
+        }
         return new PruneMemory.Search(Math.max(1, highest - lowest + 1),
-                settings.stageWindows()[settings.stageWindows().length - 1]);
+                settings.stageWindows()[settings.stageWindows().length - 1], settings.cacheBytes(), candidateWindows);
     }
 
     /** The highest level the default search at {@code target} may give a block. */
@@ -145,8 +188,8 @@ public final class LevelSearch {
     private final double step;
     private final int lowestStep;   // k of the ladder's lowest level (negative)
     private final int highestStep;  // k of its highest
-    private final GraphSession[][] blockSessions; // [layer][k - lowestStep]
-    private final Map<String, Double> scored = new HashMap<>(); // candidate and window count -> divergence
+    private final LevelDatabase database;
+    private final Map<String, Double> scored = new LinkedHashMap<>(); // candidate and window count -> divergence
     private GraphSession head;
     private List<float[]> evaluationInputs;  // the first windows' hidden states after the embedding
     private final List<float[]> denseProbabilities = new ArrayList<>(); // [window x vocab] per window
@@ -154,7 +197,8 @@ public final class LevelSearch {
     private float[] logProbabilityScratch;   // one window's candidate log-probabilities, reused
     private int evaluations;
 
-    private LevelSearch(DecoderConfig config, double target, Settings settings, BlockCalibration calibration) {
+    private LevelSearch(DecoderConfig config, TensorSource weights, double target, Settings settings,
+            BlockCalibration calibration, Path directory) {
         this.config = config;
         this.layers = config.numLayers();
         this.width = calibration.width();
@@ -163,25 +207,35 @@ public final class LevelSearch {
         this.step = settings.step();
         this.lowestStep = lowestStep(target, settings);
         this.highestStep = highestStep(target, settings);
-        this.blockSessions = new GraphSession[layers][highestStep - lowestStep + 1];
+        this.database = new LevelDatabase(directory, config, weights, highestStep - lowestStep + 1, width,
+                calibration.threads(), settings.cacheBytes());
     }
 
-    /** A block pruned at one level, from its dense statistics: the model's weights with the block's replaced. */
+    /** A block pruned at one level, from its dense statistics. */
     @FunctionalInterface
     public interface BlockVariant {
-        TensorSource at(int layer, double level, Map<FamilyGraphs.Tap, InputStatistics> statistics);
+        /**
+         * Writes the block's tensors that differ from the model's at {@code level} (float32 safetensors, the
+         * model's own names) to {@code file}, under a temporary name moved into place once complete.
+         */
+        void write(int layer, double level, Map<FamilyGraphs.Tap, InputStatistics> statistics, Path file);
     }
 
     /**
      * Searches each block's level around {@code target} on {@code windows} (the request's calibration windows: every
-     * window for the database's statistics, the first ones for the fitness).
+     * window for the database's statistics, the first ones for the fitness), with the database and the search's
+     * state in {@code directory}: a search interrupted there resumes where it stopped when called again with the
+     * same model, windows, method and settings (its database's finished blocks and its finished generations are
+     * kept; anything else there is started over). The directory is the caller's to delete once the result is used.
      *
-     * @param method  what prunes the blocks, for the record
-     * @param hessian whether the variants read XᵀX (SparseGPT)
+     * @param method     what prunes the blocks, for the record
+     * @param variantKey everything besides the model, target and windows that decides the blocks' pruned weights
+     *                   (the method and its settings): a database built under another key is built again
+     * @param hessian    whether the variants read XᵀX (SparseGPT)
      */
-    public static Result search(DecoderConfig config, TensorSource weights, String method, double target,
-            boolean hessian, BlockVariant variant, BlockCalibration calibration, List<int[]> windows, Settings settings,
-            ProgressListener listener) {
+    public static Result search(DecoderConfig config, TensorSource weights, String method, String variantKey,
+            double target, boolean hessian, BlockVariant variant, BlockCalibration calibration, List<int[]> windows,
+            Settings settings, Path directory, ProgressListener listener) {
         int needed = settings.stageWindows()[settings.stageWindows().length - 1];
         if (windows.size() < needed) {
             throw new InvalidSetting("samples", "the layer search scores candidates on " + needed
@@ -192,26 +246,36 @@ public final class LevelSearch {
                     + " either side of the target, within [" + settings.step() + ", " + MAX_LEVEL + "]; "
                     + target + " leaves no room");
         }
-        LevelSearch search = new LevelSearch(config, target, settings, calibration);
+        LevelSearch search = new LevelSearch(config, weights, target, settings, calibration, directory);
+        SearchProgress progress = SearchProgress.open(directory, SearchProgress.databaseFingerprint(config, weights, variantKey,
+                target, search.ladder(), hessian, windows), settings.key());
         try {
-            search.buildDatabase(weights, hessian, variant, calibration, windows, listener);
+            search.buildDatabase(weights, hessian, variant, calibration, windows, progress, listener);
             search.evaluationInputs = calibration.embed(weights, windows.subList(0, needed));
             search.head = calibration.timer().time("calibration_forward", () -> new GraphSession(
                     CalibrationGraphs.head(config, weights, calibration.width()), calibration.threads()));
             search.scoreDense(weights, calibration);
-            return calibration.timer().time(STAGE, () -> search.evolve(method, settings, listener));
+            return calibration.timer().time(STAGE, () -> search.evolve(method, settings, progress, listener));
         } finally {
             if (search.head != null) {
                 search.head.close();
             }
-            for (GraphSession[] block : search.blockSessions) {
-                for (GraphSession session : block) {
-                    if (session != null) {
-                        session.close();
-                    }
-                }
-            }
+            search.database.close();
         }
+    }
+
+    /**
+     * Where a prune into {@code out} keeps its search (a hidden directory beside the output, as its spill file): a
+     * prune run again into the same output after an interruption finds the search's database and generations there.
+     */
+    public static Path directoryBeside(Path out) {
+        Path absolute = out.toAbsolutePath();
+        return absolute.resolveSibling("." + absolute.getFileName() + ".layer-search");
+    }
+
+    /** Deletes a search's directory once its result is used (the search's own files, then the directory if empty). */
+    public static void removeDirectory(Path directory) {
+        SearchProgress.remove(directory);
     }
 
     /** The ladder's levels, lowest first. */
@@ -227,27 +291,54 @@ public final class LevelSearch {
         return level(target, k, step);
     }
 
-    /** One dense pass: each block's statistics, and the block pruned at every level into a session. */
+    /**
+     * One dense pass: each block's statistics, and the block pruned at every level onto disk, from the first block
+     * the database lacks (the dense states entering it read back when an earlier build saved them).
+     */
     private void buildDatabase(TensorSource weights, boolean hessian, BlockVariant variant,
-            BlockCalibration calibration, List<int[]> windows, ProgressListener listener) {
-        List<float[]> hidden = calibration.embed(weights, windows);
-        listener.progress(RunStage.CALIBRATE, 0, layers);
-        for (int layer = 0; layer < layers; layer++) {
+            BlockCalibration calibration, List<int[]> windows, SearchProgress progress, ProgressListener listener) {
+        int first = 0;
+        List<float[]> hidden = null;
+        for (int layer = layers; layer > 0 && hidden == null; layer--) {
+            if (allComplete(layer)) {
+                hidden = layer == layers ? List.of()
+                        : database.loadHidden(layer - 1, windows.size(), window * width).map(ArrayList::new)
+                                .orElse(null);
+                first = hidden == null ? 0 : layer;
+            }
+        }
+        if (hidden == null) {
+            hidden = calibration.embed(weights, windows);
+        }
+        listener.progress(RunStage.CALIBRATE, first, layers);
+        for (int layer = first; layer < layers; layer++) {
             // dense statistics, and the dense outputs for the next block: every level is pruned from the same inputs
             Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(weights, layer, hidden, hessian,
                     layer + 1 < layers);
             for (int k = lowestStep; k <= highestStep; k++) {
                 int current = layer;
                 double level = level(k);
-                TensorSource pruned = calibration.timer().time("pruning_math", () -> variant.at(current, level, stats));
-                try (pruned) {
-                    blockSessions[layer][k - lowestStep] = calibration.timer().time("calibration_forward",
-                            () -> new GraphSession(CalibrationGraphs.block(config, pruned, current, width, true),
-                                    calibration.threads()));
-                }
+                Path file = database.file(layer, k - lowestStep);
+                calibration.timer().time("pruning_math", () -> {
+                    variant.write(current, level, stats, file);
+                    return null;
+                });
+            }
+            if (layer + 1 < layers) {
+                database.saveHidden(layer, hidden);
             }
             listener.progress(RunStage.CALIBRATE, layer + 1, layers);
         }
+    }
+
+    /** Whether blocks [0, count) are all in the database. */
+    private boolean allComplete(int count) {
+        for (int layer = 0; layer < count; layer++) {
+            if (!database.complete(layer)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The dense model's next-token probabilities on the evaluation windows, and their Σ p log p. */
@@ -276,38 +367,78 @@ public final class LevelSearch {
                 .get(CalibrationGraphs.LOG_PROBS_OUTPUT);
     }
 
-    /**
-     * Mean KL(dense ‖ candidate) per token over the first {@code windows} evaluation windows, the candidate's block
-     * l at level target + steps[l]·step. Σ_v p (log p − log q) = Σ p log p − Σ p log q, the first term the dense
-     * model's own.
-     */
+    /** {@link #divergences} of one candidate. */
     double divergence(int[] steps, int windows) {
-        String key = Arrays.toString(steps) + "@" + windows;
-        Double known = scored.get(key);
-        if (known != null) {
-            return known;
-        }
-        evaluations++;
-        double total = 0;
-        for (int w = 0; w < windows; w++) {
-            float[] states = evaluationInputs.get(w);
-            for (int layer = 0; layer < layers; layer++) {
-                FloatBuffer out = blockSessions[layer][steps[layer] - lowestStep]
-                        .runHiddenBatch(List.of(states), 0, 1, window, width, Set.of(CalibrationGraphs.HIDDEN_OUTPUT))
-                        .get(CalibrationGraphs.HIDDEN_OUTPUT);
-                states = new float[window * width];
-                out.get(states);
+        return divergences(List.of(steps), windows)[0];
+    }
+
+    /**
+     * Mean KL(dense ‖ candidate) per token over the first {@code windows} evaluation windows of each candidate, the
+     * candidate's block l at level target + steps[l]·step. Σ_v p (log p − log q) = Σ p log p − Σ p log q, the first
+     * term the dense model's own. Block by block over all the candidates at once, each block's level opened once for
+     * every candidate that takes it ({@link LevelDatabase}); each window still runs alone through each block, so a
+     * candidate's figure does not depend on which others were scored with it.
+     */
+    double[] divergences(List<int[]> candidates, int windows) {
+        double[] result = new double[candidates.size()];
+        Map<String, Integer> pending = new LinkedHashMap<>(); // key -> index into result, scored here
+        for (int c = 0; c < candidates.size(); c++) {
+            String key = key(candidates.get(c), windows);
+            Double known = scored.get(key);
+            if (known != null) {
+                result[c] = known;
+            } else if (!pending.containsKey(key)) {
+                pending.put(key, c);
             }
-            FloatBuffer logProbs = logProbabilities(states);
-            if (logProbabilityScratch == null) {
-                logProbabilityScratch = new float[logProbs.remaining()];
-            }
-            logProbs.get(logProbabilityScratch);
-            total += denseNegativeEntropy[w] - dot(denseProbabilities.get(w), logProbabilityScratch);
         }
-        double divergence = total / ((double) windows * window);
-        scored.put(key, divergence);
-        return divergence;
+        List<Integer> todo = new ArrayList<>(pending.values());
+        float[][][] states = new float[todo.size()][windows][];
+        for (int t = 0; t < todo.size(); t++) {
+            for (int w = 0; w < windows; w++) {
+                states[t][w] = evaluationInputs.get(w);
+            }
+        }
+        for (int layer = 0; layer < layers; layer++) {
+            Map<Integer, List<Integer>> byLevel = new TreeMap<>();
+            for (int t = 0; t < todo.size(); t++) {
+                byLevel.computeIfAbsent(candidates.get(todo.get(t))[layer], k -> new ArrayList<>()).add(t);
+            }
+            for (Map.Entry<Integer, List<Integer>> level : byLevel.entrySet()) {
+                GraphSession session = database.session(layer, level.getKey() - lowestStep);
+                for (int t : level.getValue()) {
+                    for (int w = 0; w < windows; w++) {
+                        FloatBuffer out = session.runHiddenBatch(List.of(states[t][w]), 0, 1, window, width,
+                                Set.of(CalibrationGraphs.HIDDEN_OUTPUT)).get(CalibrationGraphs.HIDDEN_OUTPUT);
+                        float[] next = new float[window * width];
+                        out.get(next);
+                        states[t][w] = next;
+                    }
+                }
+            }
+        }
+        for (int t = 0; t < todo.size(); t++) {
+            evaluations++;
+            double total = 0;
+            for (int w = 0; w < windows; w++) {
+                FloatBuffer logProbs = logProbabilities(states[t][w]);
+                states[t][w] = null;
+                if (logProbabilityScratch == null) {
+                    logProbabilityScratch = new float[logProbs.remaining()];
+                }
+                logProbs.get(logProbabilityScratch);
+                total += denseNegativeEntropy[w] - dot(denseProbabilities.get(w), logProbabilityScratch);
+            }
+            double divergence = total / ((double) windows * window);
+            scored.put(key(candidates.get(todo.get(t)), windows), divergence);
+        }
+        for (int c = 0; c < candidates.size(); c++) {
+            result[c] = scored.get(key(candidates.get(c), windows));
+        }
+        return result;
+    }
+
+    private static String key(int[] steps, int windows) {
+        return Arrays.toString(steps) + "@" + windows;
     }
 
     /** Σ p·x over a window, in float lanes per vocabulary row and in double across rows. */
@@ -333,44 +464,64 @@ public final class LevelSearch {
     private record Candidate(int[] steps, double divergence) {
     }
 
-    private Result evolve(String method, Settings settings, ProgressListener listener) {
+    /**
+     * The (1 + λ) search from uniform; after each generation its state goes to {@code progress}, and a search that
+     * finds generations already done there replays their mutations (the random draws of each generation depend only
+     * on the parent it started from) and goes on from the last one, with the scores it had.
+     */
+    private Result evolve(String method, Settings settings, SearchProgress progress, ProgressListener listener) {
         int[] stageWindows = settings.stageWindows();
         int finalWindows = stageWindows[stageWindows.length - 1];
         SplittableRandom random = new SplittableRandom(settings.seed());
+        SearchProgress.Generations done = progress.generations();
         int[] parent = new int[layers]; // uniform: every block at the target
-        double parentDivergence = divergence(parent, finalWindows);
-        double uniformDivergence = parentDivergence;
         double[] trace = new double[settings.generations()];
-        listener.progress(RunStage.CALIBRATE, 0, settings.generations());
-        for (int generation = 0; generation < settings.generations(); generation++) {
-            Set<String> seen = new LinkedHashSet<>();
-            seen.add(Arrays.toString(parent));
-            List<int[]> offspring = new ArrayList<>();
-            for (int attempt = 0; offspring.size() < settings.offspring() && attempt < 20 * settings.offspring();
-                    attempt++) {
-                int[] child = mutate(parent, random);
-                if (child != null && seen.add(Arrays.toString(child))) {
-                    offspring.add(child);
-                }
+        double parentDivergence;
+        double uniformDivergence;
+        int start = 0;
+        if (done != null && done.parents().size() <= settings.generations() && !done.parents().isEmpty()) {
+            scored.putAll(done.scored());
+            evaluations = done.evaluations();
+            uniformDivergence = done.uniformDivergence();
+            start = done.parents().size() - 1;          // parents[g] = the parent generation g started from
+            for (int generation = 0; generation < start; generation++) {
+                offspring(done.parents().get(generation), settings, random);
+                trace[generation] = done.trace()[generation];
             }
-            List<Candidate> survivors = new ArrayList<>();
-            for (int[] child : offspring) {
-                survivors.add(new Candidate(child, Double.NaN));
-            }
+            parent = done.parents().get(start).clone();
+            parentDivergence = start == 0 ? uniformDivergence : trace[start - 1];
+        } else {
+            parentDivergence = divergence(parent, finalWindows);
+            uniformDivergence = parentDivergence;
+        }
+        List<int[]> parents = new ArrayList<>(done == null ? List.of() : done.parents().subList(0, start));
+        parents.add(parent.clone());
+        listener.progress(RunStage.CALIBRATE, start, settings.generations());
+        for (int generation = start; generation < settings.generations(); generation++) {
+            List<int[]> survivors = offspring(parent, settings, random);
             for (int stage = 0; stage < stageWindows.length && !survivors.isEmpty(); stage++) {
-                int windows = stageWindows[stage];
-                List<Candidate> scoredStage = new ArrayList<>();
-                for (Candidate candidate : survivors) {
-                    scoredStage.add(new Candidate(candidate.steps(), divergence(candidate.steps(), windows)));
+                double[] divergences = divergences(survivors, stageWindows[stage]);
+                List<Candidate> ranked = new ArrayList<>();
+                for (int c = 0; c < survivors.size(); c++) {
+                    ranked.add(new Candidate(survivors.get(c), divergences[c]));
                 }
-                scoredStage.sort(Comparator.comparingDouble(Candidate::divergence));
-                survivors = scoredStage.subList(0, Math.min(settings.stageSurvivors()[stage], scoredStage.size()));
+                ranked.sort(Comparator.comparingDouble(Candidate::divergence));
+                survivors = new ArrayList<>();
+                for (Candidate kept : ranked.subList(0, Math.min(settings.stageSurvivors()[stage], ranked.size()))) {
+                    survivors.add(kept.steps());
+                }
             }
-            if (!survivors.isEmpty() && survivors.get(0).divergence() < parentDivergence) {
-                parent = survivors.get(0).steps();
-                parentDivergence = survivors.get(0).divergence();
+            if (!survivors.isEmpty()) {
+                double best = divergence(survivors.get(0), finalWindows);
+                if (best < parentDivergence) {
+                    parent = survivors.get(0);
+                    parentDivergence = best;
+                }
             }
             trace[generation] = parentDivergence;
+            parents.add(parent.clone());
+            progress.generationDone(new SearchProgress.Generations(parents, Arrays.copyOf(trace, generation + 1),
+                    uniformDivergence, evaluations, scored));
             listener.progress(RunStage.CALIBRATE, generation + 1, settings.generations());
         }
         double[] allocation = new double[layers];
@@ -379,7 +530,22 @@ public final class LevelSearch {
         }
         return new Result(method, target, allocation, ladder(), uniformDivergence,
                 parentDivergence, trace, settings.generations(), settings.offspring(), stageWindows.clone(),
-                settings.stageSurvivors().clone(), settings.seed(), evaluations, window);
+                settings.stageSurvivors().clone(), settings.seed(), evaluations, window, database.sessionsOpened());
+    }
+
+    /** A generation's offspring of {@code parent}: up to λ distinct mutants, none the parent itself. */
+    private List<int[]> offspring(int[] parent, Settings settings, SplittableRandom random) {
+        Set<String> seen = new LinkedHashSet<>();
+        seen.add(Arrays.toString(parent));
+        List<int[]> offspring = new ArrayList<>();
+        for (int attempt = 0; offspring.size() < settings.offspring() && attempt < 20 * settings.offspring();
+                attempt++) {
+            int[] child = mutate(parent, random);
+            if (child != null && seen.add(Arrays.toString(child))) {
+                offspring.add(child);
+            }
+        }
+        return offspring;
     }
 
     /** One to three level switches: a block a step up, another a step down; null when no switch is possible. */

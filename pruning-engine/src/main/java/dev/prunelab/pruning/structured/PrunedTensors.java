@@ -53,6 +53,21 @@ final class PrunedTensors implements RoutingTensorSource {
         if (unspilled.isEmpty()) {
             return;
         }
+        write(file);
+        SafetensorsFile reader = SafetensorsFile.open(file, Optional::of); // the names as written, not canonicalised
+        spillFiles.add(reader);
+        for (String name : unspilled.keySet()) {
+            copies.remove(name);
+            spilled.put(name, reader);
+        }
+        unspilled.clear();
+    }
+
+    /**
+     * Writes every tensor put since the last spill to {@code file} (float32 safetensors, the names as put), keeping
+     * them held: the layer search's database takes a block's pruned tensors this way.
+     */
+    void write(Path file) {
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
         for (String name : unspilled.keySet()) {
             entries.add(new SafetensorsWriter.Entry(name, DType.F32, copies.info(name).shape()));
@@ -61,13 +76,6 @@ final class PrunedTensors implements RoutingTensorSource {
             // the held arrays themselves: reading them back through the copies would clone each one
             unspilled.forEach(writer::write);
         }
-        SafetensorsFile reader = SafetensorsFile.open(file, Optional::of); // the names as written, not canonicalised
-        spillFiles.add(reader);
-        for (String name : unspilled.keySet()) {
-            copies.remove(name);
-            spilled.put(name, reader);
-        }
-        unspilled.clear();
     }
 
     /** Where a tensor is read from: the held copies, a spill file, else the model. */

@@ -112,9 +112,11 @@ public final class StructuredPruner {
                         done -> listener.progress(RunStage.CALIBRATE, done, config.numLayers()));
                 owlRatios = OwlAllocation.allocate(outlierRatios, request.ratio(), OwlAllocation.DEFAULT_LAMBDA);
             } else if (request.allocation() == StructuredAllocation.SEARCH) {
-                search = LevelSearch.search(config, weights, "structured " + request.target().id() + " "
-                        + request.score().id(), request.ratio(), false, variant(config, weights, request), calibration,
-                        windows, LevelSearch.Settings.defaults(request.calibration().seed()), listener);
+                String method = "structured " + request.target().id() + " " + request.score().id();
+                search = LevelSearch.search(config, weights, method, method + " bias compensation "
+                        + request.biasCompensation(), request.ratio(), false, variant(config, weights, request),
+                        calibration, windows, LevelSearch.Settings.defaults(request.calibration().seed()),
+                        LevelSearch.directoryBeside(out), listener);
                 owlRatios = search.allocation();
             }
             pruned = rebuilt(model, config, pruneUnits(config, weights, request, plan, windows, calibration, owlRatios,
@@ -129,7 +131,7 @@ public final class StructuredPruner {
         double[] layerRatios = owlRatios;
         LevelSearch.Result found = search;
         try (TensorSource prunedTensors = pruned.tensors()) {
-            return ReportedExport.export(pruned, prunedTensors, out, request.dtype(), false, request.quantization(), seconds, startNanos,
+            StructuredReport report = ReportedExport.export(pruned, prunedTensors, out, request.dtype(), false, request.quantization(), seconds, startNanos,
                     listener, staging -> {
                         if (found != null) {
                             Reports.write(found, staging.resolve(LevelSearch.Result.FILE_NAME));
@@ -144,6 +146,10 @@ public final class StructuredPruner {
                             calibration.summary(request.calibration(), windows), modelBytes(staging), seconds,
                             calibration.threads(), ProcessMemory.peakRssBytes(), out.toAbsolutePath().toString());
                     });
+            if (found != null) {
+                LevelSearch.removeDirectory(LevelSearch.directoryBeside(out)); // the next prune here starts anew
+            }
+            return report;
         }
     }
 
@@ -153,11 +159,12 @@ public final class StructuredPruner {
      */
     private static LevelSearch.BlockVariant variant(DecoderConfig config, TensorSource weights,
             StructuredRequest request) {
-        return (layer, ratio, stats) -> {
-            PrunedTensors pruned = new PrunedTensors(weights);
-            removeUnits(config, weights, request, kinds(request), layer, stats,
-                    (kind, units) -> Plan.perGroupBelowAll(ratio, units), pruned);
-            return pruned;
+        return (layer, ratio, stats, file) -> {
+            try (PrunedTensors pruned = new PrunedTensors(weights)) {
+                removeUnits(config, weights, request, kinds(request), layer, stats,
+                        (kind, units) -> Plan.perGroupBelowAll(ratio, units), pruned);
+                pruned.write(file);
+            }
         };
     }
 

@@ -95,7 +95,8 @@ public final class SequentialPruner {
         TensorSource weights = model.tensors();
         List<int[]> windows = calibration.windows(windowSource, request.needsCalibration());
 
-        Allocation allocated = allocate(config, weights, request, calibration, windows, listener);
+        Path searchDirectory = LevelSearch.directoryBeside(out);
+        Allocation allocated = allocate(config, weights, request, calibration, windows, searchDirectory, listener);
         double[] allocation = allocated.perLayer();
         Path spill = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".pruned-weights.safetensors");
         try {
@@ -107,7 +108,7 @@ public final class SequentialPruner {
             }
             long totalParameters = parameters;
             try (SafetensorsFile prunedWeights = SafetensorsFile.open(spill)) {
-                return ReportedExport.export(model, new OverlayTensors(weights, prunedWeights), out, request.dtype(),
+                PruneReport report = ReportedExport.export(model, new OverlayTensors(weights, prunedWeights), out, request.dtype(),
                         request.compressWeights(), request.quantization().withPrecomputed(blocks.quantized()),
                         seconds, startNanos, listener,
                         staging -> {
@@ -125,6 +126,8 @@ public final class SequentialPruner {
                                 out.toAbsolutePath().toString(),
                                 request.refinement().id(), blocks.refinement());
                         });
+                LevelSearch.removeDirectory(searchDirectory); // done with: the next prune to this output starts anew
+                return report;
             }
         } finally {
             try {
@@ -147,7 +150,7 @@ public final class SequentialPruner {
      * levels {@link LevelSearch} found (seeded by the calibration's seed).
      */
     private static Allocation allocate(DecoderConfig config, TensorSource weights, PruneRequest request,
-            BlockCalibration calibration, List<int[]> windows, ProgressListener listener) {
+            BlockCalibration calibration, List<int[]> windows, Path searchDirectory, ProgressListener listener) {
         switch (request.layerSparsity()) {
             case OWL -> {
                 listener.progress(RunStage.CALIBRATE, 0, config.numLayers());
@@ -157,10 +160,12 @@ public final class SequentialPruner {
                         OwlAllocation.DEFAULT_LAMBDA), null);
             }
             case SEARCH -> {
+                // the blocks' levels are pruned by the method alone (no DSnoT, no quantization)
                 LevelSearch.Result found = LevelSearch.search(config, weights, request.method().word().id(),
-                        request.pattern().sparsity(), request.method() instanceof SparseGpt,
-                        searchVariant(config, weights, request), calibration, windows,
-                        LevelSearch.Settings.defaults(request.calibration().seed()), listener);
+                        request.method().toString(), request.pattern().sparsity(),
+                        request.method() instanceof SparseGpt, searchVariant(config, weights, request), calibration,
+                        windows, LevelSearch.Settings.defaults(request.calibration().seed()), searchDirectory,
+                        listener);
                 return new Allocation(found.allocation(), found);
             }
             default -> {
@@ -177,17 +182,23 @@ public final class SequentialPruner {
      */
     static LevelSearch.BlockVariant searchVariant(DecoderConfig config, TensorSource weights, PruneRequest request) {
         FamilyGraphs family = ModelFamilies.of(config).graphs(config);
-        return (layer, level, stats) -> {
-            InMemoryTensors pruned = new InMemoryTensors(Path.of("layer-search"));
-            for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
-                String name = linear.getKey() + ".weight";
-                TensorInfo info = weights.info(name);
-                float[] weight = weights.readFloats(name);
-                pruneMatrix(request, family, weight, info, stats.get(linear.getValue()),
-                        new SparsityPattern.Unstructured(level));
-                pruned.put(name, weight, info.shape());
+        return (layer, level, stats, file) -> {
+            List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+            for (String module : family.linearInputs(layer).keySet()) {
+                // the names the block's graph asks its weights for, read back as written
+                entries.add(new SafetensorsWriter.Entry(module + ".weight", DType.F32,
+                        weights.info(module + ".weight").shape()));
             }
-            return new OverlayTensors(weights, pruned);
+            // one matrix on the heap at a time, written as soon as it is pruned
+            try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
+                for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
+                    String name = linear.getKey() + ".weight";
+                    float[] weight = weights.readFloats(name);
+                    pruneMatrix(request, family, weight, weights.info(name), stats.get(linear.getValue()),
+                            new SparsityPattern.Unstructured(level));
+                    writer.write(name, weight);
+                }
+            }
         };
     }
 

@@ -119,17 +119,27 @@ class PruneMemoryTest {
     }
 
     @Test
-    void theLayerSearchHoldsEveryLevelOfEveryBlockSoTheEightBShapeIsRefusedBeforeAnyWork() {
-        List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
-                new PruneMemory.Plan(16, 512, false, false, false, false, new PruneMemory.Search(11, 8)));
-        WorkingSet search = stage(stages, "the layer search");
+    void theLayerSearchKeepsASmallModelsWholeDatabaseOpenButOnlyItsCacheOfTheEightBShape() {
         long linearWeights = 32 * (2L * 4096 * 4096 + 2L * 1024 * 4096 + 3L * 14336 * 4096);
-        assertEquals(11 * linearWeights * 4, part(search, "every block pruned at 11 levels, in ONNX Runtime"));
+        List<WorkingSet> stages = PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B),
+                new PruneMemory.Plan(16, 512, false, false, false, false, new PruneMemory.Search(11, 8, 2 * GIB, 32)));
+        WorkingSet search = stage(stages, "the layer search");
+        assertEquals(2 * GIB, part(search, "the blocks its cache keeps open, in ONNX Runtime"),
+                "11 levels of 7B weights (" + 11 * linearWeights * 4 + " bytes) stay on disk");
+        assertEquals(32L * 512 * 4096 * 4, part(search, "the hidden states of the candidates scored together"));
         assertEquals(8L * 512 * 128256 * 4, part(search, "the dense model's next-token probabilities"));
-        assertEquals(search, MemoryBudget.largest(stages), "eleven copies of 7B weights outweigh any block");
+        new MemoryBudget(24 * GIB, "--max-memory", 8 * GIB).check(stages); // fits this machine: no refusal
         InvalidSetting refused = assertThrows(InvalidSetting.class,
-                () -> new MemoryBudget(24 * GIB, "--max-memory", 8 * GIB).check(stages));
+                () -> new MemoryBudget(4 * GIB, "--max-memory", 8 * GIB).check(stages));
         assertTrue(refused.getMessage().contains("the layer search"), refused.getMessage());
+        // a cache smaller than a block still holds the block in use
+        WorkingSet tiny = stage(PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B), new PruneMemory.Plan(16, 512, false,
+                false, false, false, new PruneMemory.Search(11, 8, 1, 32))), "the layer search");
+        assertEquals(linearWeights / 32 * 4, part(tiny, "the blocks its cache keeps open, in ONNX Runtime"));
+        // a database within the cache is opened whole, as it was when it lived in memory
+        WorkingSet whole = stage(PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B), new PruneMemory.Plan(16, 512, false,
+                false, false, false, new PruneMemory.Search(11, 8, 1L << 40, 32))), "the layer search");
+        assertEquals(11 * linearWeights * 4, part(whole, "every block pruned at 11 levels, in ONNX Runtime"));
         assertTrue(PruneMemory.stages(EIGHT_B, shapesOf(EIGHT_B), new PruneMemory.Plan(16, 512, false, false, false,
                 false)).stream().noneMatch(s -> s.stage().equals("the layer search")), "no search, no stage");
     }
