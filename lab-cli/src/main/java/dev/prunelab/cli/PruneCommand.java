@@ -1,11 +1,13 @@
 package dev.prunelab.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prunelab.pruning.calibration.Calibration;
 import dev.prunelab.pruning.export.HuggingFaceWriteBack;
 import dev.prunelab.pruning.job.PruneJob;
 import dev.prunelab.pruning.memory.MemoryBudget;
 import dev.prunelab.pruning.prune.SparsityPattern;
 import dev.prunelab.pruning.quantize.LinearQuantization;
+import dev.prunelab.pruning.search.WidthSearch;
 import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
 import dev.prunelab.pruning.unstructured.PruneReport;
@@ -22,8 +24,10 @@ import dev.prunelab.vocabulary.StructuredScore;
 import dev.prunelab.vocabulary.StructuredTarget;
 import dev.prunelab.vocabulary.WeightDtype;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -146,6 +150,12 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
     Path out;
 
+    @Option(names = "--weight-budget", paramLabel = "SIZE",
+            description = "with --weight-bits 4: the most bytes the blocks' linear weights may take in the export, for "
+                    + "example 30m; the blocks whose 4-bit weights cost the most quality stay float while it holds "
+                    + "them, found by the same evolutionary search as --layer-sparsity search (width-search.json)")
+    String weightBudget;
+
     @Option(names = "--max-memory", paramLabel = "SIZE",
             description = "memory the prune may use, for example 4g or 4096m (default: what the machine or its "
                     + "container has); a stage that cannot fit is refused before any work, naming the stage and the "
@@ -167,6 +177,9 @@ final class PruneCommand implements Callable<Integer> {
                     ? new IllegalArgumentException("--target, --ratio and --score: " + refused.problem()) : refused;
         }
         budget(); // a malformed --max-memory is refused before the model is opened
+        if (weightBudget != null && method.isStructured()) {
+            throw new IllegalArgumentException("--weight-budget is for unstructured and N:M methods");
+        }
         return method.isStructured() ? structured() : unstructured();
     }
 
@@ -181,6 +194,7 @@ final class PruneCommand implements Callable<Integer> {
             PruneReport report = PruneJob.prune(model, Optional.ofNullable(tokenizer), unstructuredRequest(prunedWeights),
                     out, new StageBars(""), budget());
             printReport(report);
+            printWidths(out.resolve(WidthSearch.Result.FILE_NAME));
             if (saveHf != null) {
                 printWriteBack(HuggingFaceWriteBack.write(model, Optional.ofNullable(tokenizer),
                         Optional.of(prunedWeights), saveHf));
@@ -226,10 +240,28 @@ final class PruneCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** What a weight budget's search chose, when it ran. */
+    private static void printWidths(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try {
+            WidthSearch.Result widths = new ObjectMapper().readValue(file.toFile(), WidthSearch.Result.class);
+            System.out.printf("  blocks kept float %s: linear weights %,d bytes (budget %,d; all 4-bit %,d, all "
+                    + "float %,d); KL to dense %.4f, first blocks float %.4f, last %.4f, all 4-bit %.4f%n",
+                    Arrays.toString(widths.floatLayers()), widths.bytes(), widths.budgetBytes(),
+                    widths.allInt4Bytes(), widths.allFloatBytes(), widths.foundDivergence(),
+                    widths.firstFloatDivergence(), widths.lastFloatDivergence(), widths.allInt4Divergence());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
     /** The engine's unstructured or N:M request these options describe (the one mapping of the flags). */
     private PruneRequest unstructuredRequest(Path prunedWeights) {
         return new PruneRequest(PruneRequest.method(method), target.toPattern(), layerSparsity, calibration(), dtype,
-                threads, compressWeights, refine, quantization(), prunedWeights);
+                threads, compressWeights, refine, quantization(), prunedWeights,
+                weightBudget == null ? null : MemoryBudget.parseBytes("weightBudget", weightBudget));
     }
 
     /** The engine's structured request these options describe. */

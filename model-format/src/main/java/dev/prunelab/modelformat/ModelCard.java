@@ -83,9 +83,17 @@ public record ModelCard(
      * @param accuracyLevel the node's {@code accuracy_level} (4: the CPU provider multiplies int8-quantized
      *                      activations; the level every evaluation of this model ran with)
      * @param quantizer     "rtn" (round to nearest)
+     * @param floatModules  linear modules kept float among the quantized ones (a weight budget's search kept their
+     *                      blocks float); absent when every linear module is quantized
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record LinearQuantization(String operator, int bits, int blockSize, boolean symmetric, String scaleType,
-            int accuracyLevel, String quantizer) {
+            int accuracyLevel, String quantizer, List<String> floatModules) {
+        /** Every linear module quantized. */
+        public LinearQuantization(String operator, int bits, int blockSize, boolean symmetric, String scaleType,
+                int accuracyLevel, String quantizer) {
+            this(operator, bits, blockSize, symmetric, scaleType, accuracyLevel, quantizer, null);
+        }
     }
 
     public static final int SCHEMA_VERSION = 1;

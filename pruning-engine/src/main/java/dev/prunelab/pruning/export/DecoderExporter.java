@@ -250,7 +250,9 @@ public final class DecoderExporter {
                 sha256(model.weightFiles()), !quantization.quantized() ? null : new ModelCard.LinearQuantization(
                         "com.microsoft.MatMulNBits", quantization.bits(), quantization.blockSize(),
                         quantization.quantizer().symmetric(), dtype == WeightDtype.FLOAT16 ? "float16" : "float32",
-                        quantization.accuracyLevel(), quantization.quantizer().rounding()),
+                        quantization.accuracyLevel(), quantization.quantizer().rounding(),
+                        quantization.floatModules().isEmpty() ? null
+                                : new java.util.TreeSet<>(quantization.floatModules()).stream().toList()),
                 cache.id(), model.bosRule());
     }
 

@@ -87,7 +87,9 @@ final class LinearWeights {
      */
     void quantize(Set<String> modules, LinearQuantization quantization) {
         this.quantization = quantization;
-        this.quantizedModules = quantization.quantized() ? Set.copyOf(modules) : Set.of();
+        Set<String> quantized = new java.util.HashSet<>(modules);
+        quantized.removeAll(quantization.floatModules()); // the blocks a weight budget kept float
+        this.quantizedModules = quantization.quantized() ? Set.copyOf(quantized) : Set.of();
     }
 
     /**

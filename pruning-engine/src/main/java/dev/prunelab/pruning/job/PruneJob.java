@@ -17,6 +17,7 @@ import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.ReportedExport;
 import dev.prunelab.pruning.run.RunReport;
 import dev.prunelab.pruning.search.LevelSearch;
+import dev.prunelab.pruning.search.WidthSearch;
 import dev.prunelab.pruning.structured.StructuredPruner;
 import dev.prunelab.pruning.structured.StructuredReport;
 import dev.prunelab.pruning.structured.StructuredRequest;
@@ -125,7 +126,13 @@ public final class PruneJob {
         PruneMemory.Plan plan = plan(loaded, request.needsCalibration(), request.calibration(),
                 request.method() instanceof SparseGpt || gptq, gptq, false,
                 request.refinement() == MaskRefinement.DSNOT);
-        return searching(plan, request.layerSparsity() == LayerSparsity.SEARCH, request.pattern().sparsity());
+        PruneMemory.Plan searched = searching(plan, request.layerSparsity() == LayerSparsity.SEARCH,
+                request.pattern().sparsity());
+        // the width search's database is smaller than the level search's (2 choices a block against up to 11)
+        return searched.search() == null && request.weightBudgetBytes() != null
+                ? new PruneMemory.Plan(plan.windows(), plan.window(), plan.hessian(), plan.keepsInt4Codes(),
+                        plan.keepsPrunedBlock(), plan.copiesWeight(), WidthSearch.memoryPlan())
+                : searched;
     }
 
     /** The plan with the layer search's database and fitness where the request searches. */

@@ -2,6 +2,7 @@ package dev.prunelab.pruning.quantize;
 
 import dev.prunelab.vocabulary.InvalidSetting;
 import java.util.Map;
+import java.util.Set;
 import dev.prunelab.vocabulary.WeightBits;
 import dev.prunelab.vocabulary.WeightQuantizer;
 
@@ -16,9 +17,11 @@ import dev.prunelab.vocabulary.WeightQuantizer;
  * @param quantizer     how the codes are chosen ({@link WeightQuantizer#DEFAULT}: symmetric round to nearest)
  * @param precomputed   blocks already chosen by module path (GPTQ's, made by the prune with its calibration), written
  *                      as they are instead of rounding the weights; empty otherwise
+ * @param floatModules  linear modules kept float among 4-bit ones (the blocks a weight budget's search kept float);
+ *                      empty otherwise
  */
 public record LinearQuantization(Integer bits, int blockSize, int accuracyLevel, WeightQuantizer quantizer,
-        Map<String, BlockQuantizer.Quantized> precomputed) {
+        Map<String, BlockQuantizer.Quantized> precomputed, Set<String> floatModules) {
     public static final int DEFAULT_ACCURACY_LEVEL = 4;
     /** Float weights: the linear layers stay MatMul in the export dtype. */
     public static final LinearQuantization FLOAT = new LinearQuantization(null, WeightBits.DEFAULT_BLOCK, 0);
@@ -32,6 +35,13 @@ public record LinearQuantization(Integer bits, int blockSize, int accuracyLevel,
         // float storage carries the default; any other quantizer needs int4 weights
         quantizer = quantizer == WeightQuantizer.DEFAULT ? quantizer : WeightQuantizer.check(bits, quantizer);
         precomputed = precomputed == null ? Map.of() : Map.copyOf(precomputed);
+        floatModules = floatModules == null ? Set.of() : Set.copyOf(floatModules);
+    }
+
+    /** Every linear module as {@code bits} says. */
+    public LinearQuantization(Integer bits, int blockSize, int accuracyLevel, WeightQuantizer quantizer,
+            Map<String, BlockQuantizer.Quantized> precomputed) {
+        this(bits, blockSize, accuracyLevel, quantizer, precomputed, null);
     }
 
     /** With the default quantizer (symmetric round to nearest). */
@@ -46,7 +56,27 @@ public record LinearQuantization(Integer bits, int blockSize, int accuracyLevel,
 
     /** The same storage with these modules' blocks already chosen (GPTQ's). */
     public LinearQuantization withPrecomputed(Map<String, BlockQuantizer.Quantized> blocks) {
-        return quantized() ? new LinearQuantization(bits, blockSize, accuracyLevel, quantizer, blocks) : this;
+        return quantized() ? new LinearQuantization(bits, blockSize, accuracyLevel, quantizer, blocks, floatModules)
+                : this;
+    }
+
+    /** The same storage with these linear modules kept float. */
+    public LinearQuantization withFloatModules(Set<String> modules) {
+        return quantized() ? new LinearQuantization(bits, blockSize, accuracyLevel, quantizer, precomputed, modules)
+                : this;
+    }
+
+    /**
+     * Bytes of an [out, in] linear weight in the export: 4-bit blocks (half a byte a weight, a scale per block in the
+     * export's float width, and with zero points half a byte a block) or, float, {@code floatBytes} a weight.
+     */
+    public long exportBytes(long out, long in, int floatBytes, boolean asFloat) {
+        if (!quantized() || asFloat) {
+            return out * in * floatBytes;
+        }
+        long blocks = (in + blockSize - 1) / blockSize;
+        long zeroPoints = quantizer.symmetric() ? 0 : out * ((blocks + 1) / 2);
+        return out * blocks * (blockSize / 2) + out * blocks * floatBytes + zeroPoints;
     }
 
     /** 4-bit with the given block and the CPU's int8 accuracy level. */
@@ -70,7 +100,8 @@ public record LinearQuantization(Integer bits, int blockSize, int accuracyLevel,
 
     /** The same storage with another {@code accuracy_level} (float weights keep 0). */
     public LinearQuantization withAccuracyLevel(int level) {
-        return quantized() ? new LinearQuantization(bits, blockSize, level, quantizer, precomputed) : this;
+        return quantized() ? new LinearQuantization(bits, blockSize, level, quantizer, precomputed, floatModules)
+                : this;
     }
 
     public boolean quantized() {

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -146,15 +147,19 @@ public final class LevelSearch {
     /** What the default search at {@code target} holds in memory ({@link dev.prunelab.pruning.memory.PruneMemory}). */
     public static PruneMemory.Search memoryPlan(double target) {
         Settings settings = Settings.defaults(0);
-        int lowest = lowestStep(target, settings);
-        int highest = highestStep(target, settings);
+        return memoryPlan(highestStep(target, settings) - lowestStep(target, settings) + 1);
+    }
+
+    /** What the default search over {@code options} choices per block holds in memory. */
+    static PruneMemory.Search memoryPlan(int options) {
+        Settings settings = Settings.defaults(0);
         int candidateWindows = 0;
         int candidates = settings.offspring();
         for (int stage = 0; stage < settings.stageWindows().length; stage++) {
             candidateWindows = Math.max(candidateWindows, candidates * settings.stageWindows()[stage]);
             candidates = Math.min(candidates, settings.stageSurvivors()[stage]);
         }
-        return new PruneMemory.Search(Math.max(1, highest - lowest + 1),
+        return new PruneMemory.Search(Math.max(1, options),
                 settings.stageWindows()[settings.stageWindows().length - 1], settings.cacheBytes(), candidateWindows);
     }
 
@@ -184,10 +189,9 @@ public final class LevelSearch {
     private final int layers;
     private final int width;
     private final int window;
-    private final double target;
-    private final double step;
-    private final int lowestStep;   // k of the ladder's lowest level (negative)
-    private final int highestStep;  // k of its highest
+    private final int options;        // choices per block: a candidate is each block's index into them
+    private final int[] start;        // the candidate the search starts from
+    private final Predicate<int[]> allowed; // a mutant outside it is not a candidate (a budget it breaks)
     private final LevelDatabase database;
     private final Map<String, Double> scored = new LinkedHashMap<>(); // candidate and window count -> divergence
     private GraphSession head;
@@ -197,18 +201,32 @@ public final class LevelSearch {
     private float[] logProbabilityScratch;   // one window's candidate log-probabilities, reused
     private int evaluations;
 
-    private LevelSearch(DecoderConfig config, TensorSource weights, double target, Settings settings,
-            BlockCalibration calibration, Path directory) {
+    private LevelSearch(DecoderConfig config, TensorSource weights, int options, int[] start,
+            Predicate<int[]> allowed, Settings settings, BlockCalibration calibration, Path directory) {
         this.config = config;
         this.layers = config.numLayers();
         this.width = calibration.width();
         this.window = calibration.window();
-        this.target = target;
-        this.step = settings.step();
-        this.lowestStep = lowestStep(target, settings);
-        this.highestStep = highestStep(target, settings);
-        this.database = new LevelDatabase(directory, config, weights, highestStep - lowestStep + 1, width,
-                calibration.threads(), settings.cacheBytes());
+        this.options = options;
+        this.start = start.clone();
+        this.allowed = allowed;
+        this.database = new LevelDatabase(directory, config, weights, options, width, calibration.threads(),
+                settings.cacheBytes());
+    }
+
+    /** One block at one of the search's choices, from its dense statistics. */
+    @FunctionalInterface
+    interface BlockOption {
+        /** Writes block {@code layer} at choice {@code option} as {@link BlockVariant#write} does. */
+        void write(int layer, int option, Map<FamilyGraphs.Tap, InputStatistics> statistics, Path file);
+    }
+
+    /**
+     * What the evolution found: each block's choice, the divergences (and those of the caller's reference candidates,
+     * on the last stage's windows) and the work it took.
+     */
+    record Outcome(int[] best, double startDivergence, double bestDivergence, double[] trace,
+            double[] referenceDivergences, int evaluations, int blocksOpened) {
     }
 
     /** A block pruned at one level, from its dense statistics. */
@@ -246,16 +264,50 @@ public final class LevelSearch {
                     + " either side of the target, within [" + settings.step() + ", " + MAX_LEVEL + "]; "
                     + target + " leaves no room");
         }
-        LevelSearch search = new LevelSearch(config, weights, target, settings, calibration, directory);
-        SearchProgress progress = SearchProgress.open(directory, SearchProgress.databaseFingerprint(config, weights, variantKey,
-                target, search.ladder(), hessian, windows), settings.key());
+        int lowest = lowestStep(target, settings);
+        double[] ladder = ladder(target, settings);
+        int[] uniform = new int[config.numLayers()];
+        Arrays.fill(uniform, -lowest); // every block at the target
+        Outcome outcome = evolve(config, weights, ladder.length, uniform, candidate -> true, List.of(),
+                (layer, option, stats, file) -> variant.write(layer, ladder[option], stats, file),
+                SearchProgress.databaseFingerprint(config, weights, variantKey, target, ladder, hessian, windows),
+                hessian, STAGE, calibration, windows, settings, directory, listener);
+        double[] allocation = new double[config.numLayers()];
+        for (int layer = 0; layer < allocation.length; layer++) {
+            allocation[layer] = ladder[outcome.best()[layer]];
+        }
+        return new Result(method, target, allocation, ladder, outcome.startDivergence(), outcome.bestDivergence(),
+                outcome.trace(), settings.generations(), settings.offspring(), settings.stageWindows().clone(),
+                settings.stageSurvivors().clone(), settings.seed(), outcome.evaluations(), calibration.window(),
+                outcome.blocksOpened());
+    }
+
+    /**
+     * The evolutionary search over each block's choice among {@code options}, from {@code start}, each mutant kept
+     * only where {@code allowed}: the database built (or resumed) in {@code directory} under {@code fingerprint},
+     * the dense model scored, then the generations (resumed from those finished there under the same settings), timed
+     * as {@code stage}; {@code references} are scored after it on the last stage's windows, for comparison.
+     */
+    static Outcome evolve(DecoderConfig config, TensorSource weights, int options, int[] start,
+            Predicate<int[]> allowed, List<int[]> references, BlockOption writer, String fingerprint, boolean hessian,
+            String stage, BlockCalibration calibration, List<int[]> windows, Settings settings, Path directory,
+            ProgressListener listener) {
+        int needed = settings.stageWindows()[settings.stageWindows().length - 1];
+        LevelSearch search = new LevelSearch(config, weights, options, start, allowed, settings, calibration,
+                directory);
+        SearchProgress progress = SearchProgress.open(directory, fingerprint, settings.key());
         try {
-            search.buildDatabase(weights, hessian, variant, calibration, windows, progress, listener);
+            search.buildDatabase(weights, hessian, writer, calibration, windows, listener);
             search.evaluationInputs = calibration.embed(weights, windows.subList(0, needed));
             search.head = calibration.timer().time("calibration_forward", () -> new GraphSession(
                     CalibrationGraphs.head(config, weights, calibration.width()), calibration.threads()));
             search.scoreDense(weights, calibration);
-            return calibration.timer().time(STAGE, () -> search.evolve(method, settings, progress, listener));
+            return calibration.timer().time(stage, () -> {
+                Outcome found = search.evolve(settings, progress, listener);
+                double[] referenceDivergences = search.divergences(references, needed);
+                return new Outcome(found.best(), found.startDivergence(), found.bestDivergence(), found.trace(),
+                        referenceDivergences, found.evaluations(), search.database.sessionsOpened());
+            });
         } finally {
             if (search.head != null) {
                 search.head.close();
@@ -278,25 +330,23 @@ public final class LevelSearch {
         SearchProgress.remove(directory);
     }
 
-    /** The ladder's levels, lowest first. */
-    double[] ladder() {
-        double[] levels = new double[highestStep - lowestStep + 1];
-        for (int k = lowestStep; k <= highestStep; k++) {
-            levels[k - lowestStep] = level(k);
+    /** The ladder's levels around {@code target}, lowest first. */
+    private static double[] ladder(double target, Settings settings) {
+        int lowest = lowestStep(target, settings);
+        int highest = highestStep(target, settings);
+        double[] levels = new double[highest - lowest + 1];
+        for (int k = lowest; k <= highest; k++) {
+            levels[k - lowest] = level(target, k, settings.step());
         }
         return levels;
-    }
-
-    private double level(int k) {
-        return level(target, k, step);
     }
 
     /**
      * One dense pass: each block's statistics, and the block pruned at every level onto disk, from the first block
      * the database lacks (the dense states entering it read back when an earlier build saved them).
      */
-    private void buildDatabase(TensorSource weights, boolean hessian, BlockVariant variant,
-            BlockCalibration calibration, List<int[]> windows, SearchProgress progress, ProgressListener listener) {
+    private void buildDatabase(TensorSource weights, boolean hessian, BlockOption writer,
+            BlockCalibration calibration, List<int[]> windows, ProgressListener listener) {
         int first = 0;
         List<float[]> hidden = null;
         for (int layer = layers; layer > 0 && hidden == null; layer--) {
@@ -315,12 +365,12 @@ public final class LevelSearch {
             // dense statistics, and the dense outputs for the next block: every level is pruned from the same inputs
             Map<FamilyGraphs.Tap, InputStatistics> stats = calibration.collect(weights, layer, hidden, hessian,
                     layer + 1 < layers);
-            for (int k = lowestStep; k <= highestStep; k++) {
+            for (int option = 0; option < options; option++) {
                 int current = layer;
-                double level = level(k);
-                Path file = database.file(layer, k - lowestStep);
+                int choice = option;
+                Path file = database.file(layer, option);
                 calibration.timer().time("pruning_math", () -> {
-                    variant.write(current, level, stats, file);
+                    writer.write(current, choice, stats, file);
                     return null;
                 });
             }
@@ -374,7 +424,7 @@ public final class LevelSearch {
 
     /**
      * Mean KL(dense ‖ candidate) per token over the first {@code windows} evaluation windows of each candidate, the
-     * candidate's block l at level target + steps[l]·step. Σ_v p (log p − log q) = Σ p log p − Σ p log q, the first
+     * candidate's block l at its choice steps[l]. Σ_v p (log p − log q) = Σ p log p − Σ p log q, the first
      * term the dense model's own. Block by block over all the candidates at once, each block's level opened once for
      * every candidate that takes it ({@link LevelDatabase}); each window still runs alone through each block, so a
      * candidate's figure does not depend on which others were scored with it.
@@ -404,7 +454,7 @@ public final class LevelSearch {
                 byLevel.computeIfAbsent(candidates.get(todo.get(t))[layer], k -> new ArrayList<>()).add(t);
             }
             for (Map.Entry<Integer, List<Integer>> level : byLevel.entrySet()) {
-                GraphSession session = database.session(layer, level.getKey() - lowestStep);
+                GraphSession session = database.session(layer, level.getKey());
                 for (int t : level.getValue()) {
                     for (int w = 0; w < windows; w++) {
                         FloatBuffer out = session.runHiddenBatch(List.of(states[t][w]), 0, 1, window, width,
@@ -469,12 +519,12 @@ public final class LevelSearch {
      * finds generations already done there replays their mutations (the random draws of each generation depend only
      * on the parent it started from) and goes on from the last one, with the scores it had.
      */
-    private Result evolve(String method, Settings settings, SearchProgress progress, ProgressListener listener) {
+    private Outcome evolve(Settings settings, SearchProgress progress, ProgressListener listener) {
         int[] stageWindows = settings.stageWindows();
         int finalWindows = stageWindows[stageWindows.length - 1];
         SplittableRandom random = new SplittableRandom(settings.seed());
         SearchProgress.Generations done = progress.generations();
-        int[] parent = new int[layers]; // uniform: every block at the target
+        int[] parent = start.clone();
         double[] trace = new double[settings.generations()];
         double parentDivergence;
         double uniformDivergence;
@@ -524,13 +574,8 @@ public final class LevelSearch {
                     uniformDivergence, evaluations, scored));
             listener.progress(RunStage.CALIBRATE, generation + 1, settings.generations());
         }
-        double[] allocation = new double[layers];
-        for (int layer = 0; layer < layers; layer++) {
-            allocation[layer] = level(parent[layer]);
-        }
-        return new Result(method, target, allocation, ladder(), uniformDivergence,
-                parentDivergence, trace, settings.generations(), settings.offspring(), stageWindows.clone(),
-                settings.stageSurvivors().clone(), settings.seed(), evaluations, window, database.sessionsOpened());
+        return new Outcome(parent, uniformDivergence, parentDivergence, trace, null, evaluations,
+                database.sessionsOpened());
     }
 
     /** A generation's offspring of {@code parent}: up to λ distinct mutants, none the parent itself. */
@@ -556,13 +601,13 @@ public final class LevelSearch {
         for (int s = 0; s < switches; s++) {
             int up = random.nextInt(layers);
             int down = random.nextInt(layers);
-            if (up == down || child[up] >= highestStep || child[down] <= lowestStep) {
+            if (up == down || child[up] >= options - 1 || child[down] <= 0) {
                 continue;
             }
             child[up]++;
             child[down]--;
             changed = true;
         }
-        return changed ? child : null;
+        return changed && allowed.test(child) ? child : null;
     }
 }

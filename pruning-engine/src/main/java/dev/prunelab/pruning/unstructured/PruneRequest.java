@@ -28,7 +28,15 @@ import java.nio.file.Path;
  */
 public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
         Calibration calibration, WeightDtype dtype, int threads, boolean compressWeights, MaskRefinement refinement,
-        LinearQuantization quantization, Path savePrunedWeights) {
+        LinearQuantization quantization, Path savePrunedWeights, Long weightBudgetBytes) {
+
+    /** No budget on the weights' bytes: every linear layer as {@code quantization} says. */
+    public PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
+            Calibration calibration, WeightDtype dtype, int threads, boolean compressWeights, MaskRefinement refinement,
+            LinearQuantization quantization, Path savePrunedWeights) {
+        this(method, pattern, layerSparsity, calibration, dtype, threads, compressWeights, refinement, quantization,
+                savePrunedWeights, null);
+    }
 
     /** A request whose export keeps the weights as ONNX Runtime reads them (not compressed). */
     public PruneRequest(PruningMethod method, SparsityPattern pattern, LayerSparsity layerSparsity,
@@ -48,10 +56,21 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
      * @param quantization      float linear layers, or int4 MatMulNBits in the export
      * @param savePrunedWeights where to keep the pruned linear weights (safetensors, float32) for a later
      *                          {@code ./lab export --pruned-weights}; null: removed after the export
+     * @param weightBudgetBytes with 4-bit weights, the most bytes the blocks' linear weights may take in the export:
+     *                          the blocks whose 4-bit weights cost the most quality stay float while it holds them
+     *                          ({@link dev.prunelab.pruning.search.WidthSearch}); null: every block as
+     *                          {@code quantization} says
      */
     public PruneRequest {
         refinement = refinement == null ? MaskRefinement.NONE : refinement;
         quantization = quantization == null ? LinearQuantization.FLOAT : quantization;
+        if (weightBudgetBytes != null && !quantization.quantized()) {
+            throw new InvalidSetting("weightBudget", "chooses which blocks keep float weights among 4-bit ones; it "
+                    + "needs weightBits 4");
+        }
+        if (weightBudgetBytes != null && weightBudgetBytes <= 0) {
+            throw new InvalidSetting("weightBudget", "must be positive, was " + weightBudgetBytes);
+        }
         if (layerSparsity != null && layerSparsity != LayerSparsity.UNIFORM
                 && !(pattern instanceof SparsityPattern.Unstructured)) {
             throw new InvalidSetting(LayerSparsity.FIELD, layerSparsity.id() + " allocates unstructured sparsity per "
@@ -65,7 +84,8 @@ public record PruneRequest(PruningMethod method, SparsityPattern pattern, LayerS
     /** Magnitude with uniform sparsity and no DSnoT needs no activations at all. */
     public boolean needsCalibration() {
         return method.word() != PruneMethod.MAGNITUDE || layerSparsity != LayerSparsity.UNIFORM
-                || refinement != MaskRefinement.NONE || quantization.quantizer() == WeightQuantizer.GPTQ;
+                || refinement != MaskRefinement.NONE || quantization.quantizer() == WeightQuantizer.GPTQ
+                || weightBudgetBytes != null;
     }
 
     /** The unstructured method of a word (structured pruning is a request of its own). */

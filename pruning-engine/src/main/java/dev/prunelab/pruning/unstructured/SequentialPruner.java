@@ -33,6 +33,11 @@ import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.pruning.run.ReportedExport;
 import dev.prunelab.pruning.run.Reports;
 import dev.prunelab.pruning.search.LevelSearch;
+import java.util.Set;
+import java.util.LinkedHashSet;
+import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.pruning.quantize.LinearQuantization;
+import dev.prunelab.pruning.search.WidthSearch;
 import dev.prunelab.vocabulary.LayerSparsity;
 import dev.prunelab.vocabulary.MaskRefinement;
 import dev.prunelab.vocabulary.RunStage;
@@ -80,6 +85,10 @@ public final class SequentialPruner {
         FamilyGraphs family = ModelFamilies.of(config).graphs(config);
         TensorSource weights = model.tensors();
         checkPatternFits(config, family, weights, request.pattern());
+        if (request.weightBudgetBytes() != null) { // before any work
+            WidthSearch.checkBudget(request.weightBudgetBytes(), blockBytes(config, family, weights, request, false),
+                    blockBytes(config, family, weights, request, true));
+        }
         Map<String, Double> seconds = new LinkedHashMap<>();
         BlockCalibration calibration = new BlockCalibration(config, request.calibration(), request.threads(),
                 new StageTimer(seconds));
@@ -98,10 +107,23 @@ public final class SequentialPruner {
         Path searchDirectory = LevelSearch.directoryBeside(out);
         Allocation allocated = allocate(config, weights, request, calibration, windows, searchDirectory, listener);
         double[] allocation = allocated.perLayer();
+        WidthSearch.Result widths = request.weightBudgetBytes() == null ? null
+                : WidthSearch.search(config, weights, widthKey(request, allocation), hessian(request),
+                        widthVariant(config, weights, request, allocation), blockBytes(config, family, weights,
+                                request, false), blockBytes(config, family, weights, request, true),
+                        request.weightBudgetBytes(), calibration, windows,
+                        LevelSearch.Settings.defaults(request.calibration().seed()), WidthSearch.directoryBeside(out),
+                        listener);
+        boolean[] floatLayers = new boolean[config.numLayers()];
+        if (widths != null) {
+            for (int layer : widths.floatLayers()) {
+                floatLayers[layer] = true;
+            }
+        }
         Path spill = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".pruned-weights.safetensors");
         try {
             PrunedBlocks blocks = pruneBlocks(config, family, weights, request, calibration, windows, allocation,
-                    spill, listener);
+                    floatLayers, spill, listener);
             long parameters = 0;
             for (String name : weights.names()) {
                 parameters += weights.info(name).elementCount();
@@ -109,11 +131,15 @@ public final class SequentialPruner {
             long totalParameters = parameters;
             try (SafetensorsFile prunedWeights = SafetensorsFile.open(spill)) {
                 PruneReport report = ReportedExport.export(model, new OverlayTensors(weights, prunedWeights), out, request.dtype(),
-                        request.compressWeights(), request.quantization().withPrecomputed(blocks.quantized()),
+                        request.compressWeights(), request.quantization().withPrecomputed(blocks.quantized())
+                                .withFloatModules(floatModules(family, floatLayers)),
                         seconds, startNanos, listener,
                         staging -> {
                             if (allocated.search() != null) {
                                 Reports.write(allocated.search(), staging.resolve(LevelSearch.Result.FILE_NAME));
+                            }
+                            if (widths != null) {
+                                Reports.write(widths, staging.resolve(WidthSearch.Result.FILE_NAME));
                             }
                             return new PruneReport(
                                 PruneReport.SCHEMA_VERSION, model.source().toAbsolutePath().toString(),
@@ -127,6 +153,7 @@ public final class SequentialPruner {
                                 request.refinement().id(), blocks.refinement());
                         });
                 LevelSearch.removeDirectory(searchDirectory); // done with: the next prune to this output starts anew
+                LevelSearch.removeDirectory(WidthSearch.directoryBeside(out));
                 return report;
             }
         } finally {
@@ -202,6 +229,99 @@ public final class SequentialPruner {
         };
     }
 
+    /** Whether pruning or quantizing reads XᵀX (SparseGPT, GPTQ). */
+    private static boolean hessian(PruneRequest request) {
+        return request.method() instanceof SparseGpt || request.quantization().quantizer() == WeightQuantizer.GPTQ;
+    }
+
+    /** Each block's linear weights in the export, in bytes: at 4 bits, or float. */
+    static long[] blockBytes(DecoderConfig config, FamilyGraphs family, TensorSource weights, PruneRequest request,
+            boolean asFloat) {
+        int floatBytes = request.dtype() == WeightDtype.FLOAT16 ? 2 : 4;
+        long[] bytes = new long[config.numLayers()];
+        for (int layer = 0; layer < bytes.length; layer++) {
+            for (String module : family.linearInputs(layer).keySet()) {
+                TensorInfo info = weights.info(module + ".weight");
+                boolean inputMajor = family.weightsStoredInputMajor();
+                long out = info.dimension(inputMajor ? 1 : 0);
+                long in = info.dimension(inputMajor ? 0 : 1);
+                bytes[layer] += request.quantization().exportBytes(out, in, floatBytes, asFloat);
+            }
+        }
+        return bytes;
+    }
+
+    /** The linear modules of the blocks kept float. */
+    private static Set<String> floatModules(FamilyGraphs family, boolean[] floatLayers) {
+        Set<String> modules = new LinkedHashSet<>();
+        for (int layer = 0; layer < floatLayers.length; layer++) {
+            if (floatLayers[layer]) {
+                modules.addAll(family.linearInputs(layer).keySet());
+            }
+        }
+        return modules;
+    }
+
+    /** What decides the width search's blocks besides the model and the windows. */
+    private static String widthKey(PruneRequest request, double[] allocation) {
+        LinearQuantization q = request.quantization();
+        return request.method() + " " + request.pattern() + " levels " + Arrays.toString(allocation) + " "
+                + q.quantizer() + " block " + q.blockSize() + " " + request.dtype();
+    }
+
+    /**
+     * A block for the width search's database: its linear weights pruned by the request's method at the block's level
+     * (as {@link #searchVariant}), and for the 4-bit choice rounded to the export's blocks by the request's quantizer
+     * (GPTQ with the block's dense statistics) and dequantized: the weights MatMulNBits computes with.
+     */
+    static WidthSearch.BlockWidth widthVariant(DecoderConfig config, TensorSource weights, PruneRequest request,
+            double[] allocation) {
+        FamilyGraphs family = ModelFamilies.of(config).graphs(config);
+        LinearQuantization quantization = request.quantization();
+        return (layer, quantized, stats, file) -> {
+            SparsityPattern pattern = request.layerSparsity() != LayerSparsity.UNIFORM
+                    ? new SparsityPattern.Unstructured(allocation[layer]) : request.pattern();
+            List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+            for (String module : family.linearInputs(layer).keySet()) {
+                entries.add(new SafetensorsWriter.Entry(module + ".weight", DType.F32,
+                        weights.info(module + ".weight").shape()));
+            }
+            try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
+                for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
+                    String name = linear.getKey() + ".weight";
+                    TensorInfo info = weights.info(name);
+                    float[] weight = weights.readFloats(name);
+                    InputStatistics statistics = stats.get(linear.getValue());
+                    pruneMatrix(request, family, weight, info, statistics, pattern);
+                    if (quantized) {
+                        outMajor(family, weight, info, (outMajor, out, in) -> {
+                            roundTrip(outMajor, out, in, quantization, statistics);
+                            return null;
+                        });
+                    }
+                    writer.write(name, weight);
+                }
+            }
+        };
+    }
+
+    /** {@code w} [out, in] in place as its 4-bit blocks dequantize. */
+    private static void roundTrip(float[] w, int out, int in, LinearQuantization quantization,
+            InputStatistics statistics) {
+        if (quantization.quantizer() == WeightQuantizer.GPTQ) {
+            Gptq.withGroups(quantization.blockSize()).quantize(w, out, in, statistics.hessian()); // dequantized in place
+            return;
+        }
+        BlockQuantizer.Quantized q = quantization.quantizer().symmetric()
+                ? BlockQuantizer.quantize(w, out, in, quantization.blockSize())
+                : BlockQuantizer.quantizeAsymmetric(w, out, in, quantization.blockSize());
+        for (int row = 0; row < out; row++) {
+            for (int col = 0; col < in; col++) {
+                w[row * in + col] = q.dequantized(row, col);
+            }
+        }
+    }
+
     /** What pruning the blocks left: the spill file's matrices and their counts. */
     private record PrunedBlocks(List<PruneReport.MatrixSparsity> matrices, long zeros, long pruned,
             PruneReport.Refinement refinement, Map<String, BlockQuantizer.Quantized> quantized) {
@@ -209,8 +329,8 @@ public final class SequentialPruner {
 
     /** Prunes block by block, each calibrated on the pruned outputs of the blocks before it, into {@code spill}. */
     private static PrunedBlocks pruneBlocks(DecoderConfig config, FamilyGraphs family, TensorSource weights,
-            PruneRequest request, BlockCalibration calibration, List<int[]> windows, double[] allocation, Path spill,
-            ProgressListener listener) {
+            PruneRequest request, BlockCalibration calibration, List<int[]> windows, double[] allocation,
+            boolean[] floatLayers, Path spill, ProgressListener listener) {
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
         for (int layer = 0; layer < config.numLayers(); layer++) {
             for (String module : family.linearInputs(layer).keySet()) {
@@ -239,6 +359,9 @@ public final class SequentialPruner {
                 SparsityPattern layerPattern = request.layerSparsity() != LayerSparsity.UNIFORM
                         ? new SparsityPattern.Unstructured(allocation[layer]) : request.pattern();
                 Map<String, FamilyGraphs.Tap> linears = family.linearInputs(layer);
+                // a block a weight budget kept float is pruned only: GPTQ's codes are for its 4-bit blocks
+                boolean quantizeHere = gptq && !floatLayers[layer];
+                SparseGpt jointHere = floatLayers[layer] ? null : joint;
                 Map<FamilyGraphs.Tap, String> lastReader = new HashMap<>(); // the last module reading each tap
                 linears.forEach((module, tap) -> lastReader.put(tap, module));
                 for (Map.Entry<String, FamilyGraphs.Tap> linear : linears.entrySet()) {
@@ -250,15 +373,15 @@ public final class SequentialPruner {
                     // the tap's last reader of H takes the statistics' own array instead of a copy (GPTQ reads
                     // after the pruning method)
                     boolean lastRead = statistics != null && linear.getKey().equals(lastReader.get(tap));
-                    if (lastRead && (!gptq || joint != null)) {
+                    if (lastRead && (!quantizeHere || jointHere != null)) {
                         statistics.handOverHessianOnNextRead();
                     }
                     Dsnot refiner = dsnot != null && (dsnot.refinesMlp()
                             || tap == FamilyGraphs.Tap.ATTENTION_INPUT || tap == FamilyGraphs.Tap.ATTENTION_CONTEXT)
                             ? dsnot : null;
                     Pruned matrix;
-                    if (joint != null) {
-                        SparseGpt.Joint both = timer.time("pruning_math", () -> pruneAndQuantizeMatrix(joint, family,
+                    if (jointHere != null) {
+                        SparseGpt.Joint both = timer.time("pruning_math", () -> pruneAndQuantizeMatrix(jointHere, family,
                                 weight, info, statistics, layerPattern, request.quantization().blockSize()));
                         quantized.put(linear.getKey(), both.quantized());
                         matrix = new Pruned(both.result(), null);
@@ -270,7 +393,7 @@ public final class SequentialPruner {
                     if (matrix.refinement() != null) {
                         refinement = refinement.plus(matrix.refinement());
                     }
-                    if (gptq && joint == null) {
+                    if (quantizeHere && jointHere == null) {
                         if (lastRead) {
                             statistics.handOverHessianOnNextRead();
                         }
