@@ -10,6 +10,7 @@ import dev.prunelab.vocabulary.PruneMethod;
 import dev.prunelab.vocabulary.PruneRules;
 import dev.prunelab.vocabulary.WeightBits;
 import dev.prunelab.vocabulary.WeightDtype;
+import dev.prunelab.vocabulary.WeightQuantizer;
 
 /**
  * What to prune and how, as {@code ./lab prune} takes it.
@@ -25,14 +26,26 @@ import dev.prunelab.vocabulary.WeightDtype;
  * @param weightBits    4: the pruned linear layers exported as int4 com.microsoft.MatMulNBits; absent = float
  *                      (dtype); 32 and 16 read as absent ({@link WeightBits})
  * @param weightBlock   weights per int4 scale (a power of two >= 16); absent = 32; only with weightBits 4
+ * @param weightQuantizer rtn-symmetric (absent), rtn-asymmetric or gptq (unstructured and N:M only); only with
+ *                      weightBits 4
+ * @param weightBudget  bytes the blocks' linear weights may take in the export: the blocks whose 4-bit weights cost
+ *                      the most stay float while it holds them (docs/pruning.md); only with weightBits 4, unstructured
+ *                      and N:M only
  *
- * <p>The combinations a method refuses are {@link PruneRules}'. Absent refine and weightBits are left out of the
- * JSON, so requests without them keep their run ids.
+ * <p>The combinations a method refuses are {@link PruneRules}'. Absent refine, weightBits, weightQuantizer and
+ * weightBudget are left out of the JSON, so requests without them keep their run ids.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PruneSpec(PruneMethod method, Double sparsity, String pattern, StructuredSpec structured,
                         LayerSparsity layerSparsity, WeightDtype dtype, MaskRefinement refine, Integer weightBits,
-                        Integer weightBlock) {
+                        Integer weightBlock, WeightQuantizer weightQuantizer, Long weightBudget) {
+
+    /** The default quantizer, no budget. */
+    public PruneSpec(PruneMethod method, Double sparsity, String pattern, StructuredSpec structured,
+                     LayerSparsity layerSparsity, WeightDtype dtype, MaskRefinement refine, Integer weightBits,
+                     Integer weightBlock) {
+        this(method, sparsity, pattern, structured, layerSparsity, dtype, refine, weightBits, weightBlock, null, null);
+    }
 
     /** Float weights, the method's mask as it is. */
     public PruneSpec(PruneMethod method, Double sparsity, String pattern, StructuredSpec structured,
@@ -50,6 +63,19 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
         refine = refine == MaskRefinement.NONE || (sparsity != null && sparsity == 0.0) ? null : refine;
         weightBits = WeightBits.read(WeightBits.FIELD, weightBits);
         weightBlock = WeightBits.block(weightBits, weightBlock);
+        if (weightQuantizer != null) {
+            WeightQuantizer.check(weightBits, weightQuantizer);
+            if (weightQuantizer == WeightQuantizer.GPTQ && method.isStructured()) {
+                throw new InvalidSetting(WeightQuantizer.FIELD, "gptq is for unstructured and N:M prunes");
+            }
+            // the default named is the default absent: the same run id
+            weightQuantizer = weightQuantizer == WeightQuantizer.DEFAULT ? null : weightQuantizer;
+        }
+        if (weightBudget != null && (weightBits == null || method.isStructured() || weightBudget <= 0)) {
+            throw new InvalidSetting("weightBudget", weightBudget <= 0 ? "must be positive, was " + weightBudget
+                    : "chooses which blocks of an unstructured or N:M prune keep float weights among 4-bit ones; it "
+                            + "needs weightBits 4");
+        }
         if (sparsity != null) {
             PruneRules.fraction(PruneRules.SPARSITY, sparsity);
         } else if (pattern != null) {
@@ -82,13 +108,14 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
 
     /** The same prune with its linear layers exported as int4 (block {@code weightBlock}, null = 32). */
     public PruneSpec withWeightBits(Integer bits, Integer block) {
-        return new PruneSpec(method, sparsity, pattern, structured, layerSparsity, dtype, refine, bits, block);
+        return new PruneSpec(method, sparsity, pattern, structured, layerSparsity, dtype, refine, bits, block,
+                bits == null ? null : weightQuantizer, bits == null ? null : weightBudget);
     }
 
     /** The same prune with its mask refined (unstructured and N:M only). */
     public PruneSpec withRefine(MaskRefinement refinement) {
         return new PruneSpec(method, sparsity, pattern, structured, layerSparsity, dtype, refinement, weightBits,
-                weightBlock);
+                weightBlock, weightQuantizer, weightBudget);
     }
 
     /** {@link MaskRefinement#NONE} when absent. */
@@ -103,7 +130,9 @@ public record PruneSpec(PruneMethod method, Double sparsity, String pattern, Str
      * ("ria 0.5 w4", "wanda 0.7 owl", "wanda 2:4 dsnot w4", "dense w4").
      */
     public String label() {
-        String width = weightBits == null ? "" : " w" + weightBits + (weightBlock == null ? "" : "b" + weightBlock);
+        String width = weightBits == null ? "" : " w" + weightBits + (weightBlock == null ? "" : "b" + weightBlock)
+                + (weightQuantizer == null ? "" : " " + weightQuantizer.id())
+                + (weightBudget == null ? "" : " budget " + weightBudget + " B");
         if (isDense()) {
             return "dense";
         }

@@ -135,7 +135,7 @@ class EventCodecTest {
 
     @Test
     void unknownFieldsAreRefusedWithTheirPath() {
-        assertEquals("prune.spars1ty: unknown field (known: dtype, layerSparsity, method, pattern, refine, sparsity, structured, weightBits, weightBlock)",
+        assertEquals("prune.spars1ty: unknown field (known: dtype, layerSparsity, method, pattern, refine, sparsity, structured, weightBits, weightBlock, weightBudget, weightQuantizer)",
                 problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"spars1ty\":0.5")));
         assertTrue(problemOf(runWith("\"tasks\"", "\"evaluaton\":1,\"tasks\""))
                 .startsWith("evaluation.evaluaton: unknown field"), problemOf(runWith("\"tasks\"", "\"evaluaton\":1,\"tasks\"")));
@@ -174,6 +174,30 @@ class EventCodecTest {
         assertTrue(problemOf(runWith("0.5", "NaN")).endsWith(": NaN is not a JSON number"), problemOf(runWith("0.5", "NaN")));
         assertTrue(problemOf("{\"a\":1,\"a\":2}").endsWith(": field 'a' appears twice"));
         assertTrue(problemOf("nope").endsWith(": unrecognized token 'nope'"), problemOf("nope"));
+    }
+
+    @Test
+    void theQuantizerAndAWeightBudgetTravelWithFourBitWeightsOnly() {
+        String gptq = runWith("\"sparsity\":0.5", "\"pattern\":\"2:4\",\"weightBits\":4,\"weightQuantizer\":\"gptq\","
+                + "\"weightBudget\":14680064");
+        RunRequested decoded = codec.decode(gptq, RunRequested.class);
+        assertEquals(dev.prunelab.vocabulary.WeightQuantizer.GPTQ, decoded.prune().weightQuantizer());
+        assertEquals(14680064L, decoded.prune().weightBudget());
+        assertEquals("wanda 2:4 w4 gptq budget 14680064 B", decoded.prune().label());
+        // the default quantizer named is the default absent: the same prune, the same label
+        RunRequested named = codec.decode(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"weightBits\":4,"
+                + "\"weightQuantizer\":\"rtn-symmetric\""), RunRequested.class);
+        RunRequested absent = codec.decode(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"weightBits\":4"),
+                RunRequested.class);
+        assertEquals(absent.prune(), named.prune());
+        assertEquals("prune.weightBudget: chooses which blocks of an unstructured or N:M prune keep float weights "
+                + "among 4-bit ones; it needs weightBits 4",
+                problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"weightBudget\":1000")));
+        assertEquals("prune.weightQuantizer: gptq is only for weightBits 4 (the weights are float)",
+                problemOf(runWith("\"sparsity\":0.5", "\"sparsity\":0.5,\"weightQuantizer\":\"gptq\"")));
+        assertEquals("prune.weightQuantizer: gptq is for unstructured and N:M prunes",
+                problemOf(runWith("\"method\":\"wanda\",\"sparsity\":0.5", "\"method\":\"structured\",\"structured\":"
+                        + "{\"target\":\"mlp\",\"ratio\":0.3,\"score\":\"flap\"},\"weightBits\":4,\"weightQuantizer\":\"gptq\"")));
     }
 
     @Test

@@ -27,7 +27,7 @@ final class EngineRequests {
         SparsityPattern pattern = spec.sparsity() != null ? new SparsityPattern.Unstructured(spec.sparsity())
                 : SparsityPattern.of(NmPattern.parse(NmPattern.FIELD, spec.pattern()));
         return new PruneRequest(PruneRequest.method(spec.method()), pattern, spec.layerSparsity(), calibration,
-                spec.dtype(), threads, false, spec.refinement(), quantization(spec), null);
+                spec.dtype(), threads, false, spec.refinement(), quantization(spec), null, spec.weightBudget());
     }
 
     /** A structured prune. */
@@ -45,6 +45,6 @@ final class EngineRequests {
     }
 
     private static LinearQuantization quantization(PruneSpec spec) {
-        return LinearQuantization.of(spec.weightBits(), spec.weightBlock());
+        return LinearQuantization.of(spec.weightBits(), spec.weightBlock(), spec.weightQuantizer());
     }
 }

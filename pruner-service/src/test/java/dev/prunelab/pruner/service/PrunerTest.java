@@ -204,6 +204,18 @@ class PrunerTest {
     }
 
     @Test
+    void theQuantizerAndTheWeightBudgetOfARunRequestReachTheEngine() throws Exception {
+        ArtifactStore store = new ArtifactStore(temp.resolve("artifacts"));
+        PruneSpec tooSmall = new PruneSpec(PruneMethod.WANDA, 0.5, null, null, null, null, null, 4, null,
+                dev.prunelab.vocabulary.WeightQuantizer.GPTQ, 1000L);
+        RunFailed failed = assertInstanceOf(RunFailed.class, pruner(store).process(
+                request("run-budget", null, stories(), tooSmall), Pruner.Observer.NONE));
+        assertTrue(failed.reason().startsWith("weightBudget: 1000 bytes is below the blocks' linear weights at 4 "
+                + "bits"), failed.reason());
+        assertEquals(List.of(), artifacts(store), "refused before any work: nothing stored");
+    }
+
+    @Test
     void aBadCheckpointFailsThePruneOnOneLineAndLeavesNothingInTheStore() throws Exception {
         ArtifactStore store = new ArtifactStore(temp.resolve("artifacts"));
         Pruner pruner = pruner(store);
