@@ -4,8 +4,12 @@ import dev.prunelab.pruning.calibration.CalibrationGraphs;
 import dev.prunelab.pruning.calibration.GraphSession;
 import dev.prunelab.pruning.calibration.OverlayTensors;
 import dev.prunelab.pruning.checkpoint.SafetensorsFile;
+import dev.prunelab.pruning.family.FamilyGraphs;
+import dev.prunelab.pruning.family.ModelFamilies;
+import dev.prunelab.pruning.memory.WorkingSet;
 import dev.prunelab.pruning.model.DecoderConfig;
 import dev.prunelab.pruning.model.TensorSource;
+import dev.prunelab.vocabulary.InvalidSetting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -77,6 +81,33 @@ final class LevelDatabase implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Refuses, before the build, a database the disk beside the output cannot hold: what the blocks still missing
+     * need (each level at most the block's linear weights in float32) against the space left.
+     */
+    void checkDisk(String field) {
+        FamilyGraphs family = ModelFamilies.of(config).graphs(config);
+        long needed = 0;
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            if (!complete(layer)) {
+                for (String module : family.linearInputs(layer).keySet()) {
+                    needed += weights.info(module + ".weight").elementCount() * Float.BYTES * levels;
+                }
+            }
+        }
+        long free;
+        try {
+            free = Files.getFileStore(directory).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("layer search: cannot read the free space beside " + directory, e);
+        }
+        if (needed > free) {
+            throw new InvalidSetting(field, "the search's database needs " + WorkingSet.size(needed)
+                    + " of disk beside the output (" + levels + " copies of the blocks' linear weights in float32) "
+                    + "and " + WorkingSet.size(free) + " is free there");
+        }
     }
 
     /** Bytes of the database's files on disk now. */

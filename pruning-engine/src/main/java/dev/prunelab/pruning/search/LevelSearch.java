@@ -13,6 +13,7 @@ import dev.prunelab.pruning.run.ProgressListener;
 import dev.prunelab.vocabulary.InvalidSetting;
 import dev.prunelab.vocabulary.RunStage;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -295,7 +296,16 @@ public final class LevelSearch {
         int needed = settings.stageWindows()[settings.stageWindows().length - 1];
         LevelSearch search = new LevelSearch(config, weights, options, start, allowed, settings, calibration,
                 directory);
+        boolean existed = Files.isDirectory(directory);
         SearchProgress progress = SearchProgress.open(directory, fingerprint, settings.key());
+        try {
+            search.database.checkDisk(STAGE.equals(stage) ? "layerSparsity" : "weightBudget"); // the field it refuses
+        } catch (InvalidSetting refused) {
+            if (!existed) {
+                SearchProgress.remove(directory); // refused before any work: nothing left behind
+            }
+            throw refused;
+        }
         try {
             search.buildDatabase(weights, hessian, writer, calibration, windows, listener);
             search.evaluationInputs = calibration.embed(weights, windows.subList(0, needed));
