@@ -111,9 +111,9 @@ public final class LevelSearch {
     }
 
     /**
-     * Blocks the search keeps open by default: 2 GiB of float32 weights, the whole database of a model up to about
-     * 190M parameters at the default 11 levels (stories15M's is 0.26 GB); a larger model's blocks are opened from
-     * disk as each selection stage reaches them.
+     * Blocks the search keeps open by default: 2 GiB of float32 weights, the whole database of a model with up to
+     * about 48M linear weights at the default 11 levels (stories15M's is 0.26 GB); a larger model's blocks are opened
+     * from disk as each selection stage reaches them.
      */
     public static final long DEFAULT_CACHE_BYTES = 2L << 30;
 
@@ -134,8 +134,9 @@ public final class LevelSearch {
      * @param divergenceByGeneration the parent's divergence after each generation
      * @param evaluations        candidate scorings (a candidate on one stage's windows is one)
      * @param windowTokens       tokens per window
-     * @param blocksOpened       block sessions opened from the database on disk (a block at a level the cache had
-     *                           closed is opened again); null in results written before the database was on disk
+     * @param blocksOpened       block sessions opened from the database on disk by the process that finished the
+     *                           search (a block at a level the cache had closed is opened again); null in results
+     *                           written before the database was on disk
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(String method, double target, double[] allocation, double[] ladder, double uniformDivergence,

@@ -16,7 +16,6 @@ import dev.prunelab.pruning.graph.Matrices;
 import dev.prunelab.pruning.memory.HeapRelease;
 import dev.prunelab.pruning.model.DType;
 import dev.prunelab.pruning.model.DecoderConfig;
-import dev.prunelab.pruning.model.InMemoryTensors;
 import dev.prunelab.pruning.model.LoadedModel;
 import dev.prunelab.pruning.model.TensorInfo;
 import dev.prunelab.pruning.model.TensorSource;
@@ -209,24 +208,35 @@ public final class SequentialPruner {
      */
     static LevelSearch.BlockVariant searchVariant(DecoderConfig config, TensorSource weights, PruneRequest request) {
         FamilyGraphs family = ModelFamilies.of(config).graphs(config);
-        return (layer, level, stats, file) -> {
-            List<SafetensorsWriter.Entry> entries = new ArrayList<>();
-            for (String module : family.linearInputs(layer).keySet()) {
-                // the names the block's graph asks its weights for, read back as written
-                entries.add(new SafetensorsWriter.Entry(module + ".weight", DType.F32,
-                        weights.info(module + ".weight").shape()));
+        return (layer, level, stats, file) -> writeBlock(family, weights, layer, file, (weight, info, tap) ->
+                pruneMatrix(request, family, weight, info, stats.get(tap), new SparsityPattern.Unstructured(level)));
+    }
+
+    /** Work on one of a block's linear weights, in place, in its stored orientation. */
+    @FunctionalInterface
+    private interface MatrixWork {
+        void apply(float[] weight, TensorInfo info, FamilyGraphs.Tap tap);
+    }
+
+    /**
+     * Writes block {@code layer}'s linear weights to {@code file} (float32 safetensors), each read, changed by {@code
+     * work} and written before the next is read: one matrix on the heap at a time. The names are those the block's
+     * graph asks its weights for, read back as written.
+     */
+    private static void writeBlock(FamilyGraphs family, TensorSource weights, int layer, Path file, MatrixWork work) {
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        for (String module : family.linearInputs(layer).keySet()) {
+            entries.add(new SafetensorsWriter.Entry(module + ".weight", DType.F32,
+                    weights.info(module + ".weight").shape()));
+        }
+        try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
+            for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
+                String name = linear.getKey() + ".weight";
+                float[] weight = weights.readFloats(name);
+                work.apply(weight, weights.info(name), linear.getValue());
+                writer.write(name, weight);
             }
-            // one matrix on the heap at a time, written as soon as it is pruned
-            try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
-                for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
-                    String name = linear.getKey() + ".weight";
-                    float[] weight = weights.readFloats(name);
-                    pruneMatrix(request, family, weight, weights.info(name), stats.get(linear.getValue()),
-                            new SparsityPattern.Unstructured(level));
-                    writer.write(name, weight);
-                }
-            }
-        };
+        }
     }
 
     /** Whether pruning or quantizing reads XᵀX (SparseGPT, GPTQ). */
@@ -281,27 +291,15 @@ public final class SequentialPruner {
         return (layer, quantized, stats, file) -> {
             SparsityPattern pattern = request.layerSparsity() != LayerSparsity.UNIFORM
                     ? new SparsityPattern.Unstructured(allocation[layer]) : request.pattern();
-            List<SafetensorsWriter.Entry> entries = new ArrayList<>();
-            for (String module : family.linearInputs(layer).keySet()) {
-                entries.add(new SafetensorsWriter.Entry(module + ".weight", DType.F32,
-                        weights.info(module + ".weight").shape()));
-            }
-            try (SafetensorsWriter writer = SafetensorsWriter.create(file, entries, SafetensorsWriter.PT_METADATA)) {
-                for (Map.Entry<String, FamilyGraphs.Tap> linear : family.linearInputs(layer).entrySet()) {
-                    String name = linear.getKey() + ".weight";
-                    TensorInfo info = weights.info(name);
-                    float[] weight = weights.readFloats(name);
-                    InputStatistics statistics = stats.get(linear.getValue());
-                    pruneMatrix(request, family, weight, info, statistics, pattern);
-                    if (quantized) {
-                        outMajor(family, weight, info, (outMajor, out, in) -> {
-                            roundTrip(outMajor, out, in, quantization, statistics);
-                            return null;
-                        });
-                    }
-                    writer.write(name, weight);
+            writeBlock(family, weights, layer, file, (weight, info, tap) -> {
+                pruneMatrix(request, family, weight, info, stats.get(tap), pattern);
+                if (quantized) {
+                    outMajor(family, weight, info, (outMajor, out, in) -> {
+                        roundTrip(outMajor, out, in, quantization, stats.get(tap));
+                        return null;
+                    });
                 }
-            }
+            });
         };
     }
 
