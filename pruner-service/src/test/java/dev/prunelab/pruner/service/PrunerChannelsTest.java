@@ -186,7 +186,7 @@ class PrunerChannelsTest {
         RunFailed unknown = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-unknown-field"))
                 .getPayload(), RunFailed.class);
         assertEquals(RunStage.DECODE, unknown.stage());
-        assertEquals("prune.spars1ty: unknown field (known: dtype, layerSparsity, method, pattern, refine, sparsity, structured, weightBits, weightBlock)",
+        assertEquals("prune.spars1ty: unknown field (known: dtype, layerSparsity, method, pattern, refine, sparsity, structured, weightBits, weightBlock, weightBudget, weightQuantizer)",
                 unknown.reason());
         RunFailed string = CODEC.decode(await(failed, RunFailed.class, f -> f.runId().equals("mem-string-number"))
                 .getPayload(), RunFailed.class);
