@@ -55,13 +55,22 @@ busy_start() { ( while :; do :; done ) & BUSY_PID=$!; }
 busy_stop() { if [ -n "$BUSY_PID" ]; then kill "$BUSY_PID" 2>/dev/null || true; wait "$BUSY_PID" 2>/dev/null || true; BUSY_PID=""; fi; }
 trap busy_stop EXIT
 
-record() { # record KEY=VALUE... as one JSON line (values are strings or numbers as given)
+record() { # record KEY=VALUE... as one JSON line (values are strings or numbers as given; KEY=@FILE embeds FILE's JSON)
   python3 - "$RAW" "$@" <<'PY'
 import json, sys
 path, pairs = sys.argv[1], sys.argv[2:]
 row = {}
 for p in pairs:
     k, v = p.split("=", 1)
+    if v.startswith("@"):
+        # the document itself, not its path: the work directory under /tmp does not outlive the machine, and a report
+        # rebuilt from rows that only named it would lose their figures
+        try:
+            with open(v[1:]) as f:
+                row[k] = json.load(f)
+        except (OSError, ValueError):
+            row[k] = v[1:]
+        continue
     try:
         row[k] = json.loads(v)
     except ValueError:
@@ -100,7 +109,7 @@ for model in $MODELS; do
           before="$(load_avg)"
           "$LAB" eval --model "$dense" "${PPL[@]}" --threads "$threads" --json "$out" > /dev/null
           record variant="$VARIANT" model="$model" kind=perplexity threads="$threads" load="$load" repeat="$repeat" \
-            json="$out" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
+            json="@$out" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
         done
       fi
       for round in $( [ "${LATENCY:-1}" != 1 ] || seq $((ROUND_OFFSET + 1)) $((ROUND_OFFSET + DECODE_ROUNDS))); do
@@ -108,7 +117,7 @@ for model in $MODELS; do
         out="$WORK/$VARIANT/$model-latency-t$threads-$load$suffix.json"
         before="$(load_avg)"
         "$LAB" eval --model "$dense" --latency "${LAT[@]}" --threads "$threads" --json "$out" > /dev/null
-        record variant="$VARIANT" model="$model" kind=latency threads="$threads" load="$load" json="$out" \
+        record variant="$VARIANT" model="$model" kind=latency threads="$threads" load="$load" json="@$out" \
           round="$round" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
         # llama2.c's run.c right after, under the same load, with the thread count our session used
         if [ "$model" = stories15M ] && [ -n "${LLAMA2C_RUN:-}" ]; then
@@ -141,7 +150,7 @@ for model in $MODELS; do
           end=$(date +%s.%N)
           busy_stop
           record variant="$VARIANT" model="$model" kind=prune method="$method" threads="$threads" load="$load" \
-            repeat="$repeat" wall_s="$(python3 -c "print($end - $start)")" report="$out/prune-report.json" \
+            repeat="$repeat" wall_s="$(python3 -c "print($end - $start)")" report="@$out/prune-report.json" \
             "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
           if [ "$model" = stories15M ] && [ -n "$PYTORCH" ] && { [ "$method" = wanda ] || [ "$method" = sparsegpt ]; }; then
             blas=(); [ "$threads" = 1 ] && blas=(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1)
@@ -152,7 +161,7 @@ for model in $MODELS; do
               --samples "$SAMPLES" --window "$WINDOW" --seed 0 --threads "$threads" --json "$out-pytorch.json" > /dev/null
             busy_stop
             record variant="$VARIANT" model="$model" kind=pytorch method="$method" threads="$threads" load="$load" \
-              repeat="$repeat" json="$out-pytorch.json" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
+              repeat="$repeat" json="@$out-pytorch.json" "loadavg_before=\"$before\"" "loadavg_after=\"$(load_avg)\""
           fi
           # keep one export per configuration for the mask check; of the others only prune-report.json
           [ "$repeat" -gt 1 ] && find "$out" -maxdepth 1 -type f ! -name prune-report.json -delete

@@ -13,6 +13,9 @@ STAGES = ["calibration_forward", "statistics", "pruning_math", "export", "total"
 
 
 def load(path):
+    """A row's document: embedded in the row (newer rows), else read from the path it names (None when gone)."""
+    if isinstance(path, dict):
+        return path
     try:
         with open(path) as f:
             return json.load(f)
