@@ -2,6 +2,7 @@ package dev.prunelab.pruning.calibration;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.prunelab.pruning.checkpoint.ModelLoader;
 import dev.prunelab.pruning.family.FamilyGraphs.Tap;
@@ -63,6 +64,27 @@ class BatchedCalibrationTest {
                             + " output of window " + w);
                 }
                 hiddenBatched = new ArrayList<>(hiddenSingle); // both go on from the same states
+            }
+        }
+    }
+
+    @Test
+    void theInPlaceForwardWritesTheSameOutputsIntoTheWindowsOwnArrays() throws Exception {
+        Path checkpoint = SharedData.path("models/stories260K/stories260K.bin");
+        try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
+            Calibration request = new Calibration(Path.of("random"), 37, WINDOW, 0);
+            List<int[]> windows = RandomWindows.of(model.config().vocabSize(), 37, 3).windows(WINDOW);
+            BlockCalibration calibration = new BlockCalibration(model.config(), request, 1,
+                    new StageTimer(new LinkedHashMap<>()));
+            List<float[]> hidden = calibration.embed(model.tensors(), windows);
+            List<float[]> arrays = new ArrayList<>(hidden);
+            for (int layer = 0; layer < model.config().numLayers(); layer++) {
+                List<float[]> expected = calibration.forward(model.tensors(), layer, hidden);
+                calibration.forwardInPlace(model.tensors(), layer, hidden);
+                for (int w = 0; w < windows.size(); w++) {
+                    assertArrayEquals(expected.get(w), hidden.get(w), "layer " + layer + " window " + w);
+                    assertSame(arrays.get(w), hidden.get(w), "the window's own array, not a new one");
+                }
             }
         }
     }

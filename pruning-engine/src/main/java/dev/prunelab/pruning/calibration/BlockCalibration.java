@@ -209,6 +209,35 @@ public final class BlockCalibration {
         });
     }
 
+    /**
+     * Block {@code layer}'s outputs written over {@code hidden}'s own arrays, window by window: each batch's inputs
+     * are copied into ONNX Runtime's input buffer before it runs, so its arrays are free to take its outputs. For the
+     * sequential pruners, whose windows' states are theirs alone. No new arrays after the first block: at 8B a
+     * window's states are 8 MB, a humongous object for G1 at 2 MB regions, never moved. New ones every block
+     * scattered over the heap until a 14336-wide H (1.64 GB, one contiguous run) found no room
+     * (bench/results/scale-notes.md).
+     */
+    public void forwardInPlace(TensorSource weights, int layer, List<float[]> hidden) {
+        if (hidden.isEmpty()) {
+            return;
+        }
+        timer.time("calibration_forward", () -> {
+            Set<String> outputs = Set.of(CalibrationGraphs.HIDDEN_OUTPUT);
+            try (GraphSession session = session(weights, layer, true)) {
+                int batchWindows = batchWindows();
+                for (int from = 0; from < hidden.size(); from += batchWindows) {
+                    int batch = Math.min(batchWindows, hidden.size() - from);
+                    FloatBuffer out = session.runHiddenBatch(hidden, from, batch, window, width, outputs)
+                            .get(CalibrationGraphs.HIDDEN_OUTPUT);
+                    for (int b = 0; b < batch; b++) {
+                        out.get(hidden.get(from + b));
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
     /** Width of the hidden states between blocks. */
     public int width() {
         return width;

@@ -268,7 +268,7 @@ public final class StructuredPruner {
             removeUnits(config, weights, request, kinds, layer, stats,
                     (kind, units) -> removePerGroup.get(kind)[current], pruned);
             if (layer + 1 < config.numLayers()) {
-                hidden = calibration.forward(pruned, layer, hidden);
+                calibration.forwardInPlace(pruned, layer, hidden);
             }
             // the block's pruned weights go to disk beside the output until the export reads them: one block on the
             // heap at a time, as the memory estimate counts

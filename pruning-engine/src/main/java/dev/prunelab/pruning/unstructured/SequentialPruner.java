@@ -416,7 +416,7 @@ public final class SequentialPruner {
                 if (layer + 1 < config.numLayers()) {
                     // the pruned weights are read back from the spill file, not kept: one block of float32
                     // weights less on the heap (0.9 GB for an 8B block)
-                    hidden = calibration.forward(new OverlayTensors(weights, writer.written()), layer, hidden);
+                    calibration.forwardInPlace(new OverlayTensors(weights, writer.written()), layer, hidden);
                 }
                 listener.progress(RunStage.PRUNE, layer + 1, config.numLayers());
             }
