@@ -184,29 +184,15 @@ public final class BlockCalibration {
         return stats;
     }
 
-    /** Block {@code layer}'s outputs for every window. */
+    /** Block {@code layer}'s outputs for every window, in new arrays ({@code hidden} is left as it was). */
     public List<float[]> forward(TensorSource weights, int layer, List<float[]> hidden) {
-        if (hidden.isEmpty()) {
-            return hidden;
-        }
-        return timer.time("calibration_forward", () -> {
-            List<float[]> next = new ArrayList<>(hidden.size());
-            Set<String> outputs = Set.of(CalibrationGraphs.HIDDEN_OUTPUT);
-            try (GraphSession session = session(weights, layer, true)) {
-                int batchWindows = batchWindows();
-                for (int from = 0; from < hidden.size(); from += batchWindows) {
-                    int batch = Math.min(batchWindows, hidden.size() - from);
-                    FloatBuffer out = session.runHiddenBatch(hidden, from, batch, window, width, outputs)
-                            .get(CalibrationGraphs.HIDDEN_OUTPUT);
-                    for (int b = 0; b < batch; b++) {
-                        float[] states = new float[window * width];
-                        out.get(states);
-                        next.add(states);
-                    }
-                }
-            }
-            return next;
+        List<float[]> next = new ArrayList<>(hidden.size());
+        runBlock(weights, layer, hidden, (index, out) -> {
+            float[] states = new float[window * width];
+            out.get(states);
+            next.add(states);
         });
+        return next;
     }
 
     /**
@@ -218,6 +204,16 @@ public final class BlockCalibration {
      * (bench/results/scale-notes.md).
      */
     public void forwardInPlace(TensorSource weights, int layer, List<float[]> hidden) {
+        runBlock(weights, layer, hidden, (index, out) -> out.get(hidden.get(index)));
+    }
+
+    /** Where a window's outputs go: {@code out} holds window {@code index}'s [window, width] states next. */
+    private interface WindowOutputs {
+        void accept(int index, FloatBuffer out);
+    }
+
+    /** Runs block {@code layer} over every window, batch by batch, handing each window's outputs in order. */
+    private void runBlock(TensorSource weights, int layer, List<float[]> hidden, WindowOutputs sink) {
         if (hidden.isEmpty()) {
             return;
         }
@@ -230,7 +226,7 @@ public final class BlockCalibration {
                     FloatBuffer out = session.runHiddenBatch(hidden, from, batch, window, width, outputs)
                             .get(CalibrationGraphs.HIDDEN_OUTPUT);
                     for (int b = 0; b < batch; b++) {
-                        out.get(hidden.get(from + b));
+                        sink.accept(from + b, out);
                     }
                 }
             }
