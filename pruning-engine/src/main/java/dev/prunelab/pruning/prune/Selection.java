@@ -84,7 +84,6 @@ final class Selection {
         }
     }
 
-    /** The ordering key of |score|; NaN is rejected. */
     /**
      * Zeroes the weights of one row whose scores, {@code scores[from, from + in)}, are the lowest: m−n of every group
      * of m columns for N:M, else {@code perRow} of the row (Wanda and RIA, which compare scores within a row).
@@ -107,6 +106,7 @@ final class Selection {
         }
     }
 
+    /** The ordering key of |score|; NaN is rejected. */
     private static int bits(float score) {
         int bits = Float.floatToRawIntBits(score) & 0x7fffffff;
         if (bits > 0x7f800000) {
