@@ -28,17 +28,17 @@ import org.junit.jupiter.api.Test;
  */
 class BatchedCalibrationTest {
     private static final int WINDOW = 64;
+    private static final Calibration REQUEST = new Calibration(Path.of("random"), 37, WINDOW, 0);
 
     @Test
     void batchesOfWindowsGiveTheStatisticsAndMasksOfOneWindowAtATime() throws Exception {
         Path checkpoint = SharedData.path("models/stories260K/stories260K.bin");
         try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
-            Calibration request = new Calibration(Path.of("random"), 37, WINDOW, 0);
-            List<int[]> windows = RandomWindows.of(model.config().vocabSize(), 37, 3).windows(WINDOW);
+            List<int[]> windows = windows(model);
             // 2048 tokens a batch = 32 windows: batches of 32 and 5; against 1 window a batch
-            BlockCalibration batched = new BlockCalibration(model.config(), request, 1,
+            BlockCalibration batched = new BlockCalibration(model.config(), REQUEST, 1,
                     new StageTimer(new LinkedHashMap<>()));
-            BlockCalibration single = new BlockCalibration(model.config(), request, 1,
+            BlockCalibration single = new BlockCalibration(model.config(), REQUEST, 1,
                     new StageTimer(new LinkedHashMap<>()), WINDOW);
             assertEquals(32, batched.batchWindows());
             assertEquals(1, single.batchWindows());
@@ -72,9 +72,8 @@ class BatchedCalibrationTest {
     void theInPlaceForwardWritesTheSameOutputsIntoTheWindowsOwnArrays() throws Exception {
         Path checkpoint = SharedData.path("models/stories260K/stories260K.bin");
         try (LoadedModel model = ModelLoader.open(checkpoint, Optional.empty())) {
-            Calibration request = new Calibration(Path.of("random"), 37, WINDOW, 0);
-            List<int[]> windows = RandomWindows.of(model.config().vocabSize(), 37, 3).windows(WINDOW);
-            BlockCalibration calibration = new BlockCalibration(model.config(), request, 1,
+            List<int[]> windows = windows(model);
+            BlockCalibration calibration = new BlockCalibration(model.config(), REQUEST, 1,
                     new StageTimer(new LinkedHashMap<>()));
             List<float[]> hidden = calibration.embed(model.tensors(), windows);
             List<float[]> arrays = new ArrayList<>(hidden);
@@ -87,6 +86,11 @@ class BatchedCalibrationTest {
                 }
             }
         }
+    }
+
+    /** 37 seeded random windows of {@value #WINDOW} tokens over the model's vocabulary. */
+    private static List<int[]> windows(LoadedModel model) {
+        return RandomWindows.of(model.config().vocabSize(), 37, 3).windows(WINDOW);
     }
 
     private static void assertStatisticsEqual(InputStatistics a, InputStatistics b, String where) {
